@@ -1,0 +1,6 @@
+/** Registers every command. Keep the order: it is the order `--help` lists them in. */
+import type { Command } from 'commander';
+
+export function registerCommands(program: Command): void {
+  void program;
+}

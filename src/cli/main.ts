@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The digitflow binary: builds the program, installs the Ctrl-C handler, and is the single place
+ * that maps errors to text and exit codes.
+ */
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { renderError } from './handle-error.js';
+import { setAbortController } from './context.js';
+import { packageVersion } from '../version.js';
+import { InterruptedError } from '../errors/index.js';
+
+async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  setAbortController(controller);
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write('\ninterrupted again: exiting now\n');
+      process.exit(130);
+    }
+    process.stderr.write('\ninterrupt received: stopping cleanly (press Ctrl-C again to quit at once)\n');
+    controller.abort(new InterruptedError('interrupted by Ctrl-C'));
+  });
+
+  const program = buildProgram();
+  program.exitOverride();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0; commander already printed.
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (json) process.stdout.write(JSON.stringify(renderError(e, packageVersion()).json) + '\n');
+      return 2;
+    }
+    const rendered = renderError(e, packageVersion());
+    if (json) process.stdout.write(JSON.stringify(rendered.json, null, 2) + '\n');
+    else process.stderr.write(rendered.text + '\n');
+    return rendered.exitCode;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`error[BUG]: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,95 @@
+/**
+ * The run manifest (`runs/<run-id>/manifest.json`): what went in (with hashes), every seed,
+ * versions, timings, the held-out rows, and every cloud resource created. `compare`, `report`
+ * and `cleanup` read it; nothing about a run should have to be remembered by the user.
+ */
+export const MANIFEST_VERSION = 1 as const;
+
+export interface InputFileRecord {
+  /** What the file is to this run: train, test, labels, validation, probabilities... */
+  role: string;
+  /** Path or s3:// URI as given. */
+  path: string;
+  sha256?: string;
+  bytes?: number;
+  rows?: number;
+}
+
+export interface SplitRecord {
+  seed: number;
+  validationFraction: number;
+  /** 0-based data-row indices (header excluded) of the held-out validation rows in the train file. */
+  validationRows: number[];
+  trainRows: number;
+}
+
+export type CloudResourceKind = 's3-prefix' | 's3-object' | 'training-job' | 'model' | 'transform-job';
+
+export interface CloudResource {
+  kind: CloudResourceKind;
+  /** Job/model name, or s3:// URI. */
+  id: string;
+  region?: string;
+  /** SageMaker job records cannot be deleted by anyone; cleanup lists them instead. */
+  deletable: boolean;
+  createdAt: string;
+}
+
+export interface RunManifest {
+  manifestVersion: typeof MANIFEST_VERSION;
+  runId: string;
+  /** The command that created the run, e.g. "run", "train". */
+  command: string;
+  createdAt: string;
+  updatedAt: string;
+  engine: 'local' | 'sagemaker';
+  model?: string;
+  seed: number;
+  inputs: InputFileRecord[];
+  split?: SplitRecord;
+  hyperparameters?: Record<string, string | number | boolean>;
+  /** tfjs backend actually used (local engine). */
+  backend?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  versions: Record<string, string>;
+  gitSha?: string;
+  /** Seconds per phase: prepare, train, predict, transform... */
+  timings: Record<string, number>;
+  resources: CloudResource[];
+  costEstimate?: { usd: number; basis: string; priceTableDate?: string };
+  billableSeconds?: number;
+  /** Output name -> path relative to the run directory (probabilities, submission, metrics...). */
+  outputs: Record<string, string>;
+  /** Headline metrics, copied from metrics.json for quick listing. */
+  summary?: Record<string, number>;
+  /** Engine-specific extras (S3 URIs, plan, etc.). */
+  extra?: Record<string, unknown>;
+}
+
+export function newManifest(fields: {
+  runId: string;
+  command: string;
+  engine: RunManifest['engine'];
+  seed: number;
+  now: Date;
+  versions: Record<string, string>;
+  model?: string;
+}): RunManifest {
+  const iso = fields.now.toISOString();
+  return {
+    manifestVersion: MANIFEST_VERSION,
+    runId: fields.runId,
+    command: fields.command,
+    createdAt: iso,
+    updatedAt: iso,
+    engine: fields.engine,
+    model: fields.model,
+    seed: fields.seed,
+    inputs: [],
+    versions: fields.versions,
+    timings: {},
+    resources: [],
+    outputs: {},
+  };
+}
