@@ -1,6 +1,8 @@
 /** Registers every command. Keep the order: it is the order `--help` lists them in. */
 import type { Command } from 'commander';
+import { registerArgmax } from './argmax.js';
 
 export function registerCommands(program: Command): void {
   void program;
+  registerArgmax(program);
 }

@@ -1,0 +1,37 @@
+/** `digitflow argmax`: probability rows → Kaggle submission. */
+import { Command, Option } from 'commander';
+import { createContext } from '../context.js';
+import { parseInteger } from '../options.js';
+import { argmaxStage, type ArgmaxResult } from '../../stages/argmax.js';
+
+export function renderArgmaxText(r: ArgmaxResult): string {
+  const counts = r.classCounts.map((c, k) => `${k}:${c}`).join(' ');
+  const lines = [`wrote ${r.output}: ${r.rows} rows (input format ${r.format})`, `predicted per class: ${counts}`];
+  if (r.warnings > 0) lines.push(`warning: ${r.warnings} row(s) do not sum to ~1`);
+  return lines.join('\n');
+}
+
+export function registerArgmax(program: Command): void {
+  program
+    .command('argmax')
+    .description(
+      'Turn per-class probability rows into a Kaggle submission (ImageId,Label).\n' +
+        'Formats (detected automatically): local CSV `ImageId,0,...,9`; SageMaker Linear Learner JSON Lines\n' +
+        '`{"score":[...],"predicted_label":k}` (the batch transform `.out` file) or `{"predictions":[...]}`;\n' +
+        'legacy Amazon ML CSV (class columns in any order, mapped by header name; optional tag/trueLabel).\n' +
+        'The label is always recomputed from the scores. Ties go to the LOWEST class (0.5/0.5 between 3 and 5 gives 3).\n' +
+        'ImageId is the row number (1-based) unless the file carries ids (ImageId or AML tag).\n' +
+        'NaN, missing or negative scores and a wrong class count are errors naming file:line; rows not summing\n' +
+        'to ~1 (±0.01) are warnings. Streams any size in constant memory; the output appears only when complete.',
+    )
+    .argument('<input>', 'probability file (CSV, JSON Lines .out, JSON, Amazon ML CSV)')
+    .option('-o, --output <file>', 'submission file to write', 'submission.csv')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'jsonlines', 'json', 'aml']).default('auto'))
+    .option('--num-classes <n>', 'number of classes', parseInteger('--num-classes', 2, 1000), 10)
+    .option('--force', 'replace an existing output file')
+    .action(async (input: string, opts: { output: string; format: 'auto'; numClasses: number; force?: boolean }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const result = await argmaxStage({ input, output: opts.output, format: opts.format, numClasses: opts.numClasses, force: opts.force }, ctx.deps);
+      ctx.output(result, renderArgmaxText);
+    });
+}

@@ -1,0 +1,113 @@
+/**
+ * Headered CSV probability files: our own `ImageId,0,...,9` and legacy Amazon ML batch
+ * predictions (`[tag,][trueLabel,]` then class columns in ANY order, e.g. `5,6,7,2,8,3,9,0,1,4`).
+ * Class columns are always mapped by header name, never by position.
+ */
+import { parse } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { UserInputError } from '../../errors/index.js';
+import { checkScores, parseScore } from './row-check.js';
+import type { ParseProbabilityOptions, ProbabilityRow } from './types.js';
+
+interface ColumnMap {
+  /** Column holding the row id (ImageId or AML tag), or -1. */
+  idColumn: number;
+  /** classColumn[k] = CSV column index holding the score of class k. */
+  classColumn: number[];
+  width: number;
+}
+
+function headerError(file: string, message: string, hint: string): UserInputError {
+  return new UserInputError('PROB_HEADER', `${file}:1: ${message}`, { hint, details: { file, line: 1 } });
+}
+
+/** Builds the column map from a header; `strict` (format csv) requires `ImageId` first. */
+export function mapHeader(header: string[], numClasses: number, file: string, strict: boolean): ColumnMap {
+  const names = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+  let idColumn = -1;
+  const classColumn = new Array<number>(numClasses).fill(-1);
+  const seen = new Set<string>();
+  names.forEach((name, col) => {
+    if (seen.has(name)) throw headerError(file, `column '${name}' appears twice`, 'each class must have exactly one column');
+    seen.add(name);
+    if (/^imageid$/i.test(name) || name === 'tag') {
+      idColumn = col;
+      return;
+    }
+    if (name === 'trueLabel') return; // AML echoes the target here; not needed for argmax
+    if (!/^\d+$/.test(name)) {
+      throw headerError(file, `unexpected column '${name}'`, 'class columns must be named by class number (0, 1, ...); other allowed columns: ImageId, tag, trueLabel');
+    }
+    const k = Number(name);
+    if (k >= numClasses) {
+      throw headerError(file, `column '${name}' names class ${k}, but there are ${numClasses} classes (0..${numClasses - 1})`, 'pass --num-classes if the model has more classes');
+    }
+    classColumn[k] = col;
+  });
+  if (strict && (idColumn !== 0 || !/^imageid$/i.test(names[0]))) {
+    throw headerError(file, `expected the header to start with ImageId, found '${names[0]}'`, 'local probability files look like `ImageId,0,1,...,9`; use --format aml for Amazon ML output');
+  }
+  const missing = classColumn.flatMap((c, k) => (c < 0 ? [k] : []));
+  if (missing.length > 0) {
+    throw headerError(file, `expected ${numClasses} class columns, missing class ${missing.join(', ')}`, 'every class 0..N-1 needs a column; pass --num-classes if the model has fewer classes');
+  }
+  return { idColumn, classColumn, width: names.length };
+}
+
+/** Streams rows of a headered CSV probability file (`strict` = our own `ImageId,0..9` format). */
+export async function* parseCsvProbabilities(
+  input: Readable,
+  opts: ParseProbabilityOptions & { strict: boolean },
+): AsyncGenerator<ProbabilityRow> {
+  const numClasses = opts.numClasses ?? 10;
+  const file = opts.file;
+  const parser = input.pipe(
+    parse({ info: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false, bom: true }),
+  );
+  let map: ColumnMap | undefined;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = item;
+      const line = info.lines;
+      if (!map) {
+        map = mapHeader(record, numClasses, file, opts.strict);
+        continue;
+      }
+      if (record.length !== map.width) {
+        throw new UserInputError('PROB_FIELD_COUNT', `${file}:${line}: expected ${map.width} fields like the header, found ${record.length}`, {
+          hint: 'a row is cut short or has extra commas; regenerate the file',
+          details: { file, line },
+        });
+      }
+      const scores = new Array<number>(numClasses);
+      for (let k = 0; k < numClasses; k++) scores[k] = parseScore(record[map.classColumn[k]]);
+      const sum = checkScores(scores, numClasses, file, line);
+      let id: number | undefined;
+      if (map.idColumn >= 0) {
+        const raw = record[map.idColumn].trim();
+        // AML leaves `tag` empty when the schema had no rowId: fall back to row order.
+        if (raw !== '') {
+          if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+            throw new UserInputError('PROB_ID', `${file}:${line}: id '${raw}' is not a positive whole number`, {
+              hint: 'ImageId values are 1-based integers',
+              details: { file, line },
+            });
+          }
+          id = Number(raw);
+        }
+      }
+      yield { line, id, scores, sum };
+    }
+  } catch (e) {
+    if (e instanceof UserInputError) throw e;
+    const err = e as { code?: string; message?: string; lines?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      const line = err.lines ?? 0;
+      throw new UserInputError('PROB_CSV', `${file}:${line}: ${err.message ?? 'malformed CSV'}`, { hint: 'the file is not valid CSV', details: { file, line } });
+    }
+    throw e;
+  } finally {
+    input.destroy();
+  }
+  if (!map) throw new UserInputError('PROB_EMPTY', `${file} is empty`, { hint: 'pass a file with a header and one row per image', details: { file } });
+}
