@@ -46,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv).then(
   (code) => {
-    process.exitCode = code;
+    // A command may already have set a non-zero exit code after printing its result (inspect).
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
   },
   (e) => {
     process.stderr.write(`error[BUG]: ${String(e)}\n`);

@@ -1,0 +1,50 @@
+/** `digitflow inspect FILE`: data insights and every problem with its line number. */
+import { Command } from 'commander';
+import { createContext } from '../context.js';
+import { parseInteger } from '../options.js';
+import { inspect, type InspectOutput } from '../../stages/inspect.js';
+import { fmtNumber } from '../reporters.js';
+
+export function renderInspectText(r: InspectOutput): string {
+  const out: string[] = [];
+  for (const f of r.files) {
+    out.push(`${f.file}  (${(f.bytes / 1e6).toFixed(1)} MB${f.compression !== 'none' ? `, ${f.compression}` : ''})`);
+    out.push(`  layout      ${f.layout ?? 'unknown'}${f.hasHeader === false ? ' (no header: Linear Learner style)' : ''}`);
+    out.push(`  rows        ${f.rows}`);
+    if (f.columns) out.push(`  columns     ${f.columns}`);
+    if (f.pixelMin !== undefined) {
+      out.push(`  pixels      min ${f.pixelMin}  max ${f.pixelMax}  mean ${fmtNumber(f.pixelMean!)}  zero ${(100 * f.zeroFraction!).toFixed(1)}%`);
+    }
+    if (f.labelCounts) {
+      const total = f.labelCounts.reduce((a, b) => a + b, 0) || 1;
+      out.push('  labels      ' + f.labelCounts.map((c, i) => `${i}:${c}`).join(' '));
+      const maxShare = Math.max(...f.labelCounts) / total;
+      out.push(`              most frequent class ${(100 * maxShare).toFixed(1)}% (the accuracy of always guessing it)`);
+    }
+    out.push(`  blank images ${f.blankImages}   duplicate images ${f.duplicateImages}`);
+    if (f.problemCount === 0) out.push('  problems    none');
+    else {
+      const kinds = Object.entries(f.problemsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+      out.push(`  problems    ${f.problemCount} (${kinds})`);
+      for (const p of f.problems) out.push(`    ${f.file}:${p.line}: ${p.message}`);
+      if (f.problemCount > f.problems.length) out.push(`    ... and ${f.problemCount - f.problems.length} more (raise --max-problems)`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('check a Kaggle CSV (.csv, .csv.gz or the competition zip): layout, rows, labels, pixel range, every problem with its line')
+    .argument('<file>', 'train.csv / test.csv / .csv.gz / digit-recognizer.zip')
+    .option('--num-classes <n>', 'labels are 0..n-1', parseInteger('--num-classes', 2, 256), 10)
+    .option('--max-problems <n>', 'problems listed in full (all are counted)', parseInteger('--max-problems', 0), 50)
+    .action(async (file: string, opts: { numClasses: number; maxProblems: number }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const result = await inspect({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
+      ctx.output(result, renderInspectText);
+      // Problems found: non-zero exit so scripts can gate a cloud job on a clean inspect.
+      if (!result.ok) process.exitCode = 2;
+    });
+}

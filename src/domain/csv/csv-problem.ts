@@ -1,0 +1,77 @@
+/**
+ * Problems found in a Kaggle CSV, with the file, the 1-based line and column, and what was expected.
+ * The fast and the reference reader produce the same problems for the same bytes.
+ */
+import { fieldName, type Layout, expectedFields } from './kaggle-layout.js';
+
+export type CsvProblemKind = 'header' | 'width' | 'value' | 'label' | 'empty-line' | 'no-rows' | 'syntax';
+
+export interface CsvProblem {
+  kind: CsvProblemKind;
+  /** 1-based physical line number (the header is line 1). */
+  line: number;
+  /** 1-based column, when one field is at fault. */
+  column?: number;
+  message: string;
+}
+
+export function formatProblem(file: string, p: CsvProblem): string {
+  return `${file}:${p.line}: ${p.message}`;
+}
+
+function shown(text: string): string {
+  const t = text.length > 20 ? `${text.slice(0, 20)}…` : text;
+  return `'${t}'`;
+}
+
+/**
+ * Validates one data row given as strings and writes it into `pixels[offset..]` / `labels[row]`.
+ * Returns the first problem of the row, or undefined when the row is valid.
+ */
+export function validateRowFields(
+  fields: string[],
+  line: number,
+  layout: Layout,
+  numClasses: number,
+  pixels: Uint8Array,
+  offset: number,
+  labels: Uint8Array | undefined,
+  row: number,
+): CsvProblem | undefined {
+  const want = expectedFields(layout);
+  if (fields.length === 1 && fields[0] === '') {
+    return { kind: 'empty-line', line, message: 'empty line in the middle of the data' };
+  }
+  if (fields.length !== want) {
+    return { kind: 'width', line, message: `expected ${want} fields, found ${fields.length}` };
+  }
+  let at = offset;
+  for (let i = 0; i < want; i++) {
+    const text = fields[i];
+    const isLabel = layout === 'train' && i === 0;
+    const ok = /^[0-9]{1,3}$/.test(text);
+    const v = ok ? Number(text) : NaN;
+    if (isLabel) {
+      if (!ok || v >= numClasses) {
+        return {
+          kind: 'label',
+          line,
+          column: 1,
+          message: `column 1 (label): expected a class label 0-${numClasses - 1}, found ${shown(text)}`,
+        };
+      }
+      if (labels) labels[row] = v;
+      continue;
+    }
+    if (!ok || v > 255) {
+      return {
+        kind: 'value',
+        line,
+        column: i + 1,
+        message: `column ${i + 1} (${fieldName(layout, i)}): expected an integer 0-255, found ${shown(text)}`,
+      };
+    }
+    pixels[at++] = v;
+  }
+  return undefined;
+}

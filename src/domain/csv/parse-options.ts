@@ -1,0 +1,25 @@
+/** Options shared by the fast and the reference Kaggle CSV parsers. */
+import type { CsvProblem } from './csv-problem.js';
+import type { HeaderMode, Layout } from './kaggle-layout.js';
+
+export interface ParseOptions {
+  /** File name used in messages. */
+  file: string;
+  layout: Layout | 'auto';
+  header: HeaderMode;
+  /** Labels must be 0..numClasses-1. */
+  numClasses: number;
+  /** Yield a chunk once this many rows are buffered (Infinity: one chunk at the end). */
+  chunkRows: number;
+  /** Expected number of rows, to size the buffer (optional). */
+  rowsHint?: number;
+  /**
+   * Collect mode: called for every problem and the bad row is skipped. Without it the first
+   * problem throws a CsvError.
+   */
+  onProblem?: (p: CsvProblem) => void;
+  /** Called once the layout is known (after the header or the first row). */
+  onLayout?: (layout: Layout, hasHeader: boolean) => void;
+  /** Called with the count of bytes consumed so far (for progress). */
+  onBytes?: (bytes: number) => void;
+}
