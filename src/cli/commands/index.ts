@@ -1,8 +1,12 @@
 /** Registers every command. Keep the order: it is the order `--help` lists them in. */
 import type { Command } from 'commander';
 import { registerArgmax } from './argmax.js';
+import { registerValidateSubmission } from './validate-submission.js';
+import { registerSubmit } from './submit.js';
 
 export function registerCommands(program: Command): void {
   void program;
   registerArgmax(program);
+  registerValidateSubmission(program);
+  registerSubmit(program);
 }

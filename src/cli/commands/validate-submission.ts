@@ -1,0 +1,31 @@
+/** `digitflow validate-submission`: check a Kaggle submission before uploading it. */
+import type { Command } from 'commander';
+import { createContext } from '../context.js';
+import { parseInteger } from '../options.js';
+import { assertValidSubmission, validateSubmissionStage, type ValidateSubmissionResult } from '../../stages/validate-submission.js';
+
+export function renderValidateText(r: ValidateSubmissionResult): string {
+  const expected = r.expectedRows === undefined ? ' (row count not checked: pass --rows or --test)' : ` (expected ${r.expectedRows})`;
+  return `${r.file}: OK, ${r.rows} rows${expected}`;
+}
+
+export function registerValidateSubmission(program: Command): void {
+  program
+    .command('validate-submission')
+    .description(
+      'Check a submission the way Kaggle will, before uploading: exact header ImageId,Label, the row count\n' +
+        '(--rows, or the rows of --test), ImageIds 1..N unique and in order, labels whole numbers 0-9, no blank\n' +
+        'lines, spaces or extra fields. Prints every problem with its line number; exits 2 if there is any.',
+    )
+    .argument('<file>', 'submission CSV')
+    .option('--rows <n>', 'expected number of data rows', parseInteger('--rows', 1))
+    .option('--test <file>', 'test CSV (.csv or .csv.gz) whose data rows give the expected count')
+    .action(async (file: string, opts: { rows?: number; test?: string }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const result = await validateSubmissionStage({ file, rows: opts.rows, test: opts.test }, ctx.deps);
+      ctx.close();
+      // Defects are a user-input failure: the single error handler prints them (exit 2).
+      assertValidSubmission(result);
+      ctx.output(result, renderValidateText);
+    });
+}
