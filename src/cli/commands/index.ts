@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { registerArgmax } from './argmax.js';
 import { registerValidateSubmission } from './validate-submission.js';
 import { registerSubmit } from './submit.js';
+import { registerEvaluate } from './evaluate.js';
 
 export function registerCommands(program: Command): void {
   void program;
   registerArgmax(program);
   registerValidateSubmission(program);
   registerSubmit(program);
+  registerEvaluate(program);
 }
