@@ -1,42 +1,179 @@
 /**
- * The `--engine sagemaker` half of `train`, `predict` and `run`. (Placeholder until the managed
- * engine lands: the shapes are fixed so the local commands can dispatch here.)
+ * The `--engine sagemaker` half of `train`, `predict` and `run`: flags, env (region, endpoints),
+ * clients, the Ctrl-C question, and rendering. The work is in src/stages/sagemaker-*.ts.
  */
-import type { Command } from 'commander';
+import { basename, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Option, type Command } from 'commander';
+import { createContext, type CliContext } from '../context.js';
+import { parseInteger } from '../options.js';
 import { UserInputError } from '../../errors/index.js';
+import { buildRunPlan, renderPlanText, type PlanInput } from '../../domain/sagemaker-plan.js';
+import { newManifest } from '../../domain/manifest.js';
+import { gitSha, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
+import { ManifestRecorder, type SageMakerDeps } from '../../stages/sagemaker-deps.js';
+import { sagemakerRunStage, type SageMakerRunResult } from '../../stages/sagemaker-run.js';
+import { sagemakerPredictStage } from '../../stages/sagemaker-predict.js';
+import { cloudDeps } from './cleanup.js';
+
+type Opts = Record<string, unknown>;
+
+/** Adds `flags` unless the command already has that long flag (train/run share some with local). */
+function addOnce(command: Command, option: Option): void {
+  if (!command.options.some((o) => o.long === option.long)) command.addOption(option);
+}
+
+/** Flags every sagemaker command shares. */
+function addCommon(command: Command): void {
+  addOnce(command, new Option('--region <region>', '[sagemaker] AWS region (default: AWS_REGION)'));
+  addOnce(command, new Option('--poll-seconds <n>', '[sagemaker] seconds between status checks').argParser(parseInteger('--poll-seconds', 1, 3600)).default(30));
+  addOnce(command, new Option('--logs', '[sagemaker] stream the job\'s CloudWatch logs'));
+}
 
 /** Adds the SageMaker-only flags (--bucket, --role, --region, --instance-type, ...) to `train`/`run`. */
 export function addSageMakerTrainOptions(command: Command): Command {
+  addOnce(command, new Option('--bucket <bucket>', '[sagemaker] S3 bucket for data, model and outputs'));
+  addOnce(command, new Option('--role <arn>', '[sagemaker] IAM role ARN SageMaker assumes'));
+  addOnce(command, new Option('--prefix <prefix>', '[sagemaker] key prefix in the bucket').default('digitflow'));
+  addOnce(command, new Option('--instance-type <type>', '[sagemaker] ml.* instance type').default('ml.m5.large'));
+  addOnce(command, new Option('--instance-count <n>', '[sagemaker] instances for training and test transform').argParser(parseInteger('--instance-count', 1, 100)).default(1));
+  addOnce(command, new Option('--spot', '[sagemaker] managed spot training'));
+  addOnce(command, new Option('--max-runtime <seconds>', '[sagemaker] training stopping condition').argParser(parseInteger('--max-runtime', 60, 432000)).default(3600));
+  addOnce(command, new Option('--max-wait <seconds>', '[sagemaker] spot only: max wait incl. runtime (default 2 x max runtime)').argParser(parseInteger('--max-wait', 60, 432000)));
+  addOnce(command, new Option('--epochs <n>', 'training epochs').argParser(parseInteger('--epochs', 1, 1000)));
+  addOnce(command, new Option('--mini-batch-size <n>', '[sagemaker] Linear Learner mini_batch_size').argParser(parseInteger('--mini-batch-size', 1, 1_000_000)));
+  addOnce(command, new Option('--dry-run', '[sagemaker] print the plan (names, S3 layout, cost estimate) and create nothing'));
+  addCommon(command);
   return command;
 }
 
 /** Adds the SageMaker-only flags to `predict`. */
 export function addSageMakerPredictOptions(command: Command): Command {
+  addCommon(command);
   return command;
 }
 
-const notYet = () =>
-  new UserInputError('ENGINE_UNAVAILABLE', 'the sagemaker engine is not available in this build', {
-    hint: 'use --engine local',
-  });
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+
+function regionOf(opts: Opts): string {
+  const region = str(opts.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) {
+    throw new UserInputError('REGION_REQUIRED', 'no AWS region for the sagemaker engine', {
+      hint: 'pass --region (e.g. --region us-east-1) or set AWS_REGION',
+    });
+  }
+  return region;
+}
+
+function required(opts: Opts, key: string, flag: string, example: string): string {
+  const v = str(opts[key]);
+  if (!v) throw new UserInputError('FLAG_REQUIRED', `--engine sagemaker needs ${flag}`, { hint: `e.g. ${flag} ${example}` });
+  return v;
+}
+
+function planInputOf(opts: Opts, runId: string, validation: boolean): PlanInput {
+  return {
+    runId,
+    region: regionOf(opts),
+    bucket: required(opts, 'bucket', '--bucket', 'my-ml-bucket'),
+    prefix: str(opts.prefix) ?? 'digitflow',
+    roleArn: required(opts, 'role', '--role', 'arn:aws:iam::123456789012:role/SageMakerExecutionRole'),
+    instanceType: str(opts.instanceType) ?? 'ml.m5.large',
+    instanceCount: num(opts.instanceCount) ?? 1,
+    spot: Boolean(opts.spot),
+    maxRuntimeSeconds: num(opts.maxRuntime) ?? 3600,
+    maxWaitSeconds: num(opts.maxWait),
+    numClasses: num(opts.numClasses) ?? 10,
+    hyperparameters: { epochs: num(opts.epochs), mini_batch_size: num(opts.miniBatchSize) },
+    validation,
+  };
+}
+
+/** Clients from flags + the AWS endpoint env vars (read here, never in stages). */
+function sagemakerDeps(ctx: CliContext, region: string): SageMakerDeps {
+  return {
+    ...cloudDeps(ctx.deps, region),
+    onInterrupt: async (jobs) => {
+      // Only a person at a terminal can answer; scripts and CI detach (the job keeps running).
+      if (!process.stdin.isTTY || !process.stderr.isTTY) return 'detach';
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`\n${jobs.map((j) => j.name).join(', ')} still running. [s]top the job(s) or [d]etach? (d) `);
+        return /^s/i.test(answer.trim()) ? 'stop' : 'detach';
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+const waitOf = (opts: Opts) => ({ pollSeconds: num(opts.pollSeconds) ?? 30, logs: Boolean(opts.logs) });
+
+async function runDirOf(opts: Opts, ctx: CliContext): Promise<{ runDir: string; runId: string }> {
+  const out = str(opts.out) ?? str(opts.runDir);
+  if (out) return { runDir: resolve(out), runId: basename(resolve(out)) };
+  const runsDir = resolve(str(opts.runsDir) ?? 'runs');
+  const runId = await newRunId(runsDir, new Date(ctx.deps.clock.now()), 'sagemaker');
+  return { runDir: join(runsDir, runId), runId };
+}
+
+async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): Promise<void> {
+  const ctx = createContext(cmd);
+  const { runDir, runId } = await runDirOf(opts, ctx);
+  const validationFraction = num(opts.validationFraction) ?? 0.1;
+  const planInput = planInputOf(opts, runId, validationFraction > 0);
+  if (opts.dryRun) {
+    const plan = buildRunPlan(planInput);
+    ctx.output({ dryRun: true, runDir, plan }, (r) => `${renderPlanText(r.plan)}\n(dry run: nothing was created)`);
+    return;
+  }
+  const trainFile = str(opts.train) ?? 'data/train.csv';
+  const testFile = str(opts.test) ?? (command === 'run' ? 'data/test.csv' : undefined);
+  const deps = sagemakerDeps(ctx, planInput.region);
+  const manifest = newManifest({ runId, command, engine: 'sagemaker', seed: ctx.globals.seed, now: new Date(ctx.deps.clock.now()), versions: runtimeVersions(), model: 'linear-learner' });
+  manifest.gitSha = gitSha();
+  const rec = new ManifestRecorder(runDir, manifest, deps);
+  const result = await sagemakerRunStage(
+    { planInput, trainFile, testFile, labelsFile: str(opts.labels), validationFraction, seed: ctx.globals.seed, transform: command === 'run', wait: waitOf(opts) },
+    rec,
+    deps,
+  );
+  ctx.output(result, renderResult);
+}
 
 /** `train --engine sagemaker`. `opts` are the parsed options of the command. */
 export async function trainWithSageMaker(opts: Record<string, unknown>, cmd: Command): Promise<void> {
-  void opts;
-  void cmd;
-  throw notYet();
-}
-
-/** `predict --engine sagemaker`. */
-export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command): Promise<void> {
-  void opts;
-  void cmd;
-  throw notYet();
+  await trainOrRun(opts, cmd, 'train');
 }
 
 /** `run --engine sagemaker`. */
 export async function runWithSageMaker(opts: Record<string, unknown>, cmd: Command): Promise<void> {
-  void opts;
-  void cmd;
-  throw notYet();
+  await trainOrRun(opts, cmd, 'run');
+}
+
+/** `predict --engine sagemaker --run RUN_DIR`. */
+export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command): Promise<void> {
+  const ctx = createContext(cmd);
+  const runDir = resolve(required(opts, 'run', '--run', 'runs/<run-id>'));
+  const manifest = await readManifest(runDir);
+  const region = str(opts.region) ?? ((manifest.extra?.sagemaker as { planInput?: { region?: string } } | undefined)?.planInput?.region) ?? regionOf(opts);
+  const deps = sagemakerDeps(ctx, region);
+  const rec = new ManifestRecorder(runDir, manifest, deps);
+  const result = await sagemakerPredictStage({ testFile: str(opts.test), labelsFile: str(opts.labels), wait: waitOf(opts) }, rec, deps);
+  ctx.output(result, renderResult);
+}
+
+/** Text form of a managed run result. */
+export function renderResult(r: SageMakerRunResult): string {
+  const lines = [`run ${r.runId} (sagemaker) -> ${r.runDir}`];
+  if (r.trainingJob) lines.push(`  training job   ${r.trainingJob}`);
+  if (r.model) lines.push(`  model          ${r.model}  ${r.modelDataUrl ?? ''}`);
+  for (const j of r.transformJobs) lines.push(`  transform job  ${j}`);
+  for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(14)} ${v}`);
+  if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
+  if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy  ${r.metrics.accuracy.toFixed(4)}`);
+  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`);
+  lines.push(`  cleanup with   digitflow cleanup ${r.runDir}`);
+  return lines.join('\n');
 }

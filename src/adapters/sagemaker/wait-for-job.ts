@@ -1,0 +1,168 @@
+/**
+ * Waits for a training or transform job with our own polling loop. The SDK waiters count
+ * `Stopped` as success and poll every 2 minutes by default; here every terminal state is explicit
+ * and failure carries what a user needs to act: FailureReason, the log group/stream, a console URL.
+ */
+import {
+  DescribeTrainingJobCommand,
+  DescribeTransformJobCommand,
+  type DescribeTrainingJobCommandOutput,
+  type DescribeTransformJobCommandOutput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { CloudError, InterruptedError } from '../../errors/index.js';
+import type { StageDeps } from '../../stages/deps.js';
+import { consoleHost } from '../../domain/linear-learner-images.js';
+import { describeAwsError } from './aws-error.js';
+
+export type JobKind = 'training' | 'transform';
+
+/** Every status SageMaker reports, mapped to what it means for the waiter. Unlisted = keep polling. */
+export const TERMINAL_STATES: Readonly<Record<string, 'success' | 'failed' | 'stopped'>> = Object.freeze({
+  Completed: 'success',
+  Failed: 'failed',
+  Stopped: 'stopped',
+});
+
+export interface JobOutcome {
+  kind: JobKind;
+  name: string;
+  status: string;
+  secondaryStatus?: string;
+  /** Seconds this waiter watched the job (clock time). */
+  elapsedSeconds: number;
+  /** Seconds billed: training = BillableTimeInSeconds x instances; transform = run time x instances. */
+  billableSeconds?: number;
+  training?: DescribeTrainingJobCommandOutput;
+  transform?: DescribeTransformJobCommandOutput;
+}
+
+export interface WaitOptions {
+  kind: JobKind;
+  name: string;
+  region: string;
+  pollSeconds: number;
+  /** Called after every poll (e.g. to flush CloudWatch logs). Errors are reported, not fatal. */
+  onPoll?: () => Promise<void>;
+}
+
+/** CloudWatch log group of a job kind. */
+export function logGroupOf(kind: JobKind): string {
+  return kind === 'training' ? '/aws/sagemaker/TrainingJobs' : '/aws/sagemaker/TransformJobs';
+}
+
+/** Console page of a job. */
+export function consoleUrl(kind: JobKind, name: string, region: string): string {
+  const page = kind === 'training' ? 'jobs' : 'transform-jobs';
+  return `https://${region}.${consoleHost(region)}/sagemaker/home?region=${region}#/${page}/${name}`;
+}
+
+function seconds(a?: Date, b?: Date): number | undefined {
+  if (!a || !b) return undefined;
+  return Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
+}
+
+async function describe(client: SageMakerClient, kind: JobKind, name: string, signal?: AbortSignal) {
+  try {
+    if (kind === 'training') {
+      const d = await client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }), { abortSignal: signal });
+      const instances = d.ResourceConfig?.InstanceCount ?? 1;
+      return {
+        status: d.TrainingJobStatus ?? 'Unknown',
+        secondary: d.SecondaryStatus,
+        reason: d.FailureReason,
+        billable: d.BillableTimeInSeconds !== undefined ? d.BillableTimeInSeconds * instances : undefined,
+        training: d,
+        transform: undefined,
+      };
+    }
+    const d = await client.send(new DescribeTransformJobCommand({ TransformJobName: name }), { abortSignal: signal });
+    const run = seconds(d.TransformStartTime, d.TransformEndTime);
+    return {
+      status: d.TransformJobStatus ?? 'Unknown',
+      secondary: undefined,
+      reason: d.FailureReason,
+      billable: run !== undefined ? run * (d.TransformResources?.InstanceCount ?? 1) : undefined,
+      training: undefined,
+      transform: d,
+    };
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason ?? e;
+    throw describeAwsError(e, `Describe${kind === 'training' ? 'Training' : 'Transform'}Job ${name}`);
+  }
+}
+
+/**
+ * Polls until the job reaches a terminal state. Completed resolves; Failed/Stopped reject with a
+ * CloudError; Ctrl-C (deps.signal) rejects with an InterruptedError naming the job to attach to.
+ */
+export async function waitForJob(client: SageMakerClient, opts: WaitOptions, deps: StageDeps): Promise<JobOutcome> {
+  const start = deps.clock.now();
+  let last = '';
+  for (;;) {
+    if (deps.signal?.aborted) throw interrupted(opts);
+    let d: Awaited<ReturnType<typeof describe>>;
+    try {
+      d = await describe(client, opts.kind, opts.name, deps.signal);
+    } catch (e) {
+      if (deps.signal?.aborted) throw interrupted(opts);
+      throw e;
+    }
+    const elapsedSeconds = (deps.clock.now() - start) / 1000;
+    const key = `${d.status}/${d.secondary ?? ''}`;
+    if (key !== last) {
+      deps.reporter.emit({ kind: 'status', resource: opts.name, status: d.status, secondary: d.secondary, elapsedSeconds });
+      last = key;
+    }
+    if (opts.onPoll) {
+      try {
+        await opts.onPoll();
+      } catch (e) {
+        deps.reporter.emit({ kind: 'warn', code: 'LOGS_UNAVAILABLE', message: `could not read logs: ${(e as Error).message}` });
+      }
+    }
+    const terminal = TERMINAL_STATES[d.status];
+    if (terminal === 'success') {
+      return {
+        kind: opts.kind,
+        name: opts.name,
+        status: d.status,
+        secondaryStatus: d.secondary,
+        elapsedSeconds,
+        billableSeconds: d.billable,
+        training: d.training,
+        transform: d.transform,
+      };
+    }
+    if (terminal) throw jobError(opts, d.status, d.reason, d.billable);
+    try {
+      await deps.clock.sleep(opts.pollSeconds * 1000, deps.signal);
+    } catch (e) {
+      if (deps.signal?.aborted) throw interrupted(opts);
+      throw e;
+    }
+  }
+}
+
+function interrupted(opts: WaitOptions): InterruptedError {
+  return new InterruptedError(`stopped waiting for ${opts.kind} job ${opts.name}; the job keeps running in SageMaker`, {
+    hint: `reattach with: digitflow attach ${opts.name}`,
+    details: { job: opts.name, kind: opts.kind, attach: `digitflow attach ${opts.name}` },
+  });
+}
+
+function jobError(opts: WaitOptions, status: string, reason: string | undefined, billable?: number): CloudError {
+  const group = logGroupOf(opts.kind);
+  const stream = `${opts.name}/`;
+  const url = consoleUrl(opts.kind, opts.name, opts.region);
+  const what = status === 'Stopped' ? 'was stopped' : 'failed';
+  return new CloudError(
+    `${opts.kind === 'training' ? 'TRAINING' : 'TRANSFORM'}_JOB_${status.toUpperCase()}`,
+    `${opts.kind} job ${opts.name} ${what}${reason ? `: ${reason}` : ''}`,
+    {
+      hint: `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`,
+      details: { job: opts.name, kind: opts.kind, status, failureReason: reason, logGroup: group, logStreamPrefix: stream, consoleUrl: url, billableSeconds: billable },
+    },
+  );
+}
+

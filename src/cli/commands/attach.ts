@@ -1,0 +1,35 @@
+/** `digitflow attach JOB_NAME`: wait again for a SageMaker job after a detach (Ctrl-C, closed terminal). */
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { createContext } from '../context.js';
+import { parseInteger } from '../options.js';
+import { readManifest } from '../../adapters/run-store.js';
+import { ManifestRecorder } from '../../stages/sagemaker-deps.js';
+import { attachStage, type AttachResult } from '../../stages/sagemaker-attach.js';
+import { cloudDeps, regionFor } from './cleanup.js';
+
+export function registerAttach(program: Command): void {
+  program
+    .command('attach')
+    .description('wait again for a SageMaker training or transform job (after Ctrl-C / detach)')
+    .argument('<job>', 'job name, e.g. digitflow-train-20261126-133045-sagemaker')
+    .option('--run <dir>', 'the run directory the job belongs to (records the result; creates the model after training)')
+    .option('--region <region>', 'AWS region (default: the run\'s, or AWS_REGION)')
+    .addOption(new Option('--poll-seconds <n>', 'seconds between status checks').argParser(parseInteger('--poll-seconds', 1, 3600)).default(30))
+    .option('--logs', 'stream the job\'s CloudWatch logs')
+    .action(async (job: string, opts: { run?: string; region?: string; pollSeconds: number; logs?: boolean }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const manifest = opts.run ? await readManifest(resolve(opts.run)) : undefined;
+      const region = regionFor(opts.region, manifest);
+      const deps = cloudDeps(ctx.deps, region);
+      const rec = manifest ? new ManifestRecorder(resolve(opts.run!), manifest, deps) : undefined;
+      const result = await attachStage({ job, region, wait: { pollSeconds: opts.pollSeconds, logs: Boolean(opts.logs) } }, rec, deps);
+      ctx.output(result, renderAttach);
+    });
+}
+
+function renderAttach(r: AttachResult): string {
+  const lines = [`${r.kind} job ${r.job}: ${r.status} after ${Math.round(r.elapsedSeconds)}s watched` + (r.billableSeconds !== undefined ? `, ${r.billableSeconds}s billable` : '')];
+  if (r.model) lines.push(`model ${r.model} created from ${r.modelDataUrl}; next: digitflow predict --engine sagemaker --run <dir>`);
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+/** `digitflow cleanup RUN_DIR`: delete a run's S3 prefix and SageMaker models; list what cannot be deleted. */
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { createContext } from '../context.js';
+import { UserInputError } from '../../errors/index.js';
+import { readManifest } from '../../adapters/run-store.js';
+import type { RunManifest } from '../../domain/manifest.js';
+import { createS3Client } from '../../adapters/s3/client.js';
+import { createSageMakerClient, createLogsClient } from '../../adapters/sagemaker/client.js';
+import { s3RunStorage } from '../../adapters/sagemaker/run-storage.js';
+import { cleanupPlan, cleanupStage, type CleanupResult } from '../../stages/sagemaker-cleanup.js';
+import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
+import type { StageDeps } from '../../stages/deps.js';
+
+/** Region from the flag, the run's plan, or AWS_REGION. */
+export function regionFor(flag: string | undefined, manifest?: RunManifest): string {
+  const fromRun = (manifest?.extra?.sagemaker as { planInput?: { region?: string } } | undefined)?.planInput?.region;
+  const region = flag ?? fromRun ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region', { hint: 'pass --region or set AWS_REGION' });
+  return region;
+}
+
+/** SageMaker + S3 clients from env endpoints (AWS_ENDPOINT_URL_SAGEMAKER / _S3 / AWS_ENDPOINT_URL). */
+export function cloudDeps(deps: StageDeps, region: string): SageMakerDeps {
+  const env = process.env;
+  const config = { region, endpoint: env.AWS_ENDPOINT_URL_SAGEMAKER ?? env.AWS_ENDPOINT_URL, logsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? env.AWS_ENDPOINT_URL };
+  return {
+    ...deps,
+    sagemaker: createSageMakerClient(config),
+    logs: createLogsClient(config),
+    storage: s3RunStorage(createS3Client({ region, endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL }), deps),
+  };
+}
+
+export function registerCleanup(program: Command): void {
+  program
+    .command('cleanup')
+    .description("delete a run's cloud resources (S3 prefix, SageMaker models); lists job records SageMaker keeps")
+    .argument('<run-dir>', 'run directory (runs/<run-id>)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'only list what would be deleted')
+    .option('--region <region>', "AWS region (default: the run's)")
+    .action(async (runDir: string, opts: { yes?: boolean; dryRun?: boolean; region?: string }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const manifest = await readManifest(resolve(runDir));
+      const plan = cleanupPlan(manifest);
+      const toDelete = plan.filter((p) => p.action === 'delete');
+      let dryRun = Boolean(opts.dryRun);
+      if (toDelete.length > 0 && !dryRun && !opts.yes) {
+        if (!process.stdin.isTTY || !process.stderr.isTTY) {
+          throw new UserInputError('CONFIRMATION_REQUIRED', `cleanup would delete ${toDelete.length} resource(s) and cannot ask here (not a terminal)`, {
+            hint: 'pass --yes to delete without asking, or --dry-run to only list',
+            details: { resources: toDelete.map((p) => p.id) },
+          });
+        }
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        process.stderr.write(toDelete.map((p) => `  delete ${p.kind} ${p.id}`).join('\n') + '\n');
+        const answer = await rl.question('Delete these? [y/N] ');
+        rl.close();
+        if (!/^y/i.test(answer.trim())) dryRun = true;
+      }
+      const deps = toDelete.length > 0 && !dryRun ? cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
+      const result = await cleanupStage({ manifest, dryRun }, deps);
+      ctx.output(result, renderCleanup);
+    });
+}
+
+function renderCleanup(r: CleanupResult): string {
+  const lines = [`cleanup of run ${r.runId}${r.dryRun ? ' (nothing deleted)' : ''}`];
+  for (const d of r.deleted) lines.push(`  deleted ${d.kind} ${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}${d.alreadyGone ? ' (already gone)' : ''}`);
+  for (const k of r.kept) lines.push(`  kept    ${k.kind} ${k.id}: ${k.why}`);
+  if (r.deleted.length === 0 && r.kept.length === 0) lines.push('  the run created no cloud resources');
+  return lines.join('\n');
+}
