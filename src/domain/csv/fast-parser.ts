@@ -55,15 +55,24 @@ class FastParserState {
   }
 
   push(chunk: Uint8Array): void {
-    let buf = chunk;
-    if (this.leftover) {
-      const joined = new Uint8Array(this.leftover.length + chunk.length);
-      joined.set(this.leftover);
-      joined.set(chunk, this.leftover.length);
-      buf = joined;
-      this.leftover = undefined;
-    }
+    // Always a plain Uint8Array view: mixing Buffer and Uint8Array makes the hot loop polymorphic.
+    const buf = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
+    if (this.leftover) {
+      // Only the line that spans the chunk boundary is copied, not the whole chunk.
+      const nl = buf.indexOf(LF);
+      const take = nl < 0 ? buf.length : nl + 1;
+      const joined = new Uint8Array(this.leftover.length + take);
+      joined.set(this.leftover);
+      joined.set(buf.subarray(0, take), this.leftover.length);
+      this.leftover = undefined;
+      if (nl < 0) {
+        this.leftover = joined;
+        return;
+      }
+      this.handleLine(joined, 0, joined.length - 1);
+      start = take;
+    }
     const n = buf.length;
     while (start < n) {
       const nl = buf.indexOf(LF, start);
@@ -76,9 +85,12 @@ class FastParserState {
 
   end(): void {
     if (this.leftover && this.leftover.length > 0) {
-      const buf = this.leftover;
+      // The last line has no newline: add one so every line the parser sees ends in CR or LF.
+      const buf = new Uint8Array(this.leftover.length + 1);
+      buf.set(this.leftover);
+      buf[buf.length - 1] = LF;
       this.leftover = undefined;
-      this.handleLine(buf, 0, buf.length);
+      this.handleLine(buf, 0, buf.length - 1);
     }
     if (!this.headerDone) {
       this.problem({ kind: 'no-rows', line: Math.max(1, this.line), message: 'the file is empty' });
@@ -159,22 +171,24 @@ class FastParserState {
     const pixels = out.pixels;
     const train = this.layout === 'train';
     const numClasses = this.o.numClasses;
+    const labels = out.labels;
+    const rowIndex = out.rows;
     let at = offset;
     let p = start;
     let field = 0;
     let ok = true;
     const width = this.width;
+    // Every line ends in CR or LF (see end()), so buf[end] is never read out of bounds.
     for (;;) {
+      let c = buf[p];
+      const fieldStart = p;
       let v = 0;
-      let digits = 0;
-      let c = p < end ? buf[p] : LF;
       while (c >= ZERO && c <= NINE) {
         v = v * 10 + (c - ZERO);
-        digits++;
-        p++;
-        c = p < end ? buf[p] : LF;
+        c = buf[++p];
       }
-      if (digits === 0 || digits > 3 || v > 255 || (c !== COMMA && p < end) || field >= width) {
+      const digits = p - fieldStart;
+      if (digits === 0 || digits > 3 || v > 255 || field >= width) {
         ok = false;
         break;
       }
@@ -183,13 +197,17 @@ class FastParserState {
           ok = false;
           break;
         }
-        out.labels![out.rows] = v;
+        labels![rowIndex] = v;
       } else {
         pixels[at++] = v;
       }
       field++;
-      if (p >= end) break;
-      p++; // comma
+      if (c === COMMA) {
+        p++;
+        continue;
+      }
+      if (p !== end) ok = false;
+      break;
     }
     if (ok && field === width) {
       out.rows++;

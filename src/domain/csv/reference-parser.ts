@@ -33,9 +33,10 @@ export async function* parseKaggleCsvReference(
       yield c;
     }
   })();
-  const parser = Readable.from(counted).pipe(
-    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: false }),
-  );
+  const input = Readable.from(counted);
+  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: false }));
+  // pipe() does not forward errors: hand read errors to the parser so the loop below sees them.
+  input.on('error', (e) => parser.destroy(e));
   let layout: Layout | undefined;
   let out: RowBuffer | undefined;
   let headerDone = false;
