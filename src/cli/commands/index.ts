@@ -10,6 +10,7 @@ import { registerSubmit } from './submit.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
+import { registerCompare } from './compare.js';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerCleanup(program);
   registerAttach(program);
+  registerCompare(program);
 }

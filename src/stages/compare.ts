@@ -1,0 +1,220 @@
+/**
+ * compare: runs side by side (engine, model, backend or instance, accuracy, macro-F1, timings,
+ * billable seconds, cost, per-class recall), a differences-only view, a check that the runs were
+ * scored on the same held-out rows and the same test file, and a confusion difference for two runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserInputError } from '../errors/index.js';
+import { readManifest } from '../adapters/run-store.js';
+import { fileExists } from '../adapters/atomic-file.js';
+import type { RunManifest } from '../domain/manifest.js';
+import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
+import { argmax } from '../domain/probabilities/index.js';
+import { readIdLabelFile } from '../domain/submission.js';
+import { createReadStream } from 'node:fs';
+import { readProbabilityFile } from './argmax.js';
+import type { StageDeps } from './deps.js';
+
+/** One run directory, loaded: manifest plus whichever metrics it has. */
+export interface LoadedRun {
+  dir: string;
+  manifest: RunManifest;
+  /** Metrics on the held-out validation rows (read, or computed from the validation files). */
+  validation?: Metrics;
+  validationSource?: 'validation-metrics.json' | 'computed';
+  /** Metrics on the test answer key (metrics.json). */
+  test?: Metrics;
+}
+
+function outputPath(dir: string, m: RunManifest, key: string, fallback: string): string {
+  return join(dir, m.outputs?.[key] ?? fallback);
+}
+
+async function readMetricsFile(path: string): Promise<Metrics> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Metrics;
+  } catch (e) {
+    throw new UserInputError('METRICS_INVALID', `${path} is not a readable metrics file: ${(e as Error).message}`, { details: { path } });
+  }
+}
+
+/** Metrics of a probability file against an `ImageId,Label` answer key (argmax + log loss). */
+export async function metricsFromProbabilities(probabilities: string, labels: string, numClasses = 10): Promise<Metrics> {
+  const truthById = await readIdLabelFile(createReadStream(labels), labels, numClasses);
+  const { rows } = await readProbabilityFile(probabilities, { numClasses });
+  const truth: number[] = [];
+  const pred: number[] = [];
+  const ll = new LogLossAccumulator();
+  let n = 0;
+  for await (const row of rows) {
+    n++;
+    const id = row.id ?? n;
+    const t = truthById.get(id);
+    if (t === undefined) {
+      throw new UserInputError('IDS_MISMATCH', `${probabilities}:${row.line}: ImageId ${id} is not in ${labels}`, { details: { file: probabilities, line: row.line } });
+    }
+    truth.push(t);
+    pred.push(argmax(row.scores));
+    ll.add(t, row.scores);
+  }
+  if (n !== truthById.size) {
+    throw new UserInputError('IDS_MISMATCH', `${probabilities} has ${n} rows but ${labels} has ${truthById.size}`, { hint: 'both files must cover the same validation rows' });
+  }
+  const m = computeMetrics(truth, pred, numClasses);
+  m.logLoss = ll.value();
+  return m;
+}
+
+/** Reads a run directory: manifest, metrics.json, validation metrics (computed when only the raw files exist). */
+export async function loadRun(dir: string): Promise<LoadedRun> {
+  const manifest = await readManifest(dir);
+  const run: LoadedRun = { dir, manifest };
+  const metricsPath = outputPath(dir, manifest, 'metrics', 'metrics.json');
+  if (await fileExists(metricsPath)) run.test = await readMetricsFile(metricsPath);
+  const vm = outputPath(dir, manifest, 'validationMetrics', 'validation-metrics.json');
+  const vp = outputPath(dir, manifest, 'validationProbabilities', 'validation-probabilities.csv');
+  const vl = outputPath(dir, manifest, 'validationLabels', 'validation-labels.csv');
+  if (await fileExists(vm)) {
+    run.validation = await readMetricsFile(vm);
+    run.validationSource = 'validation-metrics.json';
+  } else if ((await fileExists(vp)) && (await fileExists(vl))) {
+    run.validation = await metricsFromProbabilities(vp, vl);
+    run.validationSource = 'computed';
+  }
+  return run;
+}
+
+export interface CompareRow {
+  key: string;
+  label: string;
+  /** One value per run, in the order given (null = not recorded). */
+  values: (string | number | null)[];
+  /** True when the runs' values differ (as displayed). */
+  differs: boolean;
+}
+
+export interface HeldOutCheck {
+  /** true/false when every run records its validation rows, null when some do not. */
+  sameValidationRows: boolean | null;
+  /** true/false when every run records the test file's sha256, null when some do not. */
+  sameTestInput: boolean | null;
+  validationRowCounts: (number | null)[];
+  messages: string[];
+}
+
+export interface CompareResult {
+  runs: { dir: string; runId: string; validationSource?: string; hasTestMetrics: boolean }[];
+  rows: CompareRow[];
+  diffOnly: boolean;
+  heldOut: HeldOutCheck;
+  /** Two runs only: confusion[true][pred] of run B minus run A. */
+  confusionDiff?: { a: string; b: string; on: 'validation' | 'test'; diff: number[][] };
+}
+
+export interface CompareInput {
+  runs: string[];
+  /** Keep only the rows whose values differ. */
+  diff?: boolean;
+}
+
+/** Formats a value as shown in the table, so "differs" matches what a reader sees. */
+export function displayValue(v: string | number | null, key: string): string {
+  if (v === null) return '—';
+  if (typeof v === 'string') return v;
+  if (key.endsWith('accuracy') || key.startsWith('recall') || key.endsWith('macroF1')) return key.endsWith('macroF1') ? v.toFixed(4) : `${(v * 100).toFixed(2)}%`;
+  if (key === 'costUsd') return `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
+  if (key.endsWith('Seconds') || key.startsWith('timings')) return v.toFixed(1);
+  if (key.endsWith('logLoss')) return v.toFixed(4);
+  return String(v);
+}
+
+function sortedKey(rows: number[] | undefined): string | null {
+  if (!rows) return null;
+  return [...rows].sort((a, b) => a - b).join(',');
+}
+
+export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
+  const messages: string[] = [];
+  const keys = runs.map((r) => sortedKey(r.manifest.split?.validationRows));
+  const counts = runs.map((r) => r.manifest.split?.validationRows.length ?? null);
+  let sameValidationRows: boolean | null = null;
+  if (keys.every((k) => k !== null)) {
+    sameValidationRows = keys.every((k) => k === keys[0]);
+    messages.push(
+      sameValidationRows
+        ? `same held-out rows: all runs were validated on the same ${counts[0]} rows of the training file`
+        : `DIFFERENT held-out rows (${counts.join(' vs ')} rows, or the same count but other rows): validation numbers are NOT comparable; rerun with the same --seed and validation fraction`,
+    );
+  } else if (runs.length > 1) {
+    const without = runs.filter((_, i) => keys[i] === null).map((r) => r.manifest.runId);
+    messages.push(`cannot check the held-out rows: ${without.join(', ')} record no validation split`);
+  }
+  const shas = runs.map((r) => r.manifest.inputs?.find((i) => i.role === 'test')?.sha256 ?? null);
+  let sameTestInput: boolean | null = null;
+  if (shas.every((s) => s !== null)) {
+    sameTestInput = shas.every((s) => s === shas[0]);
+    messages.push(sameTestInput ? 'same test file (sha256 matches)' : 'DIFFERENT test files (sha256 differs): test metrics are NOT comparable');
+  } else if (runs.length > 1 && runs.some((r) => r.test)) {
+    messages.push('cannot check the test file: not every run records its sha256');
+  }
+  return { sameValidationRows, sameTestInput, validationRowCounts: counts, messages };
+}
+
+/** Compares run directories side by side. */
+export async function compareStage(input: CompareInput, deps: StageDeps): Promise<CompareResult> {
+  if (input.runs.length === 0) throw new UserInputError('NO_RUNS', 'compare needs at least one run directory', { hint: 'e.g. digitflow compare runs/A runs/B' });
+  const runs: LoadedRun[] = [];
+  for (const dir of input.runs) {
+    deps.reporter.emit({ kind: 'step', step: 'compare', message: `reading ${dir}` });
+    runs.push(await loadRun(dir));
+  }
+  const rows: CompareRow[] = [];
+  const add = (key: string, label: string, get: (r: LoadedRun) => string | number | null | undefined) => {
+    const values = runs.map((r) => get(r) ?? null);
+    if (values.every((v) => v === null)) return;
+    const shown = values.map((v) => displayValue(v, key));
+    rows.push({ key, label, values, differs: shown.some((s) => s !== shown[0]) });
+  };
+  add('runId', 'run', (r) => r.manifest.runId);
+  add('engine', 'engine', (r) => r.manifest.engine);
+  add('model', 'model', (r) => r.manifest.model);
+  add('backend', 'backend / instance', (r) => r.manifest.backend ?? (r.manifest.instanceType ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}` : null));
+  add('seed', 'seed', (r) => r.manifest.seed);
+  add('validationRows', 'held-out rows', (r) => r.validation?.rows ?? r.manifest.split?.validationRows.length);
+  add('validation.accuracy', 'validation accuracy', (r) => r.validation?.accuracy);
+  add('validation.macroF1', 'validation macro-F1', (r) => r.validation?.macroF1);
+  add('validation.logLoss', 'validation log loss', (r) => r.validation?.logLoss);
+  add('test.accuracy', 'test accuracy', (r) => r.test?.accuracy);
+  add('test.macroF1', 'test macro-F1', (r) => r.test?.macroF1);
+  add('timings.train', 'train seconds', (r) => r.manifest.timings?.train);
+  add('timings.predict', 'predict seconds', (r) => r.manifest.timings?.predict ?? r.manifest.timings?.transform);
+  add('billableSeconds', 'billable seconds', (r) => r.manifest.billableSeconds);
+  add('costUsd', 'est. cost', (r) => r.manifest.costEstimate?.usd);
+  const numClasses = Math.max(0, ...runs.map((r) => (r.validation ?? r.test)?.perClass.length ?? 0));
+  for (let c = 0; c < numClasses; c++) {
+    // A class with no rows has no recall: show a dash rather than a misleading 0%.
+    add(`recall.${c}`, `recall ${c}`, (r) => {
+      const pc = (r.validation ?? r.test)?.perClass[c];
+      return pc && pc.support > 0 ? pc.recall : null;
+    });
+  }
+  const heldOut = checkHeldOut(runs);
+  let confusionDiff: CompareResult['confusionDiff'];
+  if (runs.length === 2) {
+    const [a, b] = runs;
+    const on = a.validation && b.validation ? 'validation' : a.test && b.test ? 'test' : undefined;
+    if (on) {
+      const ca = a[on]!.confusion;
+      const cb = b[on]!.confusion;
+      if (ca.length === cb.length) confusionDiff = { a: a.manifest.runId, b: b.manifest.runId, on, diff: cb.map((row, t) => row.map((v, p) => v - ca[t][p])) };
+    }
+  }
+  return {
+    runs: runs.map((r) => ({ dir: r.dir, runId: r.manifest.runId, validationSource: r.validationSource, hasTestMetrics: Boolean(r.test) })),
+    rows: input.diff ? rows.filter((r) => r.differs || r.key === 'runId') : rows,
+    diffOnly: Boolean(input.diff),
+    heldOut,
+    confusionDiff,
+  };
+}
