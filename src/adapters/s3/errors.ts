@@ -139,7 +139,7 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
     const why = err.code ?? err.name ?? 'network error';
     const tries = attempts !== undefined ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'}` : '';
     return new CloudError('S3_NETWORK', `could not reach S3 at ${endpoint} for ${ctx.operation} of ${where}: ${why}${tries}`, opts(
-      'check the network and the endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), then run the command again: finished files are skipped',
+      'check the network and the endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), then run the command again (upload skips files already in S3)',
     ));
   }
   if ((status !== undefined && status >= 500) || code === 'SlowDown' || code === 'ServiceUnavailable' || code === 'InternalError') {

@@ -1,0 +1,32 @@
+/** `digitflow download s3://B/KEY_OR_PREFIX [-o DIR]`. */
+import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { createContext } from '../context.js';
+import { downloadStage, type DownloadStageResult } from '../../stages/download.js';
+import { addRegionOption, s3ConfigFromCli } from './upload.js';
+
+export function renderDownloadText(r: DownloadStageResult): string {
+  const lines = r.files.map(
+    (f) => `  ${relative('.', f.path) || f.path}  ${(f.bytes / 1e6).toFixed(1)} MB${f.verified ? '  sha256 verified' : ''}`,
+  );
+  lines.unshift(`downloaded ${r.files.length} file(s), ${(r.bytes / 1e6).toFixed(1)} MB from ${r.uri} in ${r.seconds.toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+export function registerDownload(program: Command): void {
+  const cmd = program
+    .command('download')
+    .description(
+      'Stream one S3 object, or every object under a prefix, into a local folder. Keys containing `..`, absolute\n' +
+        'paths or anything that would land outside the folder are refused before anything is written; files appear\n' +
+        'only when complete (and sha256-checked when digitflow uploaded them).',
+    )
+    .argument('<uri>', 's3://BUCKET/KEY or s3://BUCKET/PREFIX/')
+    .option('-o, --output-dir <dir>', 'folder to write into', '.')
+    .option('--force', 'replace existing files');
+  addRegionOption(cmd).action(async (uri: string, opts: { outputDir: string; force?: boolean; region?: string }, command: Command) => {
+    const ctx = createContext(command);
+    const result = await downloadStage({ uri, outDir: opts.outputDir, force: opts.force, s3: s3ConfigFromCli(opts) }, ctx.deps);
+    ctx.output(result, renderDownloadText);
+  });
+}

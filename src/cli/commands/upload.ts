@@ -1,0 +1,74 @@
+/** `digitflow upload`: Kaggle CSVs -> Linear Learner CSVs in S3, recorded in a run manifest. */
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { createContext } from '../context.js';
+import { parseFloatIn, parseInteger } from '../options.js';
+import { uploadStage, type UploadStageResult } from '../../stages/upload.js';
+import type { S3Config } from '../../adapters/s3/client.js';
+
+/**
+ * S3 settings from flags and the environment (the CLI is the only layer that reads env):
+ * region from --region or AWS_REGION (else the SDK's profile lookup); a custom endpoint from
+ * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. Credentials always come from the SDK's default chain.
+ */
+export function s3ConfigFromCli(opts: { region?: string }, env: NodeJS.ProcessEnv = process.env): S3Config {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  return { region: opts.region || env.AWS_REGION || undefined, endpoint };
+}
+
+/** Adds `--region` (shared by upload and download). */
+export function addRegionOption(command: Command): Command {
+  return command.addOption(new Option('--region <region>', 'AWS region of the bucket (default: AWS_REGION or the profile)'));
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function renderUploadText(r: UploadStageResult): string {
+  const lines = [`run ${r.runId}  (manifest: ${join(r.runDir, 'manifest.json')})`];
+  const order = { train: 0, validation: 1, test: 2 };
+  const files = [...r.uploaded, ...r.skipped].sort((a, b) => order[a.channel] - order[b.channel] || a.uri.localeCompare(b.uri));
+  const w = Math.max(...files.map((f) => f.uri.length));
+  for (const f of files) {
+    const how = f.skipped ? 'unchanged, skipped' : `uploaded at ${f.mbPerSecond} MB/s`;
+    lines.push(`  ${f.channel.padEnd(10)} ${f.uri.padEnd(w)}  ${String(f.rows).padStart(6)} rows  ${mb(f.bytes).padStart(9)}  ${how}`);
+  }
+  if (r.trainRows !== undefined) lines.push(`held out ${r.validationRows.length} validation rows (train ${r.trainRows}); row ids are in the manifest`);
+  if (r.uris.test) lines.push(`batch transform input: ${r.uris.test} (${r.uris.testKeys?.length ?? 0} object(s))`);
+  return lines.join('\n');
+}
+
+export function registerUpload(program: Command): void {
+  const cmd = program
+    .command('upload')
+    .description(
+      'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; test as\n' +
+        'headerless features, optionally in N shards) and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,test}/.\n' +
+        'The validation rows are the same seeded split the local engine uses (--seed, --validation-fraction).\n' +
+        'Files already in S3 with the same size and sha256 are skipped. Credentials: the AWS SDK default chain\n' +
+        '(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance roles). Custom endpoint: AWS_ENDPOINT_URL_S3.',
+    )
+    .requiredOption('--bucket <bucket>', 'S3 bucket (must exist)')
+    .option('--prefix <prefix>', 'key prefix inside the bucket', 'digitflow')
+    .option('--train <file>', 'Kaggle train CSV (label,pixel0..pixel783; .csv, .csv.gz or .zip)')
+    .option('--test <file>', 'Kaggle test CSV (pixel0..pixel783)')
+    .option('--validation-fraction <f>', 'share of train rows held out for validation', parseFloatIn('--validation-fraction', 0, 1, { exclusiveMax: true }), 0.1)
+    .option('--run-id <id>', 'run id (default: a new one from the clock)')
+    .option('--run <dir>', 'add to an existing run directory (runs/<run-id>)')
+    .option('--shards <n>', 'split the test features into N objects for an N-instance batch transform', parseInteger('--shards', 1, 1000), 1);
+  addRegionOption(cmd).action(
+    async (
+      opts: { bucket: string; prefix?: string; train?: string; test?: string; validationFraction: number; runId?: string; run?: string; shards: number; region?: string },
+      command: Command,
+    ) => {
+      const ctx = createContext(command);
+      const result = await uploadStage(
+        {
+          bucket: opts.bucket, prefix: opts.prefix, train: opts.train, test: opts.test, validationFraction: opts.validationFraction,
+          seed: ctx.globals.seed, runId: opts.runId, runDir: opts.run, shards: opts.shards, s3: s3ConfigFromCli(opts),
+        },
+        ctx.deps,
+      );
+      ctx.output(result, renderUploadText);
+    },
+  );
+}
