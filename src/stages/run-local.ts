@@ -1,0 +1,187 @@
+/**
+ * `run` on the local engine: prepare the bundled digits if needed → train → predict →
+ * argmax → submission → metrics on the answer key (when there is one) and on the held-out
+ * validation rows. Every step is one of the public stages; this file only sequences them and
+ * records the run in its manifest.
+ */
+import { join } from 'node:path';
+import { fileExists } from '../adapters/atomic-file.js';
+import { readManifest, writeManifest, newRunId } from '../adapters/run-store.js';
+import { sha256File } from '../adapters/file-hash.js';
+import { UserInputError } from '../errors/index.js';
+import type { Metrics } from '../domain/metrics.js';
+import type { StageDeps } from './deps.js';
+import { prepare, PREPARED_FILES } from './prepare.js';
+import { trainLocal, type TrainLocalOutput } from './train-local.js';
+import { predictLocal } from './predict-local.js';
+import { argmaxStage } from './argmax.js';
+import { evaluateStage } from './evaluate.js';
+
+export interface RunLocalInput {
+  /** Kaggle train.csv; default <dataDir>/train.csv, prepared from the bundled digits when missing. */
+  train?: string;
+  test?: string;
+  /** `ImageId,Label` answer key for the test file; default <dataDir>/test_labels.csv when it exists. */
+  labels?: string;
+  dataDir?: string;
+  runsDir?: string;
+  /** Run directory; default <runsDir>/<run-id>. */
+  out?: string;
+  model: 'linear' | 'cnn';
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  validationFraction?: number;
+  backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  seed: number;
+  force?: boolean;
+}
+
+export interface RunLocalOutput {
+  runId: string;
+  runDir: string;
+  engine: 'local';
+  model: string;
+  backend: string;
+  backendNote: string;
+  prepared: boolean;
+  trainRows: number;
+  testRows: number;
+  validationRows: number;
+  accuracy?: number;
+  macroF1?: number;
+  validationAccuracy?: number;
+  baselineAccuracy?: number;
+  files: Record<string, string>;
+  timings: Record<string, number>;
+  metrics?: Metrics;
+  validationMetrics?: Metrics;
+}
+
+export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
+  const dataDir = input.dataDir ?? 'data';
+  const runsDir = input.runsDir ?? 'runs';
+  const usingDefaults = !input.train && !input.test;
+  let train = input.train ?? join(dataDir, PREPARED_FILES.train);
+  let test = input.test ?? join(dataDir, PREPARED_FILES.test);
+  let labels = input.labels;
+  const timings: Record<string, number> = {};
+  let prepared = false;
+
+  if (usingDefaults && !((await fileExists(train)) && (await fileExists(test)))) {
+    deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${train} yet: preparing the bundled MNIST digits into ${dataDir}/` });
+    const t = deps.clock.now();
+    const p = await prepare({ source: 'bundled', outDir: dataDir, seed: input.seed, force: false }, deps);
+    timings.prepare = (deps.clock.now() - t) / 1000;
+    train = p.files.find((f) => f.role === 'train')!.path;
+    test = p.files.find((f) => f.role === 'test')!.path;
+    prepared = true;
+  } else if (!usingDefaults && (!input.train || !input.test)) {
+    throw new UserInputError('RUN_INPUTS', 'pass both --train and --test (or neither, to use the bundled digits)', {
+      hint: 'e.g. digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv',
+    });
+  }
+  if (!labels && usingDefaults && (await fileExists(join(dataDir, PREPARED_FILES.labels)))) labels = join(dataDir, PREPARED_FILES.labels);
+
+  const runDir = input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `local-${input.model}`));
+  if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {
+    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out, or pass --force to replace it' });
+  }
+
+  deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
+  const trained: TrainLocalOutput = await trainLocal(
+    {
+      train,
+      outDir: runDir,
+      model: input.model,
+      epochs: input.epochs,
+      batchSize: input.batchSize,
+      learningRate: input.learningRate,
+      validationFraction: input.validationFraction,
+      seed: input.seed,
+      backend: input.backend,
+      force: input.force,
+      runId: runDir.split('/').filter(Boolean).pop(),
+    },
+    deps,
+  );
+  timings.train = trained.trainSeconds;
+
+  deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
+  const probabilities = join(runDir, 'probabilities.csv');
+  const predicted = await predictLocal({ runDir, test, output: probabilities, force: input.force }, deps);
+  timings.predict = predicted.seconds;
+
+  const submission = join(runDir, 'submission.csv');
+  let t = deps.clock.now();
+  await argmaxStage({ input: probabilities, output: submission, force: input.force }, deps);
+  timings.argmax = (deps.clock.now() - t) / 1000;
+
+  const files: Record<string, string> = { probabilities, submission, model: trained.modelDir };
+  let metrics: Metrics | undefined;
+  if (labels) {
+    t = deps.clock.now();
+    metrics = await evaluateStage({ submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: input.force }, deps);
+    timings.evaluate = (deps.clock.now() - t) / 1000;
+    files.metrics = join(runDir, 'metrics.json');
+  }
+
+  let validationMetrics: Metrics | undefined;
+  const valProbs = trained.outputs.validationProbabilities ? join(runDir, trained.outputs.validationProbabilities) : undefined;
+  const valLabels = trained.outputs.validationLabels ? join(runDir, trained.outputs.validationLabels) : undefined;
+  if (valProbs && valLabels && (await fileExists(valProbs))) {
+    const valSubmission = join(runDir, 'validation-submission.csv');
+    await argmaxStage({ input: valProbs, output: valSubmission, force: input.force }, deps);
+    validationMetrics = await evaluateStage(
+      { submission: valSubmission, labels: valLabels, probabilities: valProbs, output: join(runDir, 'validation-metrics.json'), force: input.force },
+      deps,
+    );
+    files.validationMetrics = join(runDir, 'validation-metrics.json');
+  }
+
+  const manifest = await readManifest(runDir);
+  manifest.command = 'run';
+  if (labels && !manifest.inputs.some((i) => i.role === 'labels')) {
+    const h = await sha256File(labels);
+    manifest.inputs.push({ role: 'labels', path: labels, sha256: h.sha256, bytes: h.bytes });
+  }
+  if (!manifest.inputs.some((i) => i.role === 'test')) {
+    const h = await sha256File(test);
+    manifest.inputs.push({ role: 'test', path: test, sha256: h.sha256, bytes: h.bytes, rows: predicted.rows });
+  }
+  manifest.timings = { ...manifest.timings, ...timings };
+  const rel = (p: string) => p.slice(runDir.length + 1);
+  manifest.outputs = {
+    ...manifest.outputs,
+    probabilities: rel(probabilities),
+    submission: rel(submission),
+    ...(metrics ? { metrics: 'metrics.json' } : {}),
+    ...(validationMetrics ? { validationMetrics: 'validation-metrics.json', validationSubmission: 'validation-submission.csv' } : {}),
+  };
+  manifest.summary = {
+    ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
+    ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
+  };
+  await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+
+  return {
+    runId: manifest.runId,
+    runDir,
+    engine: 'local',
+    model: input.model,
+    backend: trained.backend,
+    backendNote: trained.backendNote,
+    prepared,
+    trainRows: trained.trainRows,
+    testRows: predicted.rows,
+    validationRows: trained.validationRows.length,
+    accuracy: metrics?.accuracy,
+    macroF1: metrics?.macroF1,
+    validationAccuracy: validationMetrics?.accuracy ?? trained.validationAccuracy,
+    baselineAccuracy: metrics?.baselineAccuracy,
+    files: { ...files, manifest: join(runDir, 'manifest.json') },
+    timings,
+    metrics,
+    validationMetrics,
+  };
+}
