@@ -1,0 +1,44 @@
+/**
+ * digitflow as a library: the same stages the CLI calls, for notebooks and scripts.
+ *
+ * @example
+ * ```ts
+ * import { loadBundledMnist, fitLocalModel, computeMetrics, defaultDeps } from 'digitflow';
+ * const digits = await loadBundledMnist();
+ * ```
+ * Every stage takes `(input, deps)`; `defaultDeps()` gives silent progress and the real clock,
+ * `collectingReporter()` keeps the progress events in memory.
+ */
+export * from './errors/index.js';
+export { defaultDeps, collectingReporter, silentReporter, systemClock } from './stages/deps.js';
+export type { StageDeps, Reporter, ProgressEvent, Clock } from './stages/deps.js';
+
+// Data
+export { PIXELS, IMAGE_SIDE, selectRows, labelCounts, concatDatasets } from './domain/dataset.js';
+export type { Dataset } from './domain/dataset.js';
+export { stratifiedSplit } from './domain/split.js';
+export { mulberry32, permutation } from './domain/random.js';
+export { readKaggleCsvFile, streamKaggleCsvFile } from './adapters/kaggle-csv-file.js';
+export { loadBundledMnist } from './adapters/sources/bundled-mnist.js';
+export { loadIdxFolder } from './adapters/sources/idx-source.js';
+export { loadKaggleDownload } from './adapters/sources/kaggle-source.js';
+export { prepare } from './stages/prepare.js';
+export { inspect } from './stages/inspect.js';
+
+// Local engine
+export { trainLocal, fitLocalModel } from './stages/train-local.js';
+export { predictLocal } from './stages/predict-local.js';
+export { runLocal } from './stages/run-local.js';
+
+// Argmax, evaluation, comparison
+export { argmaxStage } from './stages/argmax.js';
+export { evaluateStage } from './stages/evaluate.js';
+export { validateSubmissionStage } from './stages/validate-submission.js';
+export { compareStage, loadRun } from './stages/compare.js';
+export { computeMetrics, confusionMatrix, metricsFromConfusion } from './domain/metrics.js';
+export type { Metrics } from './domain/metrics.js';
+export { renderConfusionText } from './domain/confusion-text.js';
+
+// Runs
+export { readManifest } from './adapters/run-store.js';
+export type { RunManifest } from './domain/manifest.js';
