@@ -10,6 +10,8 @@ import { registerSubmit } from './submit.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
+import { registerTrain } from './train.js';
+import { registerPredict } from './predict.js';
 import { registerCompare } from './compare.js';
 
 export function registerCommands(program: Command): void {
@@ -24,5 +26,7 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerCleanup(program);
   registerAttach(program);
+  registerTrain(program);
+  registerPredict(program);
   registerCompare(program);
 }

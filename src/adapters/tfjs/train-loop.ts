@@ -1,0 +1,222 @@
+/**
+ * A hand-written training loop (optimizer.minimize) instead of `model.fit`: tfjs pays a fixed cost
+ * of several ms per step, so the loop keeps the kernel calls per step few (one gather per batch
+ * from tensors that live on the backend for the whole run, loss + accuracy in the same tape).
+ * Shuffling uses the seeded mulberry32 PRNG, so the same seed on the same backend gives the same
+ * weights. Early stopping watches the validation loss and restores the best epoch's weights;
+ * an aborted signal stops between steps and also keeps the best weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32, permutation } from '../../domain/random.js';
+import type { StageDeps } from '../../stages/deps.js';
+
+export interface TrainLoopOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  l2: number;
+  /** Learning rate of epoch e is learningRate / (1 + lrDecay * (e - 1)). */
+  lrDecay?: number;
+  /** Epochs without validation-loss improvement before stopping (0 = never stop early). */
+  patience: number;
+  seed: number;
+  /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
+  inputShape: number[];
+  numClasses: number;
+}
+
+/** Normalised examples (rows x features) with their labels. */
+export interface TrainArrays {
+  x: Float32Array;
+  labels: Uint8Array;
+  rows: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Training seconds of this epoch (validation scoring excluded). */
+  seconds: number;
+}
+
+export interface TrainLoopResult {
+  history: EpochRecord[];
+  /** The epoch whose weights the model holds (1-based), when there was a validation split. */
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+  interrupted: boolean;
+  trainSeconds: number;
+  examplesSeen: number;
+}
+
+const FEATURES = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Loss (mean softmax cross-entropy) and accuracy of `model` on a dataset, in chunks. */
+export function evaluateArrays(
+  model: tf.LayersModel,
+  data: TrainArrays,
+  shape: number[],
+  numClasses: number,
+  chunk = 2048,
+): { loss: number; accuracy: number } {
+  const f = FEATURES(shape);
+  let lossSum = 0;
+  let correct = 0;
+  for (let s = 0; s < data.rows; s += chunk) {
+    const e = Math.min(data.rows, s + chunk);
+    const [l, c] = tf.tidy(() => {
+      const x = tf.tensor(data.x.subarray(s * f, e * f), [e - s, ...shape]);
+      const y = tf.tensor1d(data.labels.subarray(s, e), 'int32');
+      const logits = model.apply(x) as tf.Tensor2D;
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits, undefined, undefined, tf.Reduction.SUM);
+      const hits = tf.equal(tf.argMax(logits, 1), y).sum();
+      return [loss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / Math.max(1, data.rows), accuracy: correct / Math.max(1, data.rows) };
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Trains `model` in place and returns the per-epoch history. */
+export async function trainLoop(
+  model: tf.LayersModel,
+  train: TrainArrays,
+  validation: TrainArrays | undefined,
+  opts: TrainLoopOptions,
+  deps: StageDeps,
+): Promise<TrainLoopResult> {
+  const { clock, reporter, signal } = deps;
+  const rng = mulberry32(opts.seed ^ 0x5eed);
+  const optimizer = tf.train.adam(opts.learningRate);
+  const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
+  const f = FEATURES(opts.inputShape);
+  // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
+  const xBuf = new Float32Array(batch * f);
+  const yBuf = new Int32Array(batch);
+
+  const history: EpochRecord[] = [];
+  let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
+  let wait = 0;
+  let stoppedEarly = false;
+  let interrupted = false;
+  let trainMs = 0;
+  let examplesSeen = 0;
+  const task = 'train';
+  try {
+    for (let epoch = 1; epoch <= opts.epochs && !interrupted; epoch++) {
+      const order = permutation(train.rows, rng);
+      // Adam reads its learningRate field on every step, so a per-epoch schedule is one assignment.
+      (optimizer as unknown as { learningRate: number }).learningRate = opts.learningRate / (1 + (opts.lrDecay ?? 0) * (epoch - 1));
+      const t0 = clock.now();
+      let lastYield = t0;
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let s = 0; s < train.rows; s += batch) {
+        if (signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const e = Math.min(train.rows, s + batch);
+        const n = e - s;
+        let hits: tf.Scalar | undefined;
+        const loss = tf.tidy(() => {
+          for (let i = 0; i < n; i++) {
+            const r = order[s + i];
+            xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+            yBuf[i] = train.labels[r];
+          }
+          const xb = tf.tensor(xBuf.subarray(0, n * f), [n, ...opts.inputShape]);
+          const yb = tf.tensor1d(yBuf.subarray(0, n), 'int32');
+          return optimizer.minimize(
+            () => {
+              const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
+              hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as tf.Scalar;
+              let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as tf.Scalar;
+              if (opts.l2 > 0) for (const k of kernels) l = l.add(tf.mul(opts.l2, tf.sum(tf.square(k))));
+              return l;
+            },
+            true,
+            vars,
+          ) as tf.Scalar;
+        });
+        lossSum += loss.dataSync()[0] * n;
+        correct += hits ? hits.dataSync()[0] : 0;
+        loss.dispose();
+        hits?.dispose();
+        seen += n;
+        const now = clock.now();
+        if (now - lastYield > 100) {
+          // wasm is synchronous: give Ctrl-C and the progress renderer a chance to run.
+          reporter.emit({
+            kind: 'progress',
+            task,
+            label: `epoch ${epoch}/${opts.epochs}`,
+            done: seen,
+            total: train.rows,
+            unit: 'examples',
+            info: { loss: +(lossSum / seen).toFixed(4), acc: +(correct / seen).toFixed(4) },
+          });
+          await yieldToEventLoop();
+          lastYield = clock.now();
+        }
+      }
+      const ms = clock.now() - t0;
+      trainMs += ms;
+      examplesSeen += seen;
+      reporter.emit({ kind: 'progress-end', task });
+      if (seen < train.rows) break; // interrupted mid-epoch: that epoch is not recorded
+      const rec: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: ms / 1000 };
+      if (validation && validation.rows > 0) {
+        const v = evaluateArrays(model, validation, opts.inputShape, opts.numClasses);
+        rec.valLoss = v.loss;
+        rec.valAccuracy = v.accuracy;
+        if (!best || v.loss < best.loss - 1e-6) {
+          best?.weights.forEach((w) => w.dispose());
+          best = { loss: v.loss, epoch, weights: model.getWeights().map((w) => w.clone()) };
+          wait = 0;
+        } else {
+          wait++;
+        }
+      }
+      history.push(rec);
+      const meanEpoch = trainMs / 1000 / history.length;
+      reporter.emit({
+        kind: 'epoch',
+        epoch,
+        epochs: opts.epochs,
+        loss: rec.loss,
+        accuracy: rec.accuracy,
+        valLoss: rec.valLoss,
+        valAccuracy: rec.valAccuracy,
+        examplesPerSecond: seen / Math.max(1e-9, ms / 1000),
+        etaSeconds: meanEpoch * (opts.epochs - epoch),
+      });
+      if (opts.patience > 0 && wait >= opts.patience) {
+        stoppedEarly = epoch < opts.epochs;
+        break;
+      }
+      await yieldToEventLoop();
+    }
+    if (best) model.setWeights(best.weights);
+  } finally {
+    best?.weights.forEach((w) => w.dispose());
+    optimizer.dispose();
+  }
+  return {
+    history,
+    bestEpoch: best?.epoch,
+    stoppedEarly,
+    interrupted,
+    trainSeconds: trainMs / 1000,
+    examplesSeen,
+  };
+}

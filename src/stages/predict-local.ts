@@ -1,0 +1,94 @@
+/**
+ * `predict --engine local`: stream a Kaggle test CSV in chunks through a saved local model and
+ * write per-class probability rows (`ImageId,0,...,9`, input order). Memory is bounded by the
+ * chunk size, so a 1,000,000-row file needs no more than one chunk of pixels at a time.
+ */
+import { join, resolve } from 'node:path';
+import { UserInputError } from '../errors/index.js';
+import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
+import { sha256File } from '../adapters/file-hash.js';
+import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
+import { readManifest, writeManifest } from '../adapters/run-store.js';
+import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
+import { LocalModel } from '../adapters/tfjs/local-model.js';
+import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
+import type { StageDeps } from './deps.js';
+
+export interface PredictLocalInput {
+  /** Run directory written by trainLocal (holds model/ and manifest.json). */
+  runDir: string;
+  /** Kaggle test.csv (a train-layout file is accepted; its labels are ignored). */
+  test: string;
+  /** Default `<runDir>/probabilities.csv`. */
+  output?: string;
+  force?: boolean;
+  /** Rows per chunk (default 8192). */
+  chunkRows?: number;
+  backend?: BackendRequest;
+  /** Record the input/output in the run manifest (default true when the run has one). */
+  recordInManifest?: boolean;
+}
+
+export interface PredictLocalOutput {
+  output: string;
+  rows: number;
+  seconds: number;
+  backend: string;
+  backendNote: string;
+}
+
+/** Predicts probabilities for every row of `test` with the run's local model. */
+export async function predictLocal(input: PredictLocalInput, deps: StageDeps): Promise<PredictLocalOutput> {
+  const t0 = deps.clock.now();
+  const runDir = resolve(input.runDir);
+  const modelDir = join(runDir, 'model');
+  const output = resolve(input.output ?? join(runDir, 'probabilities.csv'));
+  if (!(await fileExists(join(modelDir, 'metadata.json')))) {
+    throw new UserInputError('MODEL_NOT_FOUND', `${runDir} has no local model (${modelDir}/metadata.json)`, {
+      hint: 'pass a run folder written by `digitflow train --engine local`, or use --engine sagemaker for a managed run',
+      details: { path: runDir },
+    });
+  }
+  const choice = await selectBackend(input.backend ?? 'auto');
+  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
+  const model = await LocalModel.load(modelDir);
+  const record = input.recordInManifest !== false && (await fileExists(join(runDir, 'manifest.json')));
+  // Hash while predicting: the file is read twice, but not one after the other.
+  const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
+  let rows = 0;
+  try {
+    await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
+      await writeChunk(stream, probabilityHeader(model.numClasses));
+      const task = 'predict';
+      for await (const chunk of streamKaggleCsvFile(input.test, {
+        layout: 'auto',
+        numClasses: model.numClasses,
+        chunkRows: input.chunkRows ?? 8192,
+        signal: deps.signal,
+      })) {
+        const probs = await model.predictProbabilities(chunk.pixels, chunk.rows);
+        await writeProbabilityRows(stream, probs, chunk.rows, model.numClasses, chunk.firstRow + 1);
+        rows += chunk.rows;
+        deps.reporter.emit({ kind: 'progress', task, label: 'predict', done: rows, unit: 'rows' });
+      }
+      deps.reporter.emit({ kind: 'progress-end', task });
+      if (rows === 0) {
+        throw new UserInputError('CSV_EMPTY', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
+      }
+    });
+  } finally {
+    model.dispose();
+  }
+  const seconds = (deps.clock.now() - t0) / 1000;
+  const hash = await hashing;
+  if (record) {
+    const manifest = await readManifest(runDir);
+    manifest.inputs = manifest.inputs.filter((i) => i.role !== 'test');
+    manifest.inputs.push({ role: 'test', path: input.test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
+    const rel = output.startsWith(runDir + '/') ? output.slice(runDir.length + 1) : output;
+    manifest.outputs = { ...manifest.outputs, probabilities: rel };
+    manifest.timings = { ...manifest.timings, predict: seconds };
+    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+  }
+  return { output, rows, seconds, backend: choice.backend, backendNote: choice.summary };
+}

@@ -1,0 +1,262 @@
+/**
+ * `train --engine local`: read the Kaggle train.csv, hold out a seeded stratified validation split
+ * (the same rows the S3 upload stage holds out), train a tfjs linear or CNN model with early
+ * stopping, save it with its metadata, score the validation rows, and record everything in the
+ * run manifest. Ctrl-C keeps the best weights so far: they are saved before InterruptedError.
+ */
+import { basename, join, resolve } from 'node:path';
+import { InterruptedError, UserInputError } from '../errors/index.js';
+import { selectRows, type Dataset } from '../domain/dataset.js';
+import { stratifiedSplit } from '../domain/split.js';
+import { newManifest, type RunManifest } from '../domain/manifest.js';
+import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
+import { sha256File } from '../adapters/file-hash.js';
+import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
+import { gitSha, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
+import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
+import { buildModel, computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/models.js';
+import { trainLoop, type EpochRecord } from '../adapters/tfjs/train-loop.js';
+import { LocalModel } from '../adapters/tfjs/local-model.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
+import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
+import type { StageDeps } from './deps.js';
+
+export { LocalModel };
+
+/** Hyperparameters of a local fit; unset ones take the model's defaults. */
+export interface LocalFitOptions {
+  model: LocalModelKind;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Per-epoch learning-rate decay: lr_e = lr / (1 + decay * (e - 1)). */
+  lrDecay?: number;
+  l2?: number;
+  patience?: number;
+  seed: number;
+  backend?: BackendRequest;
+  /** Recorded in the model metadata. */
+  data?: { path?: string; sha256?: string };
+}
+
+/**
+ * Defaults chosen on the bundled digits (seed 42): linear reaches ~0.91 holdout accuracy
+ * (standardised inputs, Adam 0.01 with 1/(1+e) decay); cnn see the README/measurements.
+ */
+export const LOCAL_DEFAULTS: Record<LocalModelKind, Required<Pick<LocalFitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'patience'>>> = {
+  linear: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 3 },
+  cnn: { epochs: 8, batchSize: 64, learningRate: 0.002, lrDecay: 0.3, l2: 0, patience: 3 },
+};
+
+export interface TrainLocalInput {
+  /** Kaggle train.csv path. */
+  train: string;
+  /** Run directory (created). */
+  outDir: string;
+  model: LocalModelKind;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  l2?: number;
+  /** Default 0.1; 0 disables validation and early stopping. */
+  validationFraction?: number;
+  seed: number;
+  backend?: BackendRequest;
+  patience?: number;
+  force?: boolean;
+  runId?: string;
+}
+
+export interface TrainLocalOutput {
+  runDir: string;
+  runId: string;
+  modelDir: string;
+  backend: string;
+  /** Why faster backends were not used (empty when tfjs-node was used). */
+  backendNote: string;
+  epochs: EpochRecord[];
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+  validationAccuracy?: number;
+  trainSeconds: number;
+  examplesPerSecond: number;
+  /** 0-based data-row indices of the validation rows in the train file. */
+  validationRows: number[];
+  trainRows: number;
+  outputs: Record<string, string>;
+}
+
+/** Trains a model on in-memory data (loopback SageMaker server, notebooks, trainLocal). */
+export async function fitLocalModel(
+  train: Dataset,
+  validation: Dataset | undefined,
+  options: LocalFitOptions,
+  deps: StageDeps,
+): Promise<LocalModel> {
+  if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
+  const base = LOCAL_DEFAULTS[options.model];
+  if (!base) throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, { hint: 'use --model linear or --model cnn' });
+  const { epochs, batchSize, learningRate, lrDecay, l2, patience } = options;
+  const d = { ...base, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience }) };
+  const choice = await selectBackend(options.backend ?? 'auto');
+  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
+  const norm = computeNormalization(options.model, train.pixels, train.rows);
+  const shape = inputShape(options.model);
+  const network = buildModel(options.model, train.numClasses, options.seed);
+  const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
+  const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
+  const result = await trainLoop(
+    network,
+    arrays(train),
+    val,
+    { ...d, seed: options.seed, inputShape: shape, numClasses: train.numClasses },
+    deps,
+  );
+  const hyperparameters = { epochs: d.epochs, batchSize: d.batchSize, learningRate: d.learningRate, lrDecay: d.lrDecay, l2: d.l2, patience: d.patience };
+  return new LocalModel(
+    network,
+    {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      model: options.model,
+      numClasses: train.numClasses,
+      classes: Array.from({ length: train.numClasses }, (_, k) => String(k)),
+      inputShape: shape,
+      output: 'logits',
+      normalization: norm,
+      backend: choice.backend,
+      seed: options.seed,
+      hyperparameters,
+      data: { ...options.data, trainRows: train.rows, validationRows: validation?.rows ?? 0 },
+      bestEpoch: result.bestEpoch,
+      versions: runtimeVersions(),
+      createdAt: new Date().toISOString(),
+    },
+    {
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      interrupted: result.interrupted,
+      trainSeconds: result.trainSeconds,
+      examplesPerSecond: result.examplesSeen / Math.max(1e-9, result.trainSeconds),
+      backendSummary: choice.summary,
+    },
+  );
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
+async function writeValidationFiles(runDir: string, model: LocalModel, val: Dataset, force: boolean): Promise<Record<string, string>> {
+  const probs = await model.predictProbabilities(val.pixels, val.rows);
+  await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
+    await writeChunk(s, probabilityHeader(model.numClasses));
+    await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
+  });
+  await withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
+    let text = 'ImageId,Label\n';
+    for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
+    await writeChunk(s, text);
+  });
+  return { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' };
+}
+
+/** `digitflow train --engine local`. */
+export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promise<TrainLocalOutput> {
+  const runDir = resolve(input.outDir);
+  const runId = input.runId ?? basename(runDir);
+  const modelDir = join(runDir, 'model');
+  const force = Boolean(input.force);
+  const fraction = input.validationFraction ?? 0.1;
+  if (!force && (await fileExists(join(modelDir, 'model.json')))) {
+    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
+      hint: 'pass --force to retrain in place, or choose another --out',
+      details: { path: runDir },
+    });
+  }
+  const t0 = deps.clock.now();
+  deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
+  const [read, hash] = await Promise.all([
+    readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
+    sha256File(input.train),
+  ]);
+  const ds = read.dataset;
+  if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)' });
+  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: input.seed, secondFraction: fraction });
+  if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
+  const trainSet = selectRows(ds, split.first);
+  const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
+  const tRead = deps.clock.now();
+
+  deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
+  const model = await fitLocalModel(
+    trainSet,
+    valSet,
+    {
+      model: input.model,
+      epochs: input.epochs,
+      batchSize: input.batchSize,
+      learningRate: input.learningRate,
+      l2: input.l2,
+      patience: input.patience,
+      seed: input.seed,
+      backend: input.backend,
+      data: { path: input.train, sha256: hash.sha256 },
+    },
+    deps,
+  );
+  try {
+    const tTrain = deps.clock.now();
+    const summary = model.training!;
+    await model.save(modelDir, { force });
+    const outputs: Record<string, string> = { model: 'model' };
+    if (valSet) Object.assign(outputs, await writeValidationFiles(runDir, model, valSet, force));
+    const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
+    const validationRows = Array.from(split.second);
+
+    const manifest: RunManifest = (await fileExists(join(runDir, 'manifest.json')))
+      ? await readManifest(runDir)
+      : newManifest({ runId, command: 'train', engine: 'local', seed: input.seed, now: new Date(deps.clock.now()), versions: runtimeVersions(), model: input.model });
+    manifest.engine = 'local';
+    manifest.model = input.model;
+    manifest.seed = input.seed;
+    manifest.backend = model.metadata.backend;
+    manifest.gitSha ??= gitSha();
+    manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
+    manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
+    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
+    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction };
+    manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
+    manifest.outputs = { ...manifest.outputs, ...outputs };
+    if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
+    manifest.extra = {
+      ...manifest.extra,
+      local: { epochs: summary.history, bestEpoch: summary.bestEpoch, stoppedEarly: summary.stoppedEarly, interrupted: summary.interrupted, examplesPerSecond: summary.examplesPerSecond },
+    };
+    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+
+    if (summary.interrupted) {
+      throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);
+    }
+    return {
+      runDir,
+      runId,
+      modelDir,
+      backend: model.metadata.backend,
+      backendNote: summary.backendSummary,
+      epochs: summary.history,
+      bestEpoch: summary.bestEpoch,
+      stoppedEarly: summary.stoppedEarly,
+      validationAccuracy: last?.valAccuracy,
+      trainSeconds: summary.trainSeconds,
+      examplesPerSecond: summary.examplesPerSecond,
+      validationRows,
+      trainRows: trainSet.rows,
+      outputs,
+    };
+  } finally {
+    model.dispose();
+  }
+}
