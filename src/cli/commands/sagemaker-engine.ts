@@ -49,6 +49,7 @@ export function addSageMakerTrainOptions(command: Command): Command {
 
 /** Adds the SageMaker-only flags to `predict`. */
 export function addSageMakerPredictOptions(command: Command): Command {
+  addOnce(command, new Option('--labels <file>', '[sagemaker] answer key ImageId,Label: also writes metrics.json'));
   addCommon(command);
   return command;
 }
@@ -85,7 +86,7 @@ function planInputOf(opts: Opts, runId: string, validation: boolean): PlanInput 
     maxRuntimeSeconds: num(opts.maxRuntime) ?? 3600,
     maxWaitSeconds: num(opts.maxWait),
     numClasses: num(opts.numClasses) ?? 10,
-    hyperparameters: { epochs: num(opts.epochs), mini_batch_size: num(opts.miniBatchSize) },
+    hyperparameters: { epochs: num(opts.epochs), mini_batch_size: num(opts.miniBatchSize) ?? num(opts.batchSize) },
     validation,
   };
 }
@@ -160,7 +161,9 @@ export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: C
   const region = str(opts.region) ?? ((manifest.extra?.sagemaker as { planInput?: { region?: string } } | undefined)?.planInput?.region) ?? regionOf(opts);
   const deps = sagemakerDeps(ctx, region);
   const rec = new ManifestRecorder(runDir, manifest, deps);
-  const result = await sagemakerPredictStage({ testFile: str(opts.test), labelsFile: str(opts.labels), wait: waitOf(opts) }, rec, deps);
+  // predict's --test has a local default; only an explicit --test uploads a new test set.
+  const testGiven = cmd.getOptionValueSource('test') === 'cli';
+  const result = await sagemakerPredictStage({ testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) }, rec, deps);
   ctx.output(result, renderResult);
 }
 

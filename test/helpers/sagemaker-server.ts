@@ -1,0 +1,434 @@
+/**
+ * A loopback SageMaker-protocol server for tests: awsJson1.1 over `POST /` with
+ * `X-Amz-Target: SageMaker.<Operation>`, answering the real SDK's requests. It validates the
+ * required fields of the API (aws-facts §3.1), and "runs" jobs asynchronously: training reads
+ * the CSV channels from the S3 test server, fits the LOCAL tfjs linear engine (not AWS's
+ * algorithm: this proves the plumbing, not the model), writes `model.tar.gz`; batch transform
+ * writes `<input>.out` in Linear Learner's JSON Lines format. Tests can make the next job fail or
+ * stop. Only listens on 127.0.0.1.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGzip, gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/adapters/s3/client.js';
+import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
+import { concatDatasets, type Dataset } from '../../src/domain/dataset.js';
+import { fitLocalModel, LocalModel } from '../../src/stages/train-local.js';
+import { selectBackend } from '../../src/adapters/tfjs/backend.js';
+import { silentReporter, systemClock } from '../../src/stages/deps.js';
+import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface SageMakerServerOptions {
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  /** Milliseconds between simulated status transitions (default 150). */
+  stepMs?: number;
+}
+
+interface Job {
+  kind: 'training' | 'transform';
+  name: string;
+  request: Json;
+  status: string;
+  secondary: string;
+  transitions: { SecondaryStatus: string; StartTime: number; StatusMessage: string }[];
+  failureReason?: string;
+  created: number;
+  start?: number;
+  end?: number;
+  artifact?: string;
+  stopRequested?: boolean;
+}
+
+export interface SageMakerTestServer {
+  endpoint: string;
+  /** Every request received: operation and parsed body (for assertions). */
+  requests: { op: string; body: Json }[];
+  jobs: Map<string, Job>;
+  models: Map<string, Json>;
+  /** The next job of this kind fails with `reason` once it is running. */
+  failNext(kind: 'training' | 'transform', reason: string): void;
+  /** The next job of this kind ends as Stopped (as if someone called Stop*Job). */
+  stopNext(kind: 'training' | 'transform'): void;
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(readonly type: string, message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** "Value null at 'X' failed to satisfy constraint": the wording AWS's validator uses. */
+function requireFields(body: Json, paths: string[]): void {
+  const missing = paths.filter((p) => p.split('.').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], body) === undefined);
+  if (missing.length) {
+    throw new ApiError(
+      'ValidationException',
+      `${missing.length} validation error(s) detected: ` + missing.map((m) => `Value null at '${m}' failed to satisfy constraint: Member must not be null`).join('; '),
+    );
+  }
+}
+
+function checkName(name: string, field: string): void {
+  if (!NAME_RE.test(name)) throw new ApiError('ValidationException', `Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`);
+}
+
+function parseS3(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new Error(`not an s3 uri: ${uri}`);
+  return { bucket: m[1], key: m[2] };
+}
+
+const epoch = (ms?: number) => (ms === undefined ? undefined : ms / 1000);
+
+/** Starts the server on 127.0.0.1 with a free port. */
+export async function startSageMakerServer(opts: SageMakerServerOptions): Promise<SageMakerTestServer> {
+  const s3: S3Client = createS3Client({ endpoint: opts.s3.endpoint, credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey } });
+  const stepMs = opts.stepMs ?? 150;
+  const jobs = new Map<string, Job>();
+  const models = new Map<string, Json>();
+  const requests: { op: string; body: Json }[] = [];
+  const pending = { training: [] as ({ fail: string } | { stop: true })[], transform: [] as ({ fail: string } | { stop: true })[] };
+  const timers = new Set<NodeJS.Timeout>();
+  const work = new Set<Promise<unknown>>();
+  await selectBackend('cpu');
+
+  const sleep = (ms: number) => new Promise<void>((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
+  const move = (job: Job, secondary: string, message = secondary) => {
+    job.secondary = secondary;
+    job.transitions.push({ SecondaryStatus: secondary, StartTime: Date.now() / 1000, StatusMessage: message });
+  };
+  const finish = (job: Job, status: 'Completed' | 'Failed' | 'Stopped', reason?: string) => {
+    job.status = status;
+    job.end = Date.now();
+    if (reason) job.failureReason = reason;
+    move(job, status);
+  };
+
+  async function listKeys(prefixUri: string): Promise<string[]> {
+    const { bucket, key } = parseS3(prefixUri);
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
+    return (out.Contents ?? []).map((o) => o.Key!).filter((k) => !k.endsWith('/')).sort();
+  }
+  async function getBytes(bucket: string, key: string): Promise<Buffer> {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await out.Body!.transformToByteArray());
+  }
+  /** Reads every CSV object under a channel prefix, as Linear Learner would (no header). */
+  async function readChannel(prefixUri: string, labelled: boolean, dir: string): Promise<{ key: string; ds: Dataset }[]> {
+    const { bucket } = parseS3(prefixUri);
+    const parts: { key: string; ds: Dataset }[] = [];
+    for (const key of await listKeys(prefixUri)) {
+      const bytes = await getBytes(bucket, key);
+      if (/^[a-zA-Z]/.test(bytes.subarray(0, 16).toString())) throw new Error(`ClientError: Unable to parse csv: rows 1-1, file /opt/ml/input/data/${key}: header line found`);
+      const path = join(dir, `${parts.length}.csv`);
+      await writeFile(path, bytes);
+      const { dataset } = await readKaggleCsvFile(path, { header: 'none', layout: labelled ? 'train' : 'test', numClasses: 10 }).catch((e: Error) => {
+        throw new Error(`ClientError: Unable to parse csv: ${e.message}`);
+      });
+      parts.push({ key, ds: dataset });
+    }
+    if (parts.length === 0) throw new Error(`ClientError: No data found in channel ${prefixUri}`);
+    return parts;
+  }
+
+  /** Consumes a queued failNext/stopNext for this kind: true when the job ended. */
+  function scripted(job: Job): boolean {
+    const next = job.stopRequested ? { stop: true as const } : pending[job.kind].shift();
+    if (!next) return false;
+    if ('fail' in next) finish(job, 'Failed', next.fail);
+    else {
+      job.status = 'Stopping';
+      move(job, 'Stopping');
+      finish(job, 'Stopped');
+    }
+    return true;
+  }
+
+  async function runTraining(job: Job): Promise<void> {
+    const r = job.request;
+    job.start = Date.now();
+    await sleep(stepMs);
+    move(job, 'Downloading', 'Downloading input data');
+    await sleep(stepMs);
+    if (scripted(job)) return;
+    const dir = await mkdtemp(join(tmpdir(), 'fake-sm-train-'));
+    try {
+      const channels = r.InputDataConfig as Json[];
+      for (const c of channels) {
+        if (c.ContentType !== 'text/csv') throw new Error(`ClientError: No iterator has been registered for ContentType ('${c.ContentType}', '1.0')`);
+      }
+      const hp = r.HyperParameters ?? {};
+      if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784') throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
+      const train = channels.find((c) => c.ChannelName === 'train');
+      if (!train) throw new Error('ClientError: missing train channel');
+      const trainDs = concatDatasets((await readChannel(train.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds));
+      for (const l of trainDs.labels!) if (l >= Number(hp.num_classes)) throw new Error(`ClientError: label ${l} >= num_classes`);
+      const val = channels.find((c) => c.ChannelName === 'validation');
+      const valDs = val ? concatDatasets((await readChannel(val.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds)) : undefined;
+      move(job, 'Training', 'Training image download completed. Training in progress.');
+      const model = await fitLocalModel(
+        { ...trainDs, numClasses: Number(hp.num_classes) },
+        valDs && { ...valDs, numClasses: Number(hp.num_classes) },
+        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, batchSize: hp.mini_batch_size ? Number(hp.mini_batch_size) : undefined, seed: 1, backend: 'cpu' },
+        { reporter: silentReporter, clock: systemClock },
+      );
+      if (scripted(job)) return;
+      move(job, 'Uploading', 'Uploading generated training model');
+      const modelDir = join(dir, 'model');
+      await mkdir(modelDir);
+      await model.save(modelDir);
+      model.dispose();
+      const out = `${String(r.OutputDataConfig.S3OutputPath).replace(/\/?$/, '/')}${job.name}/output/model.tar.gz`;
+      const { bucket, key } = parseS3(out);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await tarGz(modelDir) }));
+      job.artifact = out;
+      finish(job, 'Completed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function runTransform(job: Job): Promise<void> {
+    const r = job.request;
+    job.start = Date.now();
+    await sleep(stepMs);
+    if (scripted(job)) return;
+    const model = models.get(r.ModelName);
+    if (!model) throw new Error(`ClientError: model ${r.ModelName} does not exist`);
+    if (r.TransformInput.ContentType !== 'text/csv') throw new Error('ClientError: unsupported content type');
+    if (r.TransformInput.SplitType !== 'Line') throw new Error('ClientError: payload larger than MaxPayloadInMB (SplitType None sends the whole file)');
+    if (r.TransformOutput.Accept !== 'application/jsonlines') throw new Error(`ClientError: Linear Learner cannot produce ${r.TransformOutput.Accept}`);
+    const dir = await mkdtemp(join(tmpdir(), 'fake-sm-tf-'));
+    try {
+      const { bucket: mb, key: mk } = parseS3(model.PrimaryContainer.ModelDataUrl);
+      const modelDir = join(dir, 'model');
+      await untarGz(await getBytes(mb, mk), modelDir);
+      const local = await LocalModel.load(modelDir);
+      const inputUri: string = r.TransformInput.DataSource.S3DataSource.S3Uri;
+      const { key: inPrefix } = parseS3(inputUri);
+      const parts = await readChannel(inputUri, false, dir);
+      if (scripted(job)) return;
+      for (const part of parts) {
+        const probs = await local.predictProbabilities(part.ds.pixels, part.ds.rows);
+        const k = local.numClasses;
+        let text = '';
+        for (let i = 0; i < part.ds.rows; i++) {
+          const score = Array.from(probs.subarray(i * k, (i + 1) * k));
+          let best = 0;
+          for (let c = 1; c < k; c++) if (score[c] > score[best]) best = c;
+          // The documented JSONLINES shape; predicted_label comes back as a float like 3.0.
+          text += `{"score": [${score.join(', ')}], "predicted_label": ${best}.0}` + (r.TransformOutput.AssembleWith === 'Line' ? '\n' : '');
+        }
+        const rel = part.key.slice(inPrefix.length).replace(/^\//, '');
+        const { bucket, key } = parseS3(`${String(r.TransformOutput.S3OutputPath).replace(/\/?$/, '/')}${rel}.out`);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text }));
+      }
+      local.dispose();
+      finish(job, 'Completed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  function launch(job: Job, run: (j: Job) => Promise<void>): void {
+    const p = run(job).catch((e: Error) => {
+      if (job.status === 'InProgress' || job.status === 'Stopping') finish(job, 'Failed', e.message.startsWith('ClientError') || e.message.startsWith('AlgorithmError') ? e.message : `AlgorithmError: ${e.message}`);
+    });
+    work.add(p);
+    void p.finally(() => work.delete(p));
+  }
+
+  function newJob(kind: Job['kind'], name: string, request: Json): Job {
+    if (jobs.has(name)) throw new ApiError('ResourceInUse', `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account and region, and a job with this name already exists (${name})`);
+    const job: Job = { kind, name, request, status: 'InProgress', secondary: 'Starting', transitions: [], created: Date.now() };
+    move(job, 'Starting', 'Starting the job');
+    jobs.set(name, job);
+    return job;
+  }
+
+  function getJob(name: string, kind: Job['kind']): Job {
+    const j = jobs.get(name);
+    if (!j || j.kind !== kind) throw new ApiError('ValidationException', `Requested resource not found.`);
+    return j;
+  }
+
+  const ops: Record<string, (b: Json) => Json> = {
+    CreateTrainingJob(b) {
+      requireFields(b, ['TrainingJobName', 'RoleArn', 'OutputDataConfig.S3OutputPath', 'AlgorithmSpecification.TrainingInputMode', 'ResourceConfig.InstanceType', 'ResourceConfig.InstanceCount', 'StoppingCondition']);
+      checkName(b.TrainingJobName, 'trainingJobName');
+      if (!b.AlgorithmSpecification.TrainingImage && !b.AlgorithmSpecification.AlgorithmName) throw new ApiError('ValidationException', 'TrainingImage or AlgorithmName is required');
+      for (const c of b.InputDataConfig ?? []) requireFields(c, ['ChannelName', 'DataSource.S3DataSource.S3DataType', 'DataSource.S3DataSource.S3Uri']);
+      if (b.StoppingCondition.MaxWaitTimeInSeconds !== undefined && !b.EnableManagedSpotTraining) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
+      if (b.EnableManagedSpotTraining && !(b.StoppingCondition.MaxWaitTimeInSeconds >= b.StoppingCondition.MaxRuntimeInSeconds)) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds must be >= MaxRuntimeInSeconds for spot training');
+      const img = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/linear-learner:1$/.exec(b.AlgorithmSpecification.TrainingImage ?? '');
+      const job = newJob('training', b.TrainingJobName, b);
+      if (!img || LINEAR_LEARNER_ACCOUNTS[img[2]] !== img[1]) {
+        launch(job, async () => { await sleep(stepMs); throw new Error(`ClientError: Requested image ${b.AlgorithmSpecification.TrainingImage} not found`); });
+      } else launch(job, runTraining);
+      return { TrainingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${b.TrainingJobName}` };
+    },
+    DescribeTrainingJob(b) {
+      requireFields(b, ['TrainingJobName']);
+      const j = getJob(b.TrainingJobName, 'training');
+      const done = j.end !== undefined;
+      const seconds = done && j.start ? Math.max(1, Math.round((j.end! - j.start) / 1000)) : undefined;
+      return {
+        TrainingJobName: j.name,
+        TrainingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${j.name}`,
+        TrainingJobStatus: j.status,
+        SecondaryStatus: j.secondary,
+        SecondaryStatusTransitions: j.transitions,
+        FailureReason: j.failureReason,
+        HyperParameters: j.request.HyperParameters,
+        AlgorithmSpecification: j.request.AlgorithmSpecification,
+        RoleArn: j.request.RoleArn,
+        ResourceConfig: j.request.ResourceConfig,
+        StoppingCondition: j.request.StoppingCondition,
+        ModelArtifacts: j.artifact ? { S3ModelArtifacts: j.artifact } : undefined,
+        CreationTime: epoch(j.created),
+        TrainingStartTime: epoch(j.start),
+        TrainingEndTime: epoch(j.end),
+        TrainingTimeInSeconds: seconds,
+        BillableTimeInSeconds: seconds,
+      };
+    },
+    StopTrainingJob(b) {
+      requireFields(b, ['TrainingJobName']);
+      getJob(b.TrainingJobName, 'training').stopRequested = true;
+      return {};
+    },
+    CreateModel(b) {
+      requireFields(b, ['ModelName']);
+      checkName(b.ModelName, 'modelName');
+      if (!b.PrimaryContainer?.Image || !b.PrimaryContainer?.ModelDataUrl) throw new ApiError('ValidationException', 'PrimaryContainer.Image and ModelDataUrl are required for built-in algorithms');
+      if (!String(b.PrimaryContainer.ModelDataUrl).endsWith('.tar.gz')) throw new ApiError('ValidationException', 'ModelDataUrl must point to a .tar.gz');
+      if (models.has(b.ModelName)) throw new ApiError('ValidationException', `Cannot create already existing model "${b.ModelName}".`);
+      models.set(b.ModelName, b);
+      return { ModelArn: `arn:aws:sagemaker:us-east-1:000000000000:model/${b.ModelName}` };
+    },
+    DeleteModel(b) {
+      requireFields(b, ['ModelName']);
+      if (!models.delete(b.ModelName)) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
+      return {};
+    },
+    CreateTransformJob(b) {
+      requireFields(b, ['TransformJobName', 'ModelName', 'TransformInput.DataSource.S3DataSource.S3DataType', 'TransformInput.DataSource.S3DataSource.S3Uri', 'TransformOutput.S3OutputPath', 'TransformResources.InstanceType', 'TransformResources.InstanceCount']);
+      checkName(b.TransformJobName, 'transformJobName');
+      const mp = b.MaxPayloadInMB ?? 6;
+      if (mp < 1 || mp > 100 || (b.MaxConcurrentTransforms ?? 1) * mp > 100) throw new ApiError('ValidationException', 'MaxPayloadInMB must be 1..100 and MaxConcurrentTransforms x MaxPayloadInMB <= 100');
+      if (b.BatchStrategy && !['Line', 'RecordIO', 'TFRecord'].includes(b.TransformInput.SplitType)) throw new ApiError('ValidationException', 'BatchStrategy needs a SplitType');
+      if (!models.has(b.ModelName)) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
+      launch(newJob('transform', b.TransformJobName, b), runTransform);
+      return { TransformJobArn: `arn:aws:sagemaker:us-east-1:000000000000:transform-job/${b.TransformJobName}` };
+    },
+    DescribeTransformJob(b) {
+      requireFields(b, ['TransformJobName']);
+      const j = getJob(b.TransformJobName, 'transform');
+      return {
+        TransformJobName: j.name,
+        TransformJobStatus: j.status,
+        FailureReason: j.failureReason,
+        ModelName: j.request.ModelName,
+        TransformInput: j.request.TransformInput,
+        TransformOutput: j.request.TransformOutput,
+        TransformResources: j.request.TransformResources,
+        CreationTime: epoch(j.created),
+        TransformStartTime: epoch(j.start),
+        TransformEndTime: epoch(j.end),
+      };
+    },
+    StopTransformJob(b) {
+      requireFields(b, ['TransformJobName']);
+      getJob(b.TransformJobName, 'transform').stopRequested = true;
+      return {};
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const send = (status: number, body: Json, type?: string) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-errortype': type } : {}) });
+      res.end(JSON.stringify(body));
+    };
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const op = target.startsWith('SageMaker.') ? target.slice('SageMaker.'.length) : '';
+    if (req.method !== 'POST' || req.url !== '/' || !ops[op]) return send(400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return send(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+    let body: Json;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      return send(400, { __type: 'SerializationException', message: 'bad JSON' }, 'SerializationException');
+    }
+    requests.push({ op, body });
+    try {
+      send(200, ops[op](body));
+    } catch (e) {
+      if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message }, e.type);
+      else send(500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure');
+    }
+  }
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    jobs,
+    models,
+    failNext: (kind, reason) => void pending[kind].push({ fail: reason }),
+    stopNext: (kind) => void pending[kind].push({ stop: true }),
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.allSettled([...work]);
+      for (const t of timers) clearTimeout(t);
+      s3.destroy();
+    },
+  };
+}
+
+/** model.tar.gz of every file in `dir` (flat, like SageMaker's /opt/ml/model). */
+async function tarGz(dir: string): Promise<Buffer> {
+  const pack = tar.pack();
+  const gz = pack.pipe(createGzip());
+  const out: Buffer[] = [];
+  gz.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<void>((r, j) => { gz.on('end', r); gz.on('error', j); });
+  for (const name of (await readdir(dir)).sort()) {
+    const data = await readFile(join(dir, name));
+    await new Promise<void>((r, j) => pack.entry({ name, size: data.length }, data, (e) => (e ? j(e) : r())));
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(out);
+}
+
+async function untarGz(bytes: Buffer, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const extract = tar.extract();
+  const files: Promise<void>[] = [];
+  const done = new Promise<void>((r, j) => { extract.on('finish', r); extract.on('error', j); });
+  extract.on('entry', (header, stream, next) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (c: Buffer) => parts.push(c));
+    stream.on('end', () => {
+      if (header.name.includes('/') || header.name.includes('..')) return next(new Error(`unexpected tar entry ${header.name}`));
+      files.push(writeFile(join(dir, header.name), Buffer.concat(parts)));
+      next();
+    });
+  });
+  extract.end(gunzipSync(bytes));
+  await done;
+  await Promise.all(files);
+}

