@@ -24,6 +24,9 @@ const MUTATIONS: ((fields: string[], rng: Rng) => string[])[] = [
   (f, r) => f.map((x, i) => (i === 1 + Math.floor(r() * 700) ? 'x' : x)),
   (f) => f.slice(0, -1),
   (f) => [...f, '0'],
+  (f) => [...f, ''], // trailing comma
+  (f) => [...f.slice(0, -1), '0', ''], // trailing comma after a zero
+  (f) => [...f.slice(0, -2), ''], // one field short, ending in a comma
   (f) => ['12', ...f.slice(1)],
   (f) => ['a', ...f.slice(1)],
   () => [''],

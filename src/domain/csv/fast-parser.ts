@@ -168,53 +168,76 @@ class FastParserState {
   private dataLine(buf: Uint8Array, start: number, end: number): void {
     const out = this.out!;
     const offset = out.reserveRow();
-    const pixels = out.pixels;
-    const train = this.layout === 'train';
-    const numClasses = this.o.numClasses;
-    const labels = out.labels;
-    const rowIndex = out.rows;
-    let at = offset;
-    let p = start;
-    let field = 0;
-    let ok = true;
-    const width = this.width;
-    // Every line ends in CR or LF (see end()), so buf[end] is never read out of bounds.
-    for (;;) {
-      let c = buf[p];
-      const fieldStart = p;
-      let v = 0;
-      while (c >= ZERO && c <= NINE) {
-        v = v * 10 + (c - ZERO);
-        c = buf[++p];
-      }
-      const digits = p - fieldStart;
-      if (digits === 0 || digits > 3 || v > 255 || field >= width) {
-        ok = false;
-        break;
-      }
-      if (train && field === 0) {
-        if (v >= numClasses) {
-          ok = false;
-          break;
-        }
-        labels![rowIndex] = v;
-      } else {
-        pixels[at++] = v;
-      }
-      field++;
-      if (c === COMMA) {
-        p++;
-        continue;
-      }
-      if (p !== end) ok = false;
-      break;
-    }
-    if (ok && field === width) {
+    if (this.parseRow(buf, start, end, out.pixels, offset, out.labels, out.rows)) {
       out.rows++;
       this.totalRows++;
       return;
     }
     this.slowLine(buf, start, end, offset);
+  }
+
+  /**
+   * The hot loop. Every line ends in CR or LF (see end()), so reading one byte past a field never
+   * leaves the buffer. Returns false on anything that is not plain digits and commas of the right
+   * count; the caller then re-parses the line on the reference path.
+   */
+  private parseRow(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    pixels: Uint8Array,
+    offset: number,
+    labels: Uint8Array | undefined,
+    row: number,
+  ): boolean {
+    let p = start;
+    let c = 0;
+    if (labels) {
+      c = buf[p];
+      let v = c - ZERO;
+      if (v < 0 || v > 9) return false;
+      c = buf[++p];
+      while (c >= ZERO && c <= NINE) {
+        v = v * 10 + (c - ZERO);
+        if (v > 255) return false;
+        c = buf[++p];
+      }
+      if (c !== COMMA || p - start > 3 || v >= this.o.numClasses) return false;
+      labels[row] = v;
+      p++;
+    }
+    let at = offset;
+    const atEnd = offset + PIXELS;
+    while (at < atEnd) {
+      c = buf[p];
+      // Most pixels are background: "0," takes two byte loads.
+      if (c === ZERO && buf[p + 1] === COMMA) {
+        pixels[at++] = 0;
+        p += 2;
+        continue;
+      }
+      let v = c - ZERO;
+      if (v < 0 || v > 9) return false;
+      c = buf[++p];
+      if (c >= ZERO && c <= NINE) {
+        v = v * 10 + (c - ZERO);
+        c = buf[++p];
+        if (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          c = buf[++p];
+          if ((c >= ZERO && c <= NINE) || v > 255) return false;
+        }
+      }
+      pixels[at++] = v;
+      if (c === COMMA) {
+        p++;
+        continue;
+      }
+      break;
+    }
+    // Exactly the expected fields: all pixels written and the last one ended the line.
+    // (A trailing comma would mean one more, empty, field.)
+    return at === atEnd && p === end && buf[p - 1] !== COMMA;
   }
 
   /** The reference path for one line: csv-parse it, then the shared validator. */
