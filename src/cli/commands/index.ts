@@ -13,6 +13,7 @@ import { registerAttach } from './attach.js';
 import { registerTrain } from './train.js';
 import { registerPredict } from './predict.js';
 import { registerCompare } from './compare.js';
+import { registerReport } from './report.js';
 
 export function registerCommands(program: Command): void {
   void program;
@@ -29,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerPredict(program);
   registerCompare(program);
+  registerReport(program);
 }
