@@ -27,6 +27,7 @@ export { inspect } from './stages/inspect.js';
 
 // Local engine
 export { trainLocal, fitLocalModel } from './stages/train-local.js';
+export type { LocalFitOptions, LocalModel } from './stages/train-local.js';
 export { predictLocal } from './stages/predict-local.js';
 export { runLocal } from './stages/run-local.js';
 
@@ -34,10 +35,12 @@ export { runLocal } from './stages/run-local.js';
 export { argmaxStage } from './stages/argmax.js';
 export { evaluateStage } from './stages/evaluate.js';
 export { validateSubmissionStage } from './stages/validate-submission.js';
-export { compareStage, loadRun } from './stages/compare.js';
+export { compareStage, loadRun, displayValue } from './stages/compare.js';
+export type { CompareResult, CompareRow, LoadedRun } from './stages/compare.js';
+export { argmax } from './domain/probabilities/index.js';
 export { computeMetrics, confusionMatrix, metricsFromConfusion } from './domain/metrics.js';
 export type { Metrics } from './domain/metrics.js';
-export { renderConfusionText } from './domain/confusion-text.js';
+export { renderConfusionText, renderConfusionDiffText } from './domain/confusion-text.js';
 
 // Runs
 export { readManifest } from './adapters/run-store.js';

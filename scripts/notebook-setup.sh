@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up Jupyter for the TypeScript notebooks in notebooks/ (idempotent):
+#   1. Debian's Jupyter packages, installed with apt-get only when missing (needs root then);
+#   2. the tslab kernelspec, installed PROJECT-LOCALLY into .jupyter/ with Debian's python.
+# Why Debian's python: the `python3` on PATH may be another interpreter (pyenv) without
+# Jupyter, and `tslab install` then prints "jupyter is not installed in this Python." but
+# still exits 0. Why project-local: nothing is written into the user's global Jupyter dirs.
+# Afterwards:  export JUPYTER_PATH="$PWD/.jupyter/share/jupyter"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(jupyter-notebook jupyter-nbconvert python3-nbconvert python3-nbclient python3-ipykernel jupyter-client)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "notebook-setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+PY=/usr/bin/python3
+if ! "$PY" -c 'import jupyter_client, ipykernel, nbconvert, nbclient' 2>/dev/null; then
+  echo "notebook-setup: $PY cannot import the Jupyter modules (jupyter_client, ipykernel, nbconvert, nbclient)" >&2
+  exit 1
+fi
+
+if [ ! -x node_modules/.bin/tslab ]; then
+  echo "notebook-setup: node_modules/.bin/tslab is missing: run 'npm ci' first (tslab is a devDependency)" >&2
+  exit 1
+fi
+
+npx --no-install tslab install --python="$PY" --binary="$PWD/node_modules/.bin/tslab" --prefix="$PWD/.jupyter" >/dev/null
+
+export JUPYTER_PATH="$PWD/.jupyter/share/jupyter"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+# tslab install exits 0 even when it wrote nothing: check that Jupyter now sees the kernel.
+# (Output captured first: `jupyter ... | grep -q` can die of SIGPIPE under pipefail.)
+kernels="$(jupyter kernelspec list 2>&1 || true)"
+if ! grep -Eq "^ *tslab +$JUPYTER_PATH/kernels/tslab\$" <<<"$kernels"; then
+  echo "notebook-setup: the tslab kernel is not visible to Jupyter under $JUPYTER_PATH" >&2
+  echo "$kernels" >&2
+  exit 1
+fi
+echo "notebook-setup: tslab kernel installed in $JUPYTER_PATH/kernels (use: export JUPYTER_PATH=\"$JUPYTER_PATH\")"
