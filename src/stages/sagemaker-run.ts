@@ -102,11 +102,8 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
   if (data.validationFeatures) uploads.push([data.validationFeatures, `${plan.s3.validationInput}validation-features.csv`]);
   test?.shards.forEach((p, i) => uploads.push([p, `${plan.s3.testInput}${plan.s3.testShards[i]}`]));
   let bytes = 0;
-  for (const [i, [path, uri]] of uploads.entries()) {
-    deps.reporter.emit({ kind: 'progress', task: 'upload:sagemaker', label: 'upload', done: i, total: uploads.length, unit: 'rows', info: { file: uri } });
-    bytes += await deps.storage.putFile(path, uri);
-  }
-  deps.reporter.emit({ kind: 'progress-end', task: 'upload:sagemaker' });
+  deps.reporter.emit({ kind: 'step', step: 'upload', message: `uploading ${uploads.length} file(s) to ${plan.s3.root}` });
+  for (const [path, uri] of uploads) bytes += await deps.storage.putFile(path, uri);
   deps.reporter.emit({ kind: 'info', message: `uploaded ${uploads.length} file(s), ${(bytes / 1e6).toFixed(1)} MB, under ${plan.s3.root}` });
   await rec.timing('upload', secs(deps, t0));
 

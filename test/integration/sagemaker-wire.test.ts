@@ -6,7 +6,7 @@
  * linear engine: this proves the plumbing (requests, S3 layout, waiting, formats), not AWS's model.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -171,5 +171,28 @@ describe('run --engine sagemaker over the wire', () => {
     expect(nob.code).not.toBe(0);
     expect(nob.stderr).toMatch(/no-such-bucket-here/);
     expect(server.requests.length).toBe(before);
+  });
+
+  it('Ctrl-C while waiting (no TTY): detaches with the attach command; attach resumes and creates the model', async () => {
+    const child = spawn(process.execPath, [BIN, 'train', ...common.filter((a) => a !== '--test' && a !== 'test.csv'), '--out', 'runs/int'], { cwd: dir, env });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 600 && !server.jobs.has('digitflow-train-int'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(server.jobs.get('digitflow-train-int')?.status).toBe('InProgress');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('detached from digitflow-train-int');
+    expect(stderr).toMatch(/digitflow attach digitflow-train-int --run \S+runs\/int/);
+    expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
+    const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({ job: 'digitflow-train-int', kind: 'training', status: 'Completed', model: 'digitflow-model-int' });
+    expect(server.models.has('digitflow-model-int')).toBe(true);
+    const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
+    expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual(['s3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int']);
+    const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('JOB_NOT_FOUND');
   });
 });

@@ -65,8 +65,9 @@ describe('waitForJob state machine', () => {
     expect(d.clock.slept).toEqual([7000, 7000, 7000]);
     const statuses = d.reporter.events.filter((e) => e.kind === 'status').map((e) => (e as { secondary?: string }).secondary);
     expect(statuses).toEqual(['Starting', 'Training', 'Completed']);
-    const last = d.reporter.events.at(-1) as { elapsedSeconds: number };
+    const last = d.reporter.events.filter((e) => e.kind === 'status').at(-1) as { elapsedSeconds: number };
     expect(last.elapsedSeconds).toBe(21);
+    expect(d.reporter.events.at(-1)).toMatchObject({ kind: 'info', message: 'training job j1 completed: 200 billable instance-seconds' });
   });
 
   it('Failed: CloudError with FailureReason, log group/stream, console URL', async () => {
@@ -127,8 +128,9 @@ describe('waitForJob state machine', () => {
   it('a Describe error (unknown job) is a typed error naming the call', async () => {
     sm.on(DescribeTrainingJobCommand).rejects(Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }));
     const err = await waitForJob(client(), { kind: 'training', name: 'nope', region: 'us-east-1', pollSeconds: 1 }, deps()).catch((e) => e);
-    expect(err.code).toBe('AWS_VALIDATION');
-    expect(err.message).toContain('DescribeTrainingJob nope');
+    expect(err.code).toBe('JOB_NOT_FOUND');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('nope');
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type DescribeTransformJobCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { CloudError, InterruptedError } from '../../errors/index.js';
+import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
 import type { StageDeps } from '../../stages/deps.js';
 import { consoleHost } from '../../domain/linear-learner-images.js';
 import { describeAwsError } from './aws-error.js';
@@ -88,6 +88,12 @@ async function describe(client: SageMakerClient, kind: JobKind, name: string, si
     };
   } catch (e) {
     if (signal?.aborted) throw signal.reason ?? e;
+    if ((e as { name?: string }).name === 'ValidationException' && /not found|does not exist/i.test(String((e as Error).message))) {
+      throw new UserInputError('JOB_NOT_FOUND', `no ${kind} job named ${name} in this region`, {
+        hint: 'check the name and pass the --region the job was created in',
+        details: { job: name, kind },
+      });
+    }
     throw describeAwsError(e, `Describe${kind === 'training' ? 'Training' : 'Transform'}Job ${name}`);
   }
 }
@@ -123,6 +129,11 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
     }
     const terminal = TERMINAL_STATES[d.status];
     if (terminal === 'success') {
+      deps.reporter.emit({
+        kind: 'info',
+        message: `${opts.kind} job ${opts.name} completed` + (d.billable !== undefined ? `: ${d.billable} billable instance-seconds` : ''),
+        data: { job: opts.name, billableSeconds: d.billable },
+      });
       return {
         kind: opts.kind,
         name: opts.name,

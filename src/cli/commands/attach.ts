@@ -30,6 +30,6 @@ export function registerAttach(program: Command): void {
 
 function renderAttach(r: AttachResult): string {
   const lines = [`${r.kind} job ${r.job}: ${r.status} after ${Math.round(r.elapsedSeconds)}s watched` + (r.billableSeconds !== undefined ? `, ${r.billableSeconds}s billable` : '')];
-  if (r.model) lines.push(`model ${r.model} created from ${r.modelDataUrl}; next: digitflow predict --engine sagemaker --run <dir>`);
+  if (r.model) lines.push(`model ${r.model} ready (${r.modelDataUrl}); next: digitflow predict --engine sagemaker --run <run-dir>`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { createContext, type CliContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { UserInputError } from '../../errors/index.js';
+import { InterruptedError, UserInputError } from '../../errors/index.js';
 import { buildRunPlan, renderPlanText, type PlanInput } from '../../domain/sagemaker-plan.js';
 import { newManifest } from '../../domain/manifest.js';
 import { gitSha, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
@@ -139,7 +139,7 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
     { planInput, trainFile, testFile, labelsFile: str(opts.labels), validationFraction, seed: ctx.globals.seed, transform: command === 'run', wait: waitOf(opts) },
     rec,
     deps,
-  );
+  ).catch((e) => Promise.reject(withAttachHint(e, runDir)));
   ctx.output(result, renderResult);
 }
 
@@ -163,8 +163,19 @@ export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: C
   const rec = new ManifestRecorder(runDir, manifest, deps);
   // predict's --test has a local default; only an explicit --test uploads a new test set.
   const testGiven = cmd.getOptionValueSource('test') === 'cli';
-  const result = await sagemakerPredictStage({ testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) }, rec, deps);
+  const result = await sagemakerPredictStage({ testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) }, rec, deps).catch((e) =>
+    Promise.reject(withAttachHint(e, runDir)),
+  );
   ctx.output(result, renderResult);
+}
+
+/** A detach names the exact command that resumes this run (with its run directory). */
+function withAttachHint(e: unknown, runDir: string): unknown {
+  if (!(e instanceof InterruptedError)) return e;
+  const jobs = e.details?.jobs as string[] | undefined;
+  if (!jobs || e.details?.decision !== 'detach') return e;
+  const cmds = jobs.map((j) => `digitflow attach ${j} --run ${runDir}`);
+  return new InterruptedError(e.message, { hint: `reattach with: ${cmds.join('  |  ')}`, details: { ...e.details, attach: cmds } });
 }
 
 /** Text form of a managed run result. */
