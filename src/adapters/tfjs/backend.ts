@@ -56,6 +56,8 @@ async function tryBackend(name: BackendName, loaders: BackendLoaders): Promise<s
     const ok = await tf.setBackend(TF_NAME[name]);
     if (!ok) return `the '${TF_NAME[name]}' backend failed to initialise`;
     await tf.ready();
+    // The cpu backend prints a "install tfjs-node" banner on first use; we already said why.
+    if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     return undefined;
   } catch (e) {
     return describe(e);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../src/domain/random.js';
+
+/** Seeded random values in [-1, 1). */
+function rand(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  }
+  return diff / scale;
+}
+
+/** dx and dW of sum(conv2d(x, w) * dy), computed by the current backend's gradient kernels. */
+function convGrads(x: Float32Array, w: Float32Array, dy: Float32Array, xs: number[], ws: number[], ys: number[]) {
+  return tf.tidy(() => {
+    const dyT = tf.tensor4d(dy, ys as [number, number, number, number]);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid').mul(dyT).sum());
+    const [dx, dw] = g([tf.tensor4d(x, xs as never), tf.tensor4d(w, ws as never)]);
+    return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
+  });
+}
+
+const matmulCases: [number[], number[], boolean, boolean][] = [
+  [[37, 19], [37, 5], true, false], // dense weight gradient x^T·dy (the shim's big-A path)
+  [[5, 37], [5, 19], true, false], // small A: transposes A
+  [[13, 7], [11, 7], false, true], // dense input gradient dy·W^T
+  [[7, 13], [11, 7], true, true],
+  [[3, 9, 4], [3, 9, 6], true, false], // batched
+];
+
+describe('wasm gradient kernels against the cpu backend', () => {
+  const xs = [3, 9, 8, 4];
+  const ws = [3, 3, 4, 5];
+  const ys = [3, 7, 6, 5];
+  const x = rand(xs.reduce((a, b) => a * b), 1);
+  const w = rand(ws.reduce((a, b) => a * b), 2);
+  const dy = rand(ys.reduce((a, b) => a * b), 3);
+
+  it('Conv2DBackpropFilter / Conv2DBackpropInput match cpu (max rel diff < 1e-5); matmul shim matches', async () => {
+    await tf.setBackend('cpu'); // stock cpu kernels: nothing registered yet in this file
+    const [dxCpu, dwCpu] = convGrads(x, w, dy, xs, ws, ys);
+    const mmCpu = matmulCases.map(([as, bs, ta, tb], i) =>
+      tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb).dataSync() as Float32Array),
+    );
+    const mmShapes = matmulCases.map(([as, bs, ta, tb]) => tf.tidy(() => tf.matMul(tf.zeros(as), tf.zeros(bs), ta, tb).shape));
+
+    const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
+    await selectBackend('wasm');
+    const before = tf.memory().numTensors;
+    const [dxWasm, dwWasm] = convGrads(x, w, dy, xs, ws, ys);
+    expect(tf.memory().numTensors).toBe(before); // intermediates freed
+    expect(dwWasm.length).toBe(dwCpu.length);
+    expect(maxRelDiff(dwWasm, dwCpu)).toBeLessThan(1e-5);
+    expect(maxRelDiff(dxWasm, dxCpu)).toBeLessThan(1e-5);
+
+    matmulCases.forEach(([as, bs, ta, tb], i) => {
+      const out = tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb));
+      expect(out.shape).toEqual(mmShapes[i]);
+      expect(maxRelDiff(out.dataSync() as Float32Array, mmCpu[i])).toBeLessThan(1e-5);
+      out.dispose();
+    });
+  });
+
+  it('refuses unsupported convolutions with a clear error', async () => {
+    const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
+    await selectBackend('wasm');
+    const xT = tf.tensor4d(x, xs as never);
+    const dyT = tf.zeros([3, 4, 3, 5]);
+    expect(() =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: xT, dy: dyT }, { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws }),
+    ).toThrow(/supports only stride 1, VALID padding, dilation 1, NHWC; got stride 2x2/);
+    expect(() =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: xT, dy: tf.zeros(ys) }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws }),
+    ).toThrow(/only VALID padding/);
+    // The input gradient falls back to wasm's own kernel for shapes the shim does not cover.
+    const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, tf.tensor4d(w, ws as never), 2, 'valid').sum())(xT));
+    expect(dx.shape).toEqual(xs);
+  });
+});
