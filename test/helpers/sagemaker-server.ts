@@ -4,7 +4,8 @@
  * required fields of the API (aws-facts §3.1), and "runs" jobs asynchronously: training reads
  * the CSV channels from the S3 test server, fits the LOCAL tfjs linear engine (not AWS's
  * algorithm: this proves the plumbing, not the model), writes `model.tar.gz`; batch transform
- * writes `<input>.out` in Linear Learner's JSON Lines format. Tests can make the next job fail or
+ * writes `<input>.out` in Linear Learner's JSON Lines format. It also answers the two CloudWatch
+ * Logs calls of `--logs` with what the "container" logged. Tests can make the next job fail or
  * stop. Only listens on 127.0.0.1.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,7 +21,7 @@ import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
 import { concatDatasets, type Dataset } from '../../src/domain/dataset.js';
 import { fitLocalModel, LocalModel } from '../../src/stages/train-local.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
-import { silentReporter, systemClock } from '../../src/stages/deps.js';
+import { systemClock } from '../../src/stages/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,6 +45,8 @@ interface Job {
   end?: number;
   artifact?: string;
   stopRequested?: boolean;
+  /** CloudWatch stream name -> lines, as the container would have logged them. */
+  logs: Map<string, { timestamp: number; message: string }[]>;
 }
 
 export interface SageMakerTestServer {
@@ -114,6 +117,13 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     move(job, status);
   };
 
+  /** Appends a container log line (training: `<job>/algo-1-<epoch>`, transform: `<job>/i-0fake-<epoch>`). */
+  const log = (job: Job, message: string) => {
+    const stream = `${job.name}/${job.kind === 'training' ? 'algo-1' : 'i-0fake'}-${Math.floor(job.created / 1000)}`;
+    if (!job.logs.has(stream)) job.logs.set(stream, []);
+    job.logs.get(stream)!.push({ timestamp: Date.now(), message });
+  };
+
   async function listKeys(prefixUri: string): Promise<string[]> {
     const { bucket, key } = parseS3(prefixUri);
     const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
@@ -145,8 +155,10 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   function scripted(job: Job): boolean {
     const next = job.stopRequested ? { stop: true as const } : pending[job.kind].shift();
     if (!next) return false;
-    if ('fail' in next) finish(job, 'Failed', next.fail);
-    else {
+    if ('fail' in next) {
+      log(job, next.fail);
+      finish(job, 'Failed', next.fail);
+    } else {
       job.status = 'Stopping';
       move(job, 'Stopping');
       finish(job, 'Stopped');
@@ -176,11 +188,17 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const val = channels.find((c) => c.ChannelName === 'validation');
       const valDs = val ? concatDatasets((await readChannel(val.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds)) : undefined;
       move(job, 'Training', 'Training image download completed. Training in progress.');
+      log(job, `[loopback] Linear Learner stand-in: ${trainDs.rows} train rows, ${valDs?.rows ?? 0} validation rows, hyperparameters ${JSON.stringify(hp)}`);
+      const reporter = {
+        emit: (e: { kind: string; epoch?: number; accuracy?: number; valAccuracy?: number }) => {
+          if (e.kind === 'epoch') log(job, `#quality_metric: host=algo-1, epoch=${e.epoch}, train multiclass_accuracy <score>=${e.accuracy}` + (e.valAccuracy !== undefined ? `, validation multiclass_accuracy <score>=${e.valAccuracy}` : ''));
+        },
+      };
       const model = await fitLocalModel(
         { ...trainDs, numClasses: Number(hp.num_classes) },
         valDs && { ...valDs, numClasses: Number(hp.num_classes) },
         { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, batchSize: hp.mini_batch_size ? Number(hp.mini_batch_size) : undefined, seed: 1, backend: 'cpu' },
-        { reporter: silentReporter, clock: systemClock },
+        { reporter: reporter as never, clock: systemClock },
       );
       if (scripted(job)) return;
       move(job, 'Uploading', 'Uploading generated training model');
@@ -242,6 +260,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
 
   function launch(job: Job, run: (j: Job) => Promise<void>): void {
     const p = run(job).catch((e: Error) => {
+      log(job, e.message);
       if (job.status === 'InProgress' || job.status === 'Stopping') finish(job, 'Failed', e.message.startsWith('ClientError') || e.message.startsWith('AlgorithmError') ? e.message : `AlgorithmError: ${e.message}`);
     });
     work.add(p);
@@ -250,7 +269,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
 
   function newJob(kind: Job['kind'], name: string, request: Json): Job {
     if (jobs.has(name)) throw new ApiError('ResourceInUse', `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account and region, and a job with this name already exists (${name})`);
-    const job: Job = { kind, name, request, status: 'InProgress', secondary: 'Starting', transitions: [], created: Date.now() };
+    const job: Job = { kind, name, request, status: 'InProgress', secondary: 'Starting', transitions: [], created: Date.now(), logs: new Map() };
     move(job, 'Starting', 'Starting the job');
     jobs.set(name, job);
     return job;
@@ -354,6 +373,26 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     },
   };
 
+  /** The two CloudWatch Logs calls `--logs` makes (target prefix Logs_20140328). */
+  const logOps: Record<string, (b: Json) => Json> = {
+    DescribeLogStreams(b) {
+      requireFields(b, ['logGroupName']);
+      const kind = b.logGroupName === '/aws/sagemaker/TrainingJobs' ? 'training' : b.logGroupName === '/aws/sagemaker/TransformJobs' ? 'transform' : undefined;
+      const streams = [...jobs.values()].filter((j) => j.kind === kind).flatMap((j) => [...j.logs.keys()]);
+      // Like AWS: the group only exists once some container has logged.
+      if (streams.length === 0) throw new ApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+      return { logStreams: streams.filter((n) => n.startsWith(b.logStreamNamePrefix ?? '')).sort().map((logStreamName) => ({ logStreamName })) };
+    },
+    GetLogEvents(b) {
+      requireFields(b, ['logStreamName']);
+      const lines = [...jobs.values()].map((j) => j.logs.get(b.logStreamName)).find(Boolean);
+      if (!lines) throw new ApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
+      const from = b.nextToken ? Number(String(b.nextToken).slice(2)) : 0;
+      const events = lines.slice(from).map((l) => ({ timestamp: l.timestamp, message: l.message, ingestionTime: l.timestamp }));
+      return { events, nextForwardToken: `f/${lines.length}`, nextBackwardToken: `b/${from}` };
+    },
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -362,8 +401,9 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       res.end(JSON.stringify(body));
     };
     const target = String(req.headers['x-amz-target'] ?? '');
-    const op = target.startsWith('SageMaker.') ? target.slice('SageMaker.'.length) : '';
-    if (req.method !== 'POST' || req.url !== '/' || !ops[op]) return send(400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
+    const [service, op = ''] = target.split('.');
+    const table = service === 'SageMaker' ? ops : service === 'Logs_20140328' ? logOps : {};
+    if (req.method !== 'POST' || req.url !== '/' || !table[op]) return send(400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return send(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
     let body: Json;
     try {
@@ -373,7 +413,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     }
     requests.push({ op, body });
     try {
-      send(200, ops[op](body));
+      send(200, table[op](body));
     } catch (e) {
       if (e instanceof ApiError) send(e.status, { __type: e.type, message: e.message }, e.type);
       else send(500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure');

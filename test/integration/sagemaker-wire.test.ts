@@ -58,7 +58,7 @@ beforeAll(async () => {
     ...process.env,
     AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint,
     AWS_ENDPOINT_URL_S3: s3info.endpoint,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint,
     AWS_ACCESS_KEY_ID: s3info.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3info.secretAccessKey,
     AWS_REGION: 'us-east-1',
@@ -86,10 +86,12 @@ describe('run --engine sagemaker over the wire', () => {
   });
 
   it('upload -> train -> transform (test + validation, 2 shards) -> argmax -> evaluate', async () => {
-    const r = await cli(['--json', 'run', ...common, '--labels', 'labels.csv', '--out', 'runs/ok', '--instance-count', '2', '--epochs', '5']);
+    const r = await cli(['--json', 'run', ...common, '--labels', 'labels.csv', '--out', 'runs/ok', '--instance-count', '2', '--epochs', '5', '--logs']);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.trainingJob).toBe('digitflow-train-ok');
+    const epochs = r.stderr.split('\n').filter((l) => l.includes('"event":"log"') && l.includes('#quality_metric'));
+    expect(epochs.length).toBeGreaterThanOrEqual(1);
     expect(res.transformJobs).toEqual(['digitflow-tf-test-ok', 'digitflow-tf-val-ok']);
     // The real SDK's requests, as the server received them.
     const ct = server.requests.find((q) => q.op === 'CreateTrainingJob')!.body;
@@ -139,9 +141,9 @@ describe('run --engine sagemaker over the wire', () => {
     expect(server.models.has('digitflow-model-ok')).toBe(false);
   });
 
-  it('a failed training job: exit 3, FailureReason + log group + console URL, no model', async () => {
+  it('a failed training job: exit 3, FailureReason + log group + console URL, no model; --logs shows the container log', async () => {
     server.failNext('training', 'AlgorithmError: simulated failure for the test');
-    const r = await cli(['--json', 'run', ...common, '--out', 'runs/failed']);
+    const r = await cli(['--json', 'run', ...common, '--out', 'runs/failed', '--logs']);
     expect(r.code).toBe(3);
     const err = JSON.parse(r.stdout).error;
     expect(err.code).toBe('TRAINING_JOB_FAILED');
@@ -149,6 +151,10 @@ describe('run --engine sagemaker over the wire', () => {
     expect(JSON.stringify(err)).toContain('/aws/sagemaker/TrainingJobs');
     expect(JSON.stringify(err)).toContain('console.aws.amazon.com');
     expect(server.models.has('digitflow-model-failed')).toBe(false);
+    // --logs: JSON progress events on stderr carry the job's CloudWatch lines.
+    const logLines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.event === 'log');
+    expect(logLines.map((e) => e.message)).toContain('AlgorithmError: simulated failure for the test');
+    expect(logLines[0].source).toMatch(/^digitflow-train-failed\/algo-1-\d+$/);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
     expect(manifest.resources.map((x: { id: string }) => x.id)).toContain('digitflow-train-failed');
   });
