@@ -60,5 +60,14 @@ export async function cleanupStage(
       }
     }
   }
+  if (!input.dryRun && result.deleted.length > 0) {
+    // The manifest keeps only what still exists; what was deleted is remembered under extra.
+    const gone = new Set(result.deleted.map((d) => `${d.kind} ${d.id}`));
+    input.manifest.resources = input.manifest.resources.filter((r) => !gone.has(`${r.kind} ${r.id}`));
+    input.manifest.extra ??= {};
+    const log = (input.manifest.extra.cleanup as unknown[] | undefined) ?? [];
+    log.push({ at: new Date(deps.clock.now()).toISOString(), deleted: result.deleted });
+    input.manifest.extra.cleanup = log;
+  }
   return result;
 }

@@ -139,6 +139,12 @@ describe('run --engine sagemaker over the wire', () => {
     const keysAfter = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
     expect(keysAfter.KeyCount ?? 0).toBe(0);
     expect(server.models.has('digitflow-model-ok')).toBe(false);
+    // The manifest now lists only the job records; a second cleanup has nothing to delete.
+    const after = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
+    expect(after.resources.every((x: { deletable: boolean }) => !x.deletable)).toBe(true);
+    const again = await cli(['--json', 'cleanup', 'runs/ok']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).deleted).toEqual([]);
   });
 
   it('a failed training job: exit 3, FailureReason + log group + console URL, no model; --logs shows the container log', async () => {

@@ -187,6 +187,7 @@ describe('cleanup', () => {
     ]);
     expect(r.kept.map((k) => k.id)).toEqual(['digitflow-train-r1', 'digitflow-tf-test-r1']);
     expect([...objects.keys()]).toEqual(['s3://bkt/p/r10/keep.csv']);
+    expect(rec.manifest.resources.map((x) => x.id)).toEqual(['digitflow-train-r1', 'digitflow-tf-test-r1']);
   });
 });
 

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
 import { UserInputError } from '../../errors/index.js';
-import { readManifest } from '../../adapters/run-store.js';
+import { readManifest, writeManifest } from '../../adapters/run-store.js';
 import type { RunManifest } from '../../domain/manifest.js';
 import { createS3Client } from '../../adapters/s3/client.js';
 import { createSageMakerClient, createLogsClient } from '../../adapters/sagemaker/client.js';
@@ -62,6 +62,7 @@ export function registerCleanup(program: Command): void {
       }
       const deps = toDelete.length > 0 && !dryRun ? cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
       const result = await cleanupStage({ manifest, dryRun }, deps);
+      if (result.deleted.length > 0) await writeManifest(resolve(runDir), manifest, new Date(ctx.deps.clock.now()));
       ctx.output(result, renderCleanup);
     });
 }
