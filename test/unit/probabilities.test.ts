@@ -120,3 +120,16 @@ describe('bad input names the line', () => {
     expect(e.message).toContain(where);
   });
 });
+
+describe('CSV details', () => {
+  it('quoted header names and CRLF line ends', async () => {
+    const rows = await rowsOf(fromText('"tag","2","0","1"\r\n"7",0.2,0.3,0.5\r\n'), 'aml', 3);
+    expect(rows[0]).toMatchObject({ id: 7, line: 2, scores: [0.3, 0.5, 0.2] });
+  });
+  it('an unterminated quote names its line', async () => {
+    const head = 'ImageId,0,1,2,3,4,5,6,7,8,9\n';
+    const e = await errorOf(head + '1,1,0,0,0,0,0,0,0,0,0\n2,"1,0,0,0,0,0,0,0,0,0\n', 'csv');
+    expect(e.code).toBe('PROB_CSV');
+    expect(e.message).toContain('f:3:');
+  });
+});

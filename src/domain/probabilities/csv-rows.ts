@@ -3,7 +3,8 @@
  * predictions (`[tag,][trueLabel,]` then class columns in ANY order, e.g. `5,6,7,2,8,3,9,0,1,4`).
  * Class columns are always mapped by header name, never by position.
  */
-import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../../errors/index.js';
 import { checkScores, parseScore } from './row-check.js';
@@ -54,21 +55,37 @@ export function mapHeader(header: string[], numClasses: number, file: string, st
   return { idColumn, classColumn, width: names.length };
 }
 
-/** Streams rows of a headered CSV probability file (`strict` = our own `ImageId,0..9` format). */
+/** Splits one CSV line: plain split for the usual unquoted numbers, csv-parse for quoted lines. */
+function splitLine(text: string, file: string, line: number): string[] {
+  if (!text.includes('"')) return text.split(',');
+  try {
+    const rows = parseSync(text, { relax_column_count: true }) as string[][];
+    return rows[0] ?? [];
+  } catch (e) {
+    throw new UserInputError('PROB_CSV', `${file}:${line}: ${(e as Error).message}`, { hint: 'the line is not valid CSV', details: { file, line } });
+  }
+}
+
+/**
+ * Streams rows of a headered CSV probability file (`strict` = our own `ImageId,0..9` format).
+ * Line by line (numbers files never hold quoted newlines), so line numbers are exact and a
+ * million rows take seconds; quoted lines go through csv-parse.
+ */
 export async function* parseCsvProbabilities(
   input: Readable,
   opts: ParseProbabilityOptions & { strict: boolean },
 ): AsyncGenerator<ProbabilityRow> {
   const numClasses = opts.numClasses ?? 10;
   const file = opts.file;
-  const parser = input.pipe(
-    parse({ info: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false, bom: true }),
-  );
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let map: ColumnMap | undefined;
+  let line = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = item;
-      const line = info.lines;
+    for await (const raw of rl) {
+      line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (text.trim() === '') continue;
+      const record = splitLine(text, file, line);
       if (!map) {
         map = mapHeader(record, numClasses, file, opts.strict);
         continue;
@@ -84,29 +101,22 @@ export async function* parseCsvProbabilities(
       const sum = checkScores(scores, numClasses, file, line);
       let id: number | undefined;
       if (map.idColumn >= 0) {
-        const raw = record[map.idColumn].trim();
+        const idText = record[map.idColumn].trim();
         // AML leaves `tag` empty when the schema had no rowId: fall back to row order.
-        if (raw !== '') {
-          if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-            throw new UserInputError('PROB_ID', `${file}:${line}: id '${raw}' is not a positive whole number`, {
+        if (idText !== '') {
+          if (!/^\d+$/.test(idText) || Number(idText) < 1) {
+            throw new UserInputError('PROB_ID', `${file}:${line}: id '${idText}' is not a positive whole number`, {
               hint: 'ImageId values are 1-based integers',
               details: { file, line },
             });
           }
-          id = Number(raw);
+          id = Number(idText);
         }
       }
       yield { line, id, scores, sum };
     }
-  } catch (e) {
-    if (e instanceof UserInputError) throw e;
-    const err = e as { code?: string; message?: string; lines?: number };
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      const line = err.lines ?? 0;
-      throw new UserInputError('PROB_CSV', `${file}:${line}: ${err.message ?? 'malformed CSV'}`, { hint: 'the file is not valid CSV', details: { file, line } });
-    }
-    throw e;
   } finally {
+    rl.close();
     input.destroy();
   }
   if (!map) throw new UserInputError('PROB_EMPTY', `${file} is empty`, { hint: 'pass a file with a header and one row per image', details: { file } });

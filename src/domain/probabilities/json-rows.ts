@@ -100,20 +100,23 @@ export async function* parseJsonPredictions(input: Readable, opts: ParseProbabil
   if ((state as string) !== 'done') throw bad(line, (state as string) === 'prefix' ? 'does not start with {"predictions":[' : 'the document ends before the predictions array is closed');
 
   function* scan(text: string): Generator<ProbabilityRow> {
+    // Element text is sliced out of the chunk (not appended char by char): 2-3x faster.
+    let segStart = state === 'element' ? 0 : -1;
     for (let i = 0; i < text.length; i++) {
-      const c = text[i];
+      const c = text.charCodeAt(i);
       if (state === 'element') {
-        element += c;
-        if (c === '\n') line++;
+        if (c === 10) line++;
         if (inString) {
           if (escaped) escaped = false;
-          else if (c === '\\') escaped = true;
-          else if (c === '"') inString = false;
-        } else if (c === '"') inString = true;
-        else if (c === '{' || c === '[') depth++;
-        else if (c === '}' || c === ']') {
+          else if (c === 92) escaped = true;
+          else if (c === 34) inString = false;
+        } else if (c === 34) inString = true;
+        else if (c === 123 || c === 91) depth++;
+        else if (c === 125 || c === 93) {
           depth--;
           if (depth === 0) {
+            element += text.slice(segStart, i + 1);
+            segStart = -1;
             index++;
             let o: unknown;
             try {
@@ -129,24 +132,27 @@ export async function* parseJsonPredictions(input: Readable, opts: ParseProbabil
         }
         continue;
       }
-      if (c === '\n') {
+      if (c === 10) {
         line++;
         continue;
       }
-      if (c === ' ' || c === '\t' || c === '\r') continue;
+      if (c === 32 || c === 9 || c === 13) continue;
+      const ch = text[i];
       if (state === 'between') {
-        if (c === ',' && expectComma) expectComma = false;
-        else if (c === ']' && (expectComma || index === 0)) state = 'after';
-        else if ((c === '{' || c === '[') && !expectComma) {
+        if (ch === ',' && expectComma) expectComma = false;
+        else if (ch === ']' && (expectComma || index === 0)) state = 'after';
+        else if ((ch === '{' || ch === '[') && !expectComma) {
           state = 'element';
-          element = c;
+          element = '';
+          segStart = i;
           elementLine = line;
           depth = 1;
-        } else throw bad(line, `unexpected '${c}' in the predictions array`);
+        } else throw bad(line, `unexpected '${ch}' in the predictions array`);
       } else if (state === 'after') {
-        if (c === '}') state = 'done';
-        else throw bad(line, `unexpected '${c}' after the predictions array (only one key, "predictions", is supported)`);
-      } else if (state === 'done') throw bad(line, `unexpected '${c}' after the end of the document`);
+        if (ch === '}') state = 'done';
+        else throw bad(line, `unexpected '${ch}' after the predictions array (only one key, "predictions", is supported)`);
+      } else if (state === 'done') throw bad(line, `unexpected '${ch}' after the end of the document`);
     }
+    if (state === 'element' && segStart >= 0) element += text.slice(segStart);
   }
 }
