@@ -144,7 +144,7 @@ export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
     messages.push(
       sameValidationRows
         ? `same held-out rows: all runs were validated on the same ${counts[0]} rows of the training file`
-        : `DIFFERENT held-out rows (${counts.join(' vs ')} rows, or the same count but other rows): validation numbers are NOT comparable; rerun with the same --seed and validation fraction`,
+        : `DIFFERENT held-out rows (${counts.every((c) => c === counts[0]) ? `same count, ${counts[0]}, but other rows` : `${counts.join(' vs ')} rows`}): validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
     );
   } else if (runs.length > 1) {
     const without = runs.filter((_, i) => keys[i] === null).map((r) => r.manifest.runId);
@@ -181,6 +181,13 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('model', 'model', (r) => r.manifest.model);
   add('backend', 'backend / instance', (r) => r.manifest.backend ?? (r.manifest.instanceType ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}` : null));
   add('seed', 'seed', (r) => r.manifest.seed);
+  const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {})))].sort();
+  for (const k of hpKeys) {
+    add(`hp.${k}`, k, (r) => {
+      const v = r.manifest.hyperparameters?.[k];
+      return v === undefined ? null : String(v);
+    });
+  }
   add('validationRows', 'held-out rows', (r) => r.validation?.rows ?? r.manifest.split?.validationRows.length);
   add('validation.accuracy', 'validation accuracy', (r) => r.validation?.accuracy);
   add('validation.macroF1', 'validation macro-F1', (r) => r.validation?.macroF1);

@@ -87,3 +87,15 @@ describe('compareStage', () => {
     await expect(compareStage({ runs: [dir] }, defaultDeps())).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', exitCode: 2 });
   });
 });
+
+describe('hyperparameters', () => {
+  it('are rows of the table, so --diff shows the ones that changed', async () => {
+    const a = await writeRun(join(dir, 'h1'), { runId: 'h1', extra: { hyperparameters: { epochs: 5, learningRate: 0.01 } } });
+    const b = await writeRun(join(dir, 'h2'), { runId: 'h2', extra: { hyperparameters: { epochs: 5, learningRate: 0.05, l2: 0 } } });
+    const r = await compareStage({ runs: [a, b], diff: true }, defaultDeps());
+    expect(r.rows.find((x) => x.key === 'hp.learningRate')?.values).toEqual(['0.01', '0.05']);
+    expect(r.rows.find((x) => x.key === 'hp.l2')?.values).toEqual([null, '0']);
+    expect(r.rows.find((x) => x.key === 'hp.epochs')).toBeUndefined();
+    expect(r.heldOut.messages.join(' ')).toContain('cannot check the held-out rows');
+  });
+});
