@@ -97,14 +97,15 @@ export function digitImg(ds: Dataset, row: number, opts: { scale?: number; title
 }
 
 /** A wrapping grid of digits, each with an optional caption under it. */
-export function digitGridHtml(ds: Dataset, rows: number[], opts: { captions?: string[]; scale?: number; title?: string } = {}): string {
+export function digitGridHtml(ds: Dataset, rows: number[], opts: { captions?: string[]; scale?: number; title?: string; perRow?: number } = {}): string {
   const cells = rows.map((r, i) => {
     const caption = opts.captions?.[i];
     const cap = caption === undefined ? '' : `<div style="font:11px monospace;text-align:center">${escapeHtml(caption)}</div>`;
     return `<div class="digit" style="display:inline-block;margin:2px">${digitImg(ds, r, { scale: opts.scale, title: `row ${r}` })}${cap}</div>`;
   });
   const title = opts.title ? `<div style="font-weight:bold;margin:4px 0">${escapeHtml(opts.title)}</div>` : '';
-  return `<div class="digit-grid">${title}<div style="display:flex;flex-wrap:wrap;max-width:760px">${cells.join('')}</div></div>`;
+  const layout = opts.perRow ? `display:grid;grid-template-columns:repeat(${opts.perRow},max-content)` : 'display:flex;flex-wrap:wrap;max-width:760px';
+  return `<div class="digit-grid">${title}<div style="${layout}">${cells.join('')}</div></div>`;
 }
 
 /** A plain HTML table; `highlight[i]` marks row i (e.g. the rows where runs differ). */
@@ -114,7 +115,7 @@ export function htmlTable(headers: string[], rows: (string | number)[][], opts: 
     const style = opts.highlight?.[i] ? ' style="background:#fff3c4"' : '';
     return `<tr${style}>${r.map((c) => `<td style="padding:2px 8px">${escapeHtml(String(c))}</td>`).join('')}</tr>`;
   });
-  const caption = opts.caption ? `<caption style="text-align:left">${escapeHtml(opts.caption)}</caption>` : '';
+  const caption = opts.caption ? `<caption style="text-align:left;white-space:nowrap">${escapeHtml(opts.caption)}</caption>` : '';
   return `<table>${caption}<thead><tr>${th}</tr></thead><tbody>${trs.join('')}</tbody></table>`;
 }
 
@@ -128,7 +129,8 @@ export function compareTableHtml(result: CompareResult): string {
 // ---------------------------------------------------------------- SVG
 
 /**
- * `confusion[true][pred]` as an SVG heatmap. Each cell is shaded by its share of the true
+ * `confusion[true][pred]` as an SVG heatmap (show it with `display.html`: inline SVG in HTML
+ * renders in Jupyter and in nbconvert's HTML export, whose sanitiser empties `image/svg+xml` outputs). Each cell is shaded by its share of the true
  * class's rows (so a rare class's mistakes show as clearly as a frequent one's): the diagonal in
  * blue, mistakes in red. Counts are printed in every non-zero cell.
  */
