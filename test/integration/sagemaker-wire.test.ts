@@ -163,6 +163,14 @@ describe('run --engine sagemaker over the wire', () => {
     expect(logLines[0].source).toMatch(/^digitflow-train-failed\/algo-1-\d+$/);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
     expect(manifest.resources.map((x: { id: string }) => x.id)).toContain('digitflow-train-failed');
+    // Rerunning into the same folder: refused without --force; with it, new names (no collision).
+    const trainArgs = common.filter((a) => a !== '--test' && a !== 'test.csv');
+    const again = await cli(['train', ...trainArgs, '--out', 'runs/failed']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('OUTPUT_EXISTS');
+    const forced = await cli(['--json', 'train', ...trainArgs, '--out', 'runs/failed', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).trainingJob).toMatch(/^digitflow-train-failed-[a-z0-9]+$/);
   });
 
   it('a stopped transform job is an error (exit 3), not a success', async () => {

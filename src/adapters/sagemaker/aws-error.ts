@@ -28,6 +28,9 @@ export function describeAwsError(e: unknown, what: string): PipelineError {
   if (name === 'ResourceLimitExceeded') {
     return new CloudError('AWS_QUOTA', msg, { hint: 'request a quota increase for this instance type, or pick another with --instance-type', details, cause: e });
   }
+  if (name === 'ResourceInUse') {
+    return new UserInputError('NAME_IN_USE', msg, { hint: 'SageMaker names can never be reused: start a new run (another --out)', details, cause: e });
+  }
   if (name === 'ValidationException') {
     return new UserInputError('AWS_VALIDATION', msg, { hint: 'SageMaker rejected the request: check the flag named in the message', details, cause: e });
   }

@@ -10,7 +10,9 @@ import { parseInteger } from '../options.js';
 import { InterruptedError, UserInputError } from '../../errors/index.js';
 import { buildRunPlan, renderPlanText, type PlanInput } from '../../domain/sagemaker-plan.js';
 import { newManifest } from '../../domain/manifest.js';
-import { gitSha, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
+import { gitSha, MANIFEST_FILE, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
+import { fileExists } from '../../adapters/atomic-file.js';
+import { prepare, PREPARED_FILES } from '../../stages/prepare.js';
 import { ManifestRecorder, type SageMakerDeps } from '../../stages/sagemaker-deps.js';
 import { sagemakerRunStage, type SageMakerRunResult } from '../../stages/sagemaker-run.js';
 import { sagemakerPredictStage } from '../../stages/sagemaker-predict.js';
@@ -119,6 +121,26 @@ async function runDirOf(opts: Opts, ctx: CliContext): Promise<{ runDir: string; 
   return { runDir: join(runsDir, runId), runId };
 }
 
+/**
+ * Same defaults as the local engine: no --train/--test means <data-dir>/train.csv and test.csv,
+ * prepared from the bundled digits when missing, and test_labels.csv as the answer key if present.
+ */
+async function resolveInputs(opts: Opts, command: 'train' | 'run', ctx: CliContext): Promise<{ trainFile: string; testFile?: string; labelsFile?: string }> {
+  const dataDir = str(opts.dataDir) ?? 'data';
+  const usingDefaults = !str(opts.train) && !str(opts.test);
+  let trainFile = str(opts.train) ?? join(dataDir, PREPARED_FILES.train);
+  let testFile = str(opts.test) ?? (command === 'run' ? join(dataDir, PREPARED_FILES.test) : undefined);
+  if (usingDefaults && !((await fileExists(trainFile)) && (!testFile || (await fileExists(testFile))))) {
+    ctx.deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${trainFile} yet: preparing the bundled MNIST digits into ${dataDir}/` });
+    const p = await prepare({ source: 'bundled', outDir: dataDir, seed: ctx.globals.seed, force: false }, ctx.deps);
+    trainFile = p.files.find((f) => f.role === 'train')!.path;
+    if (testFile) testFile = p.files.find((f) => f.role === 'test')!.path;
+  }
+  let labelsFile = str(opts.labels);
+  if (!labelsFile && usingDefaults && command === 'run' && (await fileExists(join(dataDir, PREPARED_FILES.labels)))) labelsFile = join(dataDir, PREPARED_FILES.labels);
+  return { trainFile, testFile, labelsFile };
+}
+
 async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): Promise<void> {
   const ctx = createContext(cmd);
   const { runDir, runId } = await runDirOf(opts, ctx);
@@ -129,14 +151,19 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
     ctx.output({ dryRun: true, runDir, plan }, (r) => `${renderPlanText(r.plan)}\n(dry run: nothing was created)`);
     return;
   }
-  const trainFile = str(opts.train) ?? 'data/train.csv';
-  const testFile = str(opts.test) ?? (command === 'run' ? 'data/test.csv' : undefined);
+  if (await fileExists(join(runDir, MANIFEST_FILE))) {
+    if (!opts.force) throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out (job names come from it), or pass --force' });
+    // SageMaker job names can never be reused: a forced rerun in the same folder gets a new id.
+    planInput.runId = `${runId}-${Math.floor(ctx.deps.clock.now() / 1000).toString(36)}`;
+  }
+  const inputs = await resolveInputs(opts, command, ctx);
+  const { trainFile, testFile } = inputs;
   const deps = sagemakerDeps(ctx, planInput.region);
-  const manifest = newManifest({ runId, command, engine: 'sagemaker', seed: ctx.globals.seed, now: new Date(ctx.deps.clock.now()), versions: runtimeVersions(), model: 'linear-learner' });
+  const manifest = newManifest({ runId: planInput.runId, command, engine: 'sagemaker', seed: ctx.globals.seed, now: new Date(ctx.deps.clock.now()), versions: runtimeVersions(), model: 'linear-learner' });
   manifest.gitSha = gitSha();
   const rec = new ManifestRecorder(runDir, manifest, deps);
   const result = await sagemakerRunStage(
-    { planInput, trainFile, testFile, labelsFile: str(opts.labels), validationFraction, seed: ctx.globals.seed, transform: command === 'run', wait: waitOf(opts) },
+    { planInput, trainFile, testFile, labelsFile: inputs.labelsFile, validationFraction, seed: ctx.globals.seed, transform: command === 'run', wait: waitOf(opts) },
     rec,
     deps,
   ).catch((e) => Promise.reject(withAttachHint(e, runDir)));
