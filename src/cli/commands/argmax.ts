@@ -14,15 +14,15 @@ export function renderArgmaxText(r: ArgmaxResult): string {
 export function registerArgmax(program: Command): void {
   program
     .command('argmax')
+    .summary('probability rows (local CSV, SageMaker .out, Amazon ML) → submission.csv')
     .description(
-      'Turn per-class probability rows into a Kaggle submission (ImageId,Label).\n' +
-        'Formats (detected automatically): local CSV `ImageId,0,...,9`; SageMaker Linear Learner JSON Lines\n' +
-        '`{"score":[...],"predicted_label":k}` (the batch transform `.out` file) or `{"predictions":[...]}`;\n' +
-        'legacy Amazon ML CSV (class columns in any order, mapped by header name; optional tag/trueLabel).\n' +
-        'The label is always recomputed from the scores. Ties go to the LOWEST class (0.5/0.5 between 3 and 5 gives 3).\n' +
-        'ImageId is the row number (1-based) unless the file carries ids (ImageId or AML tag).\n' +
-        'NaN, missing or negative scores and a wrong class count are errors naming file:line; rows not summing\n' +
-        'to ~1 (±0.01) are warnings. Streams any size in constant memory; the output appears only when complete.',
+      [
+        'Turn per-class probability rows into a Kaggle submission (ImageId,Label).',
+        'Input formats, detected automatically (--format overrides): local CSV `ImageId,0,...,9`; SageMaker Linear Learner JSON Lines `{"score":[...],"predicted_label":k}` (the batch transform .out file) and its JSON form `{"predictions":[...]}`; legacy Amazon ML CSV (class columns in any order, mapped by header name; optional tag/trueLabel columns).',
+        'The label is always recomputed from the scores. Ties go to the LOWEST class: 0.5/0.5 between 3 and 5 gives 3.',
+        'ImageId is the row number (1-based) unless the file carries ids (ImageId or the AML tag).',
+        'NaN, missing or negative scores and a wrong number of classes are errors naming file:line; rows that do not sum to 1 (within 0.01) are warnings. Any size streams in constant memory, and the output appears only when complete.',
+      ].join('\n\n'),
     )
     .argument('<input>', 'probability file (CSV, JSON Lines .out, JSON, Amazon ML CSV)')
     .option('-o, --output <file>', 'submission file to write', 'submission.csv')

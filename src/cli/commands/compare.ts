@@ -31,11 +31,12 @@ export function renderCompareText(r: CompareResult, color = false): string {
 export function registerCompare(program: Command): void {
   program
     .command('compare')
+    .summary('runs side by side, on the same held-out rows; --diff for differences')
     .description(
-      'Runs side by side: engine, model, backend or instance type, validation and test accuracy and macro-F1,\n' +
-        'train/predict seconds, billable seconds, estimated cost and per-class recall. Checks that the runs were\n' +
-        'scored on the same held-out rows (manifest split) and the same test file (sha256) and says so when not.\n' +
-        'With two runs, also prints the difference of their confusion matrices.',
+      [
+        'Runs side by side: engine, model, backend or instance type, hyperparameters, validation and test accuracy and macro-F1, train/predict seconds, billable seconds, estimated cost and per-class recall.',
+        'Checks that the runs were scored on the same held-out rows (manifest split) and the same test file (sha256), and says so clearly when not. With two runs, also prints the difference of their confusion matrices.',
+      ].join('\n\n'),
     )
     .argument('<runDirs...>', 'run directories (runs/<run-id>)')
     .option('--diff', 'show only the rows whose values differ')

@@ -26,10 +26,12 @@ export function renderMetricsText(m: Metrics, color = false): string {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
+    .summary('accuracy, macro-F1, per-class metrics, confusion matrix, log loss')
     .description(
-      'Score a submission against an answer key: accuracy, macro-F1, per-class precision/recall/F1, the confusion\n' +
-        'matrix, log loss (with --probabilities) and the most-frequent-class baseline. Both files are ImageId,Label;\n' +
-        'ImageIds that do not match are an error that lists them.',
+      [
+        'Score a submission against an answer key: accuracy, macro-F1, per-class precision/recall/F1, the confusion matrix, log loss (with --probabilities) and the most-frequent-class baseline.',
+        'Both files are ImageId,Label; ImageIds that do not match are an error that lists them.',
+      ].join('\n\n'),
     )
     .requiredOption('--submission <file>', 'submission CSV (ImageId,Label)')
     .requiredOption('--labels <file>', 'answer key CSV (ImageId,Label)')

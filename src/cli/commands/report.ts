@@ -14,10 +14,11 @@ export function renderReportText(r: ReportResult): string {
 export function registerReport(program: Command): void {
   program
     .command('report')
+    .summary('self-contained HTML report: heatmap, bars, curves, misclassified digits')
     .description(
-      'Write a self-contained HTML report for a run (no CDN, no network): confusion-matrix heatmap, per-class\n' +
-        'precision/recall/F1 bars, training curves, a grid of misclassified digits drawn from their pixels (test\n' +
-        'rows when the run has an answer key, else the held-out validation rows) and the run parameters.',
+      [
+        'Write a self-contained HTML report for a run (no CDN, no network): confusion-matrix heatmap, per-class precision/recall/F1 bars, training curves, a grid of misclassified digits drawn from their pixels (test rows when the run has an answer key, else the held-out validation rows) and the run parameters.',
+      ].join('\n\n'),
     )
     .argument('<runDir>', 'run directory (runs/<run-id>)')
     .option('-o, --output <file>', 'where to write the page (default <runDir>/report.html)')

@@ -19,11 +19,12 @@ export function renderSubmitText(r: SubmitResult): string {
 export function registerSubmit(program: Command): void {
   program
     .command('submit')
+    .summary('validate, then submit with the Kaggle CLI (or print the command)')
     .description(
-      'Validate a submission (28,000 rows for digit-recognizer unless --rows), then upload it with the official\n' +
-        'Kaggle CLI (`kaggle competitions submit -c ... -f ... -m ...`) when `kaggle` is on PATH and credentials\n' +
-        'exist (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY); otherwise print the exact command.\n' +
+      [
+        'Validate a submission (28,000 rows for digit-recognizer unless --rows), then upload it with the official Kaggle CLI (`kaggle competitions submit -c ... -f ... -m ...`) when `kaggle` is on PATH and credentials exist (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY); otherwise print the exact command to run.',
         'An invalid file is never sent (exit 2, every problem with its line).',
+      ].join('\n\n'),
     )
     .argument('<file>', 'submission CSV (ImageId,Label)')
     .option('-c, --competition <slug>', 'Kaggle competition', DEFAULT_COMPETITION)

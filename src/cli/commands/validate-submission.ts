@@ -12,10 +12,12 @@ export function renderValidateText(r: ValidateSubmissionResult): string {
 export function registerValidateSubmission(program: Command): void {
   program
     .command('validate-submission')
+    .summary('check a Kaggle submission before upload; every problem with its line')
     .description(
-      'Check a submission the way Kaggle will, before uploading: exact header ImageId,Label, the row count\n' +
-        '(--rows, or the rows of --test), ImageIds 1..N unique and in order, labels whole numbers 0-9, no blank\n' +
-        'lines, spaces or extra fields. Prints every problem with its line number; exits 2 if there is any.',
+      [
+        'Check a submission the way Kaggle will, before uploading: exact header ImageId,Label, the row count (--rows, or the data rows of --test), ImageIds 1..N unique and in order, labels whole numbers 0-9, no blank lines, spaces or extra fields.',
+        'Prints every problem with its line number and exits 2 if there is any.',
+      ].join('\n\n'),
     )
     .argument('<file>', 'submission CSV')
     .option('--rows <n>', 'expected number of data rows', parseInteger('--rows', 1))
