@@ -133,3 +133,22 @@ describe('CSV details', () => {
     expect(e.message).toContain('f:3:');
   });
 });
+
+describe('JSON Lines details', () => {
+  it('objects concatenated without a newline (AssembleWith=None) are split', async () => {
+    const one = (c: number) => JSON.stringify({ score: probs(c), predicted_label: c });
+    const rows = await rowsOf(fromText(`${one(4)}\n${one(1)}${one(8)}\n${one(2)}\n`), 'jsonlines');
+    expect(rows.map((r) => argmax(r.scores))).toEqual([4, 1, 8, 2]);
+    expect(rows.map((r) => r.line)).toEqual([1, 2, 2, 3]);
+  });
+  it('predicted_label is ignored: the label comes from score', async () => {
+    const rows = await rowsOf(fromText(JSON.stringify({ score: probs(6), predicted_label: 2.0 }) + '\n'), 'jsonlines');
+    expect(argmax(rows[0].scores)).toBe(6);
+  });
+});
+
+function probs(c: number): number[] {
+  const p = new Array<number>(10).fill(0.05);
+  p[c] = 0.55;
+  return p;
+}

@@ -29,6 +29,28 @@ function rowFromObject(o: unknown, numClasses: number, file: string, line: numbe
   return { line, scores, sum };
 }
 
+/**
+ * One JSON Lines line. Batch transform with AssembleWith=None concatenates mini-batch responses
+ * with no newline between them, so `}{` inside a line is split into separate objects.
+ */
+function parseLine(text: string, file: string, line: number): unknown[] {
+  try {
+    return [JSON.parse(text)];
+  } catch (e) {
+    if (/\}\s*\{/.test(text)) {
+      try {
+        return text.split(/(?<=\})\s*(?=\{)/).map((part) => JSON.parse(part) as unknown);
+      } catch {
+        /* report the original error below */
+      }
+    }
+    throw new UserInputError('PROB_JSON', `${file}:${line}: not valid JSON (${(e as Error).message})`, {
+      hint: 'each line must be one JSON object; was the output assembled with AssembleWith=Line?',
+      details: { file, line },
+    });
+  }
+}
+
 /** Streams rows of a JSON Lines file; blank lines are skipped. */
 export async function* parseJsonLinesProbabilities(input: Readable, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow> {
   const numClasses = opts.numClasses ?? 10;
@@ -38,16 +60,7 @@ export async function* parseJsonLinesProbabilities(input: Readable, opts: ParseP
     for await (const text of rl) {
       line++;
       if (text.trim() === '') continue;
-      let o: unknown;
-      try {
-        o = JSON.parse(text);
-      } catch (e) {
-        throw new UserInputError('PROB_JSON', `${opts.file}:${line}: not valid JSON (${(e as Error).message})`, {
-          hint: 'each line must be one JSON object; was the output assembled with AssembleWith=Line?',
-          details: { file: opts.file, line },
-        });
-      }
-      yield rowFromObject(o, numClasses, opts.file, line, 'the line');
+      for (const o of parseLine(text, opts.file, line)) yield rowFromObject(o, numClasses, opts.file, line, 'the line');
     }
   } finally {
     rl.close();
