@@ -21,10 +21,13 @@ export interface PrepareTrainInput {
   seed: number;
   numClasses: number;
   outDir: string;
+  /** Training instances: the train channel is written as this many files (ShardedByS3Key). */
+  shards?: number;
 }
 
 export interface PreparedTrain {
-  train: string;
+  /** Train channel files (one per training instance). */
+  train: string[];
   validation?: string;
   validationFeatures?: string;
   /** `ImageId,Label` of the validation rows, in the order of validationFeatures. */
@@ -72,8 +75,12 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
   const split = stratifiedSplit(dataset.labels, input.numClasses, { seed: input.seed, secondFraction: input.validationFraction });
   const trainOrder = Array.from(split.first);
   shuffleInPlace(trainOrder, mulberry32(input.seed ^ 0x5eed));
+  // With N instances each reads only its own objects (ShardedByS3Key): one file would leave
+  // N-1 instances without data, so the shuffled rows are dealt into N files.
+  const shards = Math.max(1, input.shards ?? 1);
+  const per = Math.ceil(trainOrder.length / shards);
   const out: PreparedTrain = {
-    train: join(input.outDir, 'train.csv'),
+    train: Array.from({ length: shards }, (_, i) => join(input.outDir, shards === 1 ? 'train.csv' : `train-part-${String(i).padStart(5, '0')}.csv`)),
     trainRows: split.first.length,
     validationRows: split.second.length,
     split: {
@@ -83,7 +90,7 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
       trainRows: split.first.length,
     },
   };
-  await writeRows(out.train, dataset, trainOrder, true, deps.signal);
+  for (const [i, path] of out.train.entries()) await writeRows(path, dataset, trainOrder.slice(i * per, (i + 1) * per), true, deps.signal);
   if (split.second.length > 0) {
     out.validation = join(input.outDir, 'validation.csv');
     out.validationFeatures = join(input.outDir, 'validation-features.csv');
@@ -114,6 +121,11 @@ export async function prepareTestShards(
     signal: deps.signal,
   });
   const n = dataset.rows;
+  if (n < input.shards) {
+    throw new UserInputError('TOO_FEW_TEST_ROWS', `${input.testFile} has ${n} rows, fewer than --instance-count ${input.shards}`, {
+      hint: 'use fewer instances: each one needs its own shard of the test set',
+    });
+  }
   const per = Math.ceil(n / input.shards);
   const shards: string[] = [];
   const shardRows: number[] = [];

@@ -3,7 +3,7 @@
  * transform (test + validation) → download → argmax → evaluate. The manifest is rewritten after
  * every created resource, so `cleanup` and `attach` always know what exists.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
 import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { UserInputError } from '../errors/index.js';
@@ -72,18 +72,18 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
   await deps.storage.headBucket(plan.s3.bucket);
   const localDir = join(rec.runDir, 'sagemaker-input');
   const data = await prepareTrainData(
-    { trainFile: input.trainFile, validationFraction: input.validationFraction, seed: input.seed, numClasses: input.planInput.numClasses, outDir: localDir },
+    { trainFile: input.trainFile, validationFraction: input.validationFraction, seed: input.seed, numClasses: input.planInput.numClasses, outDir: localDir, shards: plan.training.instanceCount },
     deps,
   );
   const test = input.testFile
     ? await prepareTestShards({ testFile: input.testFile, shards: plan.s3.testShards.length, outDir: localDir, numClasses: input.planInput.numClasses }, deps)
     : undefined;
   const numClasses = input.planInput.numClasses;
-  await checkLinearLearnerCsv(data.train, { labelled: true, numClasses, signal: deps.signal });
+  for (const part of data.train) await checkLinearLearnerCsv(part, { labelled: true, numClasses, signal: deps.signal });
   if (data.validation) await checkLinearLearnerCsv(data.validation, { labelled: true, numClasses, signal: deps.signal });
   if (data.validationFeatures) await checkLinearLearnerCsv(data.validationFeatures, { labelled: false, numClasses, signal: deps.signal });
   for (const shard of test?.shards ?? []) if (test!.shardRows[test!.shards.indexOf(shard)] > 0) await checkLinearLearnerCsv(shard, { labelled: false, numClasses, signal: deps.signal });
-  checkMiniBatch(plan.hyperparameters, data.trainRows);
+  checkMiniBatch(plan.hyperparameters, Math.floor(data.trainRows / plan.training.instanceCount));
   if (!!plan.names.transformValidation !== data.validationRows > 0) {
     throw new UserInputError('VALIDATION_EMPTY', `--validation-fraction ${input.validationFraction} leaves no validation rows`, {
       hint: 'use a larger --validation-fraction (e.g. 0.1)',
@@ -97,7 +97,7 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
   // Upload.
   t0 = deps.clock.now();
   await rec.addResource('s3-prefix', plan.s3.root, plan.region, true);
-  const uploads: [string, string][] = [[data.train, `${plan.s3.trainChannel}train.csv`]];
+  const uploads: [string, string][] = data.train.map((p) => [p, `${plan.s3.trainChannel}${basename(p)}`]);
   if (data.validation) uploads.push([data.validation, `${plan.s3.validationChannel}validation.csv`]);
   if (data.validationFeatures) uploads.push([data.validationFeatures, `${plan.s3.validationInput}validation-features.csv`]);
   test?.shards.forEach((p, i) => uploads.push([p, `${plan.s3.testInput}${plan.s3.testShards[i]}`]));

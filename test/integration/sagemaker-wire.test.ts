@@ -126,6 +126,10 @@ describe('run --engine sagemaker over the wire', () => {
     expect(JSON.parse(p.stdout).transformJobs).toEqual(['digitflow-tf-test-ok-2', 'digitflow-tf-val-ok-2']);
 
     // cleanup deletes the prefix and the model, lists the job records.
+    // --instance-count 2: the train channel (ShardedByS3Key) and the test input are 2 objects each.
+    const trainKeys = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/data/train/' }));
+    expect(trainKeys.Contents!.map((o) => o.Key)).toEqual(['digitflow/ok/data/train/train-part-00000.csv', 'digitflow/ok/data/train/train-part-00001.csv']);
+    expect(ct.InputDataConfig[0].DataSource.S3DataSource.S3DataDistributionType).toBe('ShardedByS3Key');
     const keysBefore = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
     expect(keysBefore.KeyCount).toBeGreaterThan(5);
     const nonInteractive = await cli(['cleanup', 'runs/ok']);
