@@ -4,7 +4,7 @@
  * held-out rows of the training file). Missing pieces become notes, never failures.
  */
 import { createReadStream } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { PIXELS } from '../domain/dataset.js';
@@ -71,7 +71,7 @@ async function pixelsOfRows(path: string, layout: 'train' | 'test', wanted: numb
 
 /** Predicted labels by ImageId from a submission CSV or (argmax of) a probability file. */
 async function predictionsOf(path: string): Promise<Map<number, number>> {
-  if (/submission/.test(path)) return readIdLabelFile(createReadStream(path), path);
+  if (/submission/.test(basename(path))) return readIdLabelFile(createReadStream(path), path);
   const out = new Map<number, number>();
   const { rows } = await readProbabilityFile(path, {});
   let n = 0;
