@@ -94,6 +94,9 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
     async abort() {
       if (done) return;
       done = true;
+      // Writes still queued fail with ERR_STREAM_DESTROYED once destroyed: the run already failed
+      // for another reason, so that secondary error must not crash the process.
+      stream.on('error', () => undefined);
       stream.destroy();
       await rm(tmp, { force: true });
     },
