@@ -4,8 +4,9 @@
  * --run RUN_DIR` can follow.
  */
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { waitForJobs, createModel, type WaitSettings } from './sagemaker-jobs.js';
-import { buildRunPlan, type PlanInput } from '../domain/sagemaker-plan.js';
+import { waitForJobs, createModel, downloadTransformOutputs, type WaitSettings } from './sagemaker-jobs.js';
+import { scoreTransformOutputs } from './sagemaker-run.js';
+import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
 import type { JobKind } from '../adapters/sagemaker/wait-for-job.js';
 import { describeAwsError } from '../adapters/sagemaker/aws-error.js';
 import { UserInputError } from '../errors/index.js';
@@ -19,6 +20,19 @@ export interface AttachResult {
   billableSeconds?: number;
   modelDataUrl?: string;
   model?: string;
+  /** Transform attach with --run: the files written after download/argmax/evaluate. */
+  outputs?: Record<string, string>;
+  metrics?: Record<string, number>;
+  validationMetrics?: Record<string, number>;
+}
+
+/** The plan whose test or validation transform is `job` (transform attempts 1..100). */
+function transformPlanOf(planInput: PlanInput, job: string): RunPlan | undefined {
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    const plan = buildRunPlan({ ...planInput, transformAttempt: attempt });
+    if (plan.names.transformTest === job || plan.names.transformValidation === job) return plan;
+  }
+  return undefined;
 }
 
 /** Training or transform? Our names say it; otherwise ask SageMaker. */
@@ -53,6 +67,20 @@ export async function attachStage(
     billableSeconds: outcome.billableSeconds,
   };
   const planInput = rec?.sagemaker.planInput as PlanInput | undefined;
+  if (rec && planInput && kind === 'transform') {
+    // Resume a detached run/predict: wait for the sibling transform too, then download and score.
+    const plan = transformPlanOf(planInput, input.job);
+    if (plan) {
+      const jobs = [plan.names.transformTest, plan.names.transformValidation].filter((n): n is string => Boolean(n));
+      const outcomes = await waitForJobs(jobs.map((name) => ({ kind: 'transform' as const, name })), input.region, input.wait, deps);
+      const tr = await downloadTransformOutputs(plan, rec.sagemaker.shardRows as number[], Number(rec.sagemaker.validationRows ?? 0), outcomes, rec, deps);
+      const labels = rec.manifest.inputs.filter((i) => i.role === 'labels').at(-1)?.path;
+      const scored = await scoreTransformOutputs(plan, tr, labels, rec, deps);
+      result.outputs = scored.outputs;
+      result.metrics = scored.metrics;
+      result.validationMetrics = scored.validationMetrics;
+    }
+  }
   if (rec && planInput && kind === 'training') {
     const plan = buildRunPlan(planInput);
     if (plan.names.trainingJob === input.job) {

@@ -150,6 +150,18 @@ export async function runTransformJobs(
     jobs.push({ kind: 'transform', name: req.TransformJobName! });
   }
   const outcomes = await waitForJobs(jobs, plan.region, settings, deps);
+  return downloadTransformOutputs(plan, shardRows, validationRows, outcomes, rec, deps);
+}
+
+/** Downloads the finished transforms' `.out` files into the run directory (also used by `attach`). */
+export async function downloadTransformOutputs(
+  plan: RunPlan,
+  shardRows: number[],
+  validationRows: number,
+  outcomes: JobOutcome[],
+  rec: ManifestRecorder,
+  deps: SageMakerDeps,
+): Promise<TransformResult> {
   deps.reporter.emit({ kind: 'step', step: 'download', message: 'downloading batch transform output' });
   const testOutput = join(rec.runDir, 'probabilities.jsonl');
   await downloadConcatenated(

@@ -9,7 +9,7 @@ import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { UserInputError } from '../errors/index.js';
 import { checkLinearLearnerCsv, checkMiniBatch } from './sagemaker-preflight.js';
 import { prepareTestShards, prepareTrainData } from './sagemaker-data.js';
-import { runTrainingJob, runTransformJobs, type WaitSettings } from './sagemaker-jobs.js';
+import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
 import { argmaxStage } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
 import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
@@ -147,6 +147,17 @@ export async function transformAndScore(
   const t0 = deps.clock.now();
   const tr = await runTransformJobs(plan, shardRows, validationRows, wait, rec, deps);
   await rec.timing('transform', secs(deps, t0));
+  return scoreTransformOutputs(plan, tr, labelsFile, rec, deps);
+}
+
+/** Billable time, argmax → submission(s), evaluation → metrics; shared by run, predict and attach. */
+export async function scoreTransformOutputs(
+  plan: RunPlan,
+  tr: TransformResult,
+  labelsFile: string | undefined,
+  rec: ManifestRecorder,
+  deps: SageMakerDeps,
+): Promise<Partial<SageMakerRunResult>> {
   rec.manifest.billableSeconds = (rec.manifest.billableSeconds ?? 0) + tr.billableSeconds;
   const outputs = rec.manifest.outputs;
   const dir = rec.runDir;

@@ -59,6 +59,9 @@ export interface SageMakerTestServer {
   failNext(kind: 'training' | 'transform', reason: string): void;
   /** The next job of this kind ends as Stopped (as if someone called Stop*Job). */
   stopNext(kind: 'training' | 'transform'): void;
+  /** Jobs of this kind stay InProgress until `resume` (for Ctrl-C/detach tests). */
+  pause(kind: 'training' | 'transform'): void;
+  resume(kind: 'training' | 'transform'): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,10 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const requests: { op: string; body: Json }[] = [];
   const pending = { training: [] as ({ fail: string } | { stop: true })[], transform: [] as ({ fail: string } | { stop: true })[] };
   const timers = new Set<NodeJS.Timeout>();
+  const paused = { training: false, transform: false };
+  const whilePaused = async (kind: Job['kind']) => {
+    while (paused[kind]) await sleep(25);
+  };
   const work = new Set<Promise<unknown>>();
   await selectBackend('cpu');
 
@@ -170,6 +177,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     const r = job.request;
     job.start = Date.now();
     await sleep(stepMs);
+    await whilePaused('training');
     move(job, 'Downloading', 'Downloading input data');
     await sleep(stepMs);
     if (scripted(job)) return;
@@ -220,6 +228,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     const r = job.request;
     job.start = Date.now();
     await sleep(stepMs);
+    await whilePaused('transform');
     if (scripted(job)) return;
     const model = models.get(r.ModelName);
     if (!model) throw new Error(`ClientError: model ${r.ModelName} does not exist`);
@@ -429,7 +438,10 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     models,
     failNext: (kind, reason) => void pending[kind].push({ fail: reason }),
     stopNext: (kind) => void pending[kind].push({ stop: true }),
+    pause: (kind) => void (paused[kind] = true),
+    resume: (kind) => void (paused[kind] = false),
     async close() {
+      paused.training = paused.transform = false;
       await new Promise<void>((r) => server.close(() => r()));
       await Promise.allSettled([...work]);
       for (const t of timers) clearTimeout(t);

@@ -197,24 +197,46 @@ describe('run --engine sagemaker over the wire', () => {
     expect(server.requests.length).toBe(before);
   });
 
-  it('Ctrl-C while waiting (no TTY): detaches with the attach command; attach resumes and creates the model', async () => {
-    const child = spawn(process.execPath, [BIN, 'train', ...common.filter((a) => a !== '--test' && a !== 'test.csv'), '--out', 'runs/int'], { cwd: dir, env });
-    let stderr = '';
-    child.stderr.on('data', (b) => (stderr += b));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 600 && !server.jobs.has('digitflow-train-int'); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(server.jobs.get('digitflow-train-int')?.status).toBe('InProgress');
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('detached from digitflow-train-int');
-    expect(stderr).toMatch(/digitflow attach digitflow-train-int --run \S+runs\/int/);
+  it('Ctrl-C while waiting (no TTY) detaches with the attach command; attach resumes training, then transform + scoring', async () => {
+    /** Starts the CLI, waits until `job` exists on the server, presses Ctrl-C, returns exit code + stderr. */
+    const interruptAt = async (args: string[], job: string) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
+      let stderr = '';
+      child.stderr.on('data', (b) => (stderr += b));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      for (let i = 0; i < 1200 && !server.jobs.has(job); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(server.jobs.get(job)?.status).toBe('InProgress');
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGINT');
+      return { code: await exited, stderr };
+    };
+    server.pause('training');
+    const t = await interruptAt(['run', ...common, '--labels', 'labels.csv', '--out', 'runs/int'], 'digitflow-train-int');
+    server.resume('training');
+    expect(t.code).toBe(130);
+    expect(t.stderr).toContain('detached from digitflow-train-int');
+    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int --run \S+runs\/int/);
     expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
     const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(a.stdout)).toMatchObject({ job: 'digitflow-train-int', kind: 'training', status: 'Completed', model: 'digitflow-model-int' });
     expect(server.models.has('digitflow-model-int')).toBe(true);
+
+    server.pause('transform');
+    const p = await interruptAt(['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'], 'digitflow-tf-test-int');
+    server.resume('transform');
+    expect(p.code).toBe(130);
+    expect(p.stderr).toContain('digitflow attach digitflow-tf-test-int --run');
+    const at = await cli(['--json', 'attach', 'digitflow-tf-test-int', '--run', 'runs/int', '--poll-seconds', '1']);
+    expect(at.code, at.stderr).toBe(0);
+    const ar = JSON.parse(at.stdout);
+    expect(ar.outputs.submission).toBe('submission.csv');
+    expect(ar.metrics.accuracy).toBeGreaterThan(0.5);
+    expect((await readFile(join(dir, 'runs/int/submission.csv'), 'utf8')).trim().split('\n')).toHaveLength(301);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
-    expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual(['s3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int']);
+    expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual([
+      's3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int', 'digitflow-tf-test-int', 'digitflow-tf-val-int',
+    ]);
     const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('JOB_NOT_FOUND');

@@ -31,5 +31,8 @@ export function registerAttach(program: Command): void {
 function renderAttach(r: AttachResult): string {
   const lines = [`${r.kind} job ${r.job}: ${r.status} after ${Math.round(r.elapsedSeconds)}s watched` + (r.billableSeconds !== undefined ? `, ${r.billableSeconds}s billable` : '')];
   if (r.model) lines.push(`model ${r.model} ready (${r.modelDataUrl}); next: digitflow predict --engine sagemaker --run <run-dir>`);
+  for (const [k, v] of Object.entries(r.outputs ?? {})) lines.push(`  ${k.padEnd(24)} ${v}`);
+  if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
+  if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy ${r.metrics.accuracy.toFixed(4)}`);
   return lines.join('\n');
 }

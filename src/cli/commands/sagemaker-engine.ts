@@ -211,7 +211,7 @@ export function renderResult(r: SageMakerRunResult): string {
   if (r.trainingJob) lines.push(`  training job   ${r.trainingJob}`);
   if (r.model) lines.push(`  model          ${r.model}  ${r.modelDataUrl ?? ''}`);
   for (const j of r.transformJobs) lines.push(`  transform job  ${j}`);
-  for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(14)} ${v}`);
+  for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(24)} ${v}`);
   if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
   if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy  ${r.metrics.accuracy.toFixed(4)}`);
   lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`);
