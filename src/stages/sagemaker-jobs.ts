@@ -187,6 +187,25 @@ export async function downloadTransformOutputs(
 }
 
 /**
+ * `<S3OutputPath>/<input name>.out` is where SageMaker writes it; its docs also describe the input
+ * prefix mirrored below the output path. Look under the job's output prefix for either, and say
+ * what is there when neither exists (e.g. the job wrote nothing for an input file).
+ */
+async function locateOutput(uri: string, deps: SageMakerDeps): Promise<string> {
+  const slash = uri.lastIndexOf('/');
+  const prefix = uri.slice(0, slash + 1);
+  const name = uri.slice(slash + 1);
+  const bucket = prefix.slice('s3://'.length).split('/')[0];
+  const keys = await deps.storage.listKeys(prefix);
+  const found = keys.map((k) => `s3://${bucket}/${k}`).find((k) => k === uri || k.endsWith(`/${name}`));
+  if (found) return found;
+  throw new CloudError('TRANSFORM_OUTPUT_MISSING', `no ${name} under ${prefix} (found: ${keys.slice(0, 5).join(', ') || 'nothing'})`, {
+    hint: 'the transform job completed without output for this input file; check its CloudWatch logs (/aws/sagemaker/TransformJobs)',
+    details: { expected: uri, found: keys.slice(0, 20) },
+  });
+}
+
+/**
  * Downloads the parts in order into one file. Each part must have exactly `rows` lines: a short
  * `.out` would silently shift every later ImageId, so it is an error instead.
  */
@@ -195,7 +214,7 @@ async function downloadConcatenated(parts: { uri: string; rows: number }[], path
   await withAtomicWriteStream(path, { force: true }, async (stream) => {
     for (const part of parts) {
       const local = join(partDir, part.uri.split('/').pop()!);
-      await deps.storage.download(part.uri, local);
+      await deps.storage.download(await locateOutput(part.uri, deps), local);
       let lines = 0;
       let lastByte = 10;
       for await (const chunk of createReadStream(local) as AsyncIterable<Buffer>) {

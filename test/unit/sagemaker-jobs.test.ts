@@ -55,7 +55,8 @@ function memStorage(objects: Map<string, string>): RunStorage & { deleted: strin
       await writeFile(local, t);
       return t.length;
     },
-    listKeys: async (uri) => [...objects.keys()].filter((k) => k.startsWith(uri)),
+    // Like S3: keys within the bucket, not URIs.
+    listKeys: async (uri) => [...objects.keys()].filter((k) => k.startsWith(uri)).map((k) => k.replace(/^s3:\/\/[^/]+\//, '')),
     deletePrefix: async (uri) => {
       deleted.push(uri);
       const keys = [...objects.keys()].filter((k) => k.startsWith(uri));
@@ -155,6 +156,20 @@ describe('transform', () => {
       ['digitflow-tf-test-r1', 2, 'application/jsonlines', 'Line'],
       ['digitflow-tf-val-r1', 1, 'application/jsonlines', 'Line'],
     ]);
+  });
+
+  it('finds the .out under a mirrored input prefix; a missing .out is a clear error', async () => {
+    const plan = buildRunPlan({ ...planInput, instanceCount: 1, validation: false });
+    const nested = `${plan.s3.transformTestOutput}p/r1/data/transform-input/test/test-part-00000.csv.out`;
+    sm.on(CreateTransformJobCommand).resolves({});
+    sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' });
+    const ok = setup(new Map([[nested, '{"score":[1,0,0],"predicted_label":0}\n']]));
+    const r = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, ok.rec, ok.deps);
+    expect(await readFile(r.testOutput, 'utf8')).toBe('{"score":[1,0,0],"predicted_label":0}\n');
+    const none = setup(new Map());
+    const err = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, none.rec, none.deps).catch((e) => e);
+    expect(err.code).toBe('TRANSFORM_OUTPUT_MISSING');
+    expect(err.message).toContain('test-part-00000.csv.out');
   });
 
   it('a .out with a missing row is an error, not shifted ImageIds', async () => {
