@@ -9,7 +9,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { waitForJob, TERMINAL_STATES } from '../../src/adapters/sagemaker/wait-for-job.js';
+import { waitForJob, TERMINAL_STATES, MAX_FAILED_POLLS } from '../../src/adapters/sagemaker/wait-for-job.js';
 import { createSageMakerClient } from '../../src/adapters/sagemaker/client.js';
 import { LogFollower } from '../../src/adapters/cloudwatch-logs.js';
 import { collectingReporter, type Clock, type StageDeps } from '../../src/stages/deps.js';
@@ -125,6 +125,16 @@ describe('waitForJob state machine', () => {
     expect(polls).toBe(3);
   });
 
+  it('one failed poll (after SDK retries) is survived with a warning', async () => {
+    sm.on(DescribeTrainingJobCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))
+      .resolves({ TrainingJobStatus: 'Completed' });
+    const d = deps();
+    const out = await waitForJob(client(), { kind: 'training', name: 'j4', region: 'us-east-1', pollSeconds: 2 }, d);
+    expect(out.status).toBe('Completed');
+    expect(d.reporter.events.find((e) => e.kind === 'warn')).toMatchObject({ code: 'POLL_FAILED' });
+  });
+
   it('a Describe error (unknown job) is a typed error naming the call', async () => {
     sm.on(DescribeTrainingJobCommand).rejects(Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }));
     const err = await waitForJob(client(), { kind: 'training', name: 'nope', region: 'us-east-1', pollSeconds: 1 }, deps()).catch((e) => e);
@@ -185,9 +195,12 @@ describe('retries (real client, loopback HTTP)', () => {
         credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
         maxAttempts: 2,
       });
-      const err = await waitForJob(c, { kind: 'training', name: 'j', region: 'us-east-1', pollSeconds: 1 }, deps()).catch((e) => e);
+      const d = deps();
+      const err = await waitForJob(c, { kind: 'training', name: 'j', region: 'us-east-1', pollSeconds: 1 }, d).catch((e) => e);
       expect(err).toBeInstanceOf(CloudError);
-      expect(calls).toBe(2);
+      // 2 SDK attempts per poll, 3 polls in a row, a warning for each of the first two.
+      expect(calls).toBe(2 * MAX_FAILED_POLLS);
+      expect(d.reporter.events.filter((e) => e.kind === 'warn')).toHaveLength(MAX_FAILED_POLLS - 1);
     } finally {
       server.close();
     }

@@ -17,6 +17,9 @@ import { describeAwsError } from './aws-error.js';
 
 export type JobKind = 'training' | 'transform';
 
+/** Consecutive failed Describe polls (each already retried by the SDK) before the wait gives up. */
+export const MAX_FAILED_POLLS = 3;
+
 /** Every status SageMaker reports, mapped to what it means for the waiter. Unlisted = keep polling. */
 export const TERMINAL_STATES: Readonly<Record<string, 'success' | 'failed' | 'stopped'>> = Object.freeze({
   Completed: 'success',
@@ -105,14 +108,21 @@ async function describe(client: SageMakerClient, kind: JobKind, name: string, si
 export async function waitForJob(client: SageMakerClient, opts: WaitOptions, deps: StageDeps): Promise<JobOutcome> {
   const start = deps.clock.now();
   let last = '';
+  let failures = 0;
   for (;;) {
     if (deps.signal?.aborted) throw interrupted(opts);
     let d: Awaited<ReturnType<typeof describe>>;
     try {
       d = await describe(client, opts.kind, opts.name, deps.signal);
+      failures = 0;
     } catch (e) {
       if (deps.signal?.aborted) throw interrupted(opts);
-      throw e;
+      // The SDK already retried this call; a long wait should still survive a bad minute of
+      // network or throttling, so only give up after several polls in a row have failed.
+      if (!(e instanceof CloudError) || ++failures >= MAX_FAILED_POLLS) throw e;
+      deps.reporter.emit({ kind: 'warn', code: 'POLL_FAILED', message: `${e.message} (poll ${failures}/${MAX_FAILED_POLLS}, retrying)` });
+      await sleepOrInterrupt(opts, deps);
+      continue;
     }
     const elapsedSeconds = (deps.clock.now() - start) / 1000;
     const key = `${d.status}/${d.secondary ?? ''}`;
@@ -146,12 +156,16 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
       };
     }
     if (terminal) throw jobError(opts, d.status, d.reason, d.billable);
-    try {
-      await deps.clock.sleep(opts.pollSeconds * 1000, deps.signal);
-    } catch (e) {
-      if (deps.signal?.aborted) throw interrupted(opts);
-      throw e;
-    }
+    await sleepOrInterrupt(opts, deps);
+  }
+}
+
+async function sleepOrInterrupt(opts: WaitOptions, deps: StageDeps): Promise<void> {
+  try {
+    await deps.clock.sleep(opts.pollSeconds * 1000, deps.signal);
+  } catch (e) {
+    if (deps.signal?.aborted) throw interrupted(opts);
+    throw e;
   }
 }
 
