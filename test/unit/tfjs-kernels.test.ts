@@ -28,6 +28,20 @@ function convGrads(x: Float32Array, w: Float32Array, dy: Float32Array, xs: numbe
   });
 }
 
+/** MaxPool (2x2/2, even and odd sizes, after ReLU so windows tie at 0) gradients and leading-axis sums. */
+function poolSumCases(): { shape: number[]; values: Float32Array }[] {
+  return tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    for (const [shape, seed] of [[[3, 6, 6, 4], 31], [[2, 7, 5, 3], 32]] as [number[], number][]) {
+      const x = tf.tensor(rand(shape.reduce((a, b) => a * b), seed), shape);
+      const f = (a: tf.Tensor) => tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid').mul(tf.tensor(rand(shape[0] * Math.floor(shape[1] / 2) * Math.floor(shape[2] / 2) * shape[3], seed + 1), [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]])).sum();
+      out.push(tf.grad(f)(x));
+      out.push(tf.sum(x, [0, 1, 2]), tf.sum(x, 0), tf.sum(x, [0, 1], true), tf.sum(x, [1, 2]), tf.sum(x, -1));
+    }
+    return out.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  });
+}
+
 const matmulCases: [number[], number[], boolean, boolean][] = [
   [[37, 19], [37, 5], true, false], // dense weight gradient x^T·dy (the shim's big-A path)
   [[5, 37], [5, 19], true, false], // small A: transposes A
@@ -44,12 +58,13 @@ describe('wasm gradient kernels against the cpu backend', () => {
   const w = rand(ws.reduce((a, b) => a * b), 2);
   const dy = rand(ys.reduce((a, b) => a * b), 3);
 
-  it('Conv2DBackpropFilter / Conv2DBackpropInput match cpu (max rel diff < 1e-5); matmul shim matches', async () => {
+  it('Conv2DBackpropFilter / Conv2DBackpropInput match cpu (max rel diff < 1e-5); matmul, max-pool-grad and sum shims match', async () => {
     await tf.setBackend('cpu'); // stock cpu kernels: nothing registered yet in this file
     const [dxCpu, dwCpu] = convGrads(x, w, dy, xs, ws, ys);
     const mmCpu = matmulCases.map(([as, bs, ta, tb], i) =>
       tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb).dataSync() as Float32Array),
     );
+    const poolCpu = poolSumCases();
     const mmShapes = matmulCases.map(([as, bs, ta, tb]) => tf.tidy(() => tf.matMul(tf.zeros(as), tf.zeros(bs), ta, tb).shape));
 
     const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
@@ -60,6 +75,12 @@ describe('wasm gradient kernels against the cpu backend', () => {
     expect(dwWasm.length).toBe(dwCpu.length);
     expect(maxRelDiff(dwWasm, dwCpu)).toBeLessThan(1e-5);
     expect(maxRelDiff(dxWasm, dxCpu)).toBeLessThan(1e-5);
+
+    const poolWasm = poolSumCases();
+    poolWasm.forEach((t, i) => {
+      expect(t.shape).toEqual(poolCpu[i].shape);
+      expect(maxRelDiff(t.values, poolCpu[i].values)).toBeLessThan(1e-5);
+    });
 
     matmulCases.forEach(([as, bs, ta, tb], i) => {
       const out = tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb));

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../../errors/index.js';
 import { registerConvGradKernels } from './wasm-conv-grad-kernels.js';
 import { registerWasmMatMulKernel } from './wasm-matmul-kernel.js';
+import { registerWasmPoolSumKernels } from './wasm-pool-sum-kernels.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
@@ -86,7 +87,10 @@ export async function selectBackend(
     if (reason === undefined) {
       // Both the missing wasm filter-gradient and cpu's pathologically slow one get the shim.
       if (name === 'wasm' || name === 'cpu') registerConvGradKernels(TF_NAME[name]);
-      if (name === 'wasm') registerWasmMatMulKernel();
+      if (name === 'wasm') {
+        registerWasmMatMulKernel();
+        registerWasmPoolSumKernels();
+      }
       const pkg = name === 'node' ? 'tfjs-node' : name;
       const why = skipped.map((s) => `${s.backend === 'node' ? 'tfjs-node' : s.backend} ${s.reason}`).join('; ');
       const choice: BackendChoice = { backend: name, skipped, summary: why ? `${pkg} (${why})` : pkg };

@@ -44,7 +44,9 @@ export class LocalModel {
       const e = Math.min(rows, s + this.chunk);
       const x = normalizePixels(pixels.subarray(s * PIXELS, e * PIXELS), e - s, this.metadata.normalization);
       const probs = tf.tidy(() =>
-        tf.softmax(this.network.predict(tf.tensor(x, [e - s, ...this.metadata.inputShape])) as tf.Tensor2D),
+        // apply, not predict: predict slices the input into batches of 32, and wasm's Slice
+        // copies are slow enough to turn 28,000 linear predictions into ~10 s.
+        tf.softmax(this.network.apply(tf.tensor(x, [e - s, ...this.metadata.inputShape])) as tf.Tensor2D),
       );
       out.set(probs.dataSync() as Float32Array, s * k);
       probs.dispose();

@@ -20,6 +20,11 @@ export interface TrainLoopOptions {
   /** Epochs without validation-loss improvement before stopping (0 = never stop early). */
   patience: number;
   seed: number;
+  /**
+   * Random translation of up to this many pixels per training example (images only; 0 = off).
+   * Seeded like the shuffle; zero is the background value after the CNN's /255 scaling.
+   */
+  augmentShift?: number;
   /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
   inputShape: number[];
   numClasses: number;
@@ -81,6 +86,20 @@ export function evaluateArrays(
   return { loss: lossSum / Math.max(1, data.rows), accuracy: correct / Math.max(1, data.rows) };
 }
 
+/** Copies one [h, w, 1] image translated by a random (dy, dx) in [-shift, shift], zero-filled. */
+function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: () => number): void {
+  const [h, w] = shape;
+  const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
+  const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
+  dst.fill(0, to, to + h * w);
+  const x0 = Math.max(0, dx);
+  const x1 = Math.min(w, w + dx);
+  for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+    const s = from + (y - dy) * w - dx;
+    dst.set(src.subarray(s + x0, s + x1), to + y * w + x0);
+  }
+}
+
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Trains `model` in place and returns the per-epoch history. */
@@ -100,6 +119,8 @@ export async function trainLoop(
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
+  const shift = opts.inputShape.length === 3 ? (opts.augmentShift ?? 0) : 0;
+  const augRng = mulberry32(opts.seed ^ 0xa097);
   const yBuf = new Int32Array(batch);
 
   const history: EpochRecord[] = [];
@@ -131,7 +152,8 @@ export async function trainLoop(
         const loss = tf.tidy(() => {
           for (let i = 0; i < n; i++) {
             const r = order[s + i];
-            xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+            if (shift > 0) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, shift, augRng);
+            else xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
             yBuf[i] = train.labels[r];
           }
           const xb = tf.tensor(xBuf.subarray(0, n * f), [n, ...opts.inputShape]);

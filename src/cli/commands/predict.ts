@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { predictLocal, type PredictLocalOutput } from '../../stages/predict-local.js';
+// Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
+import type { PredictLocalOutput } from '../../stages/predict-local.js';
 import { addSageMakerPredictOptions, predictWithSageMaker } from './sagemaker-engine.js';
 import type { BackendRequest } from '../../adapters/tfjs/backend.js';
 
@@ -44,6 +45,7 @@ export function registerPredict(program: Command): void {
   command.action(async (opts: PredictOpts, cmd: Command) => {
     if (opts.engine === 'sagemaker') return predictWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
     const ctx = createContext(cmd);
+    const { predictLocal } = await import('../../stages/predict-local.js');
     const result = await predictLocal(
       { runDir: opts.run, test: opts.test, output: opts.output, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend },
       ctx.deps,

