@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { buildRunPlan, type PlanInput } from '../domain/sagemaker-plan.js';
 import { UserInputError } from '../errors/index.js';
+import { sha256File } from '../adapters/file-hash.js';
 import { checkLinearLearnerCsv } from './sagemaker-preflight.js';
 import { prepareTestShards } from './sagemaker-data.js';
 import { createModel, type WaitSettings } from './sagemaker-jobs.js';
@@ -44,12 +45,16 @@ export async function sagemakerPredictStage(input: SageMakerPredictInput, rec: M
     for (const [i, shard] of test.shards.entries()) await deps.storage.putFile(shard, `${plan.s3.testInput}${plan.s3.testShards[i]}`);
     shardRows = test.shardRows;
     sm.shardRows = shardRows;
-    rec.manifest.inputs.push({ role: 'test', path: input.testFile });
+    rec.manifest.inputs = rec.manifest.inputs.filter((i) => i.role !== 'test');
+    rec.manifest.inputs.push({ role: 'test', path: input.testFile, ...(await sha256File(input.testFile)), rows: test.rows });
   }
   if (!shardRows) {
     throw new UserInputError('TEST_REQUIRED', `${rec.runDir} has no uploaded test set`, { hint: 'pass --test data/test.csv' });
   }
-  if (input.labelsFile) rec.manifest.inputs.push({ role: 'labels', path: input.labelsFile });
+  if (input.labelsFile) {
+    rec.manifest.inputs = rec.manifest.inputs.filter((i) => i.role !== 'labels');
+    rec.manifest.inputs.push({ role: 'labels', path: input.labelsFile, ...(await sha256File(input.labelsFile)) });
+  }
   await createModel(plan, modelDataUrl, rec, deps);
   const scored = await transformAndScore(plan, shardRows, Number(sm.validationRows ?? 0), input.labelsFile, input.wait, rec, deps);
   const result: SageMakerRunResult = {

@@ -3,7 +3,8 @@
  * transform (test + validation) → download → argmax → evaluate. The manifest is rewritten after
  * every created resource, so `cleanup` and `attach` always know what exists.
  */
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { sha256File } from '../adapters/file-hash.js';
 import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
 import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { UserInputError } from '../errors/index.js';
@@ -58,13 +59,10 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
   if (plan.costEstimate.usd !== undefined) {
     rec.manifest.costEstimate = { usd: plan.costEstimate.usd, basis: plan.costEstimate.basis, priceTableDate: PRICE_TABLE_DATE };
   }
-  rec.manifest.inputs.push({ role: 'train', path: input.trainFile });
-  if (input.testFile) rec.manifest.inputs.push({ role: 'test', path: input.testFile });
-  if (input.labelsFile) rec.manifest.inputs.push({ role: 'labels', path: input.labelsFile });
-  await rec.save();
   if (input.transform && !input.testFile) {
     throw new UserInputError('TEST_REQUIRED', 'the sagemaker run needs a test file to transform', { hint: 'pass --test data/test.csv' });
   }
+  await rec.save();
 
   // Preflight: the cheap checks first, all before any cloud resource exists.
   let t0 = deps.clock.now();
@@ -90,6 +88,14 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
     });
   }
   rec.manifest.split = data.split;
+  // Hashes let `compare` tell whether two runs saw the same files.
+  const files: [string, string | undefined, number | undefined][] = [
+    ['train', input.trainFile, data.trainRows + data.validationRows],
+    ['test', input.testFile, test?.rows],
+    ['labels', input.labelsFile, undefined],
+  ];
+  for (const [role, path, rows] of files) if (path) rec.manifest.inputs.push({ role, path, ...(await sha256File(path)), rows });
+  if (data.validationLabels) rec.manifest.outputs.validationLabels = relative(rec.runDir, data.validationLabels);
   sm.validationRows = data.validationRows;
   if (test) sm.shardRows = test.shardRows;
   await rec.timing('prepare', secs(deps, t0));

@@ -119,6 +119,8 @@ describe('run --engine sagemaker over the wire', () => {
     expect(manifest.billableSeconds).toBeGreaterThan(0);
     expect(manifest.costEstimate.priceTableDate).toBeDefined();
     expect(manifest.split.validationRows).toHaveLength(100);
+    expect(manifest.inputs.map((i: { role: string; rows?: number }) => [i.role, i.rows])).toEqual([['train', 1000], ['test', 300], ['labels', undefined]]);
+    expect(manifest.inputs[1].sha256).toMatch(/^[0-9a-f]{64}$/);
     const jl = (await readFile(join(runDir, 'probabilities.jsonl'), 'utf8')).trim().split('\n');
     expect(jl).toHaveLength(300);
     expect(JSON.parse(jl[0]).score).toHaveLength(10);
