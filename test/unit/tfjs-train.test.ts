@@ -125,3 +125,31 @@ describe('local CNN', () => {
     m.dispose();
   });
 });
+
+describe('shift augmentation', () => {
+  it('translates an image by the drawn offset and zero-fills the border', async () => {
+    const { shiftedCopy } = await import('../../src/adapters/tfjs/train-loop.js');
+    const src = new Float32Array(2 * 784);
+    src[784 + 10 * 28 + 12] = 1; // image 1: one lit pixel at (10, 12)
+    src[784 + 0] = 0.5; // and one at (0, 0), which a positive shift keeps, a negative one drops
+    const seen = new Set<string>();
+    const draws = [0.0, 0.99, 0.5, 0.3, 0.7];
+    for (let t = 0; t < 20; t++) {
+      let k = t;
+      const rng = () => draws[k++ % draws.length];
+      const dst = new Float32Array(784).fill(9);
+      shiftedCopy(src, 784, dst, 0, [28, 28, 1], 2, rng);
+      const lit = [...dst.keys()].filter((i) => dst[i] === 1);
+      expect(lit).toHaveLength(1);
+      const [y, x] = [Math.floor(lit[0] / 28), lit[0] % 28];
+      expect(Math.abs(y - 10)).toBeLessThanOrEqual(2);
+      expect(Math.abs(x - 12)).toBeLessThanOrEqual(2);
+      expect(dst.filter((v) => v !== 0 && v !== 1 && v !== 0.5)).toHaveLength(0); // no stale values
+      const half = [...dst.keys()].filter((i) => dst[i] === 0.5);
+      if (y - 10 >= 0 && x - 12 >= 0) expect(half).toEqual([(y - 10) * 28 + (x - 12)]);
+      else expect(half).toEqual([]);
+      seen.add(`${y - 10},${x - 12}`);
+    }
+    expect(seen.size).toBeGreaterThan(3);
+  });
+});

@@ -87,7 +87,7 @@ export function evaluateArrays(
 }
 
 /** Copies one [h, w, 1] image translated by a random (dy, dx) in [-shift, shift], zero-filled. */
-function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: () => number): void {
+export function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: () => number): void {
   const [h, w] = shape;
   const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
   const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
