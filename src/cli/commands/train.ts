@@ -44,18 +44,18 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description(
       'Train a model on a Kaggle train.csv.\n' +
-        '--engine local (default): TensorFlow.js, backend tfjs-node > wasm > cpu (the first that loads; --backend forces one).\n' +
-        '  linear = softmax regression on standardised pixels (like Linear Learner normalize_data); cnn = conv32-pool-conv64-pool-dense128.\n' +
-        '  A seeded, stratified --validation-fraction is held out (the same rows `upload` holds out) for early stopping;\n' +
-        '  Ctrl-C stops and saves the best weights so far. Writes <out>/model/, validation-probabilities.csv,\n' +
-        '  validation-labels.csv and manifest.json.\n' +
-        '--engine sagemaker: SageMaker Linear Learner (see the [sagemaker] flags).',
+        'local engine (default): TensorFlow.js on tfjs-node, else wasm, else cpu (--backend forces one).\n' +
+        'linear: softmax regression on standardised pixels; cnn: conv32-pool-conv64-pool-dense128.\n' +
+        'A seeded, stratified --validation-fraction is held out (the rows `upload` holds out too)\n' +
+        'for early stopping. Ctrl-C stops and saves the best weights so far.\n' +
+        'Writes <out>/model/, validation-probabilities.csv, validation-labels.csv, manifest.json.\n' +
+        '--engine sagemaker: SageMaker Linear Learner (the [sagemaker] flags).',
     )
     .addOption(new Option('--engine <engine>', 'where to train').choices(['local', 'sagemaker']).default('local'))
     .addOption(new Option('--model <model>', 'local model').choices(['linear', 'cnn']).default('linear'))
     .option('--train <file>', 'Kaggle train.csv (label,pixel0..pixel783; .csv or .csv.gz)', 'data/train.csv')
     .option('--out <dir>', 'run directory (default runs/<new run id>)')
-    .option('--epochs <n>', 'training epochs (default linear 10, cnn 8)', parseInteger('--epochs', 1, 1000))
+    .option('--epochs <n>', 'training epochs (default linear 10, cnn 10)', parseInteger('--epochs', 1, 1000))
     .option('--batch-size <n>', 'examples per step (default linear 128, cnn 64)', parseInteger('--batch-size', 1, 100_000))
     .option('--learning-rate <x>', 'Adam learning rate (default linear 0.01, cnn 0.002)', parseFloatIn('--learning-rate', 0, 10, { exclusiveMin: true }))
     .option('--l2 <x>', 'L2 penalty on the weights (default linear 0.001, cnn 0)', parseFloatIn('--l2', 0, 100))
