@@ -109,6 +109,7 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
   const start = deps.clock.now();
   let last = '';
   let failures = 0;
+  let logsWarned = false;
   for (;;) {
     if (deps.signal?.aborted) throw interrupted(opts);
     let d: Awaited<ReturnType<typeof describe>>;
@@ -124,18 +125,21 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
       await sleepOrInterrupt(opts, deps);
       continue;
     }
+    // Logs first: the lines that explain a transition print before it.
+    if (opts.onPoll) {
+      try {
+        await opts.onPoll();
+      } catch (e) {
+        // Once per wait: a missing logs:GetLogEvents permission should not flood the terminal.
+        if (!logsWarned) deps.reporter.emit({ kind: 'warn', code: 'LOGS_UNAVAILABLE', message: `could not read logs (job status still shown): ${(e as Error).message}` });
+        logsWarned = true;
+      }
+    }
     const elapsedSeconds = (deps.clock.now() - start) / 1000;
     const key = `${d.status}/${d.secondary ?? ''}`;
     if (key !== last) {
       deps.reporter.emit({ kind: 'status', resource: opts.name, status: d.status, secondary: d.secondary, elapsedSeconds });
       last = key;
-    }
-    if (opts.onPoll) {
-      try {
-        await opts.onPoll();
-      } catch (e) {
-        deps.reporter.emit({ kind: 'warn', code: 'LOGS_UNAVAILABLE', message: `could not read logs: ${(e as Error).message}` });
-      }
     }
     const terminal = TERMINAL_STATES[d.status];
     if (terminal === 'success') {
