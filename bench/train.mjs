@@ -55,8 +55,8 @@ writeFileSync(join(dataDir, 'test_x.u8'), holdout.pixels);
 writeFileSync(join(dataDir, 'test_y.u8'), holdout.labels);
 
 const python = '/usr/bin/python3';
-const torchOk = !flag('--skip-torch') && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (!torchOk && !flag('--skip-torch')) console.log('PyTorch not found (apt-get install python3-torch): PyTorch columns skipped');
+const torchOk = !flag('--skip-torch') && !flag('--child-linear') && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torchOk && !flag('--skip-torch') && !flag('--child-linear')) console.log('PyTorch not found (apt-get install python3-torch): PyTorch columns skipped');
 function torch(model, epochs, batch, lr, threads, extra = []) {
   const r = spawnSync(python, [join(root, 'bench/peers/torch_peer.py'), dataDir, model, String(epochs), String(batch), String(lr), String(threads), ...extra], {
     encoding: 'utf8',
@@ -67,34 +67,47 @@ function torch(model, epochs, batch, lr, threads, extra = []) {
 const firstAt = (epochs, acc = 'accuracy') => epochs.find((e) => e[acc] >= TARGET);
 const fmt = (x, d = 3) => (x === undefined ? 'n/a' : x.toFixed(d));
 const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) } };
-console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`);
+if (!flag('--child-linear')) console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`);
 
 // --- 1. linear time to target ---------------------------------------------------------------------
-{
+// Each run is a fresh process for both frameworks (cold start inside the timed loop, imports and
+// data loading outside it), alternated 3 times because the shared box is noisy; medians are compared.
+if (flag('--child-linear')) {
   const m = await fitLocalModel(train, holdout, { model: 'linear', seed: 42, patience: 0 }, deps);
   let cum = 0;
   const curve = m.training.history.map((e) => ({ epoch: e.epoch, seconds: (cum += e.seconds), accuracy: e.valAccuracy }));
-  const hit = firstAt(curve);
-  results.linear = { tfjs: { backend: m.metadata.backend, curve, timeToTarget: hit?.seconds, epochsToTarget: hit?.epoch, examplesPerSecond: m.training.examplesPerSecond } };
-  m.dispose();
-  console.log(`\nlinear (8000 train, 2000 holdout, target ${TARGET}):`);
-  console.log(`  tfjs ${results.linear.tfjs.backend}: ${fmt(hit?.seconds)} s to target (epoch ${hit?.epoch ?? '-'}), ${Math.round(m.training.examplesPerSecond)} examples/s, final acc ${fmt(curve.at(-1).accuracy, 4)}`);
-  if (torchOk) {
-    const runs = [torch('linear', 10, 128, 0.01, 1), torch('linear', 10, 128, 0.01, 1, ['standardize'])];
-    const best = runs
-      .map((r) => ({ r, hit: firstAt(r.epochs) }))
-      .filter((x) => x.hit)
-      .sort((a, b) => a.hit.seconds - b.hit.seconds)[0];
-    for (const r of runs) {
-      const h = firstAt(r.epochs);
-      const n = r.examples * r.epochs.length;
-      console.log(`  ${r.framework} 1 thread${r.normalize ? ', standardised' : ', /255'}: ${fmt(h?.seconds)} s to target (epoch ${h?.epoch ?? '-'}), ${Math.round(n / r.epochs.at(-1).seconds)} examples/s, final acc ${fmt(r.epochs.at(-1).accuracy, 4)}`);
-    }
-    results.linear.torch = runs;
-    if (best && hit) {
-      results.linear.ratio = hit.seconds / best.hit.seconds;
-      console.log(`  ratio tfjs / best PyTorch time-to-target: ${fmt(results.linear.ratio, 2)} (goal <= 1)`);
-    }
+  console.log(JSON.stringify({ framework: 'tfjs', backend: m.metadata.backend, examples: train.rows, epochs: curve }));
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
+{
+  const tfjsRun = () => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-linear'], { encoding: 'utf8' }).trim().split('\n').at(-1));
+  const settings = [
+    { name: 'tfjs (defaults)', run: tfjsRun },
+    ...(torchOk
+      ? [
+          { name: 'PyTorch 1 thread, /255', run: () => torch('linear', 10, 128, 0.01, 1) },
+          { name: 'PyTorch 1 thread, standardised', run: () => torch('linear', 10, 128, 0.01, 1, ['standardize']) },
+        ]
+      : []),
+  ].map((s) => ({ ...s, runs: [] }));
+  for (let i = 0; i < 3; i++) for (const s of settings) s.runs.push(s.run());
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(`\nlinear (8000 train, 2000 holdout, target ${TARGET}; median of 3 alternated cold runs):`);
+  results.linear = {};
+  for (const s of settings) {
+    const hits = s.runs.map((r) => firstAt(r.epochs));
+    const tt = hits.every(Boolean) ? median(hits.map((h) => h.seconds)) : undefined;
+    const rate = median(s.runs.map((r) => (r.examples * r.epochs.length) / r.epochs.at(-1).seconds));
+    const fin = median(s.runs.map((r) => r.epochs.at(-1).accuracy));
+    s.timeToTarget = tt;
+    results.linear[s.name] = { timeToTarget: tt, runs: s.runs.map((r, i) => hits[i]?.seconds ?? null), epochsToTarget: hits.map((h) => h?.epoch ?? null), examplesPerSecond: rate, finalAccuracy: fin };
+    console.log(`  ${s.name.padEnd(32)} ${fmt(tt)} s to target (runs ${s.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), ${Math.round(rate)} examples/s, final acc ${fmt(fin, 4)}`);
+  }
+  const torchBest = settings.slice(1).filter((s) => s.timeToTarget !== undefined).sort((a, b) => a.timeToTarget - b.timeToTarget)[0];
+  if (torchBest && settings[0].timeToTarget !== undefined) {
+    results.linear.ratio = settings[0].timeToTarget / torchBest.timeToTarget;
+    console.log(`  ratio tfjs / best PyTorch (${torchBest.name}) time-to-target: ${fmt(results.linear.ratio, 2)} (goal <= 1)`);
   }
 }
 
