@@ -38,9 +38,7 @@ export async function sagemakerPredictStage(input: SageMakerPredictInput, rec: M
       { testFile: input.testFile, shards: plan.s3.testShards.length, outDir: join(rec.runDir, 'sagemaker-input'), numClasses: planInput.numClasses },
       deps,
     );
-    for (const [i, shard] of test.shards.entries()) {
-      if (test.shardRows[i] > 0) await checkLinearLearnerCsv(shard, { labelled: false, numClasses: planInput.numClasses, signal: deps.signal });
-    }
+    for (const shard of test.shards) await checkLinearLearnerCsv(shard, { labelled: false, numClasses: planInput.numClasses, signal: deps.signal });
     await deps.storage.headBucket(plan.s3.bucket);
     for (const [i, shard] of test.shards.entries()) await deps.storage.putFile(shard, `${plan.s3.testInput}${plan.s3.testShards[i]}`);
     shardRows = test.shardRows;

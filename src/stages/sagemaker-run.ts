@@ -80,7 +80,7 @@ export async function sagemakerRunStage(input: SageMakerRunInput, rec: ManifestR
   for (const part of data.train) await checkLinearLearnerCsv(part, { labelled: true, numClasses, signal: deps.signal });
   if (data.validation) await checkLinearLearnerCsv(data.validation, { labelled: true, numClasses, signal: deps.signal });
   if (data.validationFeatures) await checkLinearLearnerCsv(data.validationFeatures, { labelled: false, numClasses, signal: deps.signal });
-  for (const shard of test?.shards ?? []) if (test!.shardRows[test!.shards.indexOf(shard)] > 0) await checkLinearLearnerCsv(shard, { labelled: false, numClasses, signal: deps.signal });
+  for (const shard of test?.shards ?? []) await checkLinearLearnerCsv(shard, { labelled: false, numClasses, signal: deps.signal });
   checkMiniBatch(plan.hyperparameters, Math.floor(data.trainRows / plan.training.instanceCount));
   if (!!plan.names.transformValidation !== data.validationRows > 0) {
     throw new UserInputError('VALIDATION_EMPTY', `--validation-fraction ${input.validationFraction} leaves no validation rows`, {
