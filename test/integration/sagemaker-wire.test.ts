@@ -269,4 +269,27 @@ describe('run --engine sagemaker over the wire', () => {
     expect(dup.name).toBe('ResourceInUse');
     sm.destroy();
   });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, Ctrl-C asks; answering "s" stops the job', async () => {
+    server.pause('training');
+    // util-linux `script` gives the CLI a pseudo-terminal; \x03 on it is a real Ctrl-C.
+    const cmd = [BIN, 'train', ...common.filter((a) => a !== '--test' && a !== 'test.csv'), '--out', 'runs/tty'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('/usr/bin/script', ['-qfec', `'${process.execPath}' ${cmd}`, '/dev/null'], { cwd: dir, env: { ...env, TERM: 'dumb' } });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 1200 && !server.jobs.has('digitflow-train-tty'); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+    child.stdin.write('\x03');
+    for (let i = 0; i < 400 && !out.includes('[s]top'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(out).toContain('[s]top the job(s) or [d]etach?');
+    child.stdin.write('s\r');
+    expect(await exited).toBe(130);
+    server.resume('training');
+    if (process.env.SHOW_TTY) console.log(out);
+    expect(out).toContain('stopped digitflow-train-tty at your request');
+    expect(server.requests.filter((q) => q.op === 'StopTrainingJob').map((q) => q.body)).toEqual([{ TrainingJobName: 'digitflow-train-tty' }]);
+    for (let i = 0; i < 200 && server.jobs.get('digitflow-train-tty')!.status !== 'Stopped'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(server.jobs.get('digitflow-train-tty')!.status).toBe('Stopped');
+  });
 });
