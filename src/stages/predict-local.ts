@@ -25,7 +25,7 @@ export interface PredictLocalInput {
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
   backend?: BackendRequest;
-  /** Record the input/output in the run manifest (default true when the run has one). */
+  /** Record the test input and output in the run manifest (default: when the output is inside the run folder). */
   recordInManifest?: boolean;
 }
 
@@ -52,7 +52,9 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
   const choice = await selectBackend(input.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
   const model = await LocalModel.load(modelDir);
-  const record = input.recordInManifest !== false && (await fileExists(join(runDir, 'manifest.json')));
+  // Only a prediction written into the run folder becomes part of the run's record.
+  const inside = output.startsWith(runDir + '/');
+  const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));
   // Hash while predicting: the file is read twice, but not one after the other.
   const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
   let rows = 0;
@@ -85,8 +87,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
     const manifest = await readManifest(runDir);
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'test');
     manifest.inputs.push({ role: 'test', path: input.test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
-    const rel = output.startsWith(runDir + '/') ? output.slice(runDir.length + 1) : output;
-    manifest.outputs = { ...manifest.outputs, probabilities: rel };
+    manifest.outputs = { ...manifest.outputs, probabilities: output.slice(runDir.length + 1) };
     manifest.timings = { ...manifest.timings, predict: seconds };
     await writeManifest(runDir, manifest, new Date(deps.clock.now()));
   }

@@ -47,7 +47,7 @@ export interface LocalFitOptions {
  */
 export const LOCAL_DEFAULTS: Record<LocalModelKind, Required<Pick<LocalFitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'patience' | 'augmentShift'>>> = {
   linear: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 3, augmentShift: 0 },
-  cnn: { epochs: 10, batchSize: 64, learningRate: 0.002, lrDecay: 0.3, l2: 0, patience: 3, augmentShift: 2 },
+  cnn: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.3, l2: 0, patience: 3, augmentShift: 2 },
 };
 
 export interface TrainLocalInput {

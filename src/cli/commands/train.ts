@@ -55,7 +55,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--model <model>', 'local model').choices(['linear', 'cnn']).default('linear'))
     .option('--train <file>', 'Kaggle train.csv (label,pixel0..pixel783; .csv or .csv.gz)', 'data/train.csv')
     .option('--out <dir>', 'run directory (default runs/<new run id>)')
-    .option('--epochs <n>', 'training epochs (default linear 10, cnn 10)', parseInteger('--epochs', 1, 1000))
+    .option('--epochs <n>', 'training epochs (default linear 10, cnn 15)', parseInteger('--epochs', 1, 1000))
     .option('--batch-size <n>', 'examples per step (default linear 128, cnn 64)', parseInteger('--batch-size', 1, 100_000))
     .option('--learning-rate <x>', 'Adam learning rate (default linear 0.01, cnn 0.002)', parseFloatIn('--learning-rate', 0, 10, { exclusiveMin: true }))
     .option('--l2 <x>', 'L2 penalty on the weights (default linear 0.001, cnn 0)', parseFloatIn('--l2', 0, 100))
