@@ -21,6 +21,9 @@ import { withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { CloudError, InterruptedError } from '../errors/index.js';
 import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
 
+// Create* calls take no abort signal on purpose: a Ctrl-C mid-request would leave it unknown
+// whether the job exists. They are quick; the wait that follows handles the interrupt.
+
 export interface WaitSettings {
   pollSeconds: number;
   logs: boolean;
@@ -85,9 +88,10 @@ export interface TrainResult {
 
 /** CreateTrainingJob → wait → CreateModel. */
 export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec: ManifestRecorder, deps: SageMakerDeps): Promise<TrainResult> {
+  if (deps.signal?.aborted) throw new InterruptedError('interrupted before the training job was created (nothing is running)');
   deps.reporter.emit({ kind: 'step', step: 'train', message: `creating training job ${plan.names.trainingJob}` });
   try {
-    await deps.sagemaker.send(new CreateTrainingJobCommand(buildCreateTrainingJob(plan)), { abortSignal: deps.signal });
+    await deps.sagemaker.send(new CreateTrainingJobCommand(buildCreateTrainingJob(plan)));
   } catch (e) {
     throw describeAwsError(e, `CreateTrainingJob ${plan.names.trainingJob}`);
   }
@@ -112,7 +116,7 @@ export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec:
 export async function createModel(plan: RunPlan, modelDataUrl: string, rec: ManifestRecorder, deps: SageMakerDeps): Promise<void> {
   if (rec.manifest.resources.some((r) => r.kind === 'model' && r.id === plan.names.model)) return;
   try {
-    await deps.sagemaker.send(new CreateModelCommand(buildCreateModel(plan, modelDataUrl)), { abortSignal: deps.signal });
+    await deps.sagemaker.send(new CreateModelCommand(buildCreateModel(plan, modelDataUrl)));
   } catch (e) {
     throw describeAwsError(e, `CreateModel ${plan.names.model}`);
   }
@@ -139,10 +143,15 @@ export async function runTransformJobs(
   const targets = (['test', 'validation'] as const).filter((t) => t === 'test' || plan.names.transformValidation);
   const jobs: { kind: JobKind; name: string }[] = [];
   for (const target of targets) {
+    // After Ctrl-C create nothing new; jobs already created are handled by the wait below.
+    if (deps.signal?.aborted) {
+      if (jobs.length === 0) throw new InterruptedError('interrupted before any transform job was created');
+      break;
+    }
     const req = buildCreateTransformJob(plan, target);
     deps.reporter.emit({ kind: 'step', step: 'transform', message: `creating transform job ${req.TransformJobName} (${target})` });
     try {
-      await deps.sagemaker.send(new CreateTransformJobCommand(req), { abortSignal: deps.signal });
+      await deps.sagemaker.send(new CreateTransformJobCommand(req));
     } catch (e) {
       throw describeAwsError(e, `CreateTransformJob ${req.TransformJobName}`);
     }
