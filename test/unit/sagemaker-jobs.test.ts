@@ -136,6 +136,31 @@ describe('training', () => {
   });
 });
 
+describe('after Ctrl-C nothing new is created', () => {
+  it('training: no CreateTrainingJob', async () => {
+    const { deps, rec } = setup();
+    const ac = new AbortController();
+    ac.abort(new InterruptedError());
+    deps.signal = ac.signal;
+    await expect(runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps)).rejects.toThrow(InterruptedError);
+    expect(sm).not.toHaveReceivedCommand(CreateTrainingJobCommand);
+  });
+  it('transform: interrupted after the test job exists -> no validation job, asks about the test job', async () => {
+    const { deps, rec } = setup();
+    const ac = new AbortController();
+    sm.on(CreateTransformJobCommand).callsFake(() => {
+      ac.abort(new InterruptedError());
+      return {};
+    });
+    deps.signal = ac.signal;
+    let asked: string[] = [];
+    deps.onInterrupt = async (jobs) => ((asked = jobs.map((j) => j.name)), 'detach');
+    await expect(runTransformJobs(buildRunPlan(planInput), [1, 1], 1, { pollSeconds: 1, logs: false }, rec, deps)).rejects.toThrow(/detached/);
+    expect(sm.commandCalls(CreateTransformJobCommand)).toHaveLength(1);
+    expect(asked).toEqual(['digitflow-tf-test-r1']);
+  });
+});
+
 describe('transform', () => {
   it('runs test + validation transforms and reassembles shards in ImageId order', async () => {
     const plan = buildRunPlan(planInput);
