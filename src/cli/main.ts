@@ -25,7 +25,13 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const program = buildProgram();
-  program.exitOverride();
+  // exitOverride is inherited only by commands created after it: set it on every command so that
+  // usage errors of subcommands also come back here (exit 2) instead of exiting with 1.
+  const override = (c: typeof program): void => {
+    c.exitOverride();
+    c.commands.forEach((sub) => override(sub as typeof program));
+  };
+  override(program);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
