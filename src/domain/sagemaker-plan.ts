@@ -238,7 +238,7 @@ export function renderPlanText(plan: RunPlan): string {
     `  training job     ${plan.names.trainingJob}  ${plan.training.instanceCount} x ${plan.training.instanceType}` +
       `  max ${plan.training.maxRuntimeSeconds}s${plan.training.spot ? `  spot (max wait ${plan.training.maxWaitSeconds}s)` : ''}`,
     `  hyperparameters  ${hp}`,
-    ...plan.channels.map((c) => `  ${('channel ' + c.name).padEnd(17)}${c.s3Uri}  ${c.contentType} ${c.distribution}`),
+    ...plan.channels.map((c) => `  ${('channel ' + (c.name === 'validation' ? 'val' : c.name)).padEnd(17)}${c.s3Uri}  ${c.contentType} ${c.distribution}`),
     `  model            ${plan.names.model}  artifacts under ${plan.s3.modelOutput}`,
     `  transform test   ${plan.names.transformTest}  ${plan.s3.testShards.length} shard(s) in ${plan.s3.testInput} -> ${plan.s3.transformTestOutput}`,
   ];
