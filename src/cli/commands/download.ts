@@ -16,6 +16,7 @@ export function renderDownloadText(r: DownloadStageResult): string {
 export function registerDownload(program: Command): void {
   const cmd = program
     .command('download')
+    .summary('stream S3 objects (a key or a prefix) into a local folder, safely')
     .description(
       'Stream one S3 object, or every object under a prefix, into a local folder. Keys containing `..`, absolute\n' +
         'paths or anything that would land outside the folder are refused before anything is written; files appear\n' +

@@ -40,6 +40,7 @@ export function renderUploadText(r: UploadStageResult): string {
 export function registerUpload(program: Command): void {
   const cmd = program
     .command('upload')
+    .summary('convert Kaggle CSVs to Linear Learner format and upload them to S3 (same validation rows as the local engine)')
     .description(
       'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; test as\n' +
         'headerless features, optionally in N shards) and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,test}/.\n' +
