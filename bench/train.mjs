@@ -8,7 +8,7 @@
  *  2. CNN training examples/s on the same 8,000 digits (tfjs defaults vs PyTorch 1 and 2 threads).
  *  3. Batch prediction of a 28,000-row Kaggle test.csv end to end (read, predict, write), linear,
  *     in-process and as a CLI process (node start-up included).
- * Options: --cnn-examples N (default 1024), --skip-torch, --skip-cnn.
+ * Options: --cnn-examples N (default 2048), --skip-torch, --skip-cnn.
  * PyTorch runs with Debian's /usr/bin/python3 (python3-torch); it is skipped with a message if absent.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -113,7 +113,7 @@ if (flag('--child-linear')) {
 
 // --- 2. CNN examples/s ------------------------------------------------------------------------------
 if (!flag('--skip-cnn')) {
-  const n = opt('--cnn-examples', 1024);
+  const n = opt('--cnn-examples', 2048);
   const sub = selectRows(train, Array.from({ length: n }, (_, i) => i));
   const m = await fitLocalModel(sub, undefined, { model: 'cnn', seed: 42, epochs: 1 }, deps);
   const tfjsRate = m.training.examplesPerSecond;
