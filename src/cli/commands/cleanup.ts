@@ -6,12 +6,7 @@ import { createContext } from '../context.js';
 import { UserInputError } from '../../errors/index.js';
 import { readManifest, writeManifest } from '../../adapters/run-store.js';
 import type { RunManifest } from '../../domain/manifest.js';
-import { createS3Client } from '../../adapters/s3/client.js';
-import { createSageMakerClient, createLogsClient } from '../../adapters/sagemaker/client.js';
-import { s3RunStorage } from '../../adapters/sagemaker/run-storage.js';
-import { cleanupPlan, cleanupStage, type CleanupResult } from '../../stages/sagemaker-cleanup.js';
-import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { CleanupResult } from '../../stages/sagemaker-cleanup.js';
 
 /** Region from the flag, the run's plan, or AWS_REGION. */
 export function regionFor(flag: string | undefined, manifest?: RunManifest): string {
@@ -19,18 +14,6 @@ export function regionFor(flag: string | undefined, manifest?: RunManifest): str
   const region = flag ?? fromRun ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region', { hint: 'pass --region or set AWS_REGION' });
   return region;
-}
-
-/** SageMaker + S3 clients from env endpoints (AWS_ENDPOINT_URL_SAGEMAKER / _S3 / AWS_ENDPOINT_URL). */
-export function cloudDeps(deps: StageDeps, region: string): SageMakerDeps {
-  const env = process.env;
-  const config = { region, endpoint: env.AWS_ENDPOINT_URL_SAGEMAKER ?? env.AWS_ENDPOINT_URL, logsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? env.AWS_ENDPOINT_URL };
-  return {
-    ...deps,
-    sagemaker: createSageMakerClient(config),
-    logs: createLogsClient(config),
-    storage: s3RunStorage(createS3Client({ region, endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL }), deps),
-  };
 }
 
 export function registerCleanup(program: Command): void {
@@ -43,6 +26,7 @@ export function registerCleanup(program: Command): void {
     .option('--region <region>', "AWS region (default: the run's)")
     .action(async (runDir: string, opts: { yes?: boolean; dryRun?: boolean; region?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { cleanupPlan, cleanupStage } = await import('../../stages/sagemaker-cleanup.js');
       const manifest = await readManifest(resolve(runDir));
       const plan = cleanupPlan(manifest);
       const toDelete = plan.filter((p) => p.action === 'delete');
@@ -60,7 +44,7 @@ export function registerCleanup(program: Command): void {
         rl.close();
         if (!/^y/i.test(answer.trim())) dryRun = true;
       }
-      const deps = toDelete.length > 0 && !dryRun ? cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
+      const deps = toDelete.length > 0 && !dryRun ? (await import('../cloud-deps.js')).cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
       const result = await cleanupStage({ manifest, dryRun }, deps);
       if (result.deleted.length > 0) await writeManifest(resolve(runDir), manifest, new Date(ctx.deps.clock.now()));
       ctx.output(result, renderCleanup);

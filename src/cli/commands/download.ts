@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import { createContext } from '../context.js';
-import { downloadStage, type DownloadStageResult } from '../../stages/download.js';
+import type { DownloadStageResult } from '../../stages/download.js';
 import { addRegionOption, s3ConfigFromCli } from './upload.js';
 
 export function renderDownloadText(r: DownloadStageResult): string {
@@ -27,6 +27,7 @@ export function registerDownload(program: Command): void {
     .option('--force', 'replace existing files');
   addRegionOption(cmd).action(async (uri: string, opts: { outputDir: string; force?: boolean; region?: string }, command: Command) => {
     const ctx = createContext(command);
+    const { downloadStage } = await import('../../stages/download.js'); // the AWS SDK loads on use
     const result = await downloadStage({ uri, outDir: opts.outputDir, force: opts.force, s3: s3ConfigFromCli(opts) }, ctx.deps);
     ctx.output(result, renderDownloadText);
   });

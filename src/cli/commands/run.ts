@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
-import { runLocal, type RunLocalOutput } from '../../stages/run-local.js';
+import type { RunLocalOutput } from '../../stages/run-local.js';
 import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
@@ -77,6 +77,8 @@ export function registerRun(program: Command): void {
         return;
       }
       const ctx = createContext(cmd);
+      // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
+      const { runLocal } = await import('../../stages/run-local.js');
       const result = await runLocal(
         {
           train: opts.train,

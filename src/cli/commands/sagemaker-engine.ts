@@ -13,10 +13,8 @@ import { newManifest } from '../../domain/manifest.js';
 import { gitSha, MANIFEST_FILE, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { prepare, PREPARED_FILES } from '../../stages/prepare.js';
-import { ManifestRecorder, type SageMakerDeps } from '../../stages/sagemaker-deps.js';
-import { sagemakerRunStage, type SageMakerRunResult } from '../../stages/sagemaker-run.js';
-import { sagemakerPredictStage } from '../../stages/sagemaker-predict.js';
-import { cloudDeps } from './cleanup.js';
+import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
+import type { SageMakerRunResult } from '../../stages/sagemaker-run.js';
 
 type Opts = Record<string, unknown>;
 
@@ -94,7 +92,9 @@ function planInputOf(opts: Opts, runId: string, validation: boolean): PlanInput 
 }
 
 /** Clients from flags + the AWS endpoint env vars (read here, never in stages). */
-function sagemakerDeps(ctx: CliContext, region: string): SageMakerDeps {
+async function sagemakerDeps(ctx: CliContext, region: string): Promise<SageMakerDeps> {
+  // The AWS SDK is loaded only when a cloud command runs.
+  const { cloudDeps } = await import('../cloud-deps.js');
   return {
     ...cloudDeps(ctx.deps, region),
     onInterrupt: async (jobs) => {
@@ -158,7 +158,9 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
   }
   const inputs = await resolveInputs(opts, command, ctx);
   const { trainFile, testFile } = inputs;
-  const deps = sagemakerDeps(ctx, planInput.region);
+  const deps = await sagemakerDeps(ctx, planInput.region);
+  const { ManifestRecorder } = await import('../../stages/sagemaker-deps.js');
+  const { sagemakerRunStage } = await import('../../stages/sagemaker-run.js');
   const manifest = newManifest({ runId: planInput.runId, command, engine: 'sagemaker', seed: ctx.globals.seed, now: new Date(ctx.deps.clock.now()), versions: runtimeVersions(), model: 'linear-learner' });
   manifest.gitSha = gitSha();
   const rec = new ManifestRecorder(runDir, manifest, deps);
@@ -186,7 +188,9 @@ export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: C
   const runDir = resolve(required(opts, 'run', '--run', 'runs/<run-id>'));
   const manifest = await readManifest(runDir);
   const region = str(opts.region) ?? ((manifest.extra?.sagemaker as { planInput?: { region?: string } } | undefined)?.planInput?.region) ?? regionOf(opts);
-  const deps = sagemakerDeps(ctx, region);
+  const deps = await sagemakerDeps(ctx, region);
+  const { ManifestRecorder } = await import('../../stages/sagemaker-deps.js');
+  const { sagemakerPredictStage } = await import('../../stages/sagemaker-predict.js');
   const rec = new ManifestRecorder(runDir, manifest, deps);
   // predict's --test has a local default; only an explicit --test uploads a new test set.
   const testGiven = cmd.getOptionValueSource('test') === 'cli';

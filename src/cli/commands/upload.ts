@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
-import { uploadStage, type UploadStageResult } from '../../stages/upload.js';
+import type { UploadStageResult } from '../../stages/upload.js';
 import type { S3Config } from '../../adapters/s3/client.js';
 
 /**
@@ -62,6 +62,7 @@ export function registerUpload(program: Command): void {
       command: Command,
     ) => {
       const ctx = createContext(command);
+      const { uploadStage } = await import('../../stages/upload.js'); // the AWS SDK loads on use
       const result = await uploadStage(
         {
           bucket: opts.bucket, prefix: opts.prefix, train: opts.train, test: opts.test, validationFraction: opts.validationFraction,
