@@ -5,8 +5,9 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
-import { MANIFEST_VERSION, type RunManifest } from '../domain/manifest.js';
+import { MANIFEST_VERSION, type HostRecord, type RunManifest } from '../domain/manifest.js';
 import { fileExists, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
@@ -51,7 +52,22 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
 export async function writeManifest(runDir: string, manifest: RunManifest, now: Date): Promise<void> {
   await mkdir(runDir, { recursive: true });
   manifest.updatedAt = now.toISOString();
+  const peak = Math.max(process.resourceUsage().maxRSS * 1024, manifest.host?.peakRssBytes ?? 0);
+  manifest.host = { ...hostRecord(), peakRssBytes: peak };
   await writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest, { force: true });
+}
+
+/** The machine, recorded in every manifest. */
+export function hostRecord(): HostRecord {
+  const list = cpus();
+  return {
+    platform: platform(),
+    arch: arch(),
+    cpus: list.length,
+    cpuModel: list[0]?.model,
+    memoryBytes: totalmem(),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
 
 /** Versions recorded in every manifest. */

@@ -65,6 +65,18 @@ export interface RunManifest {
   summary?: Record<string, number>;
   /** Engine-specific extras (S3 URIs, plan, etc.). */
   extra?: Record<string, unknown>;
+  /** The machine the run's local work ran on, and the peak memory of the process that wrote it last. */
+  host?: HostRecord;
+}
+
+export interface HostRecord {
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel?: string;
+  memoryBytes: number;
+  /** Peak resident set size of the digitflow process, as of the last manifest write. */
+  peakRssBytes: number;
 }
 
 export function newManifest(fields: {
