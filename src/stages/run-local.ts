@@ -117,7 +117,7 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
   await argmaxStage({ input: probabilities, output: submission, force: input.force }, deps);
   timings.argmax = (deps.clock.now() - t) / 1000;
 
-  const files: Record<string, string> = { probabilities, submission, model: trained.modelDir };
+  const files: Record<string, string> = { probabilities, submission, model: join(runDir, 'model') };
   let metrics: Metrics | undefined;
   if (labels) {
     t = deps.clock.now();
