@@ -6,11 +6,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainLoopOptions } from './train-loop.js';
 
+/** Mean loss and hit count of one step's batch. */
+export interface StepResult {
+  loss: number;
+  hits: number;
+}
+
 /** One optimisation step on a batch; `sync` writes the current weights into the model. */
 export interface Stepper {
-  step(x: Float32Array, y: Int32Array, n: number, lr: number): { loss: number; hits: number };
+  step(x: Float32Array, y: Int32Array, n: number, lr: number): StepResult | Promise<StepResult>;
   sync(): void;
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 /** Any model: tfjs autodiff + Adam (optimizer.minimize), loss and hit count in the same tape. */

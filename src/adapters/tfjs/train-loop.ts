@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
 import type { StageDeps } from '../../stages/deps.js';
-import { autodiffStepper, linearStepper } from './steppers.js';
+import { autodiffStepper, linearStepper, type Stepper } from './steppers.js';
+import { cnnParallelStepper, workerBackend } from './cnn-workers.js';
 
 export interface TrainLoopOptions {
   epochs: number;
@@ -28,6 +29,11 @@ export interface TrainLoopOptions {
   augmentShift?: number;
   /** 'auto' uses the JS-side softmax-regression step for the linear model; 'autodiff' forces tfjs gradients. */
   stepper?: 'auto' | 'autodiff';
+  /**
+   * Threads computing the gradients of each batch (image models on wasm/cpu only): the batch is
+   * split into this many fixed slices, one per thread (the main thread included). 1 = one thread.
+   */
+  workers?: number;
   /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
   inputShape: number[];
   numClasses: number;
@@ -58,6 +64,8 @@ export interface TrainLoopResult {
   interrupted: boolean;
   trainSeconds: number;
   examplesSeen: number;
+  /** Threads that computed the gradients (1 unless the parallel CNN stepper ran). */
+  workers: number;
 }
 
 const FEATURES = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -116,8 +124,9 @@ export async function trainLoop(
   const { clock, reporter, signal } = deps;
   const rng = mulberry32(opts.seed ^ 0x5eed);
   const linear = opts.stepper !== 'autodiff' && opts.inputShape.length === 1 && model.layers.length === 1;
-  const stepper = linear ? linearStepper(model, opts) : autodiffStepper(model, opts);
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
+  const stepper = linear ? linearStepper(model, opts) : ((await parallelStepper(model, opts, batch, deps)) ?? autodiffStepper(model, opts));
+  const workers = (stepper as { threads?: number }).threads ?? 1;
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
@@ -155,7 +164,7 @@ export async function trainLoop(
           else xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
           yBuf[i] = train.labels[r];
         }
-        const out = stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
+        const out = await stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
         lossSum += out.loss * n;
         correct += out.hits;
         seen += n;
@@ -216,7 +225,7 @@ export async function trainLoop(
     stepper.sync();
     if (best) model.setWeights(best.weights);
   } finally {
-    stepper.dispose();
+    await stepper.dispose();
     best?.weights.forEach((w) => w.dispose());
   }
   return {
@@ -226,5 +235,26 @@ export async function trainLoop(
     interrupted,
     trainSeconds: trainMs / 1000,
     examplesSeen,
+    workers,
   };
+}
+
+/**
+ * The data-parallel stepper for image models when more than one thread is asked for and possible.
+ * A worker that cannot start (script not built, backend fails to load in the thread) is not fatal:
+ * training continues on one thread and says so.
+ */
+async function parallelStepper(model: tf.LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper | undefined> {
+  const threads = Math.min(opts.workers ?? 1, batch);
+  const backend = workerBackend();
+  if (threads < 2 || opts.inputShape.length !== 3 || !backend) return undefined;
+  try {
+    const stepper = await cnnParallelStepper(model, { ...opts, batchSize: batch }, threads, backend);
+    if (!stepper) deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
+    return stepper;
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).split('\n')[0];
+    deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
+    return undefined;
+  }
 }

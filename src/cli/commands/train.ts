@@ -18,7 +18,8 @@ export function renderTrainText(r: TrainLocalOutput): string {
   }
   if (r.stoppedEarly) lines.push(`stopped early: no validation-loss improvement; kept epoch ${r.bestEpoch}`);
   if (r.validationAccuracy !== undefined) lines.push(`validation accuracy ${r.validationAccuracy.toFixed(4)} (${r.validationRows.length} held-out rows)`);
-  lines.push(`${r.trainSeconds.toFixed(2)} s training, ${Math.round(r.examplesPerSecond)} examples/s`);
+  const threads = r.workers > 1 ? ` (${r.workers} gradient threads)` : '';
+  lines.push(`${r.trainSeconds.toFixed(2)} s training, ${Math.round(r.examplesPerSecond)} examples/s${threads}`);
   lines.push(`model: ${r.modelDir}`);
   lines.push(`run:   ${r.runDir}  (next: digitflow predict --run ${r.runDir} --test data/test.csv)`);
   return lines.join('\n');
@@ -36,6 +37,7 @@ interface TrainOpts {
   validationFraction: number;
   patience?: number;
   backend: BackendRequest;
+  workers?: number;
   force?: boolean;
 }
 
@@ -62,6 +64,7 @@ export function registerTrain(program: Command): void {
     .option('--validation-fraction <f>', 'held-out fraction for early stopping (0 = none)', parseFloatIn('--validation-fraction', 0, 1, { exclusiveMax: true }), 0.1)
     .option('--patience <n>', 'epochs without validation-loss improvement before stopping (0 = never)', parseInteger('--patience', 0, 1000))
     .addOption(new Option('--backend <backend>', '[local] tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
+    .option('--workers <n>', '[local] cnn: threads computing each batch (default min(2, CPUs); 1 = single-threaded)', parseInteger('--workers', 1, 64))
     .option('--force', 'replace an existing model/outputs in the run directory');
   addSageMakerTrainOptions(command);
   command.action(async (opts: TrainOpts, cmd: Command) => {
@@ -81,6 +84,7 @@ export function registerTrain(program: Command): void {
         validationFraction: opts.validationFraction,
         patience: opts.patience,
         backend: opts.backend,
+        workers: opts.workers,
         seed: ctx.globals.seed,
         force: opts.force,
       },

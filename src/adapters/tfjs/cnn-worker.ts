@@ -1,0 +1,54 @@
+/**
+ * Worker-thread entry of the CNN data-parallel stepper (see cnn-workers.ts). It owns its own tfjs
+ * engine and wasm backend (with our kernels registered through selectBackend) and a copy of the
+ * CNN. For each `{ n }` message it reads the current weights and its slice of the batch from
+ * shared memory, writes the gradients of that slice back to shared memory, and replies
+ * `{ loss, hits }`. Errors are replied as `{ error }` so the main thread can fail the step.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend, type BackendName } from './backend.js';
+import { buildModel } from './models.js';
+import { gradProgram, type GradOptions } from './grad-program.js';
+
+/** What the main thread passes to each worker at start-up. */
+export interface CnnWorkerData {
+  backend: BackendName;
+  numClasses: number;
+  seed: number;
+  grad: GradOptions;
+  /** Shared buffers: current weights (read), this worker's gradients (written), its inputs. */
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  /** Expected flat size, to catch a model built differently from the main thread's. */
+  total: number;
+}
+
+async function main(): Promise<void> {
+  const data = workerData as CnnWorkerData;
+  const port = parentPort!;
+  try {
+    await selectBackend(data.backend);
+    const model = buildModel('cnn', data.numClasses, data.seed);
+    const program = gradProgram(model, data.grad);
+    if (program.layout.total !== data.total) throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
+    const params = new Float32Array(data.params);
+    const grads = new Float32Array(data.grads);
+    const x = new Float32Array(data.x);
+    const y = new Int32Array(data.y);
+    port.on('message', (msg: { n: number }) => {
+      try {
+        program.setWeights(params);
+        port.postMessage(program.gradients(x, y, msg.n, grads));
+      } catch (e) {
+        port.postMessage({ error: String((e as Error)?.stack ?? e) });
+      }
+    });
+    port.postMessage({ ready: true });
+  } catch (e) {
+    port.postMessage({ error: String((e as Error)?.stack ?? e) });
+  }
+}
+
+void main();

@@ -1,0 +1,202 @@
+/**
+ * Data-parallel CNN training step over worker threads. The wasm backend is single-threaded in
+ * Node, so one tfjs engine uses one core; here the batch is cut into `threads` fixed contiguous
+ * slices, the main thread computes the gradients of slice 0 while each worker thread (its own
+ * engine and wasm backend, see cnn-worker.ts) computes those of its slice, and the main thread
+ * averages them weighted by slice size, in slice order, and applies Adam in JS (tfjs Adam's maths,
+ * epsilon 1e-7). That is the maths of one step on the whole batch, up to float rounding, and it is
+ * deterministic for a given seed and thread count. Weights, gradients and inputs live in
+ * SharedArrayBuffers, so a step's messages carry only the slice size and the loss/hit count.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from './backend.js';
+import type { CnnWorkerData } from './cnn-worker.js';
+import { gradProgram, type GradOptions } from './grad-program.js';
+import type { StepResult, Stepper } from './steppers.js';
+
+/** The built worker script (dist/adapters/tfjs/cnn-worker.js), also when running from src (tests). */
+export function cnnWorkerScript(): URL | undefined {
+  const candidates = [new URL('./cnn-worker.js', import.meta.url), new URL('../../../dist/adapters/tfjs/cnn-worker.js', import.meta.url)];
+  return candidates.find((u) => existsSync(fileURLToPath(u)));
+}
+
+/** The backend a worker should load to match this thread's tfjs engine (undefined: do not use workers). */
+export function workerBackend(): BackendName | undefined {
+  const name = tf.getBackend();
+  // tfjs-node is multi-threaded already; only the single-threaded backends gain from workers.
+  return name === 'wasm' ? 'wasm' : name === 'cpu' ? 'cpu' : undefined;
+}
+
+/** Slice boundaries of n examples over t threads: slice i is [b[i], b[i+1]). */
+export function sliceBounds(n: number, t: number): number[] {
+  return Array.from({ length: t + 1 }, (_, i) => Math.floor((n * i) / t));
+}
+
+/** A Stepper whose gradients are computed by `threads` threads (the main one included). */
+export interface ParallelStepper extends Stepper {
+  readonly threads: number;
+  /** Loss, hits and averaged gradients of a batch (the step without the Adam update). */
+  gradients(x: Float32Array, y: Int32Array, n: number): Promise<StepResult & { grad: Float32Array }>;
+}
+
+let live = 0;
+
+/** Gradient worker threads started and not yet exited (0 after every stepper is disposed). */
+export function liveCnnWorkers(): number {
+  return live;
+}
+
+interface Reply {
+  loss: number;
+  hits: number;
+  ready?: boolean;
+  error?: string;
+}
+
+class WorkerLink {
+  private pending?: { resolve: (r: Reply) => void; reject: (e: Error) => void };
+  private dead?: Error;
+  constructor(readonly worker: Worker) {
+    live++;
+    worker.once('exit', () => live--);
+    worker.on('message', (m: Reply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (m.error) p?.reject(new Error(`CNN gradient worker failed: ${m.error}`));
+      else p?.resolve(m);
+    });
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => this.fail(new Error(`CNN gradient worker exited (code ${code})`)));
+  }
+  private fail(e: Error): void {
+    this.dead ??= e;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(this.dead);
+  }
+  /** The next reply (the 'ready' one first), after posting `msg` if given. */
+  next(msg?: { n: number }): Promise<Reply> {
+    if (this.dead) return Promise.reject(this.dead);
+    const p = new Promise<Reply>((resolve, reject) => (this.pending = { resolve, reject }));
+    p.catch(() => undefined); // a step abandoned by an exception must not become an unhandled rejection
+    if (msg) this.worker.postMessage(msg);
+    return p;
+  }
+  terminate(): Promise<unknown> {
+    this.pending = undefined;
+    this.dead ??= new Error('terminated');
+    return this.worker.terminate().catch(() => undefined);
+  }
+}
+
+/**
+ * Starts `threads - 1` workers and returns the stepper; undefined when the worker script is not
+ * built (the caller falls back to the one-thread path). Workers are terminated by `dispose`, and
+ * also here if start-up fails.
+ */
+export async function cnnParallelStepper(
+  model: tf.LayersModel,
+  opts: GradOptions & { seed: number; batchSize: number },
+  threads: number,
+  backend: BackendName,
+): Promise<ParallelStepper | undefined> {
+  const script = cnnWorkerScript();
+  if (!script || threads < 2) return undefined;
+  const grad: GradOptions = { inputShape: opts.inputShape, numClasses: opts.numClasses, l2: opts.l2 };
+  const program = gradProgram(model, grad);
+  const P = program.layout.total;
+  const F = opts.inputShape.reduce((a, b) => a * b, 1);
+  const params = new Float32Array(new SharedArrayBuffer(P * 4));
+  program.getWeights(params);
+  const mainGrad = new Float32Array(P);
+  const parts: { link: WorkerLink; grads: Float32Array; x: Float32Array; y: Int32Array; cap: number }[] = [];
+  const ensureCapacity = (part: (typeof parts)[number], rows: number) => {
+    if (rows > part.cap) throw new Error(`batch slice of ${rows} rows exceeds the worker buffer (${part.cap})`);
+  };
+  // Inputs are sized for the largest slice of the configured batch; larger batches are refused.
+  const cap = Math.ceil(opts.batchSize / threads) + 1;
+  try {
+    for (let i = 1; i < threads; i++) {
+      const data: CnnWorkerData = {
+        backend,
+        numClasses: opts.numClasses,
+        seed: opts.seed,
+        grad,
+        total: P,
+        params: params.buffer as SharedArrayBuffer,
+        grads: new SharedArrayBuffer(P * 4),
+        x: new SharedArrayBuffer(cap * F * 4),
+        y: new SharedArrayBuffer(cap * 4),
+      };
+      const link = new WorkerLink(new Worker(script, { workerData: data }));
+      parts.push({ link, grads: new Float32Array(data.grads), x: new Float32Array(data.x), y: new Int32Array(data.y), cap });
+    }
+    await Promise.all(parts.map((p) => p.link.next()));
+  } catch (e) {
+    await Promise.all(parts.map((p) => p.link.terminate()));
+    throw e;
+  }
+
+  const grad32 = new Float32Array(P);
+  const m = new Float32Array(P);
+  const v = new Float32Array(P);
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const eps = 1e-7;
+  let t = 0;
+
+  const gradients = async (x: Float32Array, y: Int32Array, n: number) => {
+    const b = sliceBounds(n, threads);
+    const replies = parts.map((part, j) => {
+      const lo = b[j + 1];
+      const rows = b[j + 2] - lo;
+      if (rows === 0) return undefined;
+      ensureCapacity(part, rows);
+      part.x.set(x.subarray(lo * F, (lo + rows) * F));
+      part.y.set(y.subarray(lo, lo + rows));
+      return part.link.next({ n: rows });
+    });
+    // The main thread's slice runs while the workers compute theirs.
+    const own = b[1] > 0 ? program.gradients(x, y, b[1], mainGrad) : { loss: 0, hits: 0 };
+    const outs = await Promise.all(replies);
+    grad32.fill(0);
+    let loss = 0;
+    let hits = 0;
+    const add = (g: Float32Array, r: { loss: number; hits: number }, rows: number) => {
+      if (rows === 0) return;
+      const w = rows / n;
+      for (let k = 0; k < P; k++) grad32[k] += w * g[k];
+      loss += w * r.loss;
+      hits += r.hits;
+    };
+    add(mainGrad, own, b[1]);
+    parts.forEach((part, j) => add(part.grads, outs[j] ?? { loss: 0, hits: 0 }, b[j + 2] - b[j + 1]));
+    return { loss, hits, grad: grad32 };
+  };
+
+  return {
+    threads,
+    gradients,
+    async step(x, y, n, lr) {
+      const r = await gradients(x, y, n);
+      t++;
+      const c1 = 1 - Math.pow(b1, t);
+      const c2 = 1 - Math.pow(b2, t);
+      for (let k = 0; k < P; k++) {
+        const g = grad32[k];
+        m[k] = b1 * m[k] + (1 - b1) * g;
+        v[k] = b2 * v[k] + (1 - b2) * g * g;
+        params[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+      }
+      program.setWeights(params); // the workers read `params` at their next step
+      return { loss: r.loss, hits: r.hits };
+    },
+    sync: () => undefined,
+    async dispose() {
+      await Promise.all(parts.map((p) => p.link.terminate()));
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The gradient half of a training step, shared by the main thread and the CNN gradient workers:
+ * mean softmax cross-entropy (+ L2 on kernels) of a batch, its hit count, and the gradients of
+ * every trainable weight written into one flat Float32Array (weights in `trainableWeights` order).
+ * The same code on both sides keeps the split-batch maths identical to the one-thread path.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Flat layout of a model's trainable weights: shapes, sizes and offsets in one Float32Array. */
+export interface WeightLayout {
+  shapes: number[][];
+  sizes: number[];
+  offsets: number[];
+  total: number;
+}
+
+/** The flat layout of `model.trainableWeights`. */
+export function weightLayout(model: tf.LayersModel): WeightLayout {
+  const shapes = model.trainableWeights.map((w) => w.shape.map((d) => d as number));
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const offsets: number[] = [];
+  let total = 0;
+  for (const s of sizes) {
+    offsets.push(total);
+    total += s;
+  }
+  return { shapes, sizes, offsets, total };
+}
+
+/** Options the gradient needs (a subset of TrainLoopOptions, so it can cross a thread boundary). */
+export interface GradOptions {
+  inputShape: number[];
+  numClasses: number;
+  l2: number;
+}
+
+/** Computes loss, hits and flat gradients of one batch; a model's weights can be set from a flat array. */
+export interface GradProgram {
+  layout: WeightLayout;
+  /** Mean loss and hit count of the n examples; gradients of the mean loss go into `out`. */
+  gradients(x: Float32Array, y: Int32Array, n: number, out: Float32Array): { loss: number; hits: number };
+  /** Copies flat weights into the model's variables. */
+  setWeights(flat: Float32Array): void;
+  /** Copies the model's variables into a flat array. */
+  getWeights(out: Float32Array): void;
+}
+
+/** A gradient program over `model`'s trainable weights. */
+export function gradProgram(model: tf.LayersModel, opts: GradOptions): GradProgram {
+  const layout = weightLayout(model);
+  const features = opts.inputShape.reduce((a, b) => a * b, 1);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
+  return {
+    layout,
+    gradients(x, y, n, out) {
+      let hits: tf.Scalar | undefined;
+      const loss = tf.tidy(() => {
+        const xb = tf.tensor(x.subarray(0, n * features), [n, ...opts.inputShape]);
+        const yb = tf.tensor1d(y.subarray(0, n), 'int32');
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
+          hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as tf.Scalar;
+          let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as tf.Scalar;
+          if (opts.l2 > 0) for (const k of kernels) l = l.add(tf.mul(opts.l2, tf.sum(tf.square(k))));
+          return l;
+        }, vars);
+        vars.forEach((v, i) => out.set(grads[v.name].dataSync() as Float32Array, layout.offsets[i]));
+        return tf.keep(value);
+      });
+      const res = { loss: loss.dataSync()[0], hits: hits ? hits.dataSync()[0] : 0 };
+      loss.dispose();
+      hits?.dispose();
+      return res;
+    },
+    setWeights(flat) {
+      vars.forEach((v, i) => {
+        const t = tf.tensor(flat.subarray(layout.offsets[i], layout.offsets[i] + layout.sizes[i]), layout.shapes[i]);
+        v.assign(t);
+        t.dispose();
+      });
+    },
+    getWeights(out) {
+      vars.forEach((v, i) => out.set(v.dataSync() as Float32Array, layout.offsets[i]));
+    },
+  };
+}
