@@ -123,6 +123,8 @@ if (!flag('--skip-cnn')) {
     m.dispose();
     return r;
   };
+  // Warm the main thread's engine first (JIT, kernel set-up), so neither measured run pays it.
+  (await fitLocalModel(selectRows(train, Array.from({ length: 128 }, (_, i) => i)), undefined, { model: 'cnn', seed: 42, epochs: 1, workers: 1 }, deps)).dispose();
   const main = await cnnRate(workers);
   const tfjsRate = main.rate;
   console.log(`\nCNN training on ${n} examples, 1 epoch:`);

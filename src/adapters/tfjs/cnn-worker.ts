@@ -23,6 +23,8 @@ export interface CnnWorkerData {
   y: SharedArrayBuffer;
   /** Expected flat size, to catch a model built differently from the main thread's. */
   total: number;
+  /** Rows of one warm-up gradient at start-up (the slice size; 0 = none). */
+  warmupRows: number;
 }
 
 async function main(): Promise<void> {
@@ -37,6 +39,11 @@ async function main(): Promise<void> {
     const grads = new Float32Array(data.grads);
     const x = new Float32Array(data.x);
     const y = new Int32Array(data.y);
+    // The first calls of a fresh engine are 2-3x slower (JIT, kernel set-up): pay that at start-up,
+    // on zeros, so it does not slow the first training steps. Start-up is not training time.
+    const features = data.grad.inputShape.reduce((a, b) => a * b, 1);
+    const n = data.warmupRows;
+    for (let i = 0; n > 0 && i < 2; i++) program.gradients(new Float32Array(n * features), new Int32Array(n), n, grads);
     port.on('message', (msg: { n: number }) => {
       try {
         program.setWeights(params);

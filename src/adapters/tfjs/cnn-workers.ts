@@ -126,6 +126,7 @@ export async function cnnParallelStepper(
         seed: opts.seed,
         grad,
         total: P,
+        warmupRows: Math.ceil(opts.batchSize / threads),
         params: params.buffer as SharedArrayBuffer,
         grads: new SharedArrayBuffer(P * 4),
         x: new SharedArrayBuffer(cap * F * 4),
