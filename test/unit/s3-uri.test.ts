@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { formatS3Uri, isS3Uri, joinKey, parseS3Uri } from '../../src/adapters/s3/uri.js';
 import { safeLocalPath } from '../../src/adapters/s3/download.js';
@@ -29,7 +30,7 @@ describe('parseS3Uri', () => {
 });
 
 describe('safeLocalPath', () => {
-  const dir = '/tmp/out';
+  const dir = join(tmpdir(), 'out');
   it('maps keys below the folder', () => {
     expect(safeLocalPath(dir, 'a.csv')).toBe(resolve(dir, 'a.csv'));
     expect(safeLocalPath(dir, 'train/part..1.csv')).toBe(join(resolve(dir), 'train', 'part..1.csv'));
