@@ -11,7 +11,7 @@ import { sha256File } from '../adapters/file-hash.js';
 import { UserInputError } from '../errors/index.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { StageDeps } from './deps.js';
-import { prepare, PREPARED_FILES } from './prepare.js';
+import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';
 import { predictLocal } from './predict-local.js';
 import { argmaxStage } from './argmax.js';
@@ -59,29 +59,19 @@ export interface RunLocalOutput {
 }
 
 export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
-  const dataDir = input.dataDir ?? 'data';
   const runsDir = input.runsDir ?? 'runs';
-  const usingDefaults = !input.train && !input.test;
-  let train = input.train ?? join(dataDir, PREPARED_FILES.train);
-  let test = input.test ?? join(dataDir, PREPARED_FILES.test);
-  let labels = input.labels;
-  const timings: Record<string, number> = {};
-  let prepared = false;
-
-  if (usingDefaults && !((await fileExists(train)) && (await fileExists(test)))) {
-    deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${train} yet: preparing the bundled MNIST digits into ${dataDir}/` });
-    const t = deps.clock.now();
-    const p = await prepare({ source: 'bundled', outDir: dataDir, seed: input.seed, force: false }, deps);
-    timings.prepare = (deps.clock.now() - t) / 1000;
-    train = p.files.find((f) => f.role === 'train')!.path;
-    test = p.files.find((f) => f.role === 'test')!.path;
-    prepared = true;
-  } else if (!usingDefaults && (!input.train || !input.test)) {
+  if ((input.train === undefined) !== (input.test === undefined)) {
     throw new UserInputError('RUN_INPUTS', 'pass both --train and --test (or neither, to use the bundled digits)', {
       hint: 'e.g. digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv',
     });
   }
-  if (!labels && usingDefaults && (await fileExists(join(dataDir, PREPARED_FILES.labels)))) labels = join(dataDir, PREPARED_FILES.labels);
+  const data = await resolveRunData(
+    { train: input.train, test: input.test, labels: input.labels, dataDir: input.dataDir ?? 'data', seed: input.seed, needTest: true },
+    deps,
+  );
+  const { train, labels, prepared } = data;
+  const test = data.test!;
+  const timings: Record<string, number> = data.prepareSeconds !== undefined ? { prepare: data.prepareSeconds } : {};
 
   const runDir = input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `local-${input.model}`));
   if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {

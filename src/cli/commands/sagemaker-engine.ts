@@ -12,7 +12,7 @@ import { buildRunPlan, renderPlanText, type PlanInput } from '../../domain/sagem
 import { newManifest } from '../../domain/manifest.js';
 import { gitSha, MANIFEST_FILE, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
 import { fileExists } from '../../adapters/atomic-file.js';
-import { prepare, PREPARED_FILES } from '../../stages/prepare.js';
+import { resolveRunData } from '../../stages/default-data.js';
 import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
 import type { SageMakerRunResult } from '../../stages/sagemaker-run.js';
 
@@ -126,19 +126,11 @@ async function runDirOf(opts: Opts, ctx: CliContext): Promise<{ runDir: string; 
  * prepared from the bundled digits when missing, and test_labels.csv as the answer key if present.
  */
 async function resolveInputs(opts: Opts, command: 'train' | 'run', ctx: CliContext): Promise<{ trainFile: string; testFile?: string; labelsFile?: string }> {
-  const dataDir = str(opts.dataDir) ?? 'data';
-  const usingDefaults = !str(opts.train) && !str(opts.test);
-  let trainFile = str(opts.train) ?? join(dataDir, PREPARED_FILES.train);
-  let testFile = str(opts.test) ?? (command === 'run' ? join(dataDir, PREPARED_FILES.test) : undefined);
-  if (usingDefaults && !((await fileExists(trainFile)) && (!testFile || (await fileExists(testFile))))) {
-    ctx.deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${trainFile} yet: preparing the bundled MNIST digits into ${dataDir}/` });
-    const p = await prepare({ source: 'bundled', outDir: dataDir, seed: ctx.globals.seed, force: false }, ctx.deps);
-    trainFile = p.files.find((f) => f.role === 'train')!.path;
-    if (testFile) testFile = p.files.find((f) => f.role === 'test')!.path;
-  }
-  let labelsFile = str(opts.labels);
-  if (!labelsFile && usingDefaults && command === 'run' && (await fileExists(join(dataDir, PREPARED_FILES.labels)))) labelsFile = join(dataDir, PREPARED_FILES.labels);
-  return { trainFile, testFile, labelsFile };
+  const d = await resolveRunData(
+    { train: str(opts.train), test: str(opts.test), labels: str(opts.labels), dataDir: str(opts.dataDir) ?? 'data', seed: ctx.globals.seed, needTest: command === 'run' },
+    ctx.deps,
+  );
+  return { trainFile: d.train, testFile: d.test, labelsFile: d.labels };
 }
 
 async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): Promise<void> {
