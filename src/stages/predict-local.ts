@@ -10,7 +10,7 @@ import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { readManifest, writeManifest } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
-import { LocalModel } from '../adapters/tfjs/local-model.js';
+import { loadProbabilityModel } from '../adapters/tfjs/local-model.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
 import type { StageDeps } from './deps.js';
 
@@ -51,7 +51,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
   }
   const choice = await selectBackend(input.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
-  const model = await LocalModel.load(modelDir);
+  const model = await loadProbabilityModel(modelDir);
   // Only a prediction written into the run folder becomes part of the run's record.
   const inside = output.startsWith(runDir + '/');
   const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));

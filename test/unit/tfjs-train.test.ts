@@ -157,7 +157,8 @@ describe('shift augmentation', () => {
 describe('linear fast step', () => {
   it('matches tfjs autodiff + Adam (losses, accuracies, weights) including L2 and LR decay', async () => {
     const { trainLoop } = await import('../../src/adapters/tfjs/train-loop.js');
-    const { buildModel, computeNormalization, normalizePixels } = await import('../../src/adapters/tfjs/models.js');
+    const { buildModel } = await import('../../src/adapters/tfjs/models.js');
+    const { computeNormalization, normalizePixels } = await import('../../src/adapters/tfjs/model-inputs.js');
     const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
     await selectBackend('wasm');
     const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));

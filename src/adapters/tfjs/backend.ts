@@ -7,16 +7,16 @@
  * native binding and `import` throws a plain Error with no code. So ANY load failure falls back,
  * and the reason is kept so the user is told why the faster backend was not used.
  */
-import * as tf from '@tensorflow/tfjs';
 import { UserInputError } from '../../errors/index.js';
 import { registerConvGradKernels } from './wasm-conv-grad-kernels.js';
 import { registerWasmMatMulKernel } from './wasm-matmul-kernel.js';
 import { registerWasmPoolSumKernels } from './wasm-pool-sum-kernels.js';
+import { requirePackage, tfCore as tf } from './tfjs-modules.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
 
-/** The tfjs namespace every tfjs adapter uses (one engine per process). */
+/** The tfjs engine (tfjs-core) every tfjs adapter shares: one engine per process. */
 export { tf };
 
 export interface BackendChoice {
@@ -31,12 +31,15 @@ export interface BackendChoice {
 export interface BackendLoaders {
   node: () => Promise<unknown>;
   wasm: () => Promise<unknown>;
+  /** Default: the tfjs-backend-cpu package. */
+  cpu?: () => Promise<unknown>;
 }
 
+// Required, not imported: see tfjs-modules.ts. tfjs-node is optional, so it has no types here.
 export const defaultLoaders: BackendLoaders = {
-  // The specifier is in a variable so TypeScript does not require the optional package's types.
-  node: () => import(/* optional */ String('@tensorflow/tfjs-node')),
-  wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+  node: async () => requirePackage('@tensorflow/tfjs-node'),
+  wasm: async () => requirePackage('@tensorflow/tfjs-backend-wasm'),
+  cpu: async () => requirePackage('@tensorflow/tfjs-backend-cpu'),
 };
 
 /** The tfjs backend registry name for each of our names. */
@@ -53,6 +56,7 @@ async function tryBackend(name: BackendName, loaders: BackendLoaders): Promise<s
   try {
     if (name === 'node') await loaders.node();
     if (name === 'wasm') await loaders.wasm();
+    if (name === 'cpu') await (loaders.cpu ?? defaultLoaders.cpu)?.();
     if (!tf.findBackendFactory(TF_NAME[name])) return `the package loaded but registered no '${TF_NAME[name]}' backend`;
     const ok = await tf.setBackend(TF_NAME[name]);
     if (!ok) return `the '${TF_NAME[name]}' backend failed to initialise`;

@@ -11,11 +11,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from './backend.js';
 import type { CnnWorkerData } from './cnn-worker.js';
 import { gradProgram, type GradOptions } from './grad-program.js';
 import type { StepResult, Stepper } from './steppers.js';
+import { requireTfjs } from './tfjs-modules.js';
+
+const tf = requireTfjs();
 
 /** The built worker script (dist/adapters/tfjs/cnn-worker.js), also when running from src (tests). */
 export function cnnWorkerScript(): URL | undefined {
@@ -98,7 +101,7 @@ class WorkerLink {
  * also here if start-up fails.
  */
 export async function cnnParallelStepper(
-  model: tf.LayersModel,
+  model: LayersModel,
   opts: GradOptions & { seed: number; batchSize: number },
   threads: number,
   backend: BackendName,

@@ -4,7 +4,10 @@
  * every trainable weight written into one flat Float32Array (weights in `trainableWeights` order).
  * The same code on both sides keeps the split-batch maths identical to the one-thread path.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
+import { requireTfjs } from './tfjs-modules.js';
+
+const tf = requireTfjs();
 
 /** Flat layout of a model's trainable weights: shapes, sizes and offsets in one Float32Array. */
 export interface WeightLayout {
@@ -15,7 +18,7 @@ export interface WeightLayout {
 }
 
 /** The flat layout of `model.trainableWeights`. */
-export function weightLayout(model: tf.LayersModel): WeightLayout {
+export function weightLayout(model: LayersModel): WeightLayout {
   const shapes = model.trainableWeights.map((w) => w.shape.map((d) => d as number));
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const offsets: number[] = [];
@@ -46,22 +49,22 @@ export interface GradProgram {
 }
 
 /** A gradient program over `model`'s trainable weights. */
-export function gradProgram(model: tf.LayersModel, opts: GradOptions): GradProgram {
+export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram {
   const layout = weightLayout(model);
   const features = opts.inputShape.reduce((a, b) => a * b, 1);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = model.trainableWeights.map((w) => w.read() as Variable);
   const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
   return {
     layout,
     gradients(x, y, n, out) {
-      let hits: tf.Scalar | undefined;
+      let hits: Scalar | undefined;
       const loss = tf.tidy(() => {
         const xb = tf.tensor(x.subarray(0, n * features), [n, ...opts.inputShape]);
         const yb = tf.tensor1d(y.subarray(0, n), 'int32');
         const { value, grads } = tf.variableGrads(() => {
-          const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as tf.Scalar;
-          let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as tf.Scalar;
+          const logits = model.apply(xb, { training: true }) as Tensor2D;
+          hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as Scalar;
+          let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as Scalar;
           if (opts.l2 > 0) for (const k of kernels) l = l.add(tf.mul(opts.l2, tf.sum(tf.square(k))));
           return l;
         }, vars);

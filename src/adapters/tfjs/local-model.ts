@@ -2,10 +2,13 @@
  * A trained (or loaded) local model: normalises raw pixels, predicts in bounded chunks, saves
  * itself. What the stages, the loopback SageMaker server and notebooks hold on to.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { PIXELS } from '../../domain/dataset.js';
-import { scaleShift } from './models.js';
-import { loadModel, saveModel, type ModelMetadata } from './model-store.js';
+import { LinearScorer } from './linear-scorer.js';
+import { scaleShift } from './model-inputs.js';
+import { tfCore as tf } from './tfjs-modules.js';
+import { buildLayersModel, readModelFiles, saveModel, type ModelMetadata } from './model-store.js';
 import type { EpochRecord } from './train-loop.js';
 
 /** Training summary attached to a freshly trained model. */
@@ -22,7 +25,7 @@ export interface TrainingSummary {
 
 export class LocalModel {
   constructor(
-    readonly network: tf.LayersModel,
+    readonly network: LayersModel,
     readonly metadata: ModelMetadata,
     readonly training?: TrainingSummary,
   ) {}
@@ -32,27 +35,26 @@ export class LocalModel {
   }
 
   /** Rows per predict call: bounds the float32 copy and the activations held at once. */
-  private get chunk(): number {
-    return this.metadata.model === 'linear' ? 8192 : 512;
-  }
+  private static readonly CHUNK_ROWS = 512;
 
   /** Softmax probabilities, rows x numClasses, for raw 0..255 pixels (rows x 784). */
   async predictProbabilities(pixels: Uint8Array, rows: number): Promise<Float32Array> {
+    const linear = this.linearScorer();
+    if (linear) return linear.predictProbabilities(pixels, rows);
     const k = this.numClasses;
     const out = new Float32Array(rows * k);
     const { scale, shift } = this.normalization();
-    for (let s = 0; s < rows; s += this.chunk) {
-      const e = Math.min(rows, s + this.chunk);
+    const chunk = LocalModel.CHUNK_ROWS;
+    for (let s = 0; s < rows; s += chunk) {
+      const e = Math.min(rows, s + chunk);
       // Native Uint8 -> Float32 conversion, then the per-pixel affine normalisation on the backend
       // (SIMD on wasm): several times faster than a JS loop over every pixel.
       const raw = new Float32Array(pixels.subarray(s * PIXELS, e * PIXELS));
-      const folded = this.foldedLinear();
       const probs = tf.tidy(() => {
-        if (folded) return tf.softmax(tf.matMul(tf.tensor2d(raw, [e - s, PIXELS]), folded.kernel).add(folded.bias));
-        const x = tf.tensor2d(raw, [e - s, PIXELS]).mul(scale).add(shift).reshape([e - s, ...this.metadata.inputShape]);
+        const x = tf.reshape(tf.add(tf.mul(tf.tensor2d(raw, [e - s, PIXELS]), scale), shift), [e - s, ...this.metadata.inputShape]);
         // apply, not predict: predict slices the input into batches of 32, and wasm's Slice
         // copies are slow enough to turn 28,000 linear predictions into ~10 s.
-        return tf.softmax(this.network.apply(x) as tf.Tensor2D);
+        return tf.softmax(this.network.apply(x) as Tensor2D);
       });
       out.set(probs.dataSync() as Float32Array, s * k);
       probs.dispose();
@@ -60,33 +62,24 @@ export class LocalModel {
     return out;
   }
 
-  private normTensors?: { scale: tf.Tensor1D; shift: tf.Tensor1D };
-  private folded?: { kernel: tf.Tensor2D; bias: tf.Tensor1D } | null;
+  private normTensors?: { scale: Tensor1D; shift: Tensor1D };
+  private linear?: LinearScorer | null;
 
-  /**
-   * For the linear model the normalisation folds into the weights:
-   * softmax(((x * scale + shift) W + b) = softmax(x (scale ∘ W) + (shift W + b)),
-   * so raw pixels go straight into one matmul. Undefined for other models.
-   */
-  private foldedLinear(): { kernel: tf.Tensor2D; bias: tf.Tensor1D } | undefined {
-    if (this.folded === undefined) {
+  /** The folded one-matmul scorer for a linear network; undefined for other models. */
+  private linearScorer(): LinearScorer | undefined {
+    if (this.linear === undefined) {
       const layers = this.network.layers;
       const weights = layers.length === 1 && this.metadata.model === 'linear' ? layers[0].getWeights() : [];
-      if (weights.length !== 2) this.folded = null;
-      else {
-        const { scale, shift } = this.normalization();
-        const [w, b] = weights as [tf.Tensor2D, tf.Tensor1D];
-        this.folded = tf.tidy(() => ({
-          kernel: w.mul(scale.reshape([PIXELS, 1])) as tf.Tensor2D,
-          bias: b.add(tf.matMul(shift.reshape([1, PIXELS]), w).reshape([-1])) as tf.Tensor1D,
-        }));
-      }
+      this.linear =
+        weights.length === 2
+          ? LinearScorer.fromWeights(weights[0] as Tensor2D, weights[1] as Tensor1D, this.metadata.normalization)
+          : null;
     }
-    return this.folded ?? undefined;
+    return this.linear ?? undefined;
   }
 
   /** The normalisation as two 784-vectors on the backend (created once per model). */
-  private normalization(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+  private normalization(): { scale: Tensor1D; shift: Tensor1D } {
     if (!this.normTensors) {
       const { scale, shift } = scaleShift(this.metadata.normalization);
       this.normTensors = { scale: tf.tensor1d(scale), shift: tf.tensor1d(shift) };
@@ -103,15 +96,32 @@ export class LocalModel {
     this.normTensors?.scale.dispose();
     this.normTensors?.shift.dispose();
     this.normTensors = undefined;
-    this.folded?.kernel.dispose();
-    this.folded?.bias.dispose();
-    this.folded = undefined;
+    this.linear?.dispose();
+    this.linear = undefined;
     this.network.dispose();
   }
 
   /** Loads a model folder written by `save`. The backend must already be selected. */
   static async load(dir: string): Promise<LocalModel> {
-    const { model, metadata } = await loadModel(dir);
-    return new LocalModel(model, metadata);
+    const files = await readModelFiles(dir);
+    return new LocalModel(await buildLayersModel(files), files.metadata);
   }
+}
+
+/** What prediction needs of a saved model. */
+export interface ProbabilityModel {
+  readonly numClasses: number;
+  predictProbabilities(pixels: Uint8Array, rows: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/**
+ * Loads a model folder for prediction only. A linear model needs nothing but tfjs-core (its
+ * weights are decoded straight into the folded scorer), which keeps `digitflow predict` start-up
+ * short; other models load the layers package. The backend must already be selected.
+ */
+export async function loadProbabilityModel(dir: string): Promise<ProbabilityModel> {
+  const files = await readModelFiles(dir);
+  if (files.metadata.model === 'linear') return LinearScorer.fromFiles(files);
+  return new LocalModel(await buildLayersModel(files), files.metadata);
 }

@@ -6,10 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { io } from '@tensorflow/tfjs-core';
 import { UserInputError } from '../../errors/index.js';
 import { fileExists, writeFileAtomic, writeJsonAtomic } from '../atomic-file.js';
-import type { LocalModelKind, Normalization } from './models.js';
+import type { LocalModelKind, Normalization } from './model-inputs.js';
+import { requireTfjs, tfCore as tf } from './tfjs-modules.js';
 
 export const MODEL_FORMAT = 'digitflow-tfjs-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -39,7 +41,7 @@ export interface ModelMetadata {
 /** Writes model.json, weights.bin and metadata.json into `dir`. */
 export async function saveModel(
   dir: string,
-  model: tf.LayersModel,
+  model: LayersModel,
   metadata: ModelMetadata,
   options: { force?: boolean } = {},
 ): Promise<void> {
@@ -49,7 +51,7 @@ export async function saveModel(
       details: { path: dir },
     });
   }
-  let artifacts: tf.io.ModelArtifacts | undefined;
+  let artifacts: io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       artifacts = a;
@@ -92,8 +94,17 @@ async function readJson<T>(path: string, what: string, dir: string): Promise<T> 
   }
 }
 
-/** Loads a model folder written by `saveModel`. */
-export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; metadata: ModelMetadata }> {
+/** A saved model folder, read and checked but not yet turned into a network. */
+export interface ModelFiles {
+  dir: string;
+  metadata: ModelMetadata;
+  modelTopology: object;
+  weightSpecs: io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+/** Reads metadata.json, model.json and the weight files of a folder written by `saveModel`. */
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const metadata = await readJson<ModelMetadata>(join(dir, 'metadata.json'), 'model metadata', dir);
   if (metadata.format !== MODEL_FORMAT || metadata.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new UserInputError(
@@ -104,9 +115,9 @@ export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; m
   }
   const json = await readJson<{
     modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
   }>(join(dir, 'model.json'), 'model.json', dir);
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const buffers: Buffer[] = [];
   for (const p of json.weightsManifest.flatMap((g) => g.paths)) {
     try {
@@ -116,15 +127,32 @@ export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; m
     }
   }
   const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  try {
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }),
+  const expected = weightSpecs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (all.byteLength !== expected) {
+    throw new UserInputError(
+      'MODEL_INVALID',
+      `${dir}: the weight files hold ${all.byteLength} bytes, model.json describes ${expected}`,
+      { hint: 'the model folder is damaged or incomplete: retrain or copy it again', details: { path: dir } },
     );
-    return { model, metadata };
+  }
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  return { dir, metadata, modelTopology: json.modelTopology, weightSpecs, weightData };
+}
+
+/** Turns read model files into a tfjs layers model (loads the layers package). */
+export async function buildLayersModel(files: ModelFiles): Promise<LayersModel> {
+  const { modelTopology, weightSpecs, weightData } = files;
+  try {
+    return await requireTfjs().loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
   } catch (e) {
-    throw new UserInputError('MODEL_INVALID', `${dir}: the tfjs model cannot be loaded: ${(e as Error).message}`, {
-      details: { path: dir },
+    throw new UserInputError('MODEL_INVALID', `${files.dir}: the tfjs model cannot be loaded: ${(e as Error).message}`, {
+      details: { path: files.dir },
     });
   }
+}
+
+/** Loads a model folder written by `saveModel` as a tfjs layers model. */
+export async function loadModel(dir: string): Promise<{ model: LayersModel; metadata: ModelMetadata }> {
+  const files = await readModelFiles(dir);
+  return { model: await buildLayersModel(files), metadata: files.metadata };
 }

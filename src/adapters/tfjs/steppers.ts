@@ -3,8 +3,11 @@
  * a JS-side softmax-regression step for the linear model (see linearStepper). `trainLoop` owns
  * shuffling, epochs, early stopping and reporting; a stepper only owns the weights' update.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
 import type { TrainLoopOptions } from './train-loop.js';
+import { requireTfjs } from './tfjs-modules.js';
+
+const tf = requireTfjs();
 
 /** Mean loss and hit count of one step's batch. */
 export interface StepResult {
@@ -20,29 +23,29 @@ export interface Stepper {
 }
 
 /** Any model: tfjs autodiff + Adam (optimizer.minimize), loss and hit count in the same tape. */
-export function autodiffStepper(model: tf.LayersModel, opts: TrainLoopOptions): Stepper {
+export function autodiffStepper(model: LayersModel, opts: TrainLoopOptions): Stepper {
   const optimizer = tf.train.adam(opts.learningRate);
   const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = model.trainableWeights.map((w) => w.read() as Variable);
   return {
     step(x, y, n, lr) {
       // Adam reads its learningRate field on every step, so a schedule is one assignment.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      let hits: tf.Scalar | undefined;
+      let hits: Scalar | undefined;
       const loss = tf.tidy(() => {
         const xb = tf.tensor(x, [n, ...opts.inputShape]);
         const yb = tf.tensor1d(y, 'int32');
         return optimizer.minimize(
           () => {
-            const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-            hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as tf.Scalar;
-            let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as tf.Scalar;
+            const logits = model.apply(xb, { training: true }) as Tensor2D;
+            hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as Scalar;
+            let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as Scalar;
             if (opts.l2 > 0) for (const k of kernels) l = l.add(tf.mul(opts.l2, tf.sum(tf.square(k))));
             return l;
           },
           true,
           vars,
-        ) as tf.Scalar;
+        ) as Scalar;
       });
       const out = { loss: loss.dataSync()[0], hits: hits ? hits.dataSync()[0] : 0 };
       loss.dispose();
@@ -60,7 +63,7 @@ export function autodiffStepper(model: tf.LayersModel, opts: TrainLoopOptions): 
  * Two kernel calls per step instead of ~80 makes a step ~5x cheaper and spares most of the JIT
  * warm-up that dominates the first epoch. Same maths as tfjs Adam (epsilon 1e-7).
  */
-export function linearStepper(model: tf.LayersModel, opts: TrainLoopOptions): Stepper {
+export function linearStepper(model: LayersModel, opts: TrainLoopOptions): Stepper {
   const [wT, bT] = model.getWeights();
   const W = wT.dataSync().slice() as Float32Array;
   const b = bT.dataSync().slice() as Float32Array;

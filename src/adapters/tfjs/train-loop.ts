@@ -6,11 +6,14 @@
  * weights. Early stopping watches the validation loss and restores the best epoch's weights;
  * an aborted signal stops between steps and also keeps the best weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
 import type { StageDeps } from '../../stages/deps.js';
 import { autodiffStepper, linearStepper, type Stepper } from './steppers.js';
 import { cnnParallelStepper, workerBackend } from './cnn-workers.js';
+import { requireTfjs } from './tfjs-modules.js';
+
+const tf = requireTfjs();
 
 export interface TrainLoopOptions {
   epochs: number;
@@ -72,7 +75,7 @@ const FEATURES = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Loss (mean softmax cross-entropy) and accuracy of `model` on a dataset, in chunks. */
 export function evaluateArrays(
-  model: tf.LayersModel,
+  model: LayersModel,
   data: TrainArrays,
   shape: number[],
   numClasses: number,
@@ -86,7 +89,7 @@ export function evaluateArrays(
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor(data.x.subarray(s * f, e * f), [e - s, ...shape]);
       const y = tf.tensor1d(data.labels.subarray(s, e), 'int32');
-      const logits = model.apply(x) as tf.Tensor2D;
+      const logits = model.apply(x) as Tensor2D;
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits, undefined, undefined, tf.Reduction.SUM);
       const hits = tf.equal(tf.argMax(logits, 1), y).sum();
       return [loss.dataSync()[0], hits.dataSync()[0]];
@@ -115,7 +118,7 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Trains `model` in place and returns the per-epoch history. */
 export async function trainLoop(
-  model: tf.LayersModel,
+  model: LayersModel,
   train: TrainArrays,
   validation: TrainArrays | undefined,
   opts: TrainLoopOptions,
@@ -135,7 +138,7 @@ export async function trainLoop(
   const yBuf = new Int32Array(batch);
 
   const history: EpochRecord[] = [];
-  let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
+  let best: { loss: number; epoch: number; weights: Tensor[] } | undefined;
   let wait = 0;
   let stoppedEarly = false;
   let interrupted = false;
@@ -244,7 +247,7 @@ export async function trainLoop(
  * A worker that cannot start (script not built, backend fails to load in the thread) is not fatal:
  * training continues on one thread and says so.
  */
-async function parallelStepper(model: tf.LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper | undefined> {
+async function parallelStepper(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper | undefined> {
   const threads = Math.min(opts.workers ?? 1, batch);
   const backend = workerBackend();
   if (threads < 2 || opts.inputShape.length !== 3 || !backend) return undefined;

@@ -8,9 +8,9 @@
  * directly on the wasm heap. Untransposed products go to the original kernel unchanged, and
  * shapes this shim does not handle (broadcast batch dims, non-float32) fall back to it too.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tfCore as tf } from './tfjs-modules.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 
-type TensorInfo = tf.TensorInfo;
 interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;

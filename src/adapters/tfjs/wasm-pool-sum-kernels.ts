@@ -5,9 +5,9 @@
  *   as a full transpose followed by a reduction (~40 ms per batch).
  * Anything else goes to wasm's original kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tfCore as tf } from './tfjs-modules.js';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
-type TensorInfo = tf.TensorInfo;
 interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -74,7 +74,7 @@ export function registerWasmPoolSumKernels(): void {
   const sum = tf.getKernel('Sum', 'wasm');
   if (!pool || !sum) return;
   registered = true;
-  const replace = (name: string, orig: tf.KernelFunc, fast: (a: Args) => TensorInfo | undefined) => {
+  const replace = (name: string, orig: KernelFunc, fast: (a: Args) => TensorInfo | undefined) => {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({
       kernelName: name,
