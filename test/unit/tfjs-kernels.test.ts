@@ -51,16 +51,20 @@ const matmulCases: [number[], number[], boolean, boolean][] = [
 ];
 
 describe('wasm gradient kernels against the cpu backend', () => {
-  const xs = [3, 9, 8, 4];
-  const ws = [3, 3, 4, 5];
-  const ys = [3, 7, 6, 5];
-  const x = rand(xs.reduce((a, b) => a * b), 1);
-  const w = rand(ws.reduce((a, b) => a * b), 2);
-  const dy = rand(ys.reduce((a, b) => a * b), 3);
+  // Input channels 1 and 4 take the wasm patch-matrix filter gradient, 6 the batch-as-channels conv.
+  const convCases = [
+    { xs: [3, 9, 8, 4], ws: [3, 3, 4, 5] },
+    { xs: [4, 10, 10, 1], ws: [3, 3, 1, 6] },
+    { xs: [2, 8, 9, 6], ws: [3, 2, 6, 3] },
+  ].map(({ xs, ws }, i) => {
+    const ys = [xs[0], xs[1] - ws[0] + 1, xs[2] - ws[1] + 1, ws[3]];
+    const size = (s: number[]) => s.reduce((a, b) => a * b);
+    return { xs, ws, ys, x: rand(size(xs), 1 + 10 * i), w: rand(size(ws), 2 + 10 * i), dy: rand(size(ys), 3 + 10 * i) };
+  });
 
   it('Conv2DBackpropFilter / Conv2DBackpropInput match cpu (max rel diff < 1e-5); matmul, max-pool-grad and sum shims match', async () => {
     await tf.setBackend('cpu'); // stock cpu kernels: nothing registered yet in this file
-    const [dxCpu, dwCpu] = convGrads(x, w, dy, xs, ws, ys);
+    const cpuGrads = convCases.map((c) => convGrads(c.x, c.w, c.dy, c.xs, c.ws, c.ys));
     const mmCpu = matmulCases.map(([as, bs, ta, tb], i) =>
       tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb).dataSync() as Float32Array),
     );
@@ -69,12 +73,15 @@ describe('wasm gradient kernels against the cpu backend', () => {
 
     const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
     await selectBackend('wasm');
-    const before = tf.memory().numTensors;
-    const [dxWasm, dwWasm] = convGrads(x, w, dy, xs, ws, ys);
-    expect(tf.memory().numTensors).toBe(before); // intermediates freed
-    expect(dwWasm.length).toBe(dwCpu.length);
-    expect(maxRelDiff(dwWasm, dwCpu)).toBeLessThan(1e-5);
-    expect(maxRelDiff(dxWasm, dxCpu)).toBeLessThan(1e-5);
+    convCases.forEach((c, i) => {
+      const before = tf.memory().numTensors;
+      const [dxWasm, dwWasm] = convGrads(c.x, c.w, c.dy, c.xs, c.ws, c.ys);
+      expect(tf.memory().numTensors).toBe(before); // intermediates freed
+      const [dxCpu, dwCpu] = cpuGrads[i];
+      expect(dwWasm.length).toBe(dwCpu.length);
+      expect(maxRelDiff(dwWasm, dwCpu)).toBeLessThan(1e-5);
+      expect(maxRelDiff(dxWasm, dxCpu)).toBeLessThan(1e-5);
+    });
 
     const poolWasm = poolSumCases();
     poolWasm.forEach((t, i) => {
@@ -93,6 +100,7 @@ describe('wasm gradient kernels against the cpu backend', () => {
   it('refuses unsupported convolutions with a clear error', async () => {
     const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
     await selectBackend('wasm');
+    const { x, xs, w, ws, ys } = convCases[0];
     const xT = tf.tensor4d(x, xs as never);
     const dyT = tf.zeros([3, 4, 3, 5]);
     expect(() =>

@@ -8,12 +8,24 @@
  *   dW = transpose(conv2d(transpose(x,[3,1,2,0]), transpose(dy,[1,2,0,3])), [1,2,0,3])
  *   dx = conv2d(pad(dy, k-1), transpose(reverse(W,[0,1]), [0,1,3,2]))
  * (measured: dW max rel diff 4.2e-6, dx 2.4e-6 against cpu; see local-training-measurements.md).
+ * On wasm, a filter gradient with few input channels (the first layer: 1) is instead one matrix
+ * product dW = patches^T · dy, with the transposed patch matrix written in JS straight onto the
+ * wasm heap: the batch-as-channels convolution above has a single input channel there and ran at
+ * a quarter of the speed (first-layer dW, batch 64: 10.8 ms -> 2.9 ms).
  */
 import { tfCore as tf } from './tfjs-modules.js';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { InternalError } from '../../errors/index.js';
 
 type Backend = KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
+/** What the wasm backend offers kernels written in JS. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+/** Input channels up to which the patch-matrix product beats the batch-as-channels convolution. */
+const PATCH_MATMUL_MAX_CHANNELS = 4;
 type Attrs = Record<string, unknown>;
 
 /** Why a conv configuration cannot use the shim, or undefined when it can. */
@@ -53,6 +65,51 @@ function conv(run: ReturnType<typeof runner>, backend: Backend, x: TensorInfo, f
   });
 }
 
+/**
+ * The transposed patch matrix of x for a KHxKW stride-1 VALID convolution, on the wasm heap:
+ * row k = (kh*KW + kw)*C + c, column r = (b*OH + oy)*OW + ox, value x[b, oy+kh, ox+kw, c].
+ */
+function patchesTransposed(heap: WasmHeap, x: TensorInfo, kh: number, kw: number): TensorInfo {
+  const [B, H, W, C] = x.shape;
+  const OH = H - kh + 1;
+  const OW = W - kw + 1;
+  const R = B * OH * OW;
+  // Allocate before taking heap views: allocation may grow (and detach) the wasm memory.
+  const out = heap.makeOutput([kh * kw * C, R], 'float32');
+  const src = heap.typedArrayFromHeap(x);
+  const dst = heap.typedArrayFromHeap(out);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const r0 = (b * OH + oy) * OW;
+      for (let i = 0; i < kh; i++) {
+        const row = (b * H + oy + i) * W * C;
+        for (let j = 0; j < kw; j++) {
+          for (let c = 0; c < C; c++) {
+            const o = ((i * kw + j) * C + c) * R + r0;
+            let s = row + j * C + c;
+            for (let ox = 0; ox < OW; ox++, s += C) dst[o + ox] = src[s];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** dW = patches^T · dy as one BatchMatMul (wasm; few input channels). */
+function filterGradByPatches(run: ReturnType<typeof runner>, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[]): TensorInfo {
+  const [kh, kw] = filterShape;
+  const [B, OH, OW, CO] = dy.shape;
+  const pt = patchesTransposed(b as unknown as WasmHeap, x, kh, kw);
+  const rows = B * OH * OW;
+  const prod = run('BatchMatMul', b, { a: { ...pt, shape: [1, pt.shape[0], rows] }, b: { ...dy, shape: [1, rows, CO] } }, {
+    transposeA: false,
+    transposeB: false,
+  });
+  b.disposeData(pt.dataId);
+  return { ...prod, shape: [...filterShape] };
+}
+
 /** dW for stride 1 / VALID: a convolution of x (batch as channels) with dy (batch as in-channels). */
 function filterGradKernel(backendName: string): KernelFunc {
   const run = runner(backendName);
@@ -67,6 +124,10 @@ function filterGradKernel(backendName: string): KernelFunc {
     }
     const b = backend as Backend;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const filterShape = (attrs as Attrs).filterShape as number[];
+    if (backendName === 'wasm' && x.dtype === 'float32' && dy.dtype === 'float32' && x.shape[3] <= PATCH_MATMUL_MAX_CHANNELS) {
+      return filterGradByPatches(run, b, x, dy, filterShape);
+    }
     const xt = run('Transpose', b, { x }, { perm: [3, 1, 2, 0] });
     const dyt = run('Transpose', b, { x: dy }, { perm: [1, 2, 0, 3] });
     const c = conv(run, b, xt, dyt);
