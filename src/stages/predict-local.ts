@@ -5,12 +5,13 @@
  */
 import { join, resolve } from 'node:path';
 import { UserInputError } from '../errors/index.js';
-import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
+import { streamKaggleCsvFileThreaded } from '../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { readManifest, writeManifest } from '../adapters/run-store.js';
-import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
-import { loadProbabilityModel } from '../adapters/tfjs/local-model.js';
+import { selectBackend, type BackendChoice, type BackendRequest } from '../adapters/tfjs/backend.js';
+import { probabilityModelFromFiles } from '../adapters/tfjs/local-model.js';
+import { readModelFiles } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
 import type { StageDeps } from './deps.js';
 
@@ -49,37 +50,51 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
       details: { path: runDir },
     });
   }
-  const choice = await selectBackend(input.backend ?? 'auto');
-  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
-  const model = await loadProbabilityModel(modelDir);
+  const files = await readModelFiles(modelDir);
+  const numClasses = files.metadata.numClasses;
+  // Parsing starts now, on a worker thread, while TensorFlow.js loads; later chunks are parsed while
+  // earlier ones are predicted and written. The first chunk is requested here to start the worker.
+  const reader = streamKaggleCsvFileThreaded(input.test, {
+    layout: 'auto',
+    numClasses,
+    chunkRows: input.chunkRows ?? 8192,
+    signal: deps.signal,
+  });
+  const first = reader.next();
+  first.catch(() => undefined); // awaited below; a failure before that must not go unhandled
+  let rows = 0;
+  let choice: BackendChoice | undefined;
   // Only a prediction written into the run folder becomes part of the run's record.
   const inside = output.startsWith(runDir + '/');
   const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));
   // Hash while predicting: the file is read twice, but not one after the other.
   const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
-  let rows = 0;
   try {
-    await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
-      await writeChunk(stream, probabilityHeader(model.numClasses));
-      const task = 'predict';
-      for await (const chunk of streamKaggleCsvFile(input.test, {
-        layout: 'auto',
-        numClasses: model.numClasses,
-        chunkRows: input.chunkRows ?? 8192,
-        signal: deps.signal,
-      })) {
-        const probs = await model.predictProbabilities(chunk.pixels, chunk.rows);
-        await writeProbabilityRows(stream, probs, chunk.rows, model.numClasses, chunk.firstRow + 1);
-        rows += chunk.rows;
-        deps.reporter.emit({ kind: 'progress', task, label: 'predict', done: rows, unit: 'rows' });
-      }
-      deps.reporter.emit({ kind: 'progress-end', task });
-      if (rows === 0) {
-        throw new UserInputError('CSV_EMPTY', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
-      }
-    });
+    choice = await selectBackend(input.backend ?? 'auto');
+    deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
+    const model = await probabilityModelFromFiles(files);
+    try {
+      await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
+        await writeChunk(stream, probabilityHeader(numClasses));
+        const task = 'predict';
+        for (let next = await first; !next.done; next = await reader.next()) {
+          const chunk = next.value;
+          const probs = await model.predictProbabilities(chunk.pixels, chunk.rows);
+          await writeProbabilityRows(stream, probs, chunk.rows, numClasses, chunk.firstRow + 1);
+          rows += chunk.rows;
+          deps.reporter.emit({ kind: 'progress', task, label: 'predict', done: rows, unit: 'rows' });
+        }
+        deps.reporter.emit({ kind: 'progress-end', task });
+        if (rows === 0) {
+          throw new UserInputError('CSV_EMPTY', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
+        }
+      });
+    } finally {
+      model.dispose();
+    }
   } finally {
-    model.dispose();
+    // Stops the reader thread if prediction ended early (an error, an existing output file).
+    await reader.return(undefined);
   }
   const seconds = (deps.clock.now() - t0) / 1000;
   const hash = await hashing;
@@ -91,5 +106,5 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
     manifest.timings = { ...manifest.timings, predict: seconds };
     await writeManifest(runDir, manifest, new Date(deps.clock.now()));
   }
-  return { output, rows, seconds, backend: choice.backend, backendNote: choice.summary };
+  return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary };
 }

@@ -8,7 +8,7 @@ import { PIXELS } from '../../domain/dataset.js';
 import { LinearScorer } from './linear-scorer.js';
 import { scaleShift } from './model-inputs.js';
 import { tfCore as tf } from './tfjs-modules.js';
-import { buildLayersModel, readModelFiles, saveModel, type ModelMetadata } from './model-store.js';
+import { buildLayersModel, readModelFiles, saveModel, type ModelFiles, type ModelMetadata } from './model-store.js';
 import type { EpochRecord } from './train-loop.js';
 
 /** Training summary attached to a freshly trained model. */
@@ -121,7 +121,11 @@ export interface ProbabilityModel {
  * short; other models load the layers package. The backend must already be selected.
  */
 export async function loadProbabilityModel(dir: string): Promise<ProbabilityModel> {
-  const files = await readModelFiles(dir);
+  return probabilityModelFromFiles(await readModelFiles(dir));
+}
+
+/** `loadProbabilityModel` for files already read (see model-store's readModelFiles). */
+export async function probabilityModelFromFiles(files: ModelFiles): Promise<ProbabilityModel> {
   if (files.metadata.model === 'linear') return LinearScorer.fromFiles(files);
   return new LocalModel(await buildLayersModel(files), files.metadata);
 }
