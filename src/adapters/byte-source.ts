@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { UserInputError } from '../errors/index.js';
 
@@ -126,18 +126,26 @@ export async function openByteSource(path: string, options: { zipMember?: string
       });
     }
     const { stream, size } = await openZipEntry(path, options.zipMember);
-    stream.on('data', (c: Buffer) => (read += c.length));
-    return { stream, compression, fileBytes: size, bytesRead: () => read };
+    // Counted in a pass-through: a 'data' listener would start the flow before anyone reads.
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        read += chunk.length;
+        done(null, chunk);
+      },
+    });
+    stream.on('error', (e) => counted.destroy(e));
+    stream.pipe(counted);
+    return { stream: counted, compression, fileBytes: size, bytesRead: () => read };
   }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  raw.on('data', (c: string | Buffer) => (read += c.length));
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
     raw.on('error', (e) => gunzip.destroy(e));
     raw.pipe(gunzip);
     const wrapped = gunzip as Readable;
     wrapped.on('error', () => undefined);
-    return { stream: wrapped, compression, fileBytes, bytesRead: () => read };
+    return { stream: wrapped, compression, fileBytes, bytesRead: () => raw.bytesRead };
   }
-  return { stream: raw, compression, fileBytes, bytesRead: () => read };
+  // bytesRead of the file stream itself: listening to 'data' would start the flow before anyone reads.
+  return { stream: raw, compression, fileBytes, bytesRead: () => raw.bytesRead };
 }

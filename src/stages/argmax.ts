@@ -1,12 +1,12 @@
 /**
  * argmax: per-class probability rows from any engine → Kaggle `ImageId,Label` submission.
- * Streams the input (constant memory for millions of rows) and writes the output atomically.
- * Ties go to the lowest class.
+ * Streams the input (constant memory for millions of rows; plain or gzip-compressed, told by its
+ * magic bytes) and writes the output atomically. Ties go to the lowest class.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { InterruptedError, UserInputError } from '../errors/index.js';
+import { stat } from 'node:fs/promises';
+import { InterruptedError, isPipelineError, UserInputError } from '../errors/index.js';
 import { assertWritable, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
+import { openByteSource, sniffCompression, type OpenedSource } from '../adapters/byte-source.js';
 import {
   argmax,
   detectProbabilityFormat,
@@ -57,13 +57,53 @@ export async function resolveProbabilityFormat(path: string, format: ArgmaxInput
     }
     return format;
   }
-  const fh = await open(path, 'r');
+  const src = await openProbabilitySource(path);
   try {
-    const buf = Buffer.alloc(65536);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return detectProbabilityFormat(buf.subarray(0, bytesRead).toString('utf8'), path);
+    // The first 64 KB of the content (decompressed for gzip) are enough to tell the format.
+    const parts: Buffer[] = [];
+    let have = 0;
+    for await (const c of src.stream as AsyncIterable<Buffer>) {
+      parts.push(c);
+      have += c.length;
+      if (have >= 65536) break;
+    }
+    return detectProbabilityFormat(Buffer.concat(parts).subarray(0, 65536).toString('utf8'), path);
+  } catch (e) {
+    throw gzipError(e, path);
   } finally {
-    await fh.close();
+    src.stream.destroy();
+  }
+}
+
+/** Opens a probability file's content: plain or gzip (a zip archive is refused with a hint). */
+async function openProbabilitySource(path: string): Promise<OpenedSource> {
+  await assertInputFile(path, 'probability file');
+  if ((await sniffCompression(path)) === 'zip') {
+    throw new UserInputError('PROB_ZIP', `${path} is a zip archive; argmax reads probability files plain or gzip-compressed`, {
+      hint: 'unzip it first (or compress it with gzip instead)',
+      details: { file: path },
+    });
+  }
+  return openByteSource(path, { what: 'probability file' });
+}
+
+/** A broken gzip stream as a user error naming the file. */
+function gzipError(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (!isPipelineError(e) && typeof code === 'string' && code.startsWith('Z_')) {
+    return new UserInputError('GZIP_INVALID', `${path} is not a valid gzip file: ${(e as Error).message}`, {
+      hint: 'decompress it with gunzip to check it, or produce it again',
+      details: { file: path },
+    });
+  }
+  return e;
+}
+
+async function* rethrowingGzipErrors(rows: AsyncGenerator<ProbabilityRow>, path: string): AsyncGenerator<ProbabilityRow> {
+  try {
+    yield* rows;
+  } catch (e) {
+    throw gzipError(e, path);
   }
 }
 
@@ -72,10 +112,10 @@ export async function readProbabilityFile(
   path: string,
   opts: { format?: ArgmaxInput['format']; numClasses?: number },
 ): Promise<{ format: ProbabilityFormat; rows: AsyncGenerator<ProbabilityRow> }> {
-  await assertInputFile(path, 'probability file');
   const format = await resolveProbabilityFormat(path, opts.format);
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  return { format, rows: parseProbabilities(stream, format, { file: path, numClasses: opts.numClasses ?? 10 }) };
+  const src = await openProbabilitySource(path);
+  const rows = parseProbabilities(src.stream, format, { file: path, numClasses: opts.numClasses ?? 10 });
+  return { format, rows: rethrowingGzipErrors(rows, path) };
 }
 
 /** Writes `ImageId,Label` from the probability rows in `input.input`. */

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile, copyFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { argmaxStage } from '../../src/stages/argmax.js';
 import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
 
@@ -23,6 +24,30 @@ describe('argmaxStage', () => {
     expect(r.rows).toBe(4);
     expect(r.warnings).toBe(0);
     expect(r.classCounts).toEqual([1, 0, 1, 1, 0, 0, 0, 1, 0, 0]);
+  });
+
+  it.each(['local.csv', 'linear-learner.jsonl', 'linear-learner.json', 'aml.csv'])('reads %s gzip-compressed (told by its magic bytes, any name)', async (name) => {
+    const input = join(dir, name); // no .gz suffix on purpose: detection is by content
+    await writeFile(input, gzipSync(await readFile(fixture(name))));
+    const output = join(dir, 'submission.csv');
+    const r = await argmaxStage({ input, output }, deps);
+    expect(await readFile(output, 'utf8')).toBe('ImageId,Label\n1,3\n2,7\n3,2\n4,0\n');
+    expect(r.rows).toBe(4);
+  });
+
+  it('a damaged gzip file or a zip archive is a clear error and leaves no output', async () => {
+    const whole = gzipSync(Buffer.from('ImageId,0,1,2,3,4,5,6,7,8,9\n' + '1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n'.repeat(20000)));
+    const cut = join(dir, 'cut.csv.gz');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const output = join(dir, 's.csv');
+    const err = await argmaxStage({ input: cut, output }, deps).catch((e) => e);
+    expect(err.code).toBe('GZIP_INVALID');
+    expect(err.message).toContain('cut.csv.gz');
+    const zip = join(dir, 'p.zip');
+    await writeFile(zip, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
+    const zerr = await argmaxStage({ input: zip, output }, deps).catch((e) => e);
+    expect(zerr.code).toBe('PROB_ZIP');
+    expect((await readdir(dir)).sort()).toEqual(['cut.csv.gz', 'p.zip']);
   });
 
   it('uses the ids the file carries (AML tag)', async () => {

@@ -24,7 +24,7 @@ export function registerArgmax(program: Command): void {
         'NaN, missing or negative scores and a wrong number of classes are errors naming file:line; rows that do not sum to 1 (within 0.01) are warnings. Any size streams in constant memory, and the output appears only when complete.',
       ].join('\n\n'),
     )
-    .argument('<input>', 'probability file (CSV, JSON Lines .out, JSON, Amazon ML CSV)')
+    .argument('<input>', 'probability file (CSV, JSON Lines .out, JSON, Amazon ML CSV; plain or gzip)')
     .option('-o, --output <file>', 'submission file to write', 'submission.csv')
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'jsonlines', 'json', 'aml']).default('auto'))
     .option('--num-classes <n>', 'number of classes', parseInteger('--num-classes', 2, 1000), 10)
