@@ -10,6 +10,9 @@ export const SUBMISSION_HEADER = 'ImageId,Label';
 /** Rows Kaggle's digit-recognizer expects (test.csv has 28,000 images). */
 export const DIGIT_RECOGNIZER_ROWS = 28_000;
 
+/** The Kaggle competition digitflow submits to unless told otherwise. */
+export const DEFAULT_COMPETITION = 'digit-recognizer';
+
 export type SubmissionDefectCode =
   | 'HEADER' | 'BOM' | 'BLANK_LINE' | 'FIELD_COUNT' | 'ID_NOT_INTEGER' | 'ID_DUPLICATE'
   | 'ID_OUT_OF_ORDER' | 'LABEL_NOT_INTEGER' | 'LABEL_OUT_OF_RANGE' | 'WHITESPACE' | 'ROW_COUNT' | 'EMPTY';

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { displayValue } from '../domain/display-value.js';
 import { UserInputError } from '../errors/index.js';
 import { readManifest } from '../adapters/run-store.js';
 import { fileExists } from '../adapters/atomic-file.js';
@@ -118,16 +119,6 @@ export interface CompareInput {
   diff?: boolean;
 }
 
-/** Formats a value as shown in the table, so "differs" matches what a reader sees. */
-export function displayValue(v: string | number | null, key: string): string {
-  if (v === null) return '—';
-  if (typeof v === 'string') return v;
-  if (key.endsWith('accuracy') || key.startsWith('recall') || key.endsWith('macroF1')) return key.endsWith('macroF1') ? v.toFixed(4) : `${(v * 100).toFixed(2)}%`;
-  if (key === 'costUsd') return `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
-  if (key.endsWith('Seconds') || key.startsWith('timings')) return v.toFixed(1);
-  if (key.endsWith('logLoss')) return v.toFixed(4);
-  return String(v);
-}
 
 function sortedKey(rows: number[] | undefined): string | null {
   if (!rows) return null;
@@ -225,3 +216,5 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
     confusionDiff,
   };
 }
+
+export { displayValue };

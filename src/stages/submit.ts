@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { CloudError, InterruptedError } from '../errors/index.js';
-import { DIGIT_RECOGNIZER_ROWS } from '../domain/submission.js';
+import { DEFAULT_COMPETITION, DIGIT_RECOGNIZER_ROWS } from '../domain/submission.js';
 import { assertValidSubmission, validateSubmissionStage } from './validate-submission.js';
 import type { StageDeps } from './deps.js';
 
@@ -43,7 +43,7 @@ export interface SubmitResult {
   kaggleOutput?: string;
 }
 
-export const DEFAULT_COMPETITION = 'digit-recognizer';
+export { DEFAULT_COMPETITION };
 
 /** Quotes one argument for a POSIX shell. */
 function shellQuote(s: string): string {

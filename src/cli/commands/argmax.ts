@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { argmaxStage, type ArgmaxResult } from '../../stages/argmax.js';
+import type { ArgmaxResult } from '../../stages/argmax.js';
+
 
 export function renderArgmaxText(r: ArgmaxResult): string {
   const counts = r.classCounts.map((c, k) => `${k}:${c}`).join(' ');
@@ -31,6 +32,7 @@ export function registerArgmax(program: Command): void {
     .option('--force', 'replace an existing output file')
     .action(async (input: string, opts: { output: string; format: 'auto'; numClasses: number; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { argmaxStage } = await import('../../stages/argmax.js'); // loaded on use: keeps CLI start-up short
       const result = await argmaxStage({ input, output: opts.output, format: opts.format, numClasses: opts.numClasses, force: opts.force }, ctx.deps);
       ctx.output(result, renderArgmaxText);
     });

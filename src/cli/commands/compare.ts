@@ -1,7 +1,8 @@
 /** `digitflow compare`: runs side by side. */
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
-import { compareStage, displayValue, type CompareResult } from '../../stages/compare.js';
+import type { CompareResult } from '../../stages/compare.js';
+import { displayValue } from '../../domain/display-value.js';
 import { renderConfusionDiffText } from '../../domain/confusion-text.js';
 
 export function renderCompareText(r: CompareResult, color = false): string {
@@ -42,6 +43,7 @@ export function registerCompare(program: Command): void {
     .option('--diff', 'show only the rows whose values differ')
     .action(async (runDirs: string[], opts: { diff?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { compareStage } = await import('../../stages/compare.js'); // loaded on use: keeps CLI start-up short
       const result = await compareStage({ runs: runDirs, diff: opts.diff }, ctx.deps);
       ctx.output(result, (r) => renderCompareText(r, ctx.color));
     });

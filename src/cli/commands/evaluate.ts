@@ -1,7 +1,7 @@
 /** `digitflow evaluate`: accuracy, macro-F1, per-class metrics and the confusion matrix. */
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
-import { evaluateStage } from '../../stages/evaluate.js';
+
 import type { Metrics } from '../../domain/metrics.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
@@ -40,6 +40,7 @@ export function registerEvaluate(program: Command): void {
     .option('--force', 'replace an existing output file')
     .action(async (opts: { submission: string; labels: string; probabilities?: string; output?: string; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { evaluateStage } = await import('../../stages/evaluate.js'); // loaded on use: keeps CLI start-up short
       const metrics = await evaluateStage(opts, ctx.deps);
       ctx.output(metrics, (m) => renderMetricsText(m, ctx.color));
     });

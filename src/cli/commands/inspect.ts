@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { inspect, type InspectOutput } from '../../stages/inspect.js';
+import type { InspectOutput } from '../../stages/inspect.js';
+
 import { fmtNumber } from '../reporters.js';
 
 export function renderInspectText(r: InspectOutput): string {
@@ -42,6 +43,7 @@ export function registerInspect(program: Command): void {
     .option('--max-problems <n>', 'problems listed in full (all are counted)', parseInteger('--max-problems', 0), 50)
     .action(async (file: string, opts: { numClasses: number; maxProblems: number }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { inspect } = await import('../../stages/inspect.js'); // loaded on use: keeps CLI start-up short
       const result = await inspect({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
       ctx.output(result, renderInspectText);
       // Problems found: non-zero exit so scripts can gate a cloud job on a clean inspect.

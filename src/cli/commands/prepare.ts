@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { prepare, type PrepareOutput, type PrepareSource } from '../../stages/prepare.js';
+import type { PrepareOutput, PrepareSource } from '../../stages/prepare.js';
+
 
 export function renderPrepareText(r: PrepareOutput): string {
   const lines = [`prepared ${r.trainRows} training and ${r.testRows} test rows from ${r.source} (seed ${r.seed}) in ${r.seconds.toFixed(1)}s`];
@@ -29,6 +30,7 @@ export function registerPrepare(program: Command): void {
     )
     .action(async (path: string | undefined, opts: { source: PrepareSource; out: string; testSize: number; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { prepare } = await import('../../stages/prepare.js'); // loaded on use: keeps CLI start-up short
       const result = await prepare(
         { source: opts.source, path, outDir: opts.out, testSize: opts.testSize, seed: ctx.globals.seed, force: opts.force },
         ctx.deps,

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { reportStage, type ReportResult } from '../../stages/report.js';
+import type { ReportResult } from '../../stages/report.js';
+
 
 export function renderReportText(r: ReportResult): string {
   const lines = [`wrote ${r.output} (${(r.bytes / 1024).toFixed(0)} KB): ${r.sections.join(', ')}`];
@@ -26,6 +27,7 @@ export function registerReport(program: Command): void {
     .option('--force', 'replace an existing report')
     .action(async (runDir: string, opts: { output?: string; maxDigits: number; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { reportStage } = await import('../../stages/report.js'); // loaded on use: keeps CLI start-up short
       const result = await reportStage({ runDir, output: opts.output, maxDigits: opts.maxDigits, force: opts.force }, ctx.deps);
       ctx.output(result, renderReportText);
     });

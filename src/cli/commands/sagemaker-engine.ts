@@ -12,7 +12,6 @@ import { buildRunPlan, renderPlanText, type PlanInput } from '../../domain/sagem
 import { newManifest } from '../../domain/manifest.js';
 import { gitSha, MANIFEST_FILE, newRunId, readManifest, runtimeVersions } from '../../adapters/run-store.js';
 import { fileExists } from '../../adapters/atomic-file.js';
-import { resolveRunData } from '../../stages/default-data.js';
 import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
 import type { SageMakerRunResult } from '../../stages/sagemaker-run.js';
 
@@ -126,6 +125,8 @@ async function runDirOf(opts: Opts, ctx: CliContext): Promise<{ runDir: string; 
  * prepared from the bundled digits when missing, and test_labels.csv as the answer key if present.
  */
 async function resolveInputs(opts: Opts, command: 'train' | 'run', ctx: CliContext): Promise<{ trainFile: string; testFile?: string; labelsFile?: string }> {
+  // Loaded on use: it brings the prepare stage (sources, zip reader), which most commands never need.
+  const { resolveRunData } = await import('../../stages/default-data.js');
   const d = await resolveRunData(
     { train: str(opts.train), test: str(opts.test), labels: str(opts.labels), dataDir: str(opts.dataDir) ?? 'data', seed: ctx.globals.seed, needTest: command === 'run' },
     ctx.deps,

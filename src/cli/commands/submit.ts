@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { DEFAULT_COMPETITION, submitStage, type SubmitResult } from '../../stages/submit.js';
+import type { SubmitResult } from '../../stages/submit.js';
+import { DEFAULT_COMPETITION } from '../../domain/submission.js';
 
 export function renderSubmitText(r: SubmitResult): string {
   if (r.submitted) return `submitted ${r.file} (${r.rows} rows) to ${r.competition}\n${(r.kaggleOutput ?? '').trim()}`;
@@ -33,6 +34,7 @@ export function registerSubmit(program: Command): void {
     .option('--dry-run', 'validate and print the command without running it')
     .action(async (file: string, opts: { competition: string; message?: string; rows?: number; dryRun?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { submitStage } = await import('../../stages/submit.js'); // loaded on use: keeps CLI start-up short
       const result = await submitStage(
         { file, competition: opts.competition, message: opts.message, rows: opts.rows, dryRun: opts.dryRun, env: { ...process.env }, home: homedir() },
         ctx.deps,

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
-import { assertValidSubmission, validateSubmissionStage, type ValidateSubmissionResult } from '../../stages/validate-submission.js';
+import type { ValidateSubmissionResult } from '../../stages/validate-submission.js';
+
 
 export function renderValidateText(r: ValidateSubmissionResult): string {
   const expected = r.expectedRows === undefined ? ' (row count not checked: pass --rows or --test)' : ` (expected ${r.expectedRows})`;
@@ -24,6 +25,7 @@ export function registerValidateSubmission(program: Command): void {
     .option('--test <file>', 'test CSV (.csv or .csv.gz) whose data rows give the expected count')
     .action(async (file: string, opts: { rows?: number; test?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { assertValidSubmission, validateSubmissionStage } = await import('../../stages/validate-submission.js'); // loaded on use: keeps CLI start-up short
       const result = await validateSubmissionStage({ file, rows: opts.rows, test: opts.test }, ctx.deps);
       ctx.close();
       // Defects are a user-input failure: the single error handler prints them (exit 2).
