@@ -20,7 +20,7 @@ interface PredictOpts {
   test: string;
   output?: string;
   engine: 'local' | 'sagemaker';
-  chunkRows: number;
+  chunkRows?: number;
   backend: BackendRequest;
   force?: boolean;
 }
@@ -38,7 +38,7 @@ export function registerPredict(program: Command): void {
     .option('--test <file>', 'Kaggle test.csv (pixel0..pixel783; .csv or .csv.gz)', 'data/test.csv')
     .option('-o, --output <file>', 'probability file (default <run>/probabilities.csv)')
     .addOption(new Option('--engine <engine>', 'which engine trained the run').choices(['local', 'sagemaker']).default('local'))
-    .option('--chunk-rows <n>', '[local] rows per prediction chunk', parseInteger('--chunk-rows', 1, 1_000_000), 8192)
+    .option('--chunk-rows <n>', '[local] rows per prediction chunk (default 2048)', parseInteger('--chunk-rows', 1, 1_000_000))
     .addOption(new Option('--backend <backend>', '[local] tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
     .option('--force', 'replace an existing output file');
   addSageMakerPredictOptions(command);
