@@ -40,6 +40,12 @@ export class ManifestRecorder {
     await this.save();
   }
 
+  /** Adds billed instance-seconds to the run's total (also for jobs that failed or were stopped). */
+  async bill(seconds: number): Promise<void> {
+    this.manifest.billableSeconds = (this.manifest.billableSeconds ?? 0) + seconds;
+    await this.save();
+  }
+
   /** `extra.sagemaker` (plan, artifacts, shard sizes). */
   get sagemaker(): Record<string, unknown> {
     this.manifest.extra ??= {};

@@ -19,6 +19,7 @@ import { describeAwsError } from '../adapters/sagemaker/aws-error.js';
 import { LogFollower } from '../adapters/cloudwatch-logs.js';
 import { withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { CloudError, InterruptedError } from '../errors/index.js';
+import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
 
 // Create* calls take no abort signal on purpose: a Ctrl-C mid-request would leave it unknown
@@ -53,7 +54,17 @@ export async function waitForJobs(
       );
       if (follower) await follower.poll().catch(() => 0);
     } catch (e) {
-      if (!(e instanceof InterruptedError)) throw e;
+      if (!(e instanceof InterruptedError)) {
+        // A failed or stopped job is billed too, and so are the jobs of this wait that finished
+        // before it: the total rides on the error so the caller can record it (billedByFailure).
+        if (e instanceof CloudError) {
+          const details = (e.details ?? {}) as Record<string, unknown>;
+          const failed = typeof details.billableSeconds === 'number' ? details.billableSeconds : 0;
+          const done = outcomes.reduce((s, o) => s + (o.billableSeconds ?? 0), 0);
+          if (failed + done > 0) Object.assign(e, { details: { ...details, billableSecondsTotal: failed + done } });
+        }
+        throw e;
+      }
       const pending = jobs.slice(i);
       const decision = deps.onInterrupt ? await deps.onInterrupt(pending) : 'detach';
       if (decision === 'stop') {
@@ -79,6 +90,47 @@ export async function waitForJobs(
   return outcomes;
 }
 
+/** Billed instance-seconds a failed wait reports (see waitForJobs), 0 when none. */
+export function billedByFailure(e: unknown): number {
+  const d = (e as { details?: Record<string, unknown> })?.details;
+  const total = d?.billableSecondsTotal ?? d?.billableSeconds;
+  return typeof total === 'number' ? total : 0;
+}
+
+/** Sets the manifest's cost estimate from its billed seconds (dated on-demand table); false for an unknown instance type. */
+export function recordBilledCost(plan: RunPlan, rec: ManifestRecorder): boolean {
+  const billed = rec.manifest.billableSeconds ?? 0;
+  const usd = estimateCost(plan.training.instanceType, 1, billed);
+  if (usd === undefined) return false;
+  rec.manifest.costEstimate = {
+    usd,
+    basis: `${billed} billable instance-seconds x ${plan.training.instanceType} on-demand (estimate table of ${PRICE_TABLE_DATE})`,
+    priceTableDate: PRICE_TABLE_DATE,
+  };
+  return true;
+}
+
+/** waitForJobs that, when a job fails or is stopped, first adds what was billed to the manifest. */
+async function waitRecordingFailedBilling(
+  jobs: { kind: JobKind; name: string }[],
+  plan: RunPlan,
+  settings: WaitSettings,
+  rec: ManifestRecorder,
+  deps: SageMakerDeps,
+): Promise<JobOutcome[]> {
+  try {
+    return await waitForJobs(jobs, plan.region, settings, deps);
+  } catch (e) {
+    const billed = billedByFailure(e);
+    if (billed > 0) {
+      await rec.bill(billed);
+      recordBilledCost(plan, rec);
+      await rec.save();
+    }
+    throw e;
+  }
+}
+
 export interface TrainResult {
   modelDataUrl: string;
   trainingSeconds?: number;
@@ -96,7 +148,7 @@ export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec:
     throw describeAwsError(e, `CreateTrainingJob ${plan.names.trainingJob}`);
   }
   await rec.addResource('training-job', plan.names.trainingJob, plan.region, false);
-  const [outcome] = await waitForJobs([{ kind: 'training', name: plan.names.trainingJob }], plan.region, settings, deps);
+  const [outcome] = await waitRecordingFailedBilling([{ kind: 'training', name: plan.names.trainingJob }], plan, settings, rec, deps);
   const modelDataUrl = outcome.training?.ModelArtifacts?.S3ModelArtifacts;
   if (!modelDataUrl) {
     throw new CloudError('NO_MODEL_ARTIFACT', `training job ${plan.names.trainingJob} completed without ModelArtifacts`, {
@@ -158,7 +210,7 @@ export async function runTransformJobs(
     await rec.addResource('transform-job', req.TransformJobName!, plan.region, false);
     jobs.push({ kind: 'transform', name: req.TransformJobName! });
   }
-  const outcomes = await waitForJobs(jobs, plan.region, settings, deps);
+  const outcomes = await waitRecordingFailedBilling(jobs, plan, settings, rec, deps);
   return downloadTransformOutputs(plan, shardRows, validationRows, outcomes, rec, deps);
 }
 

@@ -6,11 +6,11 @@
 import { basename, join, relative } from 'node:path';
 import { sha256File } from '../adapters/file-hash.js';
 import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
-import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { UserInputError } from '../errors/index.js';
 import { checkLinearLearnerCsv, checkMiniBatch } from './sagemaker-preflight.js';
 import { prepareTestShards, prepareTrainData } from './sagemaker-data.js';
-import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
+import { recordBilledCost, runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
+import { PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { argmaxStage } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
 import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
@@ -218,15 +218,6 @@ function prefixKeys(p: string, o: Record<string, number>): Record<string, number
 
 /** Replaces the upper-bound estimate with the cost of the billed seconds (same dated table). */
 export function finishCost(plan: RunPlan, rec: ManifestRecorder, result: SageMakerRunResult): void {
-  const billed = rec.manifest.billableSeconds ?? 0;
-  result.billableSeconds = billed;
-  const usd = estimateCost(plan.training.instanceType, 1, billed);
-  if (usd !== undefined) {
-    rec.manifest.costEstimate = {
-      usd,
-      basis: `${billed} billable instance-seconds x ${plan.training.instanceType} on-demand (estimate table of ${PRICE_TABLE_DATE})`,
-      priceTableDate: PRICE_TABLE_DATE,
-    };
-    result.costEstimate = rec.manifest.costEstimate as SageMakerRunResult['costEstimate'];
-  }
+  result.billableSeconds = rec.manifest.billableSeconds ?? 0;
+  if (recordBilledCost(plan, rec)) result.costEstimate = rec.manifest.costEstimate as SageMakerRunResult['costEstimate'];
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
 import { mockClient } from 'aws-sdk-client-mock';
+import { estimateCost } from '../../src/domain/instance-prices.js';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,6 +115,24 @@ describe('training', () => {
     expect(rec.manifest.resources.map((r) => r.id)).toEqual(['digitflow-train-r1']);
   });
 
+  it('a failed job is billed too: its billable seconds and cost go into the manifest on disk', async () => {
+    sm.on(CreateTrainingJobCommand).resolves({});
+    sm.on(DescribeTrainingJobCommand).resolves({
+      TrainingJobStatus: 'Failed',
+      FailureReason: 'AlgorithmError: out of memory',
+      BillableTimeInSeconds: 45,
+      ResourceConfig: { InstanceCount: 2, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 },
+    });
+    const { deps, rec } = setup();
+    const plan = buildRunPlan(planInput);
+    const err = await runTrainingJob(plan, { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
+    expect(err.code).toBe('TRAINING_JOB_FAILED');
+    const onDisk = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(onDisk.billableSeconds).toBe(90);
+    expect(onDisk.costEstimate.basis).toContain('90 billable instance-seconds');
+    expect(onDisk.costEstimate.usd).toBe(estimateCost(plan.training.instanceType, 1, 90));
+  });
+
   it('Ctrl-C + "stop" sends StopTrainingJob; "detach" does not', async () => {
     for (const decision of ['stop', 'detach'] as const) {
       sm.reset();
@@ -181,6 +200,30 @@ describe('transform', () => {
       ['digitflow-tf-test-r1', 2, 'application/jsonlines', 'Line'],
       ['digitflow-tf-val-r1', 1, 'application/jsonlines', 'Line'],
     ]);
+  });
+
+  it('a failed validation transform: the finished test transform and the failed one are both billed', async () => {
+    const plan = buildRunPlan(planInput);
+    sm.on(CreateTransformJobCommand).resolves({});
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    sm.on(DescribeTransformJobCommand, { TransformJobName: 'digitflow-tf-test-r1' }).resolves({
+      TransformJobStatus: 'Completed',
+      TransformStartTime: at(0),
+      TransformEndTime: at(30),
+      TransformResources: { InstanceCount: 2, InstanceType: 'ml.m5.large' },
+    });
+    sm.on(DescribeTransformJobCommand, { TransformJobName: 'digitflow-tf-val-r1' }).resolves({
+      TransformJobStatus: 'Failed',
+      FailureReason: 'ClientError: bad input',
+      TransformStartTime: at(0),
+      TransformEndTime: at(10),
+      TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large' },
+    });
+    const { deps, rec } = setup();
+    const err = await runTransformJobs(plan, [2, 1], 1, { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
+    expect(err.message).toContain('bad input');
+    const onDisk = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(onDisk.billableSeconds).toBe(70);
   });
 
   it('finds the .out under a mirrored input prefix; a missing .out is a clear error', async () => {
