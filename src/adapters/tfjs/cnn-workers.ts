@@ -138,7 +138,12 @@ export async function cnnParallelStepper(
       const link = new WorkerLink(new Worker(script, { workerData: data }));
       parts.push({ link, grads: new Float32Array(data.grads), x: new Float32Array(data.x), y: new Int32Array(data.y), cap });
     }
-    await Promise.all(parts.map((p) => p.link.next()));
+    const ready = Promise.all(parts.map((p) => p.link.next()));
+    // Warm this thread for its slice shape too (the workers do the same at start-up): a new batch
+    // shape costs the first steps 2-3x (kernel set-up, JIT). Gradients only; no weight changes.
+    const own = sliceBounds(opts.batchSize, threads)[1];
+    for (let i = 0; own > 0 && i < 2; i++) program.gradients(new Float32Array(own * F), new Int32Array(own), own, mainGrad);
+    await ready;
   } catch (e) {
     await Promise.all(parts.map((p) => p.link.terminate()));
     throw e;
