@@ -107,6 +107,18 @@ describe(`upload stage against ${server.kind}`, () => {
     expect(d.mode).toBe('prefix');
     expect(d.files.every((f) => f.verified)).toBe(true);
     expect(parse(await readFile(join(out, 'validation', 'validation.csv'), 'utf8'))).toEqual(validation);
+
+    // The same download again keeps the identical files (no transfer, no --force); a file that
+    // differs locally is still refused without --force, and replaced with it.
+    const again2 = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
+    expect(again2.files.every((f) => f.unchanged)).toBe(true);
+    expect(again2.bytes).toBe(0);
+    const valPath = join(out, 'validation', 'validation.csv');
+    await writeFile(valPath, 'edited\n');
+    await expect(downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    const forced = await downloadStage({ uri: `${base}/`, outDir: out, s3, force: true }, deps());
+    expect(forced.files.filter((f) => !f.unchanged).map((f) => f.path)).toEqual([valPath]);
+    expect(parse(await readFile(valPath, 'utf8'))).toEqual(validation);
   });
 
   it('gives the documented errors for a missing bucket and nothing to upload', async () => {

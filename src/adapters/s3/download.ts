@@ -10,11 +10,13 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
 import type { StageDeps } from '../../stages/deps.js';
 import { assertWritable, withAtomicWriteStream } from '../atomic-file.js';
+import { sha256File } from '../file-hash.js';
 import { checkBucket } from './bucket.js';
 import { clientTarget } from './client.js';
 import { mapS3Error } from './errors.js';
@@ -56,6 +58,8 @@ export interface DownloadResult {
   /** True when the sha256 was checked against the object's digitflow metadata. */
   verified: boolean;
   seconds: number;
+  /** True when the local file already matched the object (size and digitflow sha256) and was kept. */
+  unchanged?: boolean;
 }
 
 /** Streams one object to `localPath` (atomic; refuses to overwrite unless `force`). */
@@ -133,7 +137,8 @@ export interface DownloadManyResult {
  * Downloads `uri` into `dir`: one object (to dir/<file name>) when the key names an object,
  * otherwise every object under it (to dir/<key relative to the prefix>). All local paths are
  * checked (escape, existing files) before the first byte is written. Zero-byte "folder
- * marker" keys ending in '/' are skipped.
+ * marker" keys ending in '/' are skipped. A local file that already matches its object (size
+ * and digitflow sha256) is kept without --force and without a transfer.
  */
 export async function downloadToDir(
   client: S3Client,
@@ -164,11 +169,36 @@ export async function downloadToDir(
       });
     }
   }
-  for (const p of plan) await assertWritable(p.path, opts);
+  // A local file identical to the object (same size, and the sha256 digitflow stored when uploading
+  // it) is kept as it is: running the same download again costs HEAD requests, not a transfer.
+  const same = new Map<string, DownloadResult>();
+  for (const p of plan) {
+    const kept = await unchangedLocalCopy(client, p.uri, p.path);
+    if (kept) same.set(p.path, kept);
+    else await assertWritable(p.path, opts);
+  }
   const files: DownloadResult[] = [];
   for (const p of plan) {
-    files.push(await downloadObject(client, p.uri, p.path, { force: opts.force, label: relative(dir, p.path) || p.path }, deps));
+    files.push(same.get(p.path) ?? (await downloadObject(client, p.uri, p.path, { force: opts.force, label: relative(dir, p.path) || p.path }, deps)));
   }
-  return { mode, files, bytes: files.reduce((s, f) => s + f.bytes, 0), seconds: (deps.clock.now() - started) / 1000 };
+  const fetched = files.filter((f) => !f.unchanged);
+  return { mode, files, bytes: fetched.reduce((s, f) => s + f.bytes, 0), seconds: (deps.clock.now() - started) / 1000 };
+}
+
+/** The local file as a result when it matches the object's size and digitflow sha256, else undefined. */
+async function unchangedLocalCopy(client: S3Client, uri: string, path: string): Promise<DownloadResult | undefined> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return undefined;
+    size = st.size;
+  } catch {
+    return undefined;
+  }
+  const meta = await headObjectMeta(client, uri);
+  if (!meta?.sha256 || meta.bytes !== size) return undefined;
+  const local = await sha256File(path);
+  if (local.sha256 !== meta.sha256) return undefined;
+  return { uri, path, bytes: size, sha256: local.sha256, verified: true, seconds: 0, unchanged: true };
 }
 

@@ -7,9 +7,15 @@ import { addRegionOption, s3ConfigFromCli } from './upload.js';
 
 export function renderDownloadText(r: DownloadStageResult): string {
   const lines = r.files.map(
-    (f) => `  ${relative('.', f.path) || f.path}  ${(f.bytes / 1e6).toFixed(1)} MB${f.verified ? '  sha256 verified' : ''}`,
+    (f) =>
+      `  ${relative('.', f.path) || f.path}  ${(f.bytes / 1e6).toFixed(1)} MB` +
+      (f.unchanged ? '  unchanged (same sha256), kept' : f.verified ? '  sha256 verified' : ''),
   );
-  lines.unshift(`downloaded ${r.files.length} file(s), ${(r.bytes / 1e6).toFixed(1)} MB from ${r.uri} in ${r.seconds.toFixed(1)} s`);
+  const kept = r.files.filter((f) => f.unchanged).length;
+  lines.unshift(
+    `downloaded ${r.files.length - kept} file(s), ${(r.bytes / 1e6).toFixed(1)} MB from ${r.uri} in ${r.seconds.toFixed(1)} s` +
+      (kept ? `; ${kept} already up to date` : ''),
+  );
   return lines.join('\n');
 }
 
@@ -20,7 +26,8 @@ export function registerDownload(program: Command): void {
     .description(
       'Stream one S3 object, or every object under a prefix, into a local folder. Keys containing `..`, absolute\n' +
         'paths or anything that would land outside the folder are refused before anything is written; files appear\n' +
-        'only when complete (and sha256-checked when digitflow uploaded them).',
+        'only when complete (and sha256-checked when digitflow uploaded them). A local file that already matches an\n' +
+        'object digitflow uploaded (same size and sha256) is kept: no transfer, no --force needed.',
     )
     .argument('<uri>', 's3://BUCKET/KEY or s3://BUCKET/PREFIX/')
     .option('-o, --output-dir <dir>', 'folder to write into', '.')
