@@ -20,6 +20,8 @@ export interface AttachResult {
   billableSeconds?: number;
   modelDataUrl?: string;
   model?: string;
+  /** Where SageMaker wrote a transform's output (`<input file name>.out` objects under it). */
+  transformOutput?: string;
   /** Transform attach with --run: the files written after download/argmax/evaluate. */
   outputs?: Record<string, string>;
   metrics?: Record<string, number>;
@@ -65,6 +67,9 @@ export async function attachStage(
     status: outcome.status,
     elapsedSeconds: outcome.elapsedSeconds,
     billableSeconds: outcome.billableSeconds,
+    // Without a run folder these are what the user needs next (download/argmax, or a model).
+    transformOutput: outcome.transform?.TransformOutput?.S3OutputPath,
+    modelDataUrl: outcome.training?.ModelArtifacts?.S3ModelArtifacts,
   };
   const planInput = rec?.sagemaker.planInput as PlanInput | undefined;
   if (rec && planInput && kind === 'transform') {

@@ -33,6 +33,12 @@ export function registerAttach(program: Command): void {
 function renderAttach(r: AttachResult): string {
   const lines = [`${r.kind} job ${r.job}: ${r.status} after ${Math.round(r.elapsedSeconds)}s watched` + (r.billableSeconds !== undefined ? `, ${r.billableSeconds}s billable` : '')];
   if (r.model) lines.push(`model ${r.model} ready (${r.modelDataUrl}); next: digitflow predict --engine sagemaker --run <run-dir>`);
+  else if (r.modelDataUrl) lines.push(`model artifact: ${r.modelDataUrl}`);
+  if (r.transformOutput && !r.outputs) {
+    const out = r.transformOutput.replace(/\/?$/, '/');
+    lines.push(`output under ${out} (one <input file>.out per input file)`);
+    lines.push(`next: digitflow download ${out} -o transform-out && digitflow argmax transform-out/<input file>.out -o submission.csv`);
+  }
   for (const [k, v] of Object.entries(r.outputs ?? {})) lines.push(`  ${k.padEnd(24)} ${v}`);
   if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
   if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy ${r.metrics.accuracy.toFixed(4)}`);
