@@ -19,7 +19,7 @@ import { describeAwsError } from '../adapters/sagemaker/aws-error.js';
 import { LogFollower } from '../adapters/cloudwatch-logs.js';
 import { withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { CloudError, InterruptedError } from '../errors/index.js';
-import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
+import { billedByFailure, recordBilledCost } from './sagemaker-billing.js';
 import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
 
 // Create* calls take no abort signal on purpose: a Ctrl-C mid-request would leave it unknown
@@ -90,26 +90,6 @@ export async function waitForJobs(
   return outcomes;
 }
 
-/** Billed instance-seconds a failed wait reports (see waitForJobs), 0 when none. */
-export function billedByFailure(e: unknown): number {
-  const d = (e as { details?: Record<string, unknown> })?.details;
-  const total = d?.billableSecondsTotal ?? d?.billableSeconds;
-  return typeof total === 'number' ? total : 0;
-}
-
-/** Sets the manifest's cost estimate from its billed seconds (dated on-demand table); false for an unknown instance type. */
-export function recordBilledCost(plan: RunPlan, rec: ManifestRecorder): boolean {
-  const billed = rec.manifest.billableSeconds ?? 0;
-  const usd = estimateCost(plan.training.instanceType, 1, billed);
-  if (usd === undefined) return false;
-  rec.manifest.costEstimate = {
-    usd,
-    basis: `${billed} billable instance-seconds x ${plan.training.instanceType} on-demand (estimate table of ${PRICE_TABLE_DATE})`,
-    priceTableDate: PRICE_TABLE_DATE,
-  };
-  return true;
-}
-
 /** waitForJobs that, when a job fails or is stopped, first adds what was billed to the manifest. */
 async function waitRecordingFailedBilling(
   jobs: { kind: JobKind; name: string }[],
@@ -130,6 +110,8 @@ async function waitRecordingFailedBilling(
     throw e;
   }
 }
+
+export { billedByFailure, recordBilledCost };
 
 export interface TrainResult {
   modelDataUrl: string;

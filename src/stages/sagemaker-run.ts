@@ -9,7 +9,8 @@ import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-
 import { UserInputError } from '../errors/index.js';
 import { checkLinearLearnerCsv, checkMiniBatch } from './sagemaker-preflight.js';
 import { prepareTestShards, prepareTrainData } from './sagemaker-data.js';
-import { recordBilledCost, runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
+import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
+import { recordBilledCost } from './sagemaker-billing.js';
 import { PRICE_TABLE_DATE } from '../domain/instance-prices.js';
 import { argmaxStage } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
