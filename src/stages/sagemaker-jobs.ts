@@ -111,7 +111,6 @@ async function waitRecordingFailedBilling(
   }
 }
 
-export { billedByFailure, recordBilledCost };
 
 export interface TrainResult {
   modelDataUrl: string;
