@@ -10,7 +10,7 @@ import { openByteSource, sniffCompression, type OpenedSource } from '../adapters
 import {
   argmax,
   detectProbabilityFormat,
-  parseProbabilities,
+  parseProbabilityBatches,
   PROBABILITY_FORMATS,
   type ProbabilityFormat,
   type ProbabilityRow,
@@ -99,23 +99,32 @@ function gzipError(e: unknown, path: string): unknown {
   return e;
 }
 
-async function* rethrowingGzipErrors(rows: AsyncGenerator<ProbabilityRow>, path: string): AsyncGenerator<ProbabilityRow> {
+async function* rethrowingGzipErrors<T>(items: AsyncGenerator<T>, path: string): AsyncGenerator<T> {
   try {
-    yield* rows;
+    for await (const item of items) yield item;
   } catch (e) {
     throw gzipError(e, path);
   }
 }
 
-/** Streams checked rows of a probability file (format resolved as in `resolveProbabilityFormat`). */
+/** Streams checked rows of a probability file in batches (format resolved as in `resolveProbabilityFormat`). */
+export async function readProbabilityBatches(
+  path: string,
+  opts: { format?: ArgmaxInput['format']; numClasses?: number },
+): Promise<{ format: ProbabilityFormat; batches: AsyncGenerator<ProbabilityRow[]> }> {
+  const format = await resolveProbabilityFormat(path, opts.format);
+  const src = await openProbabilitySource(path);
+  const batches = parseProbabilityBatches(src.stream, format, { file: path, numClasses: opts.numClasses ?? 10 });
+  return { format, batches: rethrowingGzipErrors(batches, path) };
+}
+
+/** Streams checked rows of a probability file, one by one. */
 export async function readProbabilityFile(
   path: string,
   opts: { format?: ArgmaxInput['format']; numClasses?: number },
 ): Promise<{ format: ProbabilityFormat; rows: AsyncGenerator<ProbabilityRow> }> {
-  const format = await resolveProbabilityFormat(path, opts.format);
-  const src = await openProbabilitySource(path);
-  const rows = parseProbabilities(src.stream, format, { file: path, numClasses: opts.numClasses ?? 10 });
-  return { format, rows: rethrowingGzipErrors(rows, path) };
+  const { format, batches } = await readProbabilityBatches(path, opts);
+  return { format, rows: (async function* () { for await (const batch of batches) for (const row of batch) yield row; })() };
 }
 
 /** Writes `ImageId,Label` from the probability rows in `input.input`. */
@@ -123,7 +132,7 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
   const numClasses = input.numClasses ?? 10;
   // Refuse early so a long read is not wasted on an output we may not write.
   await assertWritable(input.output, { force: input.force });
-  const { format, rows } = await readProbabilityFile(input.input, { format: input.format, numClasses });
+  const { format, batches } = await readProbabilityBatches(input.input, { format: input.format, numClasses });
   deps.reporter.emit({ kind: 'step', step: 'argmax', message: `reading ${input.input} as ${format}` });
   const classCounts = new Array<number>(numClasses).fill(0);
   let n = 0;
@@ -135,7 +144,7 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
     out.on('error', () => undefined);
     await writeChunk(out, SUBMISSION_HEADER + '\n');
     let buf = '';
-    for await (const row of rows) {
+    for await (const batch of batches) for (const row of batch) {
       n++;
       const label = argmax(row.scores);
       classCounts[label]++;

@@ -4,13 +4,16 @@
  * Class columns are always mapped by header name, never by position.
  */
 import { parse as parseSync } from 'csv-parse/sync';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../../errors/index.js';
+import { byteLineBatches } from './line-batches.js';
+import { parseNumericBytes } from './numeric-line.js';
+
+const decoder = new TextDecoder();
 import { checkScores, parseScore } from './row-check.js';
 import type { ParseProbabilityOptions, ProbabilityRow } from './types.js';
 
-interface ColumnMap {
+export interface ColumnMap {
   /** Column holding the row id (ImageId or AML tag), or -1. */
   idColumn: number;
   /** classColumn[k] = CSV column index holding the score of class k. */
@@ -67,57 +70,80 @@ function splitLine(text: string, file: string, line: number): string[] {
 }
 
 /**
- * Streams rows of a headered CSV probability file (`strict` = our own `ImageId,0..9` format).
- * Line by line (numbers files never hold quoted newlines), so line numbers are exact and a
- * million rows take seconds; quoted lines go through csv-parse.
+ * Streams rows of a headered CSV probability file (`strict` = our own `ImageId,0..9` format),
+ * a batch per chunk read. Plain numeric lines take the fast path (numeric-line.ts); any other line
+ * (quotes, blanks in fields, NaN, odd widths) goes through the reference path below, which
+ * decides every error, so both give the same rows and the same messages.
  */
-export async function* parseCsvProbabilities(
+export async function* parseCsvProbabilityBatches(
   input: Readable,
   opts: ParseProbabilityOptions & { strict: boolean },
-): AsyncGenerator<ProbabilityRow> {
+): AsyncGenerator<ProbabilityRow[]> {
   const numClasses = opts.numClasses ?? 10;
   const file = opts.file;
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let map: ColumnMap | undefined;
+  let values = new Float64Array(0);
   let line = 0;
   try {
-    for await (const raw of rl) {
-      line++;
-      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      const record = splitLine(text, file, line);
-      if (!map) {
-        map = mapHeader(record, numClasses, file, opts.strict);
-        continue;
-      }
-      if (record.length !== map.width) {
-        throw new UserInputError('PROB_FIELD_COUNT', `${file}:${line}: expected ${map.width} fields like the header, found ${record.length}`, {
-          hint: 'a row is cut short or has extra commas; regenerate the file',
-          details: { file, line },
-        });
-      }
-      const scores = new Array<number>(numClasses);
-      for (let k = 0; k < numClasses; k++) scores[k] = parseScore(record[map.classColumn[k]]);
-      const sum = checkScores(scores, numClasses, file, line);
-      let id: number | undefined;
-      if (map.idColumn >= 0) {
-        const idText = record[map.idColumn].trim();
-        // AML leaves `tag` empty when the schema had no rowId: fall back to row order.
-        if (idText !== '') {
-          if (!/^\d+$/.test(idText) || Number(idText) < 1) {
-            throw new UserInputError('PROB_ID', `${file}:${line}: id '${idText}' is not a positive whole number`, {
-              hint: 'ImageId values are 1-based integers',
-              details: { file, line },
-            });
-          }
-          id = Number(idText);
+    for await (const { buf, starts, ends } of byteLineBatches(input)) {
+      const rows: ProbabilityRow[] = [];
+      for (let li = 0; li < starts.length; li++) {
+        line++;
+        const s0 = starts[li];
+        const e0 = ends[li];
+        // An id below 1 is an error: the reference path reports it with the text as written.
+        if (map && parseNumericBytes(buf, s0, e0, map.width, values, map.idColumn) && (map.idColumn < 0 || values[map.idColumn] >= 1)) {
+          const scores = new Array<number>(numClasses);
+          for (let k = 0; k < numClasses; k++) scores[k] = values[map.classColumn[k]];
+          const sum = checkScores(scores, numClasses, file, line);
+          rows.push({ line, id: map.idColumn >= 0 ? values[map.idColumn] : undefined, scores, sum });
+          continue;
         }
+        const raw = decoder.decode(buf.subarray(s0, e0));
+        const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (text.trim() === '') continue;
+        if (!map) {
+          map = mapHeader(splitLine(text, file, line), numClasses, file, opts.strict);
+          values = new Float64Array(map.width);
+          continue;
+        }
+        rows.push(referenceRow(text, map, numClasses, file, line));
       }
-      yield { line, id, scores, sum };
+      if (rows.length > 0) yield rows;
     }
   } finally {
-    rl.close();
     input.destroy();
   }
   if (!map) throw new UserInputError('PROB_EMPTY', `${file} is empty`, { hint: 'pass a file with a header and one row per image', details: { file } });
+}
+
+function badId(idText: string, file: string, line: number): UserInputError {
+  return new UserInputError('PROB_ID', `${file}:${line}: id '${idText}' is not a positive whole number`, {
+    hint: 'ImageId values are 1-based integers',
+    details: { file, line },
+  });
+}
+
+/** The reference path for one data line: split (csv-parse for quoted lines), Number() per field. */
+export function referenceRow(text: string, map: ColumnMap, numClasses: number, file: string, line: number): ProbabilityRow {
+  const record = splitLine(text, file, line);
+  if (record.length !== map.width) {
+    throw new UserInputError('PROB_FIELD_COUNT', `${file}:${line}: expected ${map.width} fields like the header, found ${record.length}`, {
+      hint: 'a row is cut short or has extra commas; regenerate the file',
+      details: { file, line },
+    });
+  }
+  const scores = new Array<number>(numClasses);
+  for (let k = 0; k < numClasses; k++) scores[k] = parseScore(record[map.classColumn[k]]);
+  const sum = checkScores(scores, numClasses, file, line);
+  let id: number | undefined;
+  if (map.idColumn >= 0) {
+    const idText = record[map.idColumn].trim();
+    // AML leaves `tag` empty when the schema had no rowId: fall back to row order.
+    if (idText !== '') {
+      if (!/^\d+$/.test(idText) || Number(idText) < 1) throw badId(idText, file, line);
+      id = Number(idText);
+    }
+  }
+  return { line, id, scores, sum };
 }

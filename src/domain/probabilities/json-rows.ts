@@ -4,9 +4,9 @@
  * `{"predictions":[{...},...]}`. `predicted_label` may be a float (`3.0`, recordio-derived) and is
  * ignored: the label is recomputed from `score` so ties break the same way for every engine.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../../errors/index.js';
+import { lineBatches } from './line-batches.js';
 import { checkScores } from './row-check.js';
 import type { ParseProbabilityOptions, ProbabilityRow } from './types.js';
 
@@ -51,19 +51,21 @@ function parseLine(text: string, file: string, line: number): unknown[] {
   }
 }
 
-/** Streams rows of a JSON Lines file; blank lines are skipped. */
-export async function* parseJsonLinesProbabilities(input: Readable, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow> {
+/** Streams rows of a JSON Lines file, a batch per chunk read; blank lines are skipped. */
+export async function* parseJsonLinesProbabilityBatches(input: Readable, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow[]> {
   const numClasses = opts.numClasses ?? 10;
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   try {
-    for await (const text of rl) {
-      line++;
-      if (text.trim() === '') continue;
-      for (const o of parseLine(text, opts.file, line)) yield rowFromObject(o, numClasses, opts.file, line, 'the line');
+    for await (const lines of lineBatches(input)) {
+      const rows: ProbabilityRow[] = [];
+      for (const text of lines) {
+        line++;
+        if (text.trim() === '') continue;
+        for (const o of parseLine(text, opts.file, line)) rows.push(rowFromObject(o, numClasses, opts.file, line, 'the line'));
+      }
+      if (rows.length > 0) yield rows;
     }
   } finally {
-    rl.close();
     input.destroy();
   }
 }
