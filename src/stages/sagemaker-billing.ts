@@ -2,7 +2,7 @@
  * What SageMaker bills a run, also when a job fails: the billed instance-seconds go into the run
  * manifest with a cost estimate from the dated on-demand table (see domain/instance-prices.ts).
  */
-import { estimateCost, PRICE_TABLE_DATE } from '../domain/instance-prices.js';
+import { estimateCost, PRICE_TABLE_DATE, PRICE_TABLE_REGION } from '../domain/instance-prices.js';
 import type { RunPlan } from '../domain/sagemaker-plan.js';
 import type { ManifestRecorder } from './sagemaker-deps.js';
 
@@ -20,7 +20,7 @@ export function recordBilledCost(plan: RunPlan, rec: ManifestRecorder): boolean 
   if (usd === undefined) return false;
   rec.manifest.costEstimate = {
     usd,
-    basis: `${billed} billable instance-seconds x ${plan.training.instanceType} on-demand (estimate table of ${PRICE_TABLE_DATE})`,
+    basis: `${billed} billable instance-seconds x ${plan.training.instanceType} on-demand (${PRICE_TABLE_REGION} estimate table of ${PRICE_TABLE_DATE}${plan.region === PRICE_TABLE_REGION ? '' : `; ${plan.region} prices differ`})`,
     priceTableDate: PRICE_TABLE_DATE,
   };
   return true;

@@ -130,6 +130,8 @@ describe('training', () => {
     const onDisk = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     expect(onDisk.billableSeconds).toBe(90);
     expect(onDisk.costEstimate.basis).toContain('90 billable instance-seconds');
+    expect(onDisk.costEstimate.basis).toContain('us-east-1 estimate table');
+    expect(onDisk.costEstimate.basis).toContain('us-west-2 prices differ');
     expect(onDisk.costEstimate.usd).toBe(estimateCost(plan.training.instanceType, 1, 90));
   });
 
