@@ -3,6 +3,7 @@
  * write per-class probability rows (`ImageId,0,...,9`, input order). Memory is bounded by the
  * chunk size, so a 1,000,000-row file needs no more than one chunk of pixels at a time.
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserInputError } from '../errors/index.js';
 import { streamKaggleCsvFileThreaded } from '../adapters/kaggle-csv-threaded.js';
@@ -32,6 +33,8 @@ export interface PredictLocalInput {
   /** Rows per chunk (default DEFAULT_PREDICT_CHUNK_ROWS). */
   chunkRows?: number;
   backend?: BackendRequest;
+  /** CNN: threads predicting (default min(2, CPUs); 1 = this thread only). Linear runs use one. */
+  workers?: number;
   /** Record the test input and output in the run manifest (default: when the output is inside the run folder). */
   recordInManifest?: boolean;
 }
@@ -78,10 +81,16 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
   try {
     // TensorFlow.js loads only now, while the reader thread starts up and parses.
     const { selectBackend } = await import('../adapters/tfjs/backend.js');
-    const { probabilityModelFromFiles } = await import('../adapters/tfjs/local-model.js');
+    const { LocalModel, probabilityModelFromFiles } = await import('../adapters/tfjs/local-model.js');
     choice = await selectBackend(input.backend ?? 'auto');
     deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
-    const model = await probabilityModelFromFiles(files);
+    let model = await probabilityModelFromFiles(files);
+    // A CNN's forward pass is compute-bound: on the single-threaded backends it uses a second core.
+    const threads = input.workers ?? Math.min(2, availableParallelism());
+    if (model instanceof LocalModel && threads >= 2 && (choice.backend === 'wasm' || choice.backend === 'cpu')) {
+      const { TwoThreadCnnPredictor } = await import('../adapters/tfjs/cnn-predict-pool.js');
+      model = new TwoThreadCnnPredictor(model, modelDir, choice.backend);
+    }
     try {
       await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
         await writeChunk(stream, probabilityHeader(numClasses));

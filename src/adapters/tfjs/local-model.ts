@@ -35,7 +35,7 @@ export class LocalModel {
   }
 
   /** Rows per predict call: bounds the float32 copy and the activations held at once. */
-  private static readonly CHUNK_ROWS = 512;
+  static readonly CHUNK_ROWS = 512;
 
   /** Softmax probabilities, rows x numClasses, for raw 0..255 pixels (rows x 784). */
   async predictProbabilities(pixels: Uint8Array, rows: number): Promise<Float32Array> {

@@ -22,6 +22,7 @@ interface PredictOpts {
   engine: 'local' | 'sagemaker';
   chunkRows?: number;
   backend: BackendRequest;
+  workers?: number;
   force?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerPredict(program: Command): void {
     .addOption(new Option('--engine <engine>', 'which engine trained the run').choices(['local', 'sagemaker']).default('local'))
     .option('--chunk-rows <n>', '[local] rows per prediction chunk (default 2048)', parseInteger('--chunk-rows', 1, 1_000_000))
     .addOption(new Option('--backend <backend>', '[local] tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
+    .option('--workers <n>', '[local] cnn: threads predicting (default min(2, CPUs); 1 = no worker thread)', parseInteger('--workers', 1, 2))
     .option('--force', 'replace an existing output file');
   addSageMakerPredictOptions(command);
   command.action(async (opts: PredictOpts, cmd: Command) => {
@@ -47,7 +49,7 @@ export function registerPredict(program: Command): void {
     const ctx = createContext(cmd);
     const { predictLocal } = await import('../../stages/predict-local.js');
     const result = await predictLocal(
-      { runDir: opts.run, test: opts.test, output: opts.output, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend },
+      { runDir: opts.run, test: opts.test, output: opts.output, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend, workers: opts.workers },
       ctx.deps,
     );
     ctx.output(result, renderPredictText);
