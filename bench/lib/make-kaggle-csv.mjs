@@ -1,10 +1,12 @@
 // Writes a Kaggle-format train.csv of N rows from the bundled MNIST digits (repeated, seeded shuffle).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadBundledMnist } from '../../dist/adapters/sources/bundled-mnist.js';
 import { encodeRows, kaggleHeaderLine } from '../../dist/domain/csv/kaggle-writer.js';
 import { mulberry32, permutation } from '../../dist/domain/random.js';
 
 const [out, nArg, layout = 'train'] = process.argv.slice(2);
+mkdirSync(dirname(out), { recursive: true });
 const n = Number(nArg);
 const all = await loadBundledMnist();
 const perm = permutation(all.rows, mulberry32(7));
