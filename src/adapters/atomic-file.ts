@@ -1,10 +1,17 @@
 /**
- * Every output file is written to a temporary name in the same folder and renamed into place
- * only when complete, so a failed or interrupted run never leaves a partial output behind.
- * Existing files are never silently overwritten: callers pass `force` to allow it.
+ * Every output file is written to a temporary name and renamed into place only when complete, so
+ * a failed or interrupted run never leaves a partial output behind. Existing files are never
+ * silently overwritten: callers pass `force` to allow it, and even then only a regular file is
+ * replaced (never a directory, a device, a FIFO, a socket or a symbolic link).
+ *
+ * Temporary files live in one predictable place: a `.digitflow-tmp/` folder next to the output
+ * (same filesystem, so the final rename is atomic), named `<output>.<pid>-<random>`. They are
+ * removed on every error path, on the way out of the process (also after a second Ctrl-C or a
+ * SIGTERM), and a file left by a killed process (SIGKILL, power loss) is removed by the next
+ * command that writes into the same folder, once its owner pid is no longer alive.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, rmSync, rmdirSync, type Stats, type WriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
@@ -15,18 +22,50 @@ export interface WriteOptions {
   force?: boolean;
 }
 
+/** The folder, next to each output, that holds its temporary files. */
+export const TEMP_DIR_NAME = '.digitflow-tmp';
+
 export async function fileExists(path: string): Promise<boolean> {
   try {
-    await access(path);
+    await lstat(path);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Throws OUTPUT_EXISTS when `path` exists and `force` is not set. */
+/** "a directory", "a character device", ... for anything that is not a regular file. */
+export function fileKind(s: Stats): string {
+  if (s.isFile()) return 'a regular file';
+  if (s.isDirectory()) return 'a directory';
+  if (s.isSymbolicLink()) return 'a symbolic link';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Throws OUTPUT_EXISTS when `path` exists and `force` is not set, and NOT_A_FILE when it exists and
+ * is anything but a regular file (with or without `force`: only regular files are ever replaced).
+ */
 export async function assertWritable(path: string, options: WriteOptions = {}): Promise<void> {
-  if (!options.force && (await fileExists(path))) {
+  let s: Stats;
+  try {
+    s = await lstat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    throw outputPathError(path, e);
+  }
+  if (!s.isFile()) {
+    throw new UserInputError('NOT_A_FILE', `${path} is ${fileKind(s)}; only a regular file can be replaced by an output`, {
+      hint: 'choose an output path that is a file name (new, or an existing regular file with --force)',
+      details: { path, kind: fileKind(s) },
+    });
+  }
+  if (!options.force) {
     throw new UserInputError('OUTPUT_EXISTS', `${path} already exists`, {
       hint: 'pass --force to replace it, or choose another output path',
       details: { path },
@@ -34,8 +73,137 @@ export async function assertWritable(path: string, options: WriteOptions = {}): 
   }
 }
 
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+/**
+ * A local filesystem error on an output path (a parent that is a file, a name too long, no
+ * permission, a read-only or pseudo filesystem) as a user error: exit 2, no stack trace.
+ */
+export function outputPathError(path: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    ENOTDIR: 'a parent of it is a file, not a folder',
+    EEXIST: 'a parent of it is a file, not a folder',
+    EISDIR: 'it is a directory',
+    ENAMETOOLONG: 'the name is too long for the filesystem',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the filesystem is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOENT: 'a parent folder cannot be created there',
+    ELOOP: 'too many levels of symbolic links',
+    EXDEV: 'the temporary file and the output are on different filesystems',
+    EINVAL: 'the filesystem does not accept this file',
+  };
+  const reason = err && typeof err.code === 'string' ? reasons[err.code] : undefined;
+  if (!reason) return e;
+  return new UserInputError('OUTPUT_PATH_INVALID', `cannot write ${path}: ${reason} (${err.code})`, {
+    hint: 'choose another output path (-o) in a folder you can write to',
+    details: { path, errno: err.code },
+  });
+}
+
+/** Temp files this process has created and not yet committed or removed. */
+const liveTemps = new Set<string>();
+let exitHookInstalled = false;
+
+/**
+ * Removes every temp file of this process, synchronously: the last thing before the process exits
+ * (normal end, a second Ctrl-C, SIGTERM), so no temp file outlives the command that made it.
+ */
+export function removeTempFilesSync(): void {
+  for (const tmp of liveTemps) {
+    try {
+      rmSync(tmp, { force: true });
+      rmdirSync(dirname(tmp));
+    } catch {
+      // the folder still holds other files (another process's): leave it
+    }
+  }
+  liveTemps.clear();
+}
+
+/** Temp files of this process still on disk (for tests). */
+export function liveTempFiles(): string[] {
+  return [...liveTemps];
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files in `tempDir` whose owner process is gone (killed with SIGKILL, crashed). */
+export async function removeStaleTempFiles(tempDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(tempDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /\.(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (isAlive(pid)) continue;
+    await rm(join(tempDir, name), { force: true, recursive: true }).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
+async function removeTemp(tmp: string): Promise<void> {
+  liveTemps.delete(tmp);
+  await rm(tmp, { force: true });
+  // Leave no empty .digitflow-tmp behind; another writer's file keeps it.
+  await rmdir(dirname(tmp)).catch(() => undefined);
+}
+
+/** Creates the output's folder and its temp folder, sweeps stale temps and returns a fresh temp path. */
+async function prepareTemp(path: string): Promise<string> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true });
+    const s = await stat(dir);
+    if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw outputPathError(path, e);
+  }
+  const tempDir = join(dir, TEMP_DIR_NAME);
+  try {
+    await mkdir(tempDir, { recursive: true });
+  } catch (e) {
+    throw outputPathError(path, e);
+  }
+  await removeStaleTempFiles(tempDir);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removeTempFilesSync);
+  }
+  const tmp = join(tempDir, `${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}`);
+  liveTemps.add(tmp);
+  return tmp;
+}
+
+/** Renames the finished temp file over `path`, re-checking that only a regular file is replaced. */
+async function commitTemp(tmp: string, path: string, options: WriteOptions): Promise<void> {
+  try {
+    // Re-check just before the rename: another process may have created the path meanwhile.
+    await assertWritable(path, options);
+    await rename(tmp, path).catch((e) => {
+      throw outputPathError(path, e);
+    });
+  } catch (e) {
+    await removeTemp(tmp);
+    throw e;
+  }
+  liveTemps.delete(tmp);
+  await rmdir(dirname(tmp)).catch(() => undefined);
 }
 
 /** Writes `data` to `path` atomically (temp file + rename). */
@@ -45,15 +213,14 @@ export async function writeFileAtomic(
   options: WriteOptions = {},
 ): Promise<void> {
   await assertWritable(path, options);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
+  const tmp = await prepareTemp(path);
   try {
     await writeFile(tmp, data);
-    await rename(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+    await removeTemp(tmp);
+    throw outputPathError(path, e);
   }
+  await commitTemp(tmp, path, options);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown, options: WriteOptions = {}): Promise<void> {
@@ -72,9 +239,10 @@ export interface AtomicWriteStream {
 
 export async function openAtomicWriteStream(path: string, options: WriteOptions = {}): Promise<AtomicWriteStream> {
   await assertWritable(path, options);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
+  const tmp = await prepareTemp(path);
   const stream = createWriteStream(tmp);
+  // An error before the first write (a full disk) surfaces through finished() or writeChunk().
+  stream.on('error', () => undefined);
   let done = false;
   return {
     stream,
@@ -82,14 +250,15 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
     async commit() {
       if (done) return;
       if (!stream.writableEnded) stream.end();
-      await finished(stream);
-      // Re-check just before the rename: another process may have created the file meanwhile.
-      await assertWritable(path, options).catch(async (e) => {
-        await rm(tmp, { force: true });
-        throw e;
-      });
-      await rename(tmp, path);
+      try {
+        await finished(stream);
+      } catch (e) {
+        done = true;
+        await removeTemp(tmp);
+        throw outputPathError(path, e);
+      }
       done = true;
+      await commitTemp(tmp, path, options);
     },
     async abort() {
       if (done) return;
@@ -98,7 +267,7 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
       // for another reason, so that secondary error must not crash the process.
       stream.on('error', () => undefined);
       stream.destroy();
-      await rm(tmp, { force: true });
+      await removeTemp(tmp);
     },
   };
 }
