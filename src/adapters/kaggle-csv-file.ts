@@ -13,6 +13,7 @@ import type { HeaderMode, Layout } from '../domain/csv/kaggle-layout.js';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import type { RowChunk } from '../domain/csv/row-buffer.js';
 import { openByteSource } from './byte-source.js';
+import { limits } from './limits.js';
 
 export type { RowChunk } from '../domain/csv/row-buffer.js';
 export type { Layout, HeaderMode } from '../domain/csv/kaggle-layout.js';
@@ -29,6 +30,8 @@ export interface ReadCsvOptions {
   signal?: AbortSignal;
   /** Collect mode: every problem is passed here and bad rows are skipped instead of throwing. */
   onProblem?: (p: CsvProblem) => void;
+  /** Longest accepted line in bytes (default: limits().maxLineBytes, raised with --max-line-bytes). */
+  maxLineBytes?: number;
 }
 
 export interface StreamCsvOptions extends ReadCsvOptions {
@@ -65,6 +68,7 @@ export async function* streamKaggleCsvFile(
     chunkRows: options.chunkRows ?? 8192,
     rowsHint: options.chunkRows === Infinity && src.compression === 'none' ? Math.ceil(src.fileBytes / 1570) + 1 : undefined,
     onProblem: options.onProblem,
+    maxLineBytes: options.maxLineBytes ?? limits().maxLineBytes,
     onLayout: (l, h) => {
       layout = l;
       hasHeader = h;
