@@ -157,18 +157,39 @@ export async function removeStaleTempFiles(tempDir: string): Promise<string[]> {
   return removed;
 }
 
-async function removeTemp(tmp: string): Promise<void> {
+async function removeTemp(tmp: string, path?: string): Promise<void> {
   liveTemps.delete(tmp);
   await rm(tmp, { force: true });
   // Leave no empty .digitflow-tmp behind; another writer's file keeps it.
   await rmdir(dirname(tmp)).catch(() => undefined);
+  // A failed command leaves nothing behind: not even the output folder it created.
+  if (path) await removeCreatedDirs(path);
+}
+
+/** Folders made for outputs that were never committed: removed again (when empty) on abort. */
+const createdDirs = new Map<string, string>();
+
+/** Removes the folders `prepareTemp` created for `path`, innermost first, as long as they are empty. */
+async function removeCreatedDirs(path: string): Promise<void> {
+  const top = createdDirs.get(path);
+  createdDirs.delete(path);
+  if (!top) return;
+  for (let d = dirname(path); d.length >= top.length; d = dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return;
+    }
+    if (d === top) return;
+  }
 }
 
 /** Creates the output's folder and its temp folder, sweeps stale temps and returns a fresh temp path. */
 async function prepareTemp(path: string): Promise<string> {
   const dir = dirname(path);
   try {
-    await mkdir(dir, { recursive: true });
+    const made = await mkdir(dir, { recursive: true });
+    if (made) createdDirs.set(path, made);
     const s = await stat(dir);
     if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
@@ -199,10 +220,11 @@ async function commitTemp(tmp: string, path: string, options: WriteOptions): Pro
       throw outputPathError(path, e);
     });
   } catch (e) {
-    await removeTemp(tmp);
+    await removeTemp(tmp, path);
     throw e;
   }
   liveTemps.delete(tmp);
+  createdDirs.delete(path);
   await rmdir(dirname(tmp)).catch(() => undefined);
 }
 
@@ -217,7 +239,7 @@ export async function writeFileAtomic(
   try {
     await writeFile(tmp, data);
   } catch (e) {
-    await removeTemp(tmp);
+    await removeTemp(tmp, path);
     throw outputPathError(path, e);
   }
   await commitTemp(tmp, path, options);
@@ -254,7 +276,7 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
         await finished(stream);
       } catch (e) {
         done = true;
-        await removeTemp(tmp);
+        await removeTemp(tmp, path);
         throw outputPathError(path, e);
       }
       done = true;
@@ -267,7 +289,7 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
       // for another reason, so that secondary error must not crash the process.
       stream.on('error', () => undefined);
       stream.destroy();
-      await removeTemp(tmp);
+      await removeTemp(tmp, path);
     },
   };
 }
