@@ -113,7 +113,7 @@ let exitHookInstalled = false;
 export function removeTempFilesSync(): void {
   for (const tmp of liveTemps) {
     try {
-      rmSync(tmp, { force: true });
+      rmSync(tmp, { force: true, recursive: true });
       rmdirSync(dirname(tmp));
     } catch {
       // the folder still holds other files (another process's): leave it
@@ -209,6 +209,41 @@ async function prepareTemp(path: string): Promise<string> {
   const tmp = join(tempDir, `${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}`);
   liveTemps.add(tmp);
   return tmp;
+}
+
+/**
+ * A scratch folder for a command's intermediate files (upload's converted CSVs), in the same
+ * predictable place as temp files: `<dir>/.digitflow-tmp/<name>.<pid>-<random>`. Removed by
+ * `remove()`, on the way out of the process, or by the next writer once this pid is gone.
+ */
+export async function createTempDir(dir: string, name: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const tempDir = join(dir, TEMP_DIR_NAME);
+  let made: string | undefined;
+  try {
+    made = await mkdir(tempDir, { recursive: true });
+  } catch (e) {
+    throw outputPathError(tempDir, e);
+  }
+  await removeStaleTempFiles(tempDir);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removeTempFilesSync);
+  }
+  const path = join(tempDir, `${name}.${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(path);
+  liveTemps.add(path);
+  return {
+    path,
+    async remove() {
+      liveTemps.delete(path);
+      await rm(path, { recursive: true, force: true });
+      // The folders made for it go too when nothing else is in them (a failed first upload).
+      for (let d = tempDir; made && d.length >= made.length; d = dirname(d)) {
+        if (!(await rmdir(d).then(() => true, () => false))) break;
+      }
+      if (!made) await rmdir(tempDir).catch(() => undefined);
+    },
+  };
 }
 
 /** Renames the finished temp file over `path`, re-checking that only a regular file is replaced. */
