@@ -11,7 +11,7 @@
  * command that writes into the same folder, once its owner pid is no longer alive.
  */
 import { createWriteStream, rmSync, rmdirSync, type Stats, type WriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
@@ -242,6 +242,54 @@ export async function createTempDir(dir: string, name: string): Promise<{ path: 
         if (!(await rmdir(d).then(() => true, () => false))) break;
       }
       if (!made) await rmdir(tempDir).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * An exclusive lock on a folder for one kind of writer (`prepare` of a data folder): a file
+ * `<dir>/.digitflow-tmp/<name>.lock` holding the owner's pid, created with O_EXCL. A second writer
+ * fails with `LOCKED` while the owner lives; a lock left by a dead process is taken over. Released
+ * by `release()` or on the way out of the process.
+ */
+export async function acquireLock(dir: string, name: string, what: string): Promise<{ release(): Promise<void> }> {
+  const tempDir = join(dir, TEMP_DIR_NAME);
+  let made: string | undefined;
+  try {
+    made = await mkdir(tempDir, { recursive: true });
+  } catch (e) {
+    throw outputPathError(tempDir, e);
+  }
+  const path = join(tempDir, `${name}.lock`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw outputPathError(path, e);
+      const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new UserInputError('LOCKED', `${dir} is being written by another digitflow ${what} (pid ${owner})`, {
+          hint: `wait for it to finish, or stop it; if no such process runs, remove ${path}`,
+          details: { path: dir, pid: owner },
+        });
+      }
+      await rm(path, { force: true }); // its owner is gone: take it over
+    }
+  }
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removeTempFilesSync);
+  }
+  liveTemps.add(path);
+  return {
+    async release() {
+      liveTemps.delete(path);
+      await rm(path, { force: true });
+      // Folders made for the lock go again when empty (a prepare that failed before writing).
+      for (let d = tempDir; d.length >= (made ?? tempDir).length; d = dirname(d)) {
+        if (!(await rmdir(d).then(() => true, () => false))) break;
+      }
     },
   };
 }
