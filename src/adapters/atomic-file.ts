@@ -102,6 +102,20 @@ export function outputPathError(path: string, e: unknown): unknown {
   });
 }
 
+/** An output folder that exists must be a folder (checked before any network call or work). */
+export async function assertOutputFolder(dir: string): Promise<void> {
+  const s = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw outputPathError(dir, e);
+  });
+  if (s && !s.isDirectory()) {
+    throw new UserInputError('NOT_A_FILE', `the output folder ${dir} is ${fileKind(s)}, not a folder`, {
+      hint: 'pass a folder (new or existing) to -o',
+      details: { path: dir, kind: fileKind(s) },
+    });
+  }
+}
+
 /** Temp files this process has created and not yet committed or removed. */
 const liveTemps = new Set<string>();
 let exitHookInstalled = false;

@@ -15,6 +15,7 @@ import { setAbortController } from './context.js';
 import { packageVersion } from '../version.js';
 import { InterruptedError } from '../errors/index.js';
 import { removeTempFilesSync } from '../adapters/atomic-file.js';
+import { jsonSafe } from '../domain/terminal-text.js';
 
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 /** The signal that interrupted this run, if any: its exit code wins over 130. */
@@ -67,11 +68,11 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version end here too, with exit code 0; commander already printed.
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-      if (json) process.stdout.write(JSON.stringify(renderError(e, packageVersion()).json) + '\n');
+      if (json) process.stdout.write(jsonSafe(JSON.stringify(renderError(e, packageVersion()).json)) + '\n');
       return 2;
     }
     const rendered = renderError(e, packageVersion());
-    if (json) process.stdout.write(JSON.stringify(rendered.json, null, 2) + '\n');
+    if (json) process.stdout.write(jsonSafe(JSON.stringify(rendered.json, null, 2)) + '\n');
     else process.stderr.write(rendered.text + '\n');
     // Interrupted by SIGTERM: 143, whichever layer built the InterruptedError.
     if (rendered.exitCode === 130 && signalled) return SIGNAL_EXIT[signalled];

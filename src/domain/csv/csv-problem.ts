@@ -3,6 +3,7 @@
  * The fast and the reference reader produce the same problems for the same bytes.
  */
 import { fieldName, type Layout, expectedFields } from './kaggle-layout.js';
+import { quoteValue } from '../terminal-text.js';
 
 export type CsvProblemKind =
   | 'header'
@@ -28,10 +29,8 @@ export function formatProblem(file: string, p: CsvProblem): string {
   return `${file}:${p.line}: ${p.message}`;
 }
 
-function shown(text: string): string {
-  const t = text.length > 20 ? `${text.slice(0, 20)}…` : text;
-  return `'${t}'`;
-}
+/** A field quoted in a message: escaped (no terminal control) and cut to 20 characters. */
+const shown = (text: string): string => quoteValue(text, 20);
 
 /**
  * Validates one data row given as strings and writes it into `pixels[offset..]` / `labels[row]`.
