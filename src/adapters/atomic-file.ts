@@ -12,7 +12,7 @@
  */
 import { createWriteStream, rmSync, rmdirSync, type Stats, type WriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { UserInputError } from '../errors/index.js';
@@ -116,6 +116,33 @@ export async function assertOutputFolder(dir: string): Promise<void> {
   }
 }
 
+/**
+ * `mkdir -p` that always ends: Node's recursive mkdir loops for ever where a parent exists but a
+ * child cannot be created (`/proc/x/y`). Creates the missing folders one by one and returns the
+ * first one it created (like mkdir's recursive mode), or undefined when `dir` existed.
+ */
+export async function makeDirs(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const s = await stat(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (s) {
+      if (!s.isDirectory()) throw Object.assign(new Error(`${d} is not a directory`), { code: 'ENOTDIR', path: d });
+      break;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+  return missing[0];
+}
+
 /** Temp files this process has created and not yet committed or removed. */
 const liveTemps = new Set<string>();
 let exitHookInstalled = false;
@@ -188,7 +215,7 @@ async function removeCreatedDirs(path: string): Promise<void> {
   const top = createdDirs.get(path);
   createdDirs.delete(path);
   if (!top) return;
-  for (let d = dirname(path); d.length >= top.length; d = dirname(d)) {
+  for (let d = dirname(resolve(path)); d.length >= top.length; d = dirname(d)) {
     try {
       await rmdir(d);
     } catch {
@@ -202,7 +229,7 @@ async function removeCreatedDirs(path: string): Promise<void> {
 async function prepareTemp(path: string): Promise<string> {
   const dir = dirname(path);
   try {
-    const made = await mkdir(dir, { recursive: true });
+    const made = await makeDirs(dir);
     if (made) createdDirs.set(path, made);
     const s = await stat(dir);
     if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
@@ -211,7 +238,7 @@ async function prepareTemp(path: string): Promise<string> {
   }
   const tempDir = join(dir, TEMP_DIR_NAME);
   try {
-    await mkdir(tempDir, { recursive: true });
+    await makeDirs(tempDir);
   } catch (e) {
     throw outputPathError(path, e);
   }
@@ -231,10 +258,10 @@ async function prepareTemp(path: string): Promise<string> {
  * `remove()`, on the way out of the process, or by the next writer once this pid is gone.
  */
 export async function createTempDir(dir: string, name: string): Promise<{ path: string; remove(): Promise<void> }> {
-  const tempDir = join(dir, TEMP_DIR_NAME);
+  const tempDir = join(resolve(dir), TEMP_DIR_NAME);
   let made: string | undefined;
   try {
-    made = await mkdir(tempDir, { recursive: true });
+    made = await makeDirs(tempDir);
   } catch (e) {
     throw outputPathError(tempDir, e);
   }
@@ -267,10 +294,10 @@ export async function createTempDir(dir: string, name: string): Promise<{ path: 
  * by `release()` or on the way out of the process.
  */
 export async function acquireLock(dir: string, name: string, what: string): Promise<{ release(): Promise<void> }> {
-  const tempDir = join(dir, TEMP_DIR_NAME);
+  const tempDir = join(resolve(dir), TEMP_DIR_NAME);
   let made: string | undefined;
   try {
-    made = await mkdir(tempDir, { recursive: true });
+    made = await makeDirs(tempDir);
   } catch (e) {
     throw outputPathError(tempDir, e);
   }

@@ -58,6 +58,12 @@ describe('outputs: only regular files are replaced', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[OUTPUT_PATH_INVALID]');
     expect(r.stderr).not.toContain('error[BUG]');
+    // Node's recursive mkdir never returns here: digitflow's ends with exit 2.
+    const proc = await runCli(['argmax', 'probs.csv', '-o', '/proc/x/y.csv'], { cwd: dir, timeoutMs: 30_000 });
+    expect(proc.code, proc.stderr).toBe(2);
+    expect(proc.stderr).toContain('OUTPUT_PATH_INVALID');
+    const nested = await runCli(['argmax', 'probs.csv', '-o', 'new/deeper/sub.csv'], { cwd: dir });
+    expect(nested.code, nested.stderr).toBe(0);
     const long = await runCli(['argmax', 'probs.csv', '-o', 'x'.repeat(300) + '.csv'], { cwd: dir });
     expect(long.code, long.stderr).toBe(2);
     expect(long.stderr).toContain('OUTPUT_PATH_INVALID');
