@@ -62,6 +62,13 @@ describe('zip archives', () => {
     }
   });
 
+  it('train --train <Kaggle zip> reads its train.csv member', async () => {
+    await writeFile(join(dir, 'kaggle.zip'), makeZip([{ name: 'train.csv', data: trainCsv(40) }, { name: 'test.csv', data: testCsv(5) }, { name: 'sample_submission.csv', data: 'ImageId,Label\n' }]));
+    const r = await runCli(['train', '--train', 'kaggle.zip', '--out', 'runs/zip', '--epochs', '1', '--json'], { cwd: dir, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows.length).toBe(40);
+  });
+
   it('a zip without train.csv/test.csv says what it holds and exits 2', async () => {
     await writeFile(join(dir, 'sample.zip'), makeZip([{ name: 'sample_submission.csv', data: 'ImageId,Label\n1,0\n' }]));
     const r = await runCli(['inspect', 'sample.zip'], { cwd: dir });
