@@ -11,6 +11,7 @@ import { registerArgmax } from './argmax.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerValidateSubmission } from './validate-submission.js';
 import { registerSubmit } from './submit.js';
+import { registerSubmissions } from './submissions.js';
 import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
 import { registerCleanup } from './cleanup.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerValidateSubmission(program);
   registerSubmit(program);
+  registerSubmissions(program);
   registerCompare(program);
   registerReport(program);
   registerCleanup(program);

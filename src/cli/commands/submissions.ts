@@ -1,0 +1,54 @@
+/** `digitflow submissions [<run>]`: Kaggle's scores for a run's submissions (or the competition's list). */
+import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { createContext } from '../context.js';
+import { parseFloatIn } from '../options.js';
+import type { SubmissionsResult } from '../../stages/submissions.js';
+
+/** Control characters from Kaggle's output or a message never reach the terminal raw. */
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+export function renderSubmissionsText(r: SubmissionsResult): string {
+  const lines: string[] = [];
+  if (r.runDir || r.tracked.length) {
+    if (!r.tracked.length) lines.push(`${r.runDir ?? 'this run'} has no recorded Kaggle submissions (make one with: digitflow submit ${r.runDir ?? '<run>'})`);
+    for (const t of r.tracked) {
+      const score = t.publicScore !== undefined ? `public score ${t.publicScore}` : t.status === 'error' ? 'not scored (error)' : 'not scored yet';
+      lines.push(`${t.status.padEnd(8)} ${score.padEnd(22)} ${clean(t.file)}  ${clean(JSON.stringify(t.message))}  sent ${t.submittedAt}`);
+    }
+    return lines.join('\n');
+  }
+  if (!r.listing.length) return `no submissions to ${r.competition} yet`;
+  lines.push(`${'status'.padEnd(8)} ${'public'.padEnd(8)} ${'date'.padEnd(19)}  file  description`);
+  for (const row of r.listing) {
+    lines.push(`${row.status.padEnd(8)} ${String(row.publicScore ?? '—').padEnd(8)} ${clean(row.date).padEnd(19)}  ${clean(row.fileName)}  ${clean(row.description)}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerSubmissions(program: Command): void {
+  program
+    .command('submissions')
+    .summary("Kaggle's status and public score for a run's submissions; --wait until scored")
+    .description(
+      [
+        'Reads `kaggle competitions submissions -c <slug> --csv` (the official Kaggle CLI) and matches each row to the submissions the run recorded (same message and file name). Status and public score are stored in the run\'s manifest (kaggle.submissions[].publicScore), where `digitflow runs` and `compare` read them.',
+        'Without a run: lists the competition\'s submissions. With --wait: polls until every recorded submission is complete (exit 0) or errored (exit 3).',
+      ].join('\n\n'),
+    )
+    .argument('[run]', 'run folder whose recorded submissions to check')
+    .option('-c, --competition <slug>', "Kaggle competition (default: the run's submissions', else digit-recognizer)")
+    .option('--wait', 'poll until every recorded submission is scored')
+    .option('--poll-seconds <s>', 'seconds between checks with --wait', parseFloatIn('--poll-seconds', 0, 3600), 10)
+    .option('--timeout <s>', 'give up waiting after this many seconds', parseFloatIn('--timeout', 0, 86400), 1800)
+    .addHelpText('after', '\nExamples:\n  digitflow submissions runs/20261127-101500-linear\n  digitflow submissions runs/20261127-101500-linear --wait\n  digitflow submissions --json')
+    .action(async (run: string | undefined, opts: { competition?: string; wait?: boolean; pollSeconds: number; timeout: number }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { submissionsStage } = await import('../../stages/submissions.js'); // loaded on use
+      const result = await submissionsStage(
+        { runDir: run, competition: opts.competition, env: { ...process.env }, home: homedir(), wait: opts.wait, pollSeconds: opts.pollSeconds, timeoutSeconds: opts.timeout },
+        ctx.deps,
+      );
+      ctx.output(result, renderSubmissionsText);
+    });
+}
