@@ -16,6 +16,7 @@ import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
+import { registerShare } from './share.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerCleanup(program);
   registerAttach(program);
+  registerShare(program);
 }
