@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerRun } from './run.js';
 import { registerPrepare } from './prepare.js';
 import { registerInspect } from './inspect.js';
+import { registerShow } from './show.js';
 import { registerUpload } from './upload.js';
 import { registerDownload } from './download.js';
 import { registerTrain } from './train.js';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerPrepare(program);
   registerInspect(program);
+  registerShow(program);
   registerUpload(program);
   registerDownload(program);
   registerTrain(program);
