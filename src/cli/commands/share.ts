@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { createContext } from '../context.js';
 import type { ShareResult } from '../../stages/share.js';
 import { addRegionOption, s3ConfigFromCli } from './upload.js';
+import { safeText } from '../safe-text.js';
 
 export function renderShareText(r: ShareResult): string {
   return [
     r.url,
-    `  ${r.uploaded ? 'uploaded to' : 'already at'} ${r.uri} (${r.bytes} bytes)`,
+    `  ${r.uploaded ? 'uploaded to' : 'already at'} ${safeText(r.uri)} (${r.bytes} bytes)`,
     `  valid until ${r.expiresAt} (${r.expiresInSeconds} s from ${r.signedAt}); anyone with the link can download the file until then`,
   ].join('\n');
 }

@@ -1,12 +1,12 @@
 /** `digitflow show <file>`: draw digits in the terminal (half blocks on a TTY, ASCII otherwise) with their labels. */
 import { Command, Option } from 'commander';
 import { UserInputError } from '../../errors/index.js';
+import { safeText as clean } from '../safe-text.js';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import { digitArt, layoutPanels, parseIdList, parseRowRange, type ArtStyle } from '../../domain/digit-art.js';
 import type { ShowResult, ShowSelection } from '../../stages/show.js';
 
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 export function renderShowText(r: ShowResult, style: ArtStyle, width: number): string {
   const panels = r.digits.map((d) => ({

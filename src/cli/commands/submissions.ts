@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { createContext } from '../context.js';
 import { parseFloatIn } from '../options.js';
+import { safeText as clean } from '../safe-text.js';
 import type { SubmissionsResult } from '../../stages/submissions.js';
 
-/** Control characters from Kaggle's output or a message never reach the terminal raw. */
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function renderSubmissionsText(r: SubmissionsResult): string {
   const lines: string[] = [];

@@ -7,14 +7,15 @@ import type { SubmitResult } from '../../stages/submit.js';
 import type { SubmissionsResult } from '../../stages/submissions.js';
 import { DEFAULT_COMPETITION } from '../../domain/submission.js';
 import { renderSubmissionsText } from './submissions.js';
+import { safeText } from '../safe-text.js';
 
 export function renderSubmitText(r: SubmitResult & { score?: SubmissionsResult }): string {
   if (!r.submitted) {
     const found = [r.kagglePath ? `kaggle at ${r.kagglePath}` : 'no kaggle on PATH', r.credentials ? `credentials from ${r.credentials}` : 'no Kaggle credentials'];
-    return `${r.file} is valid (${r.rows} rows) and was not submitted: dry run (${found.join(', ')}).\nThe command:\n  ${r.commandLine}`;
+    return `${safeText(r.file)} is valid (${r.rows} rows) and was not submitted: dry run (${found.join(', ')}).\nThe command:\n  ${safeText(r.commandLine)}`;
   }
-  const lines = [`submitted ${r.file} (${r.rows} rows) to ${r.competition}`, (r.kaggleOutput ?? '').trim()];
-  if (r.runDir) lines.push(`recorded in ${r.runDir}/manifest.json (kaggle.submissions); read the score with: digitflow submissions ${r.runDir}`);
+  const lines = [`submitted ${safeText(r.file)} (${r.rows} rows) to ${safeText(r.competition)}`, safeText((r.kaggleOutput ?? '').replace(/\r\n?/g, '\n').trim(), true)];
+  if (r.runDir) lines.push(`recorded in ${safeText(r.runDir)}/manifest.json (kaggle.submissions); read the score with: digitflow submissions ${safeText(r.runDir)}`);
   if (r.score) lines.push(renderSubmissionsText(r.score));
   return lines.filter(Boolean).join('\n');
 }
