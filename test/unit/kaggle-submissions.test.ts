@@ -131,6 +131,17 @@ describe('submit → submissions (fake kaggle)', () => {
     expect(m2.kaggle!.submissions).toHaveLength(1);
   });
 
+  it('a file outside any run is tracked from the submit result (nothing written anywhere)', async () => {
+    const loose = join(dir, 'loose.csv');
+    await writeFile(loose, 'ImageId,Label\n1,3\n2,7\n');
+    const deps = defaultDeps({ clock: fastClock() });
+    const s = await submitStage({ file: loose, rows: 2, message: 'loose one', env: env(), home: dir }, deps);
+    expect(s).toMatchObject({ submitted: true, runDir: undefined, record: { file: loose, message: 'loose one', rows: 2 } });
+    const w = await submissionsStage({ records: [s.record!], env: env({ KAGGLE_FAKE_PENDING_POLLS: '1' }), home: dir, wait: true, pollSeconds: 1 }, deps);
+    expect(w.tracked).toEqual([expect.objectContaining({ status: 'complete', publicScore: 0.98765, message: 'loose one' })]);
+    expect(w.runDir).toBeUndefined();
+  });
+
   it('reads the kaggle >= 1.7 status style too', async () => {
     const runDir = await makeRun(3);
     const deps = defaultDeps({ clock: fastClock() });
