@@ -142,6 +142,15 @@ describe('submit → submissions (fake kaggle)', () => {
     expect(w.runDir).toBeUndefined();
   });
 
+  it('without a run it lists the competition\'s submissions and tracks nothing', async () => {
+    const w = await submissionsStage({ env: env(), home: dir }, defaultDeps({ clock: fastClock() }));
+    expect(w).toMatchObject({ competition: 'digit-recognizer', tracked: [], polls: 1 });
+    expect(w.listing).toEqual([expect.objectContaining({ fileName: 'submission.csv', description: 'an old one', status: 'complete', publicScore: 0.91 })]);
+    expect(JSON.parse(`[${(await readFile(log, 'utf8')).trim().split('\n').join(',')}]`).map((c: { argv: string[] }) => c.argv)).toEqual([
+      ['competitions', 'submissions', '-c', 'digit-recognizer', '--csv'],
+    ]);
+  });
+
   it('reads the kaggle >= 1.7 status style too', async () => {
     const runDir = await makeRun(3);
     const deps = defaultDeps({ clock: fastClock() });
