@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { UserInputError } from '../../errors/index.js';
 import { safeText as clean } from '../safe-text.js';
-import { createContext } from '../context.js';
+import { createContext, saveResult } from '../context.js';
+import { addExamples, outOption, paragraphs } from '../grammar.js';
 import { parseInteger } from '../options.js';
 import { digitArt, layoutPanels, parseIdList, parseRowRange, type ArtStyle } from '../../domain/digit-art.js';
 import type { ShowResult, ShowSelection } from '../../stages/show.js';
@@ -33,14 +34,14 @@ function selection(opts: { rows?: string; label?: number; ids?: string; limit: n
 }
 
 export function registerShow(program: Command): void {
-  program
+  const command = program
     .command('show')
-    .summary('draw digits in the terminal with their labels (by row range, label or ImageId)')
+    .summary('draw digits in the terminal with their labels')
     .description(
-      [
+      paragraphs(
         'Draws digits from a Kaggle CSV (train or test layout; .csv, .csv.gz or the competition zip) as text: Unicode half blocks on a terminal, plain ASCII when piped (or --style). Each digit is 28 columns by 14 lines, captioned with its row and label (train) or its ImageId (test).',
         'Pick digits with one of --rows 1-20 (1-based data rows), --label 7 (the first --limit digits of that class, train only) or --ids 12,40 (ImageIds, i.e. 1-based rows). Only as much of the file is read as needed.',
-      ].join('\n\n'),
+      ),
     )
     .argument('<file>', 'train.csv / test.csv / .csv.gz / digit-recognizer.zip')
     .option('--rows <range>', '1-based data rows, e.g. 1-20 (default 1-<limit>)')
@@ -50,12 +51,20 @@ export function registerShow(program: Command): void {
     .option('--member <name>', 'zip member to read (default train.csv)')
     .addOption(new Option('--style <style>', 'blocks (Unicode half blocks), ascii, or auto (blocks on a terminal)').choices(['auto', 'blocks', 'ascii']).default('auto'))
     .option('--width <n>', 'columns to fill (default: the terminal width, else 80)', parseInteger('--width', 28, 10000))
-    .addHelpText('after', '\nExamples:\n  digitflow show data/train.csv --rows 1-20\n  digitflow show data/train.csv --label 7 --limit 12\n  digitflow show data/test.csv --ids 12,40\n  digitflow show digit-recognizer.zip --member test.csv --rows 1-5 --style ascii')
-    .action(async (file: string, opts: { rows?: string; label?: number; ids?: string; limit: number; member?: string; style: string; width?: number }, cmd: Command) => {
+    .addOption(outOption('file', 'also save the digits (pixels and labels) as JSON (what --json prints)'))
+    .option('--force', 'replace an existing -o file');
+  addExamples(command, [
+    ['digitflow show data/train.csv --rows 1-20'],
+    ['digitflow show data/train.csv --label 7 --limit 12'],
+    ['digitflow show data/test.csv --ids 12,40'],
+    ['digitflow show digit-recognizer.zip --member test.csv --rows 1-5 --style ascii'],
+  ]);
+  command.action(async (file: string, opts: { rows?: string; label?: number; ids?: string; limit: number; member?: string; style: string; width?: number; out?: string; force?: boolean }, cmd: Command) => {
       const select = selection(opts);
       const ctx = createContext(cmd);
       const { showStage } = await import('../../stages/show.js'); // loaded on use: keeps CLI start-up short
       const result = await showStage({ path: file, select, member: opts.member }, ctx.deps);
+      await saveResult(opts.out, result, opts.force);
       const style: ArtStyle = opts.style === 'auto' ? (process.stdout.isTTY ? 'blocks' : 'ascii') : (opts.style as ArtStyle);
       const width = opts.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80;
       ctx.output(result, (r) => renderShowText(r, style, width));

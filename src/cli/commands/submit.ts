@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { createContext } from '../context.js';
+import { addExamples, paragraphs } from '../grammar.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import type { SubmitResult } from '../../stages/submit.js';
 import type { SubmissionsResult } from '../../stages/submissions.js';
@@ -32,16 +33,16 @@ interface SubmitFlags {
 }
 
 export function registerSubmit(program: Command): void {
-  program
+  const command = program
     .command('submit')
-    .summary('validate, submit with the Kaggle CLI, record it in the run; --wait for the public score')
+    .summary('validate, submit to Kaggle, record it in the run')
     .description(
-      [
+      paragraphs(
         'Validate a submission, then upload it with the official Kaggle CLI (`kaggle competitions submit -c ... -f ... -m ...`). Given a run folder, its submission.csv is sent and the submission (file sha256, message, time, competition) is recorded in the run\'s manifest under kaggle.submissions; a CSV inside a run folder is recorded there too.',
         'Expected rows (the same rule as validate-submission): --rows, else the data rows of --test, else the run\'s test file, else the competition\'s (28,000 for digit-recognizer).',
         'Credentials are found where the Kaggle CLI looks: KAGGLE_USERNAME/KAGGLE_KEY, $KAGGLE_CONFIG_DIR/kaggle.json, ~/.kaggle/kaggle.json, ~/.config/kaggle/kaggle.json. Nothing submitted (no `kaggle`, no credentials) exits 3 and prints the command to run yourself. An invalid file is never sent (exit 2, every problem with its line).',
         'With --wait, polls `kaggle competitions submissions -c <slug> --csv` until the submission is scored and stores its public score in the manifest (read by `digitflow runs`).',
-      ].join('\n\n'),
+      ),
     )
     .argument('<run|file>', 'run folder (its submission.csv) or submission CSV (ImageId,Label)')
     .option('-c, --competition <slug>', 'Kaggle competition', DEFAULT_COMPETITION)
@@ -51,12 +52,13 @@ export function registerSubmit(program: Command): void {
     .option('--dry-run', 'validate and print the command without running it')
     .option('--wait', 'wait until Kaggle has scored the submission and record the public score')
     .option('--poll-seconds <s>', 'seconds between score checks with --wait', parseFloatIn('--poll-seconds', 0, 3600), 10)
-    .option('--timeout <s>', 'give up waiting after this many seconds', parseFloatIn('--timeout', 0, 86400), 1800)
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digitflow submit runs/20261127-101500-linear --wait\n  digitflow submit submission.csv -m "cnn, 8 epochs"\n  digitflow submit sub.csv --test data/test.csv --dry-run',
-    )
-    .action(async (file: string, opts: SubmitFlags, cmd: Command) => {
+    .option('--timeout <s>', 'give up waiting after this many seconds', parseFloatIn('--timeout', 0, 86400), 1800);
+  addExamples(command, [
+    ['digitflow submit runs/<id> --wait', "send the run's submission.csv, wait for the public score"],
+    ['digitflow submit runs/<id>/submission.csv -m "linear baseline"'],
+    ['digitflow submit submission.csv --test data/test.csv --dry-run'],
+  ]);
+  command.action(async (file: string, opts: SubmitFlags, cmd: Command) => {
       const ctx = createContext(cmd);
       const { submitStage } = await import('../../stages/submit.js'); // loaded on use: keeps CLI start-up short
       const env = { ...process.env };
