@@ -2,13 +2,13 @@
  * Run directories: `runs/<run-id>/` with manifest.json and the run's outputs.
  * The manifest is rewritten atomically each time a stage records something.
  */
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
 import { MANIFEST_VERSION, type HostRecord, type RunManifest } from '../domain/manifest.js';
-import { fileExists, writeJsonAtomic } from './atomic-file.js';
+import { fileExists, makeDirs, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -50,7 +50,7 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
 }
 
 export async function writeManifest(runDir: string, manifest: RunManifest, now: Date): Promise<void> {
-  await mkdir(runDir, { recursive: true });
+  await makeDirs(runDir);
   manifest.updatedAt = now.toISOString();
   const peak = Math.max(process.resourceUsage().maxRSS * 1024, manifest.host?.peakRssBytes ?? 0);
   manifest.host = { ...hostRecord(), peakRssBytes: peak };
