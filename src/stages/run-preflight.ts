@@ -37,20 +37,29 @@ export interface RunPreflightInput {
 }
 
 /**
+ * Checks, before any work, that a run folder can take `outputs` (paths relative to it): the folder
+ * is a folder (or does not exist yet) and no output is in the way (OUTPUT_EXISTS without `force`,
+ * NOT_A_FILE for anything but a regular file). Shared by `run` and `train`.
+ */
+export async function assertRunOutputs(runDir: string, outputs: readonly string[], force?: boolean): Promise<void> {
+  const dir = await stat(runDir).catch(() => undefined);
+  if (dir && !dir.isDirectory()) {
+    throw new UserInputError('NOT_A_FILE', `the run folder ${runDir} is ${fileKind(dir)}, not a folder`, {
+      hint: 'choose another --out (a new or existing run folder)',
+      details: { path: runDir },
+    });
+  }
+  if (dir) for (const name of outputs) await assertWritable(join(runDir, name), { force });
+}
+
+/**
  * Validates the run's outputs (nothing to protect is in the way; the folder is a folder), the whole
  * test file (a streaming pass, cheap next to training) and the answer key (readable, one label per
  * test row). Returns the test file's row count.
  */
 export async function preflightRunLocal(input: RunPreflightInput, deps: StageDeps): Promise<{ testRows: number }> {
   const numClasses = input.numClasses ?? 10;
-  const dir = await stat(input.runDir).catch(() => undefined);
-  if (dir && !dir.isDirectory()) {
-    throw new UserInputError('NOT_A_FILE', `the run folder ${input.runDir} is ${fileKind(dir)}, not a folder`, {
-      hint: 'choose another --out (a new or existing run folder)',
-      details: { path: input.runDir },
-    });
-  }
-  if (dir) for (const name of RUN_LOCAL_OUTPUTS) await assertWritable(join(input.runDir, name), { force: input.force });
+  await assertRunOutputs(input.runDir, RUN_LOCAL_OUTPUTS, input.force);
 
   deps.reporter.emit({ kind: 'step', step: 'check', message: `checking ${input.test}${input.labels ? ` and ${input.labels}` : ''} before training` });
   let testRows = 0;

@@ -4,6 +4,7 @@
  * stopping, save it with its metadata, score the validation rows, and record everything in the
  * run manifest. Ctrl-C keeps the best weights so far: they are saved before InterruptedError.
  */
+import { assertRunOutputs } from './run-preflight.js';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UserInputError } from '../errors/index.js';
@@ -175,6 +176,9 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Files `train` writes into its run folder (manifest.json is merged, the model guarded below). */
+const TRAIN_LOCAL_OUTPUTS = ['model/model.json', 'model/weights.bin', 'model/metadata.json', 'validation-probabilities.csv', 'validation-labels.csv'] as const;
+
 /** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
 async function writeValidationFiles(runDir: string, model: LocalModel, val: Dataset, force: boolean): Promise<Record<string, string>> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
@@ -197,6 +201,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   const modelDir = join(runDir, 'model');
   const force = Boolean(input.force);
   const fraction = input.validationFraction ?? 0.1;
+  // Outputs first: a file given as --out, or a special file in the way, fails before any training.
+  await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
   if (!force && (await fileExists(join(modelDir, 'model.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
       hint: 'pass --force to retrain in place, or choose another --out',

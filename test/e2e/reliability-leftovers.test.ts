@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -58,5 +58,31 @@ describe('inputs that are not regular files', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[NOT_A_FILE]');
     expect(r.stderr.toLowerCase()).toContain((word as string).toLowerCase());
+  });
+});
+
+describe('train checks its outputs before training', () => {
+  const row = (label: number) => [label, ...Array.from({ length: 784 }, (_, i) => (i * (label + 1)) % 256)].join(',');
+  const csv = ['label,' + Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(','), ...Array.from({ length: 40 }, (_, i) => row(i % 10))].join('\n') + '\n';
+
+  it('train --out <existing file> fails (exit 2) before training and leaves the file alone', async () => {
+    await writeFile(join(dir, 'train.csv'), csv);
+    await writeFile(join(dir, 'taken'), 'keep me\n');
+    const r = await runCli(['train', '--train', 'train.csv', '--out', 'taken', '--epochs', '1'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[NOT_A_FILE]');
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stdout + r.stderr).not.toMatch(/training (linear|cnn)/);
+    expect(await readFile(join(dir, 'taken'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('train refuses a FIFO where a validation output goes, before training, and the FIFO stays', async () => {
+    await mkdir(join(dir, 'runs', 'fifo-run'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'runs', 'fifo-run', 'validation-labels.csv')]);
+    const r = await runCli(['train', '--train', 'train.csv', '--out', 'runs/fifo-run', '--epochs', '1', '--force'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[NOT_A_FILE]');
+    expect(r.stdout + r.stderr).not.toMatch(/training (linear|cnn)/);
+    expect((await lstat(join(dir, 'runs', 'fifo-run', 'validation-labels.csv'))).isFIFO()).toBe(true);
   });
 });
