@@ -35,6 +35,10 @@ export interface RunLocalInput {
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
   seed: number;
   force?: boolean;
+  /** Final-submission retrain on every training row (see TrainLocalInput.full). */
+  full?: boolean;
+  /** With `full`: the run whose settings are repeated. */
+  settingsFrom?: string;
 }
 
 export interface RunLocalOutput {
@@ -91,6 +95,8 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
       seed: input.seed,
       backend: input.backend,
       force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
     },
     deps,

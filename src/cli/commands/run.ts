@@ -46,6 +46,7 @@ interface RunFlags {
   backend: 'auto' | 'node' | 'wasm' | 'cpu';
   dataDir: string;
   force?: boolean;
+  full?: boolean | string;
 }
 
 export function registerRun(program: Command): void {
@@ -63,13 +64,14 @@ export function registerRun(program: Command): void {
     .option('--learning-rate <x>', 'learning rate', parseFloatIn('--learning-rate', 0, 10, { exclusiveMin: true }))
     .option('--validation-fraction <f>', 'held-out share of the training rows (seeded, stratified)', parseFloatIn('--validation-fraction', 0, 0.9))
     .addOption(new Option('--backend <backend>', 'tfjs backend (auto: node, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
+    .option('--full [run]', 'final submission: retrain on every training row (no validation hold-out, no early stopping) for fixed epochs: --epochs, else the best epoch of <run> (whose settings it repeats), else the default')
     .option('--data-dir <dir>', 'where the default data lives', 'data')
     .option('--force', 'replace existing outputs');
   addSageMakerTrainOptions(command);
   command
     .addHelpText(
       'after',
-      '\nExamples:\n  digitflow run                          # bundled digits, local linear model\n  digitflow run --model cnn --epochs 8\n  digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv\n  digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+      '\nExamples:\n  digitflow run                          # bundled digits, local linear model\n  digitflow run --model cnn --epochs 8\n  digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv\n  digitflow run --train data/train.csv --test data/test.csv --full runs/<chosen-run>   # final submission\n  digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
     )
     .action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {
       if (opts.engine === 'sagemaker') {
@@ -94,6 +96,8 @@ export function registerRun(program: Command): void {
           backend: opts.backend,
           seed: ctx.globals.seed,
           force: opts.force,
+          full: opts.full !== undefined,
+          settingsFrom: typeof opts.full === 'string' ? opts.full : undefined,
         },
         ctx.deps,
       );

@@ -39,6 +39,7 @@ interface TrainOpts {
   backend: BackendRequest;
   workers?: number;
   force?: boolean;
+  full?: boolean | string;
 }
 
 export function registerTrain(program: Command): void {
@@ -65,6 +66,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'epochs without validation-loss improvement before stopping (0 = never)', parseInteger('--patience', 0, 1000))
     .addOption(new Option('--backend <backend>', '[local] tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
     .option('--workers <n>', '[local] cnn: threads computing each batch (default min(2, CPUs); 1 = single-threaded)', parseInteger('--workers', 1, 64))
+    .option('--full [run]', '[local] final submission: train on every row (no validation hold-out, no early stopping) for fixed epochs: --epochs, else the best epoch of <run> (whose settings it repeats), else the default')
     .option('--force', 'replace an existing model/outputs in the run directory');
   addSageMakerTrainOptions(command);
   command.action(async (opts: TrainOpts, cmd: Command) => {
@@ -81,7 +83,10 @@ export function registerTrain(program: Command): void {
         batchSize: opts.batchSize,
         learningRate: opts.learningRate,
         l2: opts.l2,
-        validationFraction: opts.validationFraction,
+        // --full holds nothing out: only an explicit --validation-fraction conflicts with it.
+        validationFraction: opts.full !== undefined && cmd.getOptionValueSource('validationFraction') === 'default' ? undefined : opts.validationFraction,
+        full: opts.full !== undefined,
+        settingsFrom: typeof opts.full === 'string' ? opts.full : undefined,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,
