@@ -44,6 +44,8 @@ describe('digitflow run --full (built binary): choose settings on held-out rows,
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     const h = await runCli(['run', '--help']);
     expect(h.stdout).toMatch(/--full \[run\]/);
-    expect(h.stdout).toMatch(/--full runs\/<chosen-run>/);
+    expect(h.stdout).toMatch(/--full runs\/<chosen run> -o runs\/final/);
+    const t = await runCli(['train', '--help']);
+    expect(t.stdout).toMatch(/--full \[run\]/);
   });
 });

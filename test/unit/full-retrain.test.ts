@@ -35,9 +35,10 @@ describe('--full: the final-submission retrain', () => {
 
     // Explicit values win over the chosen run's.
     const s = await fullRetrainSettings({ model: 'linear', epochs: 9, learningRate: 0.1, settingsFrom: chosen });
-    expect(s).toEqual({ epochs: 9, batchSize: 64, learningRate: 0.1, l2: 0.002, from: chosen });
+    expect(s).toMatchObject({ epochs: 9, batchSize: 64, learningRate: 0.1, l2: 0.002, from: chosen });
+    expect(s.lrDecay).toBe(m.hyperparameters?.lrDecay);
     // Without a run: the flags or the model defaults, nothing held out.
-    expect(await fullRetrainSettings({ model: 'linear', epochs: 3 })).toEqual({ epochs: 3, batchSize: undefined, learningRate: undefined, l2: undefined });
+    expect(await fullRetrainSettings({ model: 'linear', epochs: 3 })).toEqual({ epochs: 3, batchSize: undefined, learningRate: undefined, lrDecay: undefined, l2: undefined, augmentShift: undefined });
   });
 
   it('refuses a validation fraction, another model\'s run, and a missing run before reading any data', async () => {
