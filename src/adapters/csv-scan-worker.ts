@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseKaggleCsvFast } from '../domain/csv/fast-parser.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
-import { RowStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan.js';
+import { RowStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan-stats.js';
 
 async function main(): Promise<void> {
   const port = parentPort!;
