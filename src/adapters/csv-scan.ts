@@ -18,7 +18,7 @@ import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
 import { isPipelineError, InterruptedError } from '../errors/index.js';
 import type { Reporter } from '../stages/deps.js';
-import { streamKaggleCsvFile } from './kaggle-csv-file.js';
+import { streamKaggleCsvFile, type RowChunk } from './kaggle-csv-file.js';
 import { RowStats, type ScanStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan-stats.js';
 
 export { RowStats, type ScanStats } from './csv-scan-stats.js';
@@ -45,6 +45,8 @@ export interface ScanOptions {
   threads?: number;
   /** Smallest plain file scanned on several threads (default 32 MB: below, thread start-up dominates). */
   parallelMinBytes?: number;
+  /** Sees every chunk of rows in file order (inspect --html); the scan then stays on one thread. */
+  onChunk?: (chunk: RowChunk & { layout: Layout }) => void;
 }
 
 function countDuplicates(parts: string[][]): number {
@@ -83,6 +85,7 @@ async function scanSequential(path: string, options: ScanOptions): Promise<ScanR
     })) {
       layout = chunk.layout;
       hasHeader = chunk.hasHeader;
+      options.onChunk?.(chunk);
       stats.add(chunk);
     }
   } catch (e) {
@@ -206,7 +209,7 @@ async function scanParallel(path: string, size: number, threads: number, options
 /** Scans a Kaggle CSV (plain, gzip or a zip member) for inspect's statistics. */
 export async function scanKaggleCsv(path: string, options: ScanOptions = {}): Promise<ScanResult> {
   const threads = options.threads ?? Math.max(1, Math.min(2, availableParallelism()));
-  if (threads > 1 && !options.zipMember) {
+  if (threads > 1 && !options.zipMember && !options.onChunk) {
     const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
     if (size >= (options.parallelMinBytes ?? 32 << 20) && (await isPlain(path))) {
       const r = await scanParallel(path, size, threads, options);

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { PIXELS } from '../domain/dataset.js';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import { scanKaggleCsv } from '../adapters/csv-scan.js';
+import type { RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';
 import type { StageDeps } from './deps.js';
 
@@ -14,6 +15,8 @@ export interface InspectInput {
   numClasses?: number;
   /** Problems listed in full (all are counted). Default 50. */
   maxProblems?: number;
+  /** Sees every chunk of rows as it is scanned (inspect --html collects its pictures here). */
+  onRows?: (file: string, chunk: RowChunk & { layout: 'train' | 'test' }) => void;
 }
 
 export interface FileInsights {
@@ -53,6 +56,7 @@ async function inspectOne(path: string, member: string | undefined, input: Inspe
     maxProblems: input.maxProblems ?? 50,
     reporter: deps.reporter,
     signal: deps.signal,
+    onChunk: input.onRows ? (chunk) => input.onRows!(member ? `${basename(path)}:${member}` : path, chunk) : undefined,
   });
   const info: FileInsights = {
     file: member ? `${basename(path)}:${member}` : path,
