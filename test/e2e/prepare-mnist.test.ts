@@ -47,7 +47,7 @@ describe('digitflow prepare --source mnist (built binary, loopback mirrors only)
     const r = await runCli(['prepare', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--split <kind>/);
-    expect(r.stdout).toMatch(/choices: official, kaggle; default: official/);
+    expect(r.stdout).toMatch(/choices:\s+official,\s+kaggle;\s+default:\s+official/);
     expect(r.stdout).toMatch(/--cache <dir>/);
     expect(r.stdout).toMatch(/digitflow prepare --source mnist --split kaggle -o data\/mnist-kaggle/);
   });
