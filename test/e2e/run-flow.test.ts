@@ -170,6 +170,15 @@ describe('defects of issue 16 seen from the command line', () => {
     if (speed) expect(Number(speed[1])).toBeLessThan(1e7);
   });
 
+  it('6: an empty training file gets a hint that fits it', async () => {
+    await writeFile(join(dir, 'empty.csv'), '');
+    const r = await run(['train', '--train', 'empty.csv', '-o', 'runs/empty']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error\[CSV_NO_ROWS\].*the file is empty/);
+    expect(r.stderr).not.toMatch(/has a header/);
+    expect(r.stderr).toMatch(/hint: .*header line and at least one image row/);
+  });
+
   it('6: compare of runs trained on different files does not advise the same --seed', async () => {
     await writeFile(join(dir, 'train2.csv'), (await readFile(sample('train.csv'), 'utf8')).replace(/\n$/, '\n' + trainRow(3, 999) + '\n'));
     expect((await run(['train', '--train', 'train2.csv', '-o', 'runs/other', '--epochs', '1', '--quiet'])).code).toBe(0);
