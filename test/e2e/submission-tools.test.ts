@@ -91,5 +91,5 @@ describe('compare and report on two real local runs of the sample data', () => {
     const html = await readFile(join(dir, 'runB', 'report.html'), 'utf8');
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
-  });
+  }, 180_000); // three trainings and a report: minutes on a loaded 2-core machine
 });
