@@ -170,6 +170,22 @@ describe('defects of issue 16 seen from the command line', () => {
     if (speed) expect(Number(speed[1])).toBeLessThan(1e7);
   });
 
+  it('6: the confusion footer does not round 1000 of 1001 up to 100%', async () => {
+    const truth = ['ImageId,Label'];
+    const pred = ['ImageId,Label'];
+    for (let id = 1; id <= 2000; id++) {
+      const t = id <= 1000 ? 0 : 1;
+      truth.push(`${id},${t}`);
+      pred.push(`${id},${id === 1 ? 1 : t}`); // one 0 predicted as 1: precision of 1 is 1000/1001
+    }
+    await writeFile(join(dir, 'truth2000.csv'), truth.join('\n') + '\n');
+    await writeFile(join(dir, 'pred2000.csv'), pred.join('\n') + '\n');
+    const r = await run(['evaluate', 'pred2000.csv', '--labels', 'truth2000.csv']);
+    expect(r.code, r.stderr).toBe(0);
+    const footer = r.stdout.split('\n').find((l) => l.startsWith('precision'))!;
+    expect(footer.trim().split(/\s+/).slice(1, 3)).toEqual(['100%', '99%']);
+  });
+
   it('6: an empty training file gets a hint that fits it', async () => {
     await writeFile(join(dir, 'empty.csv'), '');
     const r = await run(['train', '--train', 'empty.csv', '-o', 'runs/empty']);
