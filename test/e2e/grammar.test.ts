@@ -62,7 +62,7 @@ describe('help follows one grammar', () => {
       // Old spellings stay hidden.
       expect(text).not.toMatch(/--output\b|--output-dir|--run <|--submission|runDir|run-dir/);
     }
-  });
+  }, 240_000); // one CLI start per command: minutes on a loaded 2-core machine
 
   it('wraps at the terminal width between words', async () => {
     // (commander stops wrapping option descriptions when fewer than 40 columns would be left for them)
