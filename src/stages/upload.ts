@@ -80,7 +80,7 @@ async function resolveRun(input: UploadStageInput, now: Date): Promise<{ runId: 
     const runId = manifest?.runId ?? input.runId ?? basename(input.runDir);
     if (input.runId && manifest && input.runId !== manifest.runId) {
       throw new UserInputError('RUN_ID_MISMATCH', `--run-id ${input.runId} differs from the run id ${manifest.runId} of ${input.runDir}`, {
-        hint: 'drop --run-id, or drop --run to start a new run',
+        hint: 'drop --run-id, or drop -o to start a new run',
       });
     }
     return { runId, runDir: input.runDir, manifest };
