@@ -1,26 +1,21 @@
 /**
- * The cloud half of the managed engine: CreateTrainingJob → wait → CreateModel, and the batch
- * transforms (test shards + validation) → wait → download `<input>.out`. Every created resource
- * is recorded in the manifest right after the Create call returns.
+ * The cloud half of the managed engine: CreateTrainingJob → wait → CreateModel, and one batch
+ * transform (test shards + validation rows) → wait → download `<input>.out`. Every created
+ * resource is recorded in the manifest right after the Create call returns; a Create the SDK
+ * retried after it went through (ResourceInUse) is adopted when the resource carries this run's tag.
  */
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
-import {
-  CreateModelCommand,
-  CreateTrainingJobCommand,
-  CreateTransformJobCommand,
-  StopTrainingJobCommand,
-  StopTransformJobCommand,
-} from '@aws-sdk/client-sagemaker';
-import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob } from '../domain/sagemaker-requests.js';
+import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob, RUN_TAG_KEY, runTags } from '../domain/sagemaker-requests.js';
 import { shardName, type RunPlan } from '../domain/sagemaker-plan.js';
-import { waitForJob, logGroupOf, type JobKind, type JobOutcome } from '../adapters/sagemaker/wait-for-job.js';
-import { describeAwsError } from '../adapters/sagemaker/aws-error.js';
-import { LogFollower } from '../adapters/cloudwatch-logs.js';
+import type { CreateOutcome } from '../adapters/sagemaker/jobs.js';
+import type { JobKind, JobOutcome } from '../adapters/sagemaker/wait-for-job.js';
 import { withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { CloudError, InterruptedError } from '../errors/index.js';
-import { billedByFailure, recordBilledCost } from './sagemaker-billing.js';
-import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
+import type { CloudResourceKind } from '../domain/manifest.js';
+import { CloudError, InterruptedError, isPipelineError, UserInputError } from '../errors/index.js';
+import { billedByFailure, recordBilled, recordBilledCost } from './sagemaker-billing.js';
+import type { RunRecorder, SageMakerDeps } from './sagemaker-deps.js';
 
 // Create* calls take no abort signal on purpose: a Ctrl-C mid-request would leave it unknown
 // whether the job exists. They are quick; the wait that follows handles the interrupt.
@@ -42,12 +37,10 @@ export async function waitForJobs(
 ): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   for (const [i, job] of jobs.entries()) {
-    const follower =
-      settings.logs && deps.logs ? new LogFollower(deps.logs, logGroupOf(job.kind), `${job.name}/`, deps.reporter) : undefined;
+    const follower = settings.logs ? deps.sagemaker.logFollower(job.kind, job.name, deps.reporter) : undefined;
     try {
       outcomes.push(
-        await waitForJob(
-          deps.sagemaker,
+        await deps.sagemaker.waitForJob(
           { ...job, region, pollSeconds: settings.pollSeconds, onPoll: follower ? () => follower.poll().then(() => undefined) : undefined },
           deps,
         ),
@@ -70,11 +63,10 @@ export async function waitForJobs(
       if (decision === 'stop') {
         for (const p of pending) {
           try {
-            if (p.kind === 'training') await deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: p.name }));
-            else await deps.sagemaker.send(new StopTransformJobCommand({ TransformJobName: p.name }));
+            await deps.sagemaker.stopJob(p.kind, p.name);
             deps.reporter.emit({ kind: 'info', message: `stop requested for ${p.kind} job ${p.name}` });
           } catch (err) {
-            deps.reporter.emit({ kind: 'warn', code: 'STOP_FAILED', message: describeAwsError(err, `Stop ${p.name}`).message });
+            deps.reporter.emit({ kind: 'warn', code: 'STOP_FAILED', message: (err as Error).message });
           }
         }
         throw new InterruptedError(`stopped ${pending.map((p) => p.name).join(', ')} at your request`, {
@@ -92,68 +84,127 @@ export async function waitForJobs(
 
 /** waitForJobs that, when a job fails or is stopped, first adds what was billed to the manifest. */
 async function waitRecordingFailedBilling(
-  jobs: { kind: JobKind; name: string }[],
+  jobs: { kind: JobKind; name: string; instanceType: string }[],
   plan: RunPlan,
   settings: WaitSettings,
-  rec: ManifestRecorder,
+  rec: RunRecorder,
   deps: SageMakerDeps,
 ): Promise<JobOutcome[]> {
   try {
     return await waitForJobs(jobs, plan.region, settings, deps);
   } catch (e) {
     const billed = billedByFailure(e);
-    if (billed > 0) {
-      await rec.bill(billed);
-      recordBilledCost(plan, rec);
-      await rec.save();
-    }
+    const job = (e as { details?: { job?: string } }).details?.job ?? jobs[0].name;
+    if (billed > 0) await recordBilled(plan, rec, job, jobs.find((j) => j.name === job)?.instanceType ?? jobs[0].instanceType, billed);
     throw e;
   }
 }
 
+/**
+ * Creates one resource and records it. ResourceInUse (the SDK retried a Create whose first try
+ * went through) is adopted when the resource carries this run's tag; otherwise the name belongs to
+ * someone else. When a Create fails after the run already created something, the error names what
+ * exists and how to attach to it or clean it up.
+ */
+export async function createRecorded(
+  plan: RunPlan,
+  kind: CloudResourceKind & ('training-job' | 'model' | 'transform-job'),
+  name: string,
+  create: () => Promise<CreateOutcome>,
+  rec: RunRecorder,
+  deps: SageMakerDeps,
+): Promise<void> {
+  let outcome: CreateOutcome;
+  try {
+    outcome = await create();
+  } catch (e) {
+    throw withCreatedResources(e, rec);
+  }
+  if (!outcome.created) {
+    const ours = runTags(plan).find((t) => t.Key === RUN_TAG_KEY)!.Value;
+    if (outcome.existingTags?.[RUN_TAG_KEY] !== ours) {
+      throw withCreatedResources(
+        new UserInputError('NAME_IN_USE', `${kind} ${name} already exists and was not created by this run`, {
+          hint: 'SageMaker names can never be reused: start a new run (another --out)',
+          details: { name, kind, tags: outcome.existingTags },
+        }),
+        rec,
+      );
+    }
+    deps.reporter.emit({ kind: 'info', message: `${kind} ${name} already exists with this run's tag (a retried request went through): adopting it` });
+    const sm = rec.sagemaker();
+    sm.adopted = [...(sm.adopted ?? []), name];
+  }
+  await rec.addResource(kind, name, plan.region, kind === 'model');
+}
+
+/** Adds "the run already created ..." with the attach/cleanup commands to a Create failure. */
+function withCreatedResources(e: unknown, rec: RunRecorder): unknown {
+  if (!isPipelineError(e) || rec.manifest.resources.length === 0) return e;
+  const jobs = rec.manifest.resources.filter((r) => r.kind === 'training-job' || r.kind === 'transform-job').map((r) => r.id);
+  const created = rec.manifest.resources.map((r) => `${r.kind} ${r.id}`).join(', ');
+  const attach = jobs.length ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} --run ${rec.runDir}`).join('  |  ')}` : '';
+  Object.assign(e, {
+    hint: `${e.hint ? e.hint + '. ' : ''}This run already created ${created}${attach}; delete what can be deleted with: digitflow cleanup ${rec.runDir}`,
+    details: { ...(e.details ?? {}), created: rec.manifest.resources.map((r) => ({ kind: r.kind, id: r.id })) },
+  });
+  return e;
+}
 
 export interface TrainResult {
   modelDataUrl: string;
   trainingSeconds?: number;
   billableSeconds?: number;
   elapsedSeconds: number;
+  finalMetrics?: Record<string, number>;
 }
 
 /** CreateTrainingJob → wait → CreateModel. */
-export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec: ManifestRecorder, deps: SageMakerDeps): Promise<TrainResult> {
+export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec: RunRecorder, deps: SageMakerDeps): Promise<TrainResult> {
   if (deps.signal?.aborted) throw new InterruptedError('interrupted before the training job was created (nothing is running)');
   deps.reporter.emit({ kind: 'step', step: 'train', message: `creating training job ${plan.names.trainingJob}` });
-  try {
-    await deps.sagemaker.send(new CreateTrainingJobCommand(buildCreateTrainingJob(plan)));
-  } catch (e) {
-    throw describeAwsError(e, `CreateTrainingJob ${plan.names.trainingJob}`);
-  }
-  await rec.addResource('training-job', plan.names.trainingJob, plan.region, false);
-  const [outcome] = await waitRecordingFailedBilling([{ kind: 'training', name: plan.names.trainingJob }], plan, settings, rec, deps);
+  const req = buildCreateTrainingJob(plan);
+  await createRecorded(plan, 'training-job', plan.names.trainingJob, () => deps.sagemaker.createTrainingJob(req), rec, deps);
+  const [outcome] = await waitRecordingFailedBilling(
+    [{ kind: 'training', name: plan.names.trainingJob, instanceType: plan.training.instanceType }],
+    plan,
+    settings,
+    rec,
+    deps,
+  );
+  return finishTraining(plan, outcome, rec, deps);
+}
+
+/** After a completed training job: bill it, keep its final metrics, create the model (run and attach). */
+export async function finishTraining(plan: RunPlan, outcome: JobOutcome, rec: RunRecorder, deps: SageMakerDeps): Promise<TrainResult> {
   const modelDataUrl = outcome.training?.ModelArtifacts?.S3ModelArtifacts;
+  await recordBilled(plan, rec, plan.names.trainingJob, plan.training.instanceType, outcome.billableSeconds);
+  const finalMetrics: Record<string, number> = {};
+  for (const m of outcome.training?.FinalMetricDataList ?? []) if (m.MetricName && typeof m.Value === 'number') finalMetrics[m.MetricName] = m.Value;
+  const sm = rec.sagemaker();
+  if (Object.keys(finalMetrics).length) sm.finalMetrics = finalMetrics;
   if (!modelDataUrl) {
     throw new CloudError('NO_MODEL_ARTIFACT', `training job ${plan.names.trainingJob} completed without ModelArtifacts`, {
       details: { job: plan.names.trainingJob },
     });
   }
+  sm.modelDataUrl = modelDataUrl;
+  await rec.save();
   await createModel(plan, modelDataUrl, rec, deps);
   return {
     modelDataUrl,
     trainingSeconds: outcome.training?.TrainingTimeInSeconds,
     billableSeconds: outcome.billableSeconds,
     elapsedSeconds: outcome.elapsedSeconds,
+    finalMetrics: Object.keys(finalMetrics).length ? finalMetrics : undefined,
   };
 }
 
 /** CreateModel (skipped when the manifest says it already exists: `predict` reruns). */
-export async function createModel(plan: RunPlan, modelDataUrl: string, rec: ManifestRecorder, deps: SageMakerDeps): Promise<void> {
+export async function createModel(plan: RunPlan, modelDataUrl: string, rec: RunRecorder, deps: SageMakerDeps): Promise<void> {
   if (rec.manifest.resources.some((r) => r.kind === 'model' && r.id === plan.names.model)) return;
-  try {
-    await deps.sagemaker.send(new CreateModelCommand(buildCreateModel(plan, modelDataUrl)));
-  } catch (e) {
-    throw describeAwsError(e, `CreateModel ${plan.names.model}`);
-  }
-  await rec.addResource('model', plan.names.model, plan.region, true);
+  const req = buildCreateModel(plan, modelDataUrl);
+  await createRecorded(plan, 'model', plan.names.model, () => deps.sagemaker.createModel(req), rec, deps);
 }
 
 export interface TransformResult {
@@ -164,61 +215,54 @@ export interface TransformResult {
   elapsedSeconds: number;
 }
 
-/** Creates the test (and validation) transform jobs, waits, and downloads the `.out` files into runDir. */
+/** Creates the one transform job (test shards + validation rows), waits, downloads the `.out` files into runDir. */
 export async function runTransformJobs(
   plan: RunPlan,
   shardRows: number[],
   validationRows: number,
   settings: WaitSettings,
-  rec: ManifestRecorder,
+  rec: RunRecorder,
   deps: SageMakerDeps,
 ): Promise<TransformResult> {
-  const targets = (['test', 'validation'] as const).filter((t) => t === 'test' || plan.names.transformValidation);
-  const jobs: { kind: JobKind; name: string }[] = [];
-  for (const target of targets) {
-    // After Ctrl-C create nothing new; jobs already created are handled by the wait below.
-    if (deps.signal?.aborted) {
-      if (jobs.length === 0) throw new InterruptedError('interrupted before any transform job was created');
-      break;
-    }
-    const req = buildCreateTransformJob(plan, target);
-    deps.reporter.emit({ kind: 'step', step: 'transform', message: `creating transform job ${req.TransformJobName} (${target})` });
-    try {
-      await deps.sagemaker.send(new CreateTransformJobCommand(req));
-    } catch (e) {
-      throw describeAwsError(e, `CreateTransformJob ${req.TransformJobName}`);
-    }
-    await rec.addResource('transform-job', req.TransformJobName!, plan.region, false);
-    jobs.push({ kind: 'transform', name: req.TransformJobName! });
-  }
-  const outcomes = await waitRecordingFailedBilling(jobs, plan, settings, rec, deps);
+  if (deps.signal?.aborted) throw new InterruptedError('interrupted before the transform job was created');
+  const req = buildCreateTransformJob(plan);
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'transform',
+    message: `creating transform job ${plan.names.transform} (${plan.transform.instanceCount} x ${plan.transform.instanceType}: test${validationRows ? ' + validation' : ''})`,
+  });
+  await createRecorded(plan, 'transform-job', plan.names.transform, () => deps.sagemaker.createTransformJob(req), rec, deps);
+  const outcomes = await waitRecordingFailedBilling(
+    [{ kind: 'transform', name: plan.names.transform, instanceType: plan.transform.instanceType }],
+    plan,
+    settings,
+    rec,
+    deps,
+  );
   return downloadTransformOutputs(plan, shardRows, validationRows, outcomes, rec, deps);
 }
 
-/** Downloads the finished transforms' `.out` files into the run directory (also used by `attach`). */
+/** Downloads the finished transform's `.out` files into the run directory (also used by `attach`). */
 export async function downloadTransformOutputs(
   plan: RunPlan,
   shardRows: number[],
   validationRows: number,
   outcomes: JobOutcome[],
-  rec: ManifestRecorder,
+  rec: RunRecorder,
   deps: SageMakerDeps,
 ): Promise<TransformResult> {
+  for (const o of outcomes) await recordBilled(plan, rec, o.name, plan.transform.instanceType, o.billableSeconds);
   deps.reporter.emit({ kind: 'step', step: 'download', message: 'downloading batch transform output' });
   const testOutput = join(rec.runDir, 'probabilities.jsonl');
   await downloadConcatenated(
-    shardRows.map((rows, i) => ({ uri: `${plan.s3.transformTestOutput}${shardName(i)}.out`, rows })),
+    shardRows.map((rows, i) => ({ uri: `${plan.s3.transformOutput}${shardName(i)}.out`, rows })),
     testOutput,
     deps,
   );
   let validationOutput: string | undefined;
-  if (plan.s3.transformValidationOutput) {
+  if (plan.s3.validationFeatures && validationRows > 0) {
     validationOutput = join(rec.runDir, 'validation-probabilities.jsonl');
-    await downloadConcatenated(
-      [{ uri: `${plan.s3.transformValidationOutput}validation-features.csv.out`, rows: validationRows }],
-      validationOutput,
-      deps,
-    );
+    await downloadConcatenated([{ uri: `${plan.s3.transformOutput}${plan.s3.validationFeatures}.out`, rows: validationRows }], validationOutput, deps);
   }
   return {
     testOutput,
@@ -248,8 +292,9 @@ async function locateOutput(uri: string, deps: SageMakerDeps): Promise<string> {
 }
 
 /**
- * Downloads the parts in order into one file. Each part must have exactly `rows` lines: a short
- * `.out` would silently shift every later ImageId, so it is an error instead.
+ * Downloads the parts in order into one file, one record per line. Blank lines (AssembleWith=Line
+ * adds a newline after every record, so a trailing one is normal) are dropped; each part must then
+ * have exactly `rows` records: a short `.out` would silently shift every later ImageId.
  */
 async function downloadConcatenated(parts: { uri: string; rows: number }[], path: string, deps: SageMakerDeps): Promise<void> {
   const partDir = join(dirname(path), 'sagemaker-output');
@@ -257,23 +302,26 @@ async function downloadConcatenated(parts: { uri: string; rows: number }[], path
     for (const part of parts) {
       const local = join(partDir, part.uri.split('/').pop()!);
       await deps.storage.download(await locateOutput(part.uri, deps), local);
-      let lines = 0;
-      let lastByte = 10;
-      for await (const chunk of createReadStream(local) as AsyncIterable<Buffer>) {
-        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
-        if (chunk.length) lastByte = chunk[chunk.length - 1];
-        await writeChunk(stream, chunk);
+      let records = 0;
+      const batch: string[] = [];
+      for await (const line of createInterface({ input: createReadStream(local), crlfDelay: Infinity })) {
+        if (line.trim() === '') continue;
+        records++;
+        batch.push(line);
+        if (batch.length === 512) {
+          await writeChunk(stream, batch.join('\n') + '\n');
+          batch.length = 0;
+        }
       }
-      if (lastByte !== 10) {
-        lines++;
-        await writeChunk(stream, '\n');
-      }
-      if (lines !== part.rows) {
-        throw new CloudError('TRANSFORM_OUTPUT_ROWS', `${part.uri} has ${lines} lines, expected ${part.rows} (one per input row)`, {
+      if (batch.length) await writeChunk(stream, batch.join('\n') + '\n');
+      if (records !== part.rows) {
+        throw new CloudError('TRANSFORM_OUTPUT_ROWS', `${part.uri} has ${records} records, expected ${part.rows} (one per input row)`, {
           hint: 'the transform output is incomplete or mixed with another job; rerun `digitflow predict --engine sagemaker`',
-          details: { uri: part.uri, lines, expected: part.rows },
+          details: { uri: part.uri, records, expected: part.rows },
         });
       }
     }
   });
 }
+
+export { recordBilledCost };

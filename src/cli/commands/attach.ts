@@ -18,14 +18,13 @@ export function registerAttach(program: Command): void {
     .option('--logs', 'stream the job\'s CloudWatch logs')
     .action(async (job: string, opts: { run?: string; region?: string; pollSeconds: number; logs?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const { ManifestRecorder } = await import('../../stages/sagemaker-deps.js');
       const { attachStage } = await import('../../stages/sagemaker-attach.js');
       const { cloudDeps } = await import('../cloud-deps.js');
       const manifest = opts.run ? await readManifest(resolve(opts.run)) : undefined;
       const region = regionFor(opts.region, manifest);
-      const deps = cloudDeps(ctx.deps, region);
-      const rec = manifest ? new ManifestRecorder(resolve(opts.run!), manifest, deps) : undefined;
-      const result = await attachStage({ job, region, wait: { pollSeconds: opts.pollSeconds, logs: Boolean(opts.logs) } }, rec, deps);
+      const deps = cloudDeps(ctx.deps, region, { logs: Boolean(opts.logs) });
+      const wait = { pollSeconds: opts.pollSeconds, logs: Boolean(opts.logs) };
+      const result = await attachStage({ job, region, runDir: opts.run ? resolve(opts.run) : undefined, wait }, deps);
       ctx.output(result, renderAttach);
     });
 }

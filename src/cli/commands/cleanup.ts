@@ -10,7 +10,7 @@ import type { CleanupResult } from '../../stages/sagemaker-cleanup.js';
 
 /** Region from the flag, the run's plan, or AWS_REGION. */
 export function regionFor(flag: string | undefined, manifest?: RunManifest): string {
-  const fromRun = (manifest?.extra?.sagemaker as { planInput?: { region?: string } } | undefined)?.planInput?.region;
+  const fromRun = manifest?.sagemaker?.planInput?.region ?? manifest?.resources.find((r) => r.region)?.region;
   const region = flag ?? fromRun ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region', { hint: 'pass --region or set AWS_REGION' });
   return region;
@@ -44,17 +44,28 @@ export function registerCleanup(program: Command): void {
         rl.close();
         if (!/^y/i.test(answer.trim())) dryRun = true;
       }
-      const deps = toDelete.length > 0 && !dryRun ? (await import('../cloud-deps.js')).cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
+      // A dry run lists the prefix too (free) when a region is known, so it can say how many objects would go.
+      const region = toDelete.length > 0 ? (dryRun ? safeRegion(opts.region, manifest) : regionFor(opts.region, manifest)) : undefined;
+      const deps = region ? (await import('../cloud-deps.js')).cloudDeps(ctx.deps, region, { logs: false }) : ctx.deps;
       const result = await cleanupStage({ manifest, dryRun }, deps);
       if (result.deleted.length > 0) await writeManifest(resolve(runDir), manifest, new Date(ctx.deps.clock.now()));
       ctx.output(result, renderCleanup);
     });
 }
 
+function safeRegion(flag: string | undefined, manifest: RunManifest): string | undefined {
+  try {
+    return regionFor(flag, manifest);
+  } catch {
+    return undefined;
+  }
+}
+
 function renderCleanup(r: CleanupResult): string {
-  const lines = [`cleanup of run ${r.runId}${r.dryRun ? ' (nothing deleted)' : ''}`];
+  const lines = [`cleanup of run ${r.runId}${r.dryRun ? ' (dry run: nothing deleted)' : ''}`];
+  for (const d of r.wouldDelete) lines.push(`  would delete ${d.kind} ${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}`);
   for (const d of r.deleted) lines.push(`  deleted ${d.kind} ${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}${d.alreadyGone ? ' (already gone)' : ''}`);
   for (const k of r.kept) lines.push(`  kept    ${k.kind} ${k.id}: ${k.why}`);
-  if (r.deleted.length === 0 && r.kept.length === 0) lines.push('  the run created no cloud resources');
+  if (r.deleted.length === 0 && r.wouldDelete.length === 0 && r.kept.length === 0) lines.push('  the run created no cloud resources');
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import type { RunLocalOutput } from '../../stages/run-local.js';
-import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
 export function renderRunText(r: RunLocalOutput, color = false): string {
@@ -76,6 +76,7 @@ export function registerRun(program: Command): void {
         await runWithSageMaker(opts, cmd);
         return;
       }
+      refuseFlagsForEngine(cmd, 'local');
       const ctx = createContext(cmd);
       // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
       const { runLocal } = await import('../../stages/run-local.js');

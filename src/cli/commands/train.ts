@@ -6,7 +6,7 @@ import { parseFloatIn, parseInteger } from '../options.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { TrainLocalOutput } from '../../stages/train-local.js';
-import { addSageMakerTrainOptions, trainWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, trainWithSageMaker } from './sagemaker-engine.js';
 import type { BackendRequest } from '../../adapters/tfjs/backend.js';
 
 export function renderTrainText(r: TrainLocalOutput): string {
@@ -69,8 +69,9 @@ export function registerTrain(program: Command): void {
   addSageMakerTrainOptions(command);
   command.action(async (opts: TrainOpts, cmd: Command) => {
     if (opts.engine === 'sagemaker') return trainWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(), opts.model));
+    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
     const { trainLocal } = await import('../../stages/train-local.js');
     const result = await trainLocal(
       {
