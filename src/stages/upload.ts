@@ -7,7 +7,7 @@
  * objects (unchanged ones are not re-sent). The validation rows are exactly the local engine's
  * split and are recorded in the manifest. A re-upload leaves exactly the objects it reports.
  */
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
@@ -80,6 +80,7 @@ async function resolveRun(input: UploadStageInput, now: Date): Promise<{ runId: 
   }
   const runsDir = input.runsDir ?? 'runs';
   if (input.runId) {
+    // (the folder is created when the manifest is written)
     const runDir = join(runsDir, input.runId);
     const manifest = (await fileExists(join(runDir, MANIFEST_FILE))) ? await readManifest(runDir) : undefined;
     return { runId: input.runId, runDir, manifest, createdDir: !manifest && (await isFreshRunDir(runDir)) };
@@ -108,6 +109,7 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     }
   }
 
+  const runsDirExisted = input.runDir !== undefined || (await fileExists(input.runsDir ?? 'runs'));
   const { runId, runDir, manifest: existing, createdDir } = await resolveRun(input, new Date(started));
   let rec: RunRecorder | undefined;
   try {
@@ -183,8 +185,8 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     };
   } catch (e) {
     // Nothing sent to S3 under a new run: leave no folder behind; otherwise keep it for `cleanup`.
-    if (rec) await rec.discardIfNothingCreated(createdDir);
-    else if (createdDir) await rm(runDir, { recursive: true, force: true });
+    const discarded = rec ? await rec.discardIfNothingCreated(createdDir) : createdDir && (await rm(runDir, { recursive: true, force: true }), true);
+    if (discarded && !runsDirExisted) await rmdir(input.runsDir ?? 'runs').catch(() => undefined);
     throw e;
   }
 }
