@@ -62,6 +62,14 @@ export const SHARED_FLAG_TO_HYPERPARAMETER = Object.freeze({
   '--l2': 'wd',
 } as const);
 
+/** Linear Learner name → the local engine's manifest name of the same setting (for `compare`). */
+export const LINEAR_LEARNER_TO_LOCAL: Readonly<Record<string, string>> = Object.freeze({
+  epochs: 'epochs',
+  mini_batch_size: 'batchSize',
+  learning_rate: 'learningRate',
+  wd: 'l2',
+});
+
 function describe(rule: Rule): string {
   if (rule.kind === 'choice') return `one of ${rule.values.join(', ')}`;
   const low = rule.kind === 'float' && rule.exclusiveMin ? `> ${rule.min}` : `>= ${rule.min}`;
