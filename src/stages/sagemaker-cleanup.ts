@@ -5,6 +5,7 @@
 import type { RunManifest } from '../domain/manifest.js';
 import type { RunStorage } from '../adapters/sagemaker/run-storage.js';
 import type { SageMakerJobs } from '../adapters/sagemaker/jobs.js';
+import { RunRecorder } from '../adapters/run-store.js';
 import type { StageDeps } from './deps.js';
 
 export interface CleanupPlanItem {
@@ -34,7 +35,7 @@ export function cleanupPlan(manifest: RunManifest): CleanupPlanItem[] {
 
 /** Deletes the deletable resources. `sagemaker`/`storage` may be absent when the run made none. */
 export async function cleanupStage(
-  input: { manifest: RunManifest; dryRun?: boolean },
+  input: { manifest: RunManifest; dryRun?: boolean; /** When given, the updated manifest is saved there. */ runDir?: string },
   deps: StageDeps & { sagemaker?: SageMakerJobs; storage?: RunStorage },
 ): Promise<CleanupResult> {
   const result: CleanupResult = { runId: input.manifest.runId, deleted: [], wouldDelete: [], kept: [], dryRun: Boolean(input.dryRun) };
@@ -65,6 +66,7 @@ export async function cleanupStage(
     const gone = new Set(result.deleted.map((d) => `${d.kind} ${d.id}`));
     input.manifest.resources = input.manifest.resources.filter((r) => !gone.has(`${r.kind} ${r.id}`));
     input.manifest.cleanup = [...(input.manifest.cleanup ?? []), { at: new Date(deps.clock.now()).toISOString(), deleted: result.deleted }];
+    if (input.runDir) await new RunRecorder(input.runDir, input.manifest, deps.clock).save();
   }
   return result;
 }

@@ -190,3 +190,19 @@ describe('request builders', () => {
     expect(r.TrainingJobName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
   });
 });
+
+describe('run ids', () => {
+  it('two runs started in the same second get different ids (the folder is reserved with the id)', async () => {
+    const { newRunId } = await import('../../src/adapters/run-store.js');
+    const { mkdtemp, rm, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const runs = await mkdtemp(join(tmpdir(), 'runids-'));
+    const now = new Date(Date.UTC(2026, 10, 26, 13, 30, 45));
+    const ids = await Promise.all(Array.from({ length: 5 }, () => newRunId(runs, now, 'local-linear')));
+    expect(new Set(ids).size).toBe(5);
+    expect(ids.sort()[0]).toBe('20261126-133045-local-linear');
+    for (const id of ids) expect((await stat(join(runs, id))).isDirectory()).toBe(true);
+    await rm(runs, { recursive: true, force: true });
+  });
+});

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
 import { UserInputError } from '../../errors/index.js';
-import { readManifest, writeManifest } from '../../adapters/run-store.js';
+import { readManifest } from '../../adapters/run-store.js';
 import type { RunManifest } from '../../domain/manifest.js';
 import type { CleanupResult } from '../../stages/sagemaker-cleanup.js';
 
@@ -47,8 +47,7 @@ export function registerCleanup(program: Command): void {
       // A dry run lists the prefix too (free) when a region is known, so it can say how many objects would go.
       const region = toDelete.length > 0 ? (dryRun ? safeRegion(opts.region, manifest) : regionFor(opts.region, manifest)) : undefined;
       const deps = region ? (await import('../cloud-deps.js')).cloudDeps(ctx.deps, region, { logs: false }) : ctx.deps;
-      const result = await cleanupStage({ manifest, dryRun }, deps);
-      if (result.deleted.length > 0) await writeManifest(resolve(runDir), manifest, new Date(ctx.deps.clock.now()));
+      const result = await cleanupStage({ manifest, dryRun, runDir: resolve(runDir) }, deps);
       ctx.output(result, renderCleanup);
     });
 }
