@@ -7,7 +7,7 @@ import { createS3Client } from '../adapters/s3/client.js';
 import { createSageMakerClient, createLogsClient } from '../adapters/sagemaker/client.js';
 import { sageMakerJobs } from '../adapters/sagemaker/jobs.js';
 import { s3RunStorage } from '../adapters/sagemaker/run-storage.js';
-import type { SageMakerDeps } from '../stages/sagemaker-deps.js';
+import type { SageMakerDeps } from '../stages/sagemaker/deps.js';
 import type { StageDeps } from '../stages/deps.js';
 
 export function cloudDeps(deps: StageDeps, region: string, opts: { logs?: boolean } = {}): SageMakerDeps {

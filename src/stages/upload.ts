@@ -18,7 +18,7 @@ import { s3RunStorage, type RunStorage } from '../adapters/sagemaker/run-storage
 import { runS3Layout, VALIDATION_FEATURES_FILE } from '../domain/sagemaker-plan.js';
 import type { RunManifest } from '../domain/manifest.js';
 import { UserInputError } from '../errors/index.js';
-import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './sagemaker-data.js';
+import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './sagemaker/data.js';
 import type { StageDeps } from './deps.js';
 
 export interface UploadStageInput {

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareTestShards, prepareTrainData } from '../../src/stages/sagemaker-data.js';
-import { checkLinearLearnerCsv } from '../../src/stages/sagemaker-preflight.js';
+import { prepareTestShards, prepareTrainData } from '../../src/stages/sagemaker/data.js';
+import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
 import { defaultDeps } from '../../src/stages/deps.js';
 

@@ -18,10 +18,10 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { buildRunPlan, type PlanInput } from '../../src/domain/sagemaker-plan.js';
 import { newManifest } from '../../src/domain/manifest.js';
-import { ManifestRecorder, type SageMakerDeps } from '../../src/stages/sagemaker-deps.js';
-import { runTrainingJob, runTransformJobs } from '../../src/stages/sagemaker-jobs.js';
-import { cleanupStage } from '../../src/stages/sagemaker-cleanup.js';
-import { checkLinearLearnerCsv } from '../../src/stages/sagemaker-preflight.js';
+import { ManifestRecorder, type SageMakerDeps } from '../../src/stages/sagemaker/deps.js';
+import { runTrainingJob, runTransformJobs } from '../../src/stages/sagemaker/jobs.js';
+import { cleanupStage } from '../../src/stages/sagemaker/cleanup.js';
+import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import type { RunStorage } from '../../src/adapters/sagemaker/run-storage.js';
 import { collectingReporter } from '../../src/stages/deps.js';
 import { sageMakerJobs } from '../../src/adapters/sagemaker/jobs.js';

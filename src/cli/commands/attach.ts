@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import { readManifest } from '../../adapters/run-store.js';
-import type { AttachResult } from '../../stages/sagemaker-attach.js';
+import type { AttachResult } from '../../stages/sagemaker/attach.js';
 import { regionFor } from './cleanup.js';
 
 export function registerAttach(program: Command): void {
@@ -18,7 +18,7 @@ export function registerAttach(program: Command): void {
     .option('--logs', 'stream the job\'s CloudWatch logs')
     .action(async (job: string, opts: { run?: string; region?: string; pollSeconds: number; logs?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const { attachStage } = await import('../../stages/sagemaker-attach.js');
+      const { attachStage } = await import('../../stages/sagemaker/attach.js');
       const { cloudDeps } = await import('../cloud-deps.js');
       const manifest = opts.run ? await readManifest(resolve(opts.run)) : undefined;
       const region = regionFor(opts.region, manifest);

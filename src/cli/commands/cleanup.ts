@@ -6,7 +6,7 @@ import { createContext } from '../context.js';
 import { UserInputError } from '../../errors/index.js';
 import { readManifest } from '../../adapters/run-store.js';
 import type { RunManifest } from '../../domain/manifest.js';
-import type { CleanupResult } from '../../stages/sagemaker-cleanup.js';
+import type { CleanupResult } from '../../stages/sagemaker/cleanup.js';
 
 /** Region from the flag, the run's plan, or AWS_REGION. */
 export function regionFor(flag: string | undefined, manifest?: RunManifest): string {
@@ -26,7 +26,7 @@ export function registerCleanup(program: Command): void {
     .option('--region <region>', "AWS region (default: the run's)")
     .action(async (runDir: string, opts: { yes?: boolean; dryRun?: boolean; region?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const { cleanupPlan, cleanupStage } = await import('../../stages/sagemaker-cleanup.js');
+      const { cleanupPlan, cleanupStage } = await import('../../stages/sagemaker/cleanup.js');
       const manifest = await readManifest(resolve(runDir));
       const plan = cleanupPlan(manifest);
       const toDelete = plan.filter((p) => p.action === 'delete');

@@ -11,8 +11,8 @@ import { InterruptedError, UserInputError } from '../../errors/index.js';
 import { renderPlanText, DEFAULT_TRANSFORM_INSTANCE_TYPE } from '../../domain/sagemaker-plan.js';
 import { parseHyperparameterFlags, checkHyperparameter, SHARED_FLAG_TO_HYPERPARAMETER } from '../../domain/linear-learner-hyperparameters.js';
 import { newRunId, readManifest } from '../../adapters/run-store.js';
-import type { SageMakerDeps } from '../../stages/sagemaker-deps.js';
-import type { SageMakerDryRunResult, SageMakerRunResult, PlanSettings } from '../../stages/sagemaker-run.js';
+import type { SageMakerDeps } from '../../stages/sagemaker/deps.js';
+import type { SageMakerDryRunResult, SageMakerRunResult, PlanSettings } from '../../stages/sagemaker/run.js';
 
 type Opts = Record<string, unknown>;
 
@@ -184,7 +184,7 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
   const plan = planSettingsOf(opts);
   const inputs = await resolveInputs(opts, command, ctx);
   const out = str(opts.out) ?? str(opts.runDir);
-  const { sagemakerRunStage, sagemakerDryRunStage } = await import('../../stages/sagemaker-run.js');
+  const { sagemakerRunStage, sagemakerDryRunStage } = await import('../../stages/sagemaker/run.js');
   const base = {
     command, plan, force: Boolean(opts.force), trainFile: inputs.trainFile, testFile: inputs.testFile, labelsFile: inputs.labelsFile,
     validationFraction: num(opts.validationFraction) ?? 0.1, seed: ctx.globals.seed, wait: waitOf(opts),
@@ -226,7 +226,7 @@ export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: C
   const region = str(opts.region) ?? manifest.sagemaker?.planInput?.region ?? regionOf(opts);
   if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region for the sagemaker engine', { hint: 'pass --region (e.g. --region us-east-1) or set AWS_REGION' });
   const deps = await sagemakerDeps(ctx, region, Boolean(opts.logs));
-  const { sagemakerPredictStage } = await import('../../stages/sagemaker-predict.js');
+  const { sagemakerPredictStage } = await import('../../stages/sagemaker/predict.js');
   // predict's --test has a local default; only an explicit --test uploads a new test set.
   const testGiven = cmd.getOptionValueSource('test') === 'cli';
   const result = await sagemakerPredictStage({ runDir, testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) }, deps).catch((e) =>

@@ -5,17 +5,17 @@
  * features and the test set as N contiguous shards for an N-instance batch transform.
  */
 import { join } from 'node:path';
-import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
-import { withAtomicWriteStream, writeChunk, writeFileAtomic } from '../adapters/atomic-file.js';
-import { PIXELS, type Dataset } from '../domain/dataset.js';
-import { stratifiedSplit } from '../domain/split.js';
-import { mulberry32, shuffleInPlace } from '../domain/random.js';
-import { shardName, trainShardName, VALIDATION_CHANNEL_FILE, VALIDATION_FEATURES_FILE } from '../domain/sagemaker-plan.js';
-import { shardRanges } from '../domain/linear-learner-csv.js';
-import type { SplitRecord } from '../domain/manifest.js';
-import type { StageDeps } from './deps.js';
-import { InterruptedError, UserInputError } from '../errors/index.js';
-import type { RunStorage } from '../adapters/sagemaker/run-storage.js';
+import { readKaggleCsvFile } from '../../adapters/kaggle-csv-file.js';
+import { withAtomicWriteStream, writeChunk, writeFileAtomic } from '../../adapters/atomic-file.js';
+import { PIXELS, type Dataset } from '../../domain/dataset.js';
+import { stratifiedSplit } from '../../domain/split.js';
+import { mulberry32, shuffleInPlace } from '../../domain/random.js';
+import { shardName, trainShardName, VALIDATION_CHANNEL_FILE, VALIDATION_FEATURES_FILE } from '../../domain/sagemaker-plan.js';
+import { shardRanges } from '../../domain/linear-learner-csv.js';
+import type { SplitRecord } from '../../domain/manifest.js';
+import type { StageDeps } from '../deps.js';
+import { InterruptedError, UserInputError } from '../../errors/index.js';
+import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
 
 export interface PrepareTrainInput {
   trainFile: string;

@@ -3,15 +3,15 @@
  * get an attempt suffix so a rerun never collides with the previous transform jobs.
  */
 import { join } from 'node:path';
-import { buildRunPlan, runS3Layout } from '../domain/sagemaker-plan.js';
-import { UserInputError } from '../errors/index.js';
-import { sha256File } from '../adapters/file-hash.js';
-import { readManifest, RunRecorder } from '../adapters/run-store.js';
-import { checkLinearLearnerCsv } from './sagemaker-preflight.js';
-import { channelFiles, prepareTestShards, syncChannelFiles } from './sagemaker-data.js';
-import { createModel, type WaitSettings } from './sagemaker-jobs.js';
-import { finishCost, transformAndScore, type SageMakerRunResult } from './sagemaker-run.js';
-import type { SageMakerDeps } from './sagemaker-deps.js';
+import { buildRunPlan, runS3Layout } from '../../domain/sagemaker-plan.js';
+import { UserInputError } from '../../errors/index.js';
+import { sha256File } from '../../adapters/file-hash.js';
+import { readManifest, RunRecorder } from '../../adapters/run-store.js';
+import { checkLinearLearnerCsv } from './preflight.js';
+import { channelFiles, prepareTestShards, syncChannelFiles } from './data.js';
+import { createModel, type WaitSettings } from './jobs.js';
+import { finishCost, transformAndScore, type SageMakerRunResult } from './run.js';
+import type { SageMakerDeps } from './deps.js';
 
 export interface SageMakerPredictInput {
   runDir: string;

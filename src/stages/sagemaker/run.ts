@@ -10,19 +10,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { sha256File } from '../adapters/file-hash.js';
-import { fileExists } from '../adapters/atomic-file.js';
-import { isFreshRunDir, MANIFEST_FILE, readManifest, RunRecorder } from '../adapters/run-store.js';
-import { buildRunPlan, runS3Layout, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
-import { UserInputError } from '../errors/index.js';
-import { checkLinearLearnerCsv } from './sagemaker-preflight.js';
-import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './sagemaker-data.js';
-import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './sagemaker-jobs.js';
-import { recordBilledCost } from './sagemaker-billing.js';
-import { argmaxStage } from './argmax.js';
-import { evaluateStage } from './evaluate.js';
-import type { StageDeps } from './deps.js';
-import type { SageMakerDeps } from './sagemaker-deps.js';
+import { sha256File } from '../../adapters/file-hash.js';
+import { fileExists } from '../../adapters/atomic-file.js';
+import { isFreshRunDir, MANIFEST_FILE, readManifest, RunRecorder } from '../../adapters/run-store.js';
+import { buildRunPlan, runS3Layout, type PlanInput, type RunPlan } from '../../domain/sagemaker-plan.js';
+import { UserInputError } from '../../errors/index.js';
+import { checkLinearLearnerCsv } from './preflight.js';
+import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './data.js';
+import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './jobs.js';
+import { recordBilledCost } from './billing.js';
+import { argmaxStage } from '../argmax.js';
+import { evaluateStage } from '../evaluate.js';
+import type { StageDeps } from '../deps.js';
+import type { SageMakerDeps } from './deps.js';
 
 /** The plan settings that come from flags; the run id, row counts and validation come from the run. */
 export type PlanSettings = Omit<PlanInput, 'runId' | 'trainRows' | 'validation' | 'region'> & { region?: string };

@@ -3,9 +3,9 @@
  * into the run manifest with the instance type they ran on, and the cost estimate is recomputed
  * from the dated price table of the run's region (see domain/instance-prices.ts).
  */
-import { estimateCost, priceTableFor, PRICED_REGIONS } from '../domain/instance-prices.js';
-import type { RunPlan } from '../domain/sagemaker-plan.js';
-import type { RunRecorder } from '../adapters/run-store.js';
+import { estimateCost, priceTableFor, PRICED_REGIONS } from '../../domain/instance-prices.js';
+import type { RunPlan } from '../../domain/sagemaker-plan.js';
+import type { RunRecorder } from '../../adapters/run-store.js';
 
 /** Billed instance-seconds a failed wait reports (see waitForJobs), 0 when none. */
 export function billedByFailure(e: unknown): number {

@@ -3,13 +3,13 @@
  * directory, a finished training job also gets its model created (so `predict --engine sagemaker`
  * can follow), and a finished transform is downloaded and scored.
  */
-import { waitForJobs, downloadTransformOutputs, finishTraining, type WaitSettings } from './sagemaker-jobs.js';
-import { scoreTransformOutputs } from './sagemaker-run.js';
-import { buildRunPlan, isValidResourceName, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
-import type { JobKind } from '../adapters/sagemaker/wait-for-job.js';
-import { readManifest, RunRecorder } from '../adapters/run-store.js';
-import { UserInputError } from '../errors/index.js';
-import type { SageMakerDeps } from './sagemaker-deps.js';
+import { waitForJobs, downloadTransformOutputs, finishTraining, type WaitSettings } from './jobs.js';
+import { scoreTransformOutputs } from './run.js';
+import { buildRunPlan, isValidResourceName, type PlanInput, type RunPlan } from '../../domain/sagemaker-plan.js';
+import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
+import { readManifest, RunRecorder } from '../../adapters/run-store.js';
+import { UserInputError } from '../../errors/index.js';
+import type { SageMakerDeps } from './deps.js';
 
 export interface AttachResult {
   job: string;

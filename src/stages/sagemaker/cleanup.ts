@@ -2,11 +2,11 @@
  * `cleanup RUN_DIR`: deletes what a run created that can be deleted (its S3 prefix, its models)
  * and lists the job records SageMaker keeps forever (training/transform jobs cannot be deleted).
  */
-import type { RunManifest } from '../domain/manifest.js';
-import type { RunStorage } from '../adapters/sagemaker/run-storage.js';
-import type { SageMakerJobs } from '../adapters/sagemaker/jobs.js';
-import { RunRecorder } from '../adapters/run-store.js';
-import type { StageDeps } from './deps.js';
+import type { RunManifest } from '../../domain/manifest.js';
+import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
+import type { SageMakerJobs } from '../../adapters/sagemaker/jobs.js';
+import { RunRecorder } from '../../adapters/run-store.js';
+import type { StageDeps } from '../deps.js';
 
 export interface CleanupPlanItem {
   kind: string;

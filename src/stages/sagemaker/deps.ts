@@ -3,11 +3,11 @@
  * interfaces (built by the CLI from flags and env), and how to ask the user what to do on Ctrl-C.
  * No stage imports the AWS SDK.
  */
-import type { SageMakerJobs } from '../adapters/sagemaker/jobs.js';
-import type { RunStorage } from '../adapters/sagemaker/run-storage.js';
-import type { JobKind } from '../adapters/sagemaker/wait-for-job.js';
-import { RunRecorder } from '../adapters/run-store.js';
-import type { StageDeps } from './deps.js';
+import type { SageMakerJobs } from '../../adapters/sagemaker/jobs.js';
+import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
+import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
+import { RunRecorder } from '../../adapters/run-store.js';
+import type { StageDeps } from '../deps.js';
 
 export interface SageMakerDeps extends StageDeps {
   sagemaker: SageMakerJobs;

@@ -7,15 +7,15 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
-import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob, RUN_TAG_KEY, runTags } from '../domain/sagemaker-requests.js';
-import { shardName, type RunPlan } from '../domain/sagemaker-plan.js';
-import type { CreateOutcome } from '../adapters/sagemaker/jobs.js';
-import type { JobKind, JobOutcome } from '../adapters/sagemaker/wait-for-job.js';
-import { withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import type { CloudResourceKind } from '../domain/manifest.js';
-import { CloudError, InterruptedError, isPipelineError, UserInputError } from '../errors/index.js';
-import { billedByFailure, recordBilled, recordBilledCost } from './sagemaker-billing.js';
-import type { RunRecorder, SageMakerDeps } from './sagemaker-deps.js';
+import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob, RUN_TAG_KEY, runTags } from '../../domain/sagemaker-requests.js';
+import { shardName, type RunPlan } from '../../domain/sagemaker-plan.js';
+import type { CreateOutcome } from '../../adapters/sagemaker/jobs.js';
+import type { JobKind, JobOutcome } from '../../adapters/sagemaker/wait-for-job.js';
+import { withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
+import type { CloudResourceKind } from '../../domain/manifest.js';
+import { CloudError, InterruptedError, isPipelineError, UserInputError } from '../../errors/index.js';
+import { billedByFailure, recordBilled, recordBilledCost } from './billing.js';
+import type { RunRecorder, SageMakerDeps } from './deps.js';
 
 // Create* calls take no abort signal on purpose: a Ctrl-C mid-request would leave it unknown
 // whether the job exists. They are quick; the wait that follows handles the interrupt.
