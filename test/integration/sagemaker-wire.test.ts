@@ -249,7 +249,7 @@ describe('run --engine sagemaker over the wire', () => {
     const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('JOB_NOT_FOUND');
-  });
+  }, 180_000);
 
   it('the loopback server enforces the API rules the builders must satisfy', async () => {
     const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });

@@ -58,7 +58,7 @@ export function addSageMakerPredictOptions(command: Command): Command {
 }
 
 /** Flags that mean nothing to the managed engine (local model, tfjs, threads). */
-const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers'];
+const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows'];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
   'bucket', 'role', 'prefix', 'instanceType', 'instanceCount', 'transformInstanceType', 'transformInstanceCount', 'spot',
@@ -221,6 +221,7 @@ export async function runWithSageMaker(opts: Record<string, unknown>, cmd: Comma
 /** `predict --engine sagemaker --run RUN_DIR`. */
 export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command, runArg?: string): Promise<void> {
   const ctx = createContext(cmd);
+  refuseFlagsForEngine(cmd, 'sagemaker');
   const runDir = resolve(runArg ?? required(opts, 'run', '--run', 'runs/<run-id>'));
   const manifest = await readManifest(runDir);
   const region = str(opts.region) ?? manifest.sagemaker?.planInput?.region ?? regionOf(opts);
