@@ -1,6 +1,6 @@
 /**
  * The `--engine sagemaker` half of `train`, `predict` and `run`: flags, env (region, endpoints),
- * the Ctrl-C question, and rendering. The work is in src/stages/sagemaker-*.ts.
+ * the Ctrl-C question, and rendering. The work is in src/stages/sagemaker/.
  */
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -58,7 +58,7 @@ export function addSageMakerPredictOptions(command: Command): Command {
 }
 
 /** Flags that mean nothing to the managed engine (local model, tfjs, threads). */
-const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows'];
+const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrDecay', 'augmentShift'];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
   'bucket', 'role', 'prefix', 'instanceType', 'instanceCount', 'transformInstanceType', 'transformInstanceCount', 'spot',
