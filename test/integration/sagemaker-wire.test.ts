@@ -157,7 +157,7 @@ describe('run --engine sagemaker over the wire', () => {
     const again = await cli(['--json', 'cleanup', 'runs/ok']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).deleted).toEqual([]);
-  });
+  }, 180_000);
 
   it('a failed training job: exit 3, FailureReason + log group + console URL, no model; --logs shows the container log', async () => {
     server.failNext('training', 'AlgorithmError: simulated failure for the test');
