@@ -224,7 +224,7 @@ describe('run --engine sagemaker over the wire', () => {
     server.resume('training');
     expect(t.code).toBe(130);
     expect(t.stderr).toContain('detached from digitflow-train-int');
-    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int --run \S+runs\/int/);
+    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int -o \S+runs\/int/);
     expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
     const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(a.code, a.stderr).toBe(0);
@@ -235,7 +235,7 @@ describe('run --engine sagemaker over the wire', () => {
     const p = await interruptAt(['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'], 'digitflow-tf-int');
     server.resume('transform');
     expect(p.code).toBe(130);
-    expect(p.stderr).toContain('digitflow attach digitflow-tf-int --run');
+    expect(p.stderr).toContain('digitflow attach digitflow-tf-int -o');
     const at = await cli(['--json', 'attach', 'digitflow-tf-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(at.code, at.stderr).toBe(0);
     const ar = JSON.parse(at.stdout);

@@ -256,7 +256,7 @@ describe('transform', () => {
     const err = await runTrainingJob(plan, { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
     expect(err.code).toBe('AWS_ACCESS_DENIED');
     expect(err.hint).toContain('This run already created training-job digitflow-train-r1');
-    expect(err.hint).toContain(`digitflow attach digitflow-train-r1 --run ${dir}`);
+    expect(err.hint).toContain(`digitflow attach digitflow-train-r1 -o ${dir}`);
     expect(err.hint).toContain(`digitflow cleanup ${dir}`);
   });
 

@@ -218,7 +218,7 @@ export async function runWithSageMaker(opts: Record<string, unknown>, cmd: Comma
   await trainOrRun(opts, cmd, 'run');
 }
 
-/** `predict --engine sagemaker --run RUN_DIR`. */
+/** `predict RUN --engine sagemaker`. */
 export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command, runArg?: string): Promise<void> {
   const ctx = createContext(cmd);
   refuseFlagsForEngine(cmd, 'sagemaker');
@@ -241,7 +241,7 @@ function withAttachHint(e: unknown, runDir: string): unknown {
   if (!(e instanceof InterruptedError)) return e;
   const jobs = e.details?.jobs as string[] | undefined;
   if (!jobs || e.details?.decision !== 'detach') return e;
-  const cmds = jobs.map((j) => `digitflow attach ${j} --run ${runDir}`);
+  const cmds = jobs.map((j) => `digitflow attach ${j} -o ${runDir}`);
   return new InterruptedError(e.message, { hint: `reattach with: ${cmds.join('  |  ')}`, details: { ...e.details, attach: cmds } });
 }
 

@@ -22,7 +22,7 @@ export interface AttachResult {
   finalMetrics?: Record<string, number>;
   /** Where SageMaker wrote a transform's output (`<input file name>.out` objects under it). */
   transformOutput?: string;
-  /** Transform attach with --run: the files written after download/argmax/evaluate. */
+  /** Transform attach with the run folder (-o): the files written after download/argmax/evaluate. */
   outputs?: Record<string, string>;
   metrics?: Record<string, number>;
   validationMetrics?: Record<string, number>;

@@ -143,7 +143,7 @@ function withCreatedResources(e: unknown, rec: RunRecorder): unknown {
   if (!isPipelineError(e) || rec.manifest.resources.length === 0) return e;
   const jobs = rec.manifest.resources.filter((r) => r.kind === 'training-job' || r.kind === 'transform-job').map((r) => r.id);
   const created = rec.manifest.resources.map((r) => `${r.kind} ${r.id}`).join(', ');
-  const attach = jobs.length ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} --run ${rec.runDir}`).join('  |  ')}` : '';
+  const attach = jobs.length ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} -o ${rec.runDir}`).join('  |  ')}` : '';
   Object.assign(e, {
     hint: `${e.hint ? e.hint + '. ' : ''}This run already created ${created}${attach}; delete what can be deleted with: digitflow cleanup ${rec.runDir}`,
     details: { ...(e.details ?? {}), created: rec.manifest.resources.map((r) => ({ kind: r.kind, id: r.id })) },

@@ -1,5 +1,5 @@
 /**
- * `predict --engine sagemaker --run RUN_DIR`: a new batch transform for a trained run. Job names
+ * `predict RUN --engine sagemaker`: a new batch transform for a trained run. Job names
  * get an attempt suffix so a rerun never collides with the previous transform jobs.
  */
 import { join } from 'node:path';
