@@ -4,7 +4,7 @@
  * service and Linear Learner refuse and fail. Every case ends one of two ways: refused up front
  * (exit 2, no Create* request reached the server) or completed correctly.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,9 @@ import { createS3Client } from '../../src/adapters/s3/client.js';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob, buildCreateTransformJob } from '../../src/domain/sagemaker-requests.js';
 import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+
+// Several CLI runs per test against two loopback servers: generous on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'dist/cli/main.js');
