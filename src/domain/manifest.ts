@@ -4,6 +4,7 @@
  * and `cleanup` read it; nothing about a run should have to be remembered by the user.
  */
 import type { PlanInput, RunPlan } from './sagemaker-plan.js';
+import type { KaggleManifestSection } from './kaggle-submission.js';
 
 export const MANIFEST_VERSION = 1 as const;
 
@@ -73,6 +74,8 @@ export interface RunManifest {
   cleanup?: CleanupLogEntry[];
   /** Local engine extras (`extra.local`: epochs, early stopping) and training history; other engineers read them. */
   extra?: { local?: Record<string, unknown>; history?: unknown[] } & Record<string, unknown>;
+  /** Kaggle submissions of this run's files and their public scores (`submit`, `submissions`). */
+  kaggle?: KaggleManifestSection;
   /** The machine the run's local work ran on, and the peak memory of the process that wrote it last. */
   host?: HostRecord;
 }

