@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
-import { readManifest, writeManifest, newRunId } from '../adapters/run-store.js';
+import { readManifest, RunRecorder, newRunId } from '../adapters/run-store.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { rm } from 'node:fs/promises';
 import { UserInputError, isPipelineError } from '../errors/index.js';
@@ -196,7 +196,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
     ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
   };
-  await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+  await new RunRecorder(runDir, manifest, deps.clock).save();
 
   return {
     runId: manifest.runId,

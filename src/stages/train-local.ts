@@ -14,7 +14,7 @@ import { LOCAL_DEFAULTS } from '../domain/local-defaults.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { gitSha, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
+import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
 import { buildModel } from '../adapters/tfjs/models.js';
 import { computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/model-inputs.js';
@@ -315,7 +315,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       ...manifest.extra,
       local: { epochs: summary.history, bestEpoch: summary.bestEpoch, stoppedEarly: summary.stoppedEarly, interrupted: summary.interrupted, examplesPerSecond: summary.examplesPerSecond },
     };
-    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+    await new RunRecorder(runDir, manifest, deps.clock).save();
 
     if (summary.interrupted) {
       throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);

@@ -4,7 +4,7 @@ import { createContext } from '../context.js';
 import { addExamples, outOption, paragraphs, withShownDefault } from '../grammar.js';
 import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
 import type { RunLocalOutput } from '../../stages/run-local.js';
-import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
 export function renderRunText(r: RunLocalOutput, color = false): string {
@@ -75,6 +75,7 @@ export function registerRun(program: Command): void {
       await runWithSageMaker(opts, cmd);
       return;
     }
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
     const { runLocal } = await import('../../stages/run-local.js');

@@ -5,7 +5,7 @@ import { createContext } from '../context.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { TrainLocalOutput } from '../../stages/train-local.js';
-import { addSageMakerTrainOptions, trainWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, trainWithSageMaker } from './sagemaker-engine.js';
 import { addExamples, outOption, paragraphs } from '../grammar.js';
 import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
 
@@ -60,8 +60,9 @@ export function registerTrain(program: Command): void {
   ]);
   command.action(async (opts: TrainOpts, cmd: Command) => {
     if (opts.engine === 'sagemaker') return trainWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(), opts.model));
+    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
     const { trainLocal } = await import('../../stages/train-local.js');
     const result = await trainLocal(
       {
