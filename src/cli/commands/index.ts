@@ -15,6 +15,7 @@ import { registerCompare } from './compare.js';
 import { registerReport } from './report.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
+import { registerBlend } from './blend.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerCleanup(program);
   registerAttach(program);
+  registerBlend(program);
 }
