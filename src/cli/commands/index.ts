@@ -16,6 +16,7 @@ import { registerReport } from './report.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
 import { registerBlend } from './blend.js';
+import { registerRuns } from './runs.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerCleanup(program);
   registerAttach(program);
   registerBlend(program);
+  registerRuns(program);
 }
