@@ -17,6 +17,7 @@ import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
 import { registerBlend } from './blend.js';
 import { registerRuns } from './runs.js';
+import { registerTune } from './tune.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   registerAttach(program);
   registerBlend(program);
   registerRuns(program);
+  registerTune(program);
 }

@@ -17,7 +17,7 @@ function cells(e: RunsEntry, rank: number, letters: { val: boolean; test: boolea
     safe(e.runId),
     safe(e.engine),
     safe(e.model ?? '—'),
-    hp.length > 44 ? hp.slice(0, 43) + '…' : hp || '—',
+    hp.length > 56 ? hp.slice(0, 55) + '…' : hp || '—',
     pct(e.validationAccuracy) + (letters.val && e.validationGroup ? ` ${e.validationGroup}` : ''),
     pct(e.testAccuracy) + (letters.test && e.testGroup ? ` ${e.testGroup}` : ''),
     e.kagglePublicScore === undefined ? '—' : e.kagglePublicScore.toFixed(5),

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { halvingSchedule, sampleTrials, TUNE_SPACES } from '../../src/domain/tune-space.js';
+import { rankTrials, tuneLocal } from '../../src/stages/tune-local.js';
+import { runsStage } from '../../src/stages/runs.js';
+import { collectingReporter, systemClock, type ProgressEvent } from '../../src/stages/deps.js';
+import { renderTuneText } from '../../src/cli/commands/tune.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const SAMPLE = join(repoRoot, 'data', 'sample');
+const train = join(SAMPLE, 'train.csv');
+const test = join(SAMPLE, 'test.csv');
+const labels = join(SAMPLE, 'test_labels.csv');
+
+let dir: string;
+beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'tune-'))));
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('search space', () => {
+  it('the same seed draws the same trials, within the ranges; another seed others', () => {
+    const a = sampleTrials('linear', 20, 7);
+    expect(sampleTrials('linear', 20, 7)).toEqual(a);
+    expect(sampleTrials('linear', 20, 8)).not.toEqual(a);
+    const s = TUNE_SPACES.linear;
+    for (const t of a) {
+      expect(t.learningRate).toBeGreaterThanOrEqual(0.001 * 0.999);
+      expect(t.learningRate).toBeLessThanOrEqual(0.1 * 1.001);
+      expect(s.batchSize.kind === 'choice' && s.batchSize.values.includes(t.batchSize)).toBe(true);
+      expect(Number.isInteger(t.epochs) && t.epochs >= 3 && t.epochs <= 15).toBe(true);
+    }
+    expect(new Set(a.map((t) => t.batchSize)).size).toBeGreaterThan(1);
+  });
+
+  it('successive halving keeps a third per rung, tripling the epochs up to the maximum', () => {
+    expect(halvingSchedule(9, 12)).toEqual([{ trials: 9, epochs: 1 }, { trials: 3, epochs: 4 }, { trials: 1, epochs: 12 }]);
+    expect(halvingSchedule(4, 9)).toEqual([{ trials: 4, epochs: 3 }, { trials: 1, epochs: 9 }]);
+    expect(halvingSchedule(1, 5)).toEqual([{ trials: 1, epochs: 5 }]);
+  });
+
+  it('ranks by validation accuracy, then log loss, then trial number', () => {
+    const t = (trial: number, acc: number, loss?: number) => ({ trial, validationAccuracy: acc, validationLogLoss: loss }) as never;
+    expect(rankTrials([t(1, 0.8, 0.5), t(2, 0.9, 0.9), t(3, 0.9, 0.4), t(4, 0.9, 0.4)]).map((r) => [r.trial, r.rank])).toEqual([[3, 1], [4, 2], [2, 3], [1, 4]]);
+  });
+});
+
+describe('tuneLocal', () => {
+  it('each trial a run folder on the same held-out rows; leaderboard; the best scored on the test rows after the search', async () => {
+    const out = join(dir, 'tune');
+    const reporter = collectingReporter();
+    const r = await tuneLocal({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock });
+    expect(r.status).toBe('completed');
+    expect((await readdir(out)).sort()).toEqual(['trial-1', 'trial-2', 'trial-3', 'tune.json']);
+    expect(r.leaderboard.map((t) => t.rank)).toEqual([1, 2, 3]);
+    expect(r.leaderboard.map((t) => t.params)).toEqual(expect.arrayContaining(sampleTrials('linear', 3, 5)));
+    for (let i = 1; i < 3; i++) expect(r.leaderboard[i - 1].validationAccuracy).toBeGreaterThanOrEqual(r.leaderboard[i].validationAccuracy);
+    // Every trial held out the same rows, recorded its settings, and (except the best) saw no test file.
+    const manifests = await Promise.all([1, 2, 3].map(async (i) => JSON.parse(await readFile(join(out, `trial-${i}`, 'manifest.json'), 'utf8'))));
+    expect(new Set(manifests.map((m) => JSON.stringify(m.split.validationRows))).size).toBe(1);
+    for (const m of manifests) {
+      expect(m.command).toBe('tune');
+      expect(m.extra.tune.params.learningRate).toBe(m.hyperparameters.learningRate);
+      expect(m.hyperparameters.l2).toBe(m.extra.tune.params.l2);
+    }
+    const bestDir = r.best!.runDir;
+    expect(bestDir).toBe(r.leaderboard[0].runDir);
+    expect(r.best!.testRows).toBe(100);
+    expect(r.best!.testAccuracy).toBeGreaterThan(0.3);
+    for (const m of manifests) expect(Boolean(m.outputs.probabilities)).toBe(join(out, `trial-${m.extra.tune.trial}`) === bestDir);
+    const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
+    expect(saved.best.runDir).toBe(bestDir);
+    expect(saved.leaderboard).toHaveLength(3);
+    // runs lists the trials like any runs, on one split.
+    const listed = await runsStage({ dir: out }, { reporter, clock: systemClock });
+    expect(listed.runs.map((e) => e.runDir ?? e.dir)).toHaveLength(3);
+    expect(listed.runs[0].dir).toBe(bestDir);
+    expect(listed.notes).toEqual([]);
+    expect(renderTuneText(r)).toMatch(/best: .*trial-\d \(\d+\.\d\d% validation, \d+\.\d\d% on the 100 test rows, scored after the search\)/);
+    expect(reporter.events.filter((e) => e.kind === 'epoch')).toEqual([]); // per-epoch lines are not passed on
+    // Without --force the tune folder is not reused.
+    await expect(tuneLocal({ model: 'linear', trials: 1, train, test, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+  }, 120_000);
+
+  it('Ctrl-C during the second trial keeps the first, removes the half-trained one and says where the best is', async () => {
+    const out = join(dir, 'tune');
+    const controller = new AbortController();
+    let sawTrial2 = false;
+    const reporter = {
+      emit: (e: ProgressEvent) => {
+        // Abort while trial 2 is training (its progress events carry the trial in their task id).
+        if (e.kind === 'progress' && e.task.startsWith('trial2:') && !controller.signal.aborted) {
+          sawTrial2 = true;
+          controller.abort();
+        }
+      },
+    };
+    await expect(tuneLocal({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock, signal: controller.signal })).rejects.toMatchObject({
+      code: 'INTERRUPTED',
+      message: expect.stringMatching(/1 finished trial\(s\) kept .*best so far .*trial-1/),
+    });
+    expect(sawTrial2).toBe(true);
+    expect((await readdir(out)).sort()).toEqual(['trial-1', 'tune.json']);
+    const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
+    expect(saved.status).toBe('interrupted');
+    expect(saved.leaderboard.map((t: { trial: number }) => t.trial)).toEqual([1]);
+  }, 120_000);
+
+  it('successive halving trains the survivors with more epochs', async () => {
+    const r = await tuneLocal({ model: 'linear', trials: 3, strategy: 'halving', maxEpochs: 3, train, out: join(dir, 'h'), seed: 5, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
+    expect(r.schedule).toEqual([{ trials: 3, epochs: 1 }, { trials: 1, epochs: 3 }]);
+    expect(r.leaderboard).toHaveLength(4);
+    const last = r.leaderboard.find((t) => t.rung === 1)!;
+    const firstRung = rankTrials(r.leaderboard.filter((t) => t.rung === 0));
+    expect(last.params).toEqual({ ...firstRung[0].params, epochs: 3 });
+    expect(r.best!.testAccuracy).toBeUndefined(); // --train without --test: nothing predicted
+  }, 120_000);
+
+  it('refuses no validation rows and a bad trial count before training', async () => {
+    const deps = { reporter: collectingReporter(), clock: systemClock };
+    await expect(tuneLocal({ model: 'linear', trials: 0, train, test, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'TRIALS_INVALID' });
+    await expect(tuneLocal({ model: 'linear', trials: 2, train, test, validationFraction: 0, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'VALIDATION_FRACTION' });
+    await expect(readdir(join(dir, 'x'))).rejects.toThrow();
+  });
+});
