@@ -3,10 +3,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import type { BlendResult } from '../../stages/blend.js';
+import { safeText } from '../safe-text.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 
 export function renderBlendText(r: BlendResult): string {
+  return safeText(blendText(r));
+}
+
+function blendText(r: BlendResult): string {
   const lines = [`blend ${r.runId}: ${r.method} of ${r.members.length} runs, weights ${r.weightsFrom === 'auto' ? 'fitted on the validation rows' : r.weightsFrom}`];
   for (const c of r.checks) lines.push(`  ✓ ${c}`);
   lines.push('');

@@ -3,10 +3,7 @@ import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import type { RunsEntry, RunsResult } from '../../stages/runs.js';
 
-/** Run ids and hyperparameters come from manifests on disk: control characters are shown as `?`. */
-function safe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
+import { safeText as safe } from '../safe-text.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 

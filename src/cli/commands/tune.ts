@@ -3,10 +3,15 @@ import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import type { TuneResult } from '../../stages/tune-local.js';
+import { safeText } from '../safe-text.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 
 export function renderTuneText(r: TuneResult): string {
+  return safeText(tuneText(r));
+}
+
+function tuneText(r: TuneResult): string {
   const lines = [`tune ${r.tuneId}: ${r.strategy} search of the local ${r.model} model, ${r.leaderboard.length} trial(s), seed ${r.seed}, ${r.seconds.toFixed(1)} s`];
   if (r.schedule) lines.push(`  successive halving: ${r.schedule.map((s) => `${s.trials} x ${s.epochs} epoch(s)`).join(' → ')}`);
   lines.push('');
