@@ -7,9 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UserInputError } from '../errors/index.js';
-import { selectRows, type Dataset } from '../domain/dataset.js';
+import { labelCounts, selectRows, type Dataset } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { newManifest, type RunManifest } from '../domain/manifest.js';
+import { LOCAL_DEFAULTS } from '../domain/local-defaults.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
@@ -48,16 +49,8 @@ export interface LocalFitOptions {
   data?: { path?: string; sha256?: string };
 }
 
-/**
- * Defaults chosen on the bundled digits (seed 42): linear reaches ~0.91 holdout accuracy
- * (standardised inputs, Adam 0.01 with 1/(1+e) decay); cnn see the README/measurements.
- * cnn lrDecay 0.5 (was 0.3): with 0.3 the 2-thread run ended at 0.9845 on the bundled test digits,
- * with 0.5 it reaches 0.9865 on 2 gradient threads and 0.9875 on 1 (seed 42, measured 2026-11-26).
- */
-export const LOCAL_DEFAULTS: Record<LocalModelKind, Required<Pick<LocalFitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'patience' | 'augmentShift'>>> = {
-  linear: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 3, augmentShift: 0 },
-  cnn: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, patience: 3, augmentShift: 2 },
-};
+/** Per-model defaults (src/domain/local-defaults.ts; `--help` shows the same numbers). */
+export { LOCAL_DEFAULTS };
 
 export interface TrainLocalInput {
   /** Kaggle train.csv path. */
@@ -76,6 +69,10 @@ export interface TrainLocalInput {
   /** CNN gradient threads (default min(2, CPUs)); see LocalFitOptions.workers. */
   workers?: number;
   patience?: number;
+  /** Per-epoch learning-rate decay (default per model, see LOCAL_DEFAULTS). */
+  lrDecay?: number;
+  /** CNN: random translation of training images in pixels (default per model). */
+  augmentShift?: number;
   force?: boolean;
   runId?: string;
 }
@@ -218,6 +215,15 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
   const trainSet = selectRows(ds, split.first);
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
+  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  if (absent.length > 0) {
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'CLASS_ABSENT',
+      message: `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} in the ${trainSet.rows} training rows of ${input.train}: the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
+      data: { absent },
+    });
+  }
   const tRead = deps.clock.now();
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
@@ -231,6 +237,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       learningRate: input.learningRate,
       l2: input.l2,
       patience: input.patience,
+      lrDecay: input.lrDecay,
+      augmentShift: input.augmentShift,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

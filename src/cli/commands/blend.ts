@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
+import { addExamples, outOption } from '../grammar.js';
 import type { BlendResult } from '../../stages/blend.js';
 import { safeText } from '../safe-text.js';
 
@@ -46,9 +47,9 @@ export function parseWeights(value: string): number[] | 'auto' {
 }
 
 export function registerBlend(program: Command): void {
-  program
+  const command = program
     .command('blend')
-    .summary('new run from the averaged probabilities of several runs (CNN + linear, local + managed)')
+    .summary("average several runs' probabilities into a new run")
     .description(
       [
         'Blend the per-class probabilities of several runs into a new run folder: probabilities.csv, submission.csv, metrics.json (when there is an answer key), the blended validation predictions and metrics, and a manifest naming its members and weights.',
@@ -56,19 +57,20 @@ export function registerBlend(program: Command): void {
         '--method mean averages the probabilities; geometric multiplies them (weighted) and renormalises. --weights auto tries weightings on a grid (steps of 0.05 for up to 3 runs) and keeps the one with the best validation accuracy (ties: lower log loss); the test answer key is never used to choose.',
       ].join('\n\n'),
     )
-    .argument('<runs...>', 'run directories to blend (at least two)')
+    .argument('<run...>', 'run folders to blend (at least two)')
     .addOption(new Option('--weights <list>', "one weight per run (scaled to sum 1), or 'auto' to fit them on the validation rows (default: equal)").argParser(parseWeights))
     .addOption(new Option('--method <method>', 'how to combine').choices(['mean', 'geometric']).default('mean'))
-    .option('-o, --out <dir>', 'the new run folder (default: <runs-dir>/<date>-<time>-blend)')
+    .addOption(outOption('dir', 'the new run folder', '<runs-dir>/<date>-<time>-blend'))
     .option('--runs-dir <dir>', 'where new run folders go', 'runs')
     .option('--labels <file>', "answer key ImageId,Label for the test rows (default: the members' recorded labels)")
     .option('--num-classes <n>', 'number of classes', parseInteger('--num-classes', 2, 1000), 10)
-    .option('--force', 'write into an existing --out folder')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digitflow blend runs/cnn runs/linear                       # equal weights\n  digitflow blend runs/cnn runs/linear --weights auto        # fitted on the held-out rows\n  digitflow blend runs/cnn runs/managed --weights 0.7,0.3 --method geometric -o runs/blend-1',
-    )
-    .action(async (runs: string[], opts: { weights?: number[] | 'auto'; method: 'mean' | 'geometric'; out?: string; runsDir: string; labels?: string; numClasses: number; force?: boolean }, cmd: Command) => {
+    .option('--force', 'write into an existing --out folder');
+  addExamples(command, [
+    ['digitflow blend runs/cnn runs/linear', 'equal weights'],
+    ['digitflow blend runs/cnn runs/linear --weights auto', 'fitted on the held-out rows'],
+    ['digitflow blend runs/cnn runs/managed --weights 0.7,0.3 --method geometric -o runs/blend-1'],
+  ]);
+  command.action(async (runs: string[], opts: { weights?: number[] | 'auto'; method: 'mean' | 'geometric'; out?: string; runsDir: string; labels?: string; numClasses: number; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { blendStage } = await import('../../stages/blend.js'); // loaded on use: keeps CLI start-up short
       const result = await blendStage(

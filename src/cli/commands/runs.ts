@@ -1,6 +1,7 @@
 /** `digitflow runs`: the leaderboard of run folders. */
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
+import { addExamples } from '../grammar.js';
 import type { RunsEntry, RunsResult } from '../../stages/runs.js';
 
 import { safeText as safe } from '../safe-text.js';
@@ -45,9 +46,9 @@ export function renderRunsText(r: RunsResult): string {
 }
 
 export function registerRuns(program: Command): void {
-  program
+  const command = program
     .command('runs')
-    .summary('leaderboard of the run folders: accuracy, Kaggle score, time, cost')
+    .summary('leaderboard of the run folders')
     .description(
       [
         'List every run folder under --dir (default runs/) as a leaderboard: id, engine (local, sagemaker, blend), model, key hyperparameters, validation and test accuracy, the Kaggle public score when a submission was scored, train seconds and billed cost.',
@@ -56,9 +57,9 @@ export function registerRuns(program: Command): void {
       ].join('\n\n'),
     )
     .addOption(new Option('--sort <key>', 'order: validation accuracy, test accuracy, Kaggle public score (best first), billed cost (cheapest first), or newest first').choices(['val-acc', 'test-acc', 'kaggle', 'cost', 'created']).default('val-acc'))
-    .option('--dir <dir>', 'the folder holding the run folders', 'runs')
-    .addHelpText('after', '\nExamples:\n  digitflow runs\n  digitflow runs --sort test-acc\n  digitflow runs --dir experiments/runs --sort cost --json')
-    .action(async (opts: { sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created'; dir: string }, cmd: Command) => {
+    .option('--dir <dir>', 'the folder holding the run folders', 'runs');
+  addExamples(command, [['digitflow runs'], ['digitflow runs --sort test-acc'], ['digitflow runs --dir runs/tune-1', 'the trials of a tune'], ['digitflow runs --sort cost --json']]);
+  command.action(async (opts: { sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created'; dir: string }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { runsStage } = await import('../../stages/runs.js'); // loaded on use: keeps CLI start-up short
       const result = await runsStage({ dir: opts.dir, sort: opts.sort }, ctx.deps);

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
+import { addExamples, outOption } from '../grammar.js';
 import type { TuneResult } from '../../stages/tune-local.js';
 import { safeText } from '../safe-text.js';
 
@@ -58,9 +59,9 @@ interface TuneFlags {
 }
 
 export function registerTune(program: Command): void {
-  program
+  const command = program
     .command('tune')
-    .summary('hyperparameter search: each trial a run folder, ranked on the held-out rows')
+    .summary('hyperparameter search, each trial a run folder')
     .description(
       [
         'Search the local model\'s hyperparameters (learning rate and l2 log-uniform, batch size, epochs) with a seeded random search, or successive halving (--strategy halving: every setting gets a few epochs, the best third go on with three times as many).',
@@ -80,15 +81,17 @@ export function registerTune(program: Command): void {
     .option('--labels <file>', 'answer key ImageId,Label for the test file (default: data/test_labels.csv when it exists)')
     .option('--data-dir <dir>', 'where the default data lives', 'data')
     .option('--runs-dir <dir>', 'where the tune folder goes', 'runs')
-    .option('-o, --out <dir>', 'the tune folder (default: <runs-dir>/<date>-<time>-tune-<model>)')
+    .addOption(outOption('dir', 'the tune folder', '<runs-dir>/<date>-<time>-tune-<model>'))
     .option('--validation-fraction <f>', 'held-out share of the training rows, the same for every trial', parseFloatIn('--validation-fraction', 0, 0.9, { exclusiveMin: true }), 0.1)
     .addOption(new Option('--backend <backend>', 'tfjs backend (auto: node, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
-    .option('--force', 'replace an existing tune folder\'s trials')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digitflow tune --trials 10                              # bundled digits, linear model\n  digitflow tune --model cnn --trials 9 --strategy halving --max-epochs 12\n  digitflow tune --trials 20 --parallel 2 --train data/train.csv --test data/test.csv -o runs/tune-1\n  digitflow runs --dir runs/tune-1                        # the trials as a leaderboard',
-    )
-    .action(async (opts: TuneFlags, cmd: Command) => {
+    .option('--force', 'replace an existing tune folder\'s trials');
+  addExamples(command, [
+    ['digitflow tune --trials 10', 'bundled digits, linear model'],
+    ['digitflow tune --model cnn --trials 9 --strategy halving --max-epochs 12'],
+    ['digitflow tune --trials 20 --parallel 2 --train data/train.csv --test data/test.csv -o runs/tune-1'],
+    ['digitflow runs --dir runs/tune-1', 'the trials as a leaderboard'],
+  ]);
+  command.action(async (opts: TuneFlags, cmd: Command) => {
       const ctx = createContext(cmd);
       if (opts.engine === 'sagemaker') {
         const { UserInputError } = await import('../../errors/index.js');
