@@ -130,8 +130,17 @@ export async function tuneLocal(input: TuneLocalInput, deps: StageDeps): Promise
   const runBatch = async (batch: TrialParams[], rung: number): Promise<TrialResult[]> => {
     const done: TrialResult[] = [];
     let i = 0;
+    let failedLane = false;
+    const lane = async () => {
+      try {
+        await worker();
+      } catch (e) {
+        failedLane = true; // the other lanes finish their trial and start no new one
+        throw e;
+      }
+    };
     const worker = async () => {
-      while (i < batch.length && !deps.signal?.aborted) {
+      while (i < batch.length && !deps.signal?.aborted && !failedLane) {
         const params = batch[i++];
         const trial = nextTrial++;
         const runDir = join(tuneDir, `trial-${String(trial).padStart(width, '0')}`);
@@ -153,7 +162,10 @@ export async function tuneLocal(input: TuneLocalInput, deps: StageDeps): Promise
         await save('completed');
       }
     };
-    await Promise.all(Array.from({ length: Math.min(parallel, batch.length) }, worker));
+    // Settle every lane before reacting to a failure: a trial thread still writing must not race the clean-up.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(parallel, batch.length) }, lane));
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
     if (deps.signal?.aborted) throw new InterruptedError('tune interrupted');
     return done;
   };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { halvingSchedule, sampleTrials, TUNE_SPACES } from '../../src/domain/tune-space.js';
@@ -115,6 +115,18 @@ describe('tuneLocal', () => {
     expect(last.params).toEqual({ ...firstRung[0].params, epochs: 3 });
     expect(r.best!.testAccuracy).toBeUndefined(); // --train without --test: nothing predicted
   }, 120_000);
+
+  it('a trial that fails stops the tune: the error is the trial\'s, tune.json says failed, no half-made trial is left', async () => {
+    const tiny = join(dir, 'tiny.csv');
+    await writeFile(tiny, ['label', ...Array.from({ length: 784 }, (_, i) => `pixel${i}`)].join(',') + '\n' + ['3', ...new Array(784).fill('0')].join(',') + '\n');
+    const out = join(dir, 'fails');
+    await expect(
+      tuneLocal({ model: 'linear', trials: 3, parallel: 1, train: tiny, validationFraction: 0.5, out, seed: 1, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock }),
+    ).rejects.toMatchObject({ code: 'TRAIN_TOO_SMALL', exitCode: 2 });
+    expect(await readdir(out)).toEqual(['tune.json']);
+    const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
+    expect(saved).toMatchObject({ status: 'failed', leaderboard: [] });
+  });
 
   it('refuses no validation rows and a bad trial count before training', async () => {
     const deps = { reporter: collectingReporter(), clock: systemClock };
