@@ -131,7 +131,7 @@ export async function collectReportData(run: LoadedRun, opts: { maxDigits: numbe
   data.history = historyOf(m);
   const stop = trainingStopOf(m);
   if (stop) data.trainingStop = describeTrainingStop(stop);
-  if (!data.history) notes.push('No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
+  if (!data.history) notes.push(m.command === 'blend' ? 'No training curves: a blend trains nothing; its members\' reports have theirs.' : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
   const src = await misclassifiedSource(run, notes);
   if (src) {
     const wrong = [...src.truth.keys()].filter((id) => src.predicted.has(id) && src.predicted.get(id) !== src.truth.get(id)).sort((a, b) => a - b);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { blendProbabilities, fitBlendWeights, gridSteps, scoreRows, simplexGrid } from '../../src/domain/blend.js';
 import { blendStage } from '../../src/stages/blend.js';
 import { compareStage } from '../../src/stages/compare.js';
+import { reportStage } from '../../src/stages/report.js';
 import { defaultDeps } from '../../src/stages/deps.js';
 import { renderBlendText, parseWeights } from '../../src/cli/commands/blend.js';
 import { probsFor, writeRun } from '../fixtures/probabilities/make-run.js';
@@ -140,6 +141,10 @@ describe('blendStage', () => {
     expect(c.heldOut.sameTestInput).toBe(true);
     expect(c.rows.find((x) => x.key === 'test.accuracy')?.values).toEqual([null, 1]);
     expect(renderBlendText(r)).toMatch(/test accuracy 100\.00% vs best member run-a 66\.67% \(\+33\.33 points\)/);
+    // report treats it like any run, and says why there are no curves.
+    const page = await reportStage({ runDir: out }, defaultDeps());
+    expect(page.sections).toContain('confusion');
+    expect(page.notes.join(' ')).toMatch(/a blend trains nothing/);
   });
 
   it('--weights auto fits on the validation rows only, never on the test key', async () => {
