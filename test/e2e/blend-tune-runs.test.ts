@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, repoRoot } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { binPath, runCli, repoRoot } from '../helpers/cli.js';
 
 const sample = (f: string) => join(repoRoot, 'data', 'sample', f);
 const data = ['--train', sample('train.csv'), '--test', sample('test.csv'), '--labels', sample('test_labels.csv')];
@@ -56,6 +57,34 @@ describe('tune → blend → runs → report (built binary)', () => {
     expect(report.stdout).toMatch(/wrote .*cmp\.html .*linear vs blend: checks, metrics, confusion-diff, disagreements/);
     expect(await readFile(join(dir, 'cmp.html'), 'utf8')).toContain('id="confusion-diff-1"');
   }, 600_000);
+
+  it('Ctrl-C during a parallel tune: exit 130, finished trials kept, half-trained ones removed', async () => {
+    const out = join(dir, 'tune-int');
+    const child = spawn(process.execPath, [binPath, 'tune', '--trials', '6', '--parallel', '2', ...data, '-o', out, '--backend', 'wasm', '--json'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // After the first finished trial, while the next ones train.
+        if (/trial 1: validation accuracy|trial 2: validation accuracy/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(code, stderr).toBe(130);
+    expect(JSON.parse(stdout).error).toMatchObject({ code: 'INTERRUPTED', message: expect.stringMatching(/tune interrupted: \d finished trial\(s\) kept/) });
+    const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
+    expect(saved.status).toBe('interrupted');
+    const kept = saved.leaderboard.map((t: { trial: number }) => `trial-${t.trial}`).sort();
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.length).toBeLessThan(6);
+    expect((await readdir(out)).sort()).toEqual([...kept, 'tune.json'].sort());
+  }, 240_000);
 
   it('refusals: exit 2 with a hint, nothing written', async () => {
     const r = await runCli(['blend', join(repoRoot, 'test', 'fixtures'), join(dir, 'nope'), '-o', join(dir, 'never')]);
