@@ -14,7 +14,13 @@ export interface TrialParams {
   l2: number;
   batchSize: number;
   epochs: number;
+  /** CNN: random shift of training images, in pixels (augmentation). */
+  augmentShift?: number;
+  /** CNN: per-epoch learning-rate decay, lr / (1 + decay * (epoch - 1)). */
+  lrDecay?: number;
 }
+
+type SearchSpace = Record<'learningRate' | 'l2' | 'batchSize' | 'epochs', Range> & Partial<Record<'augmentShift' | 'lrDecay', Range>>;
 
 export type Range =
   | { kind: 'log'; min: number; max: number }
@@ -22,7 +28,7 @@ export type Range =
   | { kind: 'int'; min: number; max: number };
 
 /** Searched ranges. Learning rate and l2 are log-uniform; l2 = 0 is one of the choices for the CNN. */
-export const TUNE_SPACES: Record<TuneModel, Record<keyof TrialParams, Range>> = {
+export const TUNE_SPACES: Record<TuneModel, SearchSpace> = {
   linear: {
     learningRate: { kind: 'log', min: 0.001, max: 0.1 },
     l2: { kind: 'log', min: 1e-5, max: 1e-2 },
@@ -34,6 +40,8 @@ export const TUNE_SPACES: Record<TuneModel, Record<keyof TrialParams, Range>> = 
     l2: { kind: 'choice', values: [0, 1e-5, 1e-4] },
     batchSize: { kind: 'choice', values: [32, 64, 128] },
     epochs: { kind: 'int', min: 3, max: 15 },
+    augmentShift: { kind: 'choice', values: [0, 1, 2, 3] },
+    lrDecay: { kind: 'choice', values: [0, 0.25, 0.5, 1] },
   },
 };
 
@@ -53,16 +61,24 @@ function sample(range: Range, rng: Rng): number {
   }
 }
 
-/** `count` trial settings drawn from the model's space with `seed` (draw order: learningRate, l2, batchSize, epochs). */
+/**
+ * `count` trial settings drawn from the model's space with `seed` (draw order per trial:
+ * learningRate, l2, batchSize, epochs, then augmentShift and lrDecay where the space has them).
+ */
 export function sampleTrials(model: TuneModel, count: number, seed: number): TrialParams[] {
   const space = TUNE_SPACES[model];
   const rng = mulberry32(seed);
-  return Array.from({ length: count }, () => ({
-    learningRate: sample(space.learningRate, rng),
-    l2: sample(space.l2, rng),
-    batchSize: sample(space.batchSize, rng),
-    epochs: sample(space.epochs, rng),
-  }));
+  return Array.from({ length: count }, () => {
+    const t: TrialParams = {
+      learningRate: sample(space.learningRate, rng),
+      l2: sample(space.l2, rng),
+      batchSize: sample(space.batchSize, rng),
+      epochs: sample(space.epochs, rng),
+    };
+    if (space.augmentShift) t.augmentShift = sample(space.augmentShift, rng);
+    if (space.lrDecay) t.lrDecay = sample(space.lrDecay, rng);
+    return t;
+  });
 }
 
 export interface HalvingRung {

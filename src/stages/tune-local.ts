@@ -83,7 +83,8 @@ function trialReporter(deps: StageDeps, trial: number): (e: ProgressEvent) => vo
   };
 }
 
-const describe = (p: TrialParams) => `lr ${p.learningRate} l2 ${p.l2} batch ${p.batchSize} epochs ${p.epochs}`;
+const describe = (p: TrialParams) =>
+  `lr ${p.learningRate} l2 ${p.l2} batch ${p.batchSize} epochs ${p.epochs}${p.augmentShift !== undefined ? ` shift ${p.augmentShift}` : ''}${p.lrDecay !== undefined ? ` decay ${p.lrDecay}` : ''}`;
 
 export async function tuneLocal(input: TuneLocalInput, deps: StageDeps): Promise<TuneResult> {
   const t0 = deps.clock.now();

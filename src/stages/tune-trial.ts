@@ -54,6 +54,8 @@ export async function runTrial(input: TrialInput, deps: StageDeps): Promise<Tria
       batchSize: params.batchSize,
       learningRate: params.learningRate,
       l2: params.l2,
+      augmentShift: params.augmentShift,
+      lrDecay: params.lrDecay,
       validationFraction: input.validationFraction,
       seed: input.seed,
       backend: input.backend,

@@ -33,6 +33,16 @@ describe('search space', () => {
     expect(new Set(a.map((t) => t.batchSize)).size).toBeGreaterThan(1);
   });
 
+  it('the CNN space also draws augmentation shift and learning-rate decay; the linear space does not', () => {
+    const cnn = sampleTrials('cnn', 30, 3);
+    expect(new Set(cnn.map((t) => t.augmentShift)).size).toBeGreaterThan(1);
+    for (const t of cnn) {
+      expect([0, 1, 2, 3]).toContain(t.augmentShift);
+      expect([0, 0.25, 0.5, 1]).toContain(t.lrDecay);
+    }
+    expect(sampleTrials('linear', 5, 3).every((t) => t.augmentShift === undefined && t.lrDecay === undefined)).toBe(true);
+  });
+
   it('successive halving keeps a third per rung, tripling the epochs up to the maximum', () => {
     expect(halvingSchedule(9, 12)).toEqual([{ trials: 9, epochs: 1 }, { trials: 3, epochs: 4 }, { trials: 1, epochs: 12 }]);
     expect(halvingSchedule(4, 9)).toEqual([{ trials: 4, epochs: 3 }, { trials: 1, epochs: 9 }]);
@@ -127,6 +137,15 @@ describe('tuneLocal', () => {
     const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
     expect(saved).toMatchObject({ status: 'failed', leaderboard: [] });
   });
+
+  it('a CNN trial trains with its drawn augmentation and decay', async () => {
+    const r = await tuneLocal({ model: 'cnn', trials: 1, strategy: 'halving', maxEpochs: 1, train, out: join(dir, 'cnn'), seed: 3, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
+    const t = r.leaderboard[0];
+    expect(t.params).toEqual({ ...sampleTrials('cnn', 1, 3)[0], epochs: 1 });
+    const m = JSON.parse(await readFile(join(t.runDir, 'manifest.json'), 'utf8'));
+    expect(m.hyperparameters).toMatchObject({ augmentShift: t.params.augmentShift, lrDecay: t.params.lrDecay, l2: t.params.l2, batchSize: t.params.batchSize, epochs: 1 });
+    expect(renderTuneText(r)).toMatch(/augmentShift\s+lrDecay\s+epochs/);
+  }, 180_000);
 
   it('refuses no validation rows and a bad trial count before training', async () => {
     const deps = { reporter: collectingReporter(), clock: systemClock };

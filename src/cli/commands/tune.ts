@@ -16,13 +16,16 @@ function tuneText(r: TuneResult): string {
   const lines = [`tune ${r.tuneId}: ${r.strategy} search of the local ${r.model} model, ${r.leaderboard.length} trial(s), seed ${r.seed}, ${r.seconds.toFixed(1)} s`];
   if (r.schedule) lines.push(`  successive halving: ${r.schedule.map((s) => `${s.trials} x ${s.epochs} epoch(s)`).join(' → ')}`);
   lines.push('');
-  const header = ['#', 'trial', 'learningRate', 'l2', 'batchSize', 'epochs', 'val acc', 'val loss', 'train s'];
+  // CNN trials also search augmentation and learning-rate decay.
+  const extra = (['augmentShift', 'lrDecay'] as const).filter((k) => r.leaderboard.some((t) => t.params[k] !== undefined));
+  const header = ['#', 'trial', 'learningRate', 'l2', 'batchSize', ...extra, 'epochs', 'val acc', 'val loss', 'train s'];
   const rows = r.leaderboard.map((t) => [
     String(t.rank),
     t.runDir.split(/[\\/]/).pop()!,
     String(t.params.learningRate),
     String(t.params.l2),
     String(t.params.batchSize),
+    ...extra.map((k) => String(t.params[k] ?? '—')),
     `${t.epochsRun}/${t.params.epochs}`,
     pct(t.validationAccuracy),
     t.validationLogLoss === undefined ? '—' : t.validationLogLoss.toFixed(4),
@@ -64,7 +67,7 @@ export function registerTune(program: Command): void {
     .summary('hyperparameter search, each trial a run folder')
     .description(
       [
-        'Search the local model\'s hyperparameters (learning rate and l2 log-uniform, batch size, epochs) with a seeded random search, or successive halving (--strategy halving: every setting gets a few epochs, the best third go on with three times as many).',
+        'Search the local model\'s hyperparameters (learning rate and l2 log-uniform, batch size, epochs; for the CNN also augmentation shift and learning-rate decay) with a seeded random search, or successive halving (--strategy halving: every setting gets a few epochs, the best third go on with three times as many).',
         'Every trial is a run folder <out>/trial-NN made by the train stage with the same seeded split, so all trials are scored on the same held-out validation rows. The test file and its answer key are used only once the search is over, to predict and score the best trial (which becomes a complete run for submit, compare and blend).',
         'The leaderboard is <out>/tune.json, rewritten after each finished trial; `digitflow runs --dir <out>` lists the trials like any runs. Ctrl-C stops: finished trials are kept, the half-trained one is removed.',
         '--engine sagemaker (a HyperparameterTuningJob for Linear Learner) is not available yet.',
