@@ -19,8 +19,7 @@ import { blendProbabilities, BLEND_METHODS, fitBlendWeights, normalizeWeights, s
 import { formatProbability } from '../domain/probabilities/format-probability.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import type { Metrics } from '../domain/metrics.js';
-import { readProbabilityBatches } from './argmax.js';
-import { argmaxStage } from './argmax.js';
+import { argmaxStage, readProbabilityBatches } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
 import type { StageDeps } from './deps.js';
 
@@ -385,7 +384,7 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
         weights,
         weightsFrom,
         ...(fit ? { fit: { on: 'validation', rows: valTruth!.length, accuracy: fit.accuracy, logLoss: fit.logLoss, tried: fit.tried, gridStep: 1 / fit.steps } } : {}),
-        members: memberInfo.map((m) => ({ ...m, dir: m.dir })),
+        members: memberInfo,
       },
     };
     await writeManifest(work, manifest, new Date(deps.clock.now()));
