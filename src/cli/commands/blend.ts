@@ -9,7 +9,7 @@ import { safeText } from '../safe-text.js';
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 
 export function renderBlendText(r: BlendResult): string {
-  return safeText(blendText(r));
+  return safeText(blendText(r), true);
 }
 
 function blendText(r: BlendResult): string {

@@ -9,7 +9,7 @@ import { safeText } from '../safe-text.js';
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 
 export function renderTuneText(r: TuneResult): string {
-  return safeText(tuneText(r));
+  return safeText(tuneText(r), true);
 }
 
 function tuneText(r: TuneResult): string {
