@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import { readManifest, writeManifest, newRunId } from '../adapters/run-store.js';
 import { sha256File } from '../adapters/file-hash.js';
-import { UserInputError } from '../errors/index.js';
+import { rm } from 'node:fs/promises';
+import { UserInputError, isPipelineError } from '../errors/index.js';
+import { preflightRunLocal } from './run-preflight.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { StageDeps } from './deps.js';
 import { resolveRunData } from './default-data.js';
@@ -41,6 +43,10 @@ export interface RunLocalInput {
   workers?: number;
   seed: number;
   force?: boolean;
+  /** Final-submission retrain on every training row (see TrainLocalInput.full). */
+  full?: boolean;
+  /** With `full`: the run whose settings are repeated. */
+  settingsFrom?: string;
 }
 
 export interface RunLocalOutput {
@@ -64,7 +70,29 @@ export interface RunLocalOutput {
   validationMetrics?: Metrics;
 }
 
+/**
+ * Runs the local pipeline. Every input and output is checked before training; a run that fails
+ * (other than by an interrupt, which keeps the best checkpoint) removes the run folder it created.
+ */
 export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
+  const guard: RunGuard = {};
+  try {
+    return await runLocalSteps(input, deps, guard);
+  } catch (e) {
+    if (guard.created && guard.runDir && !(isPipelineError(e) && e.fault === 'interrupted')) {
+      await rm(guard.runDir, { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+/** The run folder, once known, and whether this run created it. */
+interface RunGuard {
+  runDir?: string;
+  created?: boolean;
+}
+
+async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGuard): Promise<RunLocalOutput> {
   const runsDir = input.runsDir ?? 'runs';
   if ((input.train === undefined) !== (input.test === undefined)) {
     throw new UserInputError('RUN_INPUTS', 'pass both --train and --test (or neither, to use the bundled digits)', {
@@ -83,6 +111,9 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
   if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out, or pass --force to replace it' });
   }
+  guard.runDir = runDir;
+  guard.created = !(await fileExists(runDir));
+  await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
   const trained: TrainLocalOutput = await trainLocal(
@@ -102,6 +133,8 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
       backend: input.backend,
       workers: input.workers,
       force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
     },
     deps,

@@ -5,10 +5,8 @@
  * the local engine's split, and are recorded in the run manifest with the S3 URIs.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
+import { createTempDir, fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { MANIFEST_FILE, gitSha, newRunId, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
@@ -119,7 +117,9 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps): Pro
   await checkBucket(client, input.bucket, `${base}/`);
   const { region } = await clientTarget(client);
 
-  const work = await mkdtemp(join(tmpdir(), 'digitflow-upload-'));
+  // Staging lives under the run (.digitflow-tmp/), never in an unbounded /tmp folder.
+  const staging = await createTempDir(runDir, 'upload');
+  const work = staging.path;
   const planned: Array<{ channel: UploadedFile['channel']; path: string; uri: string; rows: number; sha256: string; bytes: number }> = [];
   const inputs: RunManifest['inputs'] = [];
   let split: SplitRecord | undefined;
@@ -201,6 +201,6 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps): Pro
       seconds,
     };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await staging.remove();
   }
 }

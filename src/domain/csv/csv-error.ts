@@ -10,6 +10,8 @@ const CODES: Record<CsvProblem['kind'], string> = {
   'empty-line': 'CSV_EMPTY_LINE',
   'no-rows': 'CSV_NO_ROWS',
   syntax: 'CSV_SYNTAX',
+  'line-too-long': 'CSV_LINE_TOO_LONG',
+  'not-text': 'CSV_NOT_TEXT',
 };
 
 const HINTS: Record<CsvProblem['kind'], string> = {
@@ -20,6 +22,9 @@ const HINTS: Record<CsvProblem['kind'], string> = {
   'empty-line': 'remove the blank line (blank lines are only accepted at the end of the file)',
   'no-rows': 'the file has a header but no data rows',
   syntax: 'the file is not valid CSV at this line',
+  'line-too-long':
+    'a Kaggle row is under 4 KB, so this is not a digit CSV (a missing line break?); if the lines really are this long, raise the limit with --max-line-bytes <n>',
+  'not-text': 'pass the Kaggle train.csv or test.csv as text (plain, gzip or zip): this file is binary or UTF-16',
 };
 
 export function csvError(file: string, p: CsvProblem): UserInputError {
