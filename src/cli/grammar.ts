@@ -91,8 +91,7 @@ export function positionalOr(cmd: Command, positional: string | undefined, alias
 
 /** Appends "Examples:" to a command's help: `[command line, comment?]` pairs. */
 export function addExamples(cmd: Command, examples: [string, string?][]): Command {
-  const width = Math.max(...examples.map(([c]) => c.length));
-  const lines = examples.map(([c, why]) => `  $ ${why ? c.padEnd(width) + '   # ' + why : c}`);
+  const lines = examples.flatMap(([c, why]) => (why ? [`  # ${why}`, `  $ ${c}`] : [`  $ ${c}`]));
   return cmd.addHelpText('after', `\nExamples:\n${lines.join('\n')}`);
 }
 

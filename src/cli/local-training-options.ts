@@ -21,6 +21,22 @@ export interface LocalTrainingFlags {
   patience?: number;
   backend: BackendRequest;
   workers?: number;
+  /** --full [run]: true, or the run whose settings the final retrain repeats. */
+  full?: boolean | string;
+}
+
+/**
+ * The stage inputs of --full: whether it was given, the run it names, and the validation fraction
+ * to pass (--full holds nothing out, so only an explicit --validation-fraction conflicts with it).
+ */
+export function fullRetrainFlags(opts: LocalTrainingFlags, command: Command): { full: boolean; settingsFrom?: string; validationFraction?: number } {
+  const full = opts.full !== undefined && opts.full !== false;
+  const explicit = command.getOptionValueSource('validationFraction') !== 'default';
+  return {
+    full,
+    settingsFrom: typeof opts.full === 'string' ? opts.full : undefined,
+    validationFraction: full && !explicit ? undefined : opts.validationFraction,
+  };
 }
 
 export function addLocalTrainingOptions(command: Command): Command {
@@ -56,6 +72,12 @@ export function addLocalTrainingOptions(command: Command): Command {
       withShownDefault(
         new Option('--patience <n>', '[local] epochs without validation-loss improvement before stopping; 0 = never stop early').argParser(parseInteger('--patience', 0, 1000)),
         defaultsByModel('patience'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--full [run]',
+        '[local] final submission: train on every row (no validation hold-out, no early stopping) for fixed epochs: --epochs, else the best epoch of <run> (whose settings it repeats), else the default',
       ),
     )
     .addOption(new Option('--backend <backend>', '[local] tfjs backend; auto = node, else wasm, else cpu').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))

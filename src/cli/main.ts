@@ -33,6 +33,11 @@ process.stdout.on('error', onStreamError);
 process.stderr.on('error', onStreamError);
 process.on('exit', removeTempFilesSync);
 
+// The AWS SDK versions are pinned (package.json) to releases that support Node 20, 22 and 24; the
+// SDK's notice that its releases after January 2027 need Node 22 says nothing about these, and
+// would print on every S3/SageMaker command on Node 20. A user can still turn it on with =false.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   setAbortController(controller);

@@ -59,3 +59,14 @@ export function stratifiedSplit(
   }
   return { first, second };
 }
+
+/**
+ * The digit-recognizer competition's shape: 42,000 labelled training rows and 28,000 test rows out
+ * of MNIST's 70,000, i.e. 40% held out. `--split kaggle` applies it to any pool of rows.
+ */
+export const KAGGLE_TEST_FRACTION = 28000 / 70000;
+
+/** Held-out rows of a Kaggle-shaped split of `rows` (28,000 of 70,000). */
+export function kaggleTestSize(rows: number): number {
+  return Math.round(rows * KAGGLE_TEST_FRACTION);
+}

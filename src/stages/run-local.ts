@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
-import { readManifest, writeManifest, newRunId } from '../adapters/run-store.js';
+import { readManifest, RunRecorder, newRunId } from '../adapters/run-store.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { rm } from 'node:fs/promises';
 import { UserInputError, isPipelineError } from '../errors/index.js';
@@ -43,6 +43,10 @@ export interface RunLocalInput {
   workers?: number;
   seed: number;
   force?: boolean;
+  /** Final-submission retrain on every training row (see TrainLocalInput.full). */
+  full?: boolean;
+  /** With `full`: the run whose settings are repeated. */
+  settingsFrom?: string;
 }
 
 export interface RunLocalOutput {
@@ -129,6 +133,8 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
       backend: input.backend,
       workers: input.workers,
       force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
     },
     deps,
@@ -190,7 +196,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
     ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
   };
-  await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+  await new RunRecorder(runDir, manifest, deps.clock).save();
 
   return {
     runId: manifest.runId,

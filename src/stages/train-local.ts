@@ -15,7 +15,7 @@ import { LOCAL_DEFAULTS } from '../domain/local-defaults.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { gitSha, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
+import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
 import { buildModel } from '../adapters/tfjs/models.js';
 import { computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/model-inputs.js';
@@ -76,6 +76,45 @@ export interface TrainLocalInput {
   augmentShift?: number;
   force?: boolean;
   runId?: string;
+  /**
+   * Final-submission retrain: every training row, no validation hold-out (so no early stopping),
+   * a fixed number of epochs: `epochs`, else the best epoch of `settingsFrom`, else the model default.
+   */
+  full?: boolean;
+  /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
+  settingsFrom?: string;
+}
+
+/** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
+export async function fullRetrainSettings(
+  input: Pick<TrainLocalInput, 'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'augmentShift' | 'validationFraction' | 'settingsFrom'>,
+): Promise<{ epochs?: number; batchSize?: number; learningRate?: number; lrDecay?: number; l2?: number; augmentShift?: number; from?: string }> {
+  if (input.validationFraction) {
+    throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
+      hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
+    });
+  }
+  const own = { epochs: input.epochs, batchSize: input.batchSize, learningRate: input.learningRate, lrDecay: input.lrDecay, l2: input.l2, augmentShift: input.augmentShift };
+  if (!input.settingsFrom) return own;
+  const m = await readManifest(input.settingsFrom);
+  if (m.model && m.model !== input.model) {
+    throw new UserInputError('FLAG_CONFLICT', `${input.settingsFrom} trained the ${m.model} model, not ${input.model}`, {
+      hint: `pass --model ${m.model} to retrain that model on every row`,
+      details: { run: input.settingsFrom },
+    });
+  }
+  const h = (m.hyperparameters ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const local = (m.extra?.local ?? {}) as { bestEpoch?: number; epochs?: unknown[] };
+  return {
+    epochs: own.epochs ?? num(local.bestEpoch) ?? num(h.epochs),
+    batchSize: own.batchSize ?? num(h.batchSize),
+    learningRate: own.learningRate ?? num(h.learningRate),
+    lrDecay: own.lrDecay ?? num(h.lrDecay),
+    l2: own.l2 ?? num(h.l2),
+    augmentShift: own.augmentShift ?? num(h.augmentShift),
+    from: input.settingsFrom,
+  };
 }
 
 export interface TrainLocalOutput {
@@ -200,9 +239,10 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   const runId = input.runId ?? basename(runDir);
   const modelDir = join(runDir, 'model');
   const force = Boolean(input.force);
-  const fraction = input.validationFraction ?? 0.1;
   // Outputs first: a file given as --out, or a special file in the way, fails before any training.
   await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
+  const full = input.full ? await fullRetrainSettings(input) : undefined;
+  const fraction = full ? 0 : (input.validationFraction ?? 0.1);
   if (!force && (await fileExists(join(modelDir, 'model.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
       hint: 'pass --force to retrain in place, or choose another --out',
@@ -238,13 +278,13 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
     valSet,
     {
       model: input.model,
-      epochs: input.epochs,
-      batchSize: input.batchSize,
-      learningRate: input.learningRate,
-      l2: input.l2,
+      epochs: full ? full.epochs : input.epochs,
+      batchSize: full ? full.batchSize : input.batchSize,
+      learningRate: full ? full.learningRate : input.learningRate,
+      l2: full ? full.l2 : input.l2,
       patience: input.patience,
-      lrDecay: input.lrDecay,
-      augmentShift: input.augmentShift,
+      lrDecay: full ? full.lrDecay : input.lrDecay,
+      augmentShift: full ? full.augmentShift : input.augmentShift,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
@@ -272,7 +312,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
-    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction };
+    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction, ...(full ? { full: true } : {}) };
+    if (full) manifest.extra = { ...manifest.extra, fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } };
     manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
     manifest.outputs = { ...manifest.outputs, ...outputs };
     if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
@@ -280,7 +321,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       ...manifest.extra,
       local: { epochs: summary.history, bestEpoch: summary.bestEpoch, stoppedEarly: summary.stoppedEarly, interrupted: summary.interrupted, examplesPerSecond: summary.examplesPerSecond },
     };
-    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+    await new RunRecorder(runDir, manifest, deps.clock).save();
 
     if (summary.interrupted) {
       throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);
