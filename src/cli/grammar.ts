@@ -127,6 +127,9 @@ function optionDescription(option: Option): string {
 export const helpConfiguration: Partial<Help> = {
   sortSubcommands: false,
   showGlobalOptions: true,
+  // Long option names (--transform-instance-type <type>) leave a narrow description column on a 72-80 column
+  // terminal; commander would stop wrapping below 40 columns and print over-long lines.
+  minWidthToWrap: 24,
   subcommandTerm,
   subcommandDescription: (cmd: Command) => cmd.summary() || cmd.description().split('\n')[0],
   optionDescription,

@@ -1,7 +1,7 @@
 /** `digitflow runs`: the leaderboard of run folders. */
 import { Command, Option } from 'commander';
-import { createContext } from '../context.js';
-import { addExamples } from '../grammar.js';
+import { createContext, saveResult } from '../context.js';
+import { addExamples, outOption } from '../grammar.js';
 import type { RunsEntry, RunsResult } from '../../stages/runs.js';
 
 import { safeText as safe } from '../safe-text.js';
@@ -57,12 +57,15 @@ export function registerRuns(program: Command): void {
       ].join('\n\n'),
     )
     .addOption(new Option('--sort <key>', 'order: validation accuracy, test accuracy, Kaggle public score (best first), billed cost (cheapest first), or newest first').choices(['val-acc', 'test-acc', 'kaggle', 'cost', 'created']).default('val-acc'))
-    .option('--dir <dir>', 'the folder holding the run folders', 'runs');
+    .option('--dir <dir>', 'the folder holding the run folders', 'runs')
+    .addOption(outOption('file', 'also save the leaderboard as JSON (what --json prints)'))
+    .option('--force', 'replace an existing -o file');
   addExamples(command, [['digitflow runs'], ['digitflow runs --sort test-acc'], ['digitflow runs --dir runs/tune-1', 'the trials of a tune'], ['digitflow runs --sort cost --json']]);
-  command.action(async (opts: { sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created'; dir: string }, cmd: Command) => {
+  command.action(async (opts: { sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created'; dir: string; out?: string; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { runsStage } = await import('../../stages/runs.js'); // loaded on use: keeps CLI start-up short
       const result = await runsStage({ dir: opts.dir, sort: opts.sort }, ctx.deps);
+      await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderRunsText);
     });
 }

@@ -92,7 +92,6 @@ export function registerTune(program: Command): void {
     ['digitflow tune --trials 10', 'bundled digits, linear model'],
     ['digitflow tune --model cnn --trials 9 --strategy halving --max-epochs 12'],
     ['digitflow tune --trials 20 --parallel 2 --train data/train.csv --test data/test.csv -o runs/tune-1'],
-    ['digitflow runs --dir runs/tune-1', 'the trials as a leaderboard'],
   ]);
   command.action(async (opts: TuneFlags, cmd: Command) => {
       const ctx = createContext(cmd);
