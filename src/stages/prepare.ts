@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Dataset, labelCounts, selectRows } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { encodeRows, kaggleHeaderLine } from '../domain/csv/kaggle-writer.js';
 import { assertWritable, withAtomicWriteStream, writeChunk, writeJsonAtomic } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
@@ -108,8 +109,8 @@ export async function prepare(input: PrepareInput, deps: StageDeps): Promise<Pre
     }
     const split = stratifiedSplit(all.labels!, 10, { seed: input.seed, secondSize: testSize });
     // Seeded shuffles so that rows are not grouped by class (Linear Learner needs shuffled input).
-    train = shuffled(selectRows(all, split.first), input.seed + 1);
-    test = shuffled(selectRows(all, split.second), input.seed + 2);
+    train = shuffled(selectRows(all, split.first), deriveSeed(input.seed, 'prepare-train-order'));
+    test = shuffled(selectRows(all, split.second), deriveSeed(input.seed, 'prepare-test-order'));
     source = 'bundled';
   } else if (input.source === 'idx') {
     if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source idx needs a folder: --source idx DIR');

@@ -10,6 +10,7 @@ import { withAtomicWriteStream, writeChunk, writeFileAtomic } from '../adapters/
 import { PIXELS, type Dataset } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { shardName } from '../domain/sagemaker-plan.js';
 import type { SplitRecord } from '../domain/manifest.js';
 import type { StageDeps } from './deps.js';
@@ -74,7 +75,7 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
   }
   const split = stratifiedSplit(dataset.labels, input.numClasses, { seed: input.seed, secondFraction: input.validationFraction });
   const trainOrder = Array.from(split.first);
-  shuffleInPlace(trainOrder, mulberry32(input.seed ^ 0x5eed));
+  shuffleInPlace(trainOrder, mulberry32(deriveSeed(input.seed, 'channel-train-order')));
   // With N instances each reads only its own objects (ShardedByS3Key): one file would leave
   // N-1 instances without data, so the shuffled rows are dealt into N files.
   const shards = Math.max(1, input.shards ?? 1);

@@ -20,6 +20,7 @@ import type { Dataset } from '../domain/dataset.js';
 import { linearLearnerCsvChunks, shardFileName, shardRanges } from '../domain/linear-learner-csv.js';
 import { newManifest, type RunManifest, type SplitRecord } from '../domain/manifest.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { InterruptedError, UserInputError } from '../errors/index.js';
 import type { StageDeps } from './deps.js';
@@ -139,7 +140,7 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps): Pro
       }
       // Linear Learner reads records in order; shuffled (seeded, so re-runs are byte-identical) is what it expects.
       const trainOrder = Array.from(first);
-      shuffleInPlace(trainOrder, mulberry32(input.seed));
+      shuffleInPlace(trainOrder, mulberry32(deriveSeed(input.seed, 'upload-train-order')));
       const t = join(work, 'train.csv');
       planned.push({ channel: 'train', path: t, uri: formatS3Uri(input.bucket, `${base}/train/train.csv`), rows: first.length, ...(await writeChannel(t, ds, { rows: trainOrder, withLabel: true }, deps.signal)) });
       if (second.length > 0) {

@@ -5,15 +5,14 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import { IMAGE_SIDE, PIXELS } from '../../domain/dataset.js';
+import { deriveSeed } from '../../domain/seeds.js';
 import type { LocalModelKind } from './model-inputs.js';
 import { requireTfjs } from './tfjs-modules.js';
 
 const tf = requireTfjs();
 
 /** A sub-seed per layer, so layers do not share random streams. */
-function layerSeed(seed: number, layer: number): number {
-  return (seed * 1000 + layer * 7919) % 2147483647;
-}
+const layerSeed = (seed: number, layer: number): number => deriveSeed(seed, 'layer-init', layer);
 
 /** Builds the untrained model (logits output). */
 export function buildModel(kind: LocalModelKind, numClasses: number, seed: number): LayersModel {

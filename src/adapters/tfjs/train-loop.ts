@@ -8,6 +8,7 @@
  */
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
+import { deriveSeed } from '../../domain/seeds.js';
 import type { StageDeps } from '../../stages/deps.js';
 import { autodiffStepper, linearStepper, type Stepper } from './steppers.js';
 import { cnnParallelStepper, workerBackend } from './cnn-workers.js';
@@ -125,7 +126,7 @@ export async function trainLoop(
   deps: StageDeps,
 ): Promise<TrainLoopResult> {
   const { clock, reporter, signal } = deps;
-  const rng = mulberry32(opts.seed ^ 0x5eed);
+  const rng = mulberry32(deriveSeed(opts.seed, 'batch-order'));
   const linear = opts.stepper !== 'autodiff' && opts.inputShape.length === 1 && model.layers.length === 1;
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
   const stepper = linear ? linearStepper(model, opts) : ((await parallelStepper(model, opts, batch, deps)) ?? autodiffStepper(model, opts));
@@ -134,7 +135,7 @@ export async function trainLoop(
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
   const shift = opts.inputShape.length === 3 ? (opts.augmentShift ?? 0) : 0;
-  const augRng = mulberry32(opts.seed ^ 0xa097);
+  const augRng = mulberry32(deriveSeed(opts.seed, 'augment'));
   const yBuf = new Int32Array(batch);
 
   const history: EpochRecord[] = [];
