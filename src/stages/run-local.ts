@@ -11,6 +11,7 @@ import { sha256File } from '../adapters/file-hash.js';
 import { UserInputError } from '../errors/index.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { StageDeps } from './deps.js';
+import type { LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';
 import { predictLocal } from './predict-local.js';
@@ -27,7 +28,7 @@ export interface RunLocalInput {
   runsDir?: string;
   /** Run directory; default <runsDir>/<run-id>. */
   out?: string;
-  model: 'linear' | 'cnn';
+  model: LocalModelKind;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;

@@ -15,9 +15,10 @@ import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { gitSha, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
-import { buildModel } from '../adapters/tfjs/models.js';
-import { computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/model-inputs.js';
-import { trainLoop, type EpochRecord } from '../adapters/tfjs/train-loop.js';
+import { normalizePixels } from '../adapters/tfjs/model-inputs.js';
+import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
+import { trainLoop } from '../adapters/tfjs/train-loop.js';
+import type { EpochRecord } from '../adapters/tfjs/train-options.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -35,8 +36,12 @@ export interface LocalFitOptions {
   lrDecay?: number;
   l2?: number;
   patience?: number;
-  /** Random translation (pixels) of training images; CNN only. */
+  /** Random translation (pixels) of training images; image models only. */
   augmentShift?: number;
+  /** Random rotation (degrees) of training images; image models only. */
+  augmentRotate?: number;
+  /** Random zoom (fraction) of training images; image models only. */
+  augmentZoom?: number;
   seed: number;
   backend?: BackendRequest;
   /**
@@ -47,17 +52,6 @@ export interface LocalFitOptions {
   /** Recorded in the model metadata. */
   data?: { path?: string; sha256?: string };
 }
-
-/**
- * Defaults chosen on the bundled digits (seed 42): linear reaches ~0.91 holdout accuracy
- * (standardised inputs, Adam 0.01 with 1/(1+e) decay); cnn see the README/measurements.
- * cnn lrDecay 0.5 (was 0.3): with 0.3 the 2-thread run ended at 0.9845 on the bundled test digits,
- * with 0.5 it reaches 0.9865 on 2 gradient threads and 0.9875 on 1 (seed 42, measured 2026-11-26).
- */
-export const LOCAL_DEFAULTS: Record<LocalModelKind, Required<Pick<LocalFitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'patience' | 'augmentShift'>>> = {
-  linear: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 3, augmentShift: 0 },
-  cnn: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, patience: 3, augmentShift: 2 },
-};
 
 export interface TrainLocalInput {
   /** Kaggle train.csv path. */
@@ -109,22 +103,34 @@ export async function fitLocalModel(
   deps: StageDeps,
 ): Promise<LocalModel> {
   if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
-  const base = LOCAL_DEFAULTS[options.model];
-  if (!base) throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, { hint: 'use --model linear or --model cnn' });
-  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift } = options;
-  const d = { ...base, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift }) };
+  const spec = modelSpec(String(options.model));
+  if (!spec) {
+    throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, {
+      hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
+    });
+  }
+  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
-  const norm = computeNormalization(options.model, train.pixels, train.rows);
-  const shape = inputShape(options.model);
-  const network = buildModel(options.model, train.numClasses, options.seed);
+  const norm = specNormalization(spec, train.pixels, train.rows);
+  const shape = spec.inputShape;
+  const network = await spec.build(train.numClasses, options.seed);
   const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
   const result = await trainLoop(
     network,
     arrays(train),
     val,
-    { ...d, seed: options.seed, inputShape: shape, numClasses: train.numClasses, workers: options.model === 'cnn' ? (options.workers ?? defaultWorkers()) : 1 },
+    {
+      ...d,
+      kind: spec.kind,
+      stepper: spec.stepper,
+      seed: options.seed,
+      inputShape: shape,
+      numClasses: train.numClasses,
+      workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+    },
     deps,
   );
   const hyperparameters = {
@@ -135,6 +141,8 @@ export async function fitLocalModel(
     l2: d.l2,
     patience: d.patience,
     augmentShift: d.augmentShift,
+    ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
+    ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
     // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
     workers: result.workers,
   };

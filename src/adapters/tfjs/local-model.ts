@@ -9,7 +9,7 @@ import { LinearScorer } from './linear-scorer.js';
 import { scaleShift } from './model-inputs.js';
 import { tfCore as tf } from './tfjs-modules.js';
 import { buildLayersModel, readModelFiles, saveModel, type ModelFiles, type ModelMetadata } from './model-store.js';
-import type { EpochRecord } from './train-loop.js';
+import type { EpochRecord } from './train-options.js';
 
 /** Training summary attached to a freshly trained model. */
 export interface TrainingSummary {

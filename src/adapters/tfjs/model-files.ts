@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import { UserInputError } from '../../errors/index.js';
-import type { LocalModelKind, Normalization } from './model-inputs.js';
+import type { Normalization } from './model-inputs.js';
+import type { LocalModelKind } from './model-specs.js';
 
 export const MODEL_FORMAT = 'digitflow-tfjs-model';
 export const MODEL_FORMAT_VERSION = 1;

@@ -1,7 +1,7 @@
 /**
- * A hand-written training loop (optimizer.minimize) instead of `model.fit`: tfjs pays a fixed cost
- * of several ms per step, so the loop keeps the kernel calls per step few (one gather per batch
- * from tensors that live on the backend for the whole run, loss + accuracy in the same tape).
+ * A hand-written training loop instead of `model.fit`: tfjs pays a fixed cost of several ms per
+ * step, so the loop assembles batches in JS and leaves the update to a stepper (steppers.ts for
+ * softmax regression, cnn-workers.ts for autodiff models; loss + accuracy in the same tape).
  * Shuffling uses the seeded mulberry32 PRNG, so the same seed on the same backend gives the same
  * weights. Early stopping watches the validation loss and restores the best epoch's weights;
  * an aborted signal stops between steps and also keeps the best weights.
@@ -10,67 +10,12 @@ import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import type { StageDeps } from '../../stages/deps.js';
-import { autodiffStepper, linearStepper, type Stepper } from './steppers.js';
-import { cnnParallelStepper, workerBackend } from './cnn-workers.js';
+import { linearStepper } from './steppers.js';
+import { gradientStepper, workerBackend } from './cnn-workers.js';
+import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
 import { requireTfjs } from './tfjs-modules.js';
 
 const tf = requireTfjs();
-
-export interface TrainLoopOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  l2: number;
-  /** Learning rate of epoch e is learningRate / (1 + lrDecay * (e - 1)). */
-  lrDecay?: number;
-  /** Epochs without validation-loss improvement before stopping (0 = never stop early). */
-  patience: number;
-  seed: number;
-  /**
-   * Random translation of up to this many pixels per training example (images only; 0 = off).
-   * Seeded like the shuffle; zero is the background value after the CNN's /255 scaling.
-   */
-  augmentShift?: number;
-  /** 'auto' uses the JS-side softmax-regression step for the linear model; 'autodiff' forces tfjs gradients. */
-  stepper?: 'auto' | 'autodiff';
-  /**
-   * Threads computing the gradients of each batch (image models on wasm/cpu only): the batch is
-   * split into this many fixed slices, one per thread (the main thread included). 1 = one thread.
-   */
-  workers?: number;
-  /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
-  inputShape: number[];
-  numClasses: number;
-}
-
-/** Normalised examples (rows x features) with their labels. */
-export interface TrainArrays {
-  x: Float32Array;
-  labels: Uint8Array;
-  rows: number;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** Training seconds of this epoch (validation scoring excluded). */
-  seconds: number;
-}
-
-export interface TrainLoopResult {
-  history: EpochRecord[];
-  /** The epoch whose weights the model holds (1-based), when there was a validation split. */
-  bestEpoch?: number;
-  stoppedEarly: boolean;
-  interrupted: boolean;
-  trainSeconds: number;
-  examplesSeen: number;
-  /** Threads that computed the gradients (1 unless the parallel CNN stepper ran). */
-  workers: number;
-}
 
 const FEATURES = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -127,10 +72,9 @@ export async function trainLoop(
 ): Promise<TrainLoopResult> {
   const { clock, reporter, signal } = deps;
   const rng = mulberry32(deriveSeed(opts.seed, 'batch-order'));
-  const linear = opts.stepper !== 'autodiff' && opts.inputShape.length === 1 && model.layers.length === 1;
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
-  const stepper = linear ? linearStepper(model, opts) : ((await parallelStepper(model, opts, batch, deps)) ?? autodiffStepper(model, opts));
-  const workers = (stepper as { threads?: number }).threads ?? 1;
+  const stepper = opts.stepper === 'softmax-regression' ? linearStepper(model, opts) : await gradientSteps(model, opts, batch, deps);
+  const workers = stepper.threads;
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
@@ -244,21 +188,23 @@ export async function trainLoop(
 }
 
 /**
- * The data-parallel stepper for image models when more than one thread is asked for and possible.
- * A worker that cannot start (script not built, backend fails to load in the thread) is not fatal:
- * training continues on one thread and says so.
+ * The gradient stepper, on `opts.workers` threads when more than one is asked for and possible
+ * (wasm/cpu backends). A worker that cannot start (script not built, backend fails to load in the
+ * thread) is not fatal: training continues on one thread and says so.
  */
-async function parallelStepper(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper | undefined> {
+async function gradientSteps(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper> {
   const threads = Math.min(opts.workers ?? 1, batch);
   const backend = workerBackend();
-  if (threads < 2 || opts.inputShape.length !== 3 || !backend) return undefined;
-  try {
-    const stepper = await cnnParallelStepper(model, { ...opts, batchSize: batch }, threads, backend);
-    if (!stepper) deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
-    return stepper;
-  } catch (e) {
-    const why = String((e as Error)?.message ?? e).split('\n')[0];
-    deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
-    return undefined;
+  const stepOpts = { ...opts, batchSize: batch };
+  if (threads >= 2 && backend) {
+    try {
+      const stepper = await gradientStepper(model, stepOpts, threads, backend);
+      if (stepper) return stepper;
+      deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
+    } catch (e) {
+      const why = String((e as Error)?.message ?? e).split('\n')[0];
+      deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
+    }
   }
+  return (await gradientStepper(model, stepOpts, 1))!;
 }

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
+import { LOCAL_MODEL_KINDS, type LocalModelKind } from '../../adapters/tfjs/model-specs.js';
 import type { RunLocalOutput } from '../../stages/run-local.js';
 import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
@@ -34,7 +35,7 @@ export function renderRunText(r: RunLocalOutput, color = false): string {
 
 interface RunFlags {
   engine: 'local' | 'sagemaker';
-  model: 'linear' | 'cnn';
+  model: LocalModelKind;
   train?: string;
   test?: string;
   labels?: string;
@@ -53,7 +54,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('the whole pipeline: prepare (if needed) → train → predict → argmax → submission → metrics')
     .addOption(new Option('--engine <engine>', 'local (TensorFlow.js) or sagemaker (Linear Learner)').choices(['local', 'sagemaker']).default('local'))
-    .addOption(new Option('--model <model>', 'local model').choices(['linear', 'cnn']).default('linear'))
+    .addOption(new Option('--model <model>', 'local model').choices(LOCAL_MODEL_KINDS).default('linear'))
     .option('--train <file>', 'Kaggle train.csv (default: data/train.csv, prepared from the bundled digits if missing)')
     .option('--test <file>', 'Kaggle test.csv (default: data/test.csv)')
     .option('--labels <file>', 'answer key ImageId,Label for the test file (default: data/test_labels.csv when it exists)')

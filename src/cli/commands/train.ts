@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
+import { LOCAL_MODEL_KINDS, type LocalModelKind } from '../../adapters/tfjs/model-specs.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { TrainLocalOutput } from '../../stages/train-local.js';
@@ -27,7 +28,7 @@ export function renderTrainText(r: TrainLocalOutput): string {
 
 interface TrainOpts {
   engine: 'local' | 'sagemaker';
-  model: 'linear' | 'cnn';
+  model: LocalModelKind;
   train: string;
   out?: string;
   epochs?: number;
@@ -54,7 +55,7 @@ export function registerTrain(program: Command): void {
         '--engine sagemaker: SageMaker Linear Learner (the [sagemaker] flags).',
     )
     .addOption(new Option('--engine <engine>', 'where to train').choices(['local', 'sagemaker']).default('local'))
-    .addOption(new Option('--model <model>', 'local model').choices(['linear', 'cnn']).default('linear'))
+    .addOption(new Option('--model <model>', 'local model').choices(LOCAL_MODEL_KINDS).default('linear'))
     .option('--train <file>', 'Kaggle train.csv (label,pixel0..pixel783; .csv or .csv.gz)', 'data/train.csv')
     .option('--out <dir>', 'run directory (default runs/<new run id>)')
     .option('--epochs <n>', 'training epochs (default linear 10, cnn 15)', parseInteger('--epochs', 1, 1000))
