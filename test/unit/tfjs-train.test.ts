@@ -128,7 +128,7 @@ describe('local CNN', () => {
 
 describe('shift augmentation', () => {
   it('translates an image by the drawn offset and zero-fills the border', async () => {
-    const { shiftedCopy } = await import('../../src/adapters/tfjs/train-loop.js');
+    const { shiftedCopy } = await import('../../src/adapters/tfjs/augment.js');
     const src = new Float32Array(2 * 784);
     src[784 + 10 * 28 + 12] = 1; // image 1: one lit pixel at (10, 12)
     src[784 + 0] = 0.5; // and one at (0, 0), which a positive shift keeps, a negative one drops

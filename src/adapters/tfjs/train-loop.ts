@@ -11,6 +11,7 @@ import { mulberry32, permutation } from '../../domain/random.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import type { StageDeps } from '../../stages/deps.js';
 import { linearStepper } from './steppers.js';
+import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
 import { gradientStepper, workerBackend } from './cnn-workers.js';
 import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
 import { requireTfjs } from './tfjs-modules.js';
@@ -46,20 +47,6 @@ export function evaluateArrays(
   return { loss: lossSum / Math.max(1, data.rows), accuracy: correct / Math.max(1, data.rows) };
 }
 
-/** Copies one [h, w, 1] image translated by a random (dy, dx) in [-shift, shift], zero-filled. */
-export function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: () => number): void {
-  const [h, w] = shape;
-  const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
-  const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
-  dst.fill(0, to, to + h * w);
-  const x0 = Math.max(0, dx);
-  const x1 = Math.min(w, w + dx);
-  for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
-    const s = from + (y - dy) * w - dx;
-    dst.set(src.subarray(s + x0, s + x1), to + y * w + x0);
-  }
-}
-
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Trains `model` in place and returns the per-epoch history. */
@@ -78,7 +65,9 @@ export async function trainLoop(
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
-  const shift = opts.inputShape.length === 3 ? (opts.augmentShift ?? 0) : 0;
+  const image = opts.inputShape.length === 3;
+  const aug: AugmentOptions = { shift: image ? (opts.augmentShift ?? 0) : 0, rotate: image ? (opts.augmentRotate ?? 0) : 0, zoom: image ? (opts.augmentZoom ?? 0) : 0 };
+  const onlyShift = aug.rotate === 0 && aug.zoom === 0;
   const augRng = mulberry32(deriveSeed(opts.seed, 'augment'));
   const yBuf = new Int32Array(batch);
 
@@ -108,8 +97,9 @@ export async function trainLoop(
         const n = e - s;
         for (let i = 0; i < n; i++) {
           const r = order[s + i];
-          if (shift > 0) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, shift, augRng);
-          else xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+          if (!augments(aug)) xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+          else if (onlyShift) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug.shift, augRng);
+          else affineCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug, augRng);
           yBuf[i] = train.labels[r];
         }
         const out = await stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
