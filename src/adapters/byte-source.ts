@@ -89,7 +89,7 @@ async function openZipEntry(path: string, member: string): Promise<{ stream: Rea
         zip.openReadStream(e, (err, stream) => {
           if (err || !stream) return reject(err);
           stream.on('end', () => zip.close());
-          resolve({ stream, size: e.compressedSize });
+          resolve({ stream, size: e.uncompressedSize }); // progress counts the decompressed bytes
         });
         return;
       }

@@ -30,6 +30,16 @@ export function setAbortController(c: AbortController): void {
   abortController = c;
 }
 
+/**
+ * `-o, --out <file>` of the commands whose result is a report on stdout (inspect, compare,
+ * validate-submission, cleanup): the same object `--json` prints, saved atomically.
+ */
+export async function saveResult(path: string | undefined, result: unknown, force?: boolean): Promise<void> {
+  if (path === undefined) return;
+  const { writeJsonAtomic } = await import('../adapters/atomic-file.js');
+  await writeJsonAtomic(path, result, { force });
+}
+
 export function globalsOf(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Partial<GlobalOptions> & { color?: boolean };
   return {

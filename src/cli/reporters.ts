@@ -81,6 +81,8 @@ class JsonReporter implements Reporter {
 /** Plain lines for logs: progress at most every 10% or 5 s per task, never a carriage return. */
 class PlainReporter implements Reporter {
   private readonly last = new Map<string, { at: number; pct: number }>();
+  /** The latest progress event of each task that was throttled away: printed at its end, so a log ends on the final count. */
+  private readonly unprinted = new Map<string, ProgressEvent>();
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly quiet: boolean,
@@ -93,11 +95,17 @@ class PlainReporter implements Reporter {
       const pct = e.total ? Math.floor((10 * e.done) / e.total) : -1;
       const prev = this.last.get(e.task);
       const finishedNow = e.total !== undefined && e.done >= e.total;
-      if (prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) return;
-      if (prev && finishedNow && prev.pct === 10) return;
+      if ((prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) || (prev && finishedNow && prev.pct === 10)) {
+        this.unprinted.set(e.task, e);
+        return;
+      }
+      this.unprinted.delete(e.task);
       this.last.set(e.task, { at: t, pct: finishedNow ? 10 : pct });
     }
     if (e.kind === 'progress-end') {
+      const pending = this.unprinted.get(e.task);
+      if (pending) this.out.write(eventLine(pending) + '\n');
+      this.unprinted.delete(e.task);
       this.last.delete(e.task);
       return;
     }

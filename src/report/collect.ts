@@ -9,6 +9,7 @@ import { fileExists } from '../adapters/atomic-file.js';
 import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { PIXELS } from '../domain/dataset.js';
 import type { RunManifest } from '../domain/manifest.js';
+import { describeTrainingStop, trainingStopOf } from '../domain/training-stop.js';
 import { argmax } from '../domain/probabilities/index.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { readProbabilityFile } from '../stages/argmax.js';
@@ -43,6 +44,8 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
   if (m.backend) p.push(['backend', m.backend]);
   if (m.instanceType) p.push(['instance type', `${m.instanceType}${m.instanceCount ? ` x${m.instanceCount}` : ''}`]);
   p.push(['seed', String(m.seed)]);
+  const stop = trainingStopOf(m);
+  if (stop) p.push(['training', describeTrainingStop(stop)]);
   if (m.split) p.push(['validation split', `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, seed ${m.split.seed}), ${m.split.trainRows} training rows`]);
   for (const [k, v] of Object.entries(m.hyperparameters ?? {})) p.push([`hyperparameter ${k}`, String(v)]);
   for (const [k, v] of Object.entries(m.timings ?? {})) p.push([`time ${k}`, `${v.toFixed(1)} s`]);
@@ -126,6 +129,8 @@ export async function collectReportData(run: LoadedRun, opts: { maxDigits: numbe
   } else if (run.validation) data.metrics = { on: 'validation', metrics: run.validation };
   else notes.push('No metrics: the run has neither metrics.json (test answer key) nor validation results.');
   data.history = historyOf(m);
+  const stop = trainingStopOf(m);
+  if (stop) data.trainingStop = describeTrainingStop(stop);
   if (!data.history) notes.push('No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
   const src = await misclassifiedSource(run, notes);
   if (src) {

@@ -30,6 +30,8 @@ export interface ReportData {
   /** Validation metrics shown next to test metrics when both exist. */
   secondary?: { on: 'test' | 'validation'; metrics: Metrics };
   history?: HistoryPoint[];
+  /** Where training stopped and the epoch kept, in words (e.g. "stopped early at epoch 14 of 15 (...), kept epoch 11"). */
+  trainingStop?: string;
   misclassified?: { on: 'test' | 'validation'; total: number; digits: MisclassifiedDigit[] };
   /** Run parameters as label/value pairs. */
   params: [string, string][];
@@ -129,7 +131,10 @@ export function renderReportHtml(d: ReportData): string {
       ])}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
     );
   }
-  if (d.history && d.history.length) body.push(`<section id="training"><h2>Training curves</h2><div class="row">${curves(d.history)}</div></section>`);
+  if (d.history && d.history.length) {
+    const stop = d.trainingStop ? `<p class="sub" id="training-stop">Training ${esc(d.trainingStop)}.</p>` : '';
+    body.push(`<section id="training"><h2>Training curves</h2>${stop}<div class="row">${curves(d.history)}</div></section>`);
+  }
   let dataScript = '';
   if (d.misclassified && d.misclassified.digits.length) {
     const mc = d.misclassified;

@@ -27,8 +27,9 @@ export interface PredictLocalInput {
   runDir: string;
   /** Kaggle test.csv (a train-layout file is accepted; its labels are ignored). */
   test: string;
-  /** Default `<runDir>/probabilities.csv`. */
+  /** Default `<runDir>/probabilities.csv`, a derived output that is replaced (atomically) without `force`. */
   output?: string;
+  /** Replace an existing `output` given explicitly. */
   force?: boolean;
   /** Rows per chunk (default DEFAULT_PREDICT_CHUNK_ROWS). */
   chunkRows?: number;
@@ -92,7 +93,8 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
       model = new TwoThreadCnnPredictor(model, modelDir, choice.backend);
     }
     try {
-      await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
+      // The run's own probabilities.csv is derived from its model: a new prediction replaces it.
+      await withAtomicWriteStream(output, { force: input.force || input.output === undefined }, async (stream) => {
         await writeChunk(stream, probabilityHeader(numClasses));
         const task = 'predict';
         for (let next = await first; !next.done; next = await reader.next()) {

@@ -2,7 +2,9 @@
  * `prepare`: builds Kaggle-format CSVs (train.csv, test.csv and the answer key test_labels.csv)
  * from the bundled MNIST digits, an IDX folder (MNIST / Fashion-MNIST) or a Kaggle download.
  */
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sniffCompression } from '../adapters/byte-source.js';
 import { type Dataset, labelCounts, selectRows } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
@@ -20,7 +22,8 @@ import type { StageDeps } from './deps.js';
 export type PrepareSource = 'bundled' | 'idx' | 'kaggle';
 
 export interface PrepareInput {
-  source: PrepareSource;
+  /** 'auto' (default): bundled without a path; with one, what the path is (see detectSource). */
+  source?: PrepareSource | 'auto';
   /** IDX folder or Kaggle zip/folder (not used for bundled). */
   path?: string;
   /** Output folder (default data). */
@@ -83,8 +86,38 @@ function shuffled(ds: Dataset, seed: number): Dataset {
   return selectRows(ds, order);
 }
 
-export async function prepare(input: PrepareInput, deps: StageDeps): Promise<PrepareOutput> {
+/**
+ * What a path given to `prepare` is: a zip archive or a folder holding train.csv → kaggle; a folder
+ * of IDX files → idx. Anything else is refused: a path is never silently ignored.
+ */
+export async function detectSource(path: string): Promise<'idx' | 'kaggle'> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    throw new UserInputError('FILE_NOT_FOUND', `${path} does not exist`, { hint: 'pass the Kaggle digit-recognizer.zip, the folder it unpacks to, or a folder of MNIST IDX files', details: { path } });
+  }
+  if (st.isFile() && (await sniffCompression(path)) === 'zip') return 'kaggle';
+  if (st.isDirectory()) {
+    const names = await readdir(path);
+    if (names.some((n) => /^train\.csv(\.gz)?$/.test(n))) return 'kaggle';
+    if (names.some((n) => /-idx[13]-ubyte(\.gz)?$/.test(n))) return 'idx';
+  }
+  throw new UserInputError('SOURCE_UNRECOGNISED', `${path} is neither a Kaggle download (zip, or a folder with train.csv) nor a folder of MNIST IDX files`, {
+    hint: 'say what it is with --source kaggle or --source idx; to use a single CSV, pass it straight to `run --train` or `train --train`',
+    details: { path },
+  });
+}
+
+export async function prepare(given: PrepareInput, deps: StageDeps): Promise<PrepareOutput> {
   const started = deps.clock.now();
+  if (given.source === 'bundled' && given.path) {
+    throw new UserInputError('SOURCE_PATH_UNUSED', `--source bundled reads no path, but ${given.path} was given`, {
+      hint: `drop the path, or say what it is: --source kaggle ${given.path} (zip or folder) or --source idx ${given.path}`,
+    });
+  }
+  const source: PrepareSource = !given.source || given.source === 'auto' ? (given.path ? await detectSource(given.path) : 'bundled') : given.source;
+  const input = { ...given, source };
   const paths = {
     train: join(input.outDir, PREPARED_FILES.train),
     test: join(input.outDir, PREPARED_FILES.test),
@@ -97,7 +130,7 @@ export async function prepare(input: PrepareInput, deps: StageDeps): Promise<Pre
 
   let train: Dataset;
   let test: Dataset;
-  let source: string;
+  let sourceName: string;
   let note: string | undefined;
   let inputs: string[] = [];
   if (input.source === 'bundled') {
@@ -111,23 +144,25 @@ export async function prepare(input: PrepareInput, deps: StageDeps): Promise<Pre
     // Seeded shuffles so that rows are not grouped by class (Linear Learner needs shuffled input).
     train = shuffled(selectRows(all, split.first), deriveSeed(input.seed, 'prepare-train-order'));
     test = shuffled(selectRows(all, split.second), deriveSeed(input.seed, 'prepare-test-order'));
-    source = 'bundled';
+    sourceName = 'bundled';
   } else if (input.source === 'idx') {
-    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source idx needs a folder: --source idx DIR');
+    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source idx needs a folder', { hint: 'e.g. digitflow prepare /usr/share/datasets/fashion-mnist --source idx' });
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `reading IDX files from ${input.path}` });
     const idx = await loadIdxFolder(input.path);
     train = idx.train;
     test = idx.test;
     inputs = idx.files;
-    source = `idx:${input.path}`;
+    sourceName = `idx:${input.path}`;
   } else {
-    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source kaggle needs the zip or folder: --source kaggle FILE.zip');
+    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source kaggle needs the competition download (zip or folder)', {
+        hint: 'download it with `kaggle competitions download -c digit-recognizer`, then: digitflow prepare digit-recognizer.zip',
+      });
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `reading the Kaggle download ${input.path}` });
     const k = await loadKaggleDownload(input.path, { reporter: deps.reporter, signal: deps.signal });
     train = k.train;
     test = k.test;
     inputs = k.files;
-    source = `kaggle:${input.path}`;
+    sourceName = `kaggle:${input.path}`;
     note = 'no test_labels.csv: Kaggle keeps the test labels; runs are scored on the held-out validation rows instead';
   }
 
@@ -146,7 +181,7 @@ export async function prepare(input: PrepareInput, deps: StageDeps): Promise<Pre
   }
   const seconds = (deps.clock.now() - started) / 1000;
   const output: PrepareOutput = {
-    source,
+    source: sourceName,
     seed: input.seed,
     files,
     trainRows: train.rows,

@@ -32,8 +32,14 @@ export interface RunLocalInput {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  lrDecay?: number;
+  l2?: number;
+  augmentShift?: number;
   validationFraction?: number;
+  patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  /** CNN gradient threads (default min(2, CPUs)). */
+  workers?: number;
   seed: number;
   force?: boolean;
 }
@@ -88,9 +94,14 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
       epochs: input.epochs,
       batchSize: input.batchSize,
       learningRate: input.learningRate,
+      lrDecay: input.lrDecay,
+      l2: input.l2,
+      augmentShift: input.augmentShift,
       validationFraction: input.validationFraction,
+      patience: input.patience,
       seed: input.seed,
       backend: input.backend,
+      workers: input.workers,
       force: input.force,
       runId: runDir.split('/').filter(Boolean).pop(),
     },

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UserInputError } from '../errors/index.js';
-import { selectRows, type Dataset } from '../domain/dataset.js';
+import { labelCounts, selectRows, type Dataset } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
 import { newManifest, type RunManifest } from '../domain/manifest.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
@@ -70,6 +70,10 @@ export interface TrainLocalInput {
   /** CNN gradient threads (default min(2, CPUs)); see LocalFitOptions.workers. */
   workers?: number;
   patience?: number;
+  /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
+  lrDecay?: number;
+  /** CNN: random translation of training images in pixels (default per model). */
+  augmentShift?: number;
   force?: boolean;
   runId?: string;
 }
@@ -226,6 +230,15 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
   const trainSet = selectRows(ds, split.first);
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
+  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  if (absent.length > 0) {
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'CLASS_ABSENT',
+      message: `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} in the ${trainSet.rows} training rows of ${input.train}: the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
+      data: { absent },
+    });
+  }
   const tRead = deps.clock.now();
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
@@ -239,6 +252,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       learningRate: input.learningRate,
       l2: input.l2,
       patience: input.patience,
+      lrDecay: input.lrDecay,
+      augmentShift: input.augmentShift,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { createContext } from '../context.js';
+import { createContext, saveResult } from '../context.js';
+import { addExamples, outOption } from '../grammar.js';
 import { UserInputError } from '../../errors/index.js';
 import { readManifest, writeManifest } from '../../adapters/run-store.js';
 import type { RunManifest } from '../../domain/manifest.js';
@@ -17,14 +18,21 @@ export function regionFor(flag: string | undefined, manifest?: RunManifest): str
 }
 
 export function registerCleanup(program: Command): void {
-  program
+  const command = program
     .command('cleanup')
-    .description("delete a run's cloud resources (S3 prefix, SageMaker models); lists job records SageMaker keeps")
-    .argument('<run-dir>', 'run directory (runs/<run-id>)')
+    .summary("delete a run's S3 data and SageMaker models")
+    .description("Delete a run's cloud resources (its S3 prefix and SageMaker models), after asking; lists the training and transform job records that SageMaker keeps and nobody can delete.")
+    .argument('<run>', 'run folder (runs/<run-id>)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'only list what would be deleted')
-    .option('--region <region>', "AWS region (default: the run's)")
-    .action(async (runDir: string, opts: { yes?: boolean; dryRun?: boolean; region?: string }, cmd: Command) => {
+    .option('--region <region>', "AWS region (default: the run's, else AWS_REGION)")
+    .addOption(outOption('file', 'also save the result as JSON (what --json prints)'))
+    .option('--force', 'replace an existing -o file');
+  addExamples(command, [
+    ['digitflow cleanup runs/<sagemaker-run> --dry-run'],
+    ['digitflow cleanup runs/<sagemaker-run> --yes'],
+  ]);
+  command.action(async (runDir: string, opts: { yes?: boolean; dryRun?: boolean; region?: string; out?: string; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { cleanupPlan, cleanupStage } = await import('../../stages/sagemaker-cleanup.js');
       const manifest = await readManifest(resolve(runDir));
@@ -47,6 +55,7 @@ export function registerCleanup(program: Command): void {
       const deps = toDelete.length > 0 && !dryRun ? (await import('../cloud-deps.js')).cloudDeps(ctx.deps, regionFor(opts.region, manifest)) : ctx.deps;
       const result = await cleanupStage({ manifest, dryRun }, deps);
       if (result.deleted.length > 0) await writeManifest(resolve(runDir), manifest, new Date(ctx.deps.clock.now()));
+      await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderCleanup);
     });
 }

