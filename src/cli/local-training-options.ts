@@ -17,6 +17,8 @@ export interface LocalTrainingFlags {
   lrDecay?: number;
   l2?: number;
   augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
   validationFraction: number;
   patience?: number;
   backend: BackendRequest;
@@ -45,6 +47,18 @@ export function addLocalTrainingOptions(command: Command): Command {
       withShownDefault(
         new Option('--augment-shift <n>', '[local] cnn: shift each training image randomly by up to n pixels (data augmentation; 0 = none)').argParser(parseInteger('--augment-shift', 0, 8)),
         defaultsByModel('augmentShift'),
+      ),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--augment-rotate <deg>', '[local] cnn: rotate each training image randomly by up to deg degrees (seeded; 0 = none)').argParser(parseFloatIn('--augment-rotate', 0, 45)),
+        defaultsByModel('augmentRotate'),
+      ),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--augment-zoom <f>', '[local] cnn: zoom each training image randomly by a factor in [1-f, 1+f] (seeded; 0 = none)').argParser(parseFloatIn('--augment-zoom', 0, 0.5)),
+        defaultsByModel('augmentZoom'),
       ),
     )
     .addOption(

@@ -35,6 +35,8 @@ export interface RunLocalInput {
   lrDecay?: number;
   l2?: number;
   augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
   validationFraction?: number;
   patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
@@ -97,6 +99,8 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
       lrDecay: input.lrDecay,
       l2: input.l2,
       augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       validationFraction: input.validationFraction,
       patience: input.patience,
       seed: input.seed,

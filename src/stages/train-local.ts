@@ -74,6 +74,9 @@ export interface TrainLocalInput {
   lrDecay?: number;
   /** CNN: random translation of training images in pixels (default per model). */
   augmentShift?: number;
+  /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
+  augmentRotate?: number;
+  augmentZoom?: number;
   force?: boolean;
   runId?: string;
 }
@@ -254,6 +257,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       patience: input.patience,
       lrDecay: input.lrDecay,
       augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

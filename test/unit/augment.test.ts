@@ -66,3 +66,28 @@ describe('affine augmentation', () => {
     expect(augments({ shift: 0, rotate: 0, zoom: 0 })).toBe(false);
   });
 });
+
+describe('augmented CNN training', () => {
+  it('is seeded (same weights twice), records rotation and zoom, and differs from shift-only training', async () => {
+    const { fitLocalModel } = await import('../../src/stages/train-local.js');
+    const { collectingReporter, systemClock } = await import('../../src/stages/deps.js');
+    const { digitsSplit } = await import('./tfjs-fixtures.js');
+    const { train } = digitsSplit(48, 0, 3);
+    const deps = { reporter: collectingReporter(), clock: systemClock };
+    const base = { model: 'cnn' as const, epochs: 1, batchSize: 16, seed: 9, backend: 'wasm' as const, workers: 1, patience: 0 };
+    const fit = async (extra: object) => {
+      const m = await fitLocalModel(train, undefined, { ...base, ...extra }, deps);
+      const w = Array.from(m.network.getWeights()[0].dataSync());
+      const hp = m.metadata.hyperparameters;
+      m.dispose();
+      return { w, hp };
+    };
+    const a = await fit({ augmentRotate: 12, augmentZoom: 0.1 });
+    const b = await fit({ augmentRotate: 12, augmentZoom: 0.1 });
+    const plain = await fit({});
+    expect(a.w).toEqual(b.w);
+    expect(a.w).not.toEqual(plain.w);
+    expect(a.hp).toMatchObject({ augmentRotate: 12, augmentZoom: 0.1, augmentShift: 2 });
+    expect(plain.hp.augmentRotate).toBeUndefined(); // defaults off: shift-only runs record what they did before
+  }, 120_000);
+});

@@ -91,6 +91,8 @@ export function registerRun(program: Command): void {
         lrDecay: opts.lrDecay,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
         validationFraction: opts.validationFraction,
         patience: opts.patience,
         backend: opts.backend,

@@ -73,6 +73,8 @@ export function registerTrain(program: Command): void {
         lrDecay: opts.lrDecay,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
         validationFraction: opts.validationFraction,
         patience: opts.patience,
         backend: opts.backend,
