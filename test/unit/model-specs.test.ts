@@ -36,3 +36,12 @@ describe('the local model registry', () => {
     });
   });
 });
+
+describe('prediction path from the registry', () => {
+  it('only the linear entry is scored by the folded tfjs-core scorer', async () => {
+    const { scoresFolded } = await import('../../src/adapters/tfjs/model-specs.js');
+    expect(scoresFolded('linear')).toBe(true);
+    expect(scoresFolded('cnn')).toBe(false);
+    expect(scoresFolded('unknown')).toBe(false);
+  });
+});

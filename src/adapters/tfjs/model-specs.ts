@@ -12,6 +12,9 @@ import { computeNormalization, type Normalization, type NormalizationMethod } fr
 /** How a training step updates a model: see steppers.ts. */
 export type StepperKind = 'softmax-regression' | 'gradient';
 
+/** How a saved model predicts: one folded matrix product on tfjs-core (linear-scorer.ts) or its layers. */
+export type ScorerKind = 'folded-linear' | 'layers';
+
 /** Hyperparameters every local model has a default for. */
 export interface LocalHyperparameters {
   epochs: number;
@@ -37,6 +40,7 @@ interface SpecBody {
   normalization: NormalizationMethod;
   defaults: LocalHyperparameters;
   stepper: StepperKind;
+  scorer: ScorerKind;
   /** Whether the data-parallel gradient threads apply (image models on the wasm/cpu backends). */
   parallel: boolean;
   /** The untrained model (logits output), initialised from `seed`. */
@@ -54,6 +58,7 @@ const SPECS = {
     // epochs anneals Adam closer to the regularised optimum than 1/(1+e) over 10 (README).
     defaults: { epochs: 15, batchSize: 128, learningRate: 0.01, lrDecay: 3, l2: 0.001, patience: 3, augmentShift: 0, augmentRotate: 0, augmentZoom: 0 },
     stepper: 'softmax-regression',
+    scorer: 'folded-linear',
     parallel: false,
     build: async (numClasses: number, seed: number) => (await builders()).buildLinear(numClasses, seed),
   },
@@ -65,6 +70,7 @@ const SPECS = {
     // with 0.5 it reaches 0.9865 on 2 gradient threads and 0.9875 on 1 (seed 42, measured 2026-11-26).
     defaults: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, patience: 3, augmentShift: 2, augmentRotate: 0, augmentZoom: 0 },
     stepper: 'gradient',
+    scorer: 'layers',
     parallel: true,
     build: async (numClasses: number, seed: number) => (await builders()).buildCnn(numClasses, seed),
   },
@@ -88,6 +94,11 @@ export const LOCAL_MODEL_KINDS = Object.keys(SPECS) as LocalModelKind[];
 /** The registry entry of `kind`, or undefined for an unknown name. */
 export function modelSpec(kind: string): ModelSpec | undefined {
   return Object.hasOwn(MODEL_SPECS, kind) ? MODEL_SPECS[kind as LocalModelKind] : undefined;
+}
+
+/** Whether a saved model of `kind` predicts with the folded linear scorer. */
+export function scoresFolded(kind: string): boolean {
+  return modelSpec(kind)?.scorer === 'folded-linear';
 }
 
 /** "linear 10, cnn 15": a default that depends on --model, as `--help` shows it. */
