@@ -74,7 +74,7 @@ describe('compare and report on two real local runs of the sample data', () => {
     const c = await runCli(['compare', join(dir, 'runA'), join(dir, 'runB')]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/same held-out rows/);
-    expect(c.stdout).toMatch(/epochs\s+2\s+6/);
+    expect(c.stdout).toMatch(/epochs \(max\)\s+2\s+6/);
     const cj = await runCli(['compare', join(dir, 'runA'), join(dir, 'runB'), '--json']);
     expect(JSON.parse(cj.stdout)).toBeTypeOf('object');
 
