@@ -3,6 +3,8 @@
  * versions, timings, the held-out rows, and every cloud resource created. `compare`, `report`
  * and `cleanup` read it; nothing about a run should have to be remembered by the user.
  */
+import type { KaggleManifestSection } from './kaggle-submission.js';
+
 export const MANIFEST_VERSION = 1 as const;
 
 export interface InputFileRecord {
@@ -63,6 +65,8 @@ export interface RunManifest {
   outputs: Record<string, string>;
   /** Headline metrics, copied from metrics.json for quick listing. */
   summary?: Record<string, number>;
+  /** Kaggle submissions of this run's files and their public scores (`submit`, `submissions`). */
+  kaggle?: KaggleManifestSection;
   /** Engine-specific extras (S3 URIs, plan, etc.). */
   extra?: Record<string, unknown>;
   /** The machine the run's local work ran on, and the peak memory of the process that wrote it last. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { PIXELS } from '../domain/dataset.js';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
-import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
+import { streamKaggleCsvFile, type RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';
 import { isPipelineError } from '../errors/index.js';
 import type { StageDeps } from './deps.js';
@@ -16,6 +16,8 @@ export interface InspectInput {
   numClasses?: number;
   /** Problems listed in full (all are counted). Default 50. */
   maxProblems?: number;
+  /** Sees every chunk of rows as it is scanned (inspect --html collects its pictures here). */
+  onRows?: (file: string, chunk: RowChunk & { layout: 'train' | 'test' }) => void;
 }
 
 export interface FileInsights {
@@ -89,6 +91,7 @@ async function inspectOne(path: string, member: string | undefined, input: Inspe
     })) {
       info.layout = chunk.layout;
       info.hasHeader = chunk.hasHeader;
+      input.onRows?.(info.file, chunk);
       const px = chunk.pixels;
       for (let r = 0; r < chunk.rows; r++) {
         const row = px.subarray(r * PIXELS, (r + 1) * PIXELS);

@@ -48,15 +48,24 @@ export function registerInspect(program: Command): void {
     .argument('<file>', 'train.csv, test.csv, .csv.gz or digit-recognizer.zip')
     .option('--num-classes <n>', 'labels are 0..n-1', parseInteger('--num-classes', 2, 256), 10)
     .option('--max-problems <n>', 'problems listed in full (all are counted)', parseInteger('--max-problems', 0), 50)
-    .addOption(outOption('file', 'also save the findings as JSON (what --json prints)'))
+    .option('--html', 'also write a self-contained page: label histogram, mean image and samples per class, blank/duplicate images, pixel histogram')
+    .addOption(outOption('file', 'with --html: where the page goes (default <name>.inspect.html in the current folder); otherwise the findings as JSON (what --json prints)'))
     .option('--force', 'replace an existing -o file');
   addExamples(command, [
     ['digitflow inspect data/train.csv'],
     ['digitflow inspect ~/Downloads/digit-recognizer.zip --max-problems 10'],
     ['digitflow inspect data/test.csv -o inspect.json'],
+    ['digitflow inspect data/train.csv --html', 'label histogram, mean digit per class, samples, duplicates'],
   ]);
-  command.action(async (file: string, opts: { numClasses: number; maxProblems: number; out?: string; force?: boolean }, cmd: Command) => {
+  command.action(async (file: string, opts: { numClasses: number; maxProblems: number; html?: boolean; out?: string; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      if (opts.html) {
+        const { inspectHtmlStage, defaultInspectHtmlPath } = await import('../../stages/inspect-html.js');
+        const r = await inspectHtmlStage({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems, output: opts.out ?? defaultInspectHtmlPath(file), force: opts.force }, ctx.deps);
+        ctx.output(r, (x) => `${renderInspectText(x)}\npage: ${x.html} (${(x.bytes / 1e3).toFixed(0)} kB)`);
+        if (!r.ok) process.exitCode = 2;
+        return;
+      }
       const { inspect } = await import('../../stages/inspect.js'); // loaded on use: keeps CLI start-up short
       const result = await inspect({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
       await saveResult(opts.out, result, opts.force);
