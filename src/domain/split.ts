@@ -3,6 +3,7 @@
  * which is how the managed and the local engines are scored on the same held-out images.
  */
 import { mulberry32, shuffleInPlace } from './random.js';
+import { deriveSeed } from './seeds.js';
 
 export interface Split {
   /** Row indices of the first part, ascending. */
@@ -27,7 +28,7 @@ export function stratifiedSplit(
   }
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < n; i++) byClass[labels[i]].push(i);
-  const rng = mulberry32(options.seed);
+  const rng = mulberry32(deriveSeed(options.seed, 'split'));
   for (const rows of byClass) shuffleInPlace(rows, rng);
 
   // Largest-remainder apportionment of `want` over classes.

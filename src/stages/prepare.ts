@@ -9,6 +9,7 @@ import { sniffCompression } from '../adapters/byte-source.js';
 import { type Dataset, concatDatasets, labelCounts, selectRows } from '../domain/dataset.js';
 import { kaggleTestSize, stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { encodeRows, kaggleHeaderLine } from '../domain/csv/kaggle-writer.js';
 import { acquireLock, assertWritable, createTempDir, withAtomicWriteStream, writeChunk, writeJsonAtomic } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
@@ -97,11 +98,14 @@ function shuffled(ds: Dataset, seed: number): Dataset {
   return selectRows(ds, order);
 }
 
-/** A seeded, stratified hold-out of `testSize` rows; both parts shuffled (seed+1, seed+2) so rows are not grouped by class. */
+/** A seeded, stratified hold-out of `testSize` rows; both parts shuffled (their own derived seeds) so rows are not grouped by class. */
 function holdOut(all: Dataset, testSize: number, seed: number): { train: Dataset; test: Dataset } {
-  const split = stratifiedSplit(all.labels!, all.numClasses, { seed, secondSize: testSize });
+  const split = stratifiedSplit(all.labels!, all.numClasses, { seed: deriveSeed(seed, 'split'), secondSize: testSize });
   // Linear Learner needs shuffled input.
-  return { train: shuffled(selectRows(all, split.first), seed + 1), test: shuffled(selectRows(all, split.second), seed + 2) };
+  return {
+    train: shuffled(selectRows(all, split.first), deriveSeed(seed, 'prepare-train-order')),
+    test: shuffled(selectRows(all, split.second), deriveSeed(seed, 'prepare-test-order')),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import { UserInputError, isPipelineError } from '../errors/index.js';
 import { preflightRunLocal } from './run-preflight.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { StageDeps } from './deps.js';
+import type { LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';
 import { predictLocal } from './predict-local.js';
@@ -29,13 +30,15 @@ export interface RunLocalInput {
   runsDir?: string;
   /** Run directory; default <runsDir>/<run-id>. */
   out?: string;
-  model: 'linear' | 'cnn';
+  model: LocalModelKind;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
   lrDecay?: number;
   l2?: number;
   augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
   validationFraction?: number;
   patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
@@ -127,6 +130,8 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
       lrDecay: input.lrDecay,
       l2: input.l2,
       augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       validationFraction: input.validationFraction,
       patience: input.patience,
       seed: input.seed,

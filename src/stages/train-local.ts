@@ -10,16 +10,17 @@ import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UserInputError } from '../errors/index.js';
 import { labelCounts, selectRows, type Dataset } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { newManifest, type RunManifest } from '../domain/manifest.js';
-import { LOCAL_DEFAULTS } from '../domain/local-defaults.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
-import { buildModel } from '../adapters/tfjs/models.js';
-import { computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/model-inputs.js';
-import { trainLoop, type EpochRecord } from '../adapters/tfjs/train-loop.js';
+import { normalizePixels } from '../adapters/tfjs/model-inputs.js';
+import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
+import { trainLoop } from '../adapters/tfjs/train-loop.js';
+import type { EpochRecord } from '../adapters/tfjs/train-options.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -37,8 +38,12 @@ export interface LocalFitOptions {
   lrDecay?: number;
   l2?: number;
   patience?: number;
-  /** Random translation (pixels) of training images; CNN only. */
+  /** Random translation (pixels) of training images; image models only. */
   augmentShift?: number;
+  /** Random rotation (degrees) of training images; image models only. */
+  augmentRotate?: number;
+  /** Random zoom (fraction) of training images; image models only. */
+  augmentZoom?: number;
   seed: number;
   backend?: BackendRequest;
   /**
@@ -49,9 +54,6 @@ export interface LocalFitOptions {
   /** Recorded in the model metadata. */
   data?: { path?: string; sha256?: string };
 }
-
-/** Per-model defaults (src/domain/local-defaults.ts; `--help` shows the same numbers). */
-export { LOCAL_DEFAULTS };
 
 export interface TrainLocalInput {
   /** Kaggle train.csv path. */
@@ -70,10 +72,13 @@ export interface TrainLocalInput {
   /** CNN gradient threads (default min(2, CPUs)); see LocalFitOptions.workers. */
   workers?: number;
   patience?: number;
-  /** Per-epoch learning-rate decay (default per model, see LOCAL_DEFAULTS). */
+  /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
   lrDecay?: number;
   /** CNN: random translation of training images in pixels (default per model). */
   augmentShift?: number;
+  /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
+  augmentRotate?: number;
+  augmentZoom?: number;
   force?: boolean;
   runId?: string;
   /**
@@ -146,22 +151,34 @@ export async function fitLocalModel(
   deps: StageDeps,
 ): Promise<LocalModel> {
   if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
-  const base = LOCAL_DEFAULTS[options.model];
-  if (!base) throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, { hint: 'use --model linear or --model cnn' });
-  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift } = options;
-  const d = { ...base, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift }) };
+  const spec = modelSpec(String(options.model));
+  if (!spec) {
+    throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, {
+      hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
+    });
+  }
+  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
-  const norm = computeNormalization(options.model, train.pixels, train.rows);
-  const shape = inputShape(options.model);
-  const network = buildModel(options.model, train.numClasses, options.seed);
+  const norm = specNormalization(spec, train.pixels, train.rows);
+  const shape = spec.inputShape;
+  const network = await spec.build(train.numClasses, options.seed);
   const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
   const result = await trainLoop(
     network,
     arrays(train),
     val,
-    { ...d, seed: options.seed, inputShape: shape, numClasses: train.numClasses, workers: options.model === 'cnn' ? (options.workers ?? defaultWorkers()) : 1 },
+    {
+      ...d,
+      kind: spec.kind,
+      stepper: spec.stepper,
+      seed: options.seed,
+      inputShape: shape,
+      numClasses: train.numClasses,
+      workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+    },
     deps,
   );
   const hyperparameters = {
@@ -172,6 +189,8 @@ export async function fitLocalModel(
     l2: d.l2,
     patience: d.patience,
     augmentShift: d.augmentShift,
+    ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
+    ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
     // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
     workers: result.workers,
   };
@@ -257,7 +276,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   ]);
   const ds = read.dataset;
   if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)' });
-  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: input.seed, secondFraction: fraction });
+  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: fraction });
   if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
   const trainSet = selectRows(ds, split.first);
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
@@ -285,6 +304,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       patience: input.patience,
       lrDecay: full ? full.lrDecay : input.lrDecay,
       augmentShift: full ? full.augmentShift : input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

@@ -11,7 +11,8 @@ import { PIXELS } from '../../domain/dataset.js';
 import { UserInputError } from '../../errors/index.js';
 import { fileKind } from '../atomic-file.js';
 import { formatBytes, limits } from '../limits.js';
-import { inputShape as inputShapeOf, type LocalModelKind, type Normalization } from './model-inputs.js';
+import type { Normalization } from './model-inputs.js';
+import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
 
 export const MODEL_FORMAT = 'digitflow-tfjs-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -98,7 +99,7 @@ export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
   if (!Array.isArray(m.classes) || m.classes.length !== m.numClasses || !m.classes.every((c) => typeof c === 'string')) {
     throw invalid(dir, `metadata.json classes must list ${m.numClasses} class names`);
   }
-  const want = inputShapeOf(m.model);
+  const want = MODEL_SPECS[m.model].inputShape;
   if (!Array.isArray(m.inputShape) || m.inputShape.length !== want.length || m.inputShape.some((d, i) => d !== want[i])) {
     throw invalid(dir, `metadata.json inputShape must be [${want.join(', ')}] for a ${m.model} model, found ${JSON.stringify(m.inputShape)}`);
   }

@@ -94,6 +94,8 @@ export function registerRun(program: Command): void {
         l2: opts.l2,
         augmentShift: opts.augmentShift,
         ...fullRetrainFlags(opts, cmd),
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

@@ -10,6 +10,7 @@ import { withAtomicWriteStream, writeChunk, writeFileAtomic } from '../../adapte
 import { PIXELS, type Dataset } from '../../domain/dataset.js';
 import { stratifiedSplit } from '../../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../../domain/random.js';
+import { deriveSeed } from '../../domain/seeds.js';
 import { shardName, trainShardName, VALIDATION_CHANNEL_FILE, VALIDATION_FEATURES_FILE } from '../../domain/sagemaker-plan.js';
 import { shardRanges } from '../../domain/linear-learner-csv.js';
 import type { SplitRecord } from '../../domain/manifest.js';
@@ -65,7 +66,7 @@ async function writeRows(path: string, ds: Dataset, order: ArrayLike<number>, wi
  */
 export function linearLearnerTrainOrder(trainRows: ArrayLike<number>, seed: number): number[] {
   const order = Array.from(trainRows);
-  shuffleInPlace(order, mulberry32(seed ^ 0x5eed));
+  shuffleInPlace(order, mulberry32(deriveSeed(seed, 'channel-train-order')));
   return order;
 }
 
@@ -84,7 +85,7 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
       details: { file: input.trainFile },
     });
   }
-  const split = stratifiedSplit(dataset.labels, input.numClasses, { seed: input.seed, secondFraction: input.validationFraction });
+  const split = stratifiedSplit(dataset.labels, input.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: input.validationFraction });
   const trainOrder = linearLearnerTrainOrder(split.first, input.seed);
   // With N instances each reads only its own objects (ShardedByS3Key): one file would leave
   // N-1 instances without data, so the shuffled rows are dealt into N near-equal files.
