@@ -27,7 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Spawns digitflow; `until(stderr)` decides when to send `signals` (one per 20 ms). */
-function withSignals(args: string[], ready: (stderr: string) => boolean, signals: NodeJS.Signals[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function withSignals(args: string[], ready: (stderr: string) => boolean, signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [binPath, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
@@ -44,9 +44,9 @@ function withSignals(args: string[], ready: (stderr: string) => boolean, signals
   const poll = setInterval(() => ready(stderr) && fire(), 20);
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   return new Promise((resolve) =>
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearInterval(poll);
-      resolve({ code, stderr, stdout });
+      resolve({ code, signal, stderr, stdout });
     }),
   );
 }
@@ -75,7 +75,10 @@ describe('signals', () => {
   it('a second Ctrl-C exits at once (130) and still removes the temp file', async () => {
     const out = join(dir, 'p-int');
     const r = await withSignals(['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', 'p-int/p.csv'], () => existsSync(join(out, '.digitflow-tmp')), ['SIGINT', 'SIGINT']);
-    expect(r.code, r.stderr).toBe(130);
+    // When the first Ctrl-C has already finished the clean stop, the second can land while Node is
+    // exiting (no JS handler runs then) and end the process by SIGINT itself: the shell reports 130
+    // either way, and no temp file may be left in both cases.
+    expect(r.code === 130 || r.signal === 'SIGINT', `${r.code} ${r.signal} ${r.stderr}`).toBe(true);
     expect(existsSync(join(out, 'p.csv'))).toBe(false);
     const left = existsSync(join(out, '.digitflow-tmp')) ? await readdir(join(out, '.digitflow-tmp')) : [];
     expect(left).toEqual([]);
