@@ -128,7 +128,7 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps): Pro
       deps.reporter.emit({ kind: 'step', step: 'convert', message: `converting ${input.train} to Linear Learner CSV` });
       const read = await readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal });
       const ds = read.dataset;
-      if (!ds.labels) throw new UserInputError('UPLOAD_TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783) as --train' });
+      if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783) as --train' });
       const { first, second } = stratifiedSplit(ds.labels, ds.numClasses, { seed: input.seed, secondFraction: fraction });
       split = { seed: input.seed, validationFraction: fraction, validationRows: Array.from(second), trainRows: first.length };
       const prior = existing?.split;

@@ -186,7 +186,9 @@ function jobError(opts: WaitOptions, status: string, reason: string | undefined,
   const url = consoleUrl(opts.kind, opts.name, opts.region);
   const what = status === 'Stopped' ? 'was stopped' : 'failed';
   return new CloudError(
-    `${opts.kind === 'training' ? 'TRAINING' : 'TRANSFORM'}_JOB_${status.toUpperCase()}`,
+    opts.kind === 'training'
+      ? status === 'Stopped' ? 'TRAINING_JOB_STOPPED' : 'TRAINING_JOB_FAILED'
+      : status === 'Stopped' ? 'TRANSFORM_JOB_STOPPED' : 'TRANSFORM_JOB_FAILED',
     `${opts.kind} job ${opts.name} ${what}${reason ? `: ${reason}` : ''}`,
     {
       hint: `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`,
