@@ -12,6 +12,7 @@ import { CloudError, InternalError, InterruptedError, UserInputError, errorCodeW
 import type { CsvReadWorkerData, CsvReadWorkerMessage } from './csv-read-worker.js';
 import { streamKaggleCsvFile, type RowChunk, type StreamCsvOptions } from './kaggle-csv-file.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
+import { limits } from './limits.js';
 
 type Chunk = RowChunk & { layout: Layout; hasHeader: boolean };
 
@@ -44,7 +45,7 @@ function rebuild(e: ErrorData): Error {
   return err;
 }
 
-export interface ThreadedCsvOptions extends Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal'> {
+export interface ThreadedCsvOptions extends Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes'> {
   /** Parsed chunks allowed ahead of the consumer (default 2): memory is about (window + 1) chunks. */
   window?: number;
 }
@@ -57,7 +58,8 @@ export async function* streamKaggleCsvFileThreaded(path: string, options: Thread
     yield* streamKaggleCsvFile(path, options);
     return;
   }
-  const data: CsvReadWorkerData = { path, options: rest, window };
+  // The worker is a fresh module instance: hand it this process's limits (--max-line-bytes, --max-zip-*).
+  const data: CsvReadWorkerData = { path, options: rest, window, limits: { ...limits() } };
   const worker = new Worker(script, { workerData: data });
   live++;
   const queue: CsvReadWorkerMessage[] = [];

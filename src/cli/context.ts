@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { createReporter, type OutputMode } from './reporters.js';
 import { systemClock, type StageDeps } from '../stages/deps.js';
+import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -62,9 +63,10 @@ export function createContext(cmd: Command): CliContext {
     deps: { reporter, clock: systemClock, signal: abortController?.signal },
     output(result, text) {
       reporter.close();
-      if (globals.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (globals.json) process.stdout.write(jsonSafe(JSON.stringify(result, null, 2)) + '\n');
       else {
-        const t = text(result);
+        // Names and values from input are escaped; the colours digitflow adds itself are kept.
+        const t = terminalSafe(text(result), { keepColours: color });
         if (t) process.stdout.write(t.endsWith('\n') ? t : t + '\n');
       }
     },

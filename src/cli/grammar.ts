@@ -91,8 +91,7 @@ export function positionalOr(cmd: Command, positional: string | undefined, alias
 
 /** Appends "Examples:" to a command's help: `[command line, comment?]` pairs. */
 export function addExamples(cmd: Command, examples: [string, string?][]): Command {
-  const width = Math.max(...examples.map(([c]) => c.length));
-  const lines = examples.map(([c, why]) => `  $ ${why ? c.padEnd(width) + '   # ' + why : c}`);
+  const lines = examples.flatMap(([c, why]) => (why ? [`  # ${why}`, `  $ ${c}`] : [`  $ ${c}`]));
   return cmd.addHelpText('after', `\nExamples:\n${lines.join('\n')}`);
 }
 
@@ -128,6 +127,9 @@ function optionDescription(option: Option): string {
 export const helpConfiguration: Partial<Help> = {
   sortSubcommands: false,
   showGlobalOptions: true,
+  // Long option names (--transform-instance-type <type>) leave a narrow description column on a 72-80 column
+  // terminal; commander would stop wrapping below 40 columns and print over-long lines.
+  minWidthToWrap: 24,
   subcommandTerm,
   subcommandDescription: (cmd: Command) => cmd.summary() || cmd.description().split('\n')[0],
   optionDescription,

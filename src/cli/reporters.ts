@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, Reporter } from '../stages/deps.js';
+import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -74,7 +75,7 @@ class JsonReporter implements Reporter {
   constructor(private readonly out: NodeJS.WriteStream, private readonly quiet: boolean) {}
   emit(e: ProgressEvent): void {
     if (this.quiet && e.kind !== 'warn') return;
-    this.out.write(JSON.stringify({ event: e.kind, ...e, kind: undefined }) + '\n');
+    this.out.write(jsonSafe(JSON.stringify({ event: e.kind, ...e, kind: undefined })) + '\n');
   }
 }
 
@@ -110,7 +111,7 @@ class PlainReporter implements Reporter {
       return;
     }
     const line = eventLine(e);
-    if (line !== undefined) this.out.write(line + '\n');
+    if (line !== undefined) this.out.write(terminalSafe(line) + '\n');
   }
 }
 
@@ -141,7 +142,7 @@ class TtyReporter implements Reporter {
     if (e.kind === 'progress') {
       const mb = this.ensureMultibar();
       const payload = {
-        label: e.label,
+        label: terminalSafe(e.label),
         amount: e.total !== undefined ? `${fmtAmount(e.done, e.unit)}/${fmtAmount(e.total, e.unit)}` : fmtAmount(e.done, e.unit),
         info: fmtInfo(e.info),
       };
@@ -165,8 +166,9 @@ class TtyReporter implements Reporter {
       if (this.bars.size === 0) this.close();
       return;
     }
-    const line = eventLine(e);
-    if (line === undefined) return;
+    const raw = eventLine(e);
+    if (raw === undefined) return;
+    const line = terminalSafe(raw);
     const coloured = e.kind === 'warn' ? `\x1b[33m${line}\x1b[0m` : e.kind === 'step' ? `\x1b[1m${line}\x1b[0m` : line;
     if (this.multibar && this.bars.size > 0) this.multibar.log(coloured + '\n');
     else this.out.write(coloured + '\n');

@@ -148,6 +148,39 @@ export const ERROR_CODES = {
   KAGGLE_SUBMIT_FAILED: { exit: 3, summary: 'kaggle competitions submit exited non-zero' },
   KAGGLE_WAIT_TIMEOUT: { exit: 3, summary: 'the Kaggle score did not arrive in time (the submission stays pending)' },
 
+  // --- Files and limits (reliability) ---
+  NOT_A_FILE: { exit: 2, summary: 'an input or output is a folder, device, FIFO, socket or link where a regular file is needed' },
+  OUTPUT_PATH_INVALID: { exit: 2, summary: 'an output path cannot be created (a parent is a file, or the path is not writable)' },
+  LOCKED: { exit: 2, summary: 'another digitflow command is writing the same data folder' },
+  CSV_LINE_TOO_LONG: { exit: 2, summary: 'a CSV line is longer than --max-line-bytes' },
+  CSV_NOT_TEXT: { exit: 2, summary: 'the input is binary or UTF-16, not a text CSV' },
+  ZIP_TOO_LARGE: { exit: 2, summary: 'a zip member expands past --max-zip-bytes or --max-zip-ratio' },
+  MODEL_TOO_LARGE: { exit: 2, summary: 'a model folder\'s weights exceed --max-model-bytes' },
+  S3_KEY_CONFLICT: { exit: 2, summary: 'two S3 keys would need the same local path as a file and a folder (x and x/y)' },
+
+  // --- Data sources and runs ---
+  MNIST_CHECKSUM: { exit: 2, summary: 'an MNIST file does not match the pinned sha256 of the original' },
+  MNIST_DOWNLOAD_FAILED: { exit: 3, summary: 'no mirror delivered the MNIST files (each mirror and why is named)' },
+  SPLIT_UNSUPPORTED: { exit: 2, summary: '--split is not available for that --source' },
+  PIXELS_INVALID: { exit: 2, summary: 'pixels given to a loaded model are not rows of 784 values 0-255' },
+  RUN_NOT_PREDICTED: { exit: 2, summary: 'a run given to blend has no probabilities yet' },
+  TEST_FILE_MISMATCH: { exit: 2, summary: 'runs given together predicted different test files or ImageIds' },
+  VALIDATION_MISSING: { exit: 2, summary: 'a run lacks the held-out validation probabilities blend needs' },
+  WEIGHTS_INVALID: { exit: 2, summary: '--weights does not give one non-negative weight per run' },
+  BLEND_METHOD: { exit: 2, summary: '--method is not mean or geometric' },
+  SORT_UNKNOWN: { exit: 2, summary: '--sort names no known column' },
+  RUNS_DIR_NOT_FOUND: { exit: 2, summary: 'the --dir given to runs does not exist' },
+  FLAG_CONFLICT: { exit: 2, summary: 'two flags contradict each other (e.g. --full with --validation-fraction)' },
+  TRIALS_INVALID: { exit: 2, summary: '--trials, --parallel or the search settings are out of range' },
+  ENGINE_UNSUPPORTED: { exit: 2, summary: 'the command does not support that --engine yet' },
+
+  // --- Managed-engine plan ---
+  FLAG_NOT_APPLICABLE: { exit: 2, summary: 'a flag has no meaning for the chosen engine (named in the message)' },
+  HYPERPARAMETER_INVALID: { exit: 2, summary: 'a --hp name or value is not a documented Linear Learner hyperparameter/range' },
+  TOO_FEW_TRAIN_ROWS: { exit: 2, summary: 'too few training rows for the instance count (each host needs rows)' },
+  MAX_WAIT_TOO_SHORT: { exit: 2, summary: '--max-wait is shorter than --max-runtime' },
+  THREAD_EXIT: { exit: 1, summary: 'a worker thread ended without an answer' },
+
   // --- Whole program ---
   USAGE: { exit: 2, summary: 'wrong command-line usage (unknown flag, missing argument, conflicting options)' },
   INTERRUPTED: { exit: 130, summary: 'interrupted (Ctrl-C); the message says what was kept and how to resume' },

@@ -39,7 +39,7 @@ export interface ReportData {
   notes: string[];
 }
 
-const CSS = `
+export const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#fafafa;color:#1f2937}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
@@ -62,7 +62,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 `;
 
 /** Draws each digit's base64 pixels into its canvas; no network, no libraries. */
-const DRAW_SCRIPT = `
+export const DRAW_SCRIPT = `
 (function(){
   var el=document.getElementById('digit-data'); if(!el) return;
   var data=JSON.parse(el.textContent);

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { InterruptedError, isPipelineError, UserInputError } from '../errors/index.js';
 import { assertWritable, fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { openByteSource, sniffCompression, type OpenedSource } from '../adapters/byte-source.js';
+import { assertReadableFile, openByteSource, sniffCompression, type OpenedSource } from '../adapters/byte-source.js';
 import {
   argmax,
   detectProbabilityFormat,
@@ -49,14 +49,9 @@ export interface ArgmaxResult {
 export const SUM_TOLERANCE = 0.01;
 const WARN_IN_FULL = 5;
 
-/** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
+/** FILE_NOT_FOUND when `path` does not exist, NOT_A_FILE for a folder, FIFO or device: the CSV readers' check. */
 export async function assertInputFile(path: string, what: string): Promise<void> {
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a file');
-  } catch {
-    throw new UserInputError('FILE_NOT_FOUND', `${what} ${path} does not exist or is not a file`, { hint: 'check the path', details: { path } });
-  }
+  await assertReadableFile(path, what);
 }
 
 /** The format of a probability file: `format` when given, else detected from its first 64 KB. */

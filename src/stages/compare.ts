@@ -3,6 +3,7 @@
  * billable seconds, cost, per-class recall), a differences-only view, a check that the runs were
  * scored on the same held-out rows and the same test file, and a confusion difference for two runs.
  */
+import { LINEAR_LEARNER_TO_LOCAL } from '../domain/linear-learner-hyperparameters.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { displayValue } from '../domain/display-value.js';
@@ -177,12 +178,17 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('model', 'model', (r) => r.manifest.model);
   add('backend', 'backend / instance', (r) => r.manifest.backend ?? (r.manifest.instanceType ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}` : null));
   add('seed', 'seed', (r) => r.manifest.seed);
-  const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {})))].sort();
+  // The shared settings line up across engines: learningRate next to learning_rate, batchSize next
+  // to mini_batch_size, l2 next to wd (the managed engine's Linear Learner names).
+  const localName = (k: string) => LINEAR_LEARNER_TO_LOCAL[k] ?? k;
+  const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).map(localName)))].sort();
   for (const k of hpKeys) {
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).filter((n) => localName(n) === k)))];
     // `epochs` is the budget: the epochs actually trained and the epoch kept are their own rows.
-    add(`hp.${k}`, k === 'epochs' ? 'epochs (max)' : k, (r) => {
-      const v = r.manifest.hyperparameters?.[k];
-      return v === undefined ? null : String(v);
+    add(`hp.${k}`, k === 'epochs' ? 'epochs (max)' : names.join(' / '), (r) => {
+      const hp = r.manifest.hyperparameters ?? {};
+      const name = Object.keys(hp).find((n) => localName(n) === k);
+      return name === undefined ? null : String(hp[name]);
     });
   }
   add('training.epochsRun', 'epochs trained', (r) => {

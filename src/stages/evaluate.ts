@@ -2,11 +2,11 @@
  * evaluate: score a submission against an answer key (`ImageId,Label`), optionally with the
  * probability file for log loss. Mismatched ids are an error that names them.
  */
-import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserInputError } from '../errors/index.js';
 import { writeJsonAtomic, assertWritable, fileExists } from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
+import { openByteSource } from '../adapters/byte-source.js';
 import { manifestIfAny, recordedInput, recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
@@ -80,7 +80,20 @@ async function evaluatePaths(input: EvaluateInput): Promise<EvaluatePaths> {
 
 async function readIdLabels(path: string, what: string, numClasses: number): Promise<Map<number, number>> {
   await assertInputFile(path, what);
-  return readIdLabelFile(createReadStream(path), path, numClasses);
+  // Plain or gzip-compressed, told by the content (as argmax reads probability files).
+  const src = await openByteSource(path, { what });
+  try {
+    return await readIdLabelFile(src.stream, path, numClasses);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new UserInputError('GZIP_INVALID', `${path} is not a valid gzip file: ${(e as Error).message}`, {
+        hint: 'decompress it with gunzip to check it, or produce it again',
+        details: { file: path },
+      });
+    }
+    throw e;
+  }
 }
 
 function listIds(ids: number[]): string {

@@ -9,7 +9,7 @@ import { UserInputError } from '../errors/index.js';
 import { streamKaggleCsvFileThreaded } from '../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { readManifest, writeManifest } from '../adapters/run-store.js';
+import { readManifest, RunRecorder } from '../adapters/run-store.js';
 import type { BackendChoice, BackendRequest } from '../adapters/tfjs/backend.js';
 import { readModelFiles } from '../adapters/tfjs/model-files.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -124,7 +124,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
     manifest.inputs.push({ role: 'test', path: input.test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
     manifest.outputs = { ...manifest.outputs, probabilities: output.slice(runDir.length + 1) };
     manifest.timings = { ...manifest.timings, predict: seconds };
-    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+    await new RunRecorder(runDir, manifest, deps.clock).save();
   }
   return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary };
 }

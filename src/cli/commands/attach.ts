@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import { readManifest } from '../../adapters/run-store.js';
-import type { AttachResult } from '../../stages/sagemaker-attach.js';
+import type { AttachResult } from '../../stages/sagemaker/attach.js';
 import { regionFor } from './cleanup.js';
 import { addExamples, addHiddenAlias, outOption } from '../grammar.js';
 
@@ -21,18 +21,17 @@ export function registerAttach(program: Command): void {
   addHiddenAlias(command, '--run <run>', 'out');
   addExamples(command, [
     ['digitflow attach digitflow-train-20261126-133045-sagemaker -o runs/20261126-133045-sagemaker'],
-    ['digitflow attach digitflow-tf-test-20261126-133045-sagemaker --logs'],
+    ['digitflow attach digitflow-tf-20261126-133045-sagemaker --logs'],
   ]);
   command.action(async (job: string, opts: { out?: string; region?: string; pollSeconds: number; logs?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const { ManifestRecorder } = await import('../../stages/sagemaker-deps.js');
-      const { attachStage } = await import('../../stages/sagemaker-attach.js');
+      const { attachStage } = await import('../../stages/sagemaker/attach.js');
       const { cloudDeps } = await import('../cloud-deps.js');
       const manifest = opts.out ? await readManifest(resolve(opts.out)) : undefined;
       const region = regionFor(opts.region, manifest);
-      const deps = cloudDeps(ctx.deps, region);
-      const rec = manifest ? new ManifestRecorder(resolve(opts.out!), manifest, deps) : undefined;
-      const result = await attachStage({ job, region, wait: { pollSeconds: opts.pollSeconds, logs: Boolean(opts.logs) } }, rec, deps);
+      const deps = cloudDeps(ctx.deps, region, { logs: Boolean(opts.logs) });
+      const wait = { pollSeconds: opts.pollSeconds, logs: Boolean(opts.logs) };
+      const result = await attachStage({ job, region, runDir: opts.out ? resolve(opts.out) : undefined, wait }, deps);
       ctx.output(result, renderAttach);
     });
 }

@@ -18,6 +18,9 @@ import { registerReport } from './report.js';
 import { registerCleanup } from './cleanup.js';
 import { registerAttach } from './attach.js';
 import { registerShare } from './share.js';
+import { registerBlend } from './blend.js';
+import { registerRuns } from './runs.js';
+import { registerTune } from './tune.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -38,4 +41,7 @@ export function registerCommands(program: Command): void {
   registerCleanup(program);
   registerAttach(program);
   registerShare(program);
+  registerBlend(program);
+  registerRuns(program);
+  registerTune(program);
 }

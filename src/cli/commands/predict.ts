@@ -4,7 +4,7 @@ import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { PredictLocalOutput } from '../../stages/predict-local.js';
-import { addSageMakerPredictOptions, predictWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerPredictOptions, predictWithSageMaker, refuseFlagsForEngine } from './sagemaker-engine.js';
 import type { BackendRequest } from '../../adapters/tfjs/backend.js';
 import { addExamples, addHiddenAlias, outOption, paragraphs, positionalOr, withShownDefault } from '../grammar.js';
 
@@ -59,6 +59,7 @@ export function registerPredict(program: Command): void {
   command.action(async (runArg: string | undefined, opts: PredictOpts, cmd: Command) => {
     const run = positionalOr(cmd, runArg, opts.run, 'run');
     if (opts.engine === 'sagemaker') return predictWithSageMaker({ ...(opts as unknown as Record<string, unknown>), run }, cmd);
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     const { predictLocal } = await import('../../stages/predict-local.js');
     const result = await predictLocal(

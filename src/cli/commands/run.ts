@@ -2,9 +2,9 @@
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { addExamples, outOption, paragraphs, withShownDefault } from '../grammar.js';
-import { addLocalTrainingOptions, type LocalTrainingFlags } from '../local-training-options.js';
+import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
 import type { RunLocalOutput } from '../../stages/run-local.js';
-import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
 export function renderRunText(r: RunLocalOutput, color = false): string {
@@ -67,6 +67,7 @@ export function registerRun(program: Command): void {
     ['digitflow run', 'bundled digits, local linear model'],
     ['digitflow run --model cnn --epochs 8 --patience 2'],
     ['digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv -o runs/full'],
+    ['digitflow run --train data/train.csv --test data/test.csv --full runs/<chosen run> -o runs/final', 'final submission: every row, the chosen run\'s settings'],
     ['digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run'],
   ]);
   command.action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {
@@ -74,6 +75,7 @@ export function registerRun(program: Command): void {
       await runWithSageMaker(opts, cmd);
       return;
     }
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
     const { runLocal } = await import('../../stages/run-local.js');
@@ -91,7 +93,9 @@ export function registerRun(program: Command): void {
         lrDecay: opts.lrDecay,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
-        validationFraction: opts.validationFraction,
+        ...fullRetrainFlags(opts, cmd),
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

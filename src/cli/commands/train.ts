@@ -5,9 +5,9 @@ import { createContext } from '../context.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { TrainLocalOutput } from '../../stages/train-local.js';
-import { addSageMakerTrainOptions, trainWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, trainWithSageMaker } from './sagemaker-engine.js';
 import { addExamples, outOption, paragraphs } from '../grammar.js';
-import { addLocalTrainingOptions, type LocalTrainingFlags } from '../local-training-options.js';
+import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
 
 export function renderTrainText(r: TrainLocalOutput): string {
   const lines = [`trained on ${r.trainRows} rows with tfjs ${r.backendNote}`];
@@ -55,12 +55,14 @@ export function registerTrain(program: Command): void {
     ['digitflow train', 'linear model on data/train.csv into runs/<id>'],
     ['digitflow train --model cnn --epochs 8 -o runs/cnn'],
     ['digitflow train --model cnn --lr-decay 0.3 --augment-shift 0 --patience 5'],
+    ['digitflow train --full runs/<chosen run> -o runs/final', 'retrain on every row with that run\'s settings and best epoch'],
     ['digitflow train --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run'],
   ]);
   command.action(async (opts: TrainOpts, cmd: Command) => {
     if (opts.engine === 'sagemaker') return trainWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
+    refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(), opts.model));
+    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
     const { trainLocal } = await import('../../stages/train-local.js');
     const result = await trainLocal(
       {
@@ -73,7 +75,9 @@ export function registerTrain(program: Command): void {
         lrDecay: opts.lrDecay,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
-        validationFraction: opts.validationFraction,
+        ...fullRetrainFlags(opts, cmd),
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

@@ -34,7 +34,9 @@ export function renderUploadText(r: UploadStageResult): string {
     lines.push(`  ${f.channel.padEnd(10)} ${f.uri.padEnd(w)}  ${String(f.rows).padStart(6)} rows  ${mb(f.bytes).padStart(9)}  ${how}`);
   }
   if (r.trainRows !== undefined) lines.push(`held out ${r.validationRows.length} validation rows (train ${r.trainRows}); row ids are in the manifest`);
-  if (r.uris.test) lines.push(`batch transform input: ${r.uris.test} (${r.uris.testKeys?.length ?? 0} object(s))`);
+  if (r.uris.test) lines.push(`batch transform input: ${r.uris.test} (${r.uris.testKeys?.length ?? 0} test object(s))`);
+  if (r.staleDeleted.length) lines.push(`deleted ${r.staleDeleted.length} stale object(s) of an earlier upload, e.g. ${r.staleDeleted[0]}`);
+  lines.push(`next: digitflow run --engine sagemaker --out ${r.runDir} --bucket <bucket> --role <arn>   (reuses these objects)`);
   return lines.join('\n');
 }
 
@@ -44,7 +46,7 @@ export function registerUpload(program: Command): void {
     .summary('Kaggle CSVs → Linear Learner CSVs in S3')
     .description(
       paragraphs(
-        'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; test as headerless features, optionally in N shards) and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,test}/, recorded in a run folder.',
+        'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; test as headerless features, optionally in N shards) and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,transform-input}/, recorded in a run folder: the layout `run --engine sagemaker -o <run>` continues (objects already there are not re-sent). A re-upload leaves exactly the objects it reports.',
         'The validation rows are the same seeded split the local engine uses (--seed, --validation-fraction). Files already in S3 with the same size and sha256 are skipped.',
         'Credentials: the AWS SDK default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance roles). Custom endpoint: AWS_ENDPOINT_URL_S3.',
       ),

@@ -5,8 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { UserInputError } from '../errors/index.js';
-import { PIXELS } from '../domain/dataset.js';
+import { UserInputError } from '../../errors/index.js';
+import { PIXELS } from '../../domain/dataset.js';
 
 export interface CsvCheck {
   path: string;

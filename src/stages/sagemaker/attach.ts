@@ -1,16 +1,15 @@
 /**
  * `attach JOB_NAME`: waits again for a job this (or another) session detached from. With the run
- * directory, a finished training job also gets its model created, so `predict --engine sagemaker
- * --run RUN_DIR` can follow.
+ * directory, a finished training job also gets its model created (so `predict --engine sagemaker`
+ * can follow), and a finished transform is downloaded and scored.
  */
-import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { waitForJobs, createModel, downloadTransformOutputs, type WaitSettings } from './sagemaker-jobs.js';
-import { scoreTransformOutputs } from './sagemaker-run.js';
-import { buildRunPlan, type PlanInput, type RunPlan } from '../domain/sagemaker-plan.js';
-import type { JobKind } from '../adapters/sagemaker/wait-for-job.js';
-import { describeAwsError } from '../adapters/sagemaker/aws-error.js';
-import { UserInputError } from '../errors/index.js';
-import type { ManifestRecorder, SageMakerDeps } from './sagemaker-deps.js';
+import { waitForJobs, downloadTransformOutputs, finishTraining, type WaitSettings } from './jobs.js';
+import { scoreTransformOutputs } from './run.js';
+import { buildRunPlan, isValidResourceName, type PlanInput, type RunPlan } from '../../domain/sagemaker-plan.js';
+import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
+import { readManifest, RunRecorder } from '../../adapters/run-store.js';
+import { UserInputError } from '../../errors/index.js';
+import type { SageMakerDeps } from './deps.js';
 
 export interface AttachResult {
   job: string;
@@ -20,19 +19,20 @@ export interface AttachResult {
   billableSeconds?: number;
   modelDataUrl?: string;
   model?: string;
+  finalMetrics?: Record<string, number>;
   /** Where SageMaker wrote a transform's output (`<input file name>.out` objects under it). */
   transformOutput?: string;
-  /** Transform attach with --run: the files written after download/argmax/evaluate. */
+  /** Transform attach with the run folder (-o): the files written after download/argmax/evaluate. */
   outputs?: Record<string, string>;
   metrics?: Record<string, number>;
   validationMetrics?: Record<string, number>;
 }
 
-/** The plan whose test or validation transform is `job` (transform attempts 1..100). */
+/** The plan whose transform job is `job` (transform attempts 1..100). */
 function transformPlanOf(planInput: PlanInput, job: string): RunPlan | undefined {
   for (let attempt = 1; attempt <= 100; attempt++) {
     const plan = buildRunPlan({ ...planInput, transformAttempt: attempt });
-    if (plan.names.transformTest === job || plan.names.transformValidation === job) return plan;
+    if (plan.names.transform === job) return plan;
   }
   return undefined;
 }
@@ -41,24 +41,20 @@ function transformPlanOf(planInput: PlanInput, job: string): RunPlan | undefined
 async function kindOf(name: string, deps: SageMakerDeps): Promise<JobKind> {
   if (/^digitflow-train-/.test(name)) return 'training';
   if (/^digitflow-tf-/.test(name)) return 'transform';
-  try {
-    await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-    return 'training';
-  } catch (e) {
-    if ((e as { name?: string }).name === 'ValidationException') return 'transform';
-    throw describeAwsError(e, `DescribeTrainingJob ${name}`);
-  }
+  return deps.sagemaker.kindOf(name);
 }
 
 /** Waits for `job` to finish; Failed/Stopped are errors exactly as in `run`. */
 export async function attachStage(
-  input: { job: string; region: string; wait: WaitSettings },
-  rec: ManifestRecorder | undefined,
+  input: { job: string; region: string; runDir?: string; wait: WaitSettings },
   deps: SageMakerDeps,
 ): Promise<AttachResult> {
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(input.job)) {
+  if (!isValidResourceName(input.job)) {
     throw new UserInputError('JOB_NAME_INVALID', `'${input.job}' is not a SageMaker job name`, { hint: 'copy the name printed by the detached run' });
   }
+  const rec = input.runDir ? new RunRecorder(input.runDir, await readManifest(input.runDir), deps.clock) : undefined;
+  // No credentials is not something a retry fixes: say so now, not after minutes of polls.
+  await deps.sagemaker.checkCredentials();
   const kind = await kindOf(input.job, deps);
   const [outcome] = await waitForJobs([{ kind, name: input.job }], input.region, input.wait, deps);
   const result: AttachResult = {
@@ -71,14 +67,13 @@ export async function attachStage(
     transformOutput: outcome.transform?.TransformOutput?.S3OutputPath,
     modelDataUrl: outcome.training?.ModelArtifacts?.S3ModelArtifacts,
   };
-  const planInput = rec?.sagemaker.planInput as PlanInput | undefined;
+  const planInput = rec?.manifest.sagemaker?.planInput;
   if (rec && planInput && kind === 'transform') {
-    // Resume a detached run/predict: wait for the sibling transform too, then download and score.
+    // Resume a detached run/predict: download and score.
     const plan = transformPlanOf(planInput, input.job);
     if (plan) {
-      const jobs = [plan.names.transformTest, plan.names.transformValidation].filter((n): n is string => Boolean(n));
-      const outcomes = await waitForJobs(jobs.map((name) => ({ kind: 'transform' as const, name })), input.region, input.wait, deps);
-      const tr = await downloadTransformOutputs(plan, rec.sagemaker.shardRows as number[], Number(rec.sagemaker.validationRows ?? 0), outcomes, rec, deps);
+      const sm = rec.sagemaker();
+      const tr = await downloadTransformOutputs(plan, sm.shardRows ?? [], Number(sm.validationRows ?? 0), [outcome], rec, deps);
       const labels = rec.manifest.inputs.filter((i) => i.role === 'labels').at(-1)?.path;
       const scored = await scoreTransformOutputs(plan, tr, labels, rec, deps);
       result.outputs = scored.outputs;
@@ -88,15 +83,11 @@ export async function attachStage(
   }
   if (rec && planInput && kind === 'training') {
     const plan = buildRunPlan(planInput);
-    if (plan.names.trainingJob === input.job) {
-      const url = outcome.training?.ModelArtifacts?.S3ModelArtifacts;
-      if (url) {
-        rec.sagemaker.modelDataUrl = url;
-        rec.manifest.billableSeconds = outcome.billableSeconds ?? rec.manifest.billableSeconds;
-        await createModel(plan, url, rec, deps);
-        result.modelDataUrl = url;
-        result.model = plan.names.model;
-      }
+    if (plan.names.trainingJob === input.job && outcome.training?.ModelArtifacts?.S3ModelArtifacts) {
+      const trained = await finishTraining(plan, outcome, rec, deps);
+      result.modelDataUrl = trained.modelDataUrl;
+      result.model = plan.names.model;
+      result.finalMetrics = trained.finalMetrics;
     }
   }
   await rec?.save();
