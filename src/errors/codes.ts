@@ -61,7 +61,6 @@ export const ERROR_CODES = {
   S3_NO_CREDENTIALS: { exit: 3, summary: 'no AWS credentials were found for an S3 call' },
   S3_NO_SUCH_BUCKET: { exit: 2, summary: 'the bucket does not exist at that endpoint' },
   S3_NO_SUCH_KEY: { exit: 2, summary: 'the S3 object does not exist' },
-  S3_NOT_CONFIGURED: { exit: 2, summary: 'an s3:// location was given where no S3 access is configured' },
   S3_NOTHING_FOUND: { exit: 2, summary: 'nothing to download: no object and no objects under the prefix' },
   S3_REFUSE_BUCKET_ROOT: { exit: 2, summary: 'refusing to delete everything in a bucket' },
   S3_SERVICE: { exit: 3, summary: 'S3 answered with a server-side error (5xx, SlowDown) after retries' },
