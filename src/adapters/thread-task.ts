@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CloudError, InternalError, InterruptedError, UserInputError, type PipelineError } from '../errors/index.js';
+import { CloudError, InternalError, InterruptedError, UserInputError, errorCodeWithExit } from '../errors/index.js';
 
 export type ThreadMessage<R> =
   | { kind: 'event'; event: unknown }
@@ -21,13 +21,15 @@ export function findWorkerScript(candidates: URL[]): URL | undefined {
 /** An error posted by a worker, as the error class it was thrown as. */
 export function errorFromThread(e: { name?: string; code?: string; message: string; hint?: string; details?: Record<string, unknown> }): Error {
   const opts = { hint: e.hint, details: e.details };
-  const byName: Record<string, () => PipelineError> = {
-    UserInputError: () => new UserInputError(e.code ?? 'USER_INPUT', e.message, opts),
-    CloudError: () => new CloudError(e.code ?? 'CLOUD', e.message, opts),
-    InterruptedError: () => new InterruptedError(e.message, opts),
-    InternalError: () => new InternalError(e.code ?? 'INTERNAL', e.message, opts),
-  };
-  return byName[e.name ?? '']?.() ?? new Error(e.message);
+  // Only registered codes of the class's exit code are rebuilt as that class; anything else stays a plain Error (a bug).
+  const user = errorCodeWithExit(e.code, 2);
+  const cloud = errorCodeWithExit(e.code, 3);
+  const internal = errorCodeWithExit(e.code, 1);
+  if (user && e.name === 'UserInputError') return new UserInputError(user, e.message, opts);
+  if (cloud && e.name === 'CloudError') return new CloudError(cloud, e.message, opts);
+  if (e.name === 'InterruptedError') return new InterruptedError(e.message, opts);
+  if (internal && e.name === 'InternalError') return new InternalError(internal, e.message, opts);
+  return new Error(e.message);
 }
 
 /** Serialisable form of an error, for posting from a worker. */

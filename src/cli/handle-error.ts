@@ -3,14 +3,14 @@
  * User and cloud errors: `error[CODE]: message` + `hint: ...`, never a stack trace.
  * Anything else is a bug: say so, show the stack, exit 1.
  */
-import { isPipelineError } from '../errors/index.js';
+import { isPipelineError, type ErrorCode } from '../errors/index.js';
 import { CommanderError } from 'commander';
 import { terminalSafe } from '../domain/terminal-text.js';
 
 export interface RenderedError {
   exitCode: number;
   text: string;
-  json: { error: { code: string; message: string; hint?: string; fault: string; details?: Record<string, unknown> } };
+  json: { error: { code: ErrorCode; message: string; hint?: string; fault: string; details?: Record<string, unknown> } };
 }
 
 const BUG_HINT = 'this is a bug in digitflow; please report it with the command you ran and the output above';

@@ -41,7 +41,7 @@ export function labelCounts(labels: ArrayLike<number>, numClasses: number): numb
 export function labelCounts(data: Dataset | ArrayLike<number>, numClasses?: number): number[] {
   let labels: ArrayLike<number>;
   if (isDataset(data)) {
-    if (!data.labels) throw new UserInputError('DATA_NO_LABELS', `labelCounts: the dataset (${data.rows} rows) has no labels`, { hint: 'pass a train-layout dataset (label first)' });
+    if (!data.labels) throw new UserInputError('TRAIN_NO_LABELS', `labelCounts: the dataset (${data.rows} rows) has no labels`, { hint: 'pass a train-layout dataset (label first)' });
     labels = data.labels;
     numClasses ??= data.numClasses;
   } else labels = data;

@@ -114,7 +114,7 @@ export function assertRoleArn(arn: string): void {
 /** Bucket naming rules (3-63 chars, lowercase, digits, dots, hyphens). */
 export function assertBucketName(bucket: string): void {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
-    throw new UserInputError('BUCKET_INVALID', `--bucket '${bucket}' is not a valid S3 bucket name`, {
+    throw new UserInputError('S3_BUCKET_INVALID', `--bucket '${bucket}' is not a valid S3 bucket name`, {
       hint: 'a bucket name only, 3-63 lowercase letters, digits, dots or hyphens (no s3:// and no key)',
       details: { bucket },
     });

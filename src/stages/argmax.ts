@@ -58,7 +58,7 @@ export async function assertInputFile(path: string, what: string): Promise<void>
 export async function resolveProbabilityFormat(path: string, format: ArgmaxInput['format']): Promise<ProbabilityFormat> {
   if (format && format !== 'auto') {
     if (!PROBABILITY_FORMATS.includes(format)) {
-      throw new UserInputError('FORMAT_UNKNOWN', `unknown format '${String(format)}'`, { hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}` });
+      throw new UserInputError('PROB_FORMAT_UNKNOWN', `unknown format '${String(format)}'`, { hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}` });
     }
     return format;
   }

@@ -106,7 +106,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
         }
         deps.reporter.emit({ kind: 'progress-end', task });
         if (rows === 0) {
-          throw new UserInputError('CSV_EMPTY', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
+          throw new UserInputError('CSV_NO_ROWS', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
         }
       });
     } finally {

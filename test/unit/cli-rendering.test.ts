@@ -67,7 +67,7 @@ describe('error rendering', () => {
     expect(bug.exitCode).toBe(1);
     expect(bug.text).toMatch(/^error\[BUG\]: x is undefined\nthis is a bug in digitflow/);
     expect(bug.text).toMatch(/at /);
-    expect(renderError(new InternalError('INV', 'broken'), 'v').text).toMatch(/this is a bug/);
+    expect(renderError(new InternalError('METRICS_LENGTH', 'broken'), 'v').text).toMatch(/this is a bug/);
   });
 });
 

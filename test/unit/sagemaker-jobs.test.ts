@@ -25,7 +25,7 @@ import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import type { RunStorage } from '../../src/adapters/sagemaker/run-storage.js';
 import { collectingReporter } from '../../src/stages/deps.js';
 import { sageMakerJobs } from '../../src/adapters/sagemaker/jobs.js';
-import { CloudError, InterruptedError } from '../../src/errors/index.js';
+import { CloudError, InterruptedError, UserInputError } from '../../src/errors/index.js';
 
 const sm = mockClient(SageMakerClient);
 let dir: string;
@@ -53,7 +53,7 @@ function memStorage(objects: Map<string, string>): RunStorage & { deleted: strin
     },
     download: async (uri, local) => {
       const t = objects.get(uri);
-      if (t === undefined) throw new CloudError('S3_NOT_FOUND', `no ${uri}`);
+      if (t === undefined) throw new UserInputError('S3_NO_SUCH_KEY', `no ${uri}`);
       await mkdir(dirname(local), { recursive: true });
       await writeFile(local, t);
       return t.length;

@@ -210,7 +210,9 @@ function jobError(opts: WaitOptions, status: string, reason: string | undefined,
   const stopHint = secondary ? STOP_HINTS[secondary] : undefined;
   const logs = `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`;
   return new CloudError(
-    `${opts.kind === 'training' ? 'TRAINING' : 'TRANSFORM'}_JOB_${status.toUpperCase()}`,
+    opts.kind === 'training'
+      ? status === 'Stopped' ? 'TRAINING_JOB_STOPPED' : 'TRAINING_JOB_FAILED'
+      : status === 'Stopped' ? 'TRANSFORM_JOB_STOPPED' : 'TRANSFORM_JOB_FAILED',
     `${opts.kind} job ${opts.name} ${what}${why ? `: ${why}` : ''}${reason && lastMessage && lastMessage !== reason && lastMessage !== secondary ? ` (last status: ${lastMessage})` : ''}`,
     {
       hint: stopHint ? `${stopHint}; ${logs}` : logs,

@@ -1,8 +1,8 @@
 /** Turns a CSV problem into the user-facing error (stable code per kind, hint per kind). */
-import { UserInputError } from '../../errors/index.js';
+import { UserInputError, type ErrorCodeWithExit } from '../../errors/index.js';
 import { formatProblem, type CsvProblem } from './csv-problem.js';
 
-const CODES: Record<CsvProblem['kind'], string> = {
+const CODES: Record<CsvProblem['kind'], ErrorCodeWithExit<2>> = {
   header: 'CSV_HEADER',
   width: 'CSV_WIDTH',
   value: 'CSV_VALUE',

@@ -80,7 +80,7 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
     signal: deps.signal,
   });
   if (layout !== 'train' || !dataset.labels) {
-    throw new UserInputError('TRAIN_HAS_NO_LABELS', `${input.trainFile} has no label column`, {
+    throw new UserInputError('TRAIN_NO_LABELS', `${input.trainFile} has no label column`, {
       hint: 'pass the training file (label,pixel0..pixel783) with --train',
       details: { file: input.trainFile },
     });
