@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 describe('tune → blend → runs → report (built binary)', () => {
   it('the whole loop', async () => {
-    const runs = join(dir, 'runs');
+    const runs = await mkdtemp(join(dir, 'runs-')); // fresh per attempt, so a retried test starts clean
     const run = await runCli(['run', ...data, '--out', join(runs, 'linear'), '--backend', 'wasm', '--json'], { timeoutMs: 180_000 });
     expect(run.code, run.stderr).toBe(0);
 
