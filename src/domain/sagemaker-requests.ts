@@ -1,6 +1,6 @@
 /**
  * Pure builders for the three SageMaker requests digitflow sends, derived only from the RunPlan.
- * The settings here are the ones Linear Learner needs (see shared/reference/aws-facts.md §0):
+ * The settings here are the ones Linear Learner needs (AWS docs: Linear Learner input/output formats):
  * text/csv in, JSON Lines out, one record per line, payload within the 6 MB default.
  */
 import type {
