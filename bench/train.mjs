@@ -30,7 +30,7 @@ const { fitLocalModel } = await dist('stages/train-local.js');
 const { predictLocal } = await dist('stages/predict-local.js');
 const { mulberry32, permutation } = await dist('domain/random.js');
 const { selectRows, PIXELS } = await dist('domain/dataset.js');
-const { silentReporter, systemClock } = await dist('stages/deps.js');
+const { silentReporter, systemClock } = await dist('runtime/deps.js');
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);

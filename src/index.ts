@@ -12,8 +12,8 @@
  * `collectingReporter()` keeps the progress events in memory.
  */
 export * from './errors/index.js';
-export { defaultDeps, collectingReporter, silentReporter, systemClock } from './stages/deps.js';
-export type { StageDeps, Reporter, ProgressEvent, Clock } from './stages/deps.js';
+export { defaultDeps, collectingReporter, silentReporter, systemClock } from './runtime/deps.js';
+export type { StageDeps, Reporter, ProgressEvent, Clock } from './runtime/deps.js';
 
 // Data
 export { PIXELS, IMAGE_SIDE, selectRows, labelCounts, concatDatasets } from './domain/dataset.js';

@@ -8,7 +8,7 @@ import {
   GetLogEventsCommand,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { Reporter } from '../stages/deps.js';
+import type { Reporter } from '../runtime/deps.js';
 
 export class LogFollower {
   private readonly tokens = new Map<string, string | undefined>();

@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
 import { isPipelineError, InterruptedError } from '../errors/index.js';
-import type { Reporter } from '../stages/deps.js';
+import type { Reporter } from '../runtime/deps.js';
 import { streamKaggleCsvFile, type RowChunk } from './kaggle-csv-file.js';
 import { RowStats, type ScanStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan-stats.js';
 

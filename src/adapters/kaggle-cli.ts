@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { CloudError, InterruptedError } from '../errors/index.js';
-import type { StageDeps } from '../stages/deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export type KaggleEnv = Record<string, string | undefined>;
 

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { Dataset } from '../domain/dataset.js';
-import type { Reporter } from '../stages/deps.js';
+import type { Reporter } from '../runtime/deps.js';
 import { UserInputError, isPipelineError } from '../errors/index.js';
 import { parseKaggleCsvFast } from '../domain/csv/fast-parser.js';
 import { parseKaggleCsvReference } from '../domain/csv/reference-parser.js';

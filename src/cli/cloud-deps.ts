@@ -8,7 +8,7 @@ import { createSageMakerClient, createLogsClient } from '../adapters/sagemaker/c
 import { sageMakerJobs } from '../adapters/sagemaker/jobs.js';
 import { s3RunStorage } from '../adapters/sagemaker/run-storage.js';
 import type { SageMakerDeps } from '../stages/sagemaker/deps.js';
-import type { StageDeps } from '../stages/deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export function cloudDeps(deps: StageDeps, region: string, opts: { logs?: boolean } = {}): SageMakerDeps {
   const env = process.env;

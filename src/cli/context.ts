@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createReporter, type OutputMode } from './reporters.js';
-import { systemClock, type StageDeps } from '../stages/deps.js';
+import { systemClock, type StageDeps } from '../runtime/deps.js';
 import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export interface GlobalOptions {

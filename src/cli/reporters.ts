@@ -4,7 +4,7 @@
  * All of it goes to stderr; stdout carries only the command's result.
  */
 import cliProgress from 'cli-progress';
-import type { ProgressEvent, Reporter } from '../stages/deps.js';
+import type { ProgressEvent, Reporter } from '../runtime/deps.js';
 import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';

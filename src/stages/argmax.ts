@@ -17,7 +17,7 @@ import {
 } from '../domain/probabilities/index.js';
 import { SUBMISSION_HEADER } from '../domain/submission.js';
 import { recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface ArgmaxInput {
   /** A probability file, or a run folder (its probabilities.csv). */

@@ -21,7 +21,7 @@ import { readIdLabelFile } from '../domain/submission.js';
 import type { Metrics } from '../domain/metrics.js';
 import { argmaxStage, readProbabilityBatches } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface BlendInput {
   runs: string[];

@@ -16,7 +16,7 @@ import { argmax } from '../domain/probabilities/index.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { createReadStream } from 'node:fs';
 import { readProbabilityFile } from './argmax.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 import { trainingStopOf } from '../domain/training-stop.js';
 
 /** One run directory, loaded: manifest plus whichever metrics it has. */

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 import { prepare, PREPARED_FILES } from './prepare.js';
 
 export interface RunDataInput {

@@ -2,7 +2,7 @@
 import { createS3Client, type S3Config } from '../adapters/s3/client.js';
 import { downloadToDir, type DownloadResult } from '../adapters/s3/download.js';
 import { parseS3Uri } from '../adapters/s3/uri.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 import { assertOutputFolder } from '../adapters/atomic-file.js';
 
 export interface DownloadStageInput {

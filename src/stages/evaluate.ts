@@ -11,7 +11,7 @@ import { manifestIfAny, recordedInput, recordInRun, runOutputPath, runOwning, ta
 import { readIdLabelFile } from '../domain/submission.js';
 import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
 import { assertInputFile, readProbabilityFile } from './argmax.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface EvaluateInput {
   /** A submission file, or a run folder (its submission.csv, probabilities.csv and answer key). */

@@ -9,7 +9,7 @@ import { assertWritable, writeFileAtomic } from '../adapters/atomic-file.js';
 import { PIXELS } from '../domain/dataset.js';
 import { renderInspectHtml, type FilePictures } from '../report/inspect-page.js';
 import { inspect, type InspectInput, type InspectOutput } from './inspect.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface InspectHtmlInput extends InspectInput {
   /** Where the page goes. */

@@ -9,7 +9,7 @@ import { scanKaggleCsv } from '../adapters/csv-scan.js';
 import type { RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';
 import { UserInputError } from '../errors/index.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface InspectInput {
   path: string;

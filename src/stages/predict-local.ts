@@ -13,7 +13,7 @@ import { readManifest, RunRecorder } from '../adapters/run-store.js';
 import type { BackendChoice, BackendRequest } from '../adapters/tfjs/backend.js';
 import { readModelFiles } from '../adapters/tfjs/model-files.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 /**
  * Rows per chunk handed from the reader thread to the model: small enough that prediction starts

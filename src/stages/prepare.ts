@@ -19,7 +19,7 @@ import { loadMnist } from '../adapters/sources/mnist-source.js';
 import { loadKaggleDownload } from '../adapters/sources/kaggle-source.js';
 import { UserInputError } from '../errors/index.js';
 import { runtimeVersions } from '../adapters/run-store.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export type PrepareSource = 'bundled' | 'mnist' | 'idx' | 'kaggle';
 /** official: the files' own train/test parts (MNIST 60,000/10,000); kaggle: a seeded, stratified 60/40 split of all rows (MNIST 42,000/28,000). */

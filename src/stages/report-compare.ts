@@ -9,7 +9,7 @@ import { assertWritable, writeFileAtomic } from '../adapters/atomic-file.js';
 import { collectCompareReportData } from '../report/compare-collect.js';
 import { renderCompareReportHtml } from '../report/compare-page.js';
 import { compareStage, loadRun, type LoadedRun } from './compare.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface CompareReportInput {
   runDirs: string[];

@@ -7,7 +7,7 @@ import { assertWritable, writeFileAtomic } from '../adapters/atomic-file.js';
 import { collectReportData } from '../report/collect.js';
 import { renderReportHtml } from '../report/page.js';
 import { loadRun } from './compare.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 import { recordInRun } from './run-folder.js';
 
 export interface ReportInput {

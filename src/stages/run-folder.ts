@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from '../adapters/run-store.js';
 import type { InputFileRecord, RunManifest } from '../domain/manifest.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 /** The standard names of a run's outputs (manifest `outputs` keys → file names). */
 export const RUN_OUTPUTS = {

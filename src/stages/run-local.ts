@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { UserInputError, isPipelineError } from '../errors/index.js';
 import { preflightRunLocal } from './run-preflight.js';
 import type { Metrics } from '../domain/metrics.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 import type { LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';

@@ -11,7 +11,7 @@ import { assertReadableFile } from '../adapters/byte-source.js';
 import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { UserInputError } from '../errors/index.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 /** Files a local run writes into its folder (relative to it). */
 export const RUN_LOCAL_OUTPUTS = [

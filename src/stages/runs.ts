@@ -10,7 +10,7 @@ import { UserInputError } from '../errors/index.js';
 import { fileExists } from '../adapters/atomic-file.js';
 import { MANIFEST_FILE, readManifest } from '../adapters/run-store.js';
 import type { RunManifest } from '../domain/manifest.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export type RunsSort = 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created';
 export const RUNS_SORTS: readonly RunsSort[] = ['val-acc', 'test-acc', 'kaggle', 'cost', 'created'];

@@ -14,7 +14,7 @@ import { presignGetUrl } from '../adapters/s3/presign.js';
 import { uploadFileToS3 } from '../adapters/s3/upload.js';
 import { formatS3Uri, joinKey, parseS3Uri, validateBucketName } from '../adapters/s3/uri.js';
 import { assertInputFile } from './argmax.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface ShareInput {
   file: string;

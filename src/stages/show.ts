@@ -7,7 +7,7 @@ import { UserInputError } from '../errors/index.js';
 import { PIXELS } from '../domain/dataset.js';
 import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, sniffCompression } from '../adapters/byte-source.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export type ShowSelection =
   | { kind: 'rows'; start: number; end: number }

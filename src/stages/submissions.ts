@@ -14,7 +14,7 @@ import {
 import { runKaggle, type KaggleEnv } from '../adapters/kaggle-cli.js';
 import { readManifest, writeManifest } from '../adapters/run-store.js';
 import { requireKaggle } from './submit.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface SubmissionsInput {
   /** The run whose recorded submissions are tracked (and whose manifest is updated). */

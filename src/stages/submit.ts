@@ -13,7 +13,7 @@ import { findKaggleCredentials, findOnPath, kaggleJsonCandidates, runKaggle, typ
 import { readManifest, writeManifest } from '../adapters/run-store.js';
 import { assertValidSubmission, resolveSubmissionTarget, validateSubmissionStage } from './validate-submission.js';
 import type { ExpectedRowsSource } from '../domain/kaggle-submission.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface SubmitInput {
   /** The submission CSV, or a run folder (its submission.csv). */

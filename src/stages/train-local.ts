@@ -24,7 +24,7 @@ import type { EpochRecord } from '../adapters/tfjs/train-options.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export { LocalModel };
 

@@ -15,7 +15,7 @@ import { sha256File } from '../adapters/file-hash.js';
 import { findWorkerScript, runThreadTask } from '../adapters/thread-task.js';
 import { halvingSchedule, sampleTrials, TUNE_SPACES, type TrialParams, type TuneModel, type TuneStrategy } from '../domain/tune-space.js';
 import type { Metrics } from '../domain/metrics.js';
-import type { ProgressEvent, StageDeps } from './deps.js';
+import type { ProgressEvent, StageDeps } from '../runtime/deps.js';
 import { resolveRunData } from './default-data.js';
 import { runTrial, type TrialInput, type TrialResult } from './tune-trial.js';
 

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorToThread } from '../adapters/thread-task.js';
-import { systemClock, type ProgressEvent } from './deps.js';
+import { systemClock, type ProgressEvent } from '../runtime/deps.js';
 import { runTrial, type TrialInput } from './tune-trial.js';
 
 const port = parentPort!;

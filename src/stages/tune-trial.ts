@@ -11,7 +11,7 @@ import type { TrialParams, TuneModel } from '../domain/tune-space.js';
 import { trainLocal } from './train-local.js';
 import { argmaxStage } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface TrialInput {
   tuneId: string;

@@ -19,7 +19,7 @@ import { runS3Layout, VALIDATION_FEATURES_FILE } from '../domain/sagemaker-plan.
 import type { RunManifest } from '../domain/manifest.js';
 import { UserInputError } from '../errors/index.js';
 import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './sagemaker/data.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface UploadStageInput {
   bucket: string;

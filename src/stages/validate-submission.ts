@@ -14,7 +14,7 @@ import type { RunManifest } from '../domain/manifest.js';
 import { MANIFEST_FILE, readManifest } from '../adapters/run-store.js';
 import { fileExists } from '../adapters/atomic-file.js';
 import { assertInputFile } from './argmax.js';
-import type { StageDeps } from './deps.js';
+import type { StageDeps } from '../runtime/deps.js';
 
 export interface ValidateSubmissionInput {
   /** The submission CSV, or a run folder (its submission.csv). */

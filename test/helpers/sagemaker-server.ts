@@ -21,7 +21,7 @@ import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
 import { concatDatasets, type Dataset } from '../../src/domain/dataset.js';
 import { fitLocalModel, LocalModel } from '../../src/stages/train-local.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
-import { systemClock } from '../../src/stages/deps.js';
+import { systemClock } from '../../src/runtime/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
 import { TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 import { inspectHtmlStage } from '../../src/stages/inspect-html.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { header } from '../helpers/kaggle-fixtures.js';
 import { makeZip } from '../helpers/make-zip.js';
 

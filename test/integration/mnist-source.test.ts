@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadMnist, MNIST_FILES } from '../../src/adapters/sources/mnist-source.js';
 import { prepare } from '../../src/stages/prepare.js';
-import { collectingReporter, defaultDeps } from '../../src/stages/deps.js';
+import { collectingReporter, defaultDeps } from '../../src/runtime/deps.js';
 import { makeMnistFixture, startMnistMirror, type MnistFixture, type MnistMirror } from '../helpers/mnist-mirror.js';
 
 let dir: string;

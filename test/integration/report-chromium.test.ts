@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { reportStage } from '../../src/stages/report.js';
 import { computeMetrics } from '../../src/domain/metrics.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { writeRun } from '../fixtures/probabilities/make-run.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, deletePrefix, headObjectMeta } from '../../src/adapters/s3/index.js';
 import { shareStage } from '../../src/stages/share.js';
-import { defaultDeps, systemClock, type Clock } from '../../src/stages/deps.js';
+import { defaultDeps, systemClock, type Clock } from '../../src/runtime/deps.js';
 import { MAX_PRESIGN_SECONDS, parseExpiry } from '../../src/domain/share-expiry.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -18,7 +18,7 @@ import { sha256File } from '../../src/adapters/file-hash.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
 import { uploadStage } from '../../src/stages/upload.js';
 import { downloadStage } from '../../src/stages/download.js';
-import { collectingReporter, systemClock } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock } from '../../src/runtime/deps.js';
 
 const server = inject('s3');
 const bucket = `digitflow-stage-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

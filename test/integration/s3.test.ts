@@ -15,7 +15,7 @@ import {
   checkBucket, createS3Client, deletePrefix, downloadObject, downloadToDir, headObjectMeta, listKeys, uploadFileToS3,
 } from '../../src/adapters/s3/index.js';
 import { sha256File } from '../../src/adapters/file-hash.js';
-import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock, type StageDeps } from '../../src/runtime/deps.js';
 import { startS3rver, S3RVER_CREDENTIALS } from '../helpers/s3rver.js';
 
 const server = inject('s3');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { argmaxStage } from '../../src/stages/argmax.js';
-import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock, type StageDeps } from '../../src/runtime/deps.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/probabilities/${name}`, import.meta.url));
 let dir: string;

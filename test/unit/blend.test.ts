@@ -7,7 +7,7 @@ import { blendProbabilities, fitBlendWeights, gridSteps, scoreRows, simplexGrid 
 import { blendStage } from '../../src/stages/blend.js';
 import { compareStage } from '../../src/stages/compare.js';
 import { reportStage } from '../../src/stages/report.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { renderBlendText, parseWeights } from '../../src/cli/commands/blend.js';
 import { probsFor, writeRun } from '../fixtures/probabilities/make-run.js';
 

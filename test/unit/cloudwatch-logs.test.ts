@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { LogFollower } from '../../src/adapters/cloudwatch-logs.js';
-import { collectingReporter } from '../../src/stages/deps.js';
+import { collectingReporter } from '../../src/runtime/deps.js';
 
 const logs = mockClient(CloudWatchLogsClient);
 beforeEach(() => logs.reset());

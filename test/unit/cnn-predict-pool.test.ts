@@ -12,7 +12,7 @@ import { selectBackend } from '../../src/adapters/tfjs/backend.js';
 import { LocalModel } from '../../src/adapters/tfjs/local-model.js';
 import { liveCnnPredictWorkers, TwoThreadCnnPredictor } from '../../src/adapters/tfjs/cnn-predict-pool.js';
 import { fitLocalModel } from '../../src/stages/train-local.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { repoRoot } from '../helpers/cli.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareStage } from '../../src/stages/compare.js';
 import { computeMetrics } from '../../src/domain/metrics.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { renderCompareText } from '../../src/cli/commands/compare.js';
 import { probsFor, writeRun } from '../fixtures/probabilities/make-run.js';
 

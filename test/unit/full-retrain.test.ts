@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainLocal, fullRetrainSettings } from '../../src/stages/train-local.js';
 import { readManifest } from '../../src/adapters/run-store.js';
-import { collectingReporter, systemClock } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock } from '../../src/runtime/deps.js';
 import { digitsSplit, toKaggleCsv } from './tfjs-fixtures.js';
 
 const deps = () => ({ reporter: collectingReporter(), clock: systemClock });

@@ -18,7 +18,7 @@ import {
 import { submitStage } from '../../src/stages/submit.js';
 import { submissionsStage } from '../../src/stages/submissions.js';
 import { validateSubmissionStage } from '../../src/stages/validate-submission.js';
-import { defaultDeps, type Clock } from '../../src/stages/deps.js';
+import { defaultDeps, type Clock } from '../../src/runtime/deps.js';
 import type { RunManifest } from '../../src/domain/manifest.js';
 import { writeRun } from '../fixtures/probabilities/make-run.js';
 

@@ -13,7 +13,7 @@ import { fitLocalModel } from '../../src/stages/train-local.js';
 import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
 import { normalizePixels } from '../../src/adapters/tfjs/model-inputs.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { repoRoot } from '../helpers/cli.js';
 
 describe('LocalModel.predictProbabilities (linear)', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCAL_MODEL_KINDS, MODEL_SPECS, modelSpec } from '../../src/adapters/tfjs/model-specs.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
 import { fitLocalModel } from '../../src/stages/train-local.js';
-import { collectingReporter, systemClock } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock } from '../../src/runtime/deps.js';
 import { digitsSplit } from './tfjs-fixtures.js';
 
 describe('the local model registry', () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runsStage } from '../../src/stages/runs.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 import { renderRunsText } from '../../src/cli/commands/runs.js';
 import { writeRun } from '../fixtures/probabilities/make-run.js';
 

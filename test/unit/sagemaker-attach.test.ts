@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeTrainingJobCommand, DescribeTransformJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { attachStage } from '../../src/stages/sagemaker/attach.js';
-import { collectingReporter } from '../../src/stages/deps.js';
+import { collectingReporter } from '../../src/runtime/deps.js';
 import type { SageMakerDeps } from '../../src/stages/sagemaker/deps.js';
 import { sageMakerJobs } from '../../src/adapters/sagemaker/jobs.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prepareTestShards, prepareTrainData } from '../../src/stages/sagemaker/data.js';
 import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'digitflow-smdata-'))));

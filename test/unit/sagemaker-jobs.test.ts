@@ -23,7 +23,7 @@ import { runTrainingJob, runTransformJobs } from '../../src/stages/sagemaker/job
 import { cleanupStage } from '../../src/stages/sagemaker/cleanup.js';
 import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import type { RunStorage } from '../../src/adapters/sagemaker/run-storage.js';
-import { collectingReporter } from '../../src/stages/deps.js';
+import { collectingReporter } from '../../src/runtime/deps.js';
 import { sageMakerJobs } from '../../src/adapters/sagemaker/jobs.js';
 import { CloudError, InterruptedError, UserInputError } from '../../src/errors/index.js';
 

@@ -12,7 +12,7 @@ import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } 
 import { waitForJob, TERMINAL_STATES, MAX_FAILED_POLLS } from '../../src/adapters/sagemaker/wait-for-job.js';
 import { createSageMakerClient } from '../../src/adapters/sagemaker/client.js';
 import { LogFollower } from '../../src/adapters/cloudwatch-logs.js';
-import { collectingReporter, type Clock, type StageDeps } from '../../src/stages/deps.js';
+import { collectingReporter, type Clock, type StageDeps } from '../../src/runtime/deps.js';
 import { CloudError, InterruptedError } from '../../src/errors/index.js';
 
 const sm = mockClient(SageMakerClient);

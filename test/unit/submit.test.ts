@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { submitStage } from '../../src/stages/submit.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 
 const fakeBin = fileURLToPath(new URL('../fixtures/kaggle-bin', import.meta.url));
 let dir: string;

@@ -6,7 +6,7 @@ import { trainLocal } from '../../src/stages/train-local.js';
 import { predictLocal } from '../../src/stages/predict-local.js';
 import { readManifest } from '../../src/adapters/run-store.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
-import { collectingReporter, systemClock } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock } from '../../src/runtime/deps.js';
 import { formatProbability } from '../../src/adapters/tfjs/probability-csv.js';
 import { digitsSplit, toKaggleCsv } from './tfjs-fixtures.js';
 

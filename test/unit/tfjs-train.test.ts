@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitLocalModel, type LocalModel } from '../../src/stages/train-local.js';
 import { LocalModel as LoadedModel } from '../../src/adapters/tfjs/local-model.js';
-import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock, type StageDeps } from '../../src/runtime/deps.js';
 import { PIXELS, selectRows } from '../../src/domain/dataset.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitLocalModel } from '../../src/stages/train-local.js';
-import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock, type StageDeps } from '../../src/runtime/deps.js';
 import { selectRows } from '../../src/domain/dataset.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
 import { MODEL_SPECS } from '../../src/adapters/tfjs/model-specs.js';

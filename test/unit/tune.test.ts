@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { halvingSchedule, sampleTrials, TUNE_SPACES } from '../../src/domain/tune-space.js';
 import { rankTrials, tuneLocal } from '../../src/stages/tune-local.js';
 import { runsStage } from '../../src/stages/runs.js';
-import { collectingReporter, systemClock, type ProgressEvent } from '../../src/stages/deps.js';
+import { collectingReporter, systemClock, type ProgressEvent } from '../../src/runtime/deps.js';
 import { renderTuneText } from '../../src/cli/commands/tune.js';
 import { repoRoot } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertValidSubmission, countCsvDataRows, validateSubmissionStage } from '../../src/stages/validate-submission.js';
-import { defaultDeps } from '../../src/stages/deps.js';
+import { defaultDeps } from '../../src/runtime/deps.js';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'validate-'))));

@@ -14,7 +14,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import { assertWritable, fileKind, outputPathError, withAtomicWriteStream } from '../atomic-file.js';
 import { sha256File } from '../file-hash.js';
 import { checkBucket } from './bucket.js';

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { AbortMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { CloudError, InterruptedError } from '../../errors/index.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import { sha256File } from '../file-hash.js';
 import { clientTarget } from './client.js';
 import { mapS3Error } from './errors.js';

@@ -25,7 +25,7 @@ import { describeAwsError } from './aws-error.js';
 import { waitForJob, isMissingResource, type JobKind, type JobOutcome, type WaitOptions } from './wait-for-job.js';
 import { LogFollower } from '../cloudwatch-logs.js';
 import { CloudError } from '../../errors/index.js';
-import type { Reporter, StageDeps } from '../../stages/deps.js';
+import type { Reporter, StageDeps } from '../../runtime/deps.js';
 
 export type CreatableKind = 'training' | 'transform' | 'model';
 

@@ -7,7 +7,7 @@ import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { checkBucket, clientTarget, deletePrefix, downloadObject, listKeys, mapS3Error, parseS3Uri } from '../s3/index.js';
 import { uploadFileToS3, type UploadFileResult } from '../s3/upload.js';
 import { CloudError } from '../../errors/index.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 
 export interface RunStorage {
   /** Throws a clear error unless the bucket exists, answers and accepts our credentials. */

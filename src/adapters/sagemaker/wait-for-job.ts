@@ -11,7 +11,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import { consoleHost } from '../../domain/linear-learner-images.js';
 import { describeAwsError } from './aws-error.js';
 

@@ -8,7 +8,7 @@ import type { Dataset } from '../../domain/dataset.js';
 import { UserInputError } from '../../errors/index.js';
 import { readKaggleCsvFile } from '../kaggle-csv-file.js';
 import { listZipEntries, sniffCompression } from '../byte-source.js';
-import type { Reporter } from '../../stages/deps.js';
+import type { Reporter } from '../../runtime/deps.js';
 
 export async function loadKaggleDownload(
   path: string,

@@ -21,7 +21,7 @@ import { extract as tarExtract } from 'tar-stream';
 import type { Dataset } from '../../domain/dataset.js';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
 import { packageRoot } from '../../version.js';
-import type { Reporter } from '../../stages/deps.js';
+import type { Reporter } from '../../runtime/deps.js';
 import { loadIdxFolder } from './idx-source.js';
 
 export interface MnistFile {

@@ -9,7 +9,7 @@
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
 import { deriveSeed } from '../../domain/seeds.js';
-import type { StageDeps } from '../../stages/deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import { linearStepper } from './steppers.js';
 import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
 import { gradientStepper, workerBackend } from './cnn-workers.js';

@@ -6,7 +6,7 @@ import type { RunManifest } from '../../domain/manifest.js';
 import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
 import type { SageMakerJobs } from '../../adapters/sagemaker/jobs.js';
 import { RunRecorder } from '../../adapters/run-store.js';
-import type { StageDeps } from '../deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 
 export interface CleanupPlanItem {
   kind: string;

@@ -14,7 +14,7 @@ import { deriveSeed } from '../../domain/seeds.js';
 import { shardName, trainShardName, VALIDATION_CHANNEL_FILE, VALIDATION_FEATURES_FILE } from '../../domain/sagemaker-plan.js';
 import { shardRanges } from '../../domain/linear-learner-csv.js';
 import type { SplitRecord } from '../../domain/manifest.js';
-import type { StageDeps } from '../deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import { InterruptedError, UserInputError } from '../../errors/index.js';
 import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
 

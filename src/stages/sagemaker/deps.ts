@@ -7,7 +7,7 @@ import type { SageMakerJobs } from '../../adapters/sagemaker/jobs.js';
 import type { RunStorage } from '../../adapters/sagemaker/run-storage.js';
 import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
 import { RunRecorder } from '../../adapters/run-store.js';
-import type { StageDeps } from '../deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 
 export interface SageMakerDeps extends StageDeps {
   sagemaker: SageMakerJobs;

@@ -21,7 +21,7 @@ import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettin
 import { recordBilledCost } from './billing.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
-import type { StageDeps } from '../deps.js';
+import type { StageDeps } from '../../runtime/deps.js';
 import type { SageMakerDeps } from './deps.js';
 
 /** The plan settings that come from flags; the run id, row counts and validation come from the run. */

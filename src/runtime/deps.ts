@@ -1,6 +1,7 @@
 /**
  * What every stage receives instead of reaching for `process`, the console or the wall clock.
- * The CLI builds one of these per invocation; tests build their own.
+ * The CLI builds one of these per invocation; tests build their own. It sits below stages and
+ * adapters (adapters report progress through the same Reporter), and imports nothing.
  */
 
 /** One thing a stage wants the user to know while it works. Rendered as text, a bar, or JSON. */
