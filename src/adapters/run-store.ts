@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
-import { MANIFEST_VERSION, newManifest, type CloudResource, type CloudResourceKind, type HostRecord, type RunManifest, type SageMakerRecord } from '../domain/manifest.js';
+import { MANIFEST_VERSION, newManifest, upgradeManifest, type CloudResource, type CloudResourceKind, type HostRecord, type RunManifest, type SageMakerRecord } from '../domain/manifest.js';
 import { fileExists, makeDirs, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
@@ -57,12 +57,7 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
       { details: { path } },
     );
   }
-  // Manifests written before the typed field kept the managed record under extra.sagemaker.
-  if (!m.sagemaker && m.extra && typeof m.extra.sagemaker === 'object' && m.extra.sagemaker) {
-    m.sagemaker = m.extra.sagemaker as SageMakerRecord;
-    delete m.extra.sagemaker;
-  }
-  return m;
+  return upgradeManifest(m);
 }
 
 export async function writeManifest(runDir: string, manifest: RunManifest, now: Date): Promise<void> {

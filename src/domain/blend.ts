@@ -99,6 +99,19 @@ export function gridSteps(members: number, budget = 5000): number {
   return 1;
 }
 
+/** One run of a blend, as recorded in the blend's manifest. */
+export interface BlendMember {
+  runId: string;
+  dir: string;
+  engine: string;
+  model?: string;
+  weight: number;
+  probabilities: string;
+  format: string;
+  testAccuracy?: number;
+  validationAccuracy?: number;
+}
+
 export interface FittedWeights {
   weights: number[];
   accuracy: number;

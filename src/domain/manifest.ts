@@ -5,6 +5,8 @@
  */
 import type { PlanInput, RunPlan } from './sagemaker-plan.js';
 import type { KaggleManifestSection } from './kaggle-submission.js';
+import type { TrialParams } from './tune-space.js';
+import type { BlendMember, BlendMethod } from './blend.js';
 
 export const MANIFEST_VERSION = 1 as const;
 
@@ -72,8 +74,12 @@ export interface RunManifest {
   s3?: S3UploadRecord;
   /** What `cleanup` deleted, and when. */
   cleanup?: CleanupLogEntry[];
-  /** Local engine extras (`extra.local`: epochs, early stopping) and training history; other engineers read them. */
-  extra?: { local?: Record<string, unknown>; history?: unknown[] } & Record<string, unknown>;
+  /** Local engine: per-epoch history, the epoch kept, how training ended (older manifests: extra.local). */
+  local?: LocalTrainingRecord;
+  /** A `tune` trial: which search and trial wrote this run (older manifests: extra.tune). */
+  tune?: TuneTrialRecord;
+  /** A `blend` run: its method, weights and members (older manifests: extra.blend). */
+  blend?: BlendRecord;
   /** Kaggle submissions of this run's files and their public scores (`submit`, `submissions`). */
   kaggle?: KaggleManifestSection;
   /** The machine the run's local work ran on, and the peak memory of the process that wrote it last. */
@@ -96,6 +102,46 @@ export interface SageMakerRecord {
   billed?: { job: string; instanceType: string; seconds: number }[];
   /** Resources found on a retried Create and adopted because they carry this run's tag. */
   adopted?: string[];
+}
+
+/** One epoch as recorded (older manifests may lack the losses or the seconds). */
+export interface RecordedEpoch {
+  epoch: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Training seconds of this epoch (validation scoring excluded). */
+  seconds?: number;
+}
+
+/** The local engine's training record. */
+export interface LocalTrainingRecord {
+  epochs: RecordedEpoch[];
+  /** The epoch whose weights were kept (best validation loss), when there was a hold-out. */
+  bestEpoch?: number;
+  stoppedEarly?: boolean;
+  interrupted?: boolean;
+  examplesPerSecond?: number;
+  /** `train --full`: the run whose settings were repeated and the fixed epoch count. */
+  fullRetrain?: { settingsFrom?: string; epochs: number };
+}
+
+export interface TuneTrialRecord {
+  tuneId: string;
+  trial: number;
+  /** 0 for random search; the rung for successive halving. */
+  rung: number;
+  params: TrialParams;
+}
+
+export interface BlendRecord {
+  method: BlendMethod;
+  weights: number[];
+  weightsFrom: 'given' | 'equal' | 'auto';
+  /** `--weights auto`: the fit on the held-out rows. */
+  fit?: { on: 'validation'; rows: number; accuracy: number; logLoss: number; tried: number; gridStep: number };
+  members: BlendMember[];
 }
 
 export interface S3UploadRecord {
@@ -149,4 +195,37 @@ export function newManifest(fields: {
     resources: [],
     outputs: {},
   };
+}
+
+/**
+ * The one tolerant reader of older manifests (called by `readManifest`): sections earlier versions
+ * kept under `extra` (`sagemaker`, `local`, `fullRetrain`, `tune`, `blend`) move to their typed
+ * fields, and recorded epochs without an epoch number are dropped. Other `extra` keys stay as they were.
+ */
+export function upgradeManifest(m: RunManifest): RunManifest {
+  const legacy = m as RunManifest & { extra?: Record<string, unknown> };
+  const extra = legacy.extra;
+  if (extra && typeof extra === 'object') {
+    const take = <T>(key: string): T | undefined => {
+      const v = extra[key];
+      delete extra[key];
+      return v && typeof v === 'object' ? (v as T) : undefined;
+    };
+    const sagemaker = take<SageMakerRecord>('sagemaker');
+    const local = take<LocalTrainingRecord>('local');
+    const fullRetrain = take<LocalTrainingRecord['fullRetrain']>('fullRetrain');
+    const tune = take<TuneTrialRecord>('tune');
+    const blend = take<BlendRecord>('blend');
+    m.sagemaker ??= sagemaker;
+    m.local ??= local && { ...local, ...(fullRetrain ? { fullRetrain } : {}) };
+    m.tune ??= tune;
+    m.blend ??= blend;
+    if (Object.keys(extra).length === 0) delete legacy.extra;
+  }
+  if (m.local) {
+    const epochs: unknown = m.local.epochs;
+    m.local.epochs = Array.isArray(epochs) ? epochs.filter((e): e is RecordedEpoch => typeof (e as RecordedEpoch | null)?.epoch === 'number') : [];
+  }
+  for (const key of ['sagemaker', 'local', 'tune', 'blend'] as const) if (m[key] === undefined) delete m[key];
+  return m;
 }

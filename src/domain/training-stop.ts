@@ -17,18 +17,16 @@ export interface TrainingStop {
 }
 
 export function trainingStopOf(m: RunManifest): TrainingStop | undefined {
-  const local = (m.extra?.local ?? undefined) as
-    | { epochs?: { epoch?: unknown }[]; bestEpoch?: unknown; stoppedEarly?: unknown; interrupted?: unknown }
-    | undefined;
-  const epochs = Array.isArray(local?.epochs) ? local!.epochs.map((e) => e?.epoch).filter((e): e is number => typeof e === 'number') : [];
-  if (epochs.length === 0) return undefined;
+  const local = m.local;
+  const epochs = local ? local.epochs.map((e) => e.epoch) : [];
+  if (!local || epochs.length === 0) return undefined;
   const max = Number(m.hyperparameters?.epochs);
   return {
     epochsRun: Math.max(...epochs),
     maxEpochs: Number.isFinite(max) && max > 0 ? max : undefined,
-    epochKept: typeof local!.bestEpoch === 'number' ? local!.bestEpoch : undefined,
-    stoppedEarly: local!.stoppedEarly === true,
-    interrupted: local!.interrupted === true,
+    epochKept: local.bestEpoch,
+    stoppedEarly: local.stoppedEarly === true,
+    interrupted: local.interrupted === true,
   };
 }
 

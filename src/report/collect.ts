@@ -12,8 +12,8 @@ import type { RunManifest } from '../domain/manifest.js';
 import { describeTrainingStop, trainingStopOf } from '../domain/training-stop.js';
 import { argmax } from '../domain/probabilities/index.js';
 import { readIdLabelFile } from '../domain/submission.js';
-import { readProbabilityFile } from '../stages/argmax.js';
-import type { LoadedRun } from '../stages/compare.js';
+import { readProbabilityFile } from '../adapters/probability-file.js';
+import type { LoadedRun } from '../domain/loaded-run.js';
 import type { HistoryPoint, MisclassifiedDigit, ReportData } from './page.js';
 
 /** An input path as recorded (relative to the cwd of the run), else relative to the run dir. */
@@ -23,14 +23,10 @@ export async function locate(runDir: string, path: string | undefined): Promise<
   return undefined;
 }
 
-/** Training history from the manifest: `extra.history`, or the local engine's `extra.local.epochs`. */
+/** Training history from the manifest: the local engine's per-epoch record. */
 export function historyOf(m: RunManifest): HistoryPoint[] | undefined {
-  const extra = (m.extra ?? {}) as Record<string, unknown>;
-  const local = extra.local as { epochs?: unknown } | undefined;
-  const raw = Array.isArray(extra.history) ? extra.history : Array.isArray(local?.epochs) ? local!.epochs : undefined;
-  if (!raw) return undefined;
-  const pts = (raw as Record<string, unknown>[]).filter((h) => typeof h?.epoch === 'number') as unknown as HistoryPoint[];
-  return pts.length ? pts : undefined;
+  const pts = m.local?.epochs;
+  return pts?.length ? pts : undefined;
 }
 
 function paramsOf(m: RunManifest, dir: string): [string, string][] {

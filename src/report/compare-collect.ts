@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import { readIdLabelFile } from '../domain/submission.js';
-import type { CompareResult, LoadedRun } from '../stages/compare.js';
+import type { CompareResult } from '../domain/compare-result.js';
+import type { LoadedRun } from '../domain/loaded-run.js';
 import { historyOf, locate, pixelsOfRows, predictionsOf } from './collect.js';
 import type { HistoryPoint } from './page.js';
 

@@ -5,7 +5,7 @@
  * pixels, so the page opens offline and can be mailed as is.
  */
 import { esc } from './svg.js';
-import type { FileInsights } from '../stages/inspect.js';
+import type { FileInsights } from '../domain/file-insights.js';
 
 export interface DigitPicture {
   caption: string;

@@ -2,16 +2,12 @@
  * The self-contained report page: every style, chart and image is inline (SVG charts, digits
  * drawn on <canvas> from their pixels), so the file opens offline and can be mailed as is.
  */
+import type { RecordedEpoch } from '../domain/manifest.js';
 import type { Metrics } from '../domain/metrics.js';
 import { confusionHeatmapSvg, esc, groupedBarsSvg, lineChartSvg, type LineSeries } from './svg.js';
 
-export interface HistoryPoint {
-  epoch: number;
-  loss?: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
+/** One epoch of the training curves: the manifest's recorded epoch. */
+export type HistoryPoint = RecordedEpoch;
 
 export interface MisclassifiedDigit {
   /** ImageId (1-based) within its source (test file or validation rows). */

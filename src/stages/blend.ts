@@ -15,11 +15,12 @@ import { sha256File } from '../adapters/file-hash.js';
 import { gitSha, newRunId, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
 import { withStagingDir } from '../adapters/staging-dir.js';
 import { newManifest, type InputFileRecord, type RunManifest } from '../domain/manifest.js';
-import { blendProbabilities, BLEND_METHODS, fitBlendWeights, normalizeWeights, scoreRows, type BlendMethod } from '../domain/blend.js';
+import { blendProbabilities, BLEND_METHODS, fitBlendWeights, normalizeWeights, scoreRows, type BlendMember, type BlendMethod } from '../domain/blend.js';
 import { formatProbability } from '../domain/probabilities/format-probability.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import type { Metrics } from '../domain/metrics.js';
-import { argmaxStage, readProbabilityBatches } from './argmax.js';
+import { argmaxStage } from './argmax.js';
+import { readProbabilityBatches } from '../adapters/probability-file.js';
 import { evaluateStage } from './evaluate.js';
 import type { StageDeps } from '../runtime/deps.js';
 
@@ -36,18 +37,6 @@ export interface BlendInput {
   seed: number;
   force?: boolean;
   numClasses?: number;
-}
-
-export interface BlendMember {
-  runId: string;
-  dir: string;
-  engine: string;
-  model?: string;
-  weight: number;
-  probabilities: string;
-  format: string;
-  testAccuracy?: number;
-  validationAccuracy?: number;
 }
 
 export interface BlendResult {
@@ -378,14 +367,12 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
       ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
       ...(valMetrics ? { validationAccuracy: valMetrics.accuracy, validationMacroF1: valMetrics.macroF1 } : {}),
     };
-    manifest.extra = {
-      blend: {
-        method,
-        weights,
-        weightsFrom,
-        ...(fit ? { fit: { on: 'validation', rows: valTruth!.length, accuracy: fit.accuracy, logLoss: fit.logLoss, tried: fit.tried, gridStep: 1 / fit.steps } } : {}),
-        members: memberInfo,
-      },
+    manifest.blend = {
+      method,
+      weights,
+      weightsFrom,
+      ...(fit ? { fit: { on: 'validation', rows: valTruth!.length, accuracy: fit.accuracy, logLoss: fit.logLoss, tried: fit.tried, gridStep: 1 / fit.steps } } : {}),
+      members: memberInfo,
     };
     await writeManifest(work, manifest, new Date(deps.clock.now()));
     return { metrics, valMetrics, outputs };

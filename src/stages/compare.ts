@@ -15,20 +15,11 @@ import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metr
 import { argmax } from '../domain/probabilities/index.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { createReadStream } from 'node:fs';
-import { readProbabilityFile } from './argmax.js';
+import { readProbabilityFile } from '../adapters/probability-file.js';
 import type { StageDeps } from '../runtime/deps.js';
+import type { LoadedRun } from '../domain/loaded-run.js';
+import type { CompareResult, CompareRow, HeldOutCheck } from '../domain/compare-result.js';
 import { trainingStopOf } from '../domain/training-stop.js';
-
-/** One run directory, loaded: manifest plus whichever metrics it has. */
-export interface LoadedRun {
-  dir: string;
-  manifest: RunManifest;
-  /** Metrics on the held-out validation rows (read, or computed from the validation files). */
-  validation?: Metrics;
-  validationSource?: 'validation-metrics.json' | 'computed';
-  /** Metrics on the test answer key (metrics.json). */
-  test?: Metrics;
-}
 
 function outputPath(dir: string, m: RunManifest, key: string, fallback: string): string {
   return join(dir, m.outputs?.[key] ?? fallback);
@@ -86,33 +77,6 @@ export async function loadRun(dir: string): Promise<LoadedRun> {
     run.validationSource = 'computed';
   }
   return run;
-}
-
-export interface CompareRow {
-  key: string;
-  label: string;
-  /** One value per run, in the order given (null = not recorded). */
-  values: (string | number | null)[];
-  /** True when the runs' values differ (as displayed). */
-  differs: boolean;
-}
-
-export interface HeldOutCheck {
-  /** true/false when every run records its validation rows, null when some do not. */
-  sameValidationRows: boolean | null;
-  /** true/false when every run records the test file's sha256, null when some do not. */
-  sameTestInput: boolean | null;
-  validationRowCounts: (number | null)[];
-  messages: string[];
-}
-
-export interface CompareResult {
-  runs: { dir: string; runId: string; validationSource?: string; hasTestMetrics: boolean }[];
-  rows: CompareRow[];
-  diffOnly: boolean;
-  heldOut: HeldOutCheck;
-  /** Two runs only: confusion[true][pred] of run B minus run A. */
-  confusionDiff?: { a: string; b: string; on: 'validation' | 'test'; diff: number[][] };
 }
 
 export interface CompareInput {

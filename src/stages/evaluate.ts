@@ -10,7 +10,8 @@ import { openByteSource } from '../adapters/byte-source.js';
 import { manifestIfAny, recordedInput, recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
-import { assertInputFile, readProbabilityFile } from './argmax.js';
+import { assertInputFile } from './argmax.js';
+import { readProbabilityFile } from '../adapters/probability-file.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export interface EvaluateInput {

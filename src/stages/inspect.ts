@@ -10,6 +10,7 @@ import type { RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';
 import { UserInputError } from '../errors/index.js';
 import type { StageDeps } from '../runtime/deps.js';
+import type { FileInsights } from '../domain/file-insights.js';
 
 export interface InspectInput {
   path: string;
@@ -18,28 +19,6 @@ export interface InspectInput {
   maxProblems?: number;
   /** Sees every chunk of rows as it is scanned (inspect --html collects its pictures here). */
   onRows?: (file: string, chunk: RowChunk & { layout: 'train' | 'test' }) => void;
-}
-
-export interface FileInsights {
-  file: string;
-  compression: string;
-  bytes: number;
-  layout?: 'train' | 'test';
-  hasHeader?: boolean;
-  columns?: number;
-  rows: number;
-  labelCounts?: number[];
-  pixelMin?: number;
-  pixelMax?: number;
-  pixelMean?: number;
-  /** Share of pixels that are 0 (background). */
-  zeroFraction?: number;
-  blankImages: number;
-  duplicateImages: number;
-  problemCount: number;
-  problemsByKind: Record<string, number>;
-  problems: CsvProblem[];
-  ok: boolean;
 }
 
 export interface InspectOutput {

@@ -10,7 +10,8 @@ import type { BackendRequest } from '../adapters/tfjs/backend.js';
 import type { ProbabilityModel } from '../adapters/tfjs/local-model.js';
 import { PIXELS, type Dataset } from '../domain/dataset.js';
 import { argmax } from '../domain/probabilities/index.js';
-import { loadRun as loadRunResults, type LoadedRun } from './compare.js';
+import { loadRun as loadRunResults } from './compare.js';
+import type { LoadedRun } from '../domain/loaded-run.js';
 
 export interface Run extends LoadedRun {
   /**

@@ -8,7 +8,8 @@ import { UserInputError } from '../errors/index.js';
 import { assertWritable, writeFileAtomic } from '../adapters/atomic-file.js';
 import { collectCompareReportData } from '../report/compare-collect.js';
 import { renderCompareReportHtml } from '../report/compare-page.js';
-import { compareStage, loadRun, type LoadedRun } from './compare.js';
+import { compareStage, loadRun } from './compare.js';
+import type { LoadedRun } from '../domain/loaded-run.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export interface CompareReportInput {

@@ -81,10 +81,9 @@ const num = (v: unknown): number | undefined => {
 
 /** The latest scored Kaggle submission recorded in the manifest (`kaggle.submissions[].publicScore`). */
 export function kagglePublicScore(m: RunManifest): number | undefined {
-  const subs = ((m as unknown as { kaggle?: { submissions?: unknown } }).kaggle?.submissions ?? []) as unknown;
-  if (!Array.isArray(subs)) return undefined;
+  const subs = m.kaggle?.submissions ?? [];
   for (let i = subs.length - 1; i >= 0; i--) {
-    const s = num((subs[i] as { publicScore?: unknown } | null)?.publicScore);
+    const s = num(subs[i]?.publicScore);
     if (s !== undefined) return s;
   }
   return undefined;

@@ -108,11 +108,10 @@ export async function fullRetrainSettings(
       details: { run: input.settingsFrom },
     });
   }
-  const h = (m.hyperparameters ?? {}) as Record<string, unknown>;
+  const h = m.hyperparameters ?? {};
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const local = (m.extra?.local ?? {}) as { bestEpoch?: number; epochs?: unknown[] };
   return {
-    epochs: own.epochs ?? num(local.bestEpoch) ?? num(h.epochs),
+    epochs: own.epochs ?? num(m.local?.bestEpoch) ?? num(h.epochs),
     batchSize: own.batchSize ?? num(h.batchSize),
     learningRate: own.learningRate ?? num(h.learningRate),
     lrDecay: own.lrDecay ?? num(h.lrDecay),
@@ -334,13 +333,16 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
     manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction, ...(full ? { full: true } : {}) };
-    if (full) manifest.extra = { ...manifest.extra, fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } };
     manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
     manifest.outputs = { ...manifest.outputs, ...outputs };
     if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
-    manifest.extra = {
-      ...manifest.extra,
-      local: { epochs: summary.history, bestEpoch: summary.bestEpoch, stoppedEarly: summary.stoppedEarly, interrupted: summary.interrupted, examplesPerSecond: summary.examplesPerSecond },
+    manifest.local = {
+      epochs: summary.history,
+      bestEpoch: summary.bestEpoch,
+      stoppedEarly: summary.stoppedEarly,
+      interrupted: summary.interrupted,
+      examplesPerSecond: summary.examplesPerSecond,
+      ...(full ? { fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } } : {}),
     };
     await new RunRecorder(runDir, manifest, deps.clock).save();
 

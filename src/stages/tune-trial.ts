@@ -78,7 +78,7 @@ export async function runTrial(input: TrialInput, deps: StageDeps): Promise<Tria
     manifest.summary = { ...manifest.summary, validationAccuracy: vm.accuracy, validationMacroF1: vm.macroF1 };
   }
   manifest.command = 'tune';
-  manifest.extra = { ...manifest.extra, tune: { tuneId: input.tuneId, trial: input.trial, rung: input.rung, params } };
+  manifest.tune = { tuneId: input.tuneId, trial: input.trial, rung: input.rung, params };
   await writeManifest(runDir, manifest, new Date(deps.clock.now()));
   return {
     trial: input.trial,

@@ -41,7 +41,7 @@ describe('tune → blend → runs → report (built binary)', () => {
     expect(blend.stdout).toMatch(/✓ same 20 held-out validation rows in every run/);
     expect(blend.stdout).toMatch(/test accuracy \d+\.\d\d% vs best member/);
     const manifest = JSON.parse(await readFile(join(blendDir, 'manifest.json'), 'utf8'));
-    expect(manifest.extra.blend.members.map((m: { runId: string }) => m.runId)).toEqual(['linear', 'trial-' + t.best.runDir.split('trial-')[1]]);
+    expect(manifest.blend.members.map((m: { runId: string }) => m.runId)).toEqual(['linear', 'trial-' + t.best.runDir.split('trial-')[1]]);
 
     const list = await runCli(['runs', '--dir', runs, '--sort', 'test-acc', '--json']);
     expect(list.code, list.stderr).toBe(0);

@@ -22,7 +22,7 @@ describe('digitflow run --full (built binary): choose settings on held-out rows,
     const chosen = JSON.parse(a.stdout);
     expect(chosen.validationRows).toBe(60);
     const manifestA = JSON.parse(await readFile(join(dir, 'runs/choose/manifest.json'), 'utf8'));
-    const best = manifestA.extra.local.bestEpoch;
+    const best = manifestA.local.bestEpoch;
 
     const f = await runCli(['run', ...data, '--full', 'runs/choose', '--out', 'runs/final', '--json', '--quiet'], { cwd: dir });
     expect(f.code, f.stderr).toBe(0);

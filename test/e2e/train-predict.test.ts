@@ -83,7 +83,7 @@ describe('digitflow train + predict --engine local (built binary)', () => {
     });
     expect(code, stderr).toBe(130);
     const m = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
-    expect(m.extra.local.interrupted).toBe(true);
+    expect(m.local.interrupted).toBe(true);
     await access(join(dir, 'runs/int/model/weights.bin'));
   });
 });

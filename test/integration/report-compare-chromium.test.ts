@@ -50,7 +50,7 @@ async function makeRuns(): Promise<[string, string]> {
         model: name === 'cnn' ? 'cnn' : 'linear',
         hyperparameters: { epochs: accs.length },
         inputs: [{ role: 'test', path: testCsv, sha256: 'same' }, { role: 'labels', path: labels }],
-        extra: { local: { epochs: accs.map((a, i) => ({ epoch: i + 1, loss: 1 - a, accuracy: a, valLoss: 1.1 - a, valAccuracy: a - 0.02 })) } },
+        local: { epochs: accs.map((a, i) => ({ epoch: i + 1, loss: 1 - a, accuracy: a, valLoss: 1.1 - a, valAccuracy: a - 0.02 })) },
       },
     });
     await writeFile(join(runDir, 'submission.csv'), 'ImageId,Label\n' + pred.map((p, i) => `${i + 1},${p}`).join('\n') + '\n');

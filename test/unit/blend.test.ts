@@ -158,7 +158,7 @@ describe('blendStage', () => {
     expect(r.validationAccuracy).toBe(1);
     expect(r.accuracy).toBe(0); // the test key disagrees, and was not used to choose
     const m = JSON.parse(await readFile(join(dir, 'auto', 'manifest.json'), 'utf8'));
-    expect(m.extra.blend.fit).toMatchObject({ on: 'validation', rows: 4, accuracy: 1, tried: 21 });
+    expect(m.blend.fit).toMatchObject({ on: 'validation', rows: 4, accuracy: 1, tried: 21 });
   });
 
   it('an Amazon ML member (class columns in any order) blends like the others; --labels overrides the recorded key', async () => {

@@ -8,7 +8,7 @@ import {
 import { assertBucketName } from '../../src/domain/sagemaker-plan.js';
 import { labelCounts } from '../../src/domain/dataset.js';
 import { mapS3Error } from '../../src/adapters/s3/errors.js';
-import { resolveProbabilityFormat } from '../../src/stages/argmax.js';
+import { resolveProbabilityFormat } from '../../src/adapters/probability-file.js';
 import { TABLE_BEGIN, TABLE_END, errorCodesTable, withErrorCodesTable } from '../../src/errors/codes-table.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -30,7 +30,7 @@ describe('--full: the final-submission retrain', () => {
     const m = await readManifest(final);
     expect(m.split).toMatchObject({ validationFraction: 0, trainRows: 500, validationRows: [] });
     expect(m.hyperparameters).toMatchObject({ epochs: a.bestEpoch, learningRate: 0.004, l2: 0.002, batchSize: 64, validationFraction: 0, full: true });
-    expect(m.extra?.fullRetrain).toEqual({ settingsFrom: chosen, epochs: a.bestEpoch });
+    expect(m.local?.fullRetrain).toEqual({ settingsFrom: chosen, epochs: a.bestEpoch });
     expect(await readdir(final)).not.toContain('validation-probabilities.csv');
 
     // Explicit values win over the chosen run's.

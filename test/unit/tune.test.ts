@@ -70,14 +70,14 @@ describe('tuneLocal', () => {
     expect(new Set(manifests.map((m) => JSON.stringify(m.split.validationRows))).size).toBe(1);
     for (const m of manifests) {
       expect(m.command).toBe('tune');
-      expect(m.extra.tune.params.learningRate).toBe(m.hyperparameters.learningRate);
-      expect(m.hyperparameters.l2).toBe(m.extra.tune.params.l2);
+      expect(m.tune.params.learningRate).toBe(m.hyperparameters.learningRate);
+      expect(m.hyperparameters.l2).toBe(m.tune.params.l2);
     }
     const bestDir = r.best!.runDir;
     expect(bestDir).toBe(r.leaderboard[0].runDir);
     expect(r.best!.testRows).toBe(100);
     expect(r.best!.testAccuracy).toBeGreaterThan(0.3);
-    for (const m of manifests) expect(Boolean(m.outputs.probabilities)).toBe(join(out, `trial-${m.extra.tune.trial}`) === bestDir);
+    for (const m of manifests) expect(Boolean(m.outputs.probabilities)).toBe(join(out, `trial-${m.tune.trial}`) === bestDir);
     const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
     expect(saved.best.runDir).toBe(bestDir);
     expect(saved.leaderboard).toHaveLength(3);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createContext, saveResult } from '../context.js';
 import { addExamples, outOption, paragraphs } from '../grammar.js';
-import type { CompareResult } from '../../stages/compare.js';
+import type { CompareResult } from '../../domain/compare-result.js';
 import { displayValue } from '../../domain/display-value.js';
 import { renderConfusionDiffText } from '../../domain/confusion-text.js';
 
