@@ -9,5 +9,7 @@ export default defineConfig({
     // 2-core machine: keep parallelism modest so tfjs/wasm tests do not starve each other.
     maxWorkers: 2,
     restoreMocks: true,
+    // In-process tests create AWS SDK clients too: same setting as the CLI (src/cli/main.ts).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 let failed = 0;
-for (const name of ['ingest.mjs', 'train.mjs', 'pipeline.mjs']) {
+for (const name of ['ingest.mjs', 'train.mjs', 'pipeline.mjs', 'kaggle.mjs']) {
   const file = join(dir, name);
   if (!existsSync(file)) continue;
   console.log(`\n=== ${name} ===`);

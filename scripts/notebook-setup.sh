@@ -26,9 +26,17 @@ if ! "$PY" -c 'import jupyter_client, ipykernel, nbconvert, nbclient' 2>/dev/nul
   exit 1
 fi
 
-if [ ! -x node_modules/.bin/tslab ]; then
-  echo "notebook-setup: node_modules/.bin/tslab is missing: run 'npm ci' first (tslab is a devDependency)" >&2
-  exit 1
+# The notebook kernel (tslab, and zeromq under it) is not a dependency of the CLI: a plain
+# `npm install` stays free of its install-script warnings. It is installed here, into this
+# project's node_modules without touching package.json or the lock file (`npm ci` removes it again).
+TSLAB_VERSION=1.0.22
+if [ ! -x node_modules/.bin/tslab ] || [ "$(node -p "require('./node_modules/tslab/package.json').version" 2>/dev/null)" != "$TSLAB_VERSION" ]; then
+  if [ ! -d node_modules ]; then
+    echo "notebook-setup: node_modules is missing: run 'npm ci' first" >&2
+    exit 1
+  fi
+  echo "notebook-setup: installing tslab@$TSLAB_VERSION (the notebook kernel) into node_modules"
+  npm install --no-save --no-audit --no-fund --ignore-scripts "tslab@$TSLAB_VERSION" >/dev/null
 fi
 
 npx --no-install tslab install --python="$PY" --binary="$PWD/node_modules/.bin/tslab" --prefix="$PWD/.jupyter" >/dev/null

@@ -73,6 +73,7 @@ const EXPECT = {
   'make-runs': [['stdout', 'comparing:', 1]],
   'compare-table': [['text/html', 'validation accuracy', 1], ['stdout', 'held-out rows', 1]],
   'compare-confusion': [['text/html', '<svg', 2]],
+  'reload': [['stdout', 'on the first 20 bundled digits: ', 1]],
 };
 const failures = [];
 const ids = new Set();

@@ -3,8 +3,10 @@
  *
  * @example
  * ```ts
- * import { loadBundledMnist, fitLocalModel, computeMetrics, defaultDeps } from 'digitflow';
- * const digits = await loadBundledMnist();
+ * import { loadRun, readKaggleCsvFile } from 'digitflow';
+ * const run = await loadRun('runs/my-run');               // a folder written by `digitflow train`
+ * const { dataset } = await readKaggleCsvFile('data/test.csv');
+ * const labels = await run.predictLabels(dataset);
  * ```
  * Every stage takes `(input, deps)`; `defaultDeps()` gives silent progress and the real clock,
  * `collectingReporter()` keeps the progress events in memory.
@@ -26,8 +28,9 @@ export { prepare } from './stages/prepare.js';
 export { inspect } from './stages/inspect.js';
 
 // Local engine
-export { trainLocal, fitLocalModel } from './stages/train-local.js';
-export type { LocalFitOptions, LocalModel } from './stages/train-local.js';
+export { trainLocal, fitLocalModel, LocalModel } from './stages/train-local.js';
+export { MODEL_SPECS, LOCAL_MODEL_KINDS } from './adapters/tfjs/model-specs.js';
+export type { LocalFitOptions } from './stages/train-local.js';
 export { predictLocal } from './stages/predict-local.js';
 export { runLocal } from './stages/run-local.js';
 
@@ -35,13 +38,15 @@ export { runLocal } from './stages/run-local.js';
 export { argmaxStage } from './stages/argmax.js';
 export { evaluateStage } from './stages/evaluate.js';
 export { validateSubmissionStage } from './stages/validate-submission.js';
-export { compareStage, loadRun, displayValue } from './stages/compare.js';
+export { compareStage, displayValue } from './stages/compare.js';
 export type { CompareResult, CompareRow, LoadedRun } from './stages/compare.js';
 export { argmax } from './domain/probabilities/index.js';
 export { computeMetrics, confusionMatrix, metricsFromConfusion } from './domain/metrics.js';
 export type { Metrics } from './domain/metrics.js';
 export { renderConfusionText, renderConfusionDiffText } from './domain/confusion-text.js';
 
-// Runs
+// Runs: loadRun(dir) gives the manifest, the metrics and predict() with the run's saved model
+export { loadRun } from './stages/load-run.js';
+export type { Run } from './stages/load-run.js';
 export { readManifest } from './adapters/run-store.js';
 export type { RunManifest } from './domain/manifest.js';

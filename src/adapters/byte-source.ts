@@ -8,10 +8,14 @@ import { createGunzip } from 'node:zlib';
 import { Transform, type Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { UserInputError } from '../errors/index.js';
+import { fileKind } from './atomic-file.js';
+import { formatBytes, limits } from './limits.js';
 
 export type Compression = 'none' | 'gzip' | 'zip';
 
 export async function sniffCompression(path: string): Promise<Compression> {
+  // Never open a FIFO or a device: opening a FIFO blocks until someone writes to it.
+  await assertReadableFile(path);
   const fh = await open(path, 'r');
   try {
     const head = Buffer.alloc(4);
@@ -24,23 +28,76 @@ export async function sniffCompression(path: string): Promise<Compression> {
   }
 }
 
+/**
+ * Checks that `path` is a regular file (following symbolic links) before any work: a directory, a
+ * FIFO or a device (/dev/zero) would otherwise be read or hashed for ever. Returns its size.
+ */
 export async function assertReadableFile(path: string, what = 'input file'): Promise<number> {
+  let s;
   try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a file');
-    return s.size;
+    s = await stat(path);
   } catch {
     throw new UserInputError('FILE_NOT_FOUND', `${what} ${path} does not exist or is not a readable file`, {
       hint: 'check the path; `digitflow prepare` writes data/train.csv, data/test.csv and data/test_labels.csv',
       details: { path },
     });
   }
+  if (!s.isFile()) {
+    throw new UserInputError('NOT_A_FILE', `${what} ${path} is ${fileKind(s)}, not a regular file`, {
+      hint: 'pass a regular file (a CSV, .csv.gz or .zip); devices, FIFOs and folders are not read',
+      details: { path, kind: fileKind(s) },
+    });
+  }
+  return s.size;
 }
+
+/** A zip that yauzl refuses (a member named ../x, a damaged directory) as a user error. */
+function zipError(path: string, err: unknown): UserInputError {
+  const message = (err as Error)?.message ?? String(err);
+  const unsafe = /invalid relative path|invalid characters in fileName|absolute path/.test(message);
+  return new UserInputError(
+    'ZIP_INVALID',
+    unsafe
+      ? `${path} holds a member with an unsafe name (${message.replace(/^[^:]*: /, '')}): it would point outside the archive's folder`
+      : `${path} is not a readable zip archive: ${message}`,
+    {
+      hint: unsafe
+        ? 'this is not the Kaggle download; a zip from Kaggle holds train.csv, test.csv and sample_submission.csv'
+        : 'download the archive again, or unzip it and pass the CSV',
+      details: { path },
+    },
+  );
+}
+
+/** Refuses a member whose declared expansion is beyond the limits (a zip bomb). */
+function checkZipExpansion(path: string, e: yauzl.Entry): void {
+  const { maxZipBytes, maxZipRatio } = limits();
+  if (e.uncompressedSize > maxZipBytes) {
+    throw new UserInputError(
+      'ZIP_TOO_LARGE',
+      `${path}: member ${e.fileName} expands to ${e.uncompressedSize} bytes, more than the limit of ${formatBytes(maxZipBytes)}`,
+      { hint: 'unzip it yourself and pass the CSV, or raise the limit with --max-zip-bytes <n>', details: { path, member: e.fileName } },
+    );
+  }
+  // Tiny members may compress extremely well (all-zero test fixtures): only large ones are checked.
+  const ratio = e.uncompressedSize / Math.max(1, e.compressedSize);
+  if (e.uncompressedSize > ZIP_RATIO_MIN_BYTES && ratio > maxZipRatio) {
+    throw new UserInputError(
+      'ZIP_TOO_LARGE',
+      `${path}: member ${e.fileName} expands ${Math.round(ratio)}:1 (${e.compressedSize} -> ${e.uncompressedSize} bytes), ` +
+        `more than the limit of ${maxZipRatio}:1 (a digit CSV deflates about 8:1)`,
+      { hint: 'this looks like a zip bomb; if the file is genuine, unzip it yourself or raise the limit with --max-zip-ratio <n>', details: { path, member: e.fileName } },
+    );
+  }
+}
+
+/** Members up to this size are not checked for their expansion ratio. */
+const ZIP_RATIO_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface OpenedSource {
   stream: Readable;
   compression: Compression;
-  /** Size of the file on disk (compressed size for gzip/zip). */
+  /** Size of the file on disk (compressed size for gzip; the member's uncompressed size for zip). */
   fileBytes: number;
   /** Bytes read from disk so far (for progress against fileBytes). */
   bytesRead(): number;
@@ -56,29 +113,23 @@ export async function listZipEntries(path: string): Promise<string[]> {
       zip.readEntry();
     });
     zip.on('end', () => resolve());
-    zip.on('error', reject);
+    zip.on('error', (e) => reject(zipError(path, e)));
     zip.readEntry();
-  });
-  zip.close();
+  }).finally(() => zip.close());
   return names;
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
     yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
-      if (err || !zip) {
-        reject(
-          new UserInputError('ZIP_INVALID', `${path} is not a readable zip archive: ${err?.message ?? 'unknown error'}`, {
-            details: { path },
-          }),
-        );
-      } else resolve(zip);
+      if (err || !zip) reject(zipError(path, err ?? new Error('unknown error')));
+      else resolve(zip);
     }),
   );
 }
 
 /** Finds a member by exact name or by base name (archives sometimes nest a folder). */
-async function openZipEntry(path: string, member: string): Promise<{ stream: Readable; size: number }> {
+async function openZipEntry(path: string, member: string): Promise<{ stream: Readable; size: number; uncompressed: number }> {
   const zip = await openZip(path);
   return new Promise((resolve, reject) => {
     let found = false;
@@ -86,10 +137,19 @@ async function openZipEntry(path: string, member: string): Promise<{ stream: Rea
       const base = e.fileName.split('/').pop();
       if (e.fileName === member || base === member) {
         found = true;
+        try {
+          checkZipExpansion(path, e);
+        } catch (limit) {
+          zip.close();
+          return reject(limit);
+        }
         zip.openReadStream(e, (err, stream) => {
-          if (err || !stream) return reject(err);
+          if (err || !stream) {
+            zip.close();
+            return reject(zipError(path, err));
+          }
           stream.on('end', () => zip.close());
-          resolve({ stream, size: e.compressedSize });
+          resolve({ stream, size: e.compressedSize, uncompressed: e.uncompressedSize });
         });
         return;
       }
@@ -106,7 +166,10 @@ async function openZipEntry(path: string, member: string): Promise<{ stream: Rea
         );
       }
     });
-    zip.on('error', reject);
+    zip.on('error', (e) => {
+      zip.close();
+      reject(zipError(path, e));
+    });
     zip.readEntry();
   });
 }
@@ -125,7 +188,7 @@ export async function openByteSource(path: string, options: { zipMember?: string
         details: { path },
       });
     }
-    const { stream, size } = await openZipEntry(path, options.zipMember);
+    const { stream, uncompressed } = await openZipEntry(path, options.zipMember);
     // Counted in a pass-through: a 'data' listener would start the flow before anyone reads.
     const counted = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -135,7 +198,8 @@ export async function openByteSource(path: string, options: { zipMember?: string
     });
     stream.on('error', (e) => counted.destroy(e));
     stream.pipe(counted);
-    return { stream: counted, compression, fileBytes: size, bytesRead: () => read };
+    // Progress counts decompressed bytes, so the total is the member's uncompressed size.
+    return { stream: counted, compression, fileBytes: uncompressed, bytesRead: () => read };
   }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   if (compression === 'gzip') {

@@ -24,12 +24,18 @@ export class LogFollower {
   /** Fetches whatever is new in every stream of the job; safe to call on each poll. */
   async poll(): Promise<number> {
     let lines = 0;
-    let streams: string[];
+    const streams: string[] = [];
     try {
-      const out = await this.client.send(
-        new DescribeLogStreamsCommand({ logGroupName: this.group, logStreamNamePrefix: this.streamPrefix }),
-      );
-      streams = (out.logStreams ?? []).map((s) => s.logStreamName ?? '').filter(Boolean).sort();
+      // A training job with many instances (or a long transform) has more streams than one page.
+      let nextToken: string | undefined;
+      do {
+        const out = await this.client.send(
+          new DescribeLogStreamsCommand({ logGroupName: this.group, logStreamNamePrefix: this.streamPrefix, nextToken }),
+        );
+        for (const st of out.logStreams ?? []) if (st.logStreamName) streams.push(st.logStreamName);
+        nextToken = out.nextToken && out.nextToken !== nextToken ? out.nextToken : undefined;
+      } while (nextToken);
+      streams.sort();
     } catch (e) {
       if ((e as { name?: string }).name === 'ResourceNotFoundException') return 0;
       throw e;

@@ -7,11 +7,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { streamKaggleCsvFile, type StreamCsvOptions } from './kaggle-csv-file.js';
+import { setLimits, type Limits } from './limits.js';
 
 /** What the main thread passes at start-up. */
 export interface CsvReadWorkerData {
   path: string;
-  options: Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows'>;
+  options: Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'maxLineBytes'>;
+  /** The main thread's limits (module state is per thread). */
+  limits?: Limits;
   /** Chunks posted ahead of the consumer. */
   window: number;
 }
@@ -25,6 +28,7 @@ export type CsvReadWorkerMessage =
 async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as CsvReadWorkerData;
+  if (data.limits) setLimits(data.limits);
   let credits = data.window;
   let wake: (() => void) | undefined;
   port.on('message', () => {

@@ -1,12 +1,18 @@
 /** sha256 of files and buffers, streamed so large inputs need constant memory. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { assertReadableFile } from './byte-source.js';
 
+/**
+ * Hashes a regular file (a device, FIFO or folder is a NOT_A_FILE error: /dev/zero would never
+ * end). Reads exactly the size it had when opened, so a file that keeps growing still ends.
+ */
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
+  const size = await assertReadableFile(path);
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  const { size } = await stat(path);
+  if (size > 0) {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: 0, end: size - 1 })) hash.update(chunk as Buffer);
+  }
   return { sha256: hash.digest('hex'), bytes: size };
 }
 

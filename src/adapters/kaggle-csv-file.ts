@@ -12,7 +12,8 @@ import { parseKaggleCsvReference } from '../domain/csv/reference-parser.js';
 import type { HeaderMode, Layout } from '../domain/csv/kaggle-layout.js';
 import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import type { RowChunk } from '../domain/csv/row-buffer.js';
-import { openByteSource } from './byte-source.js';
+import { listZipEntries, openByteSource, sniffCompression } from './byte-source.js';
+import { limits } from './limits.js';
 
 export type { RowChunk } from '../domain/csv/row-buffer.js';
 export type { Layout, HeaderMode } from '../domain/csv/kaggle-layout.js';
@@ -29,6 +30,8 @@ export interface ReadCsvOptions {
   signal?: AbortSignal;
   /** Collect mode: every problem is passed here and bad rows are skipped instead of throwing. */
   onProblem?: (p: CsvProblem) => void;
+  /** Longest accepted line in bytes (default: limits().maxLineBytes, raised with --max-line-bytes). */
+  maxLineBytes?: number;
 }
 
 export interface StreamCsvOptions extends ReadCsvOptions {
@@ -49,8 +52,9 @@ export async function* streamKaggleCsvFile(
   path: string,
   options: StreamCsvOptions = {},
 ): AsyncGenerator<RowChunk & { layout: Layout; hasHeader: boolean }> {
-  const src = await openByteSource(path, { zipMember: options.zipMember, what: 'CSV file' });
-  const file = options.zipMember ? `${basename(path)}:${options.zipMember}` : path;
+  const zipMember = options.zipMember ?? (await defaultZipMember(path, options.layout));
+  const src = await openByteSource(path, { zipMember, what: 'CSV file' });
+  const file = zipMember ? `${basename(path)}:${zipMember}` : path;
   let layout: Layout | undefined;
   let hasHeader = true;
   const task = `read:${file}`;
@@ -65,6 +69,7 @@ export async function* streamKaggleCsvFile(
     chunkRows: options.chunkRows ?? 8192,
     rowsHint: options.chunkRows === Infinity && src.compression === 'none' ? Math.ceil(src.fileBytes / 1570) + 1 : undefined,
     onProblem: options.onProblem,
+    maxLineBytes: options.maxLineBytes ?? limits().maxLineBytes,
     onLayout: (l, h) => {
       layout = l;
       hasHeader = h;
@@ -86,6 +91,26 @@ export async function* streamKaggleCsvFile(
     src.stream.destroy();
     reporter?.emit({ kind: 'progress-end', task });
   }
+}
+
+/**
+ * For a zip given where one CSV is expected (`train --train digit-recognizer.zip`): the member the
+ * layout names (train.csv / test.csv), else the only CSV inside; undefined for a non-zip file.
+ */
+async function defaultZipMember(path: string, layout: Layout | 'auto' | undefined): Promise<string | undefined> {
+  if ((await sniffCompression(path).catch(() => 'none')) !== 'zip') return undefined;
+  const names = await listZipEntries(path);
+  const base = (n: string) => n.split('/').pop() ?? n;
+  if (layout === 'train' || layout === 'test') {
+    const named = names.find((n) => base(n) === `${layout}.csv`);
+    if (named) return named;
+  }
+  const csvs = names.filter((n) => /\.csv$/i.test(n) && !/sample_submission/i.test(base(n)));
+  if (csvs.length === 1) return csvs[0];
+  throw new UserInputError('ZIP_MEMBER_REQUIRED', `${path} is a zip archive holding ${csvs.length ? csvs.join(', ') : 'no CSV'}; cannot tell which to read`, {
+    hint: 'unzip it and pass the CSV, or use `digitflow prepare --source kaggle FILE.zip`',
+    details: { path, members: names.slice(0, 20) },
+  });
 }
 
 function wrapReadError(e: unknown, file: string): unknown {

@@ -8,10 +8,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CloudError, InternalError, InterruptedError, UserInputError } from '../errors/index.js';
+import { CloudError, InternalError, InterruptedError, UserInputError, errorCodeWithExit } from '../errors/index.js';
 import type { CsvReadWorkerData, CsvReadWorkerMessage } from './csv-read-worker.js';
 import { streamKaggleCsvFile, type RowChunk, type StreamCsvOptions } from './kaggle-csv-file.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
+import { limits } from './limits.js';
 
 type Chunk = RowChunk & { layout: Layout; hasHeader: boolean };
 
@@ -32,16 +33,19 @@ type ErrorData = Extract<CsvReadWorkerMessage, { kind: 'error' }>['error'];
 
 function rebuild(e: ErrorData): Error {
   const opts = { hint: e.hint, details: e.details };
-  if (e.code && e.name === 'UserInputError') return new UserInputError(e.code, e.message, opts);
-  if (e.code && e.name === 'CloudError') return new CloudError(e.code, e.message, opts);
+  const user = errorCodeWithExit(e.code, 2);
+  const cloud = errorCodeWithExit(e.code, 3);
+  const internal = errorCodeWithExit(e.code, 1);
+  if (user && e.name === 'UserInputError') return new UserInputError(user, e.message, opts);
+  if (cloud && e.name === 'CloudError') return new CloudError(cloud, e.message, opts);
   if (e.name === 'InterruptedError') return new InterruptedError(e.message, opts);
-  if (e.code && e.name === 'InternalError') return new InternalError(e.code, e.message, opts);
+  if (internal && e.name === 'InternalError') return new InternalError(internal, e.message, opts);
   const err = new Error(e.message);
   if (e.stack) err.stack = e.stack;
   return err;
 }
 
-export interface ThreadedCsvOptions extends Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal'> {
+export interface ThreadedCsvOptions extends Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes'> {
   /** Parsed chunks allowed ahead of the consumer (default 2): memory is about (window + 1) chunks. */
   window?: number;
 }
@@ -54,7 +58,8 @@ export async function* streamKaggleCsvFileThreaded(path: string, options: Thread
     yield* streamKaggleCsvFile(path, options);
     return;
   }
-  const data: CsvReadWorkerData = { path, options: rest, window };
+  // The worker is a fresh module instance: hand it this process's limits (--max-line-bytes, --max-zip-*).
+  const data: CsvReadWorkerData = { path, options: rest, window, limits: { ...limits() } };
   const worker = new Worker(script, { workerData: data });
   live++;
   const queue: CsvReadWorkerMessage[] = [];

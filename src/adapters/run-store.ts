@@ -2,24 +2,35 @@
  * Run directories: `runs/<run-id>/` with manifest.json and the run's outputs.
  * The manifest is rewritten atomically each time a stage records something.
  */
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
-import { MANIFEST_VERSION, type HostRecord, type RunManifest } from '../domain/manifest.js';
-import { fileExists, writeJsonAtomic } from './atomic-file.js';
+import { MANIFEST_VERSION, newManifest, type CloudResource, type CloudResourceKind, type HostRecord, type RunManifest, type SageMakerRecord } from '../domain/manifest.js';
+import { fileExists, makeDirs, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
-/** A run id from the clock: `20261126-133045-linear`, unique within `runsDir` (suffix -2, -3... on clash). */
+/**
+ * The one place run ids are made: `20261126-133045-linear` from the injected clock, and the
+ * folder `runsDir/<id>` is created (reserved) in the same step, so two runs started in the same
+ * second never get the same id (the second gets `-2`, `-3`...). Returns the id; the folder exists.
+ */
 export async function newRunId(runsDir: string, now: Date, label: string): Promise<string> {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const base = `${stamp}-${label}`.replace(/[^a-zA-Z0-9-]/g, '-');
-  let id = base;
-  for (let i = 2; await fileExists(join(runsDir, id)); i++) id = `${base}-${i}`;
-  return id;
+  await makeDirs(runsDir);
+  for (let i = 1; ; i++) {
+    const id = i === 1 ? base : `${base}-${i}`;
+    try {
+      await mkdir(join(runsDir, id));
+      return id;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 export async function readManifest(runDir: string): Promise<RunManifest> {
@@ -46,11 +57,16 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
       { details: { path } },
     );
   }
+  // Manifests written before the typed field kept the managed record under extra.sagemaker.
+  if (!m.sagemaker && m.extra && typeof m.extra.sagemaker === 'object' && m.extra.sagemaker) {
+    m.sagemaker = m.extra.sagemaker as SageMakerRecord;
+    delete m.extra.sagemaker;
+  }
   return m;
 }
 
 export async function writeManifest(runDir: string, manifest: RunManifest, now: Date): Promise<void> {
-  await mkdir(runDir, { recursive: true });
+  await makeDirs(runDir);
   manifest.updatedAt = now.toISOString();
   const peak = Math.max(process.resourceUsage().maxRSS * 1024, manifest.host?.peakRssBytes ?? 0);
   manifest.host = { ...hostRecord(), peakRssBytes: peak };
@@ -88,5 +104,72 @@ export function gitSha(): string | undefined {
       .trim();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The run recorder both engines write through: keeps `manifest.json` in step with the run, one
+ * atomic rewrite per change, so a crash at any point still leaves what exists on record.
+ */
+export class RunRecorder {
+  constructor(
+    readonly runDir: string,
+    readonly manifest: RunManifest,
+    private readonly clock: { now(): number },
+  ) {}
+
+  /** A new manifest (id, command, engine, seed, versions, git sha) for `runDir`; nothing is written yet. */
+  static create(
+    runDir: string,
+    fields: { runId: string; command: string; engine: RunManifest['engine']; seed: number; model?: string },
+    clock: { now(): number },
+  ): RunRecorder {
+    const manifest = newManifest({ ...fields, now: new Date(clock.now()), versions: runtimeVersions() });
+    manifest.gitSha = gitSha();
+    return new RunRecorder(runDir, manifest, clock);
+  }
+
+  /** The managed record (created on first use). */
+  sagemaker(planInput?: SageMakerRecord['planInput']): SageMakerRecord {
+    this.manifest.sagemaker ??= {};
+    if (planInput) this.manifest.sagemaker.planInput = planInput;
+    return this.manifest.sagemaker;
+  }
+
+  /** Records a resource the moment it exists, so a crash right after still leaves a trace. */
+  async addResource(kind: CloudResourceKind, id: string, region: string, deletable: boolean): Promise<void> {
+    if (this.manifest.resources.some((r) => r.kind === kind && r.id === id)) return;
+    const r: CloudResource = { kind, id, region, deletable, createdAt: new Date(this.clock.now()).toISOString() };
+    this.manifest.resources.push(r);
+    await this.save();
+  }
+
+  async timing(phase: string, seconds: number): Promise<void> {
+    this.manifest.timings[phase] = Math.round(seconds * 1000) / 1000;
+    await this.save();
+  }
+
+  async save(): Promise<void> {
+    await writeManifest(this.runDir, this.manifest, new Date(this.clock.now()));
+  }
+
+  /**
+   * After a failure: a run that created no cloud resource leaves no folder behind (when the folder
+   * holds nothing but what this run wrote); one that did keeps its manifest for `cleanup`/`attach`.
+   */
+  async discardIfNothingCreated(createdDir: boolean): Promise<boolean> {
+    if (this.manifest.resources.length > 0 || !createdDir) return false;
+    await rm(this.runDir, { recursive: true, force: true });
+    return true;
+  }
+}
+
+/** True when `dir` does not exist or is an empty folder (a reserved run id). */
+export async function isFreshRunDir(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw e;
   }
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { createReporter, type OutputMode } from './reporters.js';
 import { systemClock, type StageDeps } from '../stages/deps.js';
+import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -30,6 +31,16 @@ export function setAbortController(c: AbortController): void {
   abortController = c;
 }
 
+/**
+ * `-o, --out <file>` of the commands whose result is a report on stdout (inspect, compare,
+ * validate-submission, cleanup): the same object `--json` prints, saved atomically.
+ */
+export async function saveResult(path: string | undefined, result: unknown, force?: boolean): Promise<void> {
+  if (path === undefined) return;
+  const { writeJsonAtomic } = await import('../adapters/atomic-file.js');
+  await writeJsonAtomic(path, result, { force });
+}
+
 export function globalsOf(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Partial<GlobalOptions> & { color?: boolean };
   return {
@@ -52,9 +63,10 @@ export function createContext(cmd: Command): CliContext {
     deps: { reporter, clock: systemClock, signal: abortController?.signal },
     output(result, text) {
       reporter.close();
-      if (globals.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (globals.json) process.stdout.write(jsonSafe(JSON.stringify(result, null, 2)) + '\n');
       else {
-        const t = text(result);
+        // Names and values from input are escaped; the colours digitflow adds itself are kept.
+        const t = terminalSafe(text(result), { keepColours: color });
         if (t) process.stdout.write(t.endsWith('\n') ? t : t + '\n');
       }
     },

@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, Reporter } from '../stages/deps.js';
+import { jsonSafe, terminalSafe } from '../domain/terminal-text.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -74,13 +75,15 @@ class JsonReporter implements Reporter {
   constructor(private readonly out: NodeJS.WriteStream, private readonly quiet: boolean) {}
   emit(e: ProgressEvent): void {
     if (this.quiet && e.kind !== 'warn') return;
-    this.out.write(JSON.stringify({ event: e.kind, ...e, kind: undefined }) + '\n');
+    this.out.write(jsonSafe(JSON.stringify({ event: e.kind, ...e, kind: undefined })) + '\n');
   }
 }
 
 /** Plain lines for logs: progress at most every 10% or 5 s per task, never a carriage return. */
 class PlainReporter implements Reporter {
   private readonly last = new Map<string, { at: number; pct: number }>();
+  /** The latest progress event of each task that was throttled away: printed at its end, so a log ends on the final count. */
+  private readonly unprinted = new Map<string, ProgressEvent>();
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly quiet: boolean,
@@ -93,16 +96,22 @@ class PlainReporter implements Reporter {
       const pct = e.total ? Math.floor((10 * e.done) / e.total) : -1;
       const prev = this.last.get(e.task);
       const finishedNow = e.total !== undefined && e.done >= e.total;
-      if (prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) return;
-      if (prev && finishedNow && prev.pct === 10) return;
+      if ((prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) || (prev && finishedNow && prev.pct === 10)) {
+        this.unprinted.set(e.task, e);
+        return;
+      }
+      this.unprinted.delete(e.task);
       this.last.set(e.task, { at: t, pct: finishedNow ? 10 : pct });
     }
     if (e.kind === 'progress-end') {
+      const pending = this.unprinted.get(e.task);
+      if (pending) this.out.write(eventLine(pending) + '\n');
+      this.unprinted.delete(e.task);
       this.last.delete(e.task);
       return;
     }
     const line = eventLine(e);
-    if (line !== undefined) this.out.write(line + '\n');
+    if (line !== undefined) this.out.write(terminalSafe(line) + '\n');
   }
 }
 
@@ -133,7 +142,7 @@ class TtyReporter implements Reporter {
     if (e.kind === 'progress') {
       const mb = this.ensureMultibar();
       const payload = {
-        label: e.label,
+        label: terminalSafe(e.label),
         amount: e.total !== undefined ? `${fmtAmount(e.done, e.unit)}/${fmtAmount(e.total, e.unit)}` : fmtAmount(e.done, e.unit),
         info: fmtInfo(e.info),
       };
@@ -157,8 +166,9 @@ class TtyReporter implements Reporter {
       if (this.bars.size === 0) this.close();
       return;
     }
-    const line = eventLine(e);
-    if (line === undefined) return;
+    const raw = eventLine(e);
+    if (raw === undefined) return;
+    const line = terminalSafe(raw);
     const coloured = e.kind === 'warn' ? `\x1b[33m${line}\x1b[0m` : e.kind === 'step' ? `\x1b[1m${line}\x1b[0m` : line;
     if (this.multibar && this.bars.size > 0) this.multibar.log(coloured + '\n');
     else this.out.write(coloured + '\n');

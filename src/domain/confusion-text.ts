@@ -9,8 +9,16 @@ const YELLOW = '\u001b[33m';
 const RED = '\u001b[31m';
 const DIM = '\u001b[2m';
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
+/**
+ * `part / whole` as a percentage with `digits` decimals that never rounds to 100% (or 0%) unless it
+ * is exactly that: 199 of 200 shows 99.5%, 1999 of 2000 at 0 decimals shows 99%, not 100%.
+ */
+export function percentOf(part: number, whole: number, digits: number): string {
+  const step = 10 ** -digits;
+  let v = (100 * part) / whole;
+  if (part !== whole) v = Math.min(v, 100 - step);
+  if (part !== 0) v = Math.max(v, step);
+  return `${v.toFixed(digits)}%`;
 }
 
 /** Renders `confusion[true][pred]` as text lines (no trailing newline). */
@@ -40,12 +48,12 @@ export function renderConfusionText(confusion: number[][], opts: { color?: boole
       // Off-diagonal cells holding 5%+ of the row are the errors worth a look.
       else line += paint(support[t] > 0 && c / support[t] >= 0.05 ? RED : YELLOW, cell);
     }
-    line += ' │ ' + (support[t] > 0 ? pct(confusion[t][t] / support[t]) : '-').padStart(6);
+    line += ' │ ' + (support[t] > 0 ? percentOf(confusion[t][t], support[t], 1) : '-').padStart(6);
     lines.push(line);
   }
   lines.push('─'.repeat(9 + w * k) + '─┴───────');
   // Precision per column, shown as whole percent so the row stays within the column widths.
-  lines.push('precision'.padStart(9) + predicted.map((n, p) => (n > 0 ? `${Math.round((confusion[p][p] / n) * 100)}%` : '-').padStart(w)).join(''));
+  lines.push('precision'.padStart(9) + predicted.map((n, p) => (n > 0 ? percentOf(confusion[p][p], n, 0) : '-').padStart(w)).join(''));
   return lines.join('\n');
 }
 

@@ -3,6 +3,8 @@
  * values 0-255 as in the Kaggle CSV) and, for a train layout, labels as a Uint8Array.
  * 42,000 Kaggle rows take 33 MB of pixels.
  */
+import { UserInputError } from '../errors/index.js';
+
 export const IMAGE_SIDE = 28;
 export const PIXELS = IMAGE_SIDE * IMAGE_SIDE; // 784
 
@@ -29,11 +31,36 @@ export function selectRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   return { pixels, labels, rows: n, numClasses: ds.numClasses };
 }
 
-/** Counts per class (length numClasses). */
-export function labelCounts(labels: Uint8Array, numClasses: number): number[] {
-  const counts = new Array<number>(numClasses).fill(0);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
+/**
+ * Counts per class (length numClasses), of a labelled dataset (`labelCounts(ds)`) or of a label
+ * array (`labelCounts(labels, numClasses)`). A dataset without labels, a missing class count or a
+ * label outside 0..numClasses-1 is an error, never a silently wrong count.
+ */
+export function labelCounts(data: Dataset): number[];
+export function labelCounts(labels: ArrayLike<number>, numClasses: number): number[];
+export function labelCounts(data: Dataset | ArrayLike<number>, numClasses?: number): number[] {
+  let labels: ArrayLike<number>;
+  if (isDataset(data)) {
+    if (!data.labels) throw new UserInputError('TRAIN_NO_LABELS', `labelCounts: the dataset (${data.rows} rows) has no labels`, { hint: 'pass a train-layout dataset (label first)' });
+    labels = data.labels;
+    numClasses ??= data.numClasses;
+  } else labels = data;
+  if (!Number.isInteger(numClasses) || numClasses! < 1) {
+    throw new UserInputError('NUM_CLASSES', `labelCounts: numClasses must be a positive whole number, got ${String(numClasses)}`, { hint: 'call labelCounts(dataset) or labelCounts(labels, numClasses)' });
+  }
+  const counts = new Array<number>(numClasses!).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    if (!(c >= 0 && c < numClasses! && Number.isInteger(c))) {
+      throw new UserInputError('LABEL_INVALID', `labelCounts: label ${c} at index ${i} is not a class 0..${numClasses! - 1}`);
+    }
+    counts[c]++;
+  }
   return counts;
+}
+
+function isDataset(x: unknown): x is Dataset {
+  return typeof x === 'object' && x !== null && 'pixels' in x && 'rows' in x && 'numClasses' in x;
 }
 
 /** Concatenates datasets with the same class count. */

@@ -40,14 +40,36 @@ export const INSTANCE_PRICES_USD_PER_HOUR: Readonly<Record<string, number>> = Ob
   'ml.g5.2xlarge': 1.515,
 });
 
-/** Hourly on-demand estimate, or undefined for a type not in the table. */
-export function hourlyPrice(instanceType: string): number | undefined {
-  return INSTANCE_PRICES_USD_PER_HOUR[instanceType];
+/** A dated price table for one region. */
+export interface PriceTable {
+  region: string;
+  date: string;
+  usdPerHour: Readonly<Record<string, number>>;
 }
 
-/** USD for `seconds` on `count` instances, rounded to the cent; undefined if the type is unknown. */
-export function estimateCost(instanceType: string, count: number, seconds: number): number | undefined {
-  const price = hourlyPrice(instanceType);
+/**
+ * The regions with a dated table. Prices differ by region (often by 10-40%), so a region without
+ * a table gets no estimate at all rather than another region's numbers.
+ */
+export const PRICE_TABLES: Readonly<Record<string, PriceTable>> = Object.freeze({
+  [PRICE_TABLE_REGION]: { region: PRICE_TABLE_REGION, date: PRICE_TABLE_DATE, usdPerHour: INSTANCE_PRICES_USD_PER_HOUR },
+});
+
+export const PRICED_REGIONS: readonly string[] = Object.keys(PRICE_TABLES);
+
+/** The table for `region`, or undefined when digitflow ships none for it. */
+export function priceTableFor(region: string): PriceTable | undefined {
+  return PRICE_TABLES[region];
+}
+
+/** Hourly on-demand estimate in `region` (default the us-east-1 table), or undefined for a type or region not in a table. */
+export function hourlyPrice(instanceType: string, region: string = PRICE_TABLE_REGION): number | undefined {
+  return priceTableFor(region)?.usdPerHour[instanceType];
+}
+
+/** USD for `seconds` on `count` instances in `region`, rounded to the cent; undefined if type or region is unknown. */
+export function estimateCost(instanceType: string, count: number, seconds: number, region: string = PRICE_TABLE_REGION): number | undefined {
+  const price = hourlyPrice(instanceType, region);
   if (price === undefined) return undefined;
   return Math.round(price * count * (seconds / 3600) * 100) / 100;
 }

@@ -3,6 +3,9 @@
  * versions, timings, the held-out rows, and every cloud resource created. `compare`, `report`
  * and `cleanup` read it; nothing about a run should have to be remembered by the user.
  */
+import type { PlanInput, RunPlan } from './sagemaker-plan.js';
+import type { KaggleManifestSection } from './kaggle-submission.js';
+
 export const MANIFEST_VERSION = 1 as const;
 
 export interface InputFileRecord {
@@ -63,10 +66,52 @@ export interface RunManifest {
   outputs: Record<string, string>;
   /** Headline metrics, copied from metrics.json for quick listing. */
   summary?: Record<string, number>;
-  /** Engine-specific extras (S3 URIs, plan, etc.). */
-  extra?: Record<string, unknown>;
+  /** Managed engine: the plan and what the cloud reported (typed; older manifests had it under extra.sagemaker). */
+  sagemaker?: SageMakerRecord;
+  /** `upload`: where the Linear Learner channels are in S3. */
+  s3?: S3UploadRecord;
+  /** What `cleanup` deleted, and when. */
+  cleanup?: CleanupLogEntry[];
+  /** Local engine extras (`extra.local`: epochs, early stopping) and training history; other engineers read them. */
+  extra?: { local?: Record<string, unknown>; history?: unknown[] } & Record<string, unknown>;
+  /** Kaggle submissions of this run's files and their public scores (`submit`, `submissions`). */
+  kaggle?: KaggleManifestSection;
   /** The machine the run's local work ran on, and the peak memory of the process that wrote it last. */
   host?: HostRecord;
+}
+
+/** The managed run's typed record. */
+export interface SageMakerRecord {
+  /** What the plan was built from: `predict`/`attach` rebuild the same plan from it. */
+  planInput?: PlanInput;
+  plan?: RunPlan;
+  modelDataUrl?: string;
+  /** Held-out rows scored in the transform (validation-features.csv). */
+  validationRows?: number;
+  /** Rows of each test shard, in ImageId order. */
+  shardRows?: number[];
+  /** DescribeTrainingJob.FinalMetricDataList, e.g. `validation:multiclass_accuracy`. */
+  finalMetrics?: Record<string, number>;
+  /** Billed instance-seconds per job, with the instance type they ran on (for the cost). */
+  billed?: { job: string; instanceType: string; seconds: number }[];
+  /** Resources found on a retried Create and adopted because they carry this run's tag. */
+  adopted?: string[];
+}
+
+export interface S3UploadRecord {
+  bucket: string;
+  /** s3://bucket/prefix/<run-id>/ */
+  prefix: string;
+  train?: string;
+  validation?: string;
+  /** Transform input prefix (test shards, validation-features.csv). */
+  test?: string;
+  testKeys?: string[];
+}
+
+export interface CleanupLogEntry {
+  at: string;
+  deleted: { kind: string; id: string; objects?: number; alreadyGone?: boolean }[];
 }
 
 export interface HostRecord {

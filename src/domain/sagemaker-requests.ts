@@ -9,14 +9,16 @@ import type {
   CreateTransformJobRequest,
 } from '@aws-sdk/client-sagemaker';
 import type { RunPlan } from './sagemaker-plan.js';
+import { awsTags } from './sagemaker-names.js';
+
+/** The tag that says which run created a resource (a retried Create is adopted only when it matches). */
+export const RUN_TAG_KEY = 'digitflow:run-id';
 
 /** Tags on every resource, so a user can find (and pay attention to) what digitflow created. */
-function tags(plan: RunPlan) {
-  return [
-    { Key: 'digitflow:run-id', Value: plan.runId },
-    { Key: 'created-by', Value: 'digitflow' },
-  ];
+export function runTags(plan: Pick<RunPlan, 'runId'>): { Key: string; Value: string }[] {
+  return awsTags({ [RUN_TAG_KEY]: plan.runId, 'created-by': 'digitflow' });
 }
+const tags = runTags;
 
 /** CreateTrainingJob for Linear Learner multiclass over the plan's CSV channels. */
 export function buildCreateTrainingJob(plan: RunPlan): CreateTrainingJobRequest {
@@ -41,6 +43,8 @@ export function buildCreateTrainingJob(plan: RunPlan): CreateTrainingJobRequest 
       ...(t.spot ? { MaxWaitTimeInSeconds: t.maxWaitSeconds } : {}),
     },
     ...(t.spot ? { EnableManagedSpotTraining: true } : {}),
+    // Linear Learner checkpoints: an interrupted spot job resumes instead of starting over.
+    ...(t.spot && plan.s3.checkpoints ? { CheckpointConfig: { S3Uri: plan.s3.checkpoints } } : {}),
     Tags: tags(plan),
   };
 }
@@ -55,24 +59,16 @@ export function buildCreateModel(plan: RunPlan, modelDataUrl: string): CreateMod
   };
 }
 
-/** Which transform: the test set (sharded over N instances) or the held-out validation rows. */
-export type TransformTarget = 'test' | 'validation';
-
 /**
- * CreateTransformJob. SplitType Line + MultiRecord keeps each request under MaxPayloadInMB
- * (SplitType None would send the whole 48 MB test file at once); Accept jsonlines + AssembleWith
- * Line gives one `{"score":[...],"predicted_label":k}` per input row, in order, in `<input>.out`.
+ * CreateTransformJob: ONE job scores every object under the transform input (the test shards and,
+ * with validation, validation-features.csv), so the held-out rows cost no second start-up.
+ * SplitType Line + MultiRecord keeps each request under MaxPayloadInMB (SplitType None would send
+ * the whole 48 MB test file at once); Accept jsonlines + AssembleWith Line gives one
+ * `{"score":[...],"predicted_label":k}` per input row, in order, in `<input>.out`.
  */
-export function buildCreateTransformJob(plan: RunPlan, target: TransformTarget): CreateTransformJobRequest {
-  const isTest = target === 'test';
-  const name = isTest ? plan.names.transformTest : plan.names.transformValidation;
-  const input = isTest ? plan.s3.testInput : plan.s3.validationInput;
-  const output = isTest ? plan.s3.transformTestOutput : plan.s3.transformValidationOutput;
-  if (!name || !input || !output) throw new RangeError(`the plan has no ${target} transform`);
-  // A single file is processed by a single instance, so only the sharded test set uses N.
-  const count = isTest ? plan.transform.instanceCount : 1;
+export function buildCreateTransformJob(plan: RunPlan): CreateTransformJobRequest {
   return {
-    TransformJobName: name,
+    TransformJobName: plan.names.transform,
     ModelName: plan.names.model,
     BatchStrategy: 'MultiRecord',
     MaxPayloadInMB: plan.transform.maxPayloadInMB,
@@ -81,11 +77,11 @@ export function buildCreateTransformJob(plan: RunPlan, target: TransformTarget):
       SplitType: 'Line',
       CompressionType: 'None',
       // TransformS3DataSource has no distribution field: with N objects under the prefix, batch
-      // transform hands whole objects to instances (ShardedByS3Key semantics), hence N test shards.
-      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: input } },
+      // transform hands whole objects to instances, hence one test shard per transform instance.
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: plan.s3.transformInput } },
     },
-    TransformOutput: { S3OutputPath: output, Accept: 'application/jsonlines', AssembleWith: 'Line' },
-    TransformResources: { InstanceType: plan.transform.instanceType as never, InstanceCount: count },
+    TransformOutput: { S3OutputPath: plan.s3.transformOutput, Accept: 'application/jsonlines', AssembleWith: 'Line' },
+    TransformResources: { InstanceType: plan.transform.instanceType as never, InstanceCount: plan.transform.instanceCount },
     Tags: tags(plan),
   };
 }

@@ -3,6 +3,7 @@
  * which is how the managed and the local engines are scored on the same held-out images.
  */
 import { mulberry32, shuffleInPlace } from './random.js';
+import { deriveSeed } from './seeds.js';
 
 export interface Split {
   /** Row indices of the first part, ascending. */
@@ -27,7 +28,7 @@ export function stratifiedSplit(
   }
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < n; i++) byClass[labels[i]].push(i);
-  const rng = mulberry32(options.seed);
+  const rng = mulberry32(deriveSeed(options.seed, 'split'));
   for (const rows of byClass) shuffleInPlace(rows, rng);
 
   // Largest-remainder apportionment of `want` over classes.
@@ -58,4 +59,15 @@ export function stratifiedSplit(
     else first[f++] = i;
   }
   return { first, second };
+}
+
+/**
+ * The digit-recognizer competition's shape: 42,000 labelled training rows and 28,000 test rows out
+ * of MNIST's 70,000, i.e. 40% held out. `--split kaggle` applies it to any pool of rows.
+ */
+export const KAGGLE_TEST_FRACTION = 28000 / 70000;
+
+/** Held-out rows of a Kaggle-shaped split of `rows` (28,000 of 70,000). */
+export function kaggleTestSize(rows: number): number {
+  return Math.round(rows * KAGGLE_TEST_FRACTION);
 }

@@ -41,6 +41,28 @@ export interface SubmissionCheckOptions {
 
 const INT = /^\d+$/;
 
+/**
+ * One data row `ImageId,Label`, checked field by field: the single row parser of submissions and
+ * answer keys (validate-submission, evaluate, run). `id`/`label` are set when that field is valid.
+ */
+export function parseIdLabelRow(raw: string, numClasses = 10): { id?: number; label?: number; defects: { code: SubmissionDefectCode; message: string }[] } {
+  const defects: { code: SubmissionDefectCode; message: string }[] = [];
+  const fields = raw.split(',');
+  if (fields.length !== 2) return { defects: [{ code: 'FIELD_COUNT', message: `expected 2 fields (ImageId,Label), found ${fields.length}` }] };
+  const [idText, labelText] = fields;
+  if (idText !== idText.trim() || labelText !== labelText.trim()) defects.push({ code: 'WHITESPACE', message: 'spaces around a field' });
+  const idT = idText.trim();
+  const labelT = labelText.trim();
+  let id: number | undefined;
+  let label: number | undefined;
+  if (!INT.test(idT) || Number(idT) < 1) defects.push({ code: 'ID_NOT_INTEGER', message: `ImageId '${idT}' is not a whole number >= 1` });
+  else id = Number(idT);
+  if (!INT.test(labelT)) defects.push({ code: 'LABEL_NOT_INTEGER', message: `Label '${labelT}' is not a whole number` });
+  else if (Number(labelT) >= numClasses) defects.push({ code: 'LABEL_OUT_OF_RANGE', message: `Label ${labelT} is not a class 0-${numClasses - 1}` });
+  else label = Number(labelT);
+  return { id, label, defects };
+}
+
 /** Reads a submission stream line by line (constant memory apart from the id bitmap) and lists every defect. */
 export async function checkSubmission(input: Readable, opts: SubmissionCheckOptions = {}): Promise<SubmissionCheck> {
   const numClasses = opts.numClasses ?? 10;
@@ -76,18 +98,10 @@ export async function checkSubmission(input: Readable, opts: SubmissionCheckOpti
       for (const b of pendingBlank) add(b, 'BLANK_LINE', 'blank line');
       pendingBlank = [];
       rows++;
-      const fields = raw.split(',');
-      if (fields.length !== 2) {
-        add(line, 'FIELD_COUNT', `expected 2 fields (ImageId,Label), found ${fields.length}`);
-        continue;
-      }
-      const [idText, labelText] = fields;
-      if (idText !== idText.trim() || labelText !== labelText.trim()) add(line, 'WHITESPACE', 'spaces around a field');
-      const idT = idText.trim();
-      const labelT = labelText.trim();
-      if (!INT.test(idT) || Number(idT) < 1) add(line, 'ID_NOT_INTEGER', `ImageId '${idT}' is not a whole number >= 1`);
-      else {
-        const id = Number(idT);
+      const row = parseIdLabelRow(raw, numClasses);
+      for (const d of row.defects) add(line, d.code, d.message);
+      const id = row.id;
+      if (id !== undefined) {
         if (id < 50_000_000) {
           if (id >= seen.length) {
             const bigger = new Uint8Array(Math.max(id + 1, seen.length * 2));
@@ -99,8 +113,6 @@ export async function checkSubmission(input: Readable, opts: SubmissionCheckOpti
           seen[id] = 1;
         } else if (id !== rows) add(line, 'ID_OUT_OF_ORDER', `ImageId ${id} where ${rows} was expected (ids must be 1..N in order)`);
       }
-      if (!INT.test(labelT)) add(line, 'LABEL_NOT_INTEGER', `Label '${labelT}' is not a whole number`);
-      else if (Number(labelT) >= numClasses) add(line, 'LABEL_OUT_OF_RANGE', `Label ${labelT} is not a class 0-${numClasses - 1}`);
     }
   } finally {
     rl.close();
@@ -143,13 +155,11 @@ export async function readIdLabelFile(input: Readable, file: string, numClasses 
         continue;
       }
       if (text.trim() === '') continue;
-      const f = text.split(',').map((s) => s.trim());
-      if (f.length !== 2) throw fail(line, `expected 2 fields, found ${f.length}`);
-      if (!INT.test(f[0]) || Number(f[0]) < 1) throw fail(line, `ImageId '${f[0]}' is not a whole number >= 1`);
-      if (!INT.test(f[1]) || Number(f[1]) >= numClasses) throw fail(line, `Label '${f[1]}' is not a class 0-${numClasses - 1}`);
-      const id = Number(f[0]);
+      const row = parseIdLabelRow(text, numClasses);
+      if (row.defects.length > 0) throw fail(line, `${row.defects[0].message} [${row.defects[0].code}]`);
+      const id = row.id!;
       if (out.has(id)) throw fail(line, `ImageId ${id} appears more than once`);
-      out.set(id, Number(f[1]));
+      out.set(id, row.label!);
     }
   } finally {
     rl.close();

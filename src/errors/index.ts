@@ -1,1 +1,2 @@
 export * from './pipeline-error.js';
+export * from './codes.js';

@@ -2,7 +2,10 @@
  * The one error tree of digitflow. Every error a user can cause or meet carries a stable `code`,
  * an exit code, a message that says what was wrong and where, and a hint that says what to do.
  * Exit codes: 0 ok; 1 bug; 2 user input; 3 cloud/service; 130 interrupted.
+ * Codes come from the registry in ./codes.ts; each class accepts only the codes of its exit code.
  */
+import type { ErrorCode, ErrorCodeWithExit } from './codes.js';
+
 export type Fault = 'user' | 'cloud' | 'internal' | 'interrupted';
 
 export interface PipelineErrorOptions {
@@ -15,11 +18,11 @@ export interface PipelineErrorOptions {
 export abstract class PipelineError extends Error {
   abstract readonly fault: Fault;
   abstract readonly exitCode: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: PipelineErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: PipelineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
@@ -32,6 +35,9 @@ export class UserInputError extends PipelineError {
   override readonly name = 'UserInputError' as const;
   readonly fault = 'user' as const;
   readonly exitCode = 2;
+  constructor(code: ErrorCodeWithExit<2>, message: string, options: PipelineErrorOptions = {}) {
+    super(code, message, options);
+  }
 }
 
 /** A cloud or service failure: S3, SageMaker, CloudWatch, credentials, network. */
@@ -39,6 +45,9 @@ export class CloudError extends PipelineError {
   override readonly name = 'CloudError' as const;
   readonly fault = 'cloud' as const;
   readonly exitCode = 3;
+  constructor(code: ErrorCodeWithExit<3>, message: string, options: PipelineErrorOptions = {}) {
+    super(code, message, options);
+  }
 }
 
 /** The user interrupted the run (Ctrl-C). */
@@ -56,6 +65,9 @@ export class InternalError extends PipelineError {
   override readonly name = 'InternalError' as const;
   readonly fault = 'internal' as const;
   readonly exitCode = 1;
+  constructor(code: ErrorCodeWithExit<1>, message: string, options: PipelineErrorOptions = {}) {
+    super(code, message, options);
+  }
 }
 
 const NAMES = new Set(['UserInputError', 'CloudError', 'InterruptedError', 'InternalError']);

@@ -9,6 +9,7 @@ import { fileExists } from '../adapters/atomic-file.js';
 import { streamKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { PIXELS } from '../domain/dataset.js';
 import type { RunManifest } from '../domain/manifest.js';
+import { describeTrainingStop, trainingStopOf } from '../domain/training-stop.js';
 import { argmax } from '../domain/probabilities/index.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { readProbabilityFile } from '../stages/argmax.js';
@@ -16,7 +17,7 @@ import type { LoadedRun } from '../stages/compare.js';
 import type { HistoryPoint, MisclassifiedDigit, ReportData } from './page.js';
 
 /** An input path as recorded (relative to the cwd of the run), else relative to the run dir. */
-async function locate(runDir: string, path: string | undefined): Promise<string | undefined> {
+export async function locate(runDir: string, path: string | undefined): Promise<string | undefined> {
   if (!path || path.startsWith('s3://')) return undefined;
   for (const p of isAbsolute(path) ? [path] : [resolve(path), join(runDir, path)]) if (await fileExists(p)) return p;
   return undefined;
@@ -43,6 +44,8 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
   if (m.backend) p.push(['backend', m.backend]);
   if (m.instanceType) p.push(['instance type', `${m.instanceType}${m.instanceCount ? ` x${m.instanceCount}` : ''}`]);
   p.push(['seed', String(m.seed)]);
+  const stop = trainingStopOf(m);
+  if (stop) p.push(['training', describeTrainingStop(stop)]);
   if (m.split) p.push(['validation split', `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, seed ${m.split.seed}), ${m.split.trainRows} training rows`]);
   for (const [k, v] of Object.entries(m.hyperparameters ?? {})) p.push([`hyperparameter ${k}`, String(v)]);
   for (const [k, v] of Object.entries(m.timings ?? {})) p.push([`time ${k}`, `${v.toFixed(1)} s`]);
@@ -56,7 +59,7 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
 }
 
 /** Pixels of the given 0-based data rows of a Kaggle CSV, streamed (only the wanted rows are kept). */
-async function pixelsOfRows(path: string, layout: 'train' | 'test', wanted: number[], signal?: AbortSignal): Promise<Map<number, Uint8Array>> {
+export async function pixelsOfRows(path: string, layout: 'train' | 'test', wanted: number[], signal?: AbortSignal): Promise<Map<number, Uint8Array>> {
   const want = new Set(wanted);
   const out = new Map<number, Uint8Array>();
   for await (const chunk of streamKaggleCsvFile(path, { layout, signal })) {
@@ -70,7 +73,7 @@ async function pixelsOfRows(path: string, layout: 'train' | 'test', wanted: numb
 }
 
 /** Predicted labels by ImageId from a submission CSV or (argmax of) a probability file. */
-async function predictionsOf(path: string): Promise<Map<number, number>> {
+export async function predictionsOf(path: string): Promise<Map<number, number>> {
   if (/submission/.test(basename(path))) return readIdLabelFile(createReadStream(path), path);
   const out = new Map<number, number>();
   const { rows } = await readProbabilityFile(path, {});
@@ -126,7 +129,9 @@ export async function collectReportData(run: LoadedRun, opts: { maxDigits: numbe
   } else if (run.validation) data.metrics = { on: 'validation', metrics: run.validation };
   else notes.push('No metrics: the run has neither metrics.json (test answer key) nor validation results.');
   data.history = historyOf(m);
-  if (!data.history) notes.push('No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
+  const stop = trainingStopOf(m);
+  if (stop) data.trainingStop = describeTrainingStop(stop);
+  if (!data.history) notes.push(m.command === 'blend' ? 'No training curves: a blend trains nothing; its members\' reports have theirs.' : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
   const src = await misclassifiedSource(run, notes);
   if (src) {
     const wrong = [...src.truth.keys()].filter((id) => src.predicted.has(id) && src.predicted.get(id) !== src.truth.get(id)).sort((a, b) => a - b);

@@ -30,6 +30,8 @@ export interface ReportData {
   /** Validation metrics shown next to test metrics when both exist. */
   secondary?: { on: 'test' | 'validation'; metrics: Metrics };
   history?: HistoryPoint[];
+  /** Where training stopped and the epoch kept, in words (e.g. "stopped early at epoch 14 of 15 (...), kept epoch 11"). */
+  trainingStop?: string;
   misclassified?: { on: 'test' | 'validation'; total: number; digits: MisclassifiedDigit[] };
   /** Run parameters as label/value pairs. */
   params: [string, string][];
@@ -37,7 +39,7 @@ export interface ReportData {
   notes: string[];
 }
 
-const CSS = `
+export const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#fafafa;color:#1f2937}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
@@ -60,7 +62,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 `;
 
 /** Draws each digit's base64 pixels into its canvas; no network, no libraries. */
-const DRAW_SCRIPT = `
+export const DRAW_SCRIPT = `
 (function(){
   var el=document.getElementById('digit-data'); if(!el) return;
   var data=JSON.parse(el.textContent);
@@ -129,7 +131,10 @@ export function renderReportHtml(d: ReportData): string {
       ])}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
     );
   }
-  if (d.history && d.history.length) body.push(`<section id="training"><h2>Training curves</h2><div class="row">${curves(d.history)}</div></section>`);
+  if (d.history && d.history.length) {
+    const stop = d.trainingStop ? `<p class="sub" id="training-stop">Training ${esc(d.trainingStop)}.</p>` : '';
+    body.push(`<section id="training"><h2>Training curves</h2>${stop}<div class="row">${curves(d.history)}</div></section>`);
+  }
   let dataScript = '';
   if (d.misclassified && d.misclassified.digits.length) {
     const mc = d.misclassified;

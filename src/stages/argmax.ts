@@ -5,8 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { InterruptedError, isPipelineError, UserInputError } from '../errors/index.js';
-import { assertWritable, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { openByteSource, sniffCompression, type OpenedSource } from '../adapters/byte-source.js';
+import { assertWritable, fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
+import { assertReadableFile, openByteSource, sniffCompression, type OpenedSource } from '../adapters/byte-source.js';
 import {
   argmax,
   detectProbabilityFormat,
@@ -16,11 +16,17 @@ import {
   type ProbabilityRow,
 } from '../domain/probabilities/index.js';
 import { SUBMISSION_HEADER } from '../domain/submission.js';
+import { recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
 import type { StageDeps } from './deps.js';
 
 export interface ArgmaxInput {
+  /** A probability file, or a run folder (its probabilities.csv). */
   input: string;
-  output: string;
+  /**
+   * Default: for a run folder (or the run's own probabilities file) `<run>/submission.csv`, a
+   * derived output replaced atomically without `force`; for any other file `submission.csv`.
+   */
+  output?: string;
   format?: 'auto' | ProbabilityFormat;
   force?: boolean;
   numClasses?: number;
@@ -28,6 +34,10 @@ export interface ArgmaxInput {
 
 export interface ArgmaxResult {
   output: string;
+  /** The probability file read. */
+  input: string;
+  /** The run folder the submission was written into (and recorded in). */
+  runDir?: string;
   rows: number;
   format: string;
   /** Rows whose scores do not sum to ~1 (each is reported as a warning event, the first few in full). */
@@ -39,21 +49,16 @@ export interface ArgmaxResult {
 export const SUM_TOLERANCE = 0.01;
 const WARN_IN_FULL = 5;
 
-/** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
+/** FILE_NOT_FOUND when `path` does not exist, NOT_A_FILE for a folder, FIFO or device: the CSV readers' check. */
 export async function assertInputFile(path: string, what: string): Promise<void> {
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a file');
-  } catch {
-    throw new UserInputError('FILE_NOT_FOUND', `${what} ${path} does not exist or is not a file`, { hint: 'check the path', details: { path } });
-  }
+  await assertReadableFile(path, what);
 }
 
 /** The format of a probability file: `format` when given, else detected from its first 64 KB. */
 export async function resolveProbabilityFormat(path: string, format: ArgmaxInput['format']): Promise<ProbabilityFormat> {
   if (format && format !== 'auto') {
     if (!PROBABILITY_FORMATS.includes(format)) {
-      throw new UserInputError('FORMAT_UNKNOWN', `unknown format '${String(format)}'`, { hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}` });
+      throw new UserInputError('PROB_FORMAT_UNKNOWN', `unknown format '${String(format)}'`, { hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}` });
     }
     return format;
   }
@@ -127,18 +132,44 @@ export async function readProbabilityFile(
   return { format, rows: (async function* () { for await (const batch of batches) for (const row of batch) yield row; })() };
 }
 
-/** Writes `ImageId,Label` from the probability rows in `input.input`. */
+/** Where argmax reads and writes: a run folder's own files, or the given file and output. */
+async function argmaxPaths(input: ArgmaxInput): Promise<{ probabilities: string; output: string; force: boolean; runDir?: string }> {
+  const target = await targetOf(input.input);
+  let runDir: string | undefined;
+  let probabilities: string;
+  if (target.kind === 'run') {
+    runDir = target.runDir;
+    probabilities = await runOutputPath(runDir, 'probabilities');
+    if (!(await fileExists(probabilities))) {
+      throw new UserInputError('FILE_NOT_FOUND', `${runDir} has no probabilities (${probabilities} does not exist)`, {
+        hint: `predict first: digitflow predict ${runDir} --test data/test.csv`,
+        details: { path: probabilities },
+      });
+    }
+  } else {
+    probabilities = target.path;
+    runDir = input.output === undefined ? await runOwning(probabilities, 'probabilities') : undefined;
+  }
+  if (input.output !== undefined) return { probabilities, output: input.output, force: Boolean(input.force), runDir: await runOwning(input.output, 'submission') };
+  // The run's own submission is derived from its probabilities: a new argmax replaces it.
+  if (runDir) return { probabilities, output: await runOutputPath(runDir, 'submission'), force: true, runDir };
+  return { probabilities, output: 'submission.csv', force: Boolean(input.force) };
+}
+
+/** Writes `ImageId,Label` from the probability rows in `input.input` (a file or a run folder). */
 export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<ArgmaxResult> {
   const numClasses = input.numClasses ?? 10;
+  const paths = await argmaxPaths(input);
+  const source = paths.probabilities;
   // Refuse early so a long read is not wasted on an output we may not write.
-  await assertWritable(input.output, { force: input.force });
-  const { format, batches } = await readProbabilityBatches(input.input, { format: input.format, numClasses });
-  deps.reporter.emit({ kind: 'step', step: 'argmax', message: `reading ${input.input} as ${format}` });
+  await assertWritable(paths.output, { force: paths.force });
+  const { format, batches } = await readProbabilityBatches(source, { format: input.format, numClasses });
+  deps.reporter.emit({ kind: 'step', step: 'argmax', message: `reading ${source} as ${format}` });
   const classCounts = new Array<number>(numClasses).fill(0);
   let n = 0;
   let warnings = 0;
-  const task = `argmax:${input.input}`;
-  await withAtomicWriteStream(input.output, { force: input.force }, async (out) => {
+  const task = `argmax:${source}`;
+  await withAtomicWriteStream(paths.output, { force: paths.force }, async (out) => {
     // abort() destroys the stream while writes may be pending; without a listener that
     // ERR_STREAM_DESTROYED would be an uncaught exception. Real write errors still surface in commit().
     out.on('error', () => undefined);
@@ -154,8 +185,8 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
           deps.reporter.emit({
             kind: 'warn',
             code: 'PROB_SUM',
-            message: `${input.input}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1${warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''}`,
-            data: { file: input.input, line: row.line, sum: row.sum },
+            message: `${source}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1${warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''}`,
+            data: { file: source, line: row.line, sum: row.sum },
           });
         }
       }
@@ -169,12 +200,14 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
     }
     if (buf) await writeChunk(out, buf);
     if (n === 0) {
-      throw new UserInputError('PROB_EMPTY', `${input.input} has no probability rows`, { hint: 'the predictions file is empty; did the prediction step finish?', details: { file: input.input } });
+      throw new UserInputError('PROB_EMPTY', `${source} has no probability rows`, { hint: 'the predictions file is empty; did the prediction step finish?', details: { file: source } });
     }
   });
+  deps.reporter.emit({ kind: 'progress', task, label: 'argmax', done: n, unit: 'rows' });
   deps.reporter.emit({ kind: 'progress-end', task });
   if (warnings > WARN_IN_FULL) {
     deps.reporter.emit({ kind: 'warn', code: 'PROB_SUM', message: `${warnings} rows in total do not sum to ~1 (tolerance ${SUM_TOLERANCE})`, data: { rows: warnings } });
   }
-  return { output: input.output, rows: n, format, warnings, classCounts };
+  if (paths.runDir) await recordInRun(paths.runDir, { outputs: { submission: paths.output } }, deps);
+  return { output: paths.output, input: source, runDir: paths.runDir, rows: n, format, warnings, classCounts };
 }

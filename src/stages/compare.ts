@@ -3,6 +3,7 @@
  * billable seconds, cost, per-class recall), a differences-only view, a check that the runs were
  * scored on the same held-out rows and the same test file, and a confusion difference for two runs.
  */
+import { LINEAR_LEARNER_TO_LOCAL } from '../domain/linear-learner-hyperparameters.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { displayValue } from '../domain/display-value.js';
@@ -16,6 +17,7 @@ import { readIdLabelFile } from '../domain/submission.js';
 import { createReadStream } from 'node:fs';
 import { readProbabilityFile } from './argmax.js';
 import type { StageDeps } from './deps.js';
+import { trainingStopOf } from '../domain/training-stop.js';
 
 /** One run directory, loaded: manifest plus whichever metrics it has. */
 export interface LoadedRun {
@@ -127,15 +129,19 @@ function sortedKey(rows: number[] | undefined): string | null {
 
 export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
   const messages: string[] = [];
+  const trainShas = runs.map((r) => r.manifest.inputs?.find((i) => i.role === 'train')?.sha256 ?? null);
+  const differentTrainFiles = trainShas.every((s) => s !== null) && trainShas.some((s) => s !== trainShas[0]);
   const keys = runs.map((r) => sortedKey(r.manifest.split?.validationRows));
   const counts = runs.map((r) => r.manifest.split?.validationRows.length ?? null);
   let sameValidationRows: boolean | null = null;
   if (keys.every((k) => k !== null)) {
-    sameValidationRows = keys.every((k) => k === keys[0]);
+    sameValidationRows = !differentTrainFiles && keys.every((k) => k === keys[0]);
     messages.push(
-      sameValidationRows
+      sameValidationRows && !differentTrainFiles
         ? `same held-out rows: all runs were validated on the same ${counts[0]} rows of the training file`
-        : `DIFFERENT held-out rows (${counts.every((c) => c === counts[0]) ? `same count, ${counts[0]}, but other rows` : `${counts.join(' vs ')} rows`}): validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
+        : differentTrainFiles
+          ? 'DIFFERENT training files (sha256 differs): the held-out rows are rows of different files, so validation numbers are NOT comparable; train on the same file to compare them'
+          : `DIFFERENT held-out rows (${counts.every((c) => c === counts[0]) ? `same count, ${counts[0]}, but other rows` : `${counts.join(' vs ')} rows`}): validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
     );
   } else if (runs.length > 1) {
     const without = runs.filter((_, i) => keys[i] === null).map((r) => r.manifest.runId);
@@ -172,13 +178,24 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('model', 'model', (r) => r.manifest.model);
   add('backend', 'backend / instance', (r) => r.manifest.backend ?? (r.manifest.instanceType ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}` : null));
   add('seed', 'seed', (r) => r.manifest.seed);
-  const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {})))].sort();
+  // The shared settings line up across engines: learningRate next to learning_rate, batchSize next
+  // to mini_batch_size, l2 next to wd (the managed engine's Linear Learner names).
+  const localName = (k: string) => LINEAR_LEARNER_TO_LOCAL[k] ?? k;
+  const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).map(localName)))].sort();
   for (const k of hpKeys) {
-    add(`hp.${k}`, k, (r) => {
-      const v = r.manifest.hyperparameters?.[k];
-      return v === undefined ? null : String(v);
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).filter((n) => localName(n) === k)))];
+    // `epochs` is the budget: the epochs actually trained and the epoch kept are their own rows.
+    add(`hp.${k}`, k === 'epochs' ? 'epochs (max)' : names.join(' / '), (r) => {
+      const hp = r.manifest.hyperparameters ?? {};
+      const name = Object.keys(hp).find((n) => localName(n) === k);
+      return name === undefined ? null : String(hp[name]);
     });
   }
+  add('training.epochsRun', 'epochs trained', (r) => {
+    const t = trainingStopOf(r.manifest);
+    return t ? `${t.epochsRun}${t.stoppedEarly ? ' (stopped early)' : t.interrupted ? ' (interrupted)' : ''}` : null;
+  });
+  add('training.epochKept', 'epoch kept', (r) => trainingStopOf(r.manifest)?.epochKept);
   add('validationRows', 'held-out rows', (r) => r.validation?.rows ?? r.manifest.split?.validationRows.length);
   add('validation.accuracy', 'validation accuracy', (r) => r.validation?.accuracy);
   add('validation.macroF1', 'validation macro-F1', (r) => r.validation?.macroF1);
@@ -189,11 +206,14 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('timings.predict', 'predict seconds', (r) => r.manifest.timings?.predict ?? r.manifest.timings?.transform);
   add('billableSeconds', 'billable seconds', (r) => r.manifest.billableSeconds);
   add('costUsd', 'est. cost', (r) => r.manifest.costEstimate?.usd);
-  const numClasses = Math.max(0, ...runs.map((r) => (r.validation ?? r.test)?.perClass.length ?? 0));
+  // Per-class recall on the held-out validation rows (the rows every run is checked to share);
+  // on the test answer key only when no run has validation metrics. The label says which.
+  const recallOn: 'validation' | 'test' = runs.some((r) => r.validation) ? 'validation' : 'test';
+  const numClasses = Math.max(0, ...runs.map((r) => r[recallOn]?.perClass.length ?? 0));
   for (let c = 0; c < numClasses; c++) {
     // A class with no rows has no recall: show a dash rather than a misleading 0%.
-    add(`recall.${c}`, `recall ${c}`, (r) => {
-      const pc = (r.validation ?? r.test)?.perClass[c];
+    add(`recall.${c}`, `${recallOn} recall ${c}`, (r) => {
+      const pc = r[recallOn]?.perClass[c];
       return pc && pc.support > 0 ? pc.recall : null;
     });
   }

@@ -3,6 +3,7 @@ import { createS3Client, type S3Config } from '../adapters/s3/client.js';
 import { downloadToDir, type DownloadResult } from '../adapters/s3/download.js';
 import { parseS3Uri } from '../adapters/s3/uri.js';
 import type { StageDeps } from './deps.js';
+import { assertOutputFolder } from '../adapters/atomic-file.js';
 
 export interface DownloadStageInput {
   uri: string;
@@ -25,6 +26,7 @@ export interface DownloadStageResult {
 export async function downloadStage(input: DownloadStageInput, deps: StageDeps): Promise<DownloadStageResult> {
   parseS3Uri(input.uri); // a bad URI is a usage error before any client is built
   const outDir = input.outDir ?? '.';
+  await assertOutputFolder(outDir);
   const client = createS3Client(input.s3);
   deps.reporter.emit({ kind: 'step', step: 'download', message: `downloading ${input.uri} to ${outDir}` });
   const r = await downloadToDir(client, input.uri, outDir, { force: input.force }, deps);

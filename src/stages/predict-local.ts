@@ -9,7 +9,7 @@ import { UserInputError } from '../errors/index.js';
 import { streamKaggleCsvFileThreaded } from '../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { readManifest, writeManifest } from '../adapters/run-store.js';
+import { readManifest, RunRecorder } from '../adapters/run-store.js';
 import type { BackendChoice, BackendRequest } from '../adapters/tfjs/backend.js';
 import { readModelFiles } from '../adapters/tfjs/model-files.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -27,8 +27,9 @@ export interface PredictLocalInput {
   runDir: string;
   /** Kaggle test.csv (a train-layout file is accepted; its labels are ignored). */
   test: string;
-  /** Default `<runDir>/probabilities.csv`. */
+  /** Default `<runDir>/probabilities.csv`, a derived output that is replaced (atomically) without `force`. */
   output?: string;
+  /** Replace an existing `output` given explicitly. */
   force?: boolean;
   /** Rows per chunk (default DEFAULT_PREDICT_CHUNK_ROWS). */
   chunkRows?: number;
@@ -92,7 +93,8 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
       model = new TwoThreadCnnPredictor(model, modelDir, choice.backend);
     }
     try {
-      await withAtomicWriteStream(output, { force: input.force }, async (stream) => {
+      // The run's own probabilities.csv is derived from its model: a new prediction replaces it.
+      await withAtomicWriteStream(output, { force: input.force || input.output === undefined }, async (stream) => {
         await writeChunk(stream, probabilityHeader(numClasses));
         const task = 'predict';
         for (let next = await first; !next.done; next = await reader.next()) {
@@ -104,7 +106,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
         }
         deps.reporter.emit({ kind: 'progress-end', task });
         if (rows === 0) {
-          throw new UserInputError('CSV_EMPTY', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
+          throw new UserInputError('CSV_NO_ROWS', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
         }
       });
     } finally {
@@ -122,7 +124,7 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
     manifest.inputs.push({ role: 'test', path: input.test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
     manifest.outputs = { ...manifest.outputs, probabilities: output.slice(runDir.length + 1) };
     manifest.timings = { ...manifest.timings, predict: seconds };
-    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+    await new RunRecorder(runDir, manifest, deps.clock).save();
   }
   return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary };
 }

@@ -8,10 +8,11 @@ import { collectReportData } from '../report/collect.js';
 import { renderReportHtml } from '../report/page.js';
 import { loadRun } from './compare.js';
 import type { StageDeps } from './deps.js';
+import { recordInRun } from './run-folder.js';
 
 export interface ReportInput {
   runDir: string;
-  /** Default `<runDir>/report.html`. */
+  /** Default `<runDir>/report.html`, a derived output replaced (atomically) without `force`. */
   output?: string;
   force?: boolean;
   /** Most misclassified digits drawn (default 60). */
@@ -26,19 +27,24 @@ export interface ReportResult {
   sections: string[];
   metricsOn?: 'test' | 'validation';
   misclassified?: { on: 'test' | 'validation'; shown: number; total: number };
+  /** Where training stopped and the epoch kept, in words. */
+  training?: string;
   notes: string[];
 }
 
 /** Writes the report page for `runDir` atomically. */
 export async function reportStage(input: ReportInput, deps: StageDeps): Promise<ReportResult> {
   const output = input.output ?? join(input.runDir, 'report.html');
-  await assertWritable(output, { force: input.force });
+  // The run's own report is derived from the run: a new one replaces it. Any other path is protected.
+  const force = Boolean(input.force) || input.output === undefined;
+  await assertWritable(output, { force });
   deps.reporter.emit({ kind: 'step', step: 'report', message: `reading ${input.runDir}` });
   const run = await loadRun(input.runDir);
   const data = await collectReportData(run, { maxDigits: input.maxDigits ?? 60, now: new Date(deps.clock.now()), signal: deps.signal });
-  for (const n of data.notes) deps.reporter.emit({ kind: 'info', message: n });
+  // The notes are part of the result (printed once, with it), not progress.
   const html = renderReportHtml(data);
-  await writeFileAtomic(output, html, { force: input.force });
+  await writeFileAtomic(output, html, { force });
+  if (input.output === undefined) await recordInRun(input.runDir, { outputs: { report: output } }, deps);
   // In page order.
   const sections: string[] = [];
   if (data.metrics) sections.push('summary', 'confusion', 'per-class');
@@ -52,6 +58,7 @@ export async function reportStage(input: ReportInput, deps: StageDeps): Promise<
     sections,
     metricsOn: data.metrics?.on,
     misclassified: data.misclassified ? { on: data.misclassified.on, shown: data.misclassified.digits.length, total: data.misclassified.total } : undefined,
+    training: data.trainingStop,
     notes: data.notes,
   };
 }

@@ -6,11 +6,14 @@
  */
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
-import { readManifest, writeManifest, newRunId } from '../adapters/run-store.js';
+import { readManifest, RunRecorder, newRunId } from '../adapters/run-store.js';
 import { sha256File } from '../adapters/file-hash.js';
-import { UserInputError } from '../errors/index.js';
+import { rm } from 'node:fs/promises';
+import { UserInputError, isPipelineError } from '../errors/index.js';
+import { preflightRunLocal } from './run-preflight.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { StageDeps } from './deps.js';
+import type { LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';
 import { predictLocal } from './predict-local.js';
@@ -27,14 +30,26 @@ export interface RunLocalInput {
   runsDir?: string;
   /** Run directory; default <runsDir>/<run-id>. */
   out?: string;
-  model: 'linear' | 'cnn';
+  model: LocalModelKind;
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  lrDecay?: number;
+  l2?: number;
+  augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
   validationFraction?: number;
+  patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  /** CNN gradient threads (default min(2, CPUs)). */
+  workers?: number;
   seed: number;
   force?: boolean;
+  /** Final-submission retrain on every training row (see TrainLocalInput.full). */
+  full?: boolean;
+  /** With `full`: the run whose settings are repeated. */
+  settingsFrom?: string;
 }
 
 export interface RunLocalOutput {
@@ -58,7 +73,29 @@ export interface RunLocalOutput {
   validationMetrics?: Metrics;
 }
 
+/**
+ * Runs the local pipeline. Every input and output is checked before training; a run that fails
+ * (other than by an interrupt, which keeps the best checkpoint) removes the run folder it created.
+ */
 export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
+  const guard: RunGuard = {};
+  try {
+    return await runLocalSteps(input, deps, guard);
+  } catch (e) {
+    if (guard.created && guard.runDir && !(isPipelineError(e) && e.fault === 'interrupted')) {
+      await rm(guard.runDir, { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+/** The run folder, once known, and whether this run created it. */
+interface RunGuard {
+  runDir?: string;
+  created?: boolean;
+}
+
+async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGuard): Promise<RunLocalOutput> {
   const runsDir = input.runsDir ?? 'runs';
   if ((input.train === undefined) !== (input.test === undefined)) {
     throw new UserInputError('RUN_INPUTS', 'pass both --train and --test (or neither, to use the bundled digits)', {
@@ -77,6 +114,9 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
   if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out, or pass --force to replace it' });
   }
+  guard.runDir = runDir;
+  guard.created = !(await fileExists(runDir));
+  await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
   const trained: TrainLocalOutput = await trainLocal(
@@ -87,10 +127,19 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
       epochs: input.epochs,
       batchSize: input.batchSize,
       learningRate: input.learningRate,
+      lrDecay: input.lrDecay,
+      l2: input.l2,
+      augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       validationFraction: input.validationFraction,
+      patience: input.patience,
       seed: input.seed,
       backend: input.backend,
+      workers: input.workers,
       force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
     },
     deps,
@@ -152,7 +201,7 @@ export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<R
     ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
     ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
   };
-  await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+  await new RunRecorder(runDir, manifest, deps.clock).save();
 
   return {
     runId: manifest.runId,

@@ -1,27 +1,33 @@
 /**
  * submit: validate, then hand the file to the official Kaggle CLI (`kaggle competitions submit`)
- * when it is installed and credentials exist; otherwise return the exact command to run.
- * Never sends an invalid file. The environment and home folder come in the input (stages never
- * read process.env), so tests can point PATH at a recording fake `kaggle`.
+ * and record the submission in the run's manifest (`kaggle.submissions[]`: file sha256, message,
+ * time, competition) so `submissions` can read its public score back. Never sends an invalid file;
+ * nothing submitted (no `kaggle`, no credentials) is an error, with the exact command to run.
  */
-import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { CloudError, InterruptedError } from '../errors/index.js';
-import { DEFAULT_COMPETITION, DIGIT_RECOGNIZER_ROWS } from '../domain/submission.js';
-import { assertValidSubmission, validateSubmissionStage } from './validate-submission.js';
+import { relative } from 'node:path';
+import { CloudError } from '../errors/index.js';
+import { DEFAULT_COMPETITION } from '../domain/submission.js';
+import { defaultSubmissionMessage, type KaggleSubmissionRecord } from '../domain/kaggle-submission.js';
+import { sha256File } from '../adapters/file-hash.js';
+import { findKaggleCredentials, findOnPath, kaggleJsonCandidates, runKaggle, type KaggleCredentials, type KaggleEnv } from '../adapters/kaggle-cli.js';
+import { readManifest, writeManifest } from '../adapters/run-store.js';
+import { assertValidSubmission, resolveSubmissionTarget, validateSubmissionStage } from './validate-submission.js';
+import type { ExpectedRowsSource } from '../domain/kaggle-submission.js';
 import type { StageDeps } from './deps.js';
 
 export interface SubmitInput {
+  /** The submission CSV, or a run folder (its submission.csv). */
   file: string;
   /** Kaggle competition slug. Default digit-recognizer. */
   competition?: string;
   message?: string;
-  /** Expected rows; default 28,000 for digit-recognizer, unchecked for other competitions. */
+  /** Expected rows; default: --test's rows, else the run's test rows, else the competition's (28,000). */
   rows?: number;
+  /** A test CSV whose data rows give the expected count. */
+  test?: string;
   /** Environment to search PATH and credentials in, and to run `kaggle` with. */
-  env: Record<string, string | undefined>;
-  /** Home folder (for ~/.kaggle/kaggle.json). */
+  env: KaggleEnv;
+  /** Home folder (for ~/.kaggle/kaggle.json and ~/.config/kaggle/kaggle.json). */
   home: string;
   /** Validate and print the command, but do not run it. */
   dryRun?: boolean;
@@ -31,97 +37,78 @@ export interface SubmitResult {
   file: string;
   competition: string;
   rows: number;
+  expectedRowsFrom: ExpectedRowsSource;
   submitted: boolean;
-  /** Why the file was not submitted (when `submitted` is false). */
-  reason?: 'kaggle-not-found' | 'no-credentials' | 'dry-run';
+  /** Why the file was not submitted (only a dry run returns without submitting). */
+  reason?: 'dry-run';
   /** argv of the Kaggle CLI call, and the same as a shell command line. */
   command: string[];
   commandLine: string;
   kagglePath?: string;
-  credentials?: 'env' | 'kaggle.json';
+  credentials?: KaggleCredentials['source'];
   /** What the Kaggle CLI printed (stdout + stderr). */
   kaggleOutput?: string;
+  /** The run whose manifest recorded the submission. */
+  runDir?: string;
+  record?: KaggleSubmissionRecord;
 }
 
 export { DEFAULT_COMPETITION };
 
 /** Quotes one argument for a POSIX shell. */
-function shellQuote(s: string): string {
+export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** First `kaggle` executable on env.PATH. */
-export async function findOnPath(name: string, env: Record<string, string | undefined>): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** Where the Kaggle CLI would find credentials: env vars first, then kaggle.json. */
-export async function findKaggleCredentials(env: Record<string, string | undefined>, home: string): Promise<'env' | 'kaggle.json' | undefined> {
-  if (env.KAGGLE_USERNAME && env.KAGGLE_KEY) return 'env';
-  const dir = env.KAGGLE_CONFIG_DIR ?? join(home, '.kaggle');
-  try {
-    await access(join(dir, 'kaggle.json'), constants.R_OK);
-    return 'kaggle.json';
-  } catch {
-    return undefined;
-  }
-}
-
-function runKaggle(path: string, args: string[], env: Record<string, string | undefined>, deps: StageDeps): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], signal: deps.signal });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      output += text;
-      for (const line of text.split('\n')) if (line.trim()) deps.reporter.emit({ kind: 'log', source: 'kaggle', message: line });
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (e) => {
-      if (deps.signal?.aborted) reject(new InterruptedError('submit interrupted'));
-      else reject(new CloudError('KAGGLE_CLI_FAILED', `could not run ${path}: ${e.message}`, { details: { path } }));
+/** The Kaggle CLI and its credentials, or the error saying which is missing and what to do. */
+export async function requireKaggle(env: KaggleEnv, home: string, commandLine?: string): Promise<{ kagglePath: string; credentials: KaggleCredentials }> {
+  const manual = commandLine ? `; or run it yourself: ${commandLine}` : '';
+  const kagglePath = await findOnPath('kaggle', env);
+  if (!kagglePath) {
+    throw new CloudError('KAGGLE_CLI_NOT_FOUND', 'the Kaggle CLI (`kaggle`) is not on PATH, so nothing was sent to Kaggle', {
+      hint: `install it with \`pip install kaggle\`${manual}`,
+      details: { command: commandLine },
     });
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+  }
+  const credentials = await findKaggleCredentials(env, home);
+  if (!credentials) {
+    const where = kaggleJsonCandidates(env, home).join(' or ');
+    throw new CloudError('KAGGLE_NO_CREDENTIALS', `no Kaggle credentials (looked for KAGGLE_USERNAME/KAGGLE_KEY and ${where}), so nothing was sent to Kaggle`, {
+      hint: `create an API token on kaggle.com (Settings → API) and save it as ${kaggleJsonCandidates(env, home)[0]}${manual}`,
+      details: { command: commandLine, looked: kaggleJsonCandidates(env, home) },
+    });
+  }
+  return { kagglePath, credentials };
 }
 
-/** Validates `file`, then submits it with the Kaggle CLI or returns the command to run. */
+/** Validates the file, submits it with the Kaggle CLI and records it in its run's manifest. */
 export async function submitStage(input: SubmitInput, deps: StageDeps): Promise<SubmitResult> {
   const competition = input.competition ?? DEFAULT_COMPETITION;
-  const rows = input.rows ?? (competition === DEFAULT_COMPETITION ? DIGIT_RECOGNIZER_ROWS : undefined);
-  const check = await validateSubmissionStage({ file: input.file, rows }, deps);
+  const target = await resolveSubmissionTarget(input.file);
+  const check = await validateSubmissionStage({ file: target.file, rows: input.rows, test: input.test, competition }, deps);
   assertValidSubmission(check);
-  const message = input.message ?? `digitflow ${input.file}`;
-  const args = ['competitions', 'submit', '-c', competition, '-f', input.file, '-m', message];
+  const hash = await sha256File(target.file);
+  const label = target.manifest?.runId ?? target.file.split(/[\\/]/).pop() ?? target.file;
+  const message = input.message ?? defaultSubmissionMessage(label, hash.sha256);
+  const args = ['competitions', 'submit', '-c', competition, '-f', target.file, '-m', message];
   const base: SubmitResult = {
-    file: input.file,
+    file: target.file,
     competition,
     rows: check.rows,
+    expectedRowsFrom: check.expectedRowsFrom,
     submitted: false,
     command: ['kaggle', ...args],
     commandLine: ['kaggle', ...args].map(shellQuote).join(' '),
+    runDir: target.runDir,
   };
-  const kagglePath = await findOnPath('kaggle', input.env);
-  if (!kagglePath) return { ...base, reason: 'kaggle-not-found' };
-  const credentials = await findKaggleCredentials(input.env, input.home);
-  if (!credentials) return { ...base, kagglePath, reason: 'no-credentials' };
-  if (input.dryRun) return { ...base, kagglePath, credentials, reason: 'dry-run' };
-  deps.reporter.emit({ kind: 'step', step: 'submit', message: `submitting ${input.file} to ${competition}` });
+  if (input.dryRun) {
+    const kagglePath = await findOnPath('kaggle', input.env);
+    const credentials = await findKaggleCredentials(input.env, input.home);
+    return { ...base, kagglePath, credentials: credentials?.source, reason: 'dry-run' };
+  }
+  const { kagglePath, credentials } = await requireKaggle(input.env, input.home, base.commandLine);
+  deps.reporter.emit({ kind: 'step', step: 'submit', message: `submitting ${target.file} to ${competition}` });
+  const submittedAt = new Date(deps.clock.now()).toISOString();
   const { code, output } = await runKaggle(kagglePath, args, input.env, deps);
   if (code !== 0) {
     throw new CloudError('KAGGLE_SUBMIT_FAILED', `kaggle competitions submit exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`, {
@@ -129,5 +116,21 @@ export async function submitStage(input: SubmitInput, deps: StageDeps): Promise<
       details: { exitCode: code, output, command: base.command },
     });
   }
-  return { ...base, submitted: true, kagglePath, credentials, kaggleOutput: output };
+  const record: KaggleSubmissionRecord = {
+    competition,
+    file: target.runDir ? relative(target.runDir, target.file) : target.file,
+    sha256: hash.sha256,
+    bytes: hash.bytes,
+    rows: check.rows,
+    message,
+    submittedAt,
+    status: 'pending',
+  };
+  if (target.runDir) {
+    // Re-read: another command may have updated the manifest since validation.
+    const manifest = await readManifest(target.runDir);
+    manifest.kaggle = { submissions: [...(manifest.kaggle?.submissions ?? []), record] };
+    await writeManifest(target.runDir, manifest, new Date(deps.clock.now()));
+  }
+  return { ...base, submitted: true, kagglePath, credentials: credentials.source, kaggleOutput: output, record };
 }

@@ -4,20 +4,23 @@
  * stopping, save it with its metadata, score the validation rows, and record everything in the
  * run manifest. Ctrl-C keeps the best weights so far: they are saved before InterruptedError.
  */
+import { assertRunOutputs } from './run-preflight.js';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UserInputError } from '../errors/index.js';
-import { selectRows, type Dataset } from '../domain/dataset.js';
+import { labelCounts, selectRows, type Dataset } from '../domain/dataset.js';
 import { stratifiedSplit } from '../domain/split.js';
+import { deriveSeed } from '../domain/seeds.js';
 import { newManifest, type RunManifest } from '../domain/manifest.js';
 import { readKaggleCsvFile } from '../adapters/kaggle-csv-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
-import { gitSha, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
+import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../adapters/tfjs/backend.js';
-import { buildModel } from '../adapters/tfjs/models.js';
-import { computeNormalization, inputShape, normalizePixels, type LocalModelKind } from '../adapters/tfjs/model-inputs.js';
-import { trainLoop, type EpochRecord } from '../adapters/tfjs/train-loop.js';
+import { normalizePixels } from '../adapters/tfjs/model-inputs.js';
+import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
+import { trainLoop } from '../adapters/tfjs/train-loop.js';
+import type { EpochRecord } from '../adapters/tfjs/train-options.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -35,8 +38,12 @@ export interface LocalFitOptions {
   lrDecay?: number;
   l2?: number;
   patience?: number;
-  /** Random translation (pixels) of training images; CNN only. */
+  /** Random translation (pixels) of training images; image models only. */
   augmentShift?: number;
+  /** Random rotation (degrees) of training images; image models only. */
+  augmentRotate?: number;
+  /** Random zoom (fraction) of training images; image models only. */
+  augmentZoom?: number;
   seed: number;
   backend?: BackendRequest;
   /**
@@ -47,17 +54,6 @@ export interface LocalFitOptions {
   /** Recorded in the model metadata. */
   data?: { path?: string; sha256?: string };
 }
-
-/**
- * Defaults chosen on the bundled digits (seed 42): linear reaches ~0.91 holdout accuracy
- * (standardised inputs, Adam 0.01 with 1/(1+e) decay); cnn see the README/measurements.
- * cnn lrDecay 0.5 (was 0.3): with 0.3 the 2-thread run ended at 0.9845 on the bundled test digits,
- * with 0.5 it reaches 0.9865 on 2 gradient threads and 0.9875 on 1 (seed 42, measured 2026-11-26).
- */
-export const LOCAL_DEFAULTS: Record<LocalModelKind, Required<Pick<LocalFitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'patience' | 'augmentShift'>>> = {
-  linear: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 3, augmentShift: 0 },
-  cnn: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, patience: 3, augmentShift: 2 },
-};
 
 export interface TrainLocalInput {
   /** Kaggle train.csv path. */
@@ -76,8 +72,54 @@ export interface TrainLocalInput {
   /** CNN gradient threads (default min(2, CPUs)); see LocalFitOptions.workers. */
   workers?: number;
   patience?: number;
+  /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
+  lrDecay?: number;
+  /** CNN: random translation of training images in pixels (default per model). */
+  augmentShift?: number;
+  /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
+  augmentRotate?: number;
+  augmentZoom?: number;
   force?: boolean;
   runId?: string;
+  /**
+   * Final-submission retrain: every training row, no validation hold-out (so no early stopping),
+   * a fixed number of epochs: `epochs`, else the best epoch of `settingsFrom`, else the model default.
+   */
+  full?: boolean;
+  /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
+  settingsFrom?: string;
+}
+
+/** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
+export async function fullRetrainSettings(
+  input: Pick<TrainLocalInput, 'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'augmentShift' | 'validationFraction' | 'settingsFrom'>,
+): Promise<{ epochs?: number; batchSize?: number; learningRate?: number; lrDecay?: number; l2?: number; augmentShift?: number; from?: string }> {
+  if (input.validationFraction) {
+    throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
+      hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
+    });
+  }
+  const own = { epochs: input.epochs, batchSize: input.batchSize, learningRate: input.learningRate, lrDecay: input.lrDecay, l2: input.l2, augmentShift: input.augmentShift };
+  if (!input.settingsFrom) return own;
+  const m = await readManifest(input.settingsFrom);
+  if (m.model && m.model !== input.model) {
+    throw new UserInputError('FLAG_CONFLICT', `${input.settingsFrom} trained the ${m.model} model, not ${input.model}`, {
+      hint: `pass --model ${m.model} to retrain that model on every row`,
+      details: { run: input.settingsFrom },
+    });
+  }
+  const h = (m.hyperparameters ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const local = (m.extra?.local ?? {}) as { bestEpoch?: number; epochs?: unknown[] };
+  return {
+    epochs: own.epochs ?? num(local.bestEpoch) ?? num(h.epochs),
+    batchSize: own.batchSize ?? num(h.batchSize),
+    learningRate: own.learningRate ?? num(h.learningRate),
+    lrDecay: own.lrDecay ?? num(h.lrDecay),
+    l2: own.l2 ?? num(h.l2),
+    augmentShift: own.augmentShift ?? num(h.augmentShift),
+    from: input.settingsFrom,
+  };
 }
 
 export interface TrainLocalOutput {
@@ -109,22 +151,34 @@ export async function fitLocalModel(
   deps: StageDeps,
 ): Promise<LocalModel> {
   if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
-  const base = LOCAL_DEFAULTS[options.model];
-  if (!base) throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, { hint: 'use --model linear or --model cnn' });
-  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift } = options;
-  const d = { ...base, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift }) };
+  const spec = modelSpec(String(options.model));
+  if (!spec) {
+    throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, {
+      hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
+    });
+  }
+  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
-  const norm = computeNormalization(options.model, train.pixels, train.rows);
-  const shape = inputShape(options.model);
-  const network = buildModel(options.model, train.numClasses, options.seed);
+  const norm = specNormalization(spec, train.pixels, train.rows);
+  const shape = spec.inputShape;
+  const network = await spec.build(train.numClasses, options.seed);
   const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
   const result = await trainLoop(
     network,
     arrays(train),
     val,
-    { ...d, seed: options.seed, inputShape: shape, numClasses: train.numClasses, workers: options.model === 'cnn' ? (options.workers ?? defaultWorkers()) : 1 },
+    {
+      ...d,
+      kind: spec.kind,
+      stepper: spec.stepper,
+      seed: options.seed,
+      inputShape: shape,
+      numClasses: train.numClasses,
+      workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+    },
     deps,
   );
   const hyperparameters = {
@@ -135,6 +189,8 @@ export async function fitLocalModel(
     l2: d.l2,
     patience: d.patience,
     augmentShift: d.augmentShift,
+    ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
+    ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
     // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
     workers: result.workers,
   };
@@ -178,6 +234,9 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Files `train` writes into its run folder (manifest.json is merged, the model guarded below). */
+const TRAIN_LOCAL_OUTPUTS = ['model/model.json', 'model/weights.bin', 'model/metadata.json', 'validation-probabilities.csv', 'validation-labels.csv'] as const;
+
 /** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
 async function writeValidationFiles(runDir: string, model: LocalModel, val: Dataset, force: boolean): Promise<Record<string, string>> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
@@ -199,7 +258,10 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   const runId = input.runId ?? basename(runDir);
   const modelDir = join(runDir, 'model');
   const force = Boolean(input.force);
-  const fraction = input.validationFraction ?? 0.1;
+  // Outputs first: a file given as --out, or a special file in the way, fails before any training.
+  await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
+  const full = input.full ? await fullRetrainSettings(input) : undefined;
+  const fraction = full ? 0 : (input.validationFraction ?? 0.1);
   if (!force && (await fileExists(join(modelDir, 'model.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
       hint: 'pass --force to retrain in place, or choose another --out',
@@ -214,10 +276,19 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
   ]);
   const ds = read.dataset;
   if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)' });
-  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: input.seed, secondFraction: fraction });
+  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: fraction });
   if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
   const trainSet = selectRows(ds, split.first);
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
+  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  if (absent.length > 0) {
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'CLASS_ABSENT',
+      message: `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} in the ${trainSet.rows} training rows of ${input.train}: the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
+      data: { absent },
+    });
+  }
   const tRead = deps.clock.now();
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
@@ -226,11 +297,15 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
     valSet,
     {
       model: input.model,
-      epochs: input.epochs,
-      batchSize: input.batchSize,
-      learningRate: input.learningRate,
-      l2: input.l2,
+      epochs: full ? full.epochs : input.epochs,
+      batchSize: full ? full.batchSize : input.batchSize,
+      learningRate: full ? full.learningRate : input.learningRate,
+      l2: full ? full.l2 : input.l2,
       patience: input.patience,
+      lrDecay: full ? full.lrDecay : input.lrDecay,
+      augmentShift: full ? full.augmentShift : input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
@@ -258,7 +333,8 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
-    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction };
+    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction, ...(full ? { full: true } : {}) };
+    if (full) manifest.extra = { ...manifest.extra, fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } };
     manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
     manifest.outputs = { ...manifest.outputs, ...outputs };
     if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
@@ -266,7 +342,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       ...manifest.extra,
       local: { epochs: summary.history, bestEpoch: summary.bestEpoch, stoppedEarly: summary.stoppedEarly, interrupted: summary.interrupted, examplesPerSecond: summary.examplesPerSecond },
     };
-    await writeManifest(runDir, manifest, new Date(deps.clock.now()));
+    await new RunRecorder(runDir, manifest, deps.clock).save();
 
     if (summary.interrupted) {
       throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);

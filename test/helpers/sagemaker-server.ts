@@ -23,6 +23,13 @@ import { fitLocalModel, LocalModel } from '../../src/stages/train-local.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
 import { systemClock } from '../../src/stages/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
+import { TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';
+
+/** The service's own instance-type lists (the SDK enums), per job kind. */
+const TRAINING_TYPES = new Set<string>(Object.values(TrainingInstanceType));
+const TRANSFORM_TYPES = new Set<string>(Object.values(TransformInstanceType));
+/** Tag key/value pattern of the API. */
+const TAG_RE = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -45,6 +52,8 @@ interface Job {
   end?: number;
   artifact?: string;
   stopRequested?: boolean;
+  /** FinalMetricDataList once training completed. */
+  metrics?: { MetricName: string; Value: number }[];
   /** CloudWatch stream name -> lines, as the container would have logged them. */
   logs: Map<string, { timestamp: number; message: string }[]>;
 }
@@ -59,6 +68,10 @@ export interface SageMakerTestServer {
   failNext(kind: 'training' | 'transform', reason: string): void;
   /** The next job of this kind ends as Stopped (as if someone called Stop*Job). */
   stopNext(kind: 'training' | 'transform'): void;
+  /** The next Create of this kind succeeds but answers 500 (a lost response): the SDK's retry then meets ResourceInUse. */
+  loseNextCreateResponse(kind: 'training' | 'transform' | 'model'): void;
+  /** The next training job ends Stopped with SecondaryStatus MaxRuntimeExceeded (its stopping condition). */
+  exceedRuntimeNext(): void;
   /** Jobs of this kind stay InProgress until `resume` (for Ctrl-C/detach tests). */
   pause(kind: 'training' | 'transform'): void;
   resume(kind: 'training' | 'transform'): void;
@@ -88,6 +101,20 @@ function checkName(name: string, field: string): void {
   if (!NAME_RE.test(name)) throw new ApiError('ValidationException', `Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`);
 }
 
+/** Instance type of a job kind, as the service's enum validation answers it. */
+function checkInstance(type: string, allowed: Set<string>, field: string): void {
+  if (!allowed.has(type)) {
+    throw new ApiError('ValidationException', `1 validation error detected: Value '${type}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${[...allowed].slice(0, 8).join(', ')}, ...]`);
+  }
+}
+
+function checkTags(list: { Key?: string; Value?: string }[] | undefined): void {
+  for (const [i, t] of (list ?? []).entries()) {
+    if (!t.Key || t.Key.length > 128 || !TAG_RE.test(t.Key)) throw new ApiError('ValidationException', `Value '${t.Key}' at 'tags.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`);
+    if ((t.Value ?? '').length > 256 || !TAG_RE.test(t.Value ?? '')) throw new ApiError('ValidationException', `Value '${t.Value}' at 'tags.${i + 1}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`);
+  }
+}
+
 function parseS3(uri: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!m) throw new Error(`not an s3 uri: ${uri}`);
@@ -103,7 +130,11 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const jobs = new Map<string, Job>();
   const models = new Map<string, Json>();
   const requests: { op: string; body: Json }[] = [];
-  const pending = { training: [] as ({ fail: string } | { stop: true })[], transform: [] as ({ fail: string } | { stop: true })[] };
+  type Scripted = { fail: string } | { stop: true; secondary?: string; message?: string };
+  const pending = { training: [] as Scripted[], transform: [] as Scripted[] };
+  const loseResponse = { training: 0, transform: 0, model: 0 };
+  const tags = new Map<string, { Key: string; Value: string }[]>();
+  const arnOf = (kind: 'training-job' | 'transform-job' | 'model', name: string) => `arn:aws:sagemaker:us-east-1:000000000000:${kind}/${name.toLowerCase()}`;
   const timers = new Set<NodeJS.Timeout>();
   const paused = { training: false, transform: false };
   const whilePaused = async (kind: Job['kind']) => {
@@ -168,7 +199,11 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     } else {
       job.status = 'Stopping';
       move(job, 'Stopping');
-      finish(job, 'Stopped');
+      if (next.secondary) {
+        job.status = 'Stopped';
+        job.end = Date.now();
+        move(job, next.secondary, next.message ?? next.secondary);
+      } else finish(job, 'Stopped');
     }
     return true;
   }
@@ -191,7 +226,19 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784') throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
       const train = channels.find((c) => c.ChannelName === 'train');
       if (!train) throw new Error('ClientError: missing train channel');
-      const trainDs = concatDatasets((await readChannel(train.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds));
+      const trainParts = await readChannel(train.DataSource.S3DataSource.S3Uri, true, dir);
+      const trainDs = concatDatasets(trainParts.map((p) => p.ds));
+      // Like Linear Learner: each host reads its objects (ShardedByS3Key: object i goes to host i mod N,
+      // FullyReplicated: all), and a mini_batch_size larger than a host's records fails the job.
+      const hosts = Number(r.ResourceConfig.InstanceCount);
+      const sharded = train.DataSource.S3DataSource.S3DataDistributionType === 'ShardedByS3Key';
+      const hostRows = Array.from({ length: hosts }, (_, h) =>
+        sharded ? trainParts.filter((_, i) => i % hosts === h).reduce((n, p) => n + p.ds.rows, 0) : trainDs.rows);
+      const miniBatch = Number(hp.mini_batch_size ?? 1000);
+      const smallest = Math.min(...hostRows);
+      if (miniBatch > smallest) {
+        throw new Error(`ClientError: mini_batch_size (${miniBatch}) is larger than the number of records (${smallest}) on host algo-${hostRows.indexOf(smallest) + 1}; reduce mini_batch_size`);
+      }
       for (const l of trainDs.labels!) if (l >= Number(hp.num_classes)) throw new Error(`ClientError: label ${l} >= num_classes`);
       const val = channels.find((c) => c.ChannelName === 'validation');
       const valDs = val ? concatDatasets((await readChannel(val.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds)) : undefined;
@@ -205,11 +252,19 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const model = await fitLocalModel(
         { ...trainDs, numClasses: Number(hp.num_classes) },
         valDs && { ...valDs, numClasses: Number(hp.num_classes) },
-        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, batchSize: hp.mini_batch_size ? Number(hp.mini_batch_size) : undefined, seed: 1, backend: 'cpu' },
+        // mini_batch_size is checked against each host's rows above; the stand-in fit keeps its own batch size
+        // (digitflow now always sends Linear Learner's default explicitly, which must not change the stand-in model).
+        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, seed: 1, backend: 'cpu' },
         { reporter: reporter as never, clock: systemClock },
       );
       if (scripted(job)) return;
       move(job, 'Uploading', 'Uploading generated training model');
+      const last = model.training?.history.at(-1) as { valAccuracy?: number; valLoss?: number; accuracy?: number } | undefined;
+      job.metrics = [
+        ...(last?.accuracy !== undefined ? [{ MetricName: 'train:multiclass_accuracy', Value: last.accuracy }] : []),
+        ...(last?.valAccuracy !== undefined ? [{ MetricName: 'validation:multiclass_accuracy', Value: last.valAccuracy }] : []),
+        ...(last?.valLoss !== undefined ? [{ MetricName: 'validation:objective_loss', Value: last.valLoss }] : []),
+      ];
       const modelDir = join(dir, 'model');
       await mkdir(modelDir);
       await model.save(modelDir);
@@ -256,6 +311,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
           // The documented JSONLINES shape; predicted_label comes back as a float like 3.0.
           text += `{"score": [${score.join(', ')}], "predicted_label": ${best}.0}` + (r.TransformOutput.AssembleWith === 'Line' ? '\n' : '');
         }
+        // Real output can end in an empty line; a reader must count records, not newlines.
+        if (r.TransformOutput.AssembleWith === 'Line') text += '\n';
         const rel = part.key.slice(inPrefix.length).replace(/^\//, '');
         const { bucket, key } = parseS3(`${String(r.TransformOutput.S3OutputPath).replace(/\/?$/, '/')}${rel}.out`);
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text }));
@@ -298,12 +355,19 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       for (const c of b.InputDataConfig ?? []) requireFields(c, ['ChannelName', 'DataSource.S3DataSource.S3DataType', 'DataSource.S3DataSource.S3Uri']);
       if (b.StoppingCondition.MaxWaitTimeInSeconds !== undefined && !b.EnableManagedSpotTraining) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
       if (b.EnableManagedSpotTraining && !(b.StoppingCondition.MaxWaitTimeInSeconds >= b.StoppingCondition.MaxRuntimeInSeconds)) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds must be >= MaxRuntimeInSeconds for spot training');
+      checkInstance(b.ResourceConfig.InstanceType, TRAINING_TYPES, 'resourceConfig.instanceType');
+      checkTags(b.Tags);
+      if (b.EnableManagedSpotTraining && !b.CheckpointConfig?.S3Uri && b.StoppingCondition.MaxWaitTimeInSeconds > 3600) {
+        throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds above 3600 requires CheckpointConfig for a built-in algorithm that is not checkpointing (managed spot training)');
+      }
       const img = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/linear-learner:1$/.exec(b.AlgorithmSpecification.TrainingImage ?? '');
       const job = newJob('training', b.TrainingJobName, b);
+      tags.set(arnOf('training-job', b.TrainingJobName), b.Tags ?? []);
       if (!img || LINEAR_LEARNER_ACCOUNTS[img[2]] !== img[1]) {
         launch(job, async () => { await sleep(stepMs); throw new Error(`ClientError: Requested image ${b.AlgorithmSpecification.TrainingImage} not found`); });
       } else launch(job, runTraining);
-      return { TrainingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${b.TrainingJobName}` };
+      if (loseResponse.training > 0 && loseResponse.training--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      return { TrainingJobArn: arnOf('training-job', b.TrainingJobName) };
     },
     DescribeTrainingJob(b) {
       requireFields(b, ['TrainingJobName']);
@@ -312,7 +376,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const seconds = done && j.start ? Math.max(1, Math.round((j.end! - j.start) / 1000)) : undefined;
       return {
         TrainingJobName: j.name,
-        TrainingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${j.name}`,
+        TrainingJobArn: arnOf('training-job', j.name),
         TrainingJobStatus: j.status,
         SecondaryStatus: j.secondary,
         SecondaryStatusTransitions: j.transitions,
@@ -328,6 +392,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         TrainingEndTime: epoch(j.end),
         TrainingTimeInSeconds: seconds,
         BillableTimeInSeconds: seconds,
+        FinalMetricDataList: j.metrics,
       };
     },
     StopTrainingJob(b) {
@@ -340,9 +405,22 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       checkName(b.ModelName, 'modelName');
       if (!b.PrimaryContainer?.Image || !b.PrimaryContainer?.ModelDataUrl) throw new ApiError('ValidationException', 'PrimaryContainer.Image and ModelDataUrl are required for built-in algorithms');
       if (!String(b.PrimaryContainer.ModelDataUrl).endsWith('.tar.gz')) throw new ApiError('ValidationException', 'ModelDataUrl must point to a .tar.gz');
-      if (models.has(b.ModelName)) throw new ApiError('ValidationException', `Cannot create already existing model "${b.ModelName}".`);
+      checkTags(b.Tags);
+      if (models.has(b.ModelName)) throw new ApiError('ValidationException', `Cannot create already existing model "${arnOf('model', b.ModelName)}".`);
       models.set(b.ModelName, b);
-      return { ModelArn: `arn:aws:sagemaker:us-east-1:000000000000:model/${b.ModelName}` };
+      tags.set(arnOf('model', b.ModelName), b.Tags ?? []);
+      if (loseResponse.model > 0 && loseResponse.model--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      return { ModelArn: arnOf('model', b.ModelName) };
+    },
+    DescribeModel(b) {
+      requireFields(b, ['ModelName']);
+      const m = models.get(b.ModelName);
+      if (!m) throw new ApiError('ValidationException', `Could not find model "${arnOf('model', b.ModelName)}".`);
+      return { ModelName: b.ModelName, ModelArn: arnOf('model', b.ModelName), PrimaryContainer: m.PrimaryContainer, ExecutionRoleArn: m.ExecutionRoleArn };
+    },
+    ListTags(b) {
+      requireFields(b, ['ResourceArn']);
+      return { Tags: tags.get(b.ResourceArn) ?? [] };
     },
     DeleteModel(b) {
       requireFields(b, ['ModelName']);
@@ -355,15 +433,20 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const mp = b.MaxPayloadInMB ?? 6;
       if (mp < 1 || mp > 100 || (b.MaxConcurrentTransforms ?? 1) * mp > 100) throw new ApiError('ValidationException', 'MaxPayloadInMB must be 1..100 and MaxConcurrentTransforms x MaxPayloadInMB <= 100');
       if (b.BatchStrategy && !['Line', 'RecordIO', 'TFRecord'].includes(b.TransformInput.SplitType)) throw new ApiError('ValidationException', 'BatchStrategy needs a SplitType');
+      checkInstance(b.TransformResources.InstanceType, TRANSFORM_TYPES, 'transformResources.instanceType');
+      checkTags(b.Tags);
       if (!models.has(b.ModelName)) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
       launch(newJob('transform', b.TransformJobName, b), runTransform);
-      return { TransformJobArn: `arn:aws:sagemaker:us-east-1:000000000000:transform-job/${b.TransformJobName}` };
+      tags.set(arnOf('transform-job', b.TransformJobName), b.Tags ?? []);
+      if (loseResponse.transform > 0 && loseResponse.transform--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      return { TransformJobArn: arnOf('transform-job', b.TransformJobName) };
     },
     DescribeTransformJob(b) {
       requireFields(b, ['TransformJobName']);
       const j = getJob(b.TransformJobName, 'transform');
       return {
         TransformJobName: j.name,
+        TransformJobArn: arnOf('transform-job', j.name),
         TransformJobStatus: j.status,
         FailureReason: j.failureReason,
         ModelName: j.request.ModelName,
@@ -437,6 +520,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     jobs,
     models,
     failNext: (kind, reason) => void pending[kind].push({ fail: reason }),
+    loseNextCreateResponse: (kind) => void loseResponse[kind]++,
+    exceedRuntimeNext: () => void pending.training.push({ stop: true, secondary: 'MaxRuntimeExceeded', message: 'Training job runtime exceeded MaxRuntimeInSeconds provided' }),
     stopNext: (kind) => void pending[kind].push({ stop: true }),
     pause: (kind) => void (paused[kind] = true),
     resume: (kind) => void (paused[kind] = false),

@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { promisify } from 'node:util';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client, deletePrefix, headObjectMeta, listKeys, type S3Config } from '../../src/adapters/s3/index.js';
-import { createStorage } from '../../src/adapters/storage.js';
 import { readManifest } from '../../src/adapters/run-store.js';
 import { sha256File } from '../../src/adapters/file-hash.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
@@ -62,25 +61,31 @@ describe(`upload stage against ${server.kind}`, () => {
     };
     const r = await uploadStage(input, deps());
     const base = `s3://${bucket}/it/stage-1/data`;
+    // The managed run's layout: a later `run --engine sagemaker --out runs/stage-1` reuses these objects.
     expect(r.uris).toEqual({
-      train: `${base}/train/train.csv`, validation: `${base}/validation/validation.csv`, test: `${base}/test/`,
-      testKeys: [`${base}/test/test-00001-of-00002.csv`, `${base}/test/test-00002-of-00002.csv`],
+      train: `${base}/train/train.csv`, validation: `${base}/validation/validation.csv`, test: `${base}/transform-input/`,
+      testKeys: [`${base}/transform-input/test-part-00000.csv`, `${base}/transform-input/test-part-00001.csv`],
     });
-    expect(r.uploaded).toHaveLength(4);
+    expect(r.uploaded.map((f) => f.uri.split('/').slice(-2).join('/'))).toEqual([
+      'train/train.csv', 'validation/validation.csv', 'transform-input/validation-features.csv', 'transform-input/test-part-00000.csv', 'transform-input/test-part-00001.csv',
+    ]);
     expect(r.skipped).toHaveLength(0);
 
     const expected = stratifiedSplit(Uint8Array.from(trainLabels), 10, { seed: 7, secondFraction: 0.25 });
     expect(r.validationRows).toEqual(Array.from(expected.second));
 
-    const storage = createStorage({ s3: client });
-    const validation = parse(await text(await storage.readStream(r.uris.validation!)));
+    const readObject = async (uri: string) => {
+      const [, b, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri)!;
+      return text((await client.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body as NodeJS.ReadableStream);
+    };
+    const validation = parse(await readObject(r.uris.validation!));
     expect(validation).toEqual(Array.from(expected.second, (i) => [trainLabels[i], ...trainPixels[i]]));
-    const train = parse(await text(await storage.readStream(r.uris.train!)));
+    const train = parse(await readObject(r.uris.train!));
     expect(train).toHaveLength(expected.first.length);
     // Shuffled (seeded) but the same multiset of labelled rows as the first part of the split.
     const key = (row: number[]) => row.join(',');
     expect(train.map(key).sort()).toEqual(Array.from(expected.first, (i) => key([trainLabels[i], ...trainPixels[i]])).sort());
-    const shards = await Promise.all(r.uris.testKeys!.map(async (u) => parse(await text(await storage.readStream(u)))));
+    const shards = await Promise.all(r.uris.testKeys!.map(async (u) => parse(await readObject(u))));
     expect(shards.map((s) => s.length)).toEqual([75, 75]);
     expect(shards.flat()).toEqual(testPixels);
     expect(await headObjectMeta(client, r.uris.train!)).toMatchObject({ contentType: 'text/csv' });
@@ -91,8 +96,8 @@ describe(`upload stage against ${server.kind}`, () => {
       { role: 'train', path: input.train, ...(await sha256File(input.train)), rows: TRAIN_ROWS },
       { role: 'test', path: input.test, ...(await sha256File(input.test)), rows: TEST_ROWS },
     ]);
-    expect(m.resources).toEqual([expect.objectContaining({ kind: 's3-prefix', id: `${base}/`, deletable: true })]);
-    expect(m.extra?.s3).toMatchObject({ train: r.uris.train, validation: r.uris.validation, test: r.uris.test, testKeys: r.uris.testKeys });
+    expect(m.resources).toEqual([expect.objectContaining({ kind: 's3-prefix', id: `s3://${bucket}/it/stage-1/`, deletable: true })]);
+    expect(m.s3).toMatchObject({ train: r.uris.train, validation: r.uris.validation, test: r.uris.test, testKeys: r.uris.testKeys });
     expect(JSON.stringify(m)).not.toContain(server.secretAccessKey);
 
     const again = await uploadStage(input, deps());
@@ -101,6 +106,13 @@ describe(`upload stage against ${server.kind}`, () => {
     expect((await readManifest(join(work, 'runs', 'stage-1'))).resources).toHaveLength(1);
 
     await expect(uploadStage({ ...input, seed: 8 }, deps())).rejects.toMatchObject({ code: 'SPLIT_MISMATCH', hint: expect.stringContaining('--seed 7') });
+
+    // Re-uploading the test set in one shard: the two old shards go, the held-out rows stay.
+    const one = await uploadStage({ ...input, train: undefined, shards: 1 }, deps());
+    expect(one.staleDeleted.map((u) => u.split('/').pop()).sort()).toEqual(['test-part-00001.csv']);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'it/stage-1/data/transform-input/' }));
+    expect(listed.Contents!.map((o) => o.Key!.split('/').pop())).toEqual(['test-part-00000.csv', 'validation-features.csv']);
+    expect(parse(await readObject(one.uris.testKeys![0]))).toEqual(testPixels);
 
     const out = join(work, 'dl');
     const d = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
@@ -126,24 +138,6 @@ describe(`upload stage against ${server.kind}`, () => {
       .rejects.toMatchObject({ code: 'S3_NO_SUCH_BUCKET', message: `bucket '${bucket}-nope' does not exist at ${server.endpoint}` });
     expect(existsSync(join(work, 'runs2'))).toBe(false);
     await expect(uploadStage({ bucket, seed: 1, s3 }, deps())).rejects.toMatchObject({ code: 'UPLOAD_NOTHING' });
-  });
-});
-
-describe(`storage interface: local paths and s3:// URIs behave the same (${server.kind})`, () => {
-  it.each(['local', 's3'])('%s: write, exists, list, read back, refuse overwrite', async (kind) => {
-    const storage = createStorage({ s3: () => client });
-    const root = kind === 's3' ? `s3://${bucket}/it/storage` : join(work, 'storage');
-    const loc = (k: string) => (kind === 's3' ? `${root}/${k}` : join(root, k));
-    await storage.write(loc('a.txt'), 'alpha\n');
-    await storage.write(loc('sub/b.bin'), (async function* () { yield 'be'; yield Buffer.from('ta'); })());
-    expect(await storage.exists(loc('a.txt'))).toBe(true);
-    expect(await storage.exists(loc('missing.txt'))).toBe(false);
-    expect(await storage.list(root)).toEqual([loc('a.txt'), loc('sub/b.bin')]);
-    expect(await text(await storage.readStream(loc('sub/b.bin')))).toBe('beta');
-    await expect(storage.write(loc('a.txt'), 'again')).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
-    await storage.write(loc('a.txt'), 'again', { force: true });
-    expect(await text(await storage.readStream(loc('a.txt')))).toBe('again');
-    await expect(storage.readStream(loc('missing.txt'))).rejects.toMatchObject({ exitCode: 2 });
   });
 });
 

@@ -77,7 +77,7 @@ afterAll(async () => {
 
 describe('run --engine sagemaker over the wire', () => {
   it('--dry-run prints the plan and creates nothing', async () => {
-    const r = await cli(['--json', 'run', ...common, '--out', 'runs/dry', '--dry-run', '--instance-count', '2']);
+    const r = await cli(['--json', 'run', ...common, '--out', 'runs/dry', '--dry-run', '--transform-instance-count', '2']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.plan.image).toBe('382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1');
@@ -95,13 +95,16 @@ describe('run --engine sagemaker over the wire', () => {
     expect(res.trainingJob).toBe('digitflow-train-ok');
     const epochs = r.stderr.split('\n').filter((l) => l.includes('"event":"log"') && l.includes('#quality_metric'));
     expect(epochs.length).toBeGreaterThanOrEqual(1);
-    expect(res.transformJobs).toEqual(['digitflow-tf-test-ok', 'digitflow-tf-val-ok']);
+    expect(res.transformJobs).toEqual(['digitflow-tf-ok']);
+    // One transform job scores the test shards and the held-out rows (no second start-up bill).
+    expect(server.requests.filter((q) => q.op === 'CreateTransformJob')).toHaveLength(1);
+    expect(res.finalMetrics['validation:multiclass_accuracy']).toBeGreaterThan(0.5);
     // The real SDK's requests, as the server received them.
     const ct = server.requests.find((q) => q.op === 'CreateTrainingJob')!.body;
     expect(ct.HyperParameters).toMatchObject({ predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784', epochs: '5' });
     expect(ct.InputDataConfig.map((c: { ChannelName: string; ContentType: string }) => [c.ChannelName, c.ContentType])).toEqual([['train', 'text/csv'], ['validation', 'text/csv']]);
     const tf = server.requests.filter((q) => q.op === 'CreateTransformJob').map((q) => q.body);
-    expect(tf[0]).toMatchObject({ BatchStrategy: 'MultiRecord', TransformInput: { SplitType: 'Line', ContentType: 'text/csv' }, TransformOutput: { Accept: 'application/jsonlines', AssembleWith: 'Line' }, TransformResources: { InstanceCount: 2 } });
+    expect(tf[0]).toMatchObject({ BatchStrategy: 'MultiRecord', TransformInput: { SplitType: 'Line', ContentType: 'text/csv' }, TransformOutput: { Accept: 'application/jsonlines', AssembleWith: 'Line' }, TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large' } });
     // Outputs: submission has one row per test image in ImageId order, metrics are real numbers.
     const runDir = join(dir, 'runs/ok');
     const sub = (await readFile(join(runDir, 'submission.csv'), 'utf8')).trim().split('\n');
@@ -115,7 +118,7 @@ describe('run --engine sagemaker over the wire', () => {
     expect(vmetrics.accuracy).toBeGreaterThan(0.5);
     const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
     expect(manifest.engine).toBe('sagemaker');
-    expect(manifest.resources.map((x: { kind: string }) => x.kind).sort()).toEqual(['model', 's3-prefix', 'training-job', 'transform-job', 'transform-job']);
+    expect(manifest.resources.map((x: { kind: string }) => x.kind).sort()).toEqual(['model', 's3-prefix', 'training-job', 'transform-job']);
     expect(manifest.billableSeconds).toBeGreaterThan(0);
     expect(manifest.costEstimate.priceTableDate).toBeDefined();
     expect(manifest.split.validationRows).toHaveLength(100);
@@ -128,10 +131,10 @@ describe('run --engine sagemaker over the wire', () => {
     // predict re-runs the transform under new names (no collision).
     const p = await cli(['--json', 'predict', '--engine', 'sagemaker', '--run', 'runs/ok', '--labels', 'labels.csv', '--poll-seconds', '1']);
     expect(p.code, p.stderr).toBe(0);
-    expect(JSON.parse(p.stdout).transformJobs).toEqual(['digitflow-tf-test-ok-2', 'digitflow-tf-val-ok-2']);
+    expect(JSON.parse(p.stdout).transformJobs).toEqual(['digitflow-tf-ok-2']);
 
     // cleanup deletes the prefix and the model, lists the job records.
-    // --instance-count 2: the train channel (ShardedByS3Key) and the test input are 2 objects each.
+    // --instance-count 2: the train channel (ShardedByS3Key) is 2 objects.
     const trainKeys = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/data/train/' }));
     expect(trainKeys.Contents!.map((o) => o.Key)).toEqual(['digitflow/ok/data/train/train-part-00000.csv', 'digitflow/ok/data/train/train-part-00001.csv']);
     expect(ct.InputDataConfig[0].DataSource.S3DataSource.S3DataDistributionType).toBe('ShardedByS3Key');
@@ -144,7 +147,7 @@ describe('run --engine sagemaker over the wire', () => {
     expect(c.code, c.stderr).toBe(0);
     const cr = JSON.parse(c.stdout);
     expect(cr.deleted.map((d: { kind: string }) => d.kind)).toEqual(['s3-prefix', 'model']);
-    expect(cr.kept).toHaveLength(5);
+    expect(cr.kept).toHaveLength(3);
     const keysAfter = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
     expect(keysAfter.KeyCount ?? 0).toBe(0);
     expect(server.models.has('digitflow-model-ok')).toBe(false);
@@ -154,7 +157,7 @@ describe('run --engine sagemaker over the wire', () => {
     const again = await cli(['--json', 'cleanup', 'runs/ok']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).deleted).toEqual([]);
-  });
+  }, 180_000);
 
   it('a failed training job: exit 3, FailureReason + log group + console URL, no model; --logs shows the container log', async () => {
     server.failNext('training', 'AlgorithmError: simulated failure for the test');
@@ -188,7 +191,7 @@ describe('run --engine sagemaker over the wire', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/TRANSFORM_JOB_STOPPED/);
     // Whichever of the two transforms picked up the stop, the run fails and names it.
-    expect(r.stderr).toMatch(/transform job digitflow-tf-(test|val)-stopped was stopped/);
+    expect(r.stderr).toMatch(/transform job digitflow-tf-stopped was stopped/);
     expect(existsSync(join(dir, 'runs/stopped/submission.csv'))).toBe(false);
   });
 
@@ -221,7 +224,7 @@ describe('run --engine sagemaker over the wire', () => {
     server.resume('training');
     expect(t.code).toBe(130);
     expect(t.stderr).toContain('detached from digitflow-train-int');
-    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int --run \S+runs\/int/);
+    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int -o \S+runs\/int/);
     expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
     const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(a.code, a.stderr).toBe(0);
@@ -229,11 +232,11 @@ describe('run --engine sagemaker over the wire', () => {
     expect(server.models.has('digitflow-model-int')).toBe(true);
 
     server.pause('transform');
-    const p = await interruptAt(['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'], 'digitflow-tf-test-int');
+    const p = await interruptAt(['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'], 'digitflow-tf-int');
     server.resume('transform');
     expect(p.code).toBe(130);
-    expect(p.stderr).toContain('digitflow attach digitflow-tf-test-int --run');
-    const at = await cli(['--json', 'attach', 'digitflow-tf-test-int', '--run', 'runs/int', '--poll-seconds', '1']);
+    expect(p.stderr).toContain('digitflow attach digitflow-tf-int -o');
+    const at = await cli(['--json', 'attach', 'digitflow-tf-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(at.code, at.stderr).toBe(0);
     const ar = JSON.parse(at.stdout);
     expect(ar.outputs.submission).toBe('submission.csv');
@@ -241,12 +244,12 @@ describe('run --engine sagemaker over the wire', () => {
     expect((await readFile(join(dir, 'runs/int/submission.csv'), 'utf8')).trim().split('\n')).toHaveLength(301);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
     expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual([
-      's3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int', 'digitflow-tf-test-int', 'digitflow-tf-val-int',
+      's3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int', 'digitflow-tf-int',
     ]);
     const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('JOB_NOT_FOUND');
-  });
+  }, 180_000);
 
   it('the loopback server enforces the API rules the builders must satisfy', async () => {
     const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });

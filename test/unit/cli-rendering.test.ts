@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../src/cli/reporters.js';
 import { renderError } from '../../src/cli/handle-error.js';
 import { UserInputError, InternalError, CloudError } from '../../src/errors/index.js';
+import { percentOf, renderConfusionText } from '../../src/domain/confusion-text.js';
 
 function sink() {
   let text = '';
@@ -24,6 +25,17 @@ describe('reporters', () => {
     expect(lines.length).toBeGreaterThanOrEqual(10);
     expect(lines.length).toBeLessThanOrEqual(12);
     expect(lines.at(-1)).toMatch(/1000 rows \/ 1000 rows 100%/);
+  });
+
+  it('plain mode: a task without a total ends on its final count, even when throttled', () => {
+    const s = sink();
+    const r = createReporter({ mode: 'plain', quiet: false, stream: s.stream, now: () => 0 });
+    for (const done of [2048, 4096, 6144, 28000]) r.emit({ kind: 'progress', task: 'p', label: 'predict', done, unit: 'rows' });
+    r.emit({ kind: 'progress-end', task: 'p' });
+    const lines = s.text().trim().split('\n');
+    expect(lines[0]).toBe('predict: 2048 rows');
+    expect(lines.at(-1)).toBe('predict: 28000 rows');
+    expect(lines).toHaveLength(2);
   });
 
   it('json mode: one JSON object per event line; quiet keeps warnings only', () => {
@@ -55,6 +67,25 @@ describe('error rendering', () => {
     expect(bug.exitCode).toBe(1);
     expect(bug.text).toMatch(/^error\[BUG\]: x is undefined\nthis is a bug in digitflow/);
     expect(bug.text).toMatch(/at /);
-    expect(renderError(new InternalError('INV', 'broken'), 'v').text).toMatch(/this is a bug/);
+    expect(renderError(new InternalError('METRICS_LENGTH', 'broken'), 'v').text).toMatch(/this is a bug/);
+  });
+});
+
+describe('confusion matrix text', () => {
+  it('never rounds a recall or precision that is not perfect up to 100% (or a non-zero one down to 0%)', () => {
+    // class 0: 1990 of 2000 right (99.5%); class 1: all right; predicted-0 precision 1990/1999.
+    const text = renderConfusionText([
+      [1990, 10],
+      [9, 9991],
+    ]);
+    const [precision] = text.split('\n').filter((l) => l.startsWith('precision'));
+    expect(precision.trim().split(/\s+/).slice(1)).toEqual(['99%', '99%']);
+    expect(text).toMatch(/│\s+99\.5%/);
+    expect(text).toMatch(/│\s+99\.9%/); // 9991 / 10000 = 99.91%
+    expect(percentOf(1999, 2000, 1)).toBe('99.9%');
+    expect(percentOf(19999, 20000, 1)).toBe('99.9%');
+    expect(percentOf(1, 5000, 0)).toBe('1%');
+    expect(percentOf(5, 5, 0)).toBe('100%');
+    expect(percentOf(0, 5, 1)).toBe('0.0%');
   });
 });

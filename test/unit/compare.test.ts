@@ -98,4 +98,14 @@ describe('hyperparameters', () => {
     expect(r.rows.find((x) => x.key === 'hp.epochs')).toBeUndefined();
     expect(r.heldOut.messages.join(' ')).toContain('cannot check the held-out rows');
   });
+  it('local and managed runs line up: learningRate next to learning_rate, batchSize next to mini_batch_size, l2 next to wd', async () => {
+    const a = await writeRun(join(dir, 'l1'), { runId: 'l1', extra: { hyperparameters: { epochs: 5, learningRate: 0.01, batchSize: 128, l2: 0.001 } } });
+    const b = await writeRun(join(dir, 'm1'), { runId: 'm1', engine: 'sagemaker', extra: { hyperparameters: { epochs: '5', learning_rate: '0.5', mini_batch_size: '1000', wd: '0.001', optimizer: 'sgd' } } });
+    const r = await compareStage({ runs: [a, b] }, defaultDeps());
+    expect(r.rows.find((x) => x.key === 'hp.learningRate')).toMatchObject({ label: 'learningRate / learning_rate', values: ['0.01', '0.5'] });
+    expect(r.rows.find((x) => x.key === 'hp.batchSize')).toMatchObject({ label: 'batchSize / mini_batch_size', values: ['128', '1000'] });
+    expect(r.rows.find((x) => x.key === 'hp.l2')).toMatchObject({ label: 'l2 / wd', values: ['0.001', '0.001'], differs: false });
+    expect(r.rows.find((x) => x.key === 'hp.optimizer')?.values).toEqual([null, 'sgd']);
+    expect(r.rows.filter((x) => x.key.startsWith('hp.learning'))).toHaveLength(1);
+  });
 });

@@ -80,10 +80,13 @@ describe('loadProbabilityModel (prediction straight from the files)', () => {
     try {
       await model.save(dir);
       const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'));
-      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12 }));
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12, classes: Array.from({ length: 12 }, (_, i) => String(i)) }));
       const err = await loadProbabilityModel(dir).catch((e) => e);
       expect(err.code).toBe('MODEL_INVALID');
       expect(err.message).toContain('does not hold a linear model of 784 inputs and 12 classes');
+      // Classes that do not match numClasses are refused before the weights are read.
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12 }));
+      expect((await loadProbabilityModel(dir).catch((e) => e)).message).toContain('classes must list 12 class names');
     } finally {
       model.dispose();
       rmSync(dir, { recursive: true, force: true });

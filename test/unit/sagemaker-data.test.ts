@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareTestShards, prepareTrainData } from '../../src/stages/sagemaker-data.js';
-import { checkLinearLearnerCsv } from '../../src/stages/sagemaker-preflight.js';
+import { prepareTestShards, prepareTrainData } from '../../src/stages/sagemaker/data.js';
+import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import { stratifiedSplit } from '../../src/domain/split.js';
 import { defaultDeps } from '../../src/stages/deps.js';
 
@@ -50,8 +50,8 @@ describe('Linear Learner data preparation', () => {
   it('test shards are contiguous blocks in ImageId order', async () => {
     await writeFile(join(dir, 'test.csv'), `${header}\n` + Array.from({ length: 10 }, (_, i) => pixels(i)).join('\n') + '\n');
     const t = await prepareTestShards({ testFile: join(dir, 'test.csv'), shards: 3, outDir: join(dir, 'o'), numClasses: 10 }, defaultDeps());
-    expect(t.shardRows).toEqual([4, 4, 2]);
+    expect(t.shardRows).toEqual([4, 3, 3]);
     const firsts = await Promise.all(t.shards.map(async (p) => (await readFile(p, 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[0]))));
-    expect(firsts).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(firsts).toEqual([[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]);
   });
 });

@@ -51,16 +51,40 @@ describe('submitStage', () => {
     expect((await calls())[0].argv.slice(0, 4)).toEqual(['competitions', 'submit', '-c', 'other-comp']);
   });
 
-  it('without credentials prints the command and does not call kaggle', async () => {
-    const r = await submitStage({ file: sub, rows: 3, message: 'm', env: env(), home }, defaultDeps());
-    expect(r).toMatchObject({ submitted: false, reason: 'no-credentials' });
-    expect(r.command).toEqual(['kaggle', 'competitions', 'submit', '-c', 'digit-recognizer', '-f', sub, '-m', 'm']);
+  it('finds credentials where the Kaggle CLI looks: KAGGLE_CONFIG_DIR, then ~/.config/kaggle', async () => {
+    const cfg = join(dir, 'cfg');
+    await mkdir(cfg);
+    await writeFile(join(cfg, 'kaggle.json'), '{"username":"ada","key":"k"}');
+    const r1 = await submitStage({ file: sub, rows: 3, env: env({ KAGGLE_CONFIG_DIR: cfg }), home }, defaultDeps());
+    expect(r1).toMatchObject({ submitted: true, credentials: 'kaggle.json' });
+    await mkdir(join(home, '.config', 'kaggle'), { recursive: true });
+    await writeFile(join(home, '.config', 'kaggle', 'kaggle.json'), '{"username":"ada","key":"k"}');
+    const r2 = await submitStage({ file: sub, rows: 3, env: env(), home }, defaultDeps());
+    expect(r2).toMatchObject({ submitted: true, credentials: 'kaggle.json' });
+    // KAGGLE_CONFIG_DIR replaces the default places: an empty one means no credentials.
+    await expect(submitStage({ file: sub, rows: 3, env: env({ KAGGLE_CONFIG_DIR: join(dir, 'empty-cfg') }), home }, defaultDeps())).rejects.toMatchObject({
+      code: 'KAGGLE_NO_CREDENTIALS',
+    });
+  });
+
+  it('without credentials nothing is sent and it is an error naming the command', async () => {
+    const e = await submitStage({ file: sub, rows: 3, message: 'm', env: env(), home }, defaultDeps()).catch((x: unknown) => x as { code: string; exitCode: number; hint: string });
+    expect(e).toMatchObject({ code: 'KAGGLE_NO_CREDENTIALS', exitCode: 3 });
+    expect(e.hint).toContain(`kaggle competitions submit -c digit-recognizer -f '${sub}' -m m`);
     expect(await calls()).toEqual([]);
   });
 
-  it('without kaggle on PATH prints the command', async () => {
-    const r = await submitStage({ file: sub, rows: 3, env: { PATH: join(dir, 'empty'), KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }, home }, defaultDeps());
-    expect(r).toMatchObject({ submitted: false, reason: 'kaggle-not-found' });
+  it('without kaggle on PATH it is an error (exit 3)', async () => {
+    await expect(
+      submitStage({ file: sub, rows: 3, env: { PATH: join(dir, 'empty'), KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }, home }, defaultDeps()),
+    ).rejects.toMatchObject({ code: 'KAGGLE_CLI_NOT_FOUND', exitCode: 3 });
+  });
+
+  it('a dry run validates and returns the command without calling kaggle', async () => {
+    const r = await submitStage({ file: sub, rows: 3, message: 'm', env: env(), home, dryRun: true }, defaultDeps());
+    expect(r).toMatchObject({ submitted: false, reason: 'dry-run', credentials: undefined });
+    expect(r.command).toEqual(['kaggle', 'competitions', 'submit', '-c', 'digit-recognizer', '-f', sub, '-m', 'm']);
+    expect(await calls()).toEqual([]);
   });
 
   it('never sends an invalid file: digit-recognizer expects 28,000 rows', async () => {

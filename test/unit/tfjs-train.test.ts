@@ -128,7 +128,7 @@ describe('local CNN', () => {
 
 describe('shift augmentation', () => {
   it('translates an image by the drawn offset and zero-fills the border', async () => {
-    const { shiftedCopy } = await import('../../src/adapters/tfjs/train-loop.js');
+    const { shiftedCopy } = await import('../../src/adapters/tfjs/augment.js');
     const src = new Float32Array(2 * 784);
     src[784 + 10 * 28 + 12] = 1; // image 1: one lit pixel at (10, 12)
     src[784 + 0] = 0.5; // and one at (0, 0), which a positive shift keeps, a negative one drops
@@ -155,24 +155,24 @@ describe('shift augmentation', () => {
 });
 
 describe('linear fast step', () => {
-  it('matches tfjs autodiff + Adam (losses, accuracies, weights) including L2 and LR decay', async () => {
+  it('matches the tfjs autodiff gradient stepper (losses, accuracies, weights) including L2 and LR decay', async () => {
     const { trainLoop } = await import('../../src/adapters/tfjs/train-loop.js');
-    const { buildModel } = await import('../../src/adapters/tfjs/models.js');
+    const { MODEL_SPECS } = await import('../../src/adapters/tfjs/model-specs.js');
     const { computeNormalization, normalizePixels } = await import('../../src/adapters/tfjs/model-inputs.js');
     const { selectBackend } = await import('../../src/adapters/tfjs/backend.js');
     await selectBackend('wasm');
     const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));
-    const norm = computeNormalization('linear', slice.pixels, slice.rows);
+    const norm = computeNormalization('standardize', slice.pixels, slice.rows);
     const data = { x: normalizePixels(slice.pixels, slice.rows, norm), labels: slice.labels!, rows: slice.rows };
-    const run = async (stepper: 'auto' | 'autodiff') => {
-      const m = buildModel('linear', 10, 5);
-      const r = await trainLoop(m, data, undefined, { epochs: 3, batchSize: 100, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 0, seed: 5, inputShape: [784], numClasses: 10, stepper }, deps());
+    const run = async (stepper: 'softmax-regression' | 'gradient') => {
+      const m = await MODEL_SPECS.linear.build(10, 5);
+      const r = await trainLoop(m, data, undefined, { epochs: 3, batchSize: 100, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 0, seed: 5, inputShape: [784], numClasses: 10, kind: 'linear', stepper }, deps());
       const w = m.getWeights().map((t) => Array.from(t.dataSync()));
       m.dispose();
       return { r, w };
     };
-    const fast = await run('auto');
-    const ref = await run('autodiff');
+    const fast = await run('softmax-regression');
+    const ref = await run('gradient');
     fast.r.history.forEach((h, i) => {
       expect(h.loss).toBeCloseTo(ref.r.history[i].loss, 4);
       expect(h.accuracy).toBe(ref.r.history[i].accuracy);

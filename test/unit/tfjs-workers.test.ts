@@ -3,10 +3,10 @@ import { fitLocalModel } from '../../src/stages/train-local.js';
 import { collectingReporter, systemClock, type StageDeps } from '../../src/stages/deps.js';
 import { selectRows } from '../../src/domain/dataset.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
-import { buildModel } from '../../src/adapters/tfjs/models.js';
+import { MODEL_SPECS } from '../../src/adapters/tfjs/model-specs.js';
 import { computeNormalization, normalizePixels } from '../../src/adapters/tfjs/model-inputs.js';
 import { gradProgram } from '../../src/adapters/tfjs/grad-program.js';
-import { cnnParallelStepper, cnnWorkerScript, liveCnnWorkers, sliceBounds } from '../../src/adapters/tfjs/cnn-workers.js';
+import { gradientStepper, cnnWorkerScript, liveCnnWorkers, sliceBounds } from '../../src/adapters/tfjs/cnn-workers.js';
 import { digitsSplit } from './tfjs-fixtures.js';
 
 // The worker script runs from dist/ (worker threads cannot load .ts): `npm test` builds first.
@@ -29,14 +29,14 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     await selectBackend('wasm');
     const n = 13; // odd: unequal slices must be weighted by their sizes
     const rows = selectRows(train, Array.from({ length: n }, (_, i) => i));
-    const x = normalizePixels(rows.pixels, n, computeNormalization('cnn', rows.pixels, n));
+    const x = normalizePixels(rows.pixels, n, computeNormalization('scale', rows.pixels, n));
     const y = Int32Array.from(rows.labels!);
-    const opts = { inputShape: shape, numClasses: 10, l2: 0.01, seed: 4, batchSize: 16 };
-    const model = buildModel('cnn', 10, 4);
+    const opts = { kind: 'cnn' as const, inputShape: shape, numClasses: 10, l2: 0.01, seed: 4, batchSize: 16 };
+    const model = await MODEL_SPECS.cnn.build(10, 4);
     const one = gradProgram(model, opts);
     const ref = new Float32Array(one.layout.total);
     const r1 = one.gradients(x, y, n, ref);
-    const par = (await cnnParallelStepper(model, opts, 2, 'wasm'))!;
+    const par = (await gradientStepper(model, opts, 2, 'wasm'))!;
     expect(liveCnnWorkers()).toBe(1);
     try {
       const r2 = await par.gradients(x, y, n);
@@ -70,9 +70,9 @@ describe('CNN data-parallel gradients (worker threads)', () => {
 
   it('a worker that fails to start rejects with its reason and leaves no thread behind', async () => {
     await selectBackend('wasm');
-    const model = buildModel('cnn', 10, 1);
+    const model = await MODEL_SPECS.cnn.build(10, 1);
     // tfjs-node is not installed here, so a worker asked to load it fails during start-up.
-    await expect(cnnParallelStepper(model, { inputShape: shape, numClasses: 10, l2: 0, seed: 1, batchSize: 8 }, 2, 'node')).rejects.toThrow(
+    await expect(gradientStepper(model, { kind: 'cnn', inputShape: shape, numClasses: 10, l2: 0, seed: 1, batchSize: 8 }, 2, 'node')).rejects.toThrow(
       /CNN gradient worker failed/,
     );
     expect(liveCnnWorkers()).toBe(0);

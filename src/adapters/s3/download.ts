@@ -10,12 +10,12 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
 import type { StageDeps } from '../../stages/deps.js';
-import { assertWritable, withAtomicWriteStream } from '../atomic-file.js';
+import { assertWritable, fileKind, outputPathError, withAtomicWriteStream } from '../atomic-file.js';
 import { sha256File } from '../file-hash.js';
 import { checkBucket } from './bucket.js';
 import { clientTarget } from './client.js';
@@ -115,6 +115,8 @@ export async function downloadObject(
     });
   } catch (e) {
     if (deps.signal?.aborted) throw new InterruptedError(`download of ${uri} interrupted; no partial file was kept`, { cause: e });
+    // A local filesystem error (full disk, a name too long) is the user's to fix, not S3's.
+    if (typeof (e as NodeJS.ErrnoException)?.path === 'string') throw outputPathError(localPath, e);
     throw mapS3Error(e, { operation: 'GetObject', bucket, key, ...(await clientTarget(client)) });
   } finally {
     deps.reporter.emit({ kind: 'progress-end', task });
@@ -169,6 +171,7 @@ export async function downloadToDir(
       });
     }
   }
+  await checkLocalPlan(dir, plan.map((p) => ({ uri: p.uri, path: p.path })));
   // A local file identical to the object (same size, and the sha256 digitflow stored when uploading
   // it) is kept as it is: running the same download again costs HEAD requests, not a transfer.
   const same = new Map<string, DownloadResult>();
@@ -183,6 +186,40 @@ export async function downloadToDir(
   }
   const fetched = files.filter((f) => !f.unchanged);
   return { mode, files, bytes: fetched.reduce((s, f) => s + f.bytes, 0), seconds: (deps.clock.now() - started) / 1000 };
+}
+
+/**
+ * Local checks of a download plan before any transfer: no two keys need the same path as a file
+ * and as a folder (`x` and `x/y`), and no file is written through a symbolic link or a non-folder
+ * already inside the target folder (a link `lnk` -> /elsewhere would put `lnk/inside.txt` outside it).
+ */
+export async function checkLocalPlan(dir: string, plan: Array<{ uri: string; path: string }>): Promise<void> {
+  const root = resolve(dir);
+  const files = new Map(plan.map((p) => [p.path, p.uri]));
+  const checked = new Set<string>();
+  for (const p of plan) {
+    for (let d = dirname(p.path); d.length > root.length && d.startsWith(root + sep); d = dirname(d)) {
+      const clash = files.get(d);
+      if (clash) {
+        throw new UserInputError('S3_KEY_CONFLICT', `${clash} and ${p.uri} cannot both be downloaded: ${relative(root, d)} would have to be a file and a folder`, {
+          hint: 'download them into separate folders (-o), or only one of them',
+          details: { file: clash, other: p.uri },
+        });
+      }
+      if (checked.has(d)) continue;
+      checked.add(d);
+      const s = await lstat(d).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw outputPathError(p.path, e);
+      });
+      if (s && !s.isDirectory()) {
+        throw new UserInputError('NOT_A_FILE', `cannot download ${p.uri} to ${p.path}: ${d} is ${fileKind(s)}, not a folder`, {
+          hint: s.isSymbolicLink() ? 'downloads never write through symbolic links; remove the link or choose another -o folder' : 'choose another -o folder',
+          details: { path: d, uri: p.uri },
+        });
+      }
+    }
+  }
 }
 
 /** The local file as a result when it matches the object's size and digitflow sha256, else undefined. */

@@ -9,7 +9,7 @@
  * - S3_NO_SUCH_BUCKET (user, 2): the bucket does not exist at that endpoint.
  * - S3_NO_SUCH_KEY (user, 2): the object does not exist.
  * - S3_WRONG_REGION (user, 2): the bucket lives in another region (named when S3 tells us).
- * - S3_NO_REGION (user, 2): no region configured for real AWS.
+ * - REGION_REQUIRED (user, 2): no region configured for real AWS.
  * - S3_NETWORK (cloud, 3): the endpoint could not be reached, after the SDK's retries.
  * - S3_SERVICE (cloud, 3): S3 answered with a server-side error (5xx, SlowDown) after retries.
  * - S3_ERROR (cloud, 3): any other S3 error, with S3's own code and message.
@@ -95,7 +95,7 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
     ));
   }
   if (/region is missing/i.test(err.message ?? '')) {
-    return new UserInputError('S3_NO_REGION', `no AWS region configured for ${ctx.operation} of ${where}`, opts(
+    return new UserInputError('REGION_REQUIRED', `no AWS region configured for ${ctx.operation} of ${where}`, opts(
       'pass --region REGION or set AWS_REGION (the region the bucket lives in)',
     ));
   }

@@ -8,7 +8,7 @@
  * storing aws-chunked framing inside the object) is caught instead of trusted.
  */
 import { createReadStream } from 'node:fs';
-import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { CloudError, InterruptedError } from '../../errors/index.js';
 import type { StageDeps } from '../../stages/deps.js';
@@ -100,7 +100,8 @@ export async function uploadFileToS3(
     },
     partSize: opts.partSize ?? DEFAULT_PART_SIZE,
     queueSize: opts.queueSize ?? 4,
-    leavePartsOnError: false,
+    // digitflow discards the parts itself, so it knows whether that worked (a 405 leaves them billed).
+    leavePartsOnError: true,
     abortController,
   });
   const transferStart = deps.clock.now();
@@ -115,8 +116,11 @@ export async function uploadFileToS3(
   try {
     await upload.done();
   } catch (e) {
-    if (deps.signal?.aborted) throw new InterruptedError(`upload of ${uri} interrupted; the incomplete upload was discarded`, { cause: e });
-    throw mapS3Error(e, { operation: 'upload', bucket, key, ...(await clientTarget(client)) });
+    const discard = await discardIncompleteUpload(client, bucket, key, (upload as unknown as { uploadId?: string }).uploadId);
+    if (deps.signal?.aborted) throw new InterruptedError(`upload of ${uri} interrupted; ${discard.message}`, { cause: e });
+    const mapped = mapS3Error(e, { operation: 'upload', bucket, key, ...(await clientTarget(client)) });
+    if (!discard.ok && mapped instanceof Error) mapped.message += `; ${discard.message}`;
+    throw mapped;
   } finally {
     deps.signal?.removeEventListener('abort', onAbort);
     deps.reporter.emit({ kind: 'progress-end', task });
@@ -141,4 +145,26 @@ export async function uploadFileToS3(
     seconds: (deps.clock.now() - started) / 1000,
     mbPerSecond: Number((hashed.bytes / 1e6 / Math.max(seconds, 1e-3)).toFixed(1)),
   };
+}
+
+/**
+ * Aborts a multipart upload that did not complete, so its parts are not kept (and billed). Says
+ * what happened: when S3 refuses (a 405, no permission), the parts stay and the user is told how
+ * to find them.
+ */
+export async function discardIncompleteUpload(client: S3Client, bucket: string, key: string, uploadId: string | undefined): Promise<{ ok: boolean; message: string }> {
+  if (!uploadId) return { ok: true, message: 'nothing was stored' };
+  try {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    return { ok: true, message: 'the incomplete upload was discarded' };
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const why = status ? `HTTP ${status}` : (e as Error).message;
+    return {
+      ok: false,
+      message:
+        `the incomplete upload ${uploadId} could not be discarded (${why}); its parts stay in the bucket: ` +
+        `list them with \`aws s3api list-multipart-uploads --bucket ${bucket}\` and remove them with \`aws s3api abort-multipart-upload\``,
+    };
+  }
 }

@@ -20,7 +20,8 @@ export function isS3Uri(value: string): boolean {
 
 /** Parses `s3://bucket/key/...`; throws S3_URI_INVALID naming the URI and what is wrong. */
 export function parseS3Uri(uri: string): S3Location {
-  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/i.exec(uri);
+  // [\s\S]: a key may hold any character, a newline included.
+  const m = /^s3:\/\/([^/]*)(?:\/([\s\S]*))?$/i.exec(uri);
   if (!m) {
     throw new UserInputError('S3_URI_INVALID', `'${uri}' is not an s3:// URI`, {
       hint: 'write it as s3://BUCKET/KEY, e.g. s3://my-bucket/digitflow/data/',

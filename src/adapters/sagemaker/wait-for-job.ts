@@ -60,6 +60,19 @@ export function consoleUrl(kind: JobKind, name: string, region: string): string 
   return `https://${region}.${consoleHost(region)}/sagemaker/home?region=${region}#/${page}/${name}`;
 }
 
+/**
+ * A Describe/Delete on something that does not exist: the API model declares ResourceNotFound,
+ * the real service answers ValidationException "Requested resource not found". Both count.
+ */
+export function isMissingResource(e: unknown): boolean {
+  const err = e as { name?: string; message?: string };
+  if (err?.name === 'ResourceNotFound' || err?.name === 'ResourceNotFoundException') return true;
+  return err?.name === 'ValidationException' && /not found|does not exist|could not find/i.test(String(err.message ?? ''));
+}
+
+/** Errors no retry can fix: polling again only delays the message (no credentials, no permission). */
+const FATAL_CODES = new Set(['AWS_NO_CREDENTIALS', 'AWS_ACCESS_DENIED']);
+
 function seconds(a?: Date, b?: Date): number | undefined {
   if (!a || !b) return undefined;
   return Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
@@ -74,6 +87,7 @@ async function describe(client: SageMakerClient, kind: JobKind, name: string, si
         status: d.TrainingJobStatus ?? 'Unknown',
         secondary: d.SecondaryStatus,
         reason: d.FailureReason,
+        lastMessage: d.SecondaryStatusTransitions?.at(-1)?.StatusMessage,
         billable: d.BillableTimeInSeconds !== undefined ? d.BillableTimeInSeconds * instances : undefined,
         training: d,
         transform: undefined,
@@ -85,13 +99,14 @@ async function describe(client: SageMakerClient, kind: JobKind, name: string, si
       status: d.TransformJobStatus ?? 'Unknown',
       secondary: undefined,
       reason: d.FailureReason,
+      lastMessage: undefined as string | undefined,
       billable: run !== undefined ? run * (d.TransformResources?.InstanceCount ?? 1) : undefined,
       training: undefined,
       transform: d,
     };
   } catch (e) {
     if (signal?.aborted) throw signal.reason ?? e;
-    if ((e as { name?: string }).name === 'ValidationException' && /not found|does not exist/i.test(String((e as Error).message))) {
+    if (isMissingResource(e)) {
       throw new UserInputError('JOB_NOT_FOUND', `no ${kind} job named ${name} in this region`, {
         hint: 'check the name and pass the --region the job was created in',
         details: { job: name, kind },
@@ -120,7 +135,7 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
       if (deps.signal?.aborted) throw interrupted(opts);
       // The SDK already retried this call; a long wait should still survive a bad minute of
       // network or throttling, so only give up after several polls in a row have failed.
-      if (!(e instanceof CloudError) || ++failures >= MAX_FAILED_POLLS) throw e;
+      if (!(e instanceof CloudError) || FATAL_CODES.has(e.code) || ++failures >= MAX_FAILED_POLLS) throw e;
       deps.reporter.emit({ kind: 'warn', code: 'POLL_FAILED', message: `${e.message} (poll ${failures}/${MAX_FAILED_POLLS}, retrying)` });
       await sleepOrInterrupt(opts, deps);
       continue;
@@ -159,7 +174,7 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
         transform: d.transform,
       };
     }
-    if (terminal) throw jobError(opts, d.status, d.reason, d.billable);
+    if (terminal) throw jobError(opts, d.status, d.reason, d.billable, d.secondary, d.lastMessage);
     await sleepOrInterrupt(opts, deps);
   }
 }
@@ -180,18 +195,31 @@ function interrupted(opts: WaitOptions): InterruptedError {
   });
 }
 
-function jobError(opts: WaitOptions, status: string, reason: string | undefined, billable?: number): CloudError {
+/** What to change when a stopping condition stopped the job. */
+const STOP_HINTS: Readonly<Record<string, string>> = {
+  MaxRuntimeExceeded: 'the job reached --max-runtime: raise it (e.g. --max-runtime 7200) or train less (--epochs)',
+  MaxWaitTimeExceeded: 'spot capacity plus the run exceeded --max-wait: raise --max-wait, or train on demand (drop --spot)',
+};
+
+function jobError(opts: WaitOptions, status: string, reason: string | undefined, billable?: number, secondary?: string, lastMessage?: string): CloudError {
   const group = logGroupOf(opts.kind);
   const stream = `${opts.name}/`;
   const url = consoleUrl(opts.kind, opts.name, opts.region);
-  const what = status === 'Stopped' ? 'was stopped' : 'failed';
+  const what = status === 'Stopped' ? `was stopped${secondary && secondary !== 'Stopped' ? ` (${secondary})` : ''}` : 'failed';
+  const why = reason ?? (lastMessage && lastMessage !== secondary ? lastMessage : undefined);
+  const stopHint = secondary ? STOP_HINTS[secondary] : undefined;
+  const logs = `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`;
   return new CloudError(
-    `${opts.kind === 'training' ? 'TRAINING' : 'TRANSFORM'}_JOB_${status.toUpperCase()}`,
-    `${opts.kind} job ${opts.name} ${what}${reason ? `: ${reason}` : ''}`,
+    opts.kind === 'training'
+      ? status === 'Stopped' ? 'TRAINING_JOB_STOPPED' : 'TRAINING_JOB_FAILED'
+      : status === 'Stopped' ? 'TRANSFORM_JOB_STOPPED' : 'TRANSFORM_JOB_FAILED',
+    `${opts.kind} job ${opts.name} ${what}${why ? `: ${why}` : ''}${reason && lastMessage && lastMessage !== reason && lastMessage !== secondary ? ` (last status: ${lastMessage})` : ''}`,
     {
-      hint: `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`,
-      details: { job: opts.name, kind: opts.kind, status, failureReason: reason, logGroup: group, logStreamPrefix: stream, consoleUrl: url, billableSeconds: billable },
+      hint: stopHint ? `${stopHint}; ${logs}` : logs,
+      details: {
+        job: opts.name, kind: opts.kind, status, secondaryStatus: secondary, lastStatusMessage: lastMessage, failureReason: reason,
+        logGroup: group, logStreamPrefix: stream, consoleUrl: url, billableSeconds: billable,
+      },
     },
   );
 }
-

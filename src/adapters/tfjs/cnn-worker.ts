@@ -1,18 +1,20 @@
 /**
- * Worker-thread entry of the CNN data-parallel stepper (see cnn-workers.ts). It owns its own tfjs
- * engine and wasm backend (with our kernels registered through selectBackend) and a copy of the
- * CNN. For each `{ n }` message it reads the current weights and its slice of the batch from
+ * Worker-thread entry of the data-parallel gradient stepper (see cnn-workers.ts). It owns its own
+ * tfjs engine and wasm backend (with our kernels registered through selectBackend) and a copy of
+ * the model, built from its registry entry. For each `{ n }` message it reads the current weights and its slice of the batch from
  * shared memory, writes the gradients of that slice back to shared memory, and replies
  * `{ loss, hits }`. Errors are replied as `{ error }` so the main thread can fail the step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend.js';
-import { buildModel } from './models.js';
+import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
 import { gradProgram, type GradOptions } from './grad-program.js';
 
 /** What the main thread passes to each worker at start-up. */
 export interface CnnWorkerData {
   backend: BackendName;
+  /** The registry entry of the model being trained. */
+  kind: LocalModelKind;
   numClasses: number;
   seed: number;
   grad: GradOptions;
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   const port = parentPort!;
   try {
     await selectBackend(data.backend);
-    const model = buildModel('cnn', data.numClasses, data.seed);
+    const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed);
     const program = gradProgram(model, data.grad);
     if (program.layout.total !== data.total) throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
     const params = new Float32Array(data.params);

@@ -1,12 +1,13 @@
 /**
- * Data-parallel CNN training step over worker threads. The wasm backend is single-threaded in
- * Node, so one tfjs engine uses one core; here the batch is cut into `threads` fixed contiguous
- * slices, the main thread computes the gradients of slice 0 while each worker thread (its own
- * engine and wasm backend, see cnn-worker.ts) computes those of its slice, and the main thread
- * averages them weighted by slice size, in slice order, and applies Adam in JS (tfjs Adam's maths,
- * epsilon 1e-7). That is the maths of one step on the whole batch, up to float rounding, and it is
- * deterministic for a given seed and thread count. Weights, gradients and inputs live in
- * SharedArrayBuffers, so a step's messages carry only the slice size and the loss/hit count.
+ * The gradient stepper (registry stepper 'gradient'): tfjs autodiff gradients of the batch, then
+ * the shared Adam (optimizer.ts) on flat weights. With one thread it is a plain step. The wasm
+ * backend is single-threaded in Node, so one tfjs engine uses one core; with `threads` > 1 the
+ * batch is cut into fixed contiguous slices, the main thread computes the gradients of slice 0
+ * while each worker thread (its own engine and wasm backend, see cnn-worker.ts) computes those of
+ * its slice, and Adam sums them weighted by slice size, in slice order. That is the maths of one
+ * step on the whole batch, up to float rounding, and it is deterministic for a given seed and
+ * thread count. Weights, gradients and inputs live in SharedArrayBuffers, so a step's messages
+ * carry only the slice size and the loss/hit count.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from './backend.js';
 import type { CnnWorkerData } from './cnn-worker.js';
 import { gradProgram, type GradOptions } from './grad-program.js';
-import type { StepResult, Stepper } from './steppers.js';
+import type { LocalModelKind } from './model-specs.js';
+import { adam } from './optimizer.js';
+import type { StepResult, Stepper } from './train-options.js';
 import { requireTfjs } from './tfjs-modules.js';
 
 const tf = requireTfjs();
@@ -40,7 +43,6 @@ export function sliceBounds(n: number, t: number): number[] {
 
 /** A Stepper whose gradients are computed by `threads` threads (the main one included). */
 export interface ParallelStepper extends Stepper {
-  readonly threads: number;
   /** Loss, hits and averaged gradients of a batch (the step without the Adam update). */
   gradients(x: Float32Array, y: Int32Array, n: number): Promise<StepResult & { grad: Float32Array }>;
 }
@@ -95,19 +97,23 @@ class WorkerLink {
   }
 }
 
+/** What the gradient stepper needs besides the model. */
+export type GradientStepperOptions = GradOptions & { kind: LocalModelKind; seed: number; batchSize: number };
+
 /**
- * Starts `threads - 1` workers and returns the stepper; undefined when the worker script is not
- * built (the caller falls back to the one-thread path). Workers are terminated by `dispose`, and
- * also here if start-up fails.
+ * Starts `threads - 1` workers (none for one thread) and returns the stepper; undefined when
+ * workers are asked for but the worker script is not built (the caller falls back to one
+ * thread). Workers are terminated by `dispose`, and also here if start-up fails.
  */
-export async function cnnParallelStepper(
+export async function gradientStepper(
   model: LayersModel,
-  opts: GradOptions & { seed: number; batchSize: number },
+  opts: GradientStepperOptions,
   threads: number,
-  backend: BackendName,
+  backend?: BackendName,
 ): Promise<ParallelStepper | undefined> {
-  const script = cnnWorkerScript();
-  if (!script || threads < 2) return undefined;
+  const script = threads > 1 ? cnnWorkerScript() : undefined;
+  if (threads > 1 && (!script || !backend)) return undefined;
+  threads = Math.max(1, threads);
   const grad: GradOptions = { inputShape: opts.inputShape, numClasses: opts.numClasses, l2: opts.l2 };
   const program = gradProgram(model, grad);
   const P = program.layout.total;
@@ -124,7 +130,8 @@ export async function cnnParallelStepper(
   try {
     for (let i = 1; i < threads; i++) {
       const data: CnnWorkerData = {
-        backend,
+        backend: backend!,
+        kind: opts.kind,
         numClasses: opts.numClasses,
         seed: opts.seed,
         grad,
@@ -135,14 +142,14 @@ export async function cnnParallelStepper(
         x: new SharedArrayBuffer(cap * F * 4),
         y: new SharedArrayBuffer(cap * 4),
       };
-      const link = new WorkerLink(new Worker(script, { workerData: data }));
+      const link = new WorkerLink(new Worker(script!, { workerData: data }));
       parts.push({ link, grads: new Float32Array(data.grads), x: new Float32Array(data.x), y: new Int32Array(data.y), cap });
     }
     const ready = Promise.all(parts.map((p) => p.link.next()));
     // Warm this thread for its slice shape too (the workers do the same at start-up): a new batch
     // shape costs the first steps 2-3x (kernel set-up, JIT). Gradients only; no weight changes.
     const own = sliceBounds(opts.batchSize, threads)[1];
-    for (let i = 0; own > 0 && i < 2; i++) program.gradients(new Float32Array(own * F), new Int32Array(own), own, mainGrad);
+    for (let i = 0; threads > 1 && own > 0 && i < 2; i++) program.gradients(new Float32Array(own * F), new Int32Array(own), own, mainGrad);
     await ready;
   } catch (e) {
     await Promise.all(parts.map((p) => p.link.terminate()));
@@ -150,12 +157,7 @@ export async function cnnParallelStepper(
   }
 
   const grad32 = new Float32Array(P); // gradients(): the averaged gradient, for tests and callers
-  const m = new Float32Array(P);
-  const v = new Float32Array(P);
-  const b1 = 0.9;
-  const b2 = 0.999;
-  const eps = 1e-7;
-  let t = 0;
+  const optimizer = adam(P);
 
   /** Runs every slice (this thread's while the workers run theirs); the per-slice gradients stay where they were written. */
   const computeSlices = async (x: Float32Array, y: Int32Array, n: number) => {
@@ -194,28 +196,13 @@ export async function cnnParallelStepper(
     gradients,
     async step(x, y, n, lr) {
       const { loss, hits, slices } = await computeSlices(x, y, n);
-      t++;
-      const c1 = 1 - Math.pow(b1, t);
-      const c2 = 1 - Math.pow(b2, t);
       // Averaging and Adam in one pass over the weights (was a fill, one pass per slice and the
       // Adam pass: ~7 ms of serial time per step, now about half).
-      const [s0, s1] = slices;
-      const g0 = s0.grad;
-      const w0 = s0.weight;
-      const g1 = s1?.grad ?? g0;
-      const w1 = s1?.weight ?? 0;
-      const rest = slices.slice(2);
-      for (let k = 0; k < P; k++) {
-        let g = w0 * g0[k] + w1 * g1[k];
-        for (let i = 0; i < rest.length; i++) g += rest[i].weight * rest[i].grad[k];
-        const mk = (m[k] = b1 * m[k] + (1 - b1) * g);
-        const vk = (v[k] = b2 * v[k] + (1 - b2) * g * g);
-        params[k] -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + eps);
-      }
+      optimizer.applyGradients(params, slices, lr);
       program.setWeights(params); // the workers read `params` at their next step
       return { loss, hits };
     },
-    sync: () => undefined,
+    sync: () => undefined, // program.setWeights wrote the model's variables at every step
     async dispose() {
       await Promise.all(parts.map((p) => p.link.terminate()));
     },

@@ -9,6 +9,7 @@ import type { NamedTensorMap, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { PIXELS } from '../../domain/dataset.js';
 import { UserInputError } from '../../errors/index.js';
 import { scaleShift, type Normalization } from './model-inputs.js';
+import { scoresFolded } from './model-specs.js';
 import type { ModelFiles } from './model-store.js';
 import { tfCore as tf } from './tfjs-modules.js';
 
@@ -40,7 +41,7 @@ export class LinearScorer {
     const w = all.find((t) => t.rank === 2 && t.shape[0] === PIXELS && t.shape[1] === metadata.numClasses);
     const b = all.find((t) => t.rank === 1 && t.shape[0] === metadata.numClasses);
     try {
-      if (metadata.model !== 'linear' || all.length !== 2 || !w || !b) {
+      if (!scoresFolded(metadata.model) || all.length !== 2 || !w || !b) {
         throw new UserInputError(
           'MODEL_INVALID',
           `${dir} does not hold a linear model of 784 inputs and ${metadata.numClasses} classes ` +

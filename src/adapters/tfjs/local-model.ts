@@ -7,9 +7,10 @@ import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { PIXELS } from '../../domain/dataset.js';
 import { LinearScorer } from './linear-scorer.js';
 import { scaleShift } from './model-inputs.js';
+import { scoresFolded } from './model-specs.js';
 import { tfCore as tf } from './tfjs-modules.js';
 import { buildLayersModel, readModelFiles, saveModel, type ModelFiles, type ModelMetadata } from './model-store.js';
-import type { EpochRecord } from './train-loop.js';
+import type { EpochRecord } from './train-options.js';
 
 /** Training summary attached to a freshly trained model. */
 export interface TrainingSummary {
@@ -69,7 +70,7 @@ export class LocalModel {
   private linearScorer(): LinearScorer | undefined {
     if (this.linear === undefined) {
       const layers = this.network.layers;
-      const weights = layers.length === 1 && this.metadata.model === 'linear' ? layers[0].getWeights() : [];
+      const weights = layers.length === 1 && scoresFolded(this.metadata.model) ? layers[0].getWeights() : [];
       this.linear =
         weights.length === 2
           ? LinearScorer.fromWeights(weights[0] as Tensor2D, weights[1] as Tensor1D, this.metadata.normalization)
@@ -126,6 +127,6 @@ export async function loadProbabilityModel(dir: string): Promise<ProbabilityMode
 
 /** `loadProbabilityModel` for files already read (see model-store's readModelFiles). */
 export async function probabilityModelFromFiles(files: ModelFiles): Promise<ProbabilityModel> {
-  if (files.metadata.model === 'linear') return LinearScorer.fromFiles(files);
+  if (scoresFolded(files.metadata.model)) return LinearScorer.fromFiles(files);
   return new LocalModel(await buildLayersModel(files), files.metadata);
 }

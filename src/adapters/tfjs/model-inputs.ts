@@ -1,10 +1,11 @@
 /**
- * What a local model takes as input: its kind, the example shape and how raw 0..255 pixels are
- * normalised. Pure data code (no TensorFlow.js), shared by training, prediction and the loaders.
+ * How raw 0..255 pixels become model inputs (each model's method is in model-specs.ts). Pure data
+ * code (no TensorFlow.js), shared by training, prediction and the loaders.
  */
-import { IMAGE_SIDE, PIXELS } from '../../domain/dataset.js';
+import { PIXELS } from '../../domain/dataset.js';
 
-export type LocalModelKind = 'linear' | 'cnn';
+/** 'standardize' per feature, or 'scale' every pixel by 1/255. */
+export type NormalizationMethod = 'standardize' | 'scale';
 
 /**
  * How raw 0..255 pixels become model inputs: `x' = x * scale[j] + shift[j]`.
@@ -20,9 +21,9 @@ export type Normalization =
 /** Pixels (0..255) below this std are treated as having this std (in pixel units). */
 export const STD_FLOOR = 8;
 
-/** Computes the normalisation for `kind` from training pixels (rows x 784). */
-export function computeNormalization(kind: LocalModelKind, pixels: Uint8Array, rows: number): Normalization {
-  if (kind === 'cnn') return { kind: 'scale', scale: 1 / 255 };
+/** Computes a normalisation from training pixels (rows x 784). */
+export function computeNormalization(method: NormalizationMethod, pixels: Uint8Array, rows: number): Normalization {
+  if (method === 'scale') return { kind: 'scale', scale: 1 / 255 };
   const sum = new Float64Array(PIXELS);
   const sq = new Float64Array(PIXELS);
   for (let r = 0; r < rows; r++) {
@@ -69,9 +70,4 @@ export function normalizePixels(pixels: Uint8Array, rows: number, norm: Normaliz
     for (let j = 0; j < PIXELS; j++) out[o + j] = pixels[o + j] * scale[j] + shift[j];
   }
   return out;
-}
-
-/** Input tensor shape of one example (without the batch dimension). */
-export function inputShape(kind: LocalModelKind): number[] {
-  return kind === 'linear' ? [PIXELS] : [IMAGE_SIDE, IMAGE_SIDE, 1];
 }

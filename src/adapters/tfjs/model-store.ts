@@ -53,16 +53,39 @@ export async function saveModel(
   await writeJsonAtomic(join(dir, 'metadata.json'), metadata, { force: true });
 }
 
-/** Turns read model files into a tfjs layers model (loads the layers package). */
+/**
+ * Turns read model files into a tfjs layers model (loads the layers package), and checks that the
+ * network really takes metadata.json's input shape and outputs one logit per class: otherwise the
+ * probability rows would be cut at the wrong width.
+ */
 export async function buildLayersModel(files: ModelFiles): Promise<LayersModel> {
-  const { modelTopology, weightSpecs, weightData } = files;
+  const { modelTopology, weightSpecs, weightData, metadata } = files;
+  let model: LayersModel;
   try {
-    return await requireTfjs().loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
+    model = await requireTfjs().loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
   } catch (e) {
     throw new UserInputError('MODEL_INVALID', `${files.dir}: the tfjs model cannot be loaded: ${(e as Error).message}`, {
+      hint: 'the model folder is damaged or was edited: retrain it, or copy it again from where it was trained',
       details: { path: files.dir },
     });
   }
+  const input = model.inputs.length === 1 ? model.inputs[0].shape.slice(1) : [];
+  const output = model.outputs.length === 1 ? model.outputs[0].shape : [];
+  const inputOk = input.length === metadata.inputShape.length && input.every((d, i) => d === metadata.inputShape[i]);
+  const outputOk = output.length === 2 && output[1] === metadata.numClasses;
+  if (!inputOk || !outputOk) {
+    model.dispose();
+    throw new UserInputError(
+      'MODEL_INVALID',
+      `${files.dir}: the network takes [${input.join(', ')}] and outputs [${output.slice(1).join(', ')}] values, ` +
+        `metadata.json says [${metadata.inputShape.join(', ')}] and ${metadata.numClasses} classes`,
+      {
+        hint: 'the model folder is damaged or was edited: retrain it, or copy it again from where it was trained',
+        details: { path: files.dir },
+      },
+    );
+  }
+  return model;
 }
 
 /** Loads a model folder written by `saveModel` as a tfjs layers model. */

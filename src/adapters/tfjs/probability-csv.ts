@@ -5,6 +5,7 @@
  */
 import { MAX_PROBABILITY_BYTES, writeProbability } from '../../domain/probabilities/format-probability.js';
 import { writeChunk } from '../atomic-file.js';
+import { UserInputError } from '../../errors/index.js';
 
 export { formatProbability } from '../../domain/probabilities/format-probability.js';
 
@@ -32,7 +33,26 @@ export function formatProbabilityRows(probs: Float32Array, rows: number, numClas
   return out.subarray(0, o);
 }
 
-/** Writes rows to a stream (honouring back-pressure). */
+/**
+ * Refuses probabilities that are not finite numbers in [0, 1] (a model with huge or tampered
+ * weights gives NaN): such a file must not be written with exit 0.
+ */
+export function assertProbabilities(probs: Float32Array, rows: number, numClasses: number, firstId: number): void {
+  const n = rows * numClasses;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i];
+    if (!(p >= 0 && p <= 1)) {
+      const row = Math.floor(i / numClasses);
+      throw new UserInputError(
+        'MODEL_INVALID',
+        `the model produced ${p} as the probability of class ${i % numClasses} for ImageId ${firstId + row}: no output was written`,
+        { hint: 'the model\'s weights or normalisation are broken (edited, or training diverged): retrain it, e.g. with a lower --learning-rate', details: { imageId: firstId + row } },
+      );
+    }
+  }
+}
+
+/** Writes rows to a stream (honouring back-pressure); non-finite probabilities are refused first. */
 export async function writeProbabilityRows(
   stream: NodeJS.WritableStream,
   probs: Float32Array,
@@ -40,6 +60,7 @@ export async function writeProbabilityRows(
   numClasses: number,
   firstId: number,
 ): Promise<void> {
+  assertProbabilities(probs, rows, numClasses, firstId);
   const step = 4096; // bounded buffer size per write
   for (let s = 0; s < rows; s += step) {
     const n = Math.min(step, rows - s);

@@ -1,75 +1,22 @@
 /**
- * A hand-written training loop (optimizer.minimize) instead of `model.fit`: tfjs pays a fixed cost
- * of several ms per step, so the loop keeps the kernel calls per step few (one gather per batch
- * from tensors that live on the backend for the whole run, loss + accuracy in the same tape).
+ * A hand-written training loop instead of `model.fit`: tfjs pays a fixed cost of several ms per
+ * step, so the loop assembles batches in JS and leaves the update to a stepper (steppers.ts for
+ * softmax regression, cnn-workers.ts for autodiff models; loss + accuracy in the same tape).
  * Shuffling uses the seeded mulberry32 PRNG, so the same seed on the same backend gives the same
  * weights. Early stopping watches the validation loss and restores the best epoch's weights;
  * an aborted signal stops between steps and also keeps the best weights.
  */
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../../domain/random.js';
+import { deriveSeed } from '../../domain/seeds.js';
 import type { StageDeps } from '../../stages/deps.js';
-import { autodiffStepper, linearStepper, type Stepper } from './steppers.js';
-import { cnnParallelStepper, workerBackend } from './cnn-workers.js';
+import { linearStepper } from './steppers.js';
+import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
+import { gradientStepper, workerBackend } from './cnn-workers.js';
+import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
 import { requireTfjs } from './tfjs-modules.js';
 
 const tf = requireTfjs();
-
-export interface TrainLoopOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  l2: number;
-  /** Learning rate of epoch e is learningRate / (1 + lrDecay * (e - 1)). */
-  lrDecay?: number;
-  /** Epochs without validation-loss improvement before stopping (0 = never stop early). */
-  patience: number;
-  seed: number;
-  /**
-   * Random translation of up to this many pixels per training example (images only; 0 = off).
-   * Seeded like the shuffle; zero is the background value after the CNN's /255 scaling.
-   */
-  augmentShift?: number;
-  /** 'auto' uses the JS-side softmax-regression step for the linear model; 'autodiff' forces tfjs gradients. */
-  stepper?: 'auto' | 'autodiff';
-  /**
-   * Threads computing the gradients of each batch (image models on wasm/cpu only): the batch is
-   * split into this many fixed slices, one per thread (the main thread included). 1 = one thread.
-   */
-  workers?: number;
-  /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
-  inputShape: number[];
-  numClasses: number;
-}
-
-/** Normalised examples (rows x features) with their labels. */
-export interface TrainArrays {
-  x: Float32Array;
-  labels: Uint8Array;
-  rows: number;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** Training seconds of this epoch (validation scoring excluded). */
-  seconds: number;
-}
-
-export interface TrainLoopResult {
-  history: EpochRecord[];
-  /** The epoch whose weights the model holds (1-based), when there was a validation split. */
-  bestEpoch?: number;
-  stoppedEarly: boolean;
-  interrupted: boolean;
-  trainSeconds: number;
-  examplesSeen: number;
-  /** Threads that computed the gradients (1 unless the parallel CNN stepper ran). */
-  workers: number;
-}
 
 const FEATURES = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -100,20 +47,6 @@ export function evaluateArrays(
   return { loss: lossSum / Math.max(1, data.rows), accuracy: correct / Math.max(1, data.rows) };
 }
 
-/** Copies one [h, w, 1] image translated by a random (dy, dx) in [-shift, shift], zero-filled. */
-export function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: () => number): void {
-  const [h, w] = shape;
-  const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
-  const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
-  dst.fill(0, to, to + h * w);
-  const x0 = Math.max(0, dx);
-  const x1 = Math.min(w, w + dx);
-  for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
-    const s = from + (y - dy) * w - dx;
-    dst.set(src.subarray(s + x0, s + x1), to + y * w + x0);
-  }
-}
-
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Trains `model` in place and returns the per-epoch history. */
@@ -125,16 +58,17 @@ export async function trainLoop(
   deps: StageDeps,
 ): Promise<TrainLoopResult> {
   const { clock, reporter, signal } = deps;
-  const rng = mulberry32(opts.seed ^ 0x5eed);
-  const linear = opts.stepper !== 'autodiff' && opts.inputShape.length === 1 && model.layers.length === 1;
+  const rng = mulberry32(deriveSeed(opts.seed, 'batch-order'));
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
-  const stepper = linear ? linearStepper(model, opts) : ((await parallelStepper(model, opts, batch, deps)) ?? autodiffStepper(model, opts));
-  const workers = (stepper as { threads?: number }).threads ?? 1;
+  const stepper = opts.stepper === 'softmax-regression' ? linearStepper(model, opts) : await gradientSteps(model, opts, batch, deps);
+  const workers = stepper.threads;
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(batch * f);
-  const shift = opts.inputShape.length === 3 ? (opts.augmentShift ?? 0) : 0;
-  const augRng = mulberry32(opts.seed ^ 0xa097);
+  const image = opts.inputShape.length === 3;
+  const aug: AugmentOptions = { shift: image ? (opts.augmentShift ?? 0) : 0, rotate: image ? (opts.augmentRotate ?? 0) : 0, zoom: image ? (opts.augmentZoom ?? 0) : 0 };
+  const onlyShift = aug.rotate === 0 && aug.zoom === 0;
+  const augRng = mulberry32(deriveSeed(opts.seed, 'augment'));
   const yBuf = new Int32Array(batch);
 
   const history: EpochRecord[] = [];
@@ -163,8 +97,9 @@ export async function trainLoop(
         const n = e - s;
         for (let i = 0; i < n; i++) {
           const r = order[s + i];
-          if (shift > 0) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, shift, augRng);
-          else xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+          if (!augments(aug)) xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
+          else if (onlyShift) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug.shift, augRng);
+          else affineCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug, augRng);
           yBuf[i] = train.labels[r];
         }
         const out = await stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
@@ -243,21 +178,23 @@ export async function trainLoop(
 }
 
 /**
- * The data-parallel stepper for image models when more than one thread is asked for and possible.
- * A worker that cannot start (script not built, backend fails to load in the thread) is not fatal:
- * training continues on one thread and says so.
+ * The gradient stepper, on `opts.workers` threads when more than one is asked for and possible
+ * (wasm/cpu backends). A worker that cannot start (script not built, backend fails to load in the
+ * thread) is not fatal: training continues on one thread and says so.
  */
-async function parallelStepper(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper | undefined> {
+async function gradientSteps(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper> {
   const threads = Math.min(opts.workers ?? 1, batch);
   const backend = workerBackend();
-  if (threads < 2 || opts.inputShape.length !== 3 || !backend) return undefined;
-  try {
-    const stepper = await cnnParallelStepper(model, { ...opts, batchSize: batch }, threads, backend);
-    if (!stepper) deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
-    return stepper;
-  } catch (e) {
-    const why = String((e as Error)?.message ?? e).split('\n')[0];
-    deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
-    return undefined;
+  const stepOpts = { ...opts, batchSize: batch };
+  if (threads >= 2 && backend) {
+    try {
+      const stepper = await gradientStepper(model, stepOpts, threads, backend);
+      if (stepper) return stepper;
+      deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
+    } catch (e) {
+      const why = String((e as Error)?.message ?? e).split('\n')[0];
+      deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
+    }
   }
+  return (await gradientStepper(model, stepOpts, 1))!;
 }

@@ -1,6 +1,7 @@
 /** `digitflow compare`: runs side by side. */
 import type { Command } from 'commander';
-import { createContext } from '../context.js';
+import { createContext, saveResult } from '../context.js';
+import { addExamples, outOption, paragraphs } from '../grammar.js';
 import type { CompareResult } from '../../stages/compare.js';
 import { displayValue } from '../../domain/display-value.js';
 import { renderConfusionDiffText } from '../../domain/confusion-text.js';
@@ -30,21 +31,29 @@ export function renderCompareText(r: CompareResult, color = false): string {
 }
 
 export function registerCompare(program: Command): void {
-  program
+  const command = program
     .command('compare')
-    .summary('runs side by side, on the same held-out rows; --diff for differences')
+    .summary('runs side by side, on the same held-out rows')
     .description(
-      [
-        'Runs side by side: engine, model, backend or instance type, hyperparameters, validation and test accuracy and macro-F1, train/predict seconds, billable seconds, estimated cost and per-class recall.',
-        'Checks that the runs were scored on the same held-out rows (manifest split) and the same test file (sha256), and says so clearly when not. With two runs, also prints the difference of their confusion matrices.',
-      ].join('\n\n'),
+      paragraphs(
+        'Runs side by side: engine, model, backend or instance type, hyperparameters, the epochs trained and the epoch kept, validation and test accuracy and macro-F1, train/predict seconds, billable seconds, estimated cost and per-class recall on the validation rows.',
+        'Checks that the runs were scored on the same held-out rows of the same training file (manifest split, sha256) and the same test file (sha256), and says so clearly when not. With two runs, also prints the difference of their confusion matrices.',
+      ),
     )
-    .argument('<runDirs...>', 'run directories (runs/<run-id>)')
+    .argument('<run...>', 'run folders (runs/<run-id>)')
     .option('--diff', 'show only the rows whose values differ')
-    .action(async (runDirs: string[], opts: { diff?: boolean }, cmd: Command) => {
-      const ctx = createContext(cmd);
-      const { compareStage } = await import('../../stages/compare.js'); // loaded on use: keeps CLI start-up short
-      const result = await compareStage({ runs: runDirs, diff: opts.diff }, ctx.deps);
-      ctx.output(result, (r) => renderCompareText(r, ctx.color));
-    });
+    .addOption(outOption('file', 'also save the comparison as JSON (what --json prints)'))
+    .option('--force', 'replace an existing -o file');
+  addExamples(command, [
+    ['digitflow compare runs/linear runs/cnn'],
+    ['digitflow compare runs/* --diff'],
+    ['digitflow compare runs/a runs/b -o comparison.json'],
+  ]);
+  command.action(async (runDirs: string[], opts: { diff?: boolean; out?: string; force?: boolean }, cmd: Command) => {
+    const ctx = createContext(cmd);
+    const { compareStage } = await import('../../stages/compare.js'); // loaded on use: keeps CLI start-up short
+    const result = await compareStage({ runs: runDirs, diff: opts.diff }, ctx.deps);
+    await saveResult(opts.out, result, opts.force);
+    ctx.output(result, (r) => renderCompareText(r, ctx.color));
+  });
 }

@@ -1,6 +1,7 @@
 /** `digitflow inspect FILE`: data insights and every problem with its line number. */
 import { Command } from 'commander';
-import { createContext } from '../context.js';
+import { createContext, saveResult } from '../context.js';
+import { addExamples, outOption, paragraphs } from '../grammar.js';
 import { parseInteger } from '../options.js';
 import type { InspectOutput } from '../../stages/inspect.js';
 
@@ -35,16 +36,39 @@ export function renderInspectText(r: InspectOutput): string {
 }
 
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command('inspect')
-    .description('check a Kaggle CSV (.csv, .csv.gz or the competition zip): layout, rows, labels, pixel range, every problem with its line')
-    .argument('<file>', 'train.csv / test.csv / .csv.gz / digit-recognizer.zip')
+    .summary('check a Kaggle CSV; every problem with its line')
+    .description(
+      paragraphs(
+        'Check a Kaggle CSV (.csv, .csv.gz or the competition zip, each CSV inside): layout, rows, columns, pixel range, label counts, the most-frequent-class share, blank and duplicate images, and every problem with its line number.',
+        'Exits 2 when there is any problem, so a script can gate a cloud job on a clean inspect.',
+      ),
+    )
+    .argument('<file>', 'train.csv, test.csv, .csv.gz or digit-recognizer.zip')
     .option('--num-classes <n>', 'labels are 0..n-1', parseInteger('--num-classes', 2, 256), 10)
     .option('--max-problems <n>', 'problems listed in full (all are counted)', parseInteger('--max-problems', 0), 50)
-    .action(async (file: string, opts: { numClasses: number; maxProblems: number }, cmd: Command) => {
+    .option('--html', 'also write a self-contained page: label histogram, mean image and samples per class, blank/duplicate images, pixel histogram')
+    .addOption(outOption('file', 'with --html: where the page goes (default <name>.inspect.html in the current folder); otherwise the findings as JSON (what --json prints)'))
+    .option('--force', 'replace an existing -o file');
+  addExamples(command, [
+    ['digitflow inspect data/train.csv'],
+    ['digitflow inspect ~/Downloads/digit-recognizer.zip --max-problems 10'],
+    ['digitflow inspect data/test.csv -o inspect.json'],
+    ['digitflow inspect data/train.csv --html', 'label histogram, mean digit per class, samples, duplicates'],
+  ]);
+  command.action(async (file: string, opts: { numClasses: number; maxProblems: number; html?: boolean; out?: string; force?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      if (opts.html) {
+        const { inspectHtmlStage, defaultInspectHtmlPath } = await import('../../stages/inspect-html.js');
+        const r = await inspectHtmlStage({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems, output: opts.out ?? defaultInspectHtmlPath(file), force: opts.force }, ctx.deps);
+        ctx.output(r, (x) => `${renderInspectText(x)}\npage: ${x.html} (${(x.bytes / 1e3).toFixed(0)} kB)`);
+        if (!r.ok) process.exitCode = 2;
+        return;
+      }
       const { inspect } = await import('../../stages/inspect.js'); // loaded on use: keeps CLI start-up short
       const result = await inspect({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
+      await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderInspectText);
       // Problems found: non-zero exit so scripts can gate a cloud job on a clean inspect.
       if (!result.ok) process.exitCode = 2;

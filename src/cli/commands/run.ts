@@ -1,9 +1,10 @@
 /** `digitflow run`: the whole pipeline in one command (local by default, or --engine sagemaker). */
 import { Command, Option } from 'commander';
 import { createContext } from '../context.js';
-import { parseFloatIn, parseInteger } from '../options.js';
+import { addExamples, outOption, paragraphs, withShownDefault } from '../grammar.js';
+import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
 import type { RunLocalOutput } from '../../stages/run-local.js';
-import { addSageMakerTrainOptions, runWithSageMaker } from './sagemaker-engine.js';
+import { addSageMakerTrainOptions, refuseFlagsForEngine, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
 export function renderRunText(r: RunLocalOutput, color = false): string {
@@ -32,18 +33,12 @@ export function renderRunText(r: RunLocalOutput, color = false): string {
   return lines.join('\n');
 }
 
-interface RunFlags {
+interface RunFlags extends LocalTrainingFlags {
   engine: 'local' | 'sagemaker';
-  model: 'linear' | 'cnn';
   train?: string;
   test?: string;
   labels?: string;
   out?: string;
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  validationFraction?: number;
-  backend: 'auto' | 'node' | 'wasm' | 'cpu';
   dataDir: string;
   force?: boolean;
 }
@@ -51,52 +46,64 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   const command = program
     .command('run')
-    .description('the whole pipeline: prepare (if needed) → train → predict → argmax → submission → metrics')
-    .addOption(new Option('--engine <engine>', 'local (TensorFlow.js) or sagemaker (Linear Learner)').choices(['local', 'sagemaker']).default('local'))
-    .addOption(new Option('--model <model>', 'local model').choices(['linear', 'cnn']).default('linear'))
-    .option('--train <file>', 'Kaggle train.csv (default: data/train.csv, prepared from the bundled digits if missing)')
-    .option('--test <file>', 'Kaggle test.csv (default: data/test.csv)')
-    .option('--labels <file>', 'answer key ImageId,Label for the test file (default: data/test_labels.csv when it exists)')
-    .option('--out <dir>', 'run directory (default: runs/<run-id>)')
-    .option('--epochs <n>', 'training epochs', parseInteger('--epochs', 1, 10000))
-    .option('--batch-size <n>', 'mini-batch size', parseInteger('--batch-size', 1, 1_000_000))
-    .option('--learning-rate <x>', 'learning rate', parseFloatIn('--learning-rate', 0, 10, { exclusiveMin: true }))
-    .option('--validation-fraction <f>', 'held-out share of the training rows (seeded, stratified)', parseFloatIn('--validation-fraction', 0, 0.9))
-    .addOption(new Option('--backend <backend>', 'tfjs backend (auto: node, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
-    .option('--data-dir <dir>', 'where the default data lives', 'data')
-    .option('--force', 'replace existing outputs');
-  addSageMakerTrainOptions(command);
-  command
-    .addHelpText(
-      'after',
-      '\nExamples:\n  digitflow run                          # bundled digits, local linear model\n  digitflow run --model cnn --epochs 8\n  digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv\n  digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+    .summary('prepare, train, predict, argmax, evaluate at once')
+    .description(
+      paragraphs(
+        'The whole pipeline in one run folder: prepare the bundled digits (when --train is not given and data/ is empty), train, predict the test file, argmax into submission.csv, and score it against the answer key when there is one.',
+        'Writes runs/<run-id>/ (or -o): manifest.json, model/, probabilities.csv, submission.csv, metrics.json (with an answer key), validation-probabilities.csv and validation-metrics.json. Every training flag of `train` works here too.',
+      ),
     )
-    .action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {
-      if (opts.engine === 'sagemaker') {
-        await runWithSageMaker(opts, cmd);
-        return;
-      }
-      const ctx = createContext(cmd);
-      // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
-      const { runLocal } = await import('../../stages/run-local.js');
-      const result = await runLocal(
-        {
-          train: opts.train,
-          test: opts.test,
-          labels: opts.labels,
-          out: opts.out,
-          dataDir: opts.dataDir,
-          model: opts.model,
-          epochs: opts.epochs,
-          batchSize: opts.batchSize,
-          learningRate: opts.learningRate,
-          validationFraction: opts.validationFraction,
-          backend: opts.backend,
-          seed: ctx.globals.seed,
-          force: opts.force,
-        },
-        ctx.deps,
-      );
-      ctx.output(result, (r) => renderRunText(r, ctx.color));
-    });
+    .addOption(new Option('--engine <engine>', 'local (TensorFlow.js) or sagemaker (Linear Learner)').choices(['local', 'sagemaker']).default('local'))
+    .addOption(withShownDefault(new Option('--train <file>', 'Kaggle train.csv'), 'data/train.csv, prepared from the bundled digits if missing'))
+    .addOption(withShownDefault(new Option('--test <file>', 'Kaggle test.csv'), 'data/test.csv'))
+    .addOption(withShownDefault(new Option('--labels <file>', 'answer key ImageId,Label for the test file'), 'data/test_labels.csv when it exists'))
+    .addOption(outOption('run', 'run folder to write', 'runs/<new run id>'));
+  addLocalTrainingOptions(command);
+  command
+    .option('--data-dir <dir>', 'where the default data lives', 'data')
+    .option('--force', 'replace the outputs of a run folder that already holds a run');
+  addSageMakerTrainOptions(command);
+  addExamples(command, [
+    ['digitflow run', 'bundled digits, local linear model'],
+    ['digitflow run --model cnn --epochs 8 --patience 2'],
+    ['digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv -o runs/full'],
+    ['digitflow run --train data/train.csv --test data/test.csv --full runs/<chosen run> -o runs/final', 'final submission: every row, the chosen run\'s settings'],
+    ['digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run'],
+  ]);
+  command.action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {
+    if (opts.engine === 'sagemaker') {
+      await runWithSageMaker(opts, cmd);
+      return;
+    }
+    refuseFlagsForEngine(cmd, 'local');
+    const ctx = createContext(cmd);
+    // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
+    const { runLocal } = await import('../../stages/run-local.js');
+    const result = await runLocal(
+      {
+        train: opts.train,
+        test: opts.test,
+        labels: opts.labels,
+        out: opts.out,
+        dataDir: opts.dataDir,
+        model: opts.model,
+        epochs: opts.epochs,
+        batchSize: opts.batchSize,
+        learningRate: opts.learningRate,
+        lrDecay: opts.lrDecay,
+        l2: opts.l2,
+        augmentShift: opts.augmentShift,
+        ...fullRetrainFlags(opts, cmd),
+        augmentRotate: opts.augmentRotate,
+        augmentZoom: opts.augmentZoom,
+        patience: opts.patience,
+        backend: opts.backend,
+        workers: opts.workers,
+        seed: ctx.globals.seed,
+        force: opts.force,
+      },
+      ctx.deps,
+    );
+    ctx.output(result, (r) => renderRunText(r, ctx.color));
+  });
 }

@@ -3,8 +3,18 @@
  * The fast and the reference reader produce the same problems for the same bytes.
  */
 import { fieldName, type Layout, expectedFields } from './kaggle-layout.js';
+import { quoteValue } from '../terminal-text.js';
 
-export type CsvProblemKind = 'header' | 'width' | 'value' | 'label' | 'empty-line' | 'no-rows' | 'syntax';
+export type CsvProblemKind =
+  | 'header'
+  | 'width'
+  | 'value'
+  | 'label'
+  | 'empty-line'
+  | 'no-rows'
+  | 'syntax'
+  | 'line-too-long'
+  | 'not-text';
 
 export interface CsvProblem {
   kind: CsvProblemKind;
@@ -19,10 +29,8 @@ export function formatProblem(file: string, p: CsvProblem): string {
   return `${file}:${p.line}: ${p.message}`;
 }
 
-function shown(text: string): string {
-  const t = text.length > 20 ? `${text.slice(0, 20)}…` : text;
-  return `'${t}'`;
-}
+/** A field quoted in a message: escaped (no terminal control) and cut to 20 characters. */
+const shown = (text: string): string => quoteValue(text, 20);
 
 /**
  * Validates one data row given as strings and writes it into `pixels[offset..]` / `labels[row]`.
@@ -74,4 +82,38 @@ export function validateRowFields(
     pixels[at++] = v;
   }
   return undefined;
+}
+
+/** A line of `bytes` bytes (so far) is over the limit: the problem to stop the read with. */
+export function lineTooLong(line: number, maxLineBytes: number): CsvProblem {
+  return { kind: 'line-too-long', line, message: `line longer than ${maxLineBytes} bytes` };
+}
+
+/** Bytes at the start of a file checked for binary content. */
+export const TEXT_SNIFF_BYTES = 8192;
+
+/**
+ * Detects binary input (a NUL byte in the first TEXT_SNIFF_BYTES bytes, or a UTF-16 byte order
+ * mark), fed chunk by chunk whatever their size: not a text CSV.
+ */
+export class TextSniffer {
+  private seen = 0;
+  private first = -1;
+
+  /** Returns the problem once binary content is seen, undefined otherwise (and after the sniff window). */
+  feed(chunk: Uint8Array): CsvProblem | undefined {
+    if (this.seen >= TEXT_SNIFF_BYTES) return undefined;
+    const n = Math.min(chunk.length, TEXT_SNIFF_BYTES - this.seen);
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i];
+      const at = this.seen + i;
+      if (at === 0) this.first = b;
+      if (at === 1 && ((this.first === 0xff && b === 0xfe) || (this.first === 0xfe && b === 0xff))) {
+        return { kind: 'not-text', line: 1, message: 'not a text CSV: the file starts with a UTF-16 byte order mark' };
+      }
+      if (b === 0) return { kind: 'not-text', line: 1, message: `not a text CSV: byte ${at + 1} is a NUL (binary data)` };
+    }
+    this.seen += n;
+    return undefined;
+  }
 }

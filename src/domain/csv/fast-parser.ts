@@ -7,10 +7,10 @@
  */
 import { parse as parseSync } from 'csv-parse/sync';
 import { PIXELS } from '../dataset.js';
-import { type CsvProblem, validateRowFields } from './csv-problem.js';
+import { type CsvProblem, TextSniffer, lineTooLong, validateRowFields } from './csv-problem.js';
 import { csvError } from './csv-error.js';
 import { checkKaggleHeader, expectedFields, looksLikeHeader, type Layout } from './kaggle-layout.js';
-import type { ParseOptions } from './parse-options.js';
+import { DEFAULT_MAX_LINE_BYTES, type ParseOptions } from './parse-options.js';
 import { RowBuffer, type RowChunk } from './row-buffer.js';
 
 const LF = 10;
@@ -40,36 +40,56 @@ class FastParserState {
   out: RowBuffer | undefined;
   layout: Layout | undefined;
   totalRows = 0;
-  private leftover: Uint8Array | undefined;
+  /** The start of a line that spans chunk boundaries, in pieces (joined once its end arrives). */
+  private leftover: Uint8Array[] = [];
+  private leftoverBytes = 0;
   private line = 0;
   private headerDone = false;
+  private readonly sniffer = new TextSniffer();
   private pendingEmpty = 0;
   private firstPendingEmptyLine = 0;
   private width = 0;
+  private readonly maxLine: number;
 
-  constructor(private readonly o: ParseOptions) {}
+  constructor(private readonly o: ParseOptions) {
+    this.maxLine = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
 
   private problem(p: CsvProblem): void {
     if (!this.o.onProblem) throw csvError(this.o.file, p);
     this.o.onProblem(p);
   }
 
+  /** Over-long lines and binary files stop the read, also in collect mode: nothing after them can be trusted. */
+  private fatal(p: CsvProblem): never {
+    throw csvError(this.o.file, p);
+  }
+
   push(chunk: Uint8Array): void {
     // Always a plain Uint8Array view: mixing Buffer and Uint8Array makes the hot loop polymorphic.
     const buf = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const binary = this.sniffer.feed(buf);
+    if (binary) this.fatal(binary);
     let start = 0;
-    if (this.leftover) {
-      // Only the line that spans the chunk boundary is copied, not the whole chunk.
+    if (this.leftoverBytes > 0) {
+      // Only the line that spans the chunk boundary is copied, and only once, when its end arrives.
       const nl = buf.indexOf(LF);
       const take = nl < 0 ? buf.length : nl + 1;
-      const joined = new Uint8Array(this.leftover.length + take);
-      joined.set(this.leftover);
-      joined.set(buf.subarray(0, take), this.leftover.length);
-      this.leftover = undefined;
+      if (this.leftoverBytes + (nl < 0 ? take : nl) > this.maxLine) this.fatal(lineTooLong(this.line + 1, this.maxLine));
       if (nl < 0) {
-        this.leftover = joined;
+        this.leftover.push(buf.slice());
+        this.leftoverBytes += buf.length;
         return;
       }
+      const joined = new Uint8Array(this.leftoverBytes + take);
+      let at = 0;
+      for (const part of this.leftover) {
+        joined.set(part, at);
+        at += part.length;
+      }
+      joined.set(buf.subarray(0, take), at);
+      this.leftover = [];
+      this.leftoverBytes = 0;
       this.handleLine(joined, 0, joined.length - 1);
       start = take;
     }
@@ -80,16 +100,25 @@ class FastParserState {
       this.handleLine(buf, start, nl);
       start = nl + 1;
     }
-    if (start < n) this.leftover = buf.slice(start);
+    if (start < n) {
+      if (n - start > this.maxLine) this.fatal(lineTooLong(this.line + 1, this.maxLine));
+      this.leftover.push(buf.slice(start));
+      this.leftoverBytes = n - start;
+    }
   }
 
   end(): void {
-    if (this.leftover && this.leftover.length > 0) {
+    if (this.leftoverBytes > 0) {
       // The last line has no newline: add one so every line the parser sees ends in CR or LF.
-      const buf = new Uint8Array(this.leftover.length + 1);
-      buf.set(this.leftover);
+      const buf = new Uint8Array(this.leftoverBytes + 1);
+      let at = 0;
+      for (const part of this.leftover) {
+        buf.set(part, at);
+        at += part.length;
+      }
       buf[buf.length - 1] = LF;
-      this.leftover = undefined;
+      this.leftover = [];
+      this.leftoverBytes = 0;
       this.handleLine(buf, 0, buf.length - 1);
     }
     if (!this.headerDone) {
@@ -103,6 +132,7 @@ class FastParserState {
 
   private handleLine(buf: Uint8Array, start: number, endExcl: number): void {
     this.line++;
+    if (endExcl - start > this.maxLine) this.fatal(lineTooLong(this.line, this.maxLine));
     let end = endExcl;
     if (end > start && buf[end - 1] === CR) end--;
     if (!this.headerDone) {

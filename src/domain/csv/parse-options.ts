@@ -20,6 +20,14 @@ export interface ParseOptions {
   onProblem?: (p: CsvProblem) => void;
   /** Called once the layout is known (after the header or the first row). */
   onLayout?: (layout: Layout, hasHeader: boolean) => void;
+  /**
+   * Longest accepted line in bytes (without its line break). A longer line stops the read with a
+   * CSV_LINE_TOO_LONG error, so one endless line cannot exhaust memory. Default DEFAULT_MAX_LINE_BYTES.
+   */
+  maxLineBytes?: number;
   /** Called with the count of bytes consumed so far (for progress). */
   onBytes?: (bytes: number) => void;
 }
+
+/** The default of ParseOptions.maxLineBytes: a Kaggle row is under 4 KB. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;

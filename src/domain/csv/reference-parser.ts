@@ -5,11 +5,11 @@
  */
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { type CsvProblem, validateRowFields } from './csv-problem.js';
+import { type CsvProblem, TextSniffer, lineTooLong, validateRowFields } from './csv-problem.js';
 import { csvError } from './csv-error.js';
 import { checkKaggleHeader, expectedFields, looksLikeHeader, type Layout } from './kaggle-layout.js';
 import { PIXELS } from '../dataset.js';
-import type { ParseOptions } from './parse-options.js';
+import { DEFAULT_MAX_LINE_BYTES, type ParseOptions } from './parse-options.js';
 import { RowBuffer, type RowChunk } from './row-buffer.js';
 
 interface Rec {
@@ -26,8 +26,27 @@ export async function* parseKaggleCsvReference(
     o.onProblem(p);
   };
   let bytes = 0;
+  const maxLine = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // The same bounds as the fast parser, on physical lines: binary input and over-long lines stop
+  // the read before csv-parse buffers them.
+  let lineStartBytes = 0;
+  let physicalLine = 1;
+  let fatal: CsvProblem | undefined;
+  const sniffer = new TextSniffer();
   const counted = (async function* () {
     for await (const c of source) {
+      fatal = sniffer.feed(c);
+      if (fatal) throw csvError(o.file, fatal);
+      for (let i = c.indexOf(10); ; i = c.indexOf(10, i + 1)) {
+        const lineEnd = i < 0 ? bytes + c.length : bytes + i;
+        if (lineEnd - lineStartBytes > maxLine) {
+          fatal = lineTooLong(physicalLine, maxLine);
+          throw csvError(o.file, fatal);
+        }
+        if (i < 0) break;
+        physicalLine++;
+        lineStartBytes = bytes + i + 1;
+      }
       bytes += c.length;
       o.onBytes?.(bytes);
       yield c;
@@ -90,6 +109,7 @@ export async function* parseKaggleCsvReference(
       if (out!.rows >= o.chunkRows) yield out!.take();
     }
   } catch (e) {
+    if (fatal) throw csvError(o.file, fatal);
     const err = e as { code?: string; message?: string; lines?: number };
     if (typeof err.code === 'string' && err.code.startsWith('CSV_') && !(e instanceof Error && 'fault' in e)) {
       throw csvError(o.file, { kind: 'syntax', line: err.lines ?? lastLine + 1, message: `not valid CSV: ${err.message}` });
