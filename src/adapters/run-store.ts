@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
 import { MANIFEST_VERSION, newManifest, upgradeManifest, type CloudResource, type CloudResourceKind, type HostRecord, type RunManifest, type SageMakerRecord } from '../domain/manifest.js';
-import { fileExists, makeDirs, writeJsonAtomic } from './atomic-file.js';
+import { makeDirs, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -8,7 +8,7 @@
  * Old spellings (`--run`, `--output`, `--output-dir`, `--submission`) stay as hidden aliases.
  * These helpers build options and help that follow it; commands only call them.
  */
-import { Command, Help, Option } from 'commander';
+import { type Command, type Help, Option } from 'commander';
 
 const REQUIRED = new WeakSet<Option>();
 

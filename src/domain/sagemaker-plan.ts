@@ -99,7 +99,7 @@ export interface RunPlan {
 
 export { resourceName, isValidResourceName } from './sagemaker-names.js';
 
-const ROLE_RE = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-f)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_RE = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-f)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /** Throws a UserInputError unless `arn` looks like an IAM role ARN. */
 export function assertRoleArn(arn: string): void {

@@ -3,7 +3,6 @@
  * Streams the input (constant memory for millions of rows; plain or gzip-compressed, told by its
  * magic bytes) and writes the output atomically. Ties go to the lowest class.
  */
-import { stat } from 'node:fs/promises';
 import { InterruptedError, UserInputError } from '../errors/index.js';
 import { assertWritable, fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { assertReadableFile } from '../adapters/byte-source.js';

@@ -4,7 +4,6 @@
  */
 import { basename } from 'node:path';
 import { PIXELS } from '../domain/dataset.js';
-import type { CsvProblem } from '../domain/csv/csv-problem.js';
 import { scanKaggleCsv } from '../adapters/csv-scan.js';
 import type { RowChunk } from '../adapters/kaggle-csv-file.js';
 import { listZipEntries, openByteSource, sniffCompression } from '../adapters/byte-source.js';

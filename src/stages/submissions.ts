@@ -74,7 +74,7 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
   const timeoutMs = (input.timeoutSeconds ?? 1800) * 1000;
   const started = deps.clock.now();
   let polls = 0;
-  let listing: KaggleListingRow[] = [];
+  let listing: KaggleListingRow[];
   for (;;) {
     if (deps.signal?.aborted) throw new InterruptedError('stopped waiting for the Kaggle score; run `digitflow submissions <run>` later');
     listing = await listSubmissions(kagglePath, competition, input.env, deps);

@@ -30,8 +30,11 @@ async function tampered(model: string, name: string, edit: (modelDir: string) =>
   return run;
 }
 
-async function editJson(path: string, edit: (j: Record<string, any>) => void): Promise<void> {
-  const j = JSON.parse(await readFile(path, 'utf8'));
+/** The fields of the saved model.json / metadata.json the tampering cases rewrite. */
+type ModelJson = Record<string, unknown> & { weightsManifest: { paths: string[] }[] };
+
+async function editJson(path: string, edit: (j: ModelJson) => void): Promise<void> {
+  const j = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
   edit(j);
   await writeFile(path, JSON.stringify(j));
 }

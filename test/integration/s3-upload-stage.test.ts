@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client, deletePrefix, headObjectMeta, listKeys, type S3Config } from '../../src/adapters/s3/index.js';
+import { createS3Client, deletePrefix, headObjectMeta, type S3Config } from '../../src/adapters/s3/index.js';
 import { readManifest } from '../../src/adapters/run-store.js';
 import { sha256File } from '../../src/adapters/file-hash.js';
 import { stratifiedSplit } from '../../src/domain/split.js';

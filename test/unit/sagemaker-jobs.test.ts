@@ -25,7 +25,7 @@ import { checkLinearLearnerCsv } from '../../src/stages/sagemaker/preflight.js';
 import type { RunStorage } from '../../src/adapters/sagemaker/run-storage.js';
 import { collectingReporter } from '../../src/runtime/deps.js';
 import { sageMakerJobs } from '../../src/adapters/sagemaker/jobs.js';
-import { CloudError, InterruptedError, UserInputError } from '../../src/errors/index.js';
+import { InterruptedError, UserInputError } from '../../src/errors/index.js';
 
 const sm = mockClient(SageMakerClient);
 let dir: string;

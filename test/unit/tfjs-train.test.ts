@@ -71,7 +71,7 @@ describe('local linear model', () => {
 
   it('same seed on the same backend gives the same metrics and weights; another seed does not', async () => {
     const again = await fitLocalModel(train, holdout, opts, deps());
-    expect(again.training!.history.map(({ seconds, ...m }) => m)).toEqual(model.training!.history.map(({ seconds, ...m }) => m));
+    expect(again.training!.history.map(({ seconds: _seconds, ...m }) => m)).toEqual(model.training!.history.map(({ seconds: _seconds, ...m }) => m));
     expect(Array.from(await again.predictProbabilities(test.pixels, 50))).toEqual(Array.from(probs.subarray(0, 500)));
     again.dispose();
     const other = await fitLocalModel(train, holdout, { ...opts, seed: 8, epochs: 1 }, deps());

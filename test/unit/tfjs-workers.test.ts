@@ -86,7 +86,7 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     const a = await fitLocalModel(small, val, o, deps());
     const b = await fitLocalModel(small, val, o, deps());
     expect(liveCnnWorkers()).toBe(0);
-    const strip = (h: typeof a.training) => h!.history.map(({ seconds, ...m }) => m);
+    const strip = (h: typeof a.training) => h!.history.map(({ seconds: _seconds, ...m }) => m);
     expect(strip(b.training)).toEqual(strip(a.training));
     expect(a.metadata.hyperparameters.workers).toBe(2);
     expect(a.training!.history[1].loss).toBeLessThan(a.training!.history[0].loss);

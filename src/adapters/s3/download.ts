@@ -94,7 +94,7 @@ export async function downloadObject(
       cb(null, chunk);
     },
   });
-  let sha256 = '';
+  let sha256: string;
   try {
     sha256 = await withAtomicWriteStream(localPath, { force: opts.force }, async (out) => {
       const body = res.Body as NodeJS.ReadableStream | undefined;
@@ -154,7 +154,7 @@ export async function downloadToDir(
   // First a request whose errors name their cause (a HEAD 403 cannot tell bad keys from no permission).
   await checkBucket(client, bucket, key);
   let mode: DownloadManyResult['mode'] = 'prefix';
-  let plan: Array<{ uri: string; path: string }> = [];
+  let plan: Array<{ uri: string; path: string }>;
   if (key !== '' && !key.endsWith('/') && (await headObjectMeta(client, uri))) {
     mode = 'object';
     plan = [{ uri, path: safeLocalPath(dir, key.split('/').pop() ?? '', uri) }];

@@ -14,7 +14,7 @@ export async function loadKaggleDownload(
   path: string,
   options: { numClasses?: number; reporter?: Reporter; signal?: AbortSignal } = {},
 ): Promise<{ train: Dataset; test: Dataset; files: string[] }> {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch {

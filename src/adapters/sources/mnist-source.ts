@@ -21,6 +21,7 @@ import { extract as tarExtract } from 'tar-stream';
 import type { Dataset } from '../../domain/dataset.js';
 import { CloudError, InterruptedError, UserInputError } from '../../errors/index.js';
 import { packageRoot } from '../../version.js';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Reporter } from '../../runtime/deps.js';
 import { loadIdxFolder } from './idx-source.js';
 
@@ -126,7 +127,7 @@ async function fetchBytes(url: string, options: MnistSourceOptions, label: strin
   let done = 0;
   let last = 0;
   const task = `download:${label}`;
-  for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+  for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
     parts.push(chunk as Uint8Array);
     done += (chunk as Uint8Array).length;
     if (done - last >= 1 << 20 || done === total) {

@@ -1,5 +1,5 @@
 /** `digitflow argmax <run|file>`: probability rows → Kaggle submission. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import type { ArgmaxResult } from '../../stages/argmax.js';

@@ -1,5 +1,5 @@
 /** `digitflow blend`: a new run from the probabilities of several runs. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import { addExamples, outOption } from '../grammar.js';

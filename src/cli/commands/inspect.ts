@@ -1,5 +1,5 @@
 /** `digitflow inspect FILE`: data insights and every problem with its line number. */
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import { createContext, saveResult } from '../context.js';
 import { addExamples, outOption, paragraphs } from '../grammar.js';
 import { parseInteger } from '../options.js';

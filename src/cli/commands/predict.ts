@@ -1,5 +1,5 @@
 /** `digitflow predict <run>`: per-class probabilities for a test CSV from a trained run. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.

@@ -1,7 +1,7 @@
 /** `digitflow prepare [path]`: write Kaggle-format train.csv / test.csv / test_labels.csv. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import type { PrepareOutput, PrepareSource, PrepareSplit } from '../../stages/prepare.js';

@@ -1,5 +1,5 @@
 /** `digitflow run`: the whole pipeline in one command (local by default, or --engine sagemaker). */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { addExamples, outOption, paragraphs, withShownDefault } from '../grammar.js';
 import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';

@@ -1,5 +1,5 @@
 /** `digitflow runs`: the leaderboard of run folders. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext, saveResult } from '../context.js';
 import { addExamples, outOption } from '../grammar.js';
 import type { RunsEntry, RunsResult } from '../../stages/runs.js';

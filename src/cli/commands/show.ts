@@ -1,5 +1,5 @@
 /** `digitflow show <file>`: draw digits in the terminal (half blocks on a TTY, ASCII otherwise) with their labels. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserInputError } from '../../errors/index.js';
 import { safeText as clean } from '../safe-text.js';
 import { createContext, saveResult } from '../context.js';

@@ -1,6 +1,6 @@
 /** `digitflow train`: local tfjs training (default) or dispatch to the SageMaker engine. */
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.

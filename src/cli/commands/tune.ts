@@ -1,5 +1,5 @@
 /** `digitflow tune`: hyperparameter search, each trial a run folder, a leaderboard at the end. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import { addExamples, outOption } from '../grammar.js';

@@ -1,5 +1,5 @@
 /** `digitflow upload`: Kaggle CSVs -> Linear Learner CSVs in S3, recorded in a run manifest. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { join } from 'node:path';
 import { createContext } from '../context.js';
 import { addExamples, addHiddenAlias, addRequiredOption, outOption, paragraphs } from '../grammar.js';

@@ -221,7 +221,7 @@ class FastParserState {
     row: number,
   ): boolean {
     let p = start;
-    let c = 0;
+    let c: number;
     if (labels) {
       c = buf[p];
       let v = c - ZERO;
