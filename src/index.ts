@@ -28,11 +28,11 @@ export { prepare } from './stages/prepare.js';
 export { inspect } from './stages/inspect.js';
 
 // Local engine
-export { trainLocal, fitLocalModel, LocalModel } from './stages/train-local.js';
+export { trainLocal, fitLocalModel, LocalModel } from './stages/local/train.js';
 export { MODEL_SPECS, LOCAL_MODEL_KINDS } from './adapters/tfjs/model-specs.js';
-export type { LocalFitOptions } from './stages/train-local.js';
-export { predictLocal } from './stages/predict-local.js';
-export { runLocal } from './stages/run-local.js';
+export type { LocalFitOptions } from './stages/local/train.js';
+export { predictLocal } from './stages/local/predict.js';
+export { runLocal } from './stages/local/run.js';
 
 // Argmax, evaluation, comparison
 export { argmaxStage } from './stages/argmax.js';

@@ -6,7 +6,7 @@
  * worker thread (csv-scan-worker.ts) with the same parser, and merges the partial statistics.
  * It is only an accelerator: when any part meets a problem, or the parts disagree on the layout,
  * the file is scanned again on one core, so problems, their line numbers and every figure are
- * always those of the one-core scan (checked by the differential test in test/unit/csv-scan.test.ts).
+ * always those of the one-core scan (checked by the differential test in test/unit/adapters/csv-scan.test.ts).
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';

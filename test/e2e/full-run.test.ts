@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { digitsSplit, toKaggleCsv } from '../unit/tfjs-fixtures.js';
+import { digitsSplit, toKaggleCsv } from '../helpers/tfjs-fixtures.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { digitsSplit, toKaggleCsv } from '../unit/tfjs-fixtures.js';
+import { digitsSplit, toKaggleCsv } from '../helpers/tfjs-fixtures.js';
 
 let dir: string;
 beforeAll(async () => {

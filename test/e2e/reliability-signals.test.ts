@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { binPath, runCli } from '../helpers/cli.js';
-import { digitsSplit, toKaggleCsv } from '../unit/tfjs-fixtures.js';
+import { digitsSplit, toKaggleCsv } from '../helpers/tfjs-fixtures.js';
 import { header } from '../helpers/kaggle-fixtures.js';
 
 let dir: string;

@@ -19,7 +19,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
 import { concatDatasets, type Dataset } from '../../src/domain/dataset.js';
-import { fitLocalModel, LocalModel } from '../../src/stages/train-local.js';
+import { fitLocalModel, LocalModel } from '../../src/stages/local/train.js';
 import { selectBackend } from '../../src/adapters/tfjs/backend.js';
 import { systemClock } from '../../src/runtime/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';

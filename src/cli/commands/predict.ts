@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseInteger } from '../options.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
-import type { PredictLocalOutput } from '../../stages/predict-local.js';
+import type { PredictLocalOutput } from '../../stages/local/predict.js';
 import { addSageMakerPredictOptions, predictWithSageMaker, refuseFlagsForEngine } from './sagemaker-engine.js';
 import type { BackendRequest } from '../../adapters/tfjs/backend.js';
 import { addExamples, addHiddenAlias, outOption, paragraphs, positionalOr, withShownDefault } from '../grammar.js';
@@ -61,7 +61,7 @@ export function registerPredict(program: Command): void {
     if (opts.engine === 'sagemaker') return predictWithSageMaker({ ...(opts as unknown as Record<string, unknown>), run }, cmd);
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const { predictLocal } = await import('../../stages/predict-local.js');
+    const { predictLocal } = await import('../../stages/local/predict.js');
     const result = await predictLocal(
       { runDir: run, test: opts.test, output: opts.out, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend, workers: opts.workers },
       ctx.deps,

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { addExamples, outOption, paragraphs, withShownDefault } from '../grammar.js';
 import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
-import type { RunLocalOutput } from '../../stages/run-local.js';
+import type { RunLocalOutput } from '../../stages/local/run.js';
 import { addSageMakerTrainOptions, refuseFlagsForEngine, runWithSageMaker } from './sagemaker-engine.js';
 import { renderConfusionText } from '../../domain/confusion-text.js';
 
@@ -78,7 +78,7 @@ export function registerRun(program: Command): void {
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
-    const { runLocal } = await import('../../stages/run-local.js');
+    const { runLocal } = await import('../../stages/local/run.js');
     const result = await runLocal(
       {
         train: opts.train,

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { newRunId } from '../../adapters/run-store.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
-import type { TrainLocalOutput } from '../../stages/train-local.js';
+import type { TrainLocalOutput } from '../../stages/local/train.js';
 import { addSageMakerTrainOptions, refuseFlagsForEngine, trainWithSageMaker } from './sagemaker-engine.js';
 import { addExamples, outOption, paragraphs } from '../grammar.js';
 import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } from '../local-training-options.js';
@@ -63,7 +63,7 @@ export function registerTrain(program: Command): void {
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
-    const { trainLocal } = await import('../../stages/train-local.js');
+    const { trainLocal } = await import('../../stages/local/train.js');
     const result = await trainLocal(
       {
         train: opts.train,

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { createContext } from '../context.js';
 import { parseFloatIn, parseInteger } from '../options.js';
 import { addExamples, outOption } from '../grammar.js';
-import type { TuneResult } from '../../stages/tune-local.js';
+import type { TuneResult } from '../../stages/local/tune.js';
 import { safeText } from '../safe-text.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
@@ -101,7 +101,7 @@ export function registerTune(program: Command): void {
           hint: 'tune locally (--engine local), or run managed trainings with different --hyperparameters and compare them with digitflow runs',
         });
       }
-      const { tuneLocal } = await import('../../stages/tune-local.js'); // loaded on use: keeps CLI start-up short
+      const { tuneLocal } = await import('../../stages/local/tune.js'); // loaded on use: keeps CLI start-up short
       const result = await tuneLocal(
         {
           model: opts.model,

@@ -1,7 +1,7 @@
 /**
  * The reference Kaggle CSV reader: csv-parse for the CSV syntax, then the shared row validator.
  * It is the definition of what digitflow accepts; the fast parser must agree with it
- * (test/unit/csv-differential.test.ts). About 10x slower, so the fast path is the default.
+ * (test/unit/domain/csv/fast-parser.differential.test.ts). About 10x slower, so the fast path is the default.
  */
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';

@@ -1,0 +1,63 @@
+/**
+ * Worker-thread entry of the data-parallel gradient stepper (see gradient-stepper.ts). It owns its own
+ * tfjs engine and wasm backend (with our kernels registered through selectBackend) and a copy of
+ * the model, built from its registry entry. For each `{ n }` message it reads the current weights and its slice of the batch from
+ * shared memory, writes the gradients of that slice back to shared memory, and replies
+ * `{ loss, hits }`. Errors are replied as `{ error }` so the main thread can fail the step.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend, type BackendName } from './backend.js';
+import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
+import { gradProgram, type GradOptions } from './grad-program.js';
+
+/** What the main thread passes to each worker at start-up. */
+export interface CnnWorkerData {
+  backend: BackendName;
+  /** The registry entry of the model being trained. */
+  kind: LocalModelKind;
+  numClasses: number;
+  seed: number;
+  grad: GradOptions;
+  /** Shared buffers: current weights (read), this worker's gradients (written), its inputs. */
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  /** Expected flat size, to catch a model built differently from the main thread's. */
+  total: number;
+  /** Rows of one warm-up gradient at start-up (the slice size; 0 = none). */
+  warmupRows: number;
+}
+
+async function main(): Promise<void> {
+  const data = workerData as CnnWorkerData;
+  const port = parentPort!;
+  try {
+    await selectBackend(data.backend);
+    const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed);
+    const program = gradProgram(model, data.grad);
+    if (program.layout.total !== data.total) throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
+    const params = new Float32Array(data.params);
+    const grads = new Float32Array(data.grads);
+    const x = new Float32Array(data.x);
+    const y = new Int32Array(data.y);
+    // The first calls of a fresh engine are 2-3x slower (JIT, kernel set-up): pay that at start-up,
+    // on zeros, so it does not slow the first training steps. Start-up is not training time.
+    const features = data.grad.inputShape.reduce((a, b) => a * b, 1);
+    const n = data.warmupRows;
+    for (let i = 0; n > 0 && i < 2; i++) program.gradients(new Float32Array(n * features), new Int32Array(n), n, grads);
+    port.on('message', (msg: { n: number }) => {
+      try {
+        program.setWeights(params);
+        port.postMessage(program.gradients(x, y, msg.n, grads));
+      } catch (e) {
+        port.postMessage({ error: String((e as Error)?.stack ?? e) });
+      }
+    });
+    port.postMessage({ ready: true });
+  } catch (e) {
+    port.postMessage({ error: String((e as Error)?.stack ?? e) });
+  }
+}
+
+void main();

@@ -1,0 +1,226 @@
+/**
+ * `run` on the local engine: prepare the bundled digits if needed → train → predict →
+ * argmax → submission → metrics on the answer key (when there is one) and on the held-out
+ * validation rows. Every step is one of the public stages; this file only sequences them and
+ * records the run in its manifest.
+ */
+import { join } from 'node:path';
+import { fileExists } from '../../adapters/atomic-file.js';
+import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
+import { sha256File } from '../../adapters/file-hash.js';
+import { rm } from 'node:fs/promises';
+import { UserInputError, isPipelineError } from '../../errors/index.js';
+import { preflightRunLocal } from '../run-preflight.js';
+import type { Metrics } from '../../domain/metrics.js';
+import type { StageDeps } from '../../runtime/deps.js';
+import type { LocalModelKind } from '../../adapters/tfjs/model-specs.js';
+import { resolveRunData } from '../default-data.js';
+import { trainLocal, type TrainLocalOutput } from './train.js';
+import { predictLocal } from './predict.js';
+import { argmaxStage } from '../argmax.js';
+import { evaluateStage } from '../evaluate.js';
+
+export interface RunLocalInput {
+  /** Kaggle train.csv; default <dataDir>/train.csv, prepared from the bundled digits when missing. */
+  train?: string;
+  test?: string;
+  /** `ImageId,Label` answer key for the test file; default <dataDir>/test_labels.csv when it exists. */
+  labels?: string;
+  dataDir?: string;
+  runsDir?: string;
+  /** Run directory; default <runsDir>/<run-id>. */
+  out?: string;
+  model: LocalModelKind;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  lrDecay?: number;
+  l2?: number;
+  augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
+  validationFraction?: number;
+  patience?: number;
+  backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  /** CNN gradient threads (default min(2, CPUs)). */
+  workers?: number;
+  seed: number;
+  force?: boolean;
+  /** Final-submission retrain on every training row (see TrainLocalInput.full). */
+  full?: boolean;
+  /** With `full`: the run whose settings are repeated. */
+  settingsFrom?: string;
+}
+
+export interface RunLocalOutput {
+  runId: string;
+  runDir: string;
+  engine: 'local';
+  model: string;
+  backend: string;
+  backendNote: string;
+  prepared: boolean;
+  trainRows: number;
+  testRows: number;
+  validationRows: number;
+  accuracy?: number;
+  macroF1?: number;
+  validationAccuracy?: number;
+  baselineAccuracy?: number;
+  files: Record<string, string>;
+  timings: Record<string, number>;
+  metrics?: Metrics;
+  validationMetrics?: Metrics;
+}
+
+/**
+ * Runs the local pipeline. Every input and output is checked before training; a run that fails
+ * (other than by an interrupt, which keeps the best checkpoint) removes the run folder it created.
+ */
+export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
+  const guard: RunGuard = {};
+  try {
+    return await runLocalSteps(input, deps, guard);
+  } catch (e) {
+    if (guard.created && guard.runDir && !(isPipelineError(e) && e.fault === 'interrupted')) {
+      await rm(guard.runDir, { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+/** The run folder, once known, and whether this run created it. */
+interface RunGuard {
+  runDir?: string;
+  created?: boolean;
+}
+
+async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGuard): Promise<RunLocalOutput> {
+  const runsDir = input.runsDir ?? 'runs';
+  if ((input.train === undefined) !== (input.test === undefined)) {
+    throw new UserInputError('RUN_INPUTS', 'pass both --train and --test (or neither, to use the bundled digits)', {
+      hint: 'e.g. digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv',
+    });
+  }
+  const data = await resolveRunData(
+    { train: input.train, test: input.test, labels: input.labels, dataDir: input.dataDir ?? 'data', seed: input.seed, needTest: true },
+    deps,
+  );
+  const { train, labels, prepared } = data;
+  const test = data.test!;
+  const timings: Record<string, number> = data.prepareSeconds !== undefined ? { prepare: data.prepareSeconds } : {};
+
+  const runDir = input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `local-${input.model}`));
+  if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {
+    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out, or pass --force to replace it' });
+  }
+  guard.runDir = runDir;
+  guard.created = !(await fileExists(runDir));
+  await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
+
+  deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
+  const trained: TrainLocalOutput = await trainLocal(
+    {
+      train,
+      outDir: runDir,
+      model: input.model,
+      epochs: input.epochs,
+      batchSize: input.batchSize,
+      learningRate: input.learningRate,
+      lrDecay: input.lrDecay,
+      l2: input.l2,
+      augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
+      validationFraction: input.validationFraction,
+      patience: input.patience,
+      seed: input.seed,
+      backend: input.backend,
+      workers: input.workers,
+      force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
+      runId: runDir.split('/').filter(Boolean).pop(),
+    },
+    deps,
+  );
+  timings.train = trained.trainSeconds;
+
+  deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
+  const probabilities = join(runDir, 'probabilities.csv');
+  const predicted = await predictLocal({ runDir, test, output: probabilities, force: input.force }, deps);
+  timings.predict = predicted.seconds;
+
+  const submission = join(runDir, 'submission.csv');
+  let t = deps.clock.now();
+  await argmaxStage({ input: probabilities, output: submission, force: input.force }, deps);
+  timings.argmax = (deps.clock.now() - t) / 1000;
+
+  const files: Record<string, string> = { probabilities, submission, model: join(runDir, 'model') };
+  let metrics: Metrics | undefined;
+  if (labels) {
+    t = deps.clock.now();
+    metrics = await evaluateStage({ submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: input.force }, deps);
+    timings.evaluate = (deps.clock.now() - t) / 1000;
+    files.metrics = join(runDir, 'metrics.json');
+  }
+
+  let validationMetrics: Metrics | undefined;
+  const valProbs = trained.outputs.validationProbabilities ? join(runDir, trained.outputs.validationProbabilities) : undefined;
+  const valLabels = trained.outputs.validationLabels ? join(runDir, trained.outputs.validationLabels) : undefined;
+  if (valProbs && valLabels && (await fileExists(valProbs))) {
+    const valSubmission = join(runDir, 'validation-submission.csv');
+    await argmaxStage({ input: valProbs, output: valSubmission, force: input.force }, deps);
+    validationMetrics = await evaluateStage(
+      { submission: valSubmission, labels: valLabels, probabilities: valProbs, output: join(runDir, 'validation-metrics.json'), force: input.force },
+      deps,
+    );
+    files.validationMetrics = join(runDir, 'validation-metrics.json');
+  }
+
+  const manifest = await readManifest(runDir);
+  manifest.command = 'run';
+  if (labels && !manifest.inputs.some((i) => i.role === 'labels')) {
+    const h = await sha256File(labels);
+    manifest.inputs.push({ role: 'labels', path: labels, sha256: h.sha256, bytes: h.bytes });
+  }
+  if (!manifest.inputs.some((i) => i.role === 'test')) {
+    const h = await sha256File(test);
+    manifest.inputs.push({ role: 'test', path: test, sha256: h.sha256, bytes: h.bytes, rows: predicted.rows });
+  }
+  manifest.timings = { ...manifest.timings, ...timings };
+  const rel = (p: string) => p.slice(runDir.length + 1);
+  manifest.outputs = {
+    ...manifest.outputs,
+    probabilities: rel(probabilities),
+    submission: rel(submission),
+    ...(metrics ? { metrics: 'metrics.json' } : {}),
+    ...(validationMetrics ? { validationMetrics: 'validation-metrics.json', validationSubmission: 'validation-submission.csv' } : {}),
+  };
+  manifest.summary = {
+    ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
+    ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
+  };
+  await new RunRecorder(runDir, manifest, deps.clock).save();
+
+  return {
+    runId: manifest.runId,
+    runDir,
+    engine: 'local',
+    model: input.model,
+    backend: trained.backend,
+    backendNote: trained.backendNote,
+    prepared,
+    trainRows: trained.trainRows,
+    testRows: predicted.rows,
+    validationRows: trained.validationRows.length,
+    accuracy: metrics?.accuracy,
+    macroF1: metrics?.macroF1,
+    validationAccuracy: validationMetrics?.accuracy ?? trained.validationAccuracy,
+    baselineAccuracy: metrics?.baselineAccuracy,
+    files: { ...files, manifest: join(runDir, 'manifest.json') },
+    timings,
+    metrics,
+    validationMetrics,
+  };
+}

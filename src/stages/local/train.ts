@@ -1,0 +1,372 @@
+/**
+ * `train --engine local`: read the Kaggle train.csv, hold out a seeded stratified validation split
+ * (the same rows the S3 upload stage holds out), train a tfjs linear or CNN model with early
+ * stopping, save it with its metadata, score the validation rows, and record everything in the
+ * run manifest. Ctrl-C keeps the best weights so far: they are saved before InterruptedError.
+ */
+import { assertRunOutputs } from '../run-preflight.js';
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { InterruptedError, UserInputError } from '../../errors/index.js';
+import { labelCounts, selectRows, type Dataset } from '../../domain/dataset.js';
+import { stratifiedSplit } from '../../domain/split.js';
+import { deriveSeed } from '../../domain/seeds.js';
+import { newManifest, type RunManifest } from '../../domain/manifest.js';
+import { readKaggleCsvFile } from '../../adapters/kaggle-csv-file.js';
+import { sha256File } from '../../adapters/file-hash.js';
+import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
+import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
+import { selectBackend, type BackendRequest } from '../../adapters/tfjs/backend.js';
+import { normalizePixels } from '../../adapters/tfjs/model-inputs.js';
+import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../../adapters/tfjs/model-specs.js';
+import { trainLoop } from '../../adapters/tfjs/train-loop.js';
+import type { EpochRecord } from '../../adapters/tfjs/train-options.js';
+import { LocalModel } from '../../adapters/tfjs/local-model.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model-store.js';
+import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/probability-csv.js';
+import type { StageDeps } from '../../runtime/deps.js';
+
+export { LocalModel };
+
+/** Hyperparameters of a local fit; unset ones take the model's defaults. */
+export interface LocalFitOptions {
+  model: LocalModelKind;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Per-epoch learning-rate decay: lr_e = lr / (1 + decay * (e - 1)). */
+  lrDecay?: number;
+  l2?: number;
+  patience?: number;
+  /** Random translation (pixels) of training images; image models only. */
+  augmentShift?: number;
+  /** Random rotation (degrees) of training images; image models only. */
+  augmentRotate?: number;
+  /** Random zoom (fraction) of training images; image models only. */
+  augmentZoom?: number;
+  seed: number;
+  backend?: BackendRequest;
+  /**
+   * Threads computing each CNN batch's gradients (data parallel; see gradient-stepper.ts). Default:
+   * min(2, available CPUs). 1 = the one-thread path. Ignored for the linear model.
+   */
+  workers?: number;
+  /** Recorded in the model metadata. */
+  data?: { path?: string; sha256?: string };
+}
+
+export interface TrainLocalInput {
+  /** Kaggle train.csv path. */
+  train: string;
+  /** Run directory (created). */
+  outDir: string;
+  model: LocalModelKind;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  l2?: number;
+  /** Default 0.1; 0 disables validation and early stopping. */
+  validationFraction?: number;
+  seed: number;
+  backend?: BackendRequest;
+  /** CNN gradient threads (default min(2, CPUs)); see LocalFitOptions.workers. */
+  workers?: number;
+  patience?: number;
+  /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
+  lrDecay?: number;
+  /** CNN: random translation of training images in pixels (default per model). */
+  augmentShift?: number;
+  /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
+  augmentRotate?: number;
+  augmentZoom?: number;
+  force?: boolean;
+  runId?: string;
+  /**
+   * Final-submission retrain: every training row, no validation hold-out (so no early stopping),
+   * a fixed number of epochs: `epochs`, else the best epoch of `settingsFrom`, else the model default.
+   */
+  full?: boolean;
+  /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
+  settingsFrom?: string;
+}
+
+/** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
+export async function fullRetrainSettings(
+  input: Pick<TrainLocalInput, 'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'augmentShift' | 'validationFraction' | 'settingsFrom'>,
+): Promise<{ epochs?: number; batchSize?: number; learningRate?: number; lrDecay?: number; l2?: number; augmentShift?: number; from?: string }> {
+  if (input.validationFraction) {
+    throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
+      hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
+    });
+  }
+  const own = { epochs: input.epochs, batchSize: input.batchSize, learningRate: input.learningRate, lrDecay: input.lrDecay, l2: input.l2, augmentShift: input.augmentShift };
+  if (!input.settingsFrom) return own;
+  const m = await readManifest(input.settingsFrom);
+  if (m.model && m.model !== input.model) {
+    throw new UserInputError('FLAG_CONFLICT', `${input.settingsFrom} trained the ${m.model} model, not ${input.model}`, {
+      hint: `pass --model ${m.model} to retrain that model on every row`,
+      details: { run: input.settingsFrom },
+    });
+  }
+  const h = m.hyperparameters ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    epochs: own.epochs ?? num(m.local?.bestEpoch) ?? num(h.epochs),
+    batchSize: own.batchSize ?? num(h.batchSize),
+    learningRate: own.learningRate ?? num(h.learningRate),
+    lrDecay: own.lrDecay ?? num(h.lrDecay),
+    l2: own.l2 ?? num(h.l2),
+    augmentShift: own.augmentShift ?? num(h.augmentShift),
+    from: input.settingsFrom,
+  };
+}
+
+export interface TrainLocalOutput {
+  runDir: string;
+  runId: string;
+  modelDir: string;
+  backend: string;
+  /** Why faster backends were not used (empty when tfjs-node was used). */
+  backendNote: string;
+  epochs: EpochRecord[];
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+  validationAccuracy?: number;
+  trainSeconds: number;
+  examplesPerSecond: number;
+  /** Threads that computed the gradients (CNN data parallelism; 1 for linear). */
+  workers: number;
+  /** 0-based data-row indices of the validation rows in the train file. */
+  validationRows: number[];
+  trainRows: number;
+  outputs: Record<string, string>;
+}
+
+/** Trains a model on in-memory data (loopback SageMaker server, notebooks, trainLocal). */
+export async function fitLocalModel(
+  train: Dataset,
+  validation: Dataset | undefined,
+  options: LocalFitOptions,
+  deps: StageDeps,
+): Promise<LocalModel> {
+  if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
+  const spec = modelSpec(String(options.model));
+  if (!spec) {
+    throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, {
+      hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
+    });
+  }
+  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
+  const choice = await selectBackend(options.backend ?? 'auto');
+  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
+  const norm = specNormalization(spec, train.pixels, train.rows);
+  const shape = spec.inputShape;
+  const network = await spec.build(train.numClasses, options.seed);
+  const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
+  const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
+  const result = await trainLoop(
+    network,
+    arrays(train),
+    val,
+    {
+      ...d,
+      kind: spec.kind,
+      stepper: spec.stepper,
+      seed: options.seed,
+      inputShape: shape,
+      numClasses: train.numClasses,
+      workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+    },
+    deps,
+  );
+  const hyperparameters = {
+    epochs: d.epochs,
+    batchSize: d.batchSize,
+    learningRate: d.learningRate,
+    lrDecay: d.lrDecay,
+    l2: d.l2,
+    patience: d.patience,
+    augmentShift: d.augmentShift,
+    ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
+    ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
+    // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
+    workers: result.workers,
+  };
+  return new LocalModel(
+    network,
+    {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      model: options.model,
+      numClasses: train.numClasses,
+      classes: Array.from({ length: train.numClasses }, (_, k) => String(k)),
+      inputShape: shape,
+      output: 'logits',
+      normalization: norm,
+      backend: choice.backend,
+      seed: options.seed,
+      hyperparameters,
+      data: { ...options.data, trainRows: train.rows, validationRows: validation?.rows ?? 0 },
+      bestEpoch: result.bestEpoch,
+      versions: runtimeVersions(),
+      createdAt: new Date().toISOString(),
+    },
+    {
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      interrupted: result.interrupted,
+      trainSeconds: result.trainSeconds,
+      examplesPerSecond: result.examplesSeen / Math.max(1e-9, result.trainSeconds),
+      backendSummary: choice.summary,
+    },
+  );
+}
+
+/** Default CNN gradient threads: one per CPU, at most 2 (a batch of 64 gains little beyond). */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Files `train` writes into its run folder (manifest.json is merged, the model guarded below). */
+const TRAIN_LOCAL_OUTPUTS = ['model/model.json', 'model/weights.bin', 'model/metadata.json', 'validation-probabilities.csv', 'validation-labels.csv'] as const;
+
+/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
+async function writeValidationFiles(runDir: string, model: LocalModel, val: Dataset, force: boolean): Promise<Record<string, string>> {
+  const probs = await model.predictProbabilities(val.pixels, val.rows);
+  await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
+    await writeChunk(s, probabilityHeader(model.numClasses));
+    await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
+  });
+  await withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
+    let text = 'ImageId,Label\n';
+    for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
+    await writeChunk(s, text);
+  });
+  return { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' };
+}
+
+/** `digitflow train --engine local`. */
+export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promise<TrainLocalOutput> {
+  const runDir = resolve(input.outDir);
+  const runId = input.runId ?? basename(runDir);
+  const modelDir = join(runDir, 'model');
+  const force = Boolean(input.force);
+  // Outputs first: a file given as --out, or a special file in the way, fails before any training.
+  await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
+  const full = input.full ? await fullRetrainSettings(input) : undefined;
+  const fraction = full ? 0 : (input.validationFraction ?? 0.1);
+  if (!force && (await fileExists(join(modelDir, 'model.json')))) {
+    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
+      hint: 'pass --force to retrain in place, or choose another --out',
+      details: { path: runDir },
+    });
+  }
+  const t0 = deps.clock.now();
+  deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
+  const [read, hash] = await Promise.all([
+    readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
+    sha256File(input.train),
+  ]);
+  const ds = read.dataset;
+  if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)' });
+  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: fraction });
+  if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
+  const trainSet = selectRows(ds, split.first);
+  const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
+  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  if (absent.length > 0) {
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'CLASS_ABSENT',
+      message: `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} in the ${trainSet.rows} training rows of ${input.train}: the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
+      data: { absent },
+    });
+  }
+  const tRead = deps.clock.now();
+
+  deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
+  const model = await fitLocalModel(
+    trainSet,
+    valSet,
+    {
+      model: input.model,
+      epochs: full ? full.epochs : input.epochs,
+      batchSize: full ? full.batchSize : input.batchSize,
+      learningRate: full ? full.learningRate : input.learningRate,
+      l2: full ? full.l2 : input.l2,
+      patience: input.patience,
+      lrDecay: full ? full.lrDecay : input.lrDecay,
+      augmentShift: full ? full.augmentShift : input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
+      seed: input.seed,
+      backend: input.backend,
+      workers: input.workers,
+      data: { path: input.train, sha256: hash.sha256 },
+    },
+    deps,
+  );
+  try {
+    const tTrain = deps.clock.now();
+    const summary = model.training!;
+    await model.save(modelDir, { force });
+    const outputs: Record<string, string> = { model: 'model' };
+    if (valSet) Object.assign(outputs, await writeValidationFiles(runDir, model, valSet, force));
+    const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
+    const validationRows = Array.from(split.second);
+
+    const manifest: RunManifest = (await fileExists(join(runDir, 'manifest.json')))
+      ? await readManifest(runDir)
+      : newManifest({ runId, command: 'train', engine: 'local', seed: input.seed, now: new Date(deps.clock.now()), versions: runtimeVersions(), model: input.model });
+    manifest.engine = 'local';
+    manifest.model = input.model;
+    manifest.seed = input.seed;
+    manifest.backend = model.metadata.backend;
+    manifest.gitSha ??= gitSha();
+    manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
+    manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
+    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
+    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction, ...(full ? { full: true } : {}) };
+    manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
+    manifest.outputs = { ...manifest.outputs, ...outputs };
+    if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
+    manifest.local = {
+      epochs: summary.history,
+      bestEpoch: summary.bestEpoch,
+      stoppedEarly: summary.stoppedEarly,
+      interrupted: summary.interrupted,
+      examplesPerSecond: summary.examplesPerSecond,
+      ...(full ? { fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } } : {}),
+    };
+    await new RunRecorder(runDir, manifest, deps.clock).save();
+
+    if (summary.interrupted) {
+      throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);
+    }
+    return {
+      runDir,
+      runId,
+      modelDir,
+      backend: model.metadata.backend,
+      backendNote: summary.backendSummary,
+      epochs: summary.history,
+      bestEpoch: summary.bestEpoch,
+      stoppedEarly: summary.stoppedEarly,
+      validationAccuracy: last?.valAccuracy,
+      trainSeconds: summary.trainSeconds,
+      examplesPerSecond: summary.examplesPerSecond,
+      workers: model.metadata.hyperparameters.workers ?? 1,
+      validationRows,
+      trainRows: trainSet.rows,
+      outputs,
+    };
+  } finally {
+    model.dispose();
+  }
+}

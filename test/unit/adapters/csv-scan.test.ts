@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scanKaggleCsv, splitPoints } from '../../../src/adapters/csv-scan.js';
+import { header, PIX } from '../../helpers/kaggle-fixtures.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'df-scan-'));
+});
+
+/** Digit-like rows: mostly background, some ink; every 7th row repeats an earlier one, every 50th is blank. */
+function row(i: number, layout: 'train' | 'test'): string {
+  const src = i % 7 === 6 ? i - 3 : i;
+  const px = Array.from({ length: PIX }, (_, j) => (i % 50 === 49 ? 0 : (j * 13 + src * 7) % 9 === 0 ? (src * 31 + j) % 256 : 0));
+  return layout === 'train' ? `${src % 10},${px.join(',')}` : px.join(',');
+}
+
+function csv(rows: number, options: { layout?: 'train' | 'test'; eol?: string; headerLine?: boolean; lines?: (lines: string[]) => void } = {}): string {
+  const layout = options.layout ?? 'train';
+  const lines = options.headerLine === false ? [] : [header(layout)];
+  for (let i = 0; i < rows; i++) lines.push(row(i, layout));
+  options.lines?.(lines);
+  const eol = options.eol ?? '\n';
+  return lines.join(eol) + eol;
+}
+
+const forced = { parallelMinBytes: 0 };
+const strip = <T extends { threads: number }>(r: T) => ({ ...r, threads: undefined });
+
+describe('inspect scan: the two-core path gives exactly the one-core figures', () => {
+  const cases: [string, string][] = [
+    ['train, LF', csv(1500)],
+    ['train, CRLF', csv(1200, { eol: '\r\n' })],
+    ['test layout without header', csv(900, { layout: 'test', headerLine: false })],
+    ['no final newline, trailing empty lines', csv(800).trimEnd() + '\n\n\n'],
+  ];
+  for (const [name, text] of cases) {
+    it(name, async () => {
+      const p = join(dir, `${name.replace(/\W+/g, '-')}.csv`);
+      await writeFile(p, text);
+      for (const threads of [2, 3]) {
+        const par = await scanKaggleCsv(p, { ...forced, threads });
+        const seq = await scanKaggleCsv(p, { threads: 1 });
+        expect(par.threads).toBe(threads);
+        expect(seq.threads).toBe(1);
+        expect(strip(par)).toEqual(strip(seq));
+      }
+      const seq = await scanKaggleCsv(p, { threads: 1 });
+      expect(seq.duplicateImages).toBeGreaterThan(0);
+      expect(seq.blankImages).toBeGreaterThan(0);
+      expect(seq.problemCount).toBe(0);
+    });
+  }
+
+  it('falls back to one core when any part meets a problem, so problems and line numbers are the one-core ones', async () => {
+    const variants: [string, (l: string[]) => void][] = [
+      ['bad row late', (l) => (l[l.length - 5] = l[l.length - 5].replace(/^\d+,/, '12,'))],
+      ['empty lines in the middle', (l) => l.splice(Math.floor(l.length / 2), 0, '', '')],
+      ['short row in the first half', (l) => (l[10] = '1,2,3')],
+    ];
+    for (const [name, edit] of variants) {
+      const p = join(dir, `${name.replace(/\W+/g, '-')}.csv`);
+      await writeFile(p, csv(1000, { lines: edit }));
+      const par = await scanKaggleCsv(p, { ...forced, threads: 2 });
+      const seq = await scanKaggleCsv(p, { threads: 1 });
+      expect(par.problemCount, name).toBeGreaterThan(0);
+      expect(par.threads, name).toBe(1);
+      expect(par).toEqual(seq);
+    }
+    // A wrong header is the file's one problem, on any path.
+    const p = join(dir, 'bad-header.csv');
+    await writeFile(p, csv(500).replace(/^label,pixel0/, 'lbl,pixel0'));
+    const bad = await scanKaggleCsv(p, { ...forced, threads: 2 });
+    expect(bad).toMatchObject({ rows: 0, problemCount: 1, problems: [{ kind: 'header', line: 1 }] });
+  });
+
+  it('cuts only at the start of a line that follows a non-empty line', async () => {
+    const p = join(dir, 'cuts.csv');
+    const text = csv(400, { eol: '\r\n', lines: (l) => l.splice(200, 0, '', '', '') });
+    await writeFile(p, text);
+    const bytes = await readFile(p);
+    for (const parts of [2, 3, 5]) {
+      const points = (await splitPoints(p, bytes.length, parts))!;
+      expect(points).toHaveLength(parts);
+      expect(points[0]).toBe(0);
+      for (const at of points.slice(1)) {
+        expect(bytes[at - 1]).toBe(10);
+        expect(bytes[at]).toBeGreaterThanOrEqual(48);
+        expect(bytes.subarray(at - 4, at).toString()).not.toMatch(/\n\r?\n$/);
+      }
+    }
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The linear model predicts with the normalisation folded into its weights (one matmul on raw
+ * pixels). It must give the same probabilities as the plain path: normalise, apply, softmax.
+ */
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProbabilityModel, LocalModel } from '../../../../src/adapters/tfjs/local-model.js';
+import { LinearScorer } from '../../../../src/adapters/tfjs/linear-scorer.js';
+import { fitLocalModel } from '../../../../src/stages/local/train.js';
+import { readKaggleCsvFile } from '../../../../src/adapters/kaggle-csv-file.js';
+import { normalizePixels } from '../../../../src/adapters/tfjs/model-inputs.js';
+import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
+import { defaultDeps } from '../../../../src/runtime/deps.js';
+import { repoRoot } from '../../../helpers/cli.js';
+
+describe('LocalModel.predictProbabilities (linear)', () => {
+  it('folded weights give the probabilities of normalise → apply → softmax', async () => {
+    await selectBackend('auto');
+    const train = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'train.csv'))).dataset;
+    const test = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'test.csv'))).dataset;
+    const model = await fitLocalModel(train, undefined, { model: 'linear', epochs: 2, seed: 3 }, defaultDeps());
+    try {
+      const fast = await model.predictProbabilities(test.pixels, test.rows);
+      const x = normalizePixels(test.pixels, test.rows, model.metadata.normalization);
+      const plain = tf.tidy(() => tf.softmax(model.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync());
+      expect(fast.length).toBe(test.rows * 10);
+      let maxDiff = 0;
+      for (let i = 0; i < fast.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fast[i] - plain[i]));
+      expect(maxDiff).toBeLessThan(1e-5);
+      // And the model really learned something (the comparison is not between two constant outputs).
+      expect(new Set(Array.from(fast.subarray(0, 50)).map((v) => v.toFixed(3))).size).toBeGreaterThan(10);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('loadProbabilityModel (prediction straight from the files)', () => {
+  it('a saved linear model loads as the tfjs-core scorer and predicts what the layers model predicts', async () => {
+    await selectBackend('auto');
+    const train = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'train.csv'))).dataset;
+    const test = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'test.csv'))).dataset;
+    const dir = mkdtempSync(join(tmpdir(), 'digitflow-scorer-'));
+    const model = await fitLocalModel(train, undefined, { model: 'linear', epochs: 2, seed: 5 }, defaultDeps());
+    try {
+      await model.save(dir);
+      const scorer = await loadProbabilityModel(dir);
+      expect(scorer).toBeInstanceOf(LinearScorer);
+      const loaded = await LocalModel.load(dir);
+      const fromFiles = await scorer.predictProbabilities(test.pixels, test.rows);
+      const x = normalizePixels(test.pixels, test.rows, loaded.metadata.normalization);
+      const plain = tf.tidy(() => tf.softmax(loaded.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync());
+      let maxDiff = 0;
+      for (let i = 0; i < plain.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fromFiles[i] - plain[i]));
+      expect(fromFiles.length).toBe(test.rows * 10);
+      expect(maxDiff).toBeLessThan(1e-5);
+      scorer.dispose();
+      loaded.dispose();
+
+      // A truncated weights file is a clear MODEL_INVALID, not a garbage prediction.
+      const weights = readFileSync(join(dir, 'weights.bin'));
+      writeFileSync(join(dir, 'weights.bin'), weights.subarray(0, weights.length - 40));
+      const err = await loadProbabilityModel(dir).catch((e) => e);
+      expect(err.code).toBe('MODEL_INVALID');
+      expect(err.message).toMatch(/weight files hold \d+ bytes, model.json describes \d+/);
+    } finally {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a linear metadata file over weights of the wrong shape', async () => {
+    await selectBackend('auto');
+    const train = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'train.csv'))).dataset;
+    const dir = mkdtempSync(join(tmpdir(), 'digitflow-scorer-'));
+    const model = await fitLocalModel(train, undefined, { model: 'linear', epochs: 1, seed: 5 }, defaultDeps());
+    try {
+      await model.save(dir);
+      const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'));
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12, classes: Array.from({ length: 12 }, (_, i) => String(i)) }));
+      const err = await loadProbabilityModel(dir).catch((e) => e);
+      expect(err.code).toBe('MODEL_INVALID');
+      expect(err.message).toContain('does not hold a linear model of 784 inputs and 12 classes');
+      // Classes that do not match numClasses are refused before the weights are read.
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12 }));
+      expect((await loadProbabilityModel(dir).catch((e) => e)).message).toContain('classes must list 12 class names');
+    } finally {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { adam } from '../../../../src/adapters/tfjs/optimizer.js';
+import { requireTfjs } from '../../../../src/adapters/tfjs/tfjs-modules.js';
+import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
+import { mulberry32 } from '../../../../src/domain/random.js';
+
+const tf = requireTfjs();
+
+describe('the one Adam (optimizer.ts)', () => {
+  it('matches tf.train.adam step for step, with a changing learning rate', async () => {
+    await selectBackend('wasm');
+    const rng = mulberry32(3);
+    const size = 50;
+    const init = Float32Array.from({ length: size }, () => rng() * 2 - 1);
+    const grads = Array.from({ length: 6 }, () => Float32Array.from({ length: size }, () => rng() * 4 - 2));
+    const lrs = [0.1, 0.05, 0.05, 0.02, 0.01, 0.3];
+    const ours = init.slice();
+    const opt = adam(size);
+    const ref = tf.variable(tf.tensor1d(init));
+    const tfAdam = tf.train.adam(0.1);
+    grads.forEach((g, i) => {
+      opt.applyGradients(ours, [{ grad: g, weight: 1 }], lrs[i]);
+      (tfAdam as unknown as { learningRate: number }).learningRate = lrs[i];
+      const gt = tf.tensor1d(g);
+      tfAdam.applyGradients({ [ref.name]: gt });
+      gt.dispose();
+    });
+    const theirs = ref.dataSync();
+    let diff = 0;
+    let moved = 0;
+    for (let k = 0; k < size; k++) {
+      diff = Math.max(diff, Math.abs(theirs[k] - ours[k]));
+      moved = Math.max(moved, Math.abs(init[k] - ours[k]));
+    }
+    expect(moved).toBeGreaterThan(0.1);
+    expect(diff).toBeLessThan(1e-5);
+    ref.dispose();
+    tfAdam.dispose();
+  });
+
+  it('sums weighted gradient parts in one pass: two halves equal their mean', () => {
+    const size = 8;
+    const a = Float32Array.from({ length: size }, (_, k) => k - 3);
+    const b = Float32Array.from({ length: size }, (_, k) => 2 * k + 1);
+    const mean = Float32Array.from({ length: size }, (_, k) => 0.25 * a[k] + 0.75 * b[k]);
+    const p1 = new Float32Array(size).fill(1);
+    const p2 = p1.slice();
+    const o1 = adam(size);
+    const o2 = adam(size);
+    for (let i = 0; i < 3; i++) {
+      o1.applyGradients(p1, [{ grad: a, weight: 0.25 }, { grad: b, weight: 0.75 }], 0.01);
+      o2.applyGradients(p2, [{ grad: mean, weight: 1 }], 0.01);
+    }
+    for (let k = 0; k < size; k++) expect(p1[k]).toBeCloseTo(p2[k], 6);
+    expect(p1[1]).not.toBe(1);
+  });
+
+  it('refuses weights of another size', () => {
+    expect(() => adam(3).applyGradients(new Float32Array(4), [{ grad: new Float32Array(4), weight: 1 }], 0.1)).toThrow(/3 weights/);
+  });
+});
