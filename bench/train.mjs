@@ -27,7 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const dist = (p) => import(join(root, 'dist', p));
 const { fitLocalModel } = await dist('stages/local/train.js');
-const { predictLocal } = await dist('stages/local/predict.js');
+const { localPredictStage } = await dist('stages/local/predict.js');
 const { mulberry32, permutation } = await dist('domain/random.js');
 const { selectRows, PIXELS } = await dist('domain/dataset.js');
 const { silentReporter, systemClock } = await dist('runtime/deps.js');
@@ -257,7 +257,7 @@ if (!flag('--skip-predict')) {
   const times = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    await predictLocal({ runDir, test: testCsv, output: join(tmp, `p${i}.csv`), recordInManifest: false }, deps);
+    await localPredictStage({ runDir, test: testCsv, output: join(tmp, `p${i}.csv`), recordInManifest: false }, deps);
     times.push((performance.now() - t0) / 1000);
   }
   const cli = [];

@@ -24,15 +24,16 @@ export { readKaggleCsvFile, streamKaggleCsvFile } from './adapters/kaggle-csv-fi
 export { loadBundledMnist } from './adapters/sources/bundled-mnist.js';
 export { loadIdxFolder } from './adapters/sources/idx-source.js';
 export { loadKaggleDownload } from './adapters/sources/kaggle-source.js';
-export { prepare } from './stages/prepare.js';
-export { inspect } from './stages/inspect.js';
+// Stages are named `<verb>Stage`; the short names below are the library's original API, kept as aliases.
+export { prepareStage, prepareStage as prepare } from './stages/prepare.js';
+export { inspectStage, inspectStage as inspect } from './stages/inspect.js';
 
 // Local engine
-export { trainLocal, fitLocalModel, LocalModel } from './stages/local/train.js';
+export { localTrainStage, localTrainStage as trainLocal, fitLocalModel, LocalModel } from './stages/local/train.js';
 export { MODEL_SPECS, LOCAL_MODEL_KINDS } from './adapters/tfjs/model-specs.js';
 export type { LocalFitOptions } from './stages/local/train.js';
-export { predictLocal } from './stages/local/predict.js';
-export { runLocal } from './stages/local/run.js';
+export { localPredictStage, localPredictStage as predictLocal } from './stages/local/predict.js';
+export { localRunStage, localRunStage as runLocal } from './stages/local/run.js';
 
 // Argmax, evaluation, comparison
 export { argmaxStage } from './stages/argmax.js';

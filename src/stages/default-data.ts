@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileExists } from '../adapters/atomic-file.js';
 import type { StageDeps } from '../runtime/deps.js';
-import { prepare, PREPARED_FILES } from './prepare.js';
+import { prepareStage, PREPARED_FILES } from './prepare.js';
 
 export interface RunDataInput {
   train?: string;
@@ -36,7 +36,7 @@ export async function resolveRunData(input: RunDataInput, deps: StageDeps): Prom
   if (usingDefaults && !((await fileExists(train)) && (!test || (await fileExists(test))))) {
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${train} yet: preparing the bundled MNIST digits into ${input.dataDir}/` });
     const t = deps.clock.now();
-    const p = await prepare({ source: 'bundled', outDir: input.dataDir, seed: input.seed, force: false }, deps);
+    const p = await prepareStage({ source: 'bundled', outDir: input.dataDir, seed: input.seed, force: false }, deps);
     prepareSeconds = (deps.clock.now() - t) / 1000;
     train = p.files.find((f) => f.role === 'train')!.path;
     if (test) test = p.files.find((f) => f.role === 'test')!.path;

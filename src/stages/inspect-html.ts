@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { assertWritable, writeFileAtomic } from '../adapters/atomic-file.js';
 import { PIXELS } from '../domain/dataset.js';
 import { renderInspectHtml, type FilePictures } from '../report/inspect-page.js';
-import { inspect, type InspectInput, type InspectOutput } from './inspect.js';
+import { inspectStage, type InspectInput, type InspectOutput } from './inspect.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export interface InspectHtmlInput extends InspectInput {
@@ -101,7 +101,7 @@ export async function inspectHtmlStage(input: InspectHtmlInput, deps: StageDeps)
   await assertWritable(input.output, { force: input.force });
   const numClasses = input.numClasses ?? 10;
   const collectors = new Map<string, FileCollector>();
-  const result = await inspect(
+  const result = await inspectStage(
     {
       ...input,
       onRows: (file, chunk) => {

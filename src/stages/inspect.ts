@@ -62,7 +62,7 @@ async function inspectOne(path: string, member: string | undefined, input: Inspe
   return info;
 }
 
-export async function inspect(input: InspectInput, deps: StageDeps): Promise<InspectOutput> {
+export async function inspectStage(input: InspectInput, deps: StageDeps): Promise<InspectOutput> {
   const files: FileInsights[] = [];
   const compression = await sniffCompression(input.path).catch(() => 'none');
   if (compression === 'zip') {

@@ -25,7 +25,7 @@ export interface Run extends LoadedRun {
   dispose(): void;
 }
 
-/** Loads a run folder written by `digitflow train` or `digitflow run` (or `trainLocal` / `runLocal`). */
+/** Loads a run folder written by `digitflow train` or `digitflow run` (or `localTrainStage` / `localRunStage`). */
 export async function loadRun(dir: string, options: { backend?: BackendRequest } = {}): Promise<Run> {
   const loaded = await loadRunResults(dir);
   const modelDir = join(dir, 'model');

@@ -131,7 +131,7 @@ export async function detectSource(path: string): Promise<'idx' | 'kaggle'> {
   });
 }
 
-export async function prepare(given: PrepareInput, deps: StageDeps): Promise<PrepareOutput> {
+export async function prepareStage(given: PrepareInput, deps: StageDeps): Promise<PrepareOutput> {
   const started = deps.clock.now();
   if (given.source === 'bundled' && given.path) {
     throw new UserInputError('SOURCE_PATH_UNUSED', `--source bundled reads no path, but ${given.path} was given`, {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadMnist, MNIST_FILES } from '../../src/adapters/sources/mnist-source.js';
-import { prepare } from '../../src/stages/prepare.js';
+import { prepareStage } from '../../src/stages/prepare.js';
 import { collectingReporter, defaultDeps } from '../../src/runtime/deps.js';
 import { makeMnistFixture, startMnistMirror, type MnistFixture, type MnistMirror } from '../helpers/mnist-mirror.js';
 
@@ -109,7 +109,7 @@ describe('prepare --source mnist --split kaggle', () => {
     const src = await fresh('idx-src');
     for (const [name, b] of fixture.contents) await writeFile(join(src, name), b);
     const run = async (out: string, seed: number) =>
-      prepare({ source: 'idx', path: src, split: 'kaggle', outDir: join(dir, out), seed }, defaultDeps());
+      prepareStage({ source: 'idx', path: src, split: 'kaggle', outDir: join(dir, out), seed }, defaultDeps());
     const a = await run('k1', 42);
     expect(a.split).toBe('kaggle');
     expect(a.trainRows).toBe(30);
@@ -131,9 +131,9 @@ describe('prepare --source mnist --split kaggle', () => {
 
   it('keeps the official split by default and refuses --split kaggle where it does not apply, before any work', async () => {
     const src = join(dir, 'idx-src');
-    const o = await prepare({ source: 'idx', path: src, outDir: join(dir, 'o1'), seed: 42 }, defaultDeps());
+    const o = await prepareStage({ source: 'idx', path: src, outDir: join(dir, 'o1'), seed: 42 }, defaultDeps());
     expect([o.split, o.trainRows, o.testRows]).toEqual(['official', 30, 20]);
-    await expect(prepare({ source: 'bundled', split: 'kaggle', outDir: join(dir, 'o2'), seed: 42 }, defaultDeps())).rejects.toMatchObject({
+    await expect(prepareStage({ source: 'bundled', split: 'kaggle', outDir: join(dir, 'o2'), seed: 42 }, defaultDeps())).rejects.toMatchObject({
       code: 'SPLIT_UNSUPPORTED',
       exitCode: 2,
     });
@@ -143,7 +143,7 @@ describe('prepare --source mnist --split kaggle', () => {
   it('writes nothing when the download does not match the pinned MNIST files', async () => {
     // The stage uses the real pins, so a fixture mirror must fail the check: nothing is written.
     const out = join(dir, 'dl');
-    const err = await prepare(
+    const err = await prepareStage(
       { source: 'mnist', split: 'kaggle', outDir: out, seed: 42, cacheDir: await fresh('c7'), mirrors: [`${mirror.base}/gz/`] },
       defaultDeps(),
     ).catch((e) => e);

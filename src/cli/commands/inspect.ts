@@ -66,8 +66,8 @@ export function registerInspect(program: Command): void {
         if (!r.ok) process.exitCode = 2;
         return;
       }
-      const { inspect } = await import('../../stages/inspect.js'); // loaded on use: keeps CLI start-up short
-      const result = await inspect({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
+      const { inspectStage } = await import('../../stages/inspect.js'); // loaded on use: keeps CLI start-up short
+      const result = await inspectStage({ path: file, numClasses: opts.numClasses, maxProblems: opts.maxProblems }, ctx.deps);
       await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderInspectText);
       // Problems found: non-zero exit so scripts can gate a cloud job on a clean inspect.

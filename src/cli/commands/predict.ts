@@ -61,8 +61,8 @@ export function registerPredict(program: Command): void {
     if (opts.engine === 'sagemaker') return predictWithSageMaker({ ...(opts as unknown as Record<string, unknown>), run }, cmd);
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const { predictLocal } = await import('../../stages/local/predict.js');
-    const result = await predictLocal(
+    const { localPredictStage } = await import('../../stages/local/predict.js');
+    const result = await localPredictStage(
       { runDir: run, test: opts.test, output: opts.out, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend, workers: opts.workers },
       ctx.deps,
     );

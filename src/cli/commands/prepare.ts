@@ -64,8 +64,8 @@ export function registerPrepare(program: Command): void {
   ]);
   command.action(async (path: string | undefined, opts: { source: PrepareSource | 'auto'; split: PrepareSplit; cache: string; out?: string; testSize: number; force?: boolean }, cmd: Command) => {
     const ctx = createContext(cmd);
-    const { prepare } = await import('../../stages/prepare.js'); // loaded on use: keeps CLI start-up short
-    const result = await prepare(
+    const { prepareStage } = await import('../../stages/prepare.js'); // loaded on use: keeps CLI start-up short
+    const result = await prepareStage(
       {
         source: opts.source,
         path,

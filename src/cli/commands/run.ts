@@ -78,8 +78,8 @@ export function registerRun(program: Command): void {
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     // Loaded on use: TensorFlow.js takes a noticeable part of a second to import.
-    const { runLocal } = await import('../../stages/local/run.js');
-    const result = await runLocal(
+    const { localRunStage } = await import('../../stages/local/run.js');
+    const result = await localRunStage(
       {
         train: opts.train,
         test: opts.test,

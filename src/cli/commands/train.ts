@@ -63,8 +63,8 @@ export function registerTrain(program: Command): void {
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
-    const { trainLocal } = await import('../../stages/local/train.js');
-    const result = await trainLocal(
+    const { localTrainStage } = await import('../../stages/local/train.js');
+    const result = await localTrainStage(
       {
         train: opts.train,
         outDir,

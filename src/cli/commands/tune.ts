@@ -101,8 +101,8 @@ export function registerTune(program: Command): void {
           hint: 'tune locally (--engine local), or run managed trainings with different --hyperparameters and compare them with digitflow runs',
         });
       }
-      const { tuneLocal } = await import('../../stages/local/tune.js'); // loaded on use: keeps CLI start-up short
-      const result = await tuneLocal(
+      const { localTuneStage } = await import('../../stages/local/tune.js'); // loaded on use: keeps CLI start-up short
+      const result = await localTuneStage(
         {
           model: opts.model,
           trials: opts.trials,

@@ -23,7 +23,7 @@ import type { StageDeps } from '../../runtime/deps.js';
 export const DEFAULT_PREDICT_CHUNK_ROWS = 2048;
 
 export interface PredictLocalInput {
-  /** Run directory written by trainLocal (holds model/ and manifest.json). */
+  /** Run directory written by localTrainStage (holds model/ and manifest.json). */
   runDir: string;
   /** Kaggle test.csv (a train-layout file is accepted; its labels are ignored). */
   test: string;
@@ -49,7 +49,7 @@ export interface PredictLocalOutput {
 }
 
 /** Predicts probabilities for every row of `test` with the run's local model. */
-export async function predictLocal(input: PredictLocalInput, deps: StageDeps): Promise<PredictLocalOutput> {
+export async function localPredictStage(input: PredictLocalInput, deps: StageDeps): Promise<PredictLocalOutput> {
   const t0 = deps.clock.now();
   const runDir = resolve(input.runDir);
   const modelDir = join(runDir, 'model');

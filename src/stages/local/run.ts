@@ -15,8 +15,8 @@ import type { Metrics } from '../../domain/metrics.js';
 import type { StageDeps } from '../../runtime/deps.js';
 import type { LocalModelKind } from '../../adapters/tfjs/model-specs.js';
 import { resolveRunData } from '../default-data.js';
-import { trainLocal, type TrainLocalOutput } from './train.js';
-import { predictLocal } from './predict.js';
+import { localTrainStage, type TrainLocalOutput } from './train.js';
+import { localPredictStage } from './predict.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
 
@@ -77,7 +77,7 @@ export interface RunLocalOutput {
  * Runs the local pipeline. Every input and output is checked before training; a run that fails
  * (other than by an interrupt, which keeps the best checkpoint) removes the run folder it created.
  */
-export async function runLocal(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
+export async function localRunStage(input: RunLocalInput, deps: StageDeps): Promise<RunLocalOutput> {
   const guard: RunGuard = {};
   try {
     return await runLocalSteps(input, deps, guard);
@@ -119,7 +119,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
 
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
-  const trained: TrainLocalOutput = await trainLocal(
+  const trained: TrainLocalOutput = await localTrainStage(
     {
       train,
       outDir: runDir,
@@ -148,7 +148,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
 
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
-  const predicted = await predictLocal({ runDir, test, output: probabilities, force: input.force }, deps);
+  const predicted = await localPredictStage({ runDir, test, output: probabilities, force: input.force }, deps);
   timings.predict = predicted.seconds;
 
   const submission = join(runDir, 'submission.csv');

@@ -142,7 +142,7 @@ export interface TrainLocalOutput {
   outputs: Record<string, string>;
 }
 
-/** Trains a model on in-memory data (loopback SageMaker server, notebooks, trainLocal). */
+/** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
 export async function fitLocalModel(
   train: Dataset,
   validation: Dataset | undefined,
@@ -252,7 +252,7 @@ async function writeValidationFiles(runDir: string, model: LocalModel, val: Data
 }
 
 /** `digitflow train --engine local`. */
-export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promise<TrainLocalOutput> {
+export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): Promise<TrainLocalOutput> {
   const runDir = resolve(input.outDir);
   const runId = input.runId ?? basename(runDir);
   const modelDir = join(runDir, 'model');

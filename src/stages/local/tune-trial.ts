@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readManifest, writeManifest } from '../../adapters/run-store.js';
 import { fileExists } from '../../adapters/atomic-file.js';
 import type { TrialParams, TuneModel } from '../../domain/tune-space.js';
-import { trainLocal } from './train.js';
+import { localTrainStage } from './train.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
 import type { StageDeps } from '../../runtime/deps.js';
@@ -45,7 +45,7 @@ export interface TrialResult {
 
 export async function runTrial(input: TrialInput, deps: StageDeps): Promise<TrialResult> {
   const { runDir, params } = input;
-  const trained = await trainLocal(
+  const trained = await localTrainStage(
     {
       train: input.train,
       outDir: runDir,

@@ -86,7 +86,7 @@ function trialReporter(deps: StageDeps, trial: number): (e: ProgressEvent) => vo
 const describe = (p: TrialParams) =>
   `lr ${p.learningRate} l2 ${p.l2} batch ${p.batchSize} epochs ${p.epochs}${p.augmentShift !== undefined ? ` shift ${p.augmentShift}` : ''}${p.lrDecay !== undefined ? ` decay ${p.lrDecay}` : ''}`;
 
-export async function tuneLocal(input: TuneLocalInput, deps: StageDeps): Promise<TuneResult> {
+export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Promise<TuneResult> {
   const t0 = deps.clock.now();
   const strategy = input.strategy ?? 'random';
   const parallel = input.parallel ?? 1;
@@ -210,12 +210,12 @@ export async function tuneLocal(input: TuneLocalInput, deps: StageDeps): Promise
 
 /** Test predictions, submission and (with an answer key) metrics for the best trial, as `run` makes them. */
 async function scoreBest(runDir: string, test: string, labels: string | undefined, deps: StageDeps): Promise<{ rows: number; metrics?: Metrics; files: Record<string, string> }> {
-  const { predictLocal } = await import('./predict.js');
+  const { localPredictStage } = await import('./predict.js');
   const { argmaxStage } = await import('../argmax.js');
   const { evaluateStage } = await import('../evaluate.js');
   const probabilities = join(runDir, 'probabilities.csv');
   const submission = join(runDir, 'submission.csv');
-  const predicted = await predictLocal({ runDir, test, output: probabilities, force: true }, deps);
+  const predicted = await localPredictStage({ runDir, test, output: probabilities, force: true }, deps);
   await argmaxStage({ input: probabilities, output: submission, force: true }, deps);
   const files: Record<string, string> = { probabilities, submission };
   let metrics: Metrics | undefined;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainLocal } from '../../../../src/stages/local/train.js';
-import { predictLocal } from '../../../../src/stages/local/predict.js';
+import { localTrainStage } from '../../../../src/stages/local/train.js';
+import { localPredictStage } from '../../../../src/stages/local/predict.js';
 import { readManifest } from '../../../../src/adapters/run-store.js';
 import { stratifiedSplit } from '../../../../src/domain/split.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
@@ -24,14 +24,14 @@ describe('formatProbability', () => {
   });
 });
 
-describe('trainLocal + predictLocal', () => {
+describe('localTrainStage + localPredictStage', () => {
   it('trains from a Kaggle CSV, records the split and writes probabilities in input order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'digitflow-stage-'));
     const { train, test } = digitsSplit(600, 50, 5);
     await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
     await writeFile(join(dir, 'test.csv'), toKaggleCsv(test, false));
     const runDir = join(dir, 'run');
-    const out = await trainLocal({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 3, seed: 11, backend: 'wasm', validationFraction: 0.2 }, deps());
+    const out = await localTrainStage({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 3, seed: 11, backend: 'wasm', validationFraction: 0.2 }, deps());
 
     const split = stratifiedSplit(train.labels!, 10, { seed: 11, secondFraction: 0.2 });
     expect(out.validationRows).toEqual(Array.from(split.second));
@@ -53,9 +53,9 @@ describe('trainLocal + predictLocal', () => {
     expect(vp).toHaveLength(121);
 
     // Refuses to overwrite without force.
-    await expect(trainLocal({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 1, seed: 11, backend: 'wasm' }, deps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(localTrainStage({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 1, seed: 11, backend: 'wasm' }, deps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
 
-    const pred = await predictLocal({ runDir, test: join(dir, 'test.csv'), chunkRows: 16 }, deps());
+    const pred = await localPredictStage({ runDir, test: join(dir, 'test.csv'), chunkRows: 16 }, deps());
     expect(pred.rows).toBe(50);
     const lines = (await readFile(pred.output, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('ImageId,0,1,2,3,4,5,6,7,8,9');
@@ -66,7 +66,7 @@ describe('trainLocal + predictLocal', () => {
       expect(Math.abs(cells.slice(1).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
     });
     // Chunking does not change the numbers.
-    const whole = await predictLocal({ runDir, test: join(dir, 'test.csv'), output: join(dir, 'p2.csv'), recordInManifest: false }, deps());
+    const whole = await localPredictStage({ runDir, test: join(dir, 'test.csv'), output: join(dir, 'p2.csv'), recordInManifest: false }, deps());
     expect(await readFile(whole.output, 'utf8')).toBe(await readFile(pred.output, 'utf8'));
     const m2 = await readManifest(runDir);
     expect(m2.outputs.probabilities).toBe('probabilities.csv');
@@ -78,10 +78,10 @@ describe('trainLocal + predictLocal', () => {
     const { train } = digitsSplit(100, 0, 5);
     await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
     const runDir = join(dir, 'run');
-    await trainLocal({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 1, seed: 1, backend: 'wasm', validationFraction: 0 }, deps());
+    await localTrainStage({ train: join(dir, 'train.csv'), outDir: runDir, model: 'linear', epochs: 1, seed: 1, backend: 'wasm', validationFraction: 0 }, deps());
     await writeFile(join(dir, 'bad.csv'), toKaggleCsv(train, false).replace(/\n0,/, '\nx,'));
-    await expect(predictLocal({ runDir, test: join(dir, 'bad.csv') }, deps())).rejects.toMatchObject({ exitCode: 2 });
+    await expect(localPredictStage({ runDir, test: join(dir, 'bad.csv') }, deps())).rejects.toMatchObject({ exitCode: 2 });
     await expect(readFile(join(runDir, 'probabilities.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(predictLocal({ runDir: dir, test: join(dir, 'bad.csv') }, deps())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(localPredictStage({ runDir: dir, test: join(dir, 'bad.csv') }, deps())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainLocal, fullRetrainSettings } from '../../../../src/stages/local/train.js';
+import { localTrainStage, fullRetrainSettings } from '../../../../src/stages/local/train.js';
 import { readManifest } from '../../../../src/adapters/run-store.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
 import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
@@ -16,12 +16,12 @@ describe('--full: the final-submission retrain', () => {
     const csv = join(dir, 'train.csv');
     await writeFile(csv, toKaggleCsv(train, true));
     const chosen = join(dir, 'chosen');
-    const a = await trainLocal({ train: csv, outDir: chosen, model: 'linear', epochs: 4, learningRate: 0.004, l2: 0.002, batchSize: 64, seed: 5, backend: 'wasm', validationFraction: 0.2 }, deps());
+    const a = await localTrainStage({ train: csv, outDir: chosen, model: 'linear', epochs: 4, learningRate: 0.004, l2: 0.002, batchSize: 64, seed: 5, backend: 'wasm', validationFraction: 0.2 }, deps());
     expect(a.trainRows).toBe(400);
     expect(a.bestEpoch).toBeGreaterThanOrEqual(1);
 
     const final = join(dir, 'final');
-    const f = await trainLocal({ train: csv, outDir: final, model: 'linear', seed: 5, backend: 'wasm', full: true, settingsFrom: chosen }, deps());
+    const f = await localTrainStage({ train: csv, outDir: final, model: 'linear', seed: 5, backend: 'wasm', full: true, settingsFrom: chosen }, deps());
     expect(f.trainRows).toBe(500);
     expect(f.validationRows).toEqual([]);
     expect(f.epochs).toHaveLength(a.bestEpoch!);
@@ -44,7 +44,7 @@ describe('--full: the final-submission retrain', () => {
   it('refuses a validation fraction, another model\'s run, and a missing run before reading any data', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'digitflow-full-bad-'));
     const missingCsv = join(dir, 'never-read.csv');
-    await expect(trainLocal({ train: missingCsv, outDir: join(dir, 'a'), model: 'linear', seed: 1, full: true, validationFraction: 0.1 }, deps())).rejects.toMatchObject({
+    await expect(localTrainStage({ train: missingCsv, outDir: join(dir, 'a'), model: 'linear', seed: 1, full: true, validationFraction: 0.1 }, deps())).rejects.toMatchObject({
       code: 'FLAG_CONFLICT',
       exitCode: 2,
       message: expect.stringMatching(/--full trains on every row; it cannot hold out --validation-fraction 0\.1/),
@@ -53,12 +53,12 @@ describe('--full: the final-submission retrain', () => {
     const csv = join(dir, 'train.csv');
     await writeFile(csv, toKaggleCsv(train, true));
     const lin = join(dir, 'lin');
-    await trainLocal({ train: csv, outDir: lin, model: 'linear', epochs: 1, seed: 1, backend: 'wasm' }, deps());
-    await expect(trainLocal({ train: missingCsv, outDir: join(dir, 'b'), model: 'cnn', seed: 1, full: true, settingsFrom: lin }, deps())).rejects.toMatchObject({
+    await localTrainStage({ train: csv, outDir: lin, model: 'linear', epochs: 1, seed: 1, backend: 'wasm' }, deps());
+    await expect(localTrainStage({ train: missingCsv, outDir: join(dir, 'b'), model: 'cnn', seed: 1, full: true, settingsFrom: lin }, deps())).rejects.toMatchObject({
       code: 'FLAG_CONFLICT',
       hint: 'pass --model linear to retrain that model on every row',
     });
-    await expect(trainLocal({ train: missingCsv, outDir: join(dir, 'c'), model: 'linear', seed: 1, full: true, settingsFrom: join(dir, 'nope') }, deps())).rejects.toMatchObject({
+    await expect(localTrainStage({ train: missingCsv, outDir: join(dir, 'c'), model: 'linear', seed: 1, full: true, settingsFrom: join(dir, 'nope') }, deps())).rejects.toMatchObject({
       exitCode: 2,
     });
   });

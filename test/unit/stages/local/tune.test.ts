@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { halvingSchedule, sampleTrials, TUNE_SPACES } from '../../../../src/domain/tune-space.js';
-import { rankTrials, tuneLocal } from '../../../../src/stages/local/tune.js';
+import { rankTrials, localTuneStage } from '../../../../src/stages/local/tune.js';
 import { runsStage } from '../../../../src/stages/runs.js';
 import { collectingReporter, systemClock, type ProgressEvent } from '../../../../src/runtime/deps.js';
 import { renderTuneText } from '../../../../src/cli/commands/tune.js';
@@ -55,11 +55,11 @@ describe('search space', () => {
   });
 });
 
-describe('tuneLocal', () => {
+describe('localTuneStage', () => {
   it('each trial a run folder on the same held-out rows; leaderboard; the best scored on the test rows after the search', async () => {
     const out = join(dir, 'tune');
     const reporter = collectingReporter();
-    const r = await tuneLocal({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock });
+    const r = await localTuneStage({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock });
     expect(r.status).toBe('completed');
     expect((await readdir(out)).sort()).toEqual(['trial-1', 'trial-2', 'trial-3', 'tune.json']);
     expect(r.leaderboard.map((t) => t.rank)).toEqual([1, 2, 3]);
@@ -89,7 +89,7 @@ describe('tuneLocal', () => {
     expect(renderTuneText(r)).toMatch(/best: .*trial-\d \(\d+\.\d\d% validation, \d+\.\d\d% on the 100 test rows, scored after the search\)/);
     expect(reporter.events.filter((e) => e.kind === 'epoch')).toEqual([]); // per-epoch lines are not passed on
     // Without --force the tune folder is not reused.
-    await expect(tuneLocal({ model: 'linear', trials: 1, train, test, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(localTuneStage({ model: 'linear', trials: 1, train, test, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
   }, 120_000);
 
   it('Ctrl-C during the second trial keeps the first, removes the half-trained one and says where the best is', async () => {
@@ -105,7 +105,7 @@ describe('tuneLocal', () => {
         }
       },
     };
-    await expect(tuneLocal({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock, signal: controller.signal })).rejects.toMatchObject({
+    await expect(localTuneStage({ model: 'linear', trials: 3, train, test, labels, out, seed: 5, backend: 'wasm' }, { reporter, clock: systemClock, signal: controller.signal })).rejects.toMatchObject({
       code: 'INTERRUPTED',
       message: expect.stringMatching(/1 finished trial\(s\) kept .*best so far .*trial-1/),
     });
@@ -117,7 +117,7 @@ describe('tuneLocal', () => {
   }, 120_000);
 
   it('successive halving trains the survivors with more epochs', async () => {
-    const r = await tuneLocal({ model: 'linear', trials: 3, strategy: 'halving', maxEpochs: 3, train, out: join(dir, 'h'), seed: 5, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
+    const r = await localTuneStage({ model: 'linear', trials: 3, strategy: 'halving', maxEpochs: 3, train, out: join(dir, 'h'), seed: 5, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
     expect(r.schedule).toEqual([{ trials: 3, epochs: 1 }, { trials: 1, epochs: 3 }]);
     expect(r.leaderboard).toHaveLength(4);
     const last = r.leaderboard.find((t) => t.rung === 1)!;
@@ -131,7 +131,7 @@ describe('tuneLocal', () => {
     await writeFile(tiny, ['label', ...Array.from({ length: 784 }, (_, i) => `pixel${i}`)].join(',') + '\n' + ['3', ...new Array(784).fill('0')].join(',') + '\n');
     const out = join(dir, 'fails');
     await expect(
-      tuneLocal({ model: 'linear', trials: 3, parallel: 1, train: tiny, validationFraction: 0.5, out, seed: 1, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock }),
+      localTuneStage({ model: 'linear', trials: 3, parallel: 1, train: tiny, validationFraction: 0.5, out, seed: 1, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock }),
     ).rejects.toMatchObject({ code: 'TRAIN_TOO_SMALL', exitCode: 2 });
     expect(await readdir(out)).toEqual(['tune.json']);
     const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
@@ -139,7 +139,7 @@ describe('tuneLocal', () => {
   });
 
   it('a CNN trial trains with its drawn augmentation and decay', async () => {
-    const r = await tuneLocal({ model: 'cnn', trials: 1, strategy: 'halving', maxEpochs: 1, train, out: join(dir, 'cnn'), seed: 3, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
+    const r = await localTuneStage({ model: 'cnn', trials: 1, strategy: 'halving', maxEpochs: 1, train, out: join(dir, 'cnn'), seed: 3, backend: 'wasm' }, { reporter: collectingReporter(), clock: systemClock });
     const t = r.leaderboard[0];
     expect(t.params).toEqual({ ...sampleTrials('cnn', 1, 3)[0], epochs: 1 });
     const m = JSON.parse(await readFile(join(t.runDir, 'manifest.json'), 'utf8'));
@@ -149,8 +149,8 @@ describe('tuneLocal', () => {
 
   it('refuses no validation rows and a bad trial count before training', async () => {
     const deps = { reporter: collectingReporter(), clock: systemClock };
-    await expect(tuneLocal({ model: 'linear', trials: 0, train, test, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'TRIALS_INVALID' });
-    await expect(tuneLocal({ model: 'linear', trials: 2, train, test, validationFraction: 0, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'VALIDATION_FRACTION' });
+    await expect(localTuneStage({ model: 'linear', trials: 0, train, test, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'TRIALS_INVALID' });
+    await expect(localTuneStage({ model: 'linear', trials: 2, train, test, validationFraction: 0, out: join(dir, 'x'), seed: 1 }, deps)).rejects.toMatchObject({ code: 'VALIDATION_FRACTION' });
     await expect(readdir(join(dir, 'x'))).rejects.toThrow();
   });
 });
