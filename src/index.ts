@@ -30,7 +30,7 @@ export { inspectStage, inspectStage as inspect } from './stages/inspect.js';
 
 // Local engine
 export { localTrainStage, localTrainStage as trainLocal, fitLocalModel, LocalModel } from './stages/local/train.js';
-export { MODEL_SPECS, LOCAL_MODEL_KINDS } from './adapters/tfjs/model-specs.js';
+export { MODEL_SPECS, LOCAL_MODEL_KINDS } from './adapters/tfjs/model/model-specs.js';
 export type { LocalFitOptions } from './stages/local/train.js';
 export { localPredictStage, localPredictStage as predictLocal } from './stages/local/predict.js';
 export { localRunStage, localRunStage as runLocal } from './stages/local/run.js';

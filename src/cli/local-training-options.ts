@@ -1,13 +1,13 @@
 /**
  * The local engine's training flags, shared by `train` and `run` (one definition, so the two
  * commands can never drift apart). The --model choices and the defaults that depend on --model
- * come from the model registry (adapters/tfjs/model-specs.ts); the training stage applies them.
+ * come from the model registry (adapters/tfjs/model/model-specs.ts); the training stage applies them.
  */
 import { Option, type Command } from 'commander';
 import { parseFloatIn, parseInteger } from './options.js';
 import { withShownDefault } from './grammar.js';
-import { defaultsByModel, LOCAL_MODEL_KINDS, MODEL_SPECS, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
-import type { BackendRequest } from '../adapters/tfjs/backend.js';
+import { defaultsByModel, LOCAL_MODEL_KINDS, MODEL_SPECS, type LocalModelKind } from '../adapters/tfjs/model/model-specs.js';
+import type { BackendRequest } from '../adapters/tfjs/runtime/backend.js';
 
 export interface LocalTrainingFlags {
   model: LocalModelKind;

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { UserInputError } from '../errors/index.js';
 import { fileExists } from '../adapters/atomic-file.js';
-import type { BackendRequest } from '../adapters/tfjs/backend.js';
-import type { ProbabilityModel } from '../adapters/tfjs/local-model.js';
+import type { BackendRequest } from '../adapters/tfjs/runtime/backend.js';
+import type { ProbabilityModel } from '../adapters/tfjs/model/local-model.js';
 import { PIXELS, type Dataset } from '../domain/dataset.js';
 import { argmax } from '../domain/probabilities/index.js';
 import { loadRun as loadRunResults } from './compare.js';
@@ -38,8 +38,8 @@ export async function loadRun(dir: string, options: { backend?: BackendRequest }
       });
     }
     model ??= (async () => {
-      const { selectBackend } = await import('../adapters/tfjs/backend.js');
-      const { loadProbabilityModel } = await import('../adapters/tfjs/local-model.js');
+      const { selectBackend } = await import('../adapters/tfjs/runtime/backend.js');
+      const { loadProbabilityModel } = await import('../adapters/tfjs/model/local-model.js');
       await selectBackend(options.backend ?? 'auto');
       return loadProbabilityModel(modelDir);
     })();

@@ -20,7 +20,7 @@ import { createS3Client } from '../../src/adapters/s3/client.js';
 import { readKaggleCsvFile } from '../../src/adapters/kaggle-csv-file.js';
 import { concatDatasets, type Dataset } from '../../src/domain/dataset.js';
 import { fitLocalModel, LocalModel } from '../../src/stages/local/train.js';
-import { selectBackend } from '../../src/adapters/tfjs/backend.js';
+import { selectBackend } from '../../src/adapters/tfjs/runtime/backend.js';
 import { systemClock } from '../../src/runtime/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
 import { TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';

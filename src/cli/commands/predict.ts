@@ -5,7 +5,7 @@ import { parseInteger } from '../options.js';
 // Loaded lazily: tfjs takes ~0.3 s to import, which no other command should pay.
 import type { PredictLocalOutput } from '../../stages/local/predict.js';
 import { addSageMakerPredictOptions, predictWithSageMaker, refuseFlagsForEngine } from './sagemaker-engine.js';
-import type { BackendRequest } from '../../adapters/tfjs/backend.js';
+import type { BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { addExamples, addHiddenAlias, outOption, paragraphs, positionalOr, withShownDefault } from '../grammar.js';
 
 export function renderPredictText(r: PredictLocalOutput & { runDir?: string }): string {

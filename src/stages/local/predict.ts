@@ -10,9 +10,9 @@ import { streamKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder } from '../../adapters/run-store.js';
-import type { BackendChoice, BackendRequest } from '../../adapters/tfjs/backend.js';
-import { readModelFiles } from '../../adapters/tfjs/model-files.js';
-import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/probability-csv.js';
+import type { BackendChoice, BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
+import { readModelFiles } from '../../adapters/tfjs/model/model-files.js';
+import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
 import type { StageDeps } from '../../runtime/deps.js';
 
 /**
@@ -81,15 +81,15 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
   const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
   try {
     // TensorFlow.js loads only now, while the reader thread starts up and parses.
-    const { selectBackend } = await import('../../adapters/tfjs/backend.js');
-    const { LocalModel, probabilityModelFromFiles } = await import('../../adapters/tfjs/local-model.js');
+    const { selectBackend } = await import('../../adapters/tfjs/runtime/backend.js');
+    const { LocalModel, probabilityModelFromFiles } = await import('../../adapters/tfjs/model/local-model.js');
     choice = await selectBackend(input.backend ?? 'auto');
     deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
     let model = await probabilityModelFromFiles(files);
     // A CNN's forward pass is compute-bound: on the single-threaded backends it uses a second core.
     const threads = input.workers ?? Math.min(2, availableParallelism());
     if (model instanceof LocalModel && threads >= 2 && (choice.backend === 'wasm' || choice.backend === 'cpu')) {
-      const { TwoThreadCnnPredictor } = await import('../../adapters/tfjs/cnn-predict-pool.js');
+      const { TwoThreadCnnPredictor } = await import('../../adapters/tfjs/predict/cnn-predict-pool.js');
       model = new TwoThreadCnnPredictor(model, modelDir, choice.backend);
     }
     try {

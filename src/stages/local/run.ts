@@ -13,7 +13,7 @@ import { UserInputError, isPipelineError } from '../../errors/index.js';
 import { preflightRunLocal } from '../run-preflight.js';
 import type { Metrics } from '../../domain/metrics.js';
 import type { StageDeps } from '../../runtime/deps.js';
-import type { LocalModelKind } from '../../adapters/tfjs/model-specs.js';
+import type { LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
 import { localPredictStage } from './predict.js';

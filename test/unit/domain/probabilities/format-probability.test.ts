@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatProbability, writeProbability } from '../../../../src/domain/probabilities/format-probability.js';
-import { formatProbabilityRows } from '../../../../src/adapters/tfjs/probability-csv.js';
+import { formatProbabilityRows } from '../../../../src/adapters/tfjs/predict/probability-csv.js';
 import { mulberry32 } from '../../../../src/domain/random.js';
 
 const buf = new Uint8Array(64);

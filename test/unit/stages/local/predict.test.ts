@@ -7,7 +7,7 @@ import { localPredictStage } from '../../../../src/stages/local/predict.js';
 import { readManifest } from '../../../../src/adapters/run-store.js';
 import { stratifiedSplit } from '../../../../src/domain/split.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
-import { formatProbability } from '../../../../src/adapters/tfjs/probability-csv.js';
+import { formatProbability } from '../../../../src/adapters/tfjs/predict/probability-csv.js';
 import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
 
 const deps = () => ({ reporter: collectingReporter(), clock: systemClock });

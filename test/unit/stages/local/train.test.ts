@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitLocalModel, type LocalModel } from '../../../../src/stages/local/train.js';
-import { LocalModel as LoadedModel } from '../../../../src/adapters/tfjs/local-model.js';
+import { LocalModel as LoadedModel } from '../../../../src/adapters/tfjs/model/local-model.js';
 import { collectingReporter, systemClock, type StageDeps } from '../../../../src/runtime/deps.js';
 import { PIXELS, selectRows } from '../../../../src/domain/dataset.js';
 import { mkdtemp } from 'node:fs/promises';
@@ -128,7 +128,7 @@ describe('local CNN', () => {
 
 describe('shift augmentation', () => {
   it('translates an image by the drawn offset and zero-fills the border', async () => {
-    const { shiftedCopy } = await import('../../../../src/adapters/tfjs/augment.js');
+    const { shiftedCopy } = await import('../../../../src/adapters/tfjs/train/augment.js');
     const src = new Float32Array(2 * 784);
     src[784 + 10 * 28 + 12] = 1; // image 1: one lit pixel at (10, 12)
     src[784 + 0] = 0.5; // and one at (0, 0), which a positive shift keeps, a negative one drops
@@ -156,10 +156,10 @@ describe('shift augmentation', () => {
 
 describe('linear fast step', () => {
   it('matches the tfjs autodiff gradient stepper (losses, accuracies, weights) including L2 and LR decay', async () => {
-    const { trainLoop } = await import('../../../../src/adapters/tfjs/train-loop.js');
-    const { MODEL_SPECS } = await import('../../../../src/adapters/tfjs/model-specs.js');
-    const { computeNormalization, normalizePixels } = await import('../../../../src/adapters/tfjs/model-inputs.js');
-    const { selectBackend } = await import('../../../../src/adapters/tfjs/backend.js');
+    const { trainLoop } = await import('../../../../src/adapters/tfjs/train/train-loop.js');
+    const { MODEL_SPECS } = await import('../../../../src/adapters/tfjs/model/model-specs.js');
+    const { computeNormalization, normalizePixels } = await import('../../../../src/adapters/tfjs/model/model-inputs.js');
+    const { selectBackend } = await import('../../../../src/adapters/tfjs/runtime/backend.js');
     await selectBackend('wasm');
     const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));
     const norm = computeNormalization('standardize', slice.pixels, slice.rows);

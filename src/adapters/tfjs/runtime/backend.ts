@@ -7,7 +7,7 @@
  * native binding and `import` throws a plain Error with no code. So ANY load failure falls back,
  * and the reason is kept so the user is told why the faster backend was not used.
  */
-import { UserInputError } from '../../errors/index.js';
+import { UserInputError } from '../../../errors/index.js';
 import { registerConvGradKernels } from './wasm-conv-grad-kernels.js';
 import { registerWasmMatMulKernel } from './wasm-matmul-kernel.js';
 import { registerWasmPoolSumKernels } from './wasm-pool-sum-kernels.js';

@@ -15,7 +15,7 @@
  */
 import { tfCore as tf } from './tfjs-modules.js';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { InternalError } from '../../errors/index.js';
+import { InternalError } from '../../../errors/index.js';
 
 type Backend = KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
 /** What the wasm backend offers kernels written in JS. */

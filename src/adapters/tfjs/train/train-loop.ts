@@ -7,14 +7,14 @@
  * an aborted signal stops between steps and also keeps the best weights.
  */
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { mulberry32, permutation } from '../../domain/random.js';
-import { deriveSeed } from '../../domain/seeds.js';
-import type { StageDeps } from '../../runtime/deps.js';
+import { mulberry32, permutation } from '../../../domain/random.js';
+import { deriveSeed } from '../../../domain/seeds.js';
+import type { StageDeps } from '../../../runtime/deps.js';
 import { linearStepper } from './steppers.js';
 import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
 import { gradientStepper, workerBackend } from './gradient-stepper.js';
 import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
-import { requireTfjs } from './tfjs-modules.js';
+import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend, tf, type BackendLoaders } from '../../../../src/adapters/tfjs/backend.js';
-import { UserInputError } from '../../../../src/errors/index.js';
+import { selectBackend, tf, type BackendLoaders } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { UserInputError } from '../../../../../src/errors/index.js';
 
 const realWasm = () => import('@tensorflow/tfjs-backend-wasm');
 const notFound = () => Promise.reject(Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }));

@@ -6,7 +6,7 @@
  * layers API on first use.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
-import { IMAGE_SIDE, PIXELS } from '../../domain/dataset.js';
+import { IMAGE_SIDE, PIXELS } from '../../../domain/dataset.js';
 import { computeNormalization, type Normalization, type NormalizationMethod } from './model-inputs.js';
 
 /** How a training step updates a model: see steppers.ts. */

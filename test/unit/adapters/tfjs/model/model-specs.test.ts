@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_MODEL_KINDS, MODEL_SPECS, modelSpec } from '../../../../src/adapters/tfjs/model-specs.js';
-import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
-import { fitLocalModel } from '../../../../src/stages/local/train.js';
-import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
-import { digitsSplit } from '../../../helpers/tfjs-fixtures.js';
+import { LOCAL_MODEL_KINDS, MODEL_SPECS, modelSpec } from '../../../../../src/adapters/tfjs/model/model-specs.js';
+import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { fitLocalModel } from '../../../../../src/stages/local/train.js';
+import { collectingReporter, systemClock } from '../../../../../src/runtime/deps.js';
+import { digitsSplit } from '../../../../helpers/tfjs-fixtures.js';
 
 describe('the local model registry', () => {
   it('lists every kind once, each entry naming itself, and offers them to the CLI', () => {
@@ -39,7 +39,7 @@ describe('the local model registry', () => {
 
 describe('prediction path from the registry', () => {
   it('only the linear entry is scored by the folded tfjs-core scorer', async () => {
-    const { scoresFolded } = await import('../../../../src/adapters/tfjs/model-specs.js');
+    const { scoresFolded } = await import('../../../../../src/adapters/tfjs/model/model-specs.js');
     expect(scoresFolded('linear')).toBe(true);
     expect(scoresFolded('cnn')).toBe(false);
     expect(scoresFolded('unknown')).toBe(false);

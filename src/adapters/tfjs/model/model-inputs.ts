@@ -2,7 +2,7 @@
  * How raw 0..255 pixels become model inputs (each model's method is in model-specs.ts). Pure data
  * code (no TensorFlow.js), shared by training, prediction and the loaders.
  */
-import { PIXELS } from '../../domain/dataset.js';
+import { PIXELS } from '../../../domain/dataset.js';
 
 /** 'standardize' per feature, or 'scale' every pixel by 1/255. */
 export type NormalizationMethod = 'standardize' | 'scale';

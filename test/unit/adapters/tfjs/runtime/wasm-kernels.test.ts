@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../../../../src/domain/random.js';
+import { mulberry32 } from '../../../../../src/domain/random.js';
 
 /** Seeded random values in [-1, 1). */
 function rand(n: number, seed: number): Float32Array {
@@ -71,7 +71,7 @@ describe('wasm gradient kernels against the cpu backend', () => {
     const poolCpu = poolSumCases();
     const mmShapes = matmulCases.map(([as, bs, ta, tb]) => tf.tidy(() => tf.matMul(tf.zeros(as), tf.zeros(bs), ta, tb).shape));
 
-    const { selectBackend } = await import('../../../../src/adapters/tfjs/backend.js');
+    const { selectBackend } = await import('../../../../../src/adapters/tfjs/runtime/backend.js');
     await selectBackend('wasm');
     convCases.forEach((c, i) => {
       const before = tf.memory().numTensors;
@@ -98,7 +98,7 @@ describe('wasm gradient kernels against the cpu backend', () => {
   });
 
   it('refuses unsupported convolutions with a clear error', async () => {
-    const { selectBackend } = await import('../../../../src/adapters/tfjs/backend.js');
+    const { selectBackend } = await import('../../../../../src/adapters/tfjs/runtime/backend.js');
     await selectBackend('wasm');
     const { x, xs, w, ws, ys } = convCases[0];
     const xT = tf.tensor4d(x, xs as never);

@@ -3,7 +3,7 @@
  * (steppers.ts, gradient-stepper.ts) and the model registry (model-specs.ts) can share them without
  * importing each other.
  */
-import type { LocalModelKind, StepperKind } from './model-specs.js';
+import type { LocalModelKind, StepperKind } from '../model/model-specs.js';
 
 export interface TrainLoopOptions {
   /** The registry entry being trained (gradient workers build the same model). */

@@ -5,7 +5,7 @@
  * The same code on both sides keeps the split-batch maths identical to the one-thread path.
  */
 import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
-import { requireTfjs } from './tfjs-modules.js';
+import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 

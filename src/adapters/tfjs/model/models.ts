@@ -5,9 +5,9 @@
  * seed: tfjs has no global seed.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
-import { IMAGE_SIDE, PIXELS } from '../../domain/dataset.js';
-import { deriveSeed } from '../../domain/seeds.js';
-import { requireTfjs } from './tfjs-modules.js';
+import { IMAGE_SIDE, PIXELS } from '../../../domain/dataset.js';
+import { deriveSeed } from '../../../domain/seeds.js';
+import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { adam } from '../../../../src/adapters/tfjs/optimizer.js';
-import { requireTfjs } from '../../../../src/adapters/tfjs/tfjs-modules.js';
-import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
-import { mulberry32 } from '../../../../src/domain/random.js';
+import { adam } from '../../../../../src/adapters/tfjs/train/optimizer.js';
+import { requireTfjs } from '../../../../../src/adapters/tfjs/runtime/tfjs-modules.js';
+import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { mulberry32 } from '../../../../../src/domain/random.js';
 
 const tf = requireTfjs();
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fitLocalModel } from '../../../../src/stages/local/train.js';
-import { collectingReporter, systemClock, type StageDeps } from '../../../../src/runtime/deps.js';
-import { selectRows } from '../../../../src/domain/dataset.js';
-import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
-import { MODEL_SPECS } from '../../../../src/adapters/tfjs/model-specs.js';
-import { computeNormalization, normalizePixels } from '../../../../src/adapters/tfjs/model-inputs.js';
-import { gradProgram } from '../../../../src/adapters/tfjs/grad-program.js';
-import { gradientStepper, cnnWorkerScript, liveCnnWorkers, sliceBounds } from '../../../../src/adapters/tfjs/gradient-stepper.js';
-import { digitsSplit } from '../../../helpers/tfjs-fixtures.js';
+import { fitLocalModel } from '../../../../../src/stages/local/train.js';
+import { collectingReporter, systemClock, type StageDeps } from '../../../../../src/runtime/deps.js';
+import { selectRows } from '../../../../../src/domain/dataset.js';
+import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { MODEL_SPECS } from '../../../../../src/adapters/tfjs/model/model-specs.js';
+import { computeNormalization, normalizePixels } from '../../../../../src/adapters/tfjs/model/model-inputs.js';
+import { gradProgram } from '../../../../../src/adapters/tfjs/train/grad-program.js';
+import { gradientStepper, cnnWorkerScript, liveCnnWorkers, sliceBounds } from '../../../../../src/adapters/tfjs/train/gradient-stepper.js';
+import { digitsSplit } from '../../../../helpers/tfjs-fixtures.js';
 
 // The worker script runs from dist/ (worker threads cannot load .ts): `npm test` builds first.
 const { train } = digitsSplit(400, 10, 11);

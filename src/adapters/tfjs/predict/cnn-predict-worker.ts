@@ -5,8 +5,8 @@
  * chunking), posted back with the buffer transferred. Errors are posted as `{ id, error }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend.js';
-import { LocalModel } from './local-model.js';
+import { selectBackend, type BackendName } from '../runtime/backend.js';
+import { LocalModel } from '../model/local-model.js';
 
 export interface CnnPredictWorkerData {
   backend: BackendName;

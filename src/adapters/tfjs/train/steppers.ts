@@ -7,7 +7,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { adam } from './optimizer.js';
 import type { Stepper, TrainLoopOptions } from './train-options.js';
-import { requireTfjs } from './tfjs-modules.js';
+import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 

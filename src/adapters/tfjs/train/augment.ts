@@ -4,7 +4,7 @@
  * same seed gives the same variants. Images are [h, w, 1] in a flat Float32Array; zero is the
  * background value after the CNN's /255 scaling, so uncovered pixels are zero-filled.
  */
-import type { Rng } from '../../domain/random.js';
+import type { Rng } from '../../../domain/random.js';
 
 /** How far augmentation may move an image; all zero = off. */
 export interface AugmentOptions {

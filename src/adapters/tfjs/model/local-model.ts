@@ -4,13 +4,13 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { PIXELS } from '../../domain/dataset.js';
-import { LinearScorer } from './linear-scorer.js';
+import { PIXELS } from '../../../domain/dataset.js';
+import { LinearScorer } from '../predict/linear-scorer.js';
 import { scaleShift } from './model-inputs.js';
 import { scoresFolded } from './model-specs.js';
-import { tfCore as tf } from './tfjs-modules.js';
+import { tfCore as tf } from '../runtime/tfjs-modules.js';
 import { buildLayersModel, readModelFiles, saveModel, type ModelFiles, type ModelMetadata } from './model-store.js';
-import type { EpochRecord } from './train-options.js';
+import type { EpochRecord } from '../train/train-options.js';
 
 /** Training summary attached to a freshly trained model. */
 export interface TrainingSummary {

@@ -13,19 +13,19 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { BackendName } from './backend.js';
+import type { BackendName } from '../runtime/backend.js';
 import type { CnnWorkerData } from './gradient-worker.js';
 import { gradProgram, type GradOptions } from './grad-program.js';
-import type { LocalModelKind } from './model-specs.js';
+import type { LocalModelKind } from '../model/model-specs.js';
 import { adam } from './optimizer.js';
 import type { StepResult, Stepper } from './train-options.js';
-import { requireTfjs } from './tfjs-modules.js';
+import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 
 /** The built worker script (dist/adapters/tfjs/gradient-worker.js), also when running from src (tests). */
 export function cnnWorkerScript(): URL | undefined {
-  const candidates = [new URL('./gradient-worker.js', import.meta.url), new URL('../../../dist/adapters/tfjs/gradient-worker.js', import.meta.url)];
+  const candidates = [new URL('./gradient-worker.js', import.meta.url), new URL('../../../../dist/adapters/tfjs/train/gradient-worker.js', import.meta.url)];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 

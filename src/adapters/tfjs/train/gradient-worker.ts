@@ -6,8 +6,8 @@
  * `{ loss, hits }`. Errors are replied as `{ error }` so the main thread can fail the step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend.js';
-import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
+import { selectBackend, type BackendName } from '../runtime/backend.js';
+import { MODEL_SPECS, type LocalModelKind } from '../model/model-specs.js';
 import { gradProgram, type GradOptions } from './grad-program.js';
 
 /** What the main thread passes to each worker at start-up. */

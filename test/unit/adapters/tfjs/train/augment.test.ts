@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { affineCopy, augments, warp } from '../../../../src/adapters/tfjs/augment.js';
-import { mulberry32 } from '../../../../src/domain/random.js';
+import { affineCopy, augments, warp } from '../../../../../src/adapters/tfjs/train/augment.js';
+import { mulberry32 } from '../../../../../src/domain/random.js';
 
 const side = 28;
 const shape = [side, side, 1];
@@ -69,9 +69,9 @@ describe('affine augmentation', () => {
 
 describe('augmented CNN training', () => {
   it('is seeded (same weights twice), records rotation and zoom, and differs from shift-only training', async () => {
-    const { fitLocalModel } = await import('../../../../src/stages/local/train.js');
-    const { collectingReporter, systemClock } = await import('../../../../src/runtime/deps.js');
-    const { digitsSplit } = await import('../../../helpers/tfjs-fixtures.js');
+    const { fitLocalModel } = await import('../../../../../src/stages/local/train.js');
+    const { collectingReporter, systemClock } = await import('../../../../../src/runtime/deps.js');
+    const { digitsSplit } = await import('../../../../helpers/tfjs-fixtures.js');
     const { train } = digitsSplit(48, 0, 3);
     const deps = { reporter: collectingReporter(), clock: systemClock };
     const base = { model: 'cnn' as const, epochs: 1, batchSize: 16, seed: 9, backend: 'wasm' as const, workers: 1, patience: 0 };

@@ -3,11 +3,11 @@
  * 1-based in input order, 6 significant digits (rows still sum to 1 within 1e-5). Rows are
  * written as bytes into one buffer per block (see domain/probabilities/format-probability.ts).
  */
-import { MAX_PROBABILITY_BYTES, writeProbability } from '../../domain/probabilities/format-probability.js';
-import { writeChunk } from '../atomic-file.js';
-import { UserInputError } from '../../errors/index.js';
+import { MAX_PROBABILITY_BYTES, writeProbability } from '../../../domain/probabilities/format-probability.js';
+import { writeChunk } from '../../atomic-file.js';
+import { UserInputError } from '../../../errors/index.js';
 
-export { formatProbability } from '../../domain/probabilities/format-probability.js';
+export { formatProbability } from '../../../domain/probabilities/format-probability.js';
 
 /** The header line (with newline) for `numClasses` classes. */
 export function probabilityHeader(numClasses: number): string {

@@ -10,13 +10,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PIXELS } from '../../domain/dataset.js';
-import type { BackendName } from './backend.js';
+import { PIXELS } from '../../../domain/dataset.js';
+import type { BackendName } from '../runtime/backend.js';
 import type { CnnPredictWorkerData } from './cnn-predict-worker.js';
-import { LocalModel, type ProbabilityModel } from './local-model.js';
+import { LocalModel, type ProbabilityModel } from '../model/local-model.js';
 
 function workerScript(): URL | undefined {
-  const candidates = [new URL('./cnn-predict-worker.js', import.meta.url), new URL('../../../dist/adapters/tfjs/cnn-predict-worker.js', import.meta.url)];
+  const candidates = [new URL('./cnn-predict-worker.js', import.meta.url), new URL('../../../../dist/adapters/tfjs/predict/cnn-predict-worker.js', import.meta.url)];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 

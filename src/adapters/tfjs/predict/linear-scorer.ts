@@ -6,12 +6,12 @@
  * to load), and LocalModel uses it for linear networks it holds in memory.
  */
 import type { NamedTensorMap, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { PIXELS } from '../../domain/dataset.js';
-import { UserInputError } from '../../errors/index.js';
-import { scaleShift, type Normalization } from './model-inputs.js';
-import { scoresFolded } from './model-specs.js';
-import type { ModelFiles } from './model-store.js';
-import { tfCore as tf } from './tfjs-modules.js';
+import { PIXELS } from '../../../domain/dataset.js';
+import { UserInputError } from '../../../errors/index.js';
+import { scaleShift, type Normalization } from '../model/model-inputs.js';
+import { scoresFolded } from '../model/model-specs.js';
+import type { ModelFiles } from '../model/model-store.js';
+import { tfCore as tf } from '../runtime/tfjs-modules.js';
 
 /** Rows per matmul: bounds the float32 copy held at once. */
 const CHUNK_ROWS = 8192;

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKaggleCsvFile } from '../../../../src/adapters/kaggle-csv-file.js';
-import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
-import { LocalModel } from '../../../../src/adapters/tfjs/local-model.js';
-import { liveCnnPredictWorkers, TwoThreadCnnPredictor } from '../../../../src/adapters/tfjs/cnn-predict-pool.js';
-import { fitLocalModel } from '../../../../src/stages/local/train.js';
-import { defaultDeps } from '../../../../src/runtime/deps.js';
-import { repoRoot } from '../../../helpers/cli.js';
+import { readKaggleCsvFile } from '../../../../../src/adapters/kaggle-csv-file.js';
+import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { LocalModel } from '../../../../../src/adapters/tfjs/model/local-model.js';
+import { liveCnnPredictWorkers, TwoThreadCnnPredictor } from '../../../../../src/adapters/tfjs/predict/cnn-predict-pool.js';
+import { fitLocalModel } from '../../../../../src/stages/local/train.js';
+import { defaultDeps } from '../../../../../src/runtime/deps.js';
+import { repoRoot } from '../../../../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {

@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs-core';
-import { UserInputError } from '../../errors/index.js';
-import { fileExists, writeFileAtomic, writeJsonAtomic } from '../atomic-file.js';
+import { UserInputError } from '../../../errors/index.js';
+import { fileExists, writeFileAtomic, writeJsonAtomic } from '../../atomic-file.js';
 import { readModelFiles, type ModelFiles, type ModelMetadata } from './model-files.js';
-import { requireTfjs, tfCore as tf } from './tfjs-modules.js';
+import { requireTfjs, tfCore as tf } from '../runtime/tfjs-modules.js';
 
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, readModelFiles, type ModelFiles, type ModelMetadata } from './model-files.js';
 

@@ -7,10 +7,10 @@
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
-import { PIXELS } from '../../domain/dataset.js';
-import { UserInputError } from '../../errors/index.js';
-import { fileKind } from '../atomic-file.js';
-import { formatBytes, limits } from '../limits.js';
+import { PIXELS } from '../../../domain/dataset.js';
+import { UserInputError } from '../../../errors/index.js';
+import { fileKind } from '../../atomic-file.js';
+import { formatBytes, limits } from '../../limits.js';
 import type { Normalization } from './model-inputs.js';
 import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
 

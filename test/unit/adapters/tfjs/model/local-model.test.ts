@@ -7,14 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadProbabilityModel, LocalModel } from '../../../../src/adapters/tfjs/local-model.js';
-import { LinearScorer } from '../../../../src/adapters/tfjs/linear-scorer.js';
-import { fitLocalModel } from '../../../../src/stages/local/train.js';
-import { readKaggleCsvFile } from '../../../../src/adapters/kaggle-csv-file.js';
-import { normalizePixels } from '../../../../src/adapters/tfjs/model-inputs.js';
-import { selectBackend } from '../../../../src/adapters/tfjs/backend.js';
-import { defaultDeps } from '../../../../src/runtime/deps.js';
-import { repoRoot } from '../../../helpers/cli.js';
+import { loadProbabilityModel, LocalModel } from '../../../../../src/adapters/tfjs/model/local-model.js';
+import { LinearScorer } from '../../../../../src/adapters/tfjs/predict/linear-scorer.js';
+import { fitLocalModel } from '../../../../../src/stages/local/train.js';
+import { readKaggleCsvFile } from '../../../../../src/adapters/kaggle-csv-file.js';
+import { normalizePixels } from '../../../../../src/adapters/tfjs/model/model-inputs.js';
+import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
+import { defaultDeps } from '../../../../../src/runtime/deps.js';
+import { repoRoot } from '../../../../helpers/cli.js';
 
 describe('LocalModel.predictProbabilities (linear)', () => {
   it('folded weights give the probabilities of normalise → apply → softmax', async () => {
