@@ -23,7 +23,7 @@ import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 
-/** The built worker script (dist/adapters/tfjs/gradient-worker.js), also when running from src (tests). */
+/** The built worker script (dist/adapters/tfjs/train/gradient-worker.js), also when running from src (tests). */
 export function cnnWorkerScript(): URL | undefined {
   const candidates = [new URL('./gradient-worker.js', import.meta.url), new URL('../../../../dist/adapters/tfjs/train/gradient-worker.js', import.meta.url)];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
