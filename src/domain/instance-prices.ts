@@ -4,6 +4,10 @@
  * page (https://aws.amazon.com/sagemaker/pricing/) as of PRICE_TABLE_DATE. Other regions cost
  * more or less, spot costs less, and AWS changes prices: digitflow uses these numbers only to say
  * "about how much could this cost" before anything is created. Check the pricing page for real money.
+ *
+ * The live source is the AWS Price List API (src/adapters/pricing/, asked once per command by the
+ * SageMaker stages); this table is its fallback when the call is refused, times out or finds
+ * nothing. Every estimate names its source (describePriceSource).
  */
 
 /** When the numbers below were copied. Shown next to every estimate. */

@@ -266,7 +266,9 @@ export function renderResult(r: SageMakerRunResult): string {
   for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(24)} ${v}`);
   if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
   if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy  ${r.metrics.accuracy.toFixed(4)}`);
-  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`);
+  const src = r.costEstimate?.priceSource;
+  const from = src?.source === 'price-list-api' ? `, AWS Price List API ${src.region} ${src.date}` : src?.source === 'shipped-table' ? `, shipped ${src.region} table of ${src.date}` : '';
+  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`);
   lines.push(`  cleanup with   digitflow cleanup ${r.runDir}`);
   return lines.join('\n');
 }
