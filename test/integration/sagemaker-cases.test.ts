@@ -316,6 +316,7 @@ describe('10. prices by region', () => {
   it('a real eu-west-1 run records the price source in the manifest and prices its billed seconds with it', async () => {
     const r = await cli(['--json', 'run', ...eu, '--out', 'runs/eurun'], penv);
     expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).costEstimate.priceSource).toMatchObject({ source: 'price-list-api', region: 'eu-west-1' });
     const m = await manifestOf('runs/eurun');
     expect(m.sagemaker.prices).toMatchObject({ source: 'price-list-api', region: 'eu-west-1', usdPerHour: { training: { 'ml.m5.large': 0.128 }, transform: { 'ml.m5.large': 0.131 } } });
     expect(m.costEstimate.priceSource).toMatchObject({ source: 'price-list-api', region: 'eu-west-1' });
