@@ -1,6 +1,7 @@
 /**
  * `train|run --engine sagemaker`: local pre-flight (files parse, Linear Learner CSV rules, instance
- * types, names, tags, mini-batch, spot) → credentials → bucket → upload → train → model → one
+ * types, names, tags, mini-batch, spot) → credentials → bucket → prices (AWS Price List API, else the
+ * shipped table; once per command) → upload → train → model → one
  * transform (test + validation) → download → argmax → evaluate. The run folder and its manifest
  * are opened here; the manifest is rewritten after every created resource, so `cleanup` and
  * `attach` always know what exists. A run that fails before creating anything leaves no folder.
