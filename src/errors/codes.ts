@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   TRAINING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker training job was stopped' },
   TRANSFORM_JOB_FAILED: { exit: 3, summary: 'the SageMaker batch transform job failed (reason, logs and console link shown)' },
   TRANSFORM_JOB_STOPPED: { exit: 3, summary: 'the SageMaker batch transform job was stopped' },
+  TUNING_JOB_FAILED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job failed, or ended without a completed trial' },
+  TUNING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job was stopped before any trial completed' },
   NO_MODEL_ARTIFACT: { exit: 3, summary: 'a training job completed without a model artifact' },
   TRANSFORM_OUTPUT_MISSING: { exit: 3, summary: 'a batch transform wrote no output for an input shard' },
   TRANSFORM_OUTPUT_ROWS: { exit: 3, summary: 'a batch transform output has a different row count than its input' },

@@ -13,7 +13,7 @@ export interface SageMakerDeps extends StageDeps {
   sagemaker: SageMakerJobs;
   storage: RunStorage;
   /** Asked on Ctrl-C during a wait. Missing = detach (non-interactive sessions). */
-  onInterrupt?: (jobs: { kind: JobKind; name: string }[]) => Promise<'stop' | 'detach'>;
+  onInterrupt?: (jobs: { kind: JobKind | 'tuning'; name: string }[]) => Promise<'stop' | 'detach'>;
 }
 
 /** The run recorder (one for both engines); the old name stays for callers and tests. */
