@@ -10,7 +10,7 @@ import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
 import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import { UserInputError } from '../../errors/index.js';
 import type { SageMakerDeps } from './deps.js';
-import { continueTuning, tuningProgress, waitForTuningJob, type SageMakerTuneResult } from './tune.js';
+import { continueTuning, tuningOutcomeError, tuningProgress, waitForTuningJob, type SageMakerTuneResult } from './tune.js';
 
 export interface AttachResult {
   job: string;
@@ -117,6 +117,8 @@ async function attachTuning(input: { job: string; region: string; wait: WaitSett
   const first = await deps.sagemaker.describeTuningJob(input.job, deps.signal);
   const maxJobs = first.HyperParameterTuningJobConfig?.ResourceLimits?.MaxNumberOfTrainingJobs ?? 0;
   const d = await waitForTuningJob(input.job, maxJobs, input.wait, deps);
+  const failed = tuningOutcomeError(d);
+  if (failed) throw failed;
   const b = d.BestTrainingJob;
   return {
     job: input.job,

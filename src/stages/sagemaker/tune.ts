@@ -119,7 +119,9 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
     await createRecorded(pf.plan, 'tuning-job', t.name, () => deps.sagemaker.createTuningJob(req), rec, deps);
     return await continueTuning(pf.plan, rec, input.labelsFile, input.wait, deps);
   } catch (e) {
+    // Nothing created in the cloud: leave nothing behind. Something created: keep the manifest for cleanup/attach.
     if (hold.rec) await hold.rec.discardIfNothingCreated(createdDir);
+    else if (createdDir) await rm(input.runDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -134,8 +136,12 @@ export async function continueTuning(plan: RunPlan, rec: RunRecorder, labelsFile
   const t0 = deps.clock.now();
   const described = await waitForTuningJob(t.name, t.plan.maxJobs, wait, deps);
   t.status = described.HyperParameterTuningJobStatus;
+  // The trials are recorded (and billed) whatever the outcome: they exist and they cost.
   const trials = await recordTrials(plan, rec, t.name, deps);
   await rec.timing('tune', (deps.clock.now() - t0) / 1000);
+  const reasons = [...new Set(trials.rows.flatMap((r) => (r.failureReason ? [r.failureReason] : [])))].slice(0, 3);
+  const failed = tuningOutcomeError(described, reasons, rec.runDir);
+  if (failed) throw failed;
 
   const bestName = described.BestTrainingJob?.TrainingJobName;
   const best = trials.rows.find((r) => r.trainingJob === bestName);
@@ -231,8 +237,27 @@ export function tuningProgress(d: DescribeHyperParameterTuningJobResponse, maxJo
   );
 }
 
+/** Failed, or Stopped without a completed trial: the error to raise (after the trials are recorded). */
+export function tuningOutcomeError(d: DescribeHyperParameterTuningJobResponse, trialReasons: string[] = [], runDir?: string): CloudError | undefined {
+  const name = d.HyperParameterTuningJobName ?? '?';
+  const status = d.HyperParameterTuningJobStatus;
+  const logs =
+    `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${name}-*` + (runDir ? `; delete the uploaded data with: digitflow cleanup ${runDir}` : '');
+  const why = trialReasons.length ? ` (trials: ${trialReasons.join('; ')})` : '';
+  if (status === 'Stopped' && !d.BestTrainingJob) {
+    return new CloudError('TUNING_JOB_STOPPED', `tuning job ${name} was stopped before any trial completed${why}`, { hint: logs, details: { job: name, status } });
+  }
+  if (status === 'Failed') {
+    return new CloudError('TUNING_JOB_FAILED', `tuning job ${name} failed${d.FailureReason ? `: ${d.FailureReason}` : ''}${why}`, {
+      hint: logs,
+      details: { job: name, status, failureReason: d.FailureReason },
+    });
+  }
+  return undefined;
+}
+
 /**
- * Polls DescribeHyperParameterTuningJob until Completed or Stopped (Failed is an error), emitting
+ * Polls DescribeHyperParameterTuningJob until Completed, Stopped or Failed, emitting
  * the counters whenever they change. Ctrl-C: stop or detach, as for a training job in `run`.
  */
 export async function waitForTuningJob(name: string, maxJobs: number, wait: WaitSettings, deps: SageMakerDeps): Promise<DescribeHyperParameterTuningJobResponse> {
@@ -253,17 +278,7 @@ export async function waitForTuningJob(name: string, maxJobs: number, wait: Wait
       deps.reporter.emit({ kind: 'status', resource: name, status, secondary: progress, elapsedSeconds: (deps.clock.now() - start) / 1000 });
       last = `${status} ${progress}`;
     }
-    if (status === 'Completed') return d;
-    if (status === 'Stopped') {
-      if (d.BestTrainingJob) return d;
-      throw new CloudError('TUNING_JOB_STOPPED', `tuning job ${name} was stopped before any trial completed`, { details: { job: name, status } });
-    }
-    if (status === 'Failed') {
-      throw new CloudError('TUNING_JOB_FAILED', `tuning job ${name} failed${d.FailureReason ? `: ${d.FailureReason}` : ''}`, {
-        hint: `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${name}-*`,
-        details: { job: name, status, failureReason: d.FailureReason },
-      });
-    }
+    if (status === 'Completed' || status === 'Stopped' || status === 'Failed') return d;
     try {
       await deps.clock.sleep(wait.pollSeconds * 1000, deps.signal);
     } catch (e) {
