@@ -18,6 +18,7 @@ import { createReadStream } from 'node:fs';
 import { readProbabilityFile } from './argmax.js';
 import type { StageDeps } from './deps.js';
 import { trainingStopOf } from '../domain/training-stop.js';
+import { kagglePublicScore } from './runs.js';
 
 /** One run directory, loaded: manifest plus whichever metrics it has. */
 export interface LoadedRun {
@@ -202,6 +203,8 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('validation.logLoss', 'validation log loss', (r) => r.validation?.logLoss);
   add('test.accuracy', 'test accuracy', (r) => r.test?.accuracy);
   add('test.macroF1', 'test macro-F1', (r) => r.test?.macroF1);
+  // The real score next to the local one, read the way `runs` reads it (latest scored submission).
+  add('kaggle.publicScore', 'Kaggle public score', (r) => kagglePublicScore(r.manifest));
   add('timings.train', 'train seconds', (r) => r.manifest.timings?.train);
   add('timings.predict', 'predict seconds', (r) => r.manifest.timings?.predict ?? r.manifest.timings?.transform);
   add('billableSeconds', 'billable seconds', (r) => r.manifest.billableSeconds);
