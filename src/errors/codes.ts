@@ -173,7 +173,6 @@ export const ERROR_CODES = {
   RUNS_DIR_NOT_FOUND: { exit: 2, summary: 'the --dir given to runs does not exist' },
   FLAG_CONFLICT: { exit: 2, summary: 'two flags contradict each other (e.g. --full with --validation-fraction)' },
   TRIALS_INVALID: { exit: 2, summary: '--trials, --parallel or the search settings are out of range' },
-  ENGINE_UNSUPPORTED: { exit: 2, summary: 'the command does not support that --engine yet' },
 
   // --- Managed-engine plan ---
   FLAG_NOT_APPLICABLE: { exit: 2, summary: 'a flag has no meaning for the chosen engine (named in the message)' },
