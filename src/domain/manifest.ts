@@ -5,6 +5,7 @@
  */
 import type { PlanInput, RunPlan } from './sagemaker-plan.js';
 import type { TuningPlan } from './linear-learner-tuning.js';
+import type { PriceSource, PriceSourceKind } from './instance-prices.js';
 import type { KaggleManifestSection } from './kaggle-submission.js';
 
 export const MANIFEST_VERSION = 1 as const;
@@ -61,7 +62,13 @@ export interface RunManifest {
   /** Seconds per phase: prepare, train, predict, transform... */
   timings: Record<string, number>;
   resources: CloudResource[];
-  costEstimate?: { usd: number; basis: string; priceTableDate?: string };
+  costEstimate?: {
+    usd: number;
+    basis: string;
+    priceTableDate?: string;
+    /** Which prices the figure used: the AWS Price List API, the shipped table, and why. */
+    priceSource?: { source: PriceSourceKind; region: string; date?: string; reason?: string };
+  };
   billableSeconds?: number;
   /** Output name -> path relative to the run directory (probabilities, submission, metrics...). */
   outputs: Record<string, string>;
@@ -99,6 +106,8 @@ export interface SageMakerRecord {
   adopted?: string[];
   /** `tune --engine sagemaker`: the tuning job, its plan and every trial (the best one was deployed). */
   tuning?: TuningRecord;
+  /** The prices the run's estimates use (resolved once per command; `attach` reuses them). */
+  prices?: PriceSource;
 }
 
 /** A Linear Learner hyperparameter tuning job and its trials, as last described. */

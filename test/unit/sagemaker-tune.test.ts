@@ -18,7 +18,6 @@ import {
   StopHyperParameterTuningJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { buildRunPlan, type PlanInput } from '../../src/domain/sagemaker-plan.js';
-import { estimateCost } from '../../src/domain/instance-prices.js';
 import {
   buildCreateTuningJob, buildTuningPlan, parseTuningRanges, tuningJobName, TUNING_NAME_RE, type TuningSettings,
 } from '../../src/domain/linear-learner-tuning.js';
@@ -68,8 +67,10 @@ describe('tuning plan', () => {
     });
     // The run plan's own mini_batch_size default is not sent: it is tuned.
     expect(t.staticHyperparameters).toEqual({ predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784' });
-    const perJob = estimateCost('ml.m5.large', 1, 1800, 'us-east-1')!;
-    const transform = estimateCost('ml.m5.large', 1, 600, 'us-east-1')!;
+    // The run plan's per-job bounds (the same estimate functions `run` uses), times --max-jobs.
+    const perJob = plan.costEstimate.trainingUsd!;
+    const transform = plan.costEstimate.transformUsd!;
+    expect(perJob).toBeGreaterThan(0);
     expect(t.costEstimate.usd).toBeCloseTo(perJob * 10 + transform, 2);
     expect(t.costEstimate.basis).toContain('10 training job(s)');
   });

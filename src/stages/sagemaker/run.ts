@@ -1,6 +1,7 @@
 /**
  * `train|run --engine sagemaker`: local pre-flight (files parse, Linear Learner CSV rules, instance
- * types, names, tags, mini-batch, spot) → credentials → bucket → upload → train → model → one
+ * types, names, tags, mini-batch, spot) → credentials → bucket → prices (AWS Price List API, else the
+ * shipped table; once per command) → upload → train → model → one
  * transform (test + validation) → download → argmax → evaluate. The run folder and its manifest
  * are opened here; the manifest is rewritten after every created resource, so `cleanup` and
  * `attach` always know what exists. A run that fails before creating anything leaves no folder.
@@ -19,7 +20,8 @@ import { UserInputError } from '../../errors/index.js';
 import { checkLinearLearnerCsv } from './preflight.js';
 import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './data.js';
 import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './jobs.js';
-import { recordBilledCost } from './billing.js';
+import { recordBilledCost, resolvePrices, sourceSummary } from './billing.js';
+import { shippedPriceSource } from '../../domain/instance-prices.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
 import type { StageDeps } from '../deps.js';
@@ -56,7 +58,7 @@ export interface SageMakerRunResult {
   transformJobs: string[];
   modelDataUrl?: string;
   billableSeconds: number;
-  costEstimate?: { usd: number; basis: string; priceTableDate?: string };
+  costEstimate?: RunManifest['costEstimate'];
   /** DescribeTrainingJob.FinalMetricDataList (e.g. validation:multiclass_accuracy). */
   finalMetrics?: Record<string, number>;
   outputs: Record<string, string>;
@@ -147,11 +149,16 @@ export async function sagemakerDryRunStage(input: SageMakerRunInput, deps: Stage
         (e: Error) => ({ found: false, detail: e.message }),
       );
     }
+    // GetProducts is free: asked when credentials exist; without them, the shipped table.
+    const prices = credentials.found
+      ? await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps)
+      : shippedPriceSource(pf.plan.region, deps.pricesOff ?? 'no AWS credentials, so the AWS Price List API was not asked', priceTypes(pf.plan));
+    const plan = buildRunPlan(pf.planInput, prices);
     const files = [
       { role: 'train', path: input.trainFile, rows: pf.data.trainRows + pf.data.validationRows },
       ...(input.testFile && pf.test ? [{ role: 'test', path: input.testFile, rows: pf.test.rows }] : []),
     ];
-    return { dryRun: true, runDir: input.runDir, plan: pf.plan, checks: { files, region: pf.plan.region, credentials } };
+    return { dryRun: true, runDir: input.runDir, plan, checks: { files, region: plan.region, credentials } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -170,15 +177,18 @@ export async function prepareManagedRun(
   hold: { rec?: RunRecorder },
   /** More local checks on the prepared plan (e.g. the tuning ranges), before any network call. */
   check?: (pf: Preflight) => void,
-): Promise<{ rec: RunRecorder; pf: Preflight }> {
+): Promise<{ rec: RunRecorder; pf: Preflight; plan: RunPlan }> {
     // Pre-flight: every local check first, all before any network call.
     let t0 = deps.clock.now();
     const pf = await preflight(input, runId, join(input.runDir, 'sagemaker-input'), deps);
     check?.(pf);
-    const { plan, data, test } = pf;
+    const { data, test } = pf;
     await deps.sagemaker.checkCredentials();
-    deps.reporter.emit({ kind: 'step', step: 'preflight', message: `checking bucket ${plan.s3.bucket}` });
-    await deps.storage.headBucket(plan.s3.bucket);
+    deps.reporter.emit({ kind: 'step', step: 'preflight', message: `checking bucket ${pf.plan.s3.bucket}` });
+    await deps.storage.headBucket(pf.plan.s3.bucket);
+    // Prices once per command (Price List API, else the shipped table): the plan, manifest and bill use them.
+    const prices = await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps);
+    const plan = buildRunPlan(pf.planInput, prices);
 
     const rec = existing
       ? new RunRecorder(input.runDir, existing, deps.clock)
@@ -192,12 +202,15 @@ export async function prepareManagedRun(
     const sm = rec.sagemaker(pf.planInput);
     sm.planInput = pf.planInput;
     sm.plan = plan;
+    sm.prices = prices;
     sm.validationRows = data.validationRows;
     if (test) sm.shardRows = test.shardRows;
     m.instanceType = plan.training.instanceType;
     m.instanceCount = plan.training.instanceCount;
     m.hyperparameters = { ...plan.hyperparameters };
-    if (plan.costEstimate.usd !== undefined) m.costEstimate = { usd: plan.costEstimate.usd, basis: plan.costEstimate.basis, priceTableDate: plan.costEstimate.priceTableDate };
+    if (plan.costEstimate.usd !== undefined) {
+      m.costEstimate = { usd: plan.costEstimate.usd, basis: plan.costEstimate.basis, priceTableDate: plan.costEstimate.priceTableDate, priceSource: sourceSummary(prices) };
+    } else delete m.costEstimate;
     m.split = data.split;
     // Hashes let `compare` tell whether two runs saw the same files.
     const files: [string, string | undefined, number | undefined][] = [
@@ -221,7 +234,8 @@ export async function prepareManagedRun(
     const bytes = synced.results.reduce((s, r) => s + r.bytes, 0);
     deps.reporter.emit({ kind: 'info', message: `uploaded ${uploads.length} file(s), ${(bytes / 1e6).toFixed(1)} MB, under ${plan.s3.root}` });
     await rec.timing('upload', secs(deps, t0));
-    return { rec, pf };
+    // `plan` carries the resolved prices (`pf.plan` is the pre-flight's, built before any network call).
+    return { rec, pf, plan };
 }
 
 /** Upload, train and (for `run`) transform + score. */
@@ -229,8 +243,8 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
   const { runId, createdDir, existing } = await openRunFolder(input, deps);
   const hold: { rec?: RunRecorder } = {};
   try {
-    const { rec, pf } = await prepareManagedRun(input, runId, existing, deps, hold);
-    const { plan, data, test } = pf;
+    const { rec, pf, plan } = await prepareManagedRun(input, runId, existing, deps, hold);
+    const { data, test } = pf;
     const m = rec.manifest;
     let t0: number;
 
@@ -331,6 +345,11 @@ function headline(m: unknown): Record<string, number> {
 
 function prefixKeys(p: string, o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [p + k, v]));
+}
+
+/** The instance types a plan is priced for (training and transform). */
+export function priceTypes(plan: RunPlan): string[] {
+  return [...new Set([plan.training.instanceType, plan.transform.instanceType])];
 }
 
 /** The result's billed seconds and cost, from the manifest (billed per job, priced per instance type). */

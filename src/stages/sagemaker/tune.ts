@@ -17,12 +17,16 @@ import { join } from 'node:path';
 import type { DescribeHyperParameterTuningJobResponse, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import { buildCreateTuningJob, buildTuningPlan, type TuningPlan, type TuningSettings } from '../../domain/linear-learner-tuning.js';
 import type { RunPlan } from '../../domain/sagemaker-plan.js';
+
 import type { TuningTrial } from '../../domain/manifest.js';
 import { CloudError, InterruptedError } from '../../errors/index.js';
 import type { RunRecorder } from '../../adapters/run-store.js';
 import { createRecorded, finishTraining, type WaitSettings } from './jobs.js';
 import { recordBilled, recordBilledCost } from './billing.js';
-import { openRunFolder, preflight, prepareManagedRun, transformAndScore, type SageMakerRunInput } from './run.js';
+import { openRunFolder, preflight, prepareManagedRun, priceTypes, transformAndScore, type SageMakerRunInput } from './run.js';
+import { resolvePrices } from './billing.js';
+import { buildRunPlan } from '../../domain/sagemaker-plan.js';
+import { shippedPriceSource } from '../../domain/instance-prices.js';
 import type { SageMakerDeps } from './deps.js';
 import type { StageDeps } from '../deps.js';
 
@@ -74,7 +78,8 @@ export async function sagemakerTuneDryRunStage(input: SageMakerTuneInput, deps: 
   const work = await mkdtemp(join(tmpdir(), 'digitflow-dryrun-'));
   try {
     const pf = await preflight(runInput(input), runId, work, deps);
-    const tuning = buildTuningPlan(pf.plan, input.plan.hyperparameters as Record<string, string> ?? {}, settingsOf(input));
+    // Checked before any network call; rebuilt below with the resolved prices (same plan otherwise).
+    buildTuningPlan(pf.plan, (input.plan.hyperparameters as Record<string, string>) ?? {}, settingsOf(input));
     let credentials: SageMakerTuneDryRun['checks']['credentials'] = { found: false, detail: 'not checked' };
     if (deps.sagemaker) {
       credentials = await deps.sagemaker.checkCredentials().then(
@@ -82,11 +87,17 @@ export async function sagemakerTuneDryRunStage(input: SageMakerTuneInput, deps: 
         (e: Error) => ({ found: false, detail: e.message }),
       );
     }
+    // As `run --dry-run`: the Price List API when credentials exist, else the shipped table.
+    const prices = credentials.found
+      ? await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps)
+      : shippedPriceSource(pf.plan.region, deps.pricesOff ?? 'no AWS credentials, so the AWS Price List API was not asked', priceTypes(pf.plan));
+    const plan = buildRunPlan(pf.planInput, prices);
+    const tuning = buildTuningPlan(plan, (input.plan.hyperparameters as Record<string, string>) ?? {}, settingsOf(input));
     const files = [
       { role: 'train', path: input.trainFile, rows: pf.data.trainRows + pf.data.validationRows },
       ...(input.testFile && pf.test ? [{ role: 'test', path: input.testFile, rows: pf.test.rows }] : []),
     ];
-    return { dryRun: true, runDir: input.runDir, plan: pf.plan, tuning, checks: { files, region: pf.plan.region, credentials } };
+    return { dryRun: true, runDir: input.runDir, plan, tuning, checks: { files, region: plan.region, credentials } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -97,11 +108,10 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
   const { runId, createdDir, existing } = await openRunFolder(runInput(input), deps);
   const hold: { rec?: RunRecorder } = {};
   try {
-    let tuning: TuningPlan | undefined;
-    const { rec, pf } = await prepareManagedRun(runInput(input), runId, existing, deps, hold, (p) => {
-      tuning = buildTuningPlan(p.plan, (input.plan.hyperparameters as Record<string, string>) ?? {}, settingsOf(input));
-    });
-    const t = tuning!;
+    const userHp = (input.plan.hyperparameters as Record<string, string>) ?? {};
+    // The ranges are checked before any network call; the plan is rebuilt with the resolved prices.
+    const { rec, plan } = await prepareManagedRun(runInput(input), runId, existing, deps, hold, (p) => void buildTuningPlan(p.plan, userHp, settingsOf(input)));
+    const t = buildTuningPlan(plan, userHp, settingsOf(input));
     const m = rec.manifest;
     m.command = 'tune';
     m.hyperparameters = { ...t.staticHyperparameters };
@@ -113,11 +123,11 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
     deps.reporter.emit({
       kind: 'step',
       step: 'tune',
-      message: `creating tuning job ${t.name} (${t.strategy}, up to ${t.maxJobs} trial(s), ${t.maxParallel} at a time, ${pf.plan.training.instanceCount} x ${pf.plan.training.instanceType} each)`,
+      message: `creating tuning job ${t.name} (${t.strategy}, up to ${t.maxJobs} trial(s), ${t.maxParallel} at a time, ${plan.training.instanceCount} x ${plan.training.instanceType} each)`,
     });
-    const req = buildCreateTuningJob(pf.plan, t);
-    await createRecorded(pf.plan, 'tuning-job', t.name, () => deps.sagemaker.createTuningJob(req), rec, deps);
-    return await continueTuning(pf.plan, rec, input.labelsFile, input.wait, deps);
+    const req = buildCreateTuningJob(plan, t);
+    await createRecorded(plan, 'tuning-job', t.name, () => deps.sagemaker.createTuningJob(req), rec, deps);
+    return await continueTuning(plan, rec, input.labelsFile, input.wait, deps);
   } catch (e) {
     // Nothing created in the cloud: leave nothing behind. Something created: keep the manifest for cleanup/attach.
     if (hold.rec) await hold.rec.discardIfNothingCreated(createdDir);
