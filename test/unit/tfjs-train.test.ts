@@ -163,7 +163,7 @@ describe('linear fast step', () => {
     await selectBackend('wasm');
     const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));
     const norm = computeNormalization('standardize', slice.pixels, slice.rows);
-    const data = { x: normalizePixels(slice.pixels, slice.rows, norm), labels: slice.labels!, rows: slice.rows };
+    const data = { x: normalizePixels(slice.pixels, slice.rows, norm), pixels: slice.pixels, normalization: norm, labels: slice.labels!, rows: slice.rows };
     const run = async (stepper: 'softmax-regression' | 'gradient') => {
       const m = await MODEL_SPECS.linear.build(10, 5);
       const r = await trainLoop(m, data, undefined, { epochs: 3, batchSize: 100, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 0, seed: 5, inputShape: [784], numClasses: 10, kind: 'linear', stepper }, deps());
