@@ -38,7 +38,7 @@ describe('local linear model', () => {
     expect(h.every((e) => e.valAccuracy !== undefined)).toBe(true);
     expect(accuracy(probs, test.labels!)).toBeGreaterThan(0.8);
     expect(model.metadata.backend).toBe('wasm');
-    expect(model.metadata.normalization.kind).toBe('standardize');
+    expect(model.metadata.normalization.kind).toBe('scale');
   });
 
   it('probability rows sum to 1 and follow input order', async () => {
