@@ -16,7 +16,7 @@ const tf = requireTfjs();
 interface SparseRows {
   start: Uint32Array;
   col: Uint16Array;
-  val: Float32Array;
+  val: Uint8Array;
 }
 
 /** The non-zero pixels of `rows` rows of `features` raw pixels (MNIST digits are ~80% zeros). */
@@ -25,7 +25,7 @@ export function sparseRows(pixels: Uint8Array, rows: number, features: number): 
   for (let i = 0; i < rows * features; i++) if (pixels[i] !== 0) nnz++;
   const start = new Uint32Array(rows + 1);
   const col = new Uint16Array(nnz);
-  const val = new Float32Array(nnz);
+  const val = new Uint8Array(nnz);
   let p = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * features;
@@ -42,7 +42,7 @@ export function sparseRows(pixels: Uint8Array, rows: number, features: number): 
 }
 
 // Ten classes (digits), unrolled: the running sums stay in registers (~2x the generic loop).
-function forward10(z: Float64Array, c: Float64Array, V: Float32Array, col: Uint16Array, val: Float32Array, p0: number, p1: number): void {
+function forward10(z: Float64Array, c: Float64Array, V: Float32Array, col: Uint16Array, val: Uint8Array, p0: number, p1: number): void {
   let z0 = c[0], z1 = c[1], z2 = c[2], z3 = c[3], z4 = c[4], z5 = c[5], z6 = c[6], z7 = c[7], z8 = c[8], z9 = c[9];
   for (let p = p0; p < p1; p++) {
     const o = col[p] * 10;
@@ -61,7 +61,7 @@ function forward10(z: Float64Array, c: Float64Array, V: Float32Array, col: Uint1
   z[0] = z0; z[1] = z1; z[2] = z2; z[3] = z3; z[4] = z4; z[5] = z5; z[6] = z6; z[7] = z7; z[8] = z8; z[9] = z9;
 }
 
-function backward10(gW: Float32Array, g: Float64Array, col: Uint16Array, val: Float32Array, p0: number, p1: number): void {
+function backward10(gW: Float32Array, g: Float64Array, col: Uint16Array, val: Uint8Array, p0: number, p1: number): void {
   const g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6], g7 = g[7], g8 = g[8], g9 = g[9];
   for (let p = p0; p < p1; p++) {
     const o = col[p] * 10;
