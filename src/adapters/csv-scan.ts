@@ -49,8 +49,8 @@ export interface ScanOptions {
   onChunk?: (chunk: RowChunk & { layout: Layout }) => void;
 }
 
-function countDuplicates(parts: string[][]): number {
-  const seen = new Set<string>();
+function countDuplicates(parts: number[][]): number {
+  const seen = new Set<number>();
   let rows = 0;
   for (const p of parts) {
     rows += p.length;
