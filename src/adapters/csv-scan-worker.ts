@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       header: data.first ? 'auto' : 'none',
       numClasses: data.numClasses,
       chunkRows: 4096,
+      rowsHint: 8192, // a chunk ends past 4096 rows by up to one read's worth: no growing
+      borrowChunks: true, // each chunk is counted at once
       onProblem: () => void problems++,
       onLayout: (l, h) => {
         layout = l;

@@ -82,6 +82,8 @@ async function scanSequential(path: string, options: ScanOptions): Promise<ScanR
       reporter: options.reporter,
       signal: options.signal,
       chunkRows: 4096,
+      // The statistics use each chunk at once; inspect --html's row hook may keep them.
+      borrowChunks: !options.onChunk,
     })) {
       layout = chunk.layout;
       hasHeader = chunk.hasHeader;

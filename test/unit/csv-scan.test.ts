@@ -130,3 +130,19 @@ describe('duplicate images: row digests', () => {
     expect(new Set(digests).size).toBe(variants.length);
   });
 });
+
+describe('borrowed chunks', () => {
+  it('hold, while current, exactly the rows of copied chunks (chunks cut across 1 MiB reads)', async () => {
+    const { streamKaggleCsvFile } = await import('../../src/adapters/kaggle-csv-file.js');
+    const p = join(dir, 'borrow.csv');
+    await writeFile(p, csv(3000));
+    const sig = (c: { pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number }) =>
+      `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}:${Buffer.from(c.labels ?? []).toString('base64')}`;
+    const borrowed: string[] = [];
+    for await (const c of streamKaggleCsvFile(p, { chunkRows: 256, borrowChunks: true })) borrowed.push(sig(c));
+    const copied: string[] = [];
+    for await (const c of streamKaggleCsvFile(p, { chunkRows: 256 })) copied.push(sig(c));
+    expect(borrowed.length).toBeGreaterThan(3);
+    expect(borrowed).toEqual(copied);
+  });
+});
