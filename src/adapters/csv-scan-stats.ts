@@ -29,9 +29,9 @@ export class RowStats implements ScanStats {
   /**
    * One 53-bit digest per row, in order (rowDigest). Equal images have equal digests; two different
    * images share one with a chance of about 2^-53 per pair (~1e-6 for 126,000 rows), which is what
-   * the duplicate count may be off by.
+   * the duplicate count may be off by. Grown as rows arrive: the first `rows` entries are valid.
    */
-  readonly digests: number[] = [];
+  digests = new Float64Array(4096);
 
   constructor(numClasses: number) {
     this.labelCounts = new Array<number>(numClasses).fill(0);
@@ -39,6 +39,13 @@ export class RowStats implements ScanStats {
 
   add(chunk: Pick<RowChunk, 'pixels' | 'labels' | 'rows'>): void {
     const px = chunk.pixels;
+    if (this.rows + chunk.rows > this.digests.length) {
+      const grown = new Float64Array(Math.max(2 * this.digests.length, this.rows + chunk.rows));
+      grown.set(this.digests.subarray(0, this.rows));
+      this.digests = grown;
+    }
+    const digests = this.digests;
+    const first = this.rows;
     // Four pixels at a time where the buffer allows: most words of a digit image are background (0).
     const words = px.byteOffset % 4 === 0 ? new Uint32Array(px.buffer, px.byteOffset, (chunk.rows * PIXELS) >> 2) : undefined;
     let sum = 0;
@@ -74,7 +81,7 @@ export class RowStats implements ScanStats {
             }
           }
         }
-        this.digests.push(finishDigest(h1, h2));
+        digests[first + r] = finishDigest(h1, h2);
       } else {
         for (let j = base, end = base + PIXELS; j < end; j++) {
           const v = px[j];
@@ -85,7 +92,7 @@ export class RowStats implements ScanStats {
             if (v < rowMin) rowMin = v;
           }
         }
-        this.digests.push(rowDigest(px, base));
+        digests[first + r] = rowDigest(px, base);
       }
       if (rowZeros > 0) min = 0;
       else if (rowMin < min) min = rowMin;
@@ -132,7 +139,7 @@ export function rowDigest(px: Uint8Array, base: number): number {
 /** What a worker posts back. */
 export type ScanWorkerMessage =
   | { kind: 'bytes'; bytes: number }
-  | { kind: 'done'; stats: ScanStats; digests: number[]; layout?: Layout; hasHeader?: boolean; problems: number }
+  | { kind: 'done'; stats: ScanStats; digests: Float64Array; layout?: Layout; hasHeader?: boolean; problems: number }
   | { kind: 'error'; message: string };
 
 export interface ScanWorkerData {
