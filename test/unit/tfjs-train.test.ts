@@ -181,3 +181,22 @@ describe('linear fast step', () => {
     expect(maxDiff).toBeLessThan(1e-3);
   });
 });
+
+describe('sparse rows of the linear stepper', () => {
+  it('lists each row\'s non-zero pixels in order, on the 4-pixel-word path and the byte path', async () => {
+    const { sparseRows } = await import('../../src/adapters/tfjs/steppers.js');
+    const rows = 5;
+    const px = new Uint8Array(rows * 784);
+    for (let i = 0; i < px.length; i += 1 + (i % 13)) px[i] = (i * 7) % 256;
+    px.fill(0, 784, 2 * 784); // a blank row
+    const expected = Array.from({ length: rows }, (_, r) => [...px.subarray(r * 784, (r + 1) * 784)].flatMap((v, j) => (v ? [[j, v]] : [])));
+    const unaligned = new Uint8Array(px.length + 1).fill(9);
+    unaligned.set(px, 1);
+    for (const view of [px, unaligned.subarray(1)]) {
+      const s = sparseRows(view, rows, 784);
+      const got = Array.from({ length: rows }, (_, r) => Array.from({ length: s.start[r + 1] - s.start[r] }, (_, k) => [s.col[s.start[r] + k], s.val[s.start[r] + k]]));
+      expect(got).toEqual(expected);
+    }
+    expect(expected[1]).toEqual([]);
+  });
+});
