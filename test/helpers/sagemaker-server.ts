@@ -99,6 +99,50 @@ class ApiError extends Error {
 
 const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
+/**
+ * Linear Learner's own check of its hyperparameters when the container starts (a failed job, not a
+ * refused request). Transcribed separately from the guide page "Linear learner hyperparameters"
+ * (not imported from src/, so a wrong table there is caught here): every documented name, and the
+ * value kinds of the ones digitflow can send. SageMaker adds `_tuning_objective_metric` to a
+ * tuning job's trials. Values are strings, at most 100 keys.
+ */
+const LL_NAMES = new Set(
+  ('accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult binary_classifier_model_selection_criteria ' +
+    'early_stopping_patience early_stopping_tolerance epochs f_beta feature_dim huber_delta init_bias init_method init_scale ' +
+    'init_sigma l1 learning_rate loss loss_insensitivity lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin ' +
+    'mini_batch_size momentum normalize_data normalize_label num_calibration_samples num_classes num_models num_point_for_scaler ' +
+    'optimizer positive_example_weight_mult predictor_type quantile target_precision target_recall unbias_data unbias_label ' +
+    'use_bias use_lr_scheduler wd _tuning_objective_metric').split(' '),
+);
+const LL_VALUES: Record<string, (v: string) => boolean> = {
+  num_classes: (v) => /^\d+$/.test(v) && +v >= 3 && +v <= 1_000_000,
+  epochs: (v) => /^\d+$/.test(v) && +v >= 1,
+  mini_batch_size: (v) => /^\d+$/.test(v) && +v >= 1,
+  early_stopping_patience: (v) => /^\d+$/.test(v) && +v >= 1,
+  learning_rate: (v) => v === 'auto' || (Number.isFinite(+v) && +v > 0),
+  wd: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0),
+  l1: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0),
+  beta_1: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
+  beta_2: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
+  optimizer: (v) => ['auto', 'sgd', 'adam', 'rmsprop'].includes(v),
+  loss: (v) => ['auto', 'logistic', 'squared_loss', 'absolute_loss', 'hinge_loss', 'eps_insensitive_squared_loss', 'eps_insensitive_absolute_loss', 'quantile_loss', 'huber_loss', 'softmax_loss'].includes(v),
+  normalize_data: (v) => ['auto', 'true', 'false'].includes(v),
+  use_bias: (v) => ['true', 'false'].includes(v),
+  balance_multiclass_weights: (v) => ['true', 'false'].includes(v),
+  num_models: (v) => v === 'auto' || (/^\d+$/.test(v) && +v >= 1),
+};
+function checkLinearLearnerHyperparameters(hp: Record<string, string>): void {
+  const names = Object.keys(hp);
+  if (names.length > 100) throw new Error('ClientError: at most 100 hyperparameters');
+  for (const n of names) {
+    if (!LL_NAMES.has(n)) throw new Error(`ClientError: Additional hyperparameters are not allowed (u'${n}' was unexpected) (caused by ValidationError)`);
+    const ok = LL_VALUES[n];
+    if (ok && !ok(String(hp[n]))) throw new Error(`ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' (caused by ValidationError)`);
+  }
+  if (!hp.predictor_type) throw new Error(`ClientError: Missing required hyperparameter: predictor_type (caused by ValidationError)`);
+  if (hp.predictor_type === 'multiclass_classifier' && !hp.num_classes) throw new Error('ClientError: num_classes is required for multiclass_classifier (caused by ValidationError)');
+}
+
 /** "Value null at 'X' failed to satisfy constraint": the wording AWS's validator uses. */
 function requireFields(body: Json, paths: string[]): void {
   const missing = paths.filter((p) => p.split('.').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], body) === undefined);
@@ -237,6 +281,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         if (c.ContentType !== 'text/csv') throw new Error(`ClientError: No iterator has been registered for ContentType ('${c.ContentType}', '1.0')`);
       }
       const hp = r.HyperParameters ?? {};
+      checkLinearLearnerHyperparameters(hp);
       if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784') throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
       const train = channels.find((c) => c.ChannelName === 'train');
       if (!train) throw new Error('ClientError: missing train channel');
