@@ -4,6 +4,7 @@
  * and `cleanup` read it; nothing about a run should have to be remembered by the user.
  */
 import type { PlanInput, RunPlan } from './sagemaker-plan.js';
+import type { TuningPlan } from './linear-learner-tuning.js';
 import type { PriceSource, PriceSourceKind } from './instance-prices.js';
 import type { KaggleManifestSection } from './kaggle-submission.js';
 import type { TrialParams } from './tune-space.js';
@@ -29,7 +30,7 @@ export interface SplitRecord {
   trainRows: number;
 }
 
-export type CloudResourceKind = 's3-prefix' | 's3-object' | 'training-job' | 'model' | 'transform-job';
+export type CloudResourceKind = 's3-prefix' | 's3-object' | 'training-job' | 'model' | 'transform-job' | 'tuning-job';
 
 export interface CloudResource {
   kind: CloudResourceKind;
@@ -109,6 +110,8 @@ export interface SageMakerRecord {
   billed?: { job: string; instanceType: string; seconds: number }[];
   /** Resources found on a retried Create and adopted because they carry this run's tag. */
   adopted?: string[];
+  /** `tune --engine sagemaker`: the tuning job, its plan and every trial (the best one was deployed). */
+  tuning?: TuningRecord;
   /** The prices the run's estimates use (resolved once per command; `attach` reuses them). */
   prices?: PriceSource;
 }
@@ -151,6 +154,25 @@ export interface BlendRecord {
   /** `--weights auto`: the fit on the held-out rows. */
   fit?: { on: 'validation'; rows: number; accuracy: number; logLoss: number; tried: number; gridStep: number };
   members: BlendMember[];
+}
+
+/** A Linear Learner hyperparameter tuning job and its trials, as last described. */
+export interface TuningRecord {
+  name: string;
+  plan: TuningPlan;
+  status?: string;
+  trials?: TuningTrial[];
+  bestTrainingJob?: string;
+}
+
+export interface TuningTrial {
+  trainingJob: string;
+  status: string;
+  tuned: Record<string, string>;
+  /** validation:multiclass_accuracy, when the trial reported it. */
+  objective?: number;
+  failureReason?: string;
+  billableSeconds?: number;
 }
 
 export interface S3UploadRecord {

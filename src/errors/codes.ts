@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   TRAINING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker training job was stopped' },
   TRANSFORM_JOB_FAILED: { exit: 3, summary: 'the SageMaker batch transform job failed (reason, logs and console link shown)' },
   TRANSFORM_JOB_STOPPED: { exit: 3, summary: 'the SageMaker batch transform job was stopped' },
+  TUNING_JOB_FAILED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job failed, or ended without a completed trial' },
+  TUNING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job was stopped before any trial completed' },
   NO_MODEL_ARTIFACT: { exit: 3, summary: 'a training job completed without a model artifact' },
   TRANSFORM_OUTPUT_MISSING: { exit: 3, summary: 'a batch transform wrote no output for an input shard' },
   TRANSFORM_OUTPUT_ROWS: { exit: 3, summary: 'a batch transform output has a different row count than its input' },
@@ -171,7 +173,6 @@ export const ERROR_CODES = {
   RUNS_DIR_NOT_FOUND: { exit: 2, summary: 'the --dir given to runs does not exist' },
   FLAG_CONFLICT: { exit: 2, summary: 'two flags contradict each other (e.g. --full with --validation-fraction)' },
   TRIALS_INVALID: { exit: 2, summary: '--trials, --parallel or the search settings are out of range' },
-  ENGINE_UNSUPPORTED: { exit: 2, summary: 'the command does not support that --engine yet' },
 
   // --- Managed-engine plan ---
   FLAG_NOT_APPLICABLE: { exit: 2, summary: 'a flag has no meaning for the chosen engine (named in the message)' },

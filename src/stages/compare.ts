@@ -20,6 +20,7 @@ import type { StageDeps } from '../runtime/deps.js';
 import type { LoadedRun } from '../domain/loaded-run.js';
 import type { CompareResult, CompareRow, HeldOutCheck } from '../domain/compare-result.js';
 import { trainingStopOf } from '../domain/training-stop.js';
+import { kagglePublicScore } from './runs.js';
 
 function outputPath(dir: string, m: RunManifest, key: string, fallback: string): string {
   return join(dir, m.outputs?.[key] ?? fallback);
@@ -166,6 +167,8 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('validation.logLoss', 'validation log loss', (r) => r.validation?.logLoss);
   add('test.accuracy', 'test accuracy', (r) => r.test?.accuracy);
   add('test.macroF1', 'test macro-F1', (r) => r.test?.macroF1);
+  // The real score next to the local one, read the way `runs` reads it (latest scored submission).
+  add('kaggle.publicScore', 'Kaggle public score', (r) => kagglePublicScore(r.manifest));
   add('timings.train', 'train seconds', (r) => r.manifest.timings?.train);
   add('timings.predict', 'predict seconds', (r) => r.manifest.timings?.predict ?? r.manifest.timings?.transform);
   add('billableSeconds', 'billable seconds', (r) => r.manifest.billableSeconds);

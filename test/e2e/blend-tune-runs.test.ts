@@ -94,9 +94,10 @@ describe('tune → blend → runs → report (built binary)', () => {
     const w = await runCli(['blend', 'a', 'b', '--weights', '0.5,x']);
     expect(w.code).toBe(2);
     expect(w.stderr).toMatch(/--weights must be 'auto' or comma-separated/);
+    // The managed engine's tune needs what `run --engine sagemaker` needs, checked before any data is read.
     const s = await runCli(['tune', '--engine', 'sagemaker']);
     expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/error\[ENGINE_UNSUPPORTED\]/);
+    expect(s.stderr).toMatch(/error\[FLAG_REQUIRED\]: --engine sagemaker needs --bucket/);
     const d = await runCli(['runs', '--dir', join(dir, 'no-such-dir')]);
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/error\[RUNS_DIR_NOT_FOUND\]/);

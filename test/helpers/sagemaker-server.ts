@@ -58,8 +58,21 @@ interface Job {
   logs: Map<string, { timestamp: number; message: string }[]>;
 }
 
+/** A hyperparameter tuning job: its request, its trials (training jobs in `jobs`), its status. */
+interface TuningJob {
+  name: string;
+  request: Json;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  trials: string[];
+  created: number;
+  end?: number;
+  stopRequested?: boolean;
+  failureReason?: string;
+}
+
 export interface SageMakerTestServer {
   endpoint: string;
+  tuningJobs: Map<string, TuningJob>;
   /** Every request received: operation and parsed body (for assertions). */
   requests: { op: string; body: Json }[];
   jobs: Map<string, Job>;
@@ -85,6 +98,50 @@ class ApiError extends Error {
 }
 
 const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * Linear Learner's own check of its hyperparameters when the container starts (a failed job, not a
+ * refused request). Transcribed separately from the guide page "Linear learner hyperparameters"
+ * (not imported from src/, so a wrong table there is caught here): every documented name, and the
+ * value kinds of the ones digitflow can send. SageMaker adds `_tuning_objective_metric` to a
+ * tuning job's trials. Values are strings, at most 100 keys.
+ */
+const LL_NAMES = new Set(
+  ('accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult binary_classifier_model_selection_criteria ' +
+    'early_stopping_patience early_stopping_tolerance epochs f_beta feature_dim huber_delta init_bias init_method init_scale ' +
+    'init_sigma l1 learning_rate loss loss_insensitivity lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin ' +
+    'mini_batch_size momentum normalize_data normalize_label num_calibration_samples num_classes num_models num_point_for_scaler ' +
+    'optimizer positive_example_weight_mult predictor_type quantile target_precision target_recall unbias_data unbias_label ' +
+    'use_bias use_lr_scheduler wd _tuning_objective_metric').split(' '),
+);
+const LL_VALUES: Record<string, (v: string) => boolean> = {
+  num_classes: (v) => /^\d+$/.test(v) && +v >= 3 && +v <= 1_000_000,
+  epochs: (v) => /^\d+$/.test(v) && +v >= 1,
+  mini_batch_size: (v) => /^\d+$/.test(v) && +v >= 1,
+  early_stopping_patience: (v) => /^\d+$/.test(v) && +v >= 1,
+  learning_rate: (v) => v === 'auto' || (Number.isFinite(+v) && +v > 0),
+  wd: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0),
+  l1: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0),
+  beta_1: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
+  beta_2: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
+  optimizer: (v) => ['auto', 'sgd', 'adam', 'rmsprop'].includes(v),
+  loss: (v) => ['auto', 'logistic', 'squared_loss', 'absolute_loss', 'hinge_loss', 'eps_insensitive_squared_loss', 'eps_insensitive_absolute_loss', 'quantile_loss', 'huber_loss', 'softmax_loss'].includes(v),
+  normalize_data: (v) => ['auto', 'true', 'false'].includes(v),
+  use_bias: (v) => ['true', 'false'].includes(v),
+  balance_multiclass_weights: (v) => ['true', 'false'].includes(v),
+  num_models: (v) => v === 'auto' || (/^\d+$/.test(v) && +v >= 1),
+};
+function checkLinearLearnerHyperparameters(hp: Record<string, string>): void {
+  const names = Object.keys(hp);
+  if (names.length > 100) throw new Error('ClientError: at most 100 hyperparameters');
+  for (const n of names) {
+    if (!LL_NAMES.has(n)) throw new Error(`ClientError: Additional hyperparameters are not allowed (u'${n}' was unexpected) (caused by ValidationError)`);
+    const ok = LL_VALUES[n];
+    if (ok && !ok(String(hp[n]))) throw new Error(`ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' (caused by ValidationError)`);
+  }
+  if (!hp.predictor_type) throw new Error(`ClientError: Missing required hyperparameter: predictor_type (caused by ValidationError)`);
+  if (hp.predictor_type === 'multiclass_classifier' && !hp.num_classes) throw new Error('ClientError: num_classes is required for multiclass_classifier (caused by ValidationError)');
+}
 
 /** "Value null at 'X' failed to satisfy constraint": the wording AWS's validator uses. */
 function requireFields(body: Json, paths: string[]): void {
@@ -129,12 +186,13 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const stepMs = opts.stepMs ?? 150;
   const jobs = new Map<string, Job>();
   const models = new Map<string, Json>();
+  const tuningJobs = new Map<string, TuningJob>();
   const requests: { op: string; body: Json }[] = [];
   type Scripted = { fail: string } | { stop: true; secondary?: string; message?: string };
   const pending = { training: [] as Scripted[], transform: [] as Scripted[] };
   const loseResponse = { training: 0, transform: 0, model: 0 };
   const tags = new Map<string, { Key: string; Value: string }[]>();
-  const arnOf = (kind: 'training-job' | 'transform-job' | 'model', name: string) => `arn:aws:sagemaker:us-east-1:000000000000:${kind}/${name.toLowerCase()}`;
+  const arnOf = (kind: 'training-job' | 'transform-job' | 'model' | 'hyper-parameter-tuning-job', name: string) => `arn:aws:sagemaker:us-east-1:000000000000:${kind}/${name.toLowerCase()}`;
   const timers = new Set<NodeJS.Timeout>();
   const paused = { training: false, transform: false };
   const whilePaused = async (kind: Job['kind']) => {
@@ -223,6 +281,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         if (c.ContentType !== 'text/csv') throw new Error(`ClientError: No iterator has been registered for ContentType ('${c.ContentType}', '1.0')`);
       }
       const hp = r.HyperParameters ?? {};
+      checkLinearLearnerHyperparameters(hp);
       if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784') throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
       const train = channels.find((c) => c.ChannelName === 'train');
       if (!train) throw new Error('ClientError: missing train channel');
@@ -254,7 +313,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         valDs && { ...valDs, numClasses: Number(hp.num_classes) },
         // mini_batch_size is checked against each host's rows above; the stand-in fit keeps its own batch size
         // (digitflow now always sends Linear Learner's default explicitly, which must not change the stand-in model).
-        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, seed: 1, backend: 'cpu' },
+        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, seed: 1, backend: 'cpu', ...(r.TuningJobName ? trialFitSettings(hp) : {}) },
         { reporter: reporter as never, clock: systemClock },
       );
       if (scripted(job)) return;
@@ -345,6 +404,84 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     const j = jobs.get(name);
     if (!j || j.kind !== kind) throw new ApiError('ValidationException', `Requested resource not found.`);
     return j;
+  }
+
+  function getTuning(name: string): TuningJob {
+    const t = tuningJobs.get(name);
+    if (!t) throw new ApiError('ResourceNotFound', `Amazon SageMaker can't find a tuning job with name ${name}`);
+    return t;
+  }
+
+  function trialSummary(j: Job): Json {
+    const objective = j.request.ObjectiveMetricName as string;
+    const metric = j.metrics?.find((m) => m.MetricName === objective);
+    const done = j.end !== undefined;
+    return {
+      TrainingJobName: j.name,
+      TrainingJobArn: arnOf('training-job', j.name),
+      TuningJobName: j.request.TuningJobName,
+      CreationTime: epoch(j.created),
+      TrainingStartTime: epoch(j.start),
+      TrainingEndTime: epoch(j.end),
+      TrainingJobStatus: j.status,
+      TunedHyperParameters: j.request.TunedHyperParameters,
+      FailureReason: j.failureReason,
+      FinalHyperParameterTuningJobObjectiveMetric: metric ? { MetricName: objective, Value: metric.Value } : undefined,
+      ObjectiveStatus: metric ? 'Succeeded' : done ? 'Failed' : 'Pending',
+    };
+  }
+
+  /**
+   * Runs the trials: at most MaxParallelTrainingJobs at once, MaxNumberOfTrainingJobs in all, each
+   * a training job of the same stand-in Linear Learner (so its objective is real for its settings).
+   * Both strategies sample at random here (seeded by RandomSeed); the service's Bayesian search is
+   * not modelled, only its interface.
+   */
+  async function runTuning(t: TuningJob): Promise<void> {
+    const cfg = t.request.HyperParameterTuningJobConfig;
+    const def = t.request.TrainingJobDefinition;
+    const total = cfg.ResourceLimits.MaxNumberOfTrainingJobs ?? 1;
+    const parallel = cfg.ResourceLimits.MaxParallelTrainingJobs;
+    const rand = seeded(cfg.RandomSeed ?? 0);
+    const running = new Set<string>();
+    let launched = 0;
+    while (true) {
+      for (const n of [...running]) if (jobs.get(n)!.end !== undefined) running.delete(n);
+      if (t.stopRequested) {
+        if (running.size === 0) break;
+      } else if (launched < total && running.size < parallel) {
+        launched++;
+        const tuned = sampleRanges(cfg.ParameterRanges ?? {}, rand);
+        const name = `${t.name}-${String(launched).padStart(3, '0')}-${Math.floor(rand() * 0xffffffff).toString(16).padStart(8, '0')}`;
+        const request = {
+          TrainingJobName: name,
+          TuningJobName: t.name,
+          TunedHyperParameters: tuned,
+          ObjectiveMetricName: cfg.HyperParameterTuningJobObjective?.MetricName,
+          HyperParameters: { ...(def.StaticHyperParameters ?? {}), ...tuned },
+          AlgorithmSpecification: def.AlgorithmSpecification,
+          RoleArn: def.RoleArn,
+          InputDataConfig: def.InputDataConfig,
+          OutputDataConfig: def.OutputDataConfig,
+          ResourceConfig: def.ResourceConfig,
+          StoppingCondition: def.StoppingCondition,
+        };
+        const job = newJob('training', name, request);
+        tags.set(arnOf('training-job', name), t.request.Tags ?? []);
+        t.trials.push(name);
+        running.add(name);
+        launch(job, runTraining);
+        continue;
+      } else if (running.size === 0) break;
+      await sleep(25);
+    }
+    t.end = Date.now();
+    const anyCompleted = t.trials.some((n) => jobs.get(n)!.status === 'Completed');
+    if (t.stopRequested) t.status = 'Stopped';
+    else if (!anyCompleted) {
+      t.status = 'Failed';
+      t.failureReason = 'All training jobs failed. Please check the training jobs\' failure reasons.';
+    } else t.status = 'Completed';
   }
 
   const ops: Record<string, (b: Json) => Json> = {
@@ -458,6 +595,77 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         TransformEndTime: epoch(j.end),
       };
     },
+    CreateHyperParameterTuningJob(b) {
+      requireFields(b, [
+        'HyperParameterTuningJobName', 'HyperParameterTuningJobConfig.Strategy', 'HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs',
+        'TrainingJobDefinition.AlgorithmSpecification.TrainingInputMode', 'TrainingJobDefinition.RoleArn', 'TrainingJobDefinition.OutputDataConfig.S3OutputPath',
+        'TrainingJobDefinition.ResourceConfig.InstanceType', 'TrainingJobDefinition.ResourceConfig.InstanceCount', 'TrainingJobDefinition.StoppingCondition',
+      ]);
+      checkTuningRequest(b);
+      checkInstance(b.TrainingJobDefinition.ResourceConfig.InstanceType, TRAINING_TYPES, 'trainingJobDefinition.resourceConfig.instanceType');
+      checkTags(b.Tags);
+      const name = String(b.HyperParameterTuningJobName);
+      // Tuning job names are not case sensitive.
+      if ([...tuningJobs.keys()].some((k) => k.toLowerCase() === name.toLowerCase())) throw new ApiError('ResourceInUse', `Hyperparameter tuning job ${name} already exists`);
+      const t: TuningJob = { name, request: b, status: 'InProgress', trials: [], created: Date.now() };
+      tuningJobs.set(name, t);
+      tags.set(arnOf('hyper-parameter-tuning-job', name), b.Tags ?? []);
+      const p = runTuning(t).catch((e: Error) => {
+        t.status = 'Failed';
+        t.failureReason = e.message;
+        t.end = Date.now();
+      });
+      work.add(p);
+      void p.finally(() => work.delete(p));
+      return { HyperParameterTuningJobArn: arnOf('hyper-parameter-tuning-job', name) };
+    },
+    DescribeHyperParameterTuningJob(b) {
+      requireFields(b, ['HyperParameterTuningJobName']);
+      const t = getTuning(b.HyperParameterTuningJobName);
+      const trials = t.trials.map((n) => jobs.get(n)!);
+      const count = (st: string) => trials.filter((j) => j.status === st).length;
+      const summaries = trials.map(trialSummary);
+      const best = bestTrial(summaries, t.request.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective?.Type);
+      return {
+        HyperParameterTuningJobName: t.name,
+        HyperParameterTuningJobArn: arnOf('hyper-parameter-tuning-job', t.name),
+        HyperParameterTuningJobConfig: t.request.HyperParameterTuningJobConfig,
+        TrainingJobDefinition: t.request.TrainingJobDefinition,
+        HyperParameterTuningJobStatus: t.status,
+        CreationTime: epoch(t.created),
+        HyperParameterTuningEndTime: epoch(t.end),
+        FailureReason: t.failureReason,
+        TrainingJobStatusCounters: { Completed: count('Completed'), InProgress: count('InProgress') + count('Stopping'), RetryableError: 0, NonRetryableError: count('Failed'), Stopped: count('Stopped') },
+        ObjectiveStatusCounters: {
+          Succeeded: summaries.filter((x) => x.ObjectiveStatus === 'Succeeded').length,
+          Pending: summaries.filter((x) => x.ObjectiveStatus === 'Pending').length,
+          Failed: summaries.filter((x) => x.ObjectiveStatus === 'Failed').length,
+        },
+        BestTrainingJob: best,
+      };
+    },
+    ListTrainingJobsForHyperParameterTuningJob(b) {
+      requireFields(b, ['HyperParameterTuningJobName']);
+      const t = getTuning(b.HyperParameterTuningJobName);
+      const max = b.MaxResults ?? 10;
+      if (max < 1 || max > 100) throw new ApiError('ValidationException', `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`);
+      const from = b.NextToken ? Number(b.NextToken) : 0;
+      const all = t.trials.map((n) => trialSummary(jobs.get(n)!));
+      const page = all.slice(from, from + max);
+      return { TrainingJobSummaries: page, NextToken: from + max < all.length ? String(from + max) : undefined };
+    },
+    StopHyperParameterTuningJob(b) {
+      requireFields(b, ['HyperParameterTuningJobName']);
+      const t = getTuning(b.HyperParameterTuningJobName);
+      if (t.status !== 'InProgress') throw new ApiError('ValidationException', `The hyperparameter tuning job ${t.name} is not in progress (status ${t.status}).`);
+      t.stopRequested = true;
+      t.status = 'Stopping';
+      for (const n of t.trials) {
+        const j = jobs.get(n)!;
+        if (j.status === 'InProgress') j.stopRequested = true;
+      }
+      return {};
+    },
     StopTransformJob(b) {
       requireFields(b, ['TransformJobName']);
       getJob(b.TransformJobName, 'transform').stopRequested = true;
@@ -516,6 +724,7 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tuningJobs,
     requests,
     jobs,
     models,
@@ -568,4 +777,111 @@ async function untarGz(bytes: Buffer, dir: string): Promise<void> {
   extract.end(gunzipSync(bytes));
   await done;
   await Promise.all(files);
+}
+
+/** Linear Learner's tunable hyperparameters and the bounds the service accepts (guide: "Tune a linear learner model"). */
+const LL_TUNABLE: Record<string, { type: 'Continuous' | 'Integer' | 'Categorical'; min?: number; max?: number; values?: string[] }> = {
+  wd: { type: 'Continuous', min: 1e-7, max: 1 },
+  l1: { type: 'Continuous', min: 1e-7, max: 1 },
+  learning_rate: { type: 'Continuous', min: 1e-5, max: 1 },
+  mini_batch_size: { type: 'Integer', min: 100, max: 5000 },
+  use_bias: { type: 'Categorical', values: ['true', 'false'] },
+  positive_example_weight_mult: { type: 'Continuous', min: 1e-5, max: 1e5 },
+};
+
+/** Linear Learner's metrics (the objective must be one of them). */
+const LL_METRICS = new Set(
+  ['multiclass_accuracy', 'multiclass_top_k_accuracy', 'macro_precision', 'macro_recall', 'macro_f_beta', 'objective_loss', 'dcg', 'binary_classification_accuracy', 'binary_f_beta', 'precision', 'recall', 'roc_auc_score', 'mse', 'absolute_loss']
+    .flatMap((m) => [`validation:${m}`, `test:${m}`]),
+);
+
+const TUNING_NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
+
+/** What CreateHyperParameterTuningJob refuses for a Linear Learner definition. */
+function checkTuningRequest(b: Json): void {
+  const name = String(b.HyperParameterTuningJobName);
+  if (name.length > 32) throw new ApiError('ValidationException', `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must have length less than or equal to 32`);
+  if (!TUNING_NAME_RE.test(name)) throw new ApiError('ValidationException', `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`);
+  const cfg = b.HyperParameterTuningJobConfig;
+  if (!['Bayesian', 'Random', 'Hyperband', 'Grid'].includes(cfg.Strategy)) throw new ApiError('ValidationException', `Value '${cfg.Strategy}' at 'hyperParameterTuningJobConfig.strategy' failed to satisfy constraint: Member must satisfy enum value set: [Bayesian, Random, Hyperband, Grid]`);
+  const limits = cfg.ResourceLimits;
+  if (!(limits.MaxParallelTrainingJobs >= 1) || (limits.MaxNumberOfTrainingJobs !== undefined && !(limits.MaxNumberOfTrainingJobs >= 1))) {
+    throw new ApiError('ValidationException', 'ResourceLimits: MaxNumberOfTrainingJobs and MaxParallelTrainingJobs must be at least 1');
+  }
+  if (limits.MaxNumberOfTrainingJobs !== undefined && limits.MaxParallelTrainingJobs > limits.MaxNumberOfTrainingJobs) {
+    throw new ApiError('ValidationException', `MaxParallelTrainingJobs (${limits.MaxParallelTrainingJobs}) cannot be greater than MaxNumberOfTrainingJobs (${limits.MaxNumberOfTrainingJobs})`);
+  }
+  const objective = cfg.HyperParameterTuningJobObjective;
+  if (!objective?.MetricName || !['Maximize', 'Minimize'].includes(objective.Type)) throw new ApiError('ValidationException', 'HyperParameterTuningJobObjective with MetricName and Type (Maximize|Minimize) is required');
+  if (!LL_METRICS.has(objective.MetricName)) throw new ApiError('ValidationException', `The objective metric ${objective.MetricName} is not one of the algorithm's metrics`);
+  const r = cfg.ParameterRanges ?? {};
+  const ranges: [string, Json][] = [
+    ...(r.ContinuousParameterRanges ?? []).map((x: Json) => ['Continuous', x] as [string, Json]),
+    ...(r.IntegerParameterRanges ?? []).map((x: Json) => ['Integer', x] as [string, Json]),
+    ...(r.CategoricalParameterRanges ?? []).map((x: Json) => ['Categorical', x] as [string, Json]),
+  ];
+  if (ranges.length === 0) throw new ApiError('ValidationException', 'ParameterRanges must contain at least one range');
+  if (ranges.length > 30) throw new ApiError('ValidationException', 'ParameterRanges can contain at most 30 hyperparameters');
+  const statics = b.TrainingJobDefinition.StaticHyperParameters ?? {};
+  const seen = new Set<string>();
+  for (const [type, x] of ranges) {
+    const doc = LL_TUNABLE[x.Name];
+    if (seen.has(x.Name)) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} appears in more than one range`);
+    seen.add(x.Name);
+    if (x.Name in statics) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} cannot be both a static hyperparameter and a tunable hyperparameter`);
+    if (!doc || doc.type !== type) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} is not a tunable ${type.toLowerCase()} hyperparameter of the algorithm`);
+    if (type === 'Categorical') {
+      if (!Array.isArray(x.Values) || x.Values.length === 0 || x.Values.some((v: string) => !doc.values!.includes(String(v).toLowerCase()))) throw new ApiError('ValidationException', `The values for hyperparameter ${x.Name} are not valid`);
+      continue;
+    }
+    const lo = Number(x.MinValue);
+    const hi = Number(x.MaxValue);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || (type === 'Integer' && (!Number.isInteger(lo) || !Number.isInteger(hi)))) throw new ApiError('ValidationException', `The range for hyperparameter ${x.Name} is not valid: ${x.MinValue}..${x.MaxValue}`);
+    if (lo > hi) throw new ApiError('ValidationException', `The MinValue of hyperparameter ${x.Name} must be less than or equal to its MaxValue`);
+    if (lo < doc.min! || hi > doc.max!) throw new ApiError('ValidationException', `The range ${x.MinValue}..${x.MaxValue} for hyperparameter ${x.Name} is outside the algorithm's valid range ${doc.min}..${doc.max}`);
+    if (['Logarithmic', 'ReverseLogarithmic'].includes(x.ScalingType) && (lo <= 0 || (x.ScalingType === 'ReverseLogarithmic' && hi >= 1))) throw new ApiError('ValidationException', `ScalingType ${x.ScalingType} needs a range within (0, ${x.ScalingType === 'Logarithmic' ? 'inf' : '1'}) for ${x.Name}`);
+  }
+  if (cfg.Strategy === 'Grid' && ranges.some(([type]) => type !== 'Categorical')) throw new ApiError('ValidationException', 'The Grid strategy supports only categorical parameter ranges');
+}
+
+/** A small seeded PRNG (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One trial's settings drawn from the ranges (log-uniform for Logarithmic), as the strings SageMaker sends. */
+function sampleRanges(r: Json, rand: () => number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const x of r.ContinuousParameterRanges ?? []) {
+    const lo = Number(x.MinValue);
+    const hi = Number(x.MaxValue);
+    const v = x.ScalingType === 'Logarithmic' ? Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo))) : lo + rand() * (hi - lo);
+    out[x.Name] = String(Number(v.toPrecision(6)));
+  }
+  for (const x of r.IntegerParameterRanges ?? []) out[x.Name] = String(Number(x.MinValue) + Math.floor(rand() * (Number(x.MaxValue) - Number(x.MinValue) + 1)));
+  for (const x of r.CategoricalParameterRanges ?? []) out[x.Name] = String(x.Values[Math.floor(rand() * x.Values.length)]);
+  return out;
+}
+
+/** The best completed trial by the objective (Maximize: highest). */
+function bestTrial(summaries: Json[], type: string | undefined): Json | undefined {
+  const scored = summaries.filter((x) => x.TrainingJobStatus === 'Completed' && x.FinalHyperParameterTuningJobObjectiveMetric);
+  scored.sort((a, b) => (type === 'Minimize' ? 1 : -1) * (a.FinalHyperParameterTuningJobObjectiveMetric.Value - b.FinalHyperParameterTuningJobObjectiveMetric.Value));
+  return scored[0];
+}
+
+/**
+ * The stand-in fit of a trial uses the trial's settings: learning_rate, wd (as l2) and
+ * mini_batch_size (as the batch size); l1 and use_bias have no local twin and only change the request.
+ */
+function trialFitSettings(hp: Record<string, string>): { learningRate?: number; l2?: number; batchSize?: number } {
+  const n = (v: string | undefined) => (v === undefined || v === 'auto' ? undefined : Number(v));
+  return { learningRate: n(hp.learning_rate), l2: n(hp.wd), batchSize: n(hp.mini_batch_size) };
 }

@@ -274,6 +274,28 @@ describe('run --engine sagemaker over the wire', () => {
     sm.destroy();
   });
 
+  it('like Linear Learner, the loopback trainer fails a job whose hyperparameters the algorithm rejects', async () => {
+    const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const plan = buildRunPlan({
+      runId: 'hp', region: 'us-east-1', bucket: BUCKET, roleArn: ROLE, instanceType: 'ml.m5.large', instanceCount: 1,
+      spot: false, maxRuntimeSeconds: 600, numClasses: 10, validation: false,
+    });
+    const good = buildCreateTrainingJob(plan);
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['digitflow-train-hp-unknown', { ...good.HyperParameters, learning_rat: '0.1' }, /Additional hyperparameters are not allowed \(u'learning_rat' was unexpected\)/],
+      ['digitflow-train-hp-range', { ...good.HyperParameters, num_classes: '2' }, /not valid .* 'num_classes'/],
+      ['digitflow-train-hp-choice', { ...good.HyperParameters, optimizer: 'lbfgs' }, /not valid .* 'optimizer'/],
+    ];
+    for (const [name, hp, re] of cases) {
+      // The request is accepted (the API does not read a built-in's hyperparameters); the job fails.
+      await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: name, HyperParameters: hp }));
+      for (let i = 0; i < 400 && server.jobs.get(name)!.status === 'InProgress'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(server.jobs.get(name)!.status, name).toBe('Failed');
+      expect(server.jobs.get(name)!.failureReason, name).toMatch(re);
+    }
+    sm.destroy();
+  });
+
   it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, Ctrl-C asks; answering "s" stops the job', async () => {
     server.pause('training');
     // util-linux `script` gives the CLI a pseudo-terminal; \x03 on it is a real Ctrl-C.

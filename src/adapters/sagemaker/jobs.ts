@@ -5,6 +5,14 @@
  * whose first attempt went through).
  */
 import {
+  CreateHyperParameterTuningJobCommand,
+  DescribeHyperParameterTuningJobCommand,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
+  StopHyperParameterTuningJobCommand,
+  type CreateHyperParameterTuningJobRequest,
+  type DescribeHyperParameterTuningJobResponse,
+  type DescribeTrainingJobResponse,
+  type HyperParameterTrainingJobSummary,
   CreateModelCommand,
   CreateTrainingJobCommand,
   CreateTransformJobCommand,
@@ -24,10 +32,10 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { describeAwsError } from './aws-error.js';
 import { waitForJob, isMissingResource, type JobKind, type JobOutcome, type WaitOptions } from './wait-for-job.js';
 import { LogFollower } from '../cloudwatch-logs.js';
-import { CloudError } from '../../errors/index.js';
+import { CloudError, UserInputError } from '../../errors/index.js';
 import type { Reporter, StageDeps } from '../../runtime/deps.js';
 
-export type CreatableKind = 'training' | 'transform' | 'model';
+export type CreatableKind = 'training' | 'transform' | 'model' | 'tuning';
 
 /** What a Create call did: made the resource, or found one of that name already there (ResourceInUse). */
 export type CreateOutcome = { created: true } | { created: false; existingTags?: Record<string, string> };
@@ -44,9 +52,19 @@ export interface SageMakerJobs {
   /** Training or transform, by asking SageMaker. */
   kindOf(name: string): Promise<JobKind>;
   waitForJob(opts: WaitOptions, deps: StageDeps): Promise<JobOutcome>;
+  createTuningJob(req: CreateHyperParameterTuningJobRequest): Promise<CreateOutcome>;
+  /** JOB_NOT_FOUND when no tuning job has that name. */
+  describeTuningJob(name: string, signal?: AbortSignal): Promise<DescribeHyperParameterTuningJobResponse>;
+  /** Every training job the tuning job launched (all pages). */
+  listTuningTrials(name: string, signal?: AbortSignal): Promise<HyperParameterTrainingJobSummary[]>;
+  /** Stops the tuning job and, with it, every trial still running. */
+  stopTuningJob(name: string): Promise<void>;
+  describeTrainingJob(name: string): Promise<DescribeTrainingJobResponse>;
   /** A follower that emits the job's new CloudWatch log lines on each poll (undefined without a logs client). */
   logFollower(kind: JobKind, name: string, reporter: Reporter): { poll(): Promise<number> } | undefined;
 }
+
+const CREATE_OP: Record<CreatableKind, string> = { training: 'TrainingJob', transform: 'TransformJob', model: 'Model', tuning: 'HyperParameterTuningJob' };
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
@@ -62,7 +80,9 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
           ? (await client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }))).TrainingJobArn
           : kind === 'transform'
             ? (await client.send(new DescribeTransformJobCommand({ TransformJobName: name }))).TransformJobArn
-            : (await client.send(new DescribeModelCommand({ ModelName: name }))).ModelArn;
+            : kind === 'tuning'
+              ? (await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).HyperParameterTuningJobArn
+              : (await client.send(new DescribeModelCommand({ ModelName: name }))).ModelArn;
       if (!arn) return undefined;
       return tagMap((await client.send(new ListTagsCommand({ ResourceArn: arn }))).Tags);
     } catch {
@@ -78,7 +98,7 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
       // A model that exists answers ValidationException "Cannot create already existing model".
       const inUse = err.name === 'ResourceInUse' || (kind === 'model' && err.name === 'ValidationException' && /already exist/i.test(err.message ?? ''));
       if (inUse) return { created: false, existingTags: await tagsOf(kind, name) };
-      throw describeAwsError(e, `Create${kind === 'training' ? 'TrainingJob' : kind === 'transform' ? 'TransformJob' : 'Model'} ${name}`);
+      throw describeAwsError(e, `Create${CREATE_OP[kind]} ${name}`);
     }
   }
   return {
@@ -125,6 +145,53 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
       }
     },
     waitForJob: (opts, deps) => waitForJob(client, opts, deps),
+    createTuningJob: (req) => create('tuning', req.HyperParameterTuningJobName!, () => client.send(new CreateHyperParameterTuningJobCommand(req))),
+    async describeTuningJob(name, signal) {
+      try {
+        return await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }), { abortSignal: signal });
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        if (isMissingResource(e)) {
+          throw new UserInputError('JOB_NOT_FOUND', `no hyperparameter tuning job named ${name} in this region`, {
+            hint: 'check the name and pass the --region the tuning job was created in',
+            details: { job: name, kind: 'tuning' },
+          });
+        }
+        throw describeAwsError(e, `DescribeHyperParameterTuningJob ${name}`);
+      }
+    },
+    async listTuningTrials(name, signal) {
+      const out: HyperParameterTrainingJobSummary[] = [];
+      let NextToken: string | undefined;
+      try {
+        do {
+          const page = await client.send(
+            new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100, NextToken }),
+            { abortSignal: signal },
+          );
+          out.push(...(page.TrainingJobSummaries ?? []));
+          NextToken = page.NextToken;
+        } while (NextToken);
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        throw describeAwsError(e, `ListTrainingJobsForHyperParameterTuningJob ${name}`);
+      }
+      return out;
+    },
+    async stopTuningJob(name) {
+      try {
+        await client.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+      } catch (e) {
+        throw describeAwsError(e, `StopHyperParameterTuningJob ${name}`);
+      }
+    },
+    async describeTrainingJob(name) {
+      try {
+        return await client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+      } catch (e) {
+        throw describeAwsError(e, `DescribeTrainingJob ${name}`);
+      }
+    },
     logFollower: (kind, name, reporter) =>
       logs ? new LogFollower(logs, kind === 'training' ? '/aws/sagemaker/TrainingJobs' : '/aws/sagemaker/TransformJobs', `${name}/`, reporter) : undefined,
   };

@@ -38,7 +38,12 @@ export function registerAttach(program: Command): void {
 
 function renderAttach(r: AttachResult): string {
   const lines = [`${r.kind} job ${r.job}: ${r.status} after ${Math.round(r.elapsedSeconds)}s watched` + (r.billableSeconds !== undefined ? `, ${r.billableSeconds}s billable` : '')];
-  if (r.model) lines.push(`model ${r.model} ready (${r.modelDataUrl}); next: digitflow predict <run> --engine sagemaker`);
+  if (r.tuning) {
+    if (r.tuning.progress) lines.push(`trials: ${r.tuning.progress}`);
+    if (r.tuning.best) lines.push(`best trial ${r.tuning.best.trainingJob}: ${r.tuning.best.objective ?? '—'} validation:multiclass_accuracy  ${Object.entries(r.tuning.best.tuned).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+  if (r.model && r.outputs) lines.push(`model ${r.model} (best trial) scored below`);
+  else if (r.model) lines.push(`model ${r.model} ready (${r.modelDataUrl}); next: digitflow predict <run> --engine sagemaker`);
   else if (r.modelDataUrl) lines.push(`model artifact: ${r.modelDataUrl}`);
   if (r.transformOutput && !r.outputs) {
     const out = r.transformOutput.replace(/\/?$/, '/');

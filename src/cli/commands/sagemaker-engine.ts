@@ -219,6 +219,51 @@ export async function runWithSageMaker(opts: Record<string, unknown>, cmd: Comma
   await trainOrRun(opts, cmd, 'run');
 }
 
+/** The flags `tune --engine sagemaker` adds to the run's: search strategy, limits, ranges. */
+export interface TuneFlags {
+  strategy: 'Bayesian' | 'Random';
+  maxJobs: number;
+  maxParallel: number;
+  ranges: string[];
+}
+
+/** `tune --engine sagemaker`: the run's flags, data defaults and pre-flight, then a tuning job. */
+export async function tuneWithSageMaker<R, D>(
+  opts: Opts,
+  cmd: Command,
+  tuning: TuneFlags,
+  render: { result: (r: R) => string; dryRun: (r: D) => string },
+): Promise<void> {
+  const ctx = createContext(cmd);
+  const plan = planSettingsOf(opts);
+  const { parseTuningRanges } = await import('../../domain/linear-learner-tuning.js');
+  const ranges = parseTuningRanges(tuning.ranges);
+  const inputs = await resolveInputs(opts, 'run', ctx);
+  const out = str(opts.out) ?? str(opts.runDir);
+  const { sagemakerTuneStage, sagemakerTuneDryRunStage } = await import('../../stages/sagemaker/tune.js');
+  const base = {
+    plan, force: Boolean(opts.force), trainFile: inputs.trainFile, testFile: inputs.testFile, labelsFile: inputs.labelsFile,
+    validationFraction: num(opts.validationFraction) ?? 0.1, seed: ctx.globals.seed, wait: waitOf(opts),
+    tuning: { strategy: tuning.strategy, maxJobs: tuning.maxJobs, maxParallel: tuning.maxParallel, ranges },
+  };
+  if (opts.dryRun) {
+    const runDir = out ? resolve(out) : join(resolve(str(opts.runsDir) ?? 'runs'), '<new-run-id>');
+    const deps = plan.region ? await sagemakerDeps(ctx, plan.region, false, opts) : ctx.deps;
+    const r = await sagemakerTuneDryRunStage({ ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true }, deps);
+    ctx.output(r as D, render.dryRun);
+    return;
+  }
+  let runDir: string;
+  if (out) runDir = resolve(out);
+  else {
+    const runsDir = resolve(str(opts.runsDir) ?? 'runs');
+    runDir = join(runsDir, await newRunId(runsDir, new Date(ctx.deps.clock.now()), 'tune-sagemaker'));
+  }
+  const deps = await sagemakerDeps(ctx, plan.region ?? 'us-east-1', Boolean(opts.logs), opts);
+  const result = await sagemakerTuneStage({ ...base, runDir }, deps).catch((e) => Promise.reject(withAttachHint(e, runDir)));
+  ctx.output(result as R, render.result);
+}
+
 /** `predict RUN --engine sagemaker`. */
 export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command, runArg?: string): Promise<void> {
   const ctx = createContext(cmd);

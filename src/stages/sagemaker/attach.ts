@@ -10,10 +10,11 @@ import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
 import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import { UserInputError } from '../../errors/index.js';
 import type { SageMakerDeps } from './deps.js';
+import { continueTuning, tuningOutcomeError, tuningProgress, waitForTuningJob, type SageMakerTuneResult } from './tune.js';
 
 export interface AttachResult {
   job: string;
-  kind: JobKind;
+  kind: JobKind | 'tuning';
   status: string;
   elapsedSeconds: number;
   billableSeconds?: number;
@@ -26,6 +27,8 @@ export interface AttachResult {
   outputs?: Record<string, string>;
   metrics?: Record<string, number>;
   validationMetrics?: Record<string, number>;
+  /** A tuning job: its leaderboard and best trial (with the run folder: also deployed and scored like `tune`). */
+  tuning?: { status: string; best?: { trainingJob: string; objective?: number; tuned: Record<string, string> }; leaderboard?: SageMakerTuneResult['leaderboard']; progress?: string };
 }
 
 /** The plan whose transform job is `job` (transform attempts 1..100). */
@@ -55,6 +58,7 @@ export async function attachStage(
   const rec = input.runDir ? new RunRecorder(input.runDir, await readManifest(input.runDir), deps.clock) : undefined;
   // No credentials is not something a retry fixes: say so now, not after minutes of polls.
   await deps.sagemaker.checkCredentials();
+  if (/^digitflow-tune-/.test(input.job) || rec?.manifest.sagemaker?.tuning?.name === input.job) return attachTuning(input, rec, deps);
   const kind = await kindOf(input.job, deps);
   const [outcome] = await waitForJobs([{ kind, name: input.job }], input.region, input.wait, deps);
   const result: AttachResult = {
@@ -92,4 +96,39 @@ export async function attachStage(
   }
   await rec?.save();
   return result;
+}
+
+/**
+ * `attach <tuning job>`: with the tune folder (-o) whose manifest names it, the rest of `tune`
+ * (wait, trials, best → model → transform → score); without, wait and report the best trial.
+ */
+async function attachTuning(input: { job: string; region: string; wait: WaitSettings }, rec: RunRecorder | undefined, deps: SageMakerDeps): Promise<AttachResult> {
+  const t0 = deps.clock.now();
+  const sm = rec?.manifest.sagemaker;
+  if (rec && sm?.planInput && sm.tuning?.name === input.job) {
+    const labels = rec.manifest.inputs.filter((i) => i.role === 'labels').at(-1)?.path;
+    const r = await continueTuning(buildRunPlan(sm.planInput), rec, labels, input.wait, deps);
+    return {
+      job: input.job, kind: 'tuning', status: r.status, elapsedSeconds: (deps.clock.now() - t0) / 1000, billableSeconds: r.billableSeconds,
+      model: r.model, modelDataUrl: rec.manifest.sagemaker?.modelDataUrl, outputs: r.outputs, metrics: r.metrics, validationMetrics: r.validationMetrics,
+      tuning: { status: r.status, best: r.best, leaderboard: r.leaderboard },
+    };
+  }
+  const first = await deps.sagemaker.describeTuningJob(input.job, deps.signal);
+  const maxJobs = first.HyperParameterTuningJobConfig?.ResourceLimits?.MaxNumberOfTrainingJobs ?? 0;
+  const d = await waitForTuningJob(input.job, maxJobs, input.wait, deps);
+  const failed = tuningOutcomeError(d);
+  if (failed) throw failed;
+  const b = d.BestTrainingJob;
+  return {
+    job: input.job,
+    kind: 'tuning',
+    status: d.HyperParameterTuningJobStatus ?? 'Unknown',
+    elapsedSeconds: (deps.clock.now() - t0) / 1000,
+    tuning: {
+      status: d.HyperParameterTuningJobStatus ?? 'Unknown',
+      progress: tuningProgress(d, maxJobs),
+      best: b?.TrainingJobName ? { trainingJob: b.TrainingJobName, objective: b.FinalHyperParameterTuningJobObjectiveMetric?.Value, tuned: { ...(b.TunedHyperParameters ?? {}) } } : undefined,
+    },
+  };
 }

@@ -18,7 +18,7 @@ export interface SageMakerDeps extends StageDeps {
   /** Why `prices` is missing (e.g. `--no-price-lookup`), said next to the estimate. */
   pricesOff?: string;
   /** Asked on Ctrl-C during a wait. Missing = detach (non-interactive sessions). */
-  onInterrupt?: (jobs: { kind: JobKind; name: string }[]) => Promise<'stop' | 'detach'>;
+  onInterrupt?: (jobs: { kind: JobKind | 'tuning'; name: string }[]) => Promise<'stop' | 'detach'>;
 }
 
 /** The run recorder (one for both engines); the old name stays for callers and tests. */

@@ -108,7 +108,7 @@ async function waitRecordingFailedBilling(
  */
 export async function createRecorded(
   plan: RunPlan,
-  kind: CloudResourceKind & ('training-job' | 'model' | 'transform-job'),
+  kind: CloudResourceKind & ('training-job' | 'model' | 'transform-job' | 'tuning-job'),
   name: string,
   create: () => Promise<CreateOutcome>,
   rec: RunRecorder,
@@ -141,7 +141,7 @@ export async function createRecorded(
 /** Adds "the run already created ..." with the attach/cleanup commands to a Create failure. */
 function withCreatedResources(e: unknown, rec: RunRecorder): unknown {
   if (!isPipelineError(e) || rec.manifest.resources.length === 0) return e;
-  const jobs = rec.manifest.resources.filter((r) => r.kind === 'training-job' || r.kind === 'transform-job').map((r) => r.id);
+  const jobs = rec.manifest.resources.filter((r) => r.kind === 'training-job' || r.kind === 'transform-job' || r.kind === 'tuning-job').map((r) => r.id);
   const created = rec.manifest.resources.map((r) => `${r.kind} ${r.id}`).join(', ');
   const attach = jobs.length ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} -o ${rec.runDir}`).join('  |  ')}` : '';
   Object.assign(e, {

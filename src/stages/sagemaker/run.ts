@@ -31,7 +31,7 @@ import type { SageMakerDeps } from './deps.js';
 export type PlanSettings = Omit<PlanInput, 'runId' | 'trainRows' | 'validation' | 'region'> & { region?: string };
 
 export interface SageMakerRunInput {
-  command: 'train' | 'run';
+  command: 'train' | 'run' | 'tune';
   /** The run folder (created here; an `upload` folder is continued). */
   runDir: string;
   /** Default: the folder name. */
@@ -81,15 +81,15 @@ export interface SageMakerDryRunResult {
 const secs = (deps: StageDeps, t0: number) => (deps.clock.now() - t0) / 1000;
 
 /** Everything checked locally, before any network call: the prepared channels and the plan. */
-interface Preflight {
+export interface Preflight {
   data: PreparedTrain;
   test?: PreparedTest;
   plan: RunPlan;
   planInput: PlanInput;
 }
 
-async function preflight(input: SageMakerRunInput, runId: string, workDir: string, deps: StageDeps): Promise<Preflight> {
-  if (input.command === 'run' && !input.testFile) {
+export async function preflight(input: SageMakerRunInput, runId: string, workDir: string, deps: StageDeps): Promise<Preflight> {
+  if (input.command !== 'train' && !input.testFile) {
     throw new UserInputError('TEST_REQUIRED', 'the sagemaker run needs a test file to transform', { hint: 'pass --test data/test.csv' });
   }
   if (input.labelsFile && !(await fileExists(input.labelsFile))) {
@@ -123,7 +123,7 @@ async function preflight(input: SageMakerRunInput, runId: string, workDir: strin
 }
 
 /** The run folder: new, reserved-empty, an `upload` folder to continue, or (with --force) a rerun under a new id. */
-async function openRunFolder(input: SageMakerRunInput, deps: StageDeps): Promise<{ runId: string; createdDir: boolean; existing?: Awaited<ReturnType<typeof readManifest>> }> {
+export async function openRunFolder(input: SageMakerRunInput, deps: StageDeps): Promise<{ runId: string; createdDir: boolean; existing?: Awaited<ReturnType<typeof readManifest>> }> {
   const folderId = input.runId ?? input.runDir.split(/[\\/]/).filter(Boolean).pop()!;
   if (!(await fileExists(join(input.runDir, MANIFEST_FILE)))) return { runId: folderId, createdDir: await isFreshRunDir(input.runDir) };
   const existing = await readManifest(input.runDir);
@@ -164,14 +164,24 @@ export async function sagemakerDryRunStage(input: SageMakerRunInput, deps: Stage
   }
 }
 
-/** Upload, train and (for `run`) transform + score. */
-export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMakerDeps): Promise<SageMakerRunResult> {
-  const { runId, createdDir, existing } = await openRunFolder(input, deps);
-  let rec: RunRecorder | undefined;
-  try {
+/**
+ * Pre-flight, credentials, bucket, the run's manifest, upload: the first half of every managed
+ * run (`train`, `run`, `tune`). `hold.rec` is set the moment the manifest exists, so the caller's
+ * failure path knows whether anything was recorded.
+ */
+export async function prepareManagedRun(
+  input: SageMakerRunInput,
+  runId: string,
+  existing: RunManifest | undefined,
+  deps: SageMakerDeps,
+  hold: { rec?: RunRecorder },
+  /** More local checks on the prepared plan (e.g. the tuning ranges), before any network call. */
+  check?: (pf: Preflight) => void,
+): Promise<{ rec: RunRecorder; pf: Preflight; plan: RunPlan }> {
     // Pre-flight: every local check first, all before any network call.
     let t0 = deps.clock.now();
     const pf = await preflight(input, runId, join(input.runDir, 'sagemaker-input'), deps);
+    check?.(pf);
     const { data, test } = pf;
     await deps.sagemaker.checkCredentials();
     deps.reporter.emit({ kind: 'step', step: 'preflight', message: `checking bucket ${pf.plan.s3.bucket}` });
@@ -180,9 +190,10 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
     const prices = await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps);
     const plan = buildRunPlan(pf.planInput, prices);
 
-    rec = existing
+    const rec = existing
       ? new RunRecorder(input.runDir, existing, deps.clock)
       : RunRecorder.create(input.runDir, { runId, command: input.command, engine: 'sagemaker', seed: input.seed, model: 'linear-learner' }, deps.clock);
+    hold.rec = rec;
     const m = rec.manifest;
     if (existing) {
       m.command = input.command;
@@ -223,9 +234,20 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
     const bytes = synced.results.reduce((s, r) => s + r.bytes, 0);
     deps.reporter.emit({ kind: 'info', message: `uploaded ${uploads.length} file(s), ${(bytes / 1e6).toFixed(1)} MB, under ${plan.s3.root}` });
     await rec.timing('upload', secs(deps, t0));
+    // `plan` carries the resolved prices (`pf.plan` is the pre-flight's, built before any network call).
+    return { rec, pf, plan };
+}
 
+/** Upload, train and (for `run`) transform + score. */
+export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMakerDeps): Promise<SageMakerRunResult> {
+  const { runId, createdDir, existing } = await openRunFolder(input, deps);
+  const hold: { rec?: RunRecorder } = {};
+  try {
+    const { rec, pf, plan } = await prepareManagedRun(input, runId, existing, deps, hold);
+    const { data, test } = pf;
+    const m = rec.manifest;
     // Train.
-    t0 = deps.clock.now();
+    const t0 = deps.clock.now();
     const trained = await runTrainingJob(plan, input.wait, rec, deps);
     await rec.timing('train', secs(deps, t0));
 
@@ -250,7 +272,7 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
     return result;
   } catch (e) {
     // Nothing created in the cloud: leave nothing behind. Something created: keep the manifest for cleanup/attach.
-    if (rec) await rec.discardIfNothingCreated(createdDir);
+    if (hold.rec) await hold.rec.discardIfNothingCreated(createdDir);
     else if (createdDir) await rm(input.runDir, { recursive: true, force: true });
     throw e;
   }

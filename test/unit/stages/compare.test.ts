@@ -109,3 +109,25 @@ describe('hyperparameters', () => {
     expect(r.rows.filter((x) => x.key.startsWith('hp.learning'))).toHaveLength(1);
   });
 });
+
+describe('Kaggle public score', () => {
+  it('sits next to the test accuracy when a manifest has a scored submission (the latest scored one, as `runs` reads it)', async () => {
+    const subs = [
+      { ref: 1, file: 'submission.csv', sha256: 'a', status: 'complete', publicScore: 0.91234 },
+      { ref: 2, file: 'submission.csv', sha256: 'b', status: 'pending' },
+    ];
+    const a = await writeRun(join(dir, 'k1'), { runId: 'k1', metricsJson: computeMetrics(truth, localPred, 10), extra: { kaggle: { competition: 'digit-recognizer', submissions: subs } } });
+    const b = await writeRun(join(dir, 'k2'), { runId: 'k2', metricsJson: computeMetrics(truth, managedPred, 10) });
+    const r = await compareStage({ runs: [a, b] }, defaultDeps());
+    const keys = r.rows.map((x) => x.key);
+    const lastScore = Math.max(...keys.map((k, i) => (/^(validation|test)\./.test(k) ? i : -1)));
+    expect(lastScore).toBeGreaterThan(0);
+    expect(keys.indexOf('kaggle.publicScore')).toBe(lastScore + 1);
+    expect(r.rows.find((x) => x.key === 'kaggle.publicScore')).toMatchObject({ label: 'Kaggle public score', values: [0.91234, null], differs: true });
+    const text = renderCompareText(r);
+    expect(text).toMatch(/Kaggle public score\s+0\.91234\s+—/);
+    // No run with a score: no row.
+    const none = await compareStage({ runs: [b, b] }, defaultDeps());
+    expect(none.rows.some((x) => x.key === 'kaggle.publicScore')).toBe(false);
+  });
+});
