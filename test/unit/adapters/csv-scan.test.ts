@@ -107,7 +107,7 @@ describe('duplicate images: row digests', () => {
   });
 
   it('the word path and the byte path give the same digest; one changed pixel or two swapped words change it', async () => {
-    const { RowStats, rowDigest } = await import('../../src/adapters/csv-scan-stats.js');
+    const { RowStats, rowDigest } = await import('../../../src/adapters/csv-scan-stats.js');
     const base = new Uint8Array(PIX);
     for (let j = 100; j < 700; j += 37) base[j] = (j * 7) % 256 || 1;
     const variants = [base, ...[101, 102, 103, 399, 783].map((j) => Uint8Array.from(base, (v, k) => (k === j ? v + 1 : v)))];
@@ -133,7 +133,7 @@ describe('duplicate images: row digests', () => {
 
 describe('borrowed chunks', () => {
   it('hold, while current, exactly the rows of copied chunks (chunks cut across 1 MiB reads)', async () => {
-    const { streamKaggleCsvFile } = await import('../../src/adapters/kaggle-csv-file.js');
+    const { streamKaggleCsvFile } = await import('../../../src/adapters/kaggle-csv-file.js');
     const p = join(dir, 'borrow.csv');
     await writeFile(p, csv(3000));
     const sig = (c: { pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number }) =>
