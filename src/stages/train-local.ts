@@ -21,6 +21,7 @@ import { normalizePixels } from '../adapters/tfjs/model-inputs.js';
 import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { trainLoop } from '../adapters/tfjs/train-loop.js';
 import type { EpochRecord } from '../adapters/tfjs/train-options.js';
+import type { LrSchedule } from '../adapters/tfjs/lr-schedule.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -36,6 +37,8 @@ export interface LocalFitOptions {
   learningRate?: number;
   /** Per-epoch learning-rate decay: lr_e = lr / (1 + decay * (e - 1)). */
   lrDecay?: number;
+  /** Shape of the learning rate over the steps (default per model). */
+  lrSchedule?: LrSchedule;
   l2?: number;
   patience?: number;
   /** Random translation (pixels) of training images; image models only. */
@@ -74,6 +77,8 @@ export interface TrainLocalInput {
   patience?: number;
   /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
   lrDecay?: number;
+  /** Learning-rate schedule (default per model). */
+  lrSchedule?: LrSchedule;
   /** CNN: random translation of training images in pixels (default per model). */
   augmentShift?: number;
   /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
@@ -157,8 +162,8 @@ export async function fitLocalModel(
       hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
     });
   }
-  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
-  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
+  const { epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
   const norm = specNormalization(spec, train.pixels, train.rows);
@@ -186,6 +191,7 @@ export async function fitLocalModel(
     batchSize: d.batchSize,
     learningRate: d.learningRate,
     lrDecay: d.lrDecay,
+    lrSchedule: d.lrSchedule,
     l2: d.l2,
     patience: d.patience,
     augmentShift: d.augmentShift,
@@ -303,6 +309,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       l2: full ? full.l2 : input.l2,
       patience: input.patience,
       lrDecay: full ? full.lrDecay : input.lrDecay,
+      lrSchedule: input.lrSchedule,
       augmentShift: full ? full.augmentShift : input.augmentShift,
       augmentRotate: input.augmentRotate,
       augmentZoom: input.augmentZoom,
@@ -359,7 +366,7 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       validationAccuracy: last?.valAccuracy,
       trainSeconds: summary.trainSeconds,
       examplesPerSecond: summary.examplesPerSecond,
-      workers: model.metadata.hyperparameters.workers ?? 1,
+      workers: Number(model.metadata.hyperparameters.workers ?? 1),
       validationRows,
       trainRows: trainSet.rows,
       outputs,
