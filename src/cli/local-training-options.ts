@@ -62,7 +62,7 @@ export function addLocalTrainingOptions(command: Command): Command {
     )
     .addOption(
       withShownDefault(
-        new Option('--lr-schedule <shape>', '[local] learning rate over the steps: decay = per-epoch decay only; cosine = warm-up (5% of steps), then cosine to 0 (times the decay)').choices(
+        new Option('--lr-schedule <shape>', '[local] learning rate per step: decay (per epoch only) or cosine (5% warm-up, cosine to 0; x decay)').choices(
           LR_SCHEDULES,
         ),
         defaultsByModel('lrSchedule'),
