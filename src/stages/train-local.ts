@@ -21,7 +21,7 @@ import { normalizePixels } from '../adapters/tfjs/model-inputs.js';
 import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import { trainLoop } from '../adapters/tfjs/train-loop.js';
 import type { EpochRecord } from '../adapters/tfjs/train-options.js';
-import type { LrSchedule } from '../adapters/tfjs/lr-schedule.js';
+import { LR_SCHEDULES, type LrSchedule } from '../adapters/tfjs/lr-schedule.js';
 import { LocalModel } from '../adapters/tfjs/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../adapters/tfjs/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../adapters/tfjs/probability-csv.js';
@@ -97,14 +97,38 @@ export interface TrainLocalInput {
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
 export async function fullRetrainSettings(
-  input: Pick<TrainLocalInput, 'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'augmentShift' | 'validationFraction' | 'settingsFrom'>,
-): Promise<{ epochs?: number; batchSize?: number; learningRate?: number; lrDecay?: number; l2?: number; augmentShift?: number; from?: string }> {
+  input: Pick<
+    TrainLocalInput,
+    'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'lrSchedule' | 'l2' | 'augmentShift' | 'augmentRotate' | 'augmentZoom' | 'validationFraction' | 'settingsFrom'
+  >,
+): Promise<{
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  lrDecay?: number;
+  lrSchedule?: LrSchedule;
+  l2?: number;
+  augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
+  from?: string;
+}> {
   if (input.validationFraction) {
     throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
       hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
     });
   }
-  const own = { epochs: input.epochs, batchSize: input.batchSize, learningRate: input.learningRate, lrDecay: input.lrDecay, l2: input.l2, augmentShift: input.augmentShift };
+  const own = {
+    epochs: input.epochs,
+    batchSize: input.batchSize,
+    learningRate: input.learningRate,
+    lrDecay: input.lrDecay,
+    lrSchedule: input.lrSchedule,
+    l2: input.l2,
+    augmentShift: input.augmentShift,
+    augmentRotate: input.augmentRotate,
+    augmentZoom: input.augmentZoom,
+  };
   if (!input.settingsFrom) return own;
   const m = await readManifest(input.settingsFrom);
   if (m.model && m.model !== input.model) {
@@ -121,8 +145,13 @@ export async function fullRetrainSettings(
     batchSize: own.batchSize ?? num(h.batchSize),
     learningRate: own.learningRate ?? num(h.learningRate),
     lrDecay: own.lrDecay ?? num(h.lrDecay),
+    // Runs from before --lr-schedule trained with the per-epoch decay alone.
+    lrSchedule: own.lrSchedule ?? (LR_SCHEDULES.includes(h.lrSchedule as LrSchedule) ? (h.lrSchedule as LrSchedule) : num(h.lrDecay) !== undefined ? 'decay' : undefined),
     l2: own.l2 ?? num(h.l2),
     augmentShift: own.augmentShift ?? num(h.augmentShift),
+    // Rotation and zoom are recorded only when used: a run that recorded its shift did not rotate or zoom.
+    augmentRotate: own.augmentRotate ?? num(h.augmentRotate) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
+    augmentZoom: own.augmentZoom ?? num(h.augmentZoom) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     from: input.settingsFrom,
   };
 }
@@ -309,10 +338,10 @@ export async function trainLocal(input: TrainLocalInput, deps: StageDeps): Promi
       l2: full ? full.l2 : input.l2,
       patience: input.patience,
       lrDecay: full ? full.lrDecay : input.lrDecay,
-      lrSchedule: input.lrSchedule,
+      lrSchedule: full ? full.lrSchedule : input.lrSchedule,
       augmentShift: full ? full.augmentShift : input.augmentShift,
-      augmentRotate: input.augmentRotate,
-      augmentZoom: input.augmentZoom,
+      augmentRotate: full ? full.augmentRotate : input.augmentRotate,
+      augmentZoom: full ? full.augmentZoom : input.augmentZoom,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
