@@ -199,8 +199,11 @@ export async function removeStaleTempFiles(tempDir: string): Promise<string[]> {
 }
 
 async function removeTemp(tmp: string, path?: string): Promise<void> {
+  // Synchronous, and forgotten only once it is gone: a second Ctrl-C that exits the process while
+  // this removal is under way finds the file still listed and removes it on the way out, instead of
+  // leaving it to a queued unlink that process.exit never runs.
+  rmSync(tmp, { force: true, recursive: true });
   liveTemps.delete(tmp);
-  await rm(tmp, { force: true });
   // Leave no empty .digitflow-tmp behind; another writer's file keeps it.
   await rmdir(dirname(tmp)).catch(() => undefined);
   // A failed command leaves nothing behind: not even the output folder it created.
@@ -412,7 +415,11 @@ export async function openAtomicWriteStream(path: string, options: WriteOptions 
       // Writes still queued fail with ERR_STREAM_DESTROYED once destroyed: the run already failed
       // for another reason, so that secondary error must not crash the process.
       stream.on('error', () => undefined);
+      // destroy() before the file is open leaves the open() queued: wait for the stream to close,
+      // or the open could create the file again after it was removed.
+      const closed = stream.closed ? Promise.resolve() : new Promise<void>((r) => stream.once('close', () => r()));
       stream.destroy();
+      await closed;
       await removeTemp(tmp, path);
     },
   };
