@@ -70,10 +70,11 @@ const SPECS = {
     inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1],
     normalization: 'scale',
     // Fitted to the Kaggle-scale goal (42,000 rows, <= 20 min on 2 cores): 25 epochs of warm-up +
-    // cosine from 0.002 with seeded shift/rotate/zoom augmentation (README: measured figures). The
-    // schedule ends near 0, so the last epochs are the best ones: patience 5 only stops a run that
-    // is really getting worse.
-    defaults: { epochs: 25, batchSize: 64, learningRate: 0.002, lrDecay: 0, lrSchedule: 'cosine', l2: 0, patience: 5, augmentShift: 2, augmentRotate: 10, augmentZoom: 0.1 },
+    // cosine from 0.002 with seeded shift/rotate/zoom augmentation (README: measured figures).
+    // Patience 0: while the rate is high the validation loss wanders (with patience 5 a run stopped
+    // at epoch 13 of 25 and kept epoch 8: 0.9921 on the Kaggle test rows); the schedule's low-rate
+    // end is where the gains are, and the epoch with the best validation loss is still kept.
+    defaults: { epochs: 25, batchSize: 64, learningRate: 0.002, lrDecay: 0, lrSchedule: 'cosine', l2: 0, patience: 0, augmentShift: 2, augmentRotate: 10, augmentZoom: 0.1 },
     stepper: 'gradient',
     scorer: 'layers',
     parallel: true,
