@@ -83,7 +83,7 @@ describe('help follows one grammar', () => {
       ['--augment-rotate', 'linear 0, cnn 10'],
       ['--augment-zoom', 'linear 0, cnn 0.1'],
       ['--validation-fraction', '0.1'],
-      ['--patience', 'linear 3, cnn 5'],
+      ['--patience', 'linear 3, cnn 0'],
       ['--workers', 'min(2, CPUs)'],
       ['-o, --out', 'runs/<new run id>'],
     ]) {
