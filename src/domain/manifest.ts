@@ -4,6 +4,7 @@
  * and `cleanup` read it; nothing about a run should have to be remembered by the user.
  */
 import type { PlanInput, RunPlan } from './sagemaker-plan.js';
+import type { PriceSource, PriceSourceKind } from './instance-prices.js';
 import type { KaggleManifestSection } from './kaggle-submission.js';
 
 export const MANIFEST_VERSION = 1 as const;
@@ -60,7 +61,13 @@ export interface RunManifest {
   /** Seconds per phase: prepare, train, predict, transform... */
   timings: Record<string, number>;
   resources: CloudResource[];
-  costEstimate?: { usd: number; basis: string; priceTableDate?: string };
+  costEstimate?: {
+    usd: number;
+    basis: string;
+    priceTableDate?: string;
+    /** Which prices the figure used: the AWS Price List API, the shipped table, and why. */
+    priceSource?: { source: PriceSourceKind; region: string; date?: string; reason?: string };
+  };
   billableSeconds?: number;
   /** Output name -> path relative to the run directory (probabilities, submission, metrics...). */
   outputs: Record<string, string>;
@@ -96,6 +103,8 @@ export interface SageMakerRecord {
   billed?: { job: string; instanceType: string; seconds: number }[];
   /** Resources found on a retried Create and adopted because they carry this run's tag. */
   adopted?: string[];
+  /** The prices the run's estimates use (resolved once per command; `attach` reuses them). */
+  prices?: PriceSource;
 }
 
 export interface S3UploadRecord {

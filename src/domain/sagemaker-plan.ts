@@ -5,7 +5,7 @@
  */
 import { UserInputError } from '../errors/index.js';
 import { linearLearnerImage } from './linear-learner-images.js';
-import { estimateCost, priceTableFor, PRICED_REGIONS, PRICE_TABLE_DATE } from './instance-prices.js';
+import { describePriceSource, estimateCost, shippedPriceSource, PRICE_TABLE_DATE, type PriceSource, type PriceSourceKind } from './instance-prices.js';
 import { assertInstanceType } from './sagemaker-instance-types.js';
 import { resourceName } from './sagemaker-names.js';
 import { PIXELS } from './dataset.js';
@@ -94,6 +94,8 @@ export interface RunPlan {
     transformUsd?: number;
     basis: string;
     priceTableDate: string;
+    /** Which prices the estimate used (the stage resolves them once per command). */
+    prices?: { source: PriceSourceKind; region: string; date?: string; reason?: string; text: string };
   };
 }
 
@@ -157,8 +159,11 @@ export function rowsPerHost(trainRows: number, hosts: number): number {
   return Math.floor(trainRows / Math.max(1, hosts));
 }
 
-/** Builds the plan. Pure: same input, same plan. Throws UserInputError on a bad flag. */
-export function buildRunPlan(input: PlanInput): RunPlan {
+/**
+ * Builds the plan. Pure: same input (and prices), same plan. Throws UserInputError on a bad flag.
+ * `prices` is what the stage resolved for the command (default: the shipped table of the region).
+ */
+export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPriceSource(input.region)): RunPlan {
   assertBucketName(input.bucket);
   assertRoleArn(input.roleArn);
   assertInstanceType(input.instanceType, 'training', '--instance-type');
@@ -243,7 +248,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     throw new UserInputError('FLAG_NOT_APPLICABLE', '--max-wait applies to --spot training only', { hint: 'add --spot, or drop --max-wait' });
   }
 
-  const cost = planCost(input.region, input.instanceType, count, input.maxRuntimeSeconds, tfType, tfCount, input.spot);
+  const cost = planCost(prices, input.instanceType, count, input.maxRuntimeSeconds, tfType, tfCount, input.spot);
 
   return {
     planVersion: PLAN_VERSION,
@@ -270,21 +275,27 @@ export function buildRunPlan(input: PlanInput): RunPlan {
   };
 }
 
-function planCost(region: string, trainType: string, trainCount: number, maxRuntime: number, tfType: string, tfCount: number, spot: boolean): RunPlan['costEstimate'] {
-  const table = priceTableFor(region);
-  const trainingUsd = estimateCost(trainType, trainCount, maxRuntime, region);
-  const transformUsd = estimateCost(tfType, tfCount, ASSUMED_TRANSFORM_SECONDS, region);
+function planCost(prices: PriceSource, trainType: string, trainCount: number, maxRuntime: number, tfType: string, tfCount: number, spot: boolean): RunPlan['costEstimate'] {
+  const region = prices.region;
+  const trainingUsd = estimateCost(trainType, trainCount, maxRuntime, prices, 'training');
+  const transformUsd = estimateCost(tfType, tfCount, ASSUMED_TRANSFORM_SECONDS, prices, 'transform');
   const usd = trainingUsd === undefined || transformUsd === undefined ? undefined : Math.round((trainingUsd + transformUsd) * 100) / 100;
+  const text = describePriceSource(prices);
+  const where = prices.source === 'price-list-api' ? `AWS Price List API (${region}, ${prices.date})` : `the ${prices.date} table`;
   let basis: string;
-  if (!table) basis = `no dated price table for ${region} (tables: ${PRICED_REGIONS.join(', ')}): cost unknown, see https://aws.amazon.com/sagemaker/pricing/`;
-  else if (usd === undefined) basis = `no ${region} price for ${trainingUsd === undefined ? trainType : tfType} in the ${table.date} table: cost unknown`;
-  else {
+  if (prices.source === 'none') basis = `${text}: cost unknown`;
+  else if (usd === undefined) {
+    const missing = trainingUsd === undefined ? `training on ${trainType}` : `transform on ${tfType}`;
+    basis = `no ${region} price for ${missing} in ${where}: cost unknown, see https://aws.amazon.com/sagemaker/pricing/`;
+  } else {
+    const of = prices.source === 'price-list-api' ? `${region} prices from the AWS Price List API on ${prices.date}` : `${region} prices of ${prices.date}, an estimate`;
     basis =
-      `upper bound: ${trainCount} x ${trainType} on-demand (${region} prices of ${table.date}, an estimate) ` +
+      `upper bound: ${trainCount} x ${trainType} on-demand (${of}) ` +
       `for the full --max-runtime ${maxRuntime}s, plus 1 transform job on ${tfCount} x ${tfType} assumed ${ASSUMED_TRANSFORM_SECONDS}s` +
       (spot ? '; spot is usually cheaper than this' : '');
   }
-  return { usd, trainingUsd, transformUsd, basis, priceTableDate: table?.date ?? PRICE_TABLE_DATE };
+  const summary = { source: prices.source, region, ...(prices.date ? { date: prices.date } : {}), ...(prices.reason ? { reason: prices.reason } : {}), text };
+  return { usd, trainingUsd, transformUsd, basis, priceTableDate: prices.date ?? PRICE_TABLE_DATE, prices: summary };
 }
 
 /** The plan as aligned text for `--dry-run`. */
@@ -307,5 +318,6 @@ export function renderPlanText(plan: RunPlan): string {
   lines.push(
     `  estimated cost   ${plan.costEstimate.usd === undefined ? 'unknown' : `<= $${plan.costEstimate.usd.toFixed(2)}`}  (${plan.costEstimate.basis})`,
   );
+  if (plan.costEstimate.prices && plan.costEstimate.prices.source !== 'none') lines.push(`  ${plan.costEstimate.prices.text}`);
   return lines.join('\n');
 }

@@ -17,6 +17,8 @@ import { createS3Client } from '../../src/adapters/s3/client.js';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob, buildCreateTransformJob } from '../../src/domain/sagemaker-requests.js';
 import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+import { startPricingServer, type PricingTestServer } from '../helpers/pricing-server.js';
+import { estimateCost, livePriceSource } from '../../src/domain/instance-prices.js';
 
 // Several CLI runs per test against two loopback servers: generous on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -279,14 +281,83 @@ describe('9. stopped jobs say why', () => {
 });
 
 describe('10. prices by region', () => {
-  it('a region without a dated table gets no estimate rather than us-east-1 prices, and says so', async () => {
-    const r = await cli(['--json', 'run', ...common.map((a) => (a === 'us-east-1' ? 'eu-west-1' : a)), '--out', 'runs/eu', '--dry-run']);
+  let pricing: PricingTestServer;
+  let penv: NodeJS.ProcessEnv;
+  const eu = common.map((a) => (a === 'us-east-1' ? 'eu-west-1' : a));
+  const noCredentials = {
+    AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'digitflow-no-such-profile', AWS_SHARED_CREDENTIALS_FILE: join(dir ?? tmpdir(), 'none'), AWS_CONFIG_FILE: join(dir ?? tmpdir(), 'none'), AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  beforeAll(async () => {
+    pricing = await startPricingServer();
+    penv = { AWS_ENDPOINT_URL_PRICING: pricing.endpoint };
+  });
+  afterAll(async () => {
+    await pricing?.close();
+  });
+
+  it('eu-west-1: the plan and --dry-run --json use the AWS Price List API, training and transform by their own usage type', async () => {
+    const r = await cli(['--json', 'run', ...eu, '--out', 'runs/eu', '--dry-run'], penv);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout).plan;
-    expect(plan.costEstimate.usd).toBeUndefined();
-    expect(plan.costEstimate.basis).toContain('no dated price table for eu-west-1');
-    const us = JSON.parse((await cli(['--json', 'run', ...common, '--out', 'runs/us', '--dry-run'])).stdout).plan;
-    expect(us.costEstimate.basis).toContain('us-east-1 prices of');
+    const day = plan.costEstimate.prices.date;
+    expect(day).toMatch(/^\d{4}-\d\d-\d\d$/);
+    expect(plan.costEstimate.prices).toEqual({ source: 'price-list-api', region: 'eu-west-1', date: day, text: `prices: AWS Price List API (eu-west-1, ${day})` });
+    // The fixture's eu-west-1 ml.m5.large: 0.128/h training, 0.131/h transform (test figures).
+    const live = livePriceSource('eu-west-1', day, { training: { 'ml.m5.large': 0.128 }, transform: { 'ml.m5.large': 0.131 } });
+    expect(plan.costEstimate.trainingUsd).toBe(estimateCost('ml.m5.large', 1, 3600, live, 'training'));
+    expect(plan.costEstimate.transformUsd).toBe(estimateCost('ml.m5.large', 1, 600, live, 'transform'));
+    expect(plan.costEstimate.usd).toBeGreaterThan(0);
+    expect(pricing.requests.at(-1)).toMatchObject({ ServiceCode: 'AmazonSageMaker', Filters: [{ Field: 'regionCode', Value: 'eu-west-1' }, { Field: 'instanceName', Value: 'ml.m5.large' }] });
+    const text = await cli(['run', ...eu, '--out', 'runs/eu', '--dry-run'], penv);
+    expect(text.stdout).toContain(`prices: AWS Price List API (eu-west-1, ${day})`);
+    expect(text.stdout).toMatch(/estimated cost\s+<= \$\d+\.\d\d\s+\(upper bound: .*eu-west-1 prices from the AWS Price List API/);
+  });
+
+  it('a real eu-west-1 run records the price source in the manifest and prices its billed seconds with it', async () => {
+    const r = await cli(['--json', 'run', ...eu, '--out', 'runs/eurun'], penv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).costEstimate.priceSource).toMatchObject({ source: 'price-list-api', region: 'eu-west-1' });
+    const m = await manifestOf('runs/eurun');
+    expect(m.sagemaker.prices).toMatchObject({ source: 'price-list-api', region: 'eu-west-1', usdPerHour: { training: { 'ml.m5.large': 0.128 }, transform: { 'ml.m5.large': 0.131 } } });
+    expect(m.costEstimate.priceSource).toMatchObject({ source: 'price-list-api', region: 'eu-west-1' });
+    expect(m.costEstimate.basis).toContain('on-demand eu-west-1 AWS Price List API prices of');
+    const live = m.sagemaker.prices;
+    const expected = m.sagemaker.billed.reduce(
+      (s: number, b: { job: string; instanceType: string; seconds: number }) => s + estimateCost(b.instanceType, 1, b.seconds, live, b.job.startsWith('digitflow-train-') ? 'training' : 'transform')!,
+      0,
+    );
+    expect(m.costEstimate.usd).toBeCloseTo(expected, 2);
+  });
+
+  it('AccessDenied: us-east-1 falls back to the shipped table and eu-west-1 gets no figure, each saying why', async () => {
+    pricing.denyAll(true);
+    try {
+      const euPlan = JSON.parse((await cli(['--json', 'run', ...eu, '--out', 'runs/eu2', '--dry-run'], penv)).stdout).plan;
+      expect(euPlan.costEstimate.usd).toBeUndefined();
+      expect(euPlan.costEstimate.prices.source).toBe('none');
+      expect(euPlan.costEstimate.basis).toContain('no price figure for region eu-west-1 (the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)');
+      const us = await cli(['run', ...common, '--out', 'runs/us2', '--dry-run'], penv);
+      expect(us.code, us.stderr).toBe(0);
+      expect(us.stdout).toContain('prices: shipped table for us-east-1 dated 2024-06-01 (the AWS Price List API refused: AccessDeniedException');
+      expect(us.stdout).toMatch(/estimated cost\s+<= \$/);
+    } finally {
+      pricing.denyAll(false);
+    }
+  });
+
+  it('without credentials, --no-price-lookup, or a custom SageMaker endpoint without a pricing one, nothing is asked and the plan says so', async () => {
+    const before = pricing.requests.length;
+    const none = JSON.parse((await cli(['--json', 'run', ...common, '--out', 'runs/np1', '--dry-run'], { ...penv, ...noCredentials })).stdout).plan;
+    expect(none.costEstimate.prices).toMatchObject({ source: 'shipped-table', region: 'us-east-1', date: '2024-06-01', reason: 'no AWS credentials, so the AWS Price List API was not asked' });
+    const off = await cli(['run', ...eu, '--out', 'runs/np2', '--dry-run', '--no-price-lookup'], penv);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain('no price figure for region eu-west-1 (price lookup off (--no-price-lookup)');
+    const custom = JSON.parse((await cli(['--json', 'run', ...common, '--out', 'runs/np3', '--dry-run'])).stdout).plan;
+    expect(custom.costEstimate.prices.reason).toContain('set AWS_ENDPOINT_URL_PRICING');
+    expect(custom.costEstimate.basis).toContain('us-east-1 prices of 2024-06-01');
+    expect(pricing.requests.length).toBe(before);
+    // The flag belongs to the managed engine.
+    expect((await refused(['run', '--out', 'runs/np4', '--no-price-lookup'], 'FLAG_NOT_APPLICABLE')).stderr).toContain('--no-price-lookup');
   });
 });
 

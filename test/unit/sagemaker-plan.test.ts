@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRunPlan, resourceName, isValidResourceName, renderPlanText, type PlanInput } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob } from '../../src/domain/sagemaker-requests.js';
 import { LINEAR_LEARNER_ACCOUNTS, linearLearnerImage } from '../../src/domain/linear-learner-images.js';
-import { estimateCost, PRICE_TABLE_DATE } from '../../src/domain/instance-prices.js';
+import { describePriceSource, estimateCost, livePriceSource, shippedPriceSource, PRICE_TABLE_DATE } from '../../src/domain/instance-prices.js';
 import { UserInputError } from '../../src/errors/index.js';
 
 const base: PlanInput = {
@@ -87,7 +87,32 @@ describe('buildRunPlan', () => {
     expect(buildRunPlan({ ...base, instanceType: 'ml.m4.16xlarge' }).costEstimate.usd).toBeUndefined();
     const eu = buildRunPlan({ ...base, region: 'eu-west-1' });
     expect(eu.costEstimate.usd).toBeUndefined();
-    expect(eu.costEstimate.basis).toContain('no dated price table for eu-west-1');
+    expect(eu.costEstimate.basis).toContain('no price figure for region eu-west-1');
+    expect(eu.costEstimate.prices).toMatchObject({ source: 'none', region: 'eu-west-1' });
+  });
+  it('with a Price List API source, training and transform are priced by their own usage type and the plan says so', () => {
+    const live = livePriceSource('eu-west-1', '2026-11-27', { training: { 'ml.m5.large': 0.128 }, transform: { 'ml.m5.large': 0.131 } });
+    const p = buildRunPlan({ ...base, region: 'eu-west-1' }, live);
+    expect(p.costEstimate.trainingUsd).toBe(Math.round(0.128 * 100) / 100);
+    expect(p.costEstimate.transformUsd).toBe(Math.round(0.131 * (600 / 3600) * 100) / 100);
+    expect(p.costEstimate.prices).toMatchObject({ source: 'price-list-api', region: 'eu-west-1', date: '2026-11-27' });
+    expect(p.costEstimate.basis).toContain('eu-west-1 prices from the AWS Price List API on 2026-11-27');
+    expect(renderPlanText(p)).toContain('prices: AWS Price List API (eu-west-1, 2026-11-27)');
+    // A type the answer did not price: no figure, named.
+    const partial = buildRunPlan({ ...base, region: 'eu-west-1', transformInstanceType: 'ml.c5.xlarge' }, live);
+    expect(partial.costEstimate.usd).toBeUndefined();
+    expect(partial.costEstimate.basis).toContain('no eu-west-1 price for transform on ml.c5.xlarge in AWS Price List API (eu-west-1, 2026-11-27)');
+  });
+  it('the shipped table with the reason the API was not used; estimateCost keeps its region form', () => {
+    const table = shippedPriceSource('us-east-1', 'the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)');
+    const p = buildRunPlan(base, table);
+    expect(p.costEstimate.usd).toBe(buildRunPlan(base).costEstimate.usd);
+    expect(renderPlanText(p)).toContain('prices: shipped table for us-east-1 dated 2024-06-01 (the AWS Price List API refused: AccessDeniedException');
+    expect(estimateCost('ml.m5.large', 2, 3600, 'us-east-1')).toBe(estimateCost('ml.m5.large', 2, 3600, table, 'training'));
+    expect(estimateCost('ml.m5.large', 1, 3600, 'eu-west-1')).toBeUndefined();
+    expect(describePriceSource(shippedPriceSource('eu-west-1', 'no AWS credentials'))).toBe(
+      'no price figure for region eu-west-1 (no AWS credentials; shipped tables: us-east-1; grant pricing:GetProducts to look prices up in the AWS Price List API, or see https://aws.amazon.com/sagemaker/pricing/)',
+    );
   });
   it('instance types are checked per job kind against the SDK enums and the Linear Learner families', () => {
     expect(() => buildRunPlan({ ...base, transformInstanceType: 'ml.t3.medium' })).toThrow(/--transform-instance-type 'ml.t3.medium' is not a SageMaker transform instance type/);

@@ -28,6 +28,7 @@ function addCommon(command: Command): void {
   addOnce(command, new Option('--region <region>', '[sagemaker] AWS region (default: AWS_REGION)'));
   addOnce(command, new Option('--poll-seconds <n>', '[sagemaker] seconds between status checks').argParser(parseInteger('--poll-seconds', 1, 3600)).default(30));
   addOnce(command, new Option('--logs', '[sagemaker] stream the job\'s CloudWatch logs'));
+  addOnce(command, new Option('--no-price-lookup', '[sagemaker] do not ask the AWS Price List API (pricing:GetProducts); estimate from the shipped dated table'));
 }
 
 /** Adds the SageMaker-only flags (--bucket, --role, --region, --instance-type, ...) to `train`/`run`. */
@@ -62,7 +63,7 @@ const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrD
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
   'bucket', 'role', 'prefix', 'instanceType', 'instanceCount', 'transformInstanceType', 'transformInstanceCount', 'spot',
-  'maxRuntime', 'maxWait', 'miniBatchSize', 'hp', 'dryRun', 'region', 'pollSeconds', 'logs',
+  'maxRuntime', 'maxWait', 'miniBatchSize', 'hp', 'dryRun', 'region', 'pollSeconds', 'logs', 'priceLookup',
 ];
 
 /**
@@ -143,11 +144,11 @@ function planSettingsOf(opts: Opts): PlanSettings {
 }
 
 /** Adapters from flags + the AWS endpoint env vars (read here, never in stages). */
-async function sagemakerDeps(ctx: CliContext, region: string, logs: boolean): Promise<SageMakerDeps> {
+async function sagemakerDeps(ctx: CliContext, region: string, logs: boolean, opts: Opts): Promise<SageMakerDeps> {
   // The AWS SDK is loaded only when a cloud command runs.
   const { cloudDeps } = await import('../cloud-deps.js');
   return {
-    ...cloudDeps(ctx.deps, region, { logs }),
+    ...cloudDeps(ctx.deps, region, { logs, prices: opts.priceLookup !== false }),
     onInterrupt: async (jobs) => {
       // Only a person at a terminal can answer; scripts and CI detach (the job keeps running).
       if (!process.stdin.isTTY || !process.stderr.isTTY) return 'detach';
@@ -192,7 +193,7 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
   if (opts.dryRun) {
     // Nothing is created: not even the run folder. The id is what a real run would get now.
     const runDir = out ? resolve(out) : join(resolve(str(opts.runsDir) ?? 'runs'), '<new-run-id>');
-    const deps = plan.region ? await sagemakerDeps(ctx, plan.region, false) : ctx.deps;
+    const deps = plan.region ? await sagemakerDeps(ctx, plan.region, false, opts) : ctx.deps;
     const r = await sagemakerDryRunStage({ ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true }, deps);
     ctx.output(r, renderDryRun);
     return;
@@ -203,7 +204,7 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
     const runsDir = resolve(str(opts.runsDir) ?? 'runs');
     runDir = join(runsDir, await newRunId(runsDir, new Date(ctx.deps.clock.now()), 'sagemaker'));
   }
-  const deps = await sagemakerDeps(ctx, plan.region ?? 'us-east-1', Boolean(opts.logs));
+  const deps = await sagemakerDeps(ctx, plan.region ?? 'us-east-1', Boolean(opts.logs), opts);
   const result = await sagemakerRunStage({ ...base, runDir }, deps).catch((e) => Promise.reject(withAttachHint(e, runDir)));
   ctx.output(result, renderResult);
 }
@@ -226,7 +227,7 @@ export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: C
   const manifest = await readManifest(runDir);
   const region = str(opts.region) ?? manifest.sagemaker?.planInput?.region ?? regionOf(opts);
   if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region for the sagemaker engine', { hint: 'pass --region (e.g. --region us-east-1) or set AWS_REGION' });
-  const deps = await sagemakerDeps(ctx, region, Boolean(opts.logs));
+  const deps = await sagemakerDeps(ctx, region, Boolean(opts.logs), opts);
   const { sagemakerPredictStage } = await import('../../stages/sagemaker/predict.js');
   // predict's --test has a local default; only an explicit --test uploads a new test set.
   const testGiven = cmd.getOptionValueSource('test') === 'cli';
@@ -265,7 +266,9 @@ export function renderResult(r: SageMakerRunResult): string {
   for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(24)} ${v}`);
   if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
   if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy  ${r.metrics.accuracy.toFixed(4)}`);
-  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`);
+  const src = r.costEstimate?.priceSource;
+  const from = src?.source === 'price-list-api' ? `, AWS Price List API ${src.region} ${src.date}` : src?.source === 'shipped-table' ? `, shipped ${src.region} table of ${src.date}` : '';
+  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`);
   lines.push(`  cleanup with   digitflow cleanup ${r.runDir}`);
   return lines.join('\n');
 }

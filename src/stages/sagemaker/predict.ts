@@ -10,7 +10,8 @@ import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import { checkLinearLearnerCsv } from './preflight.js';
 import { channelFiles, prepareTestShards, syncChannelFiles } from './data.js';
 import { createModel, type WaitSettings } from './jobs.js';
-import { finishCost, transformAndScore, type SageMakerRunResult } from './run.js';
+import { finishCost, priceTypes, transformAndScore, type SageMakerRunResult } from './run.js';
+import { resolvePrices } from './billing.js';
 import type { SageMakerDeps } from './deps.js';
 
 export interface SageMakerPredictInput {
@@ -63,6 +64,9 @@ export async function sagemakerPredictStage(input: SageMakerPredictInput, deps: 
     rec.manifest.inputs = rec.manifest.inputs.filter((i) => i.role !== 'labels');
     rec.manifest.inputs.push({ role: 'labels', path: input.labelsFile, ...(await sha256File(input.labelsFile)) });
   }
+  // This command's prices (the earlier jobs of the run are re-priced with them too: same region).
+  await deps.sagemaker.checkCredentials();
+  sm.prices = await resolvePrices(plan.region, priceTypes(plan), deps);
   await createModel(plan, sm.modelDataUrl, rec, deps);
   const scored = await transformAndScore(plan, shardRows, Number(sm.validationRows ?? 0), input.labelsFile, input.wait, rec, deps);
   const result: SageMakerRunResult = {

@@ -1,6 +1,7 @@
 /**
  * `train|run --engine sagemaker`: local pre-flight (files parse, Linear Learner CSV rules, instance
- * types, names, tags, mini-batch, spot) → credentials → bucket → upload → train → model → one
+ * types, names, tags, mini-batch, spot) → credentials → bucket → prices (AWS Price List API, else the
+ * shipped table; once per command) → upload → train → model → one
  * transform (test + validation) → download → argmax → evaluate. The run folder and its manifest
  * are opened here; the manifest is rewritten after every created resource, so `cleanup` and
  * `attach` always know what exists. A run that fails before creating anything leaves no folder.
@@ -13,12 +14,14 @@ import { join, relative } from 'node:path';
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { isFreshRunDir, MANIFEST_FILE, readManifest, RunRecorder } from '../../adapters/run-store.js';
+import type { RunManifest } from '../../domain/manifest.js';
 import { buildRunPlan, runS3Layout, type PlanInput, type RunPlan } from '../../domain/sagemaker-plan.js';
 import { UserInputError } from '../../errors/index.js';
 import { checkLinearLearnerCsv } from './preflight.js';
 import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './data.js';
 import { runTrainingJob, runTransformJobs, type TransformResult, type WaitSettings } from './jobs.js';
-import { recordBilledCost } from './billing.js';
+import { recordBilledCost, resolvePrices, sourceSummary } from './billing.js';
+import { shippedPriceSource } from '../../domain/instance-prices.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
 import type { StageDeps } from '../deps.js';
@@ -55,7 +58,7 @@ export interface SageMakerRunResult {
   transformJobs: string[];
   modelDataUrl?: string;
   billableSeconds: number;
-  costEstimate?: { usd: number; basis: string; priceTableDate?: string };
+  costEstimate?: RunManifest['costEstimate'];
   /** DescribeTrainingJob.FinalMetricDataList (e.g. validation:multiclass_accuracy). */
   finalMetrics?: Record<string, number>;
   outputs: Record<string, string>;
@@ -146,11 +149,16 @@ export async function sagemakerDryRunStage(input: SageMakerRunInput, deps: Stage
         (e: Error) => ({ found: false, detail: e.message }),
       );
     }
+    // GetProducts is free: asked when credentials exist; without them, the shipped table.
+    const prices = credentials.found
+      ? await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps)
+      : shippedPriceSource(pf.plan.region, deps.pricesOff ?? 'no AWS credentials, so the AWS Price List API was not asked', priceTypes(pf.plan));
+    const plan = buildRunPlan(pf.planInput, prices);
     const files = [
       { role: 'train', path: input.trainFile, rows: pf.data.trainRows + pf.data.validationRows },
       ...(input.testFile && pf.test ? [{ role: 'test', path: input.testFile, rows: pf.test.rows }] : []),
     ];
-    return { dryRun: true, runDir: input.runDir, plan: pf.plan, checks: { files, region: pf.plan.region, credentials } };
+    return { dryRun: true, runDir: input.runDir, plan, checks: { files, region: plan.region, credentials } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -164,10 +172,13 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
     // Pre-flight: every local check first, all before any network call.
     let t0 = deps.clock.now();
     const pf = await preflight(input, runId, join(input.runDir, 'sagemaker-input'), deps);
-    const { plan, data, test } = pf;
+    const { data, test } = pf;
     await deps.sagemaker.checkCredentials();
-    deps.reporter.emit({ kind: 'step', step: 'preflight', message: `checking bucket ${plan.s3.bucket}` });
-    await deps.storage.headBucket(plan.s3.bucket);
+    deps.reporter.emit({ kind: 'step', step: 'preflight', message: `checking bucket ${pf.plan.s3.bucket}` });
+    await deps.storage.headBucket(pf.plan.s3.bucket);
+    // Prices once per command (Price List API, else the shipped table): the plan, manifest and bill use them.
+    const prices = await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps);
+    const plan = buildRunPlan(pf.planInput, prices);
 
     rec = existing
       ? new RunRecorder(input.runDir, existing, deps.clock)
@@ -180,12 +191,15 @@ export async function sagemakerRunStage(input: SageMakerRunInput, deps: SageMake
     const sm = rec.sagemaker(pf.planInput);
     sm.planInput = pf.planInput;
     sm.plan = plan;
+    sm.prices = prices;
     sm.validationRows = data.validationRows;
     if (test) sm.shardRows = test.shardRows;
     m.instanceType = plan.training.instanceType;
     m.instanceCount = plan.training.instanceCount;
     m.hyperparameters = { ...plan.hyperparameters };
-    if (plan.costEstimate.usd !== undefined) m.costEstimate = { usd: plan.costEstimate.usd, basis: plan.costEstimate.basis, priceTableDate: plan.costEstimate.priceTableDate };
+    if (plan.costEstimate.usd !== undefined) {
+      m.costEstimate = { usd: plan.costEstimate.usd, basis: plan.costEstimate.basis, priceTableDate: plan.costEstimate.priceTableDate, priceSource: sourceSummary(prices) };
+    } else delete m.costEstimate;
     m.split = data.split;
     // Hashes let `compare` tell whether two runs saw the same files.
     const files: [string, string | undefined, number | undefined][] = [
@@ -307,6 +321,11 @@ function headline(m: unknown): Record<string, number> {
 
 function prefixKeys(p: string, o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [p + k, v]));
+}
+
+/** The instance types a plan is priced for (training and transform). */
+export function priceTypes(plan: RunPlan): string[] {
+  return [...new Set([plan.training.instanceType, plan.transform.instanceType])];
 }
 
 /** The result's billed seconds and cost, from the manifest (billed per job, priced per instance type). */
