@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       header: data.first ? 'auto' : 'none',
       numClasses: data.numClasses,
       chunkRows: 4096,
+      rowsHint: 8192, // a chunk ends past 4096 rows by up to one read's worth: no growing
+      borrowChunks: true, // each chunk is counted at once
       onProblem: () => void problems++,
       onLayout: (l, h) => {
         layout = l;
@@ -42,11 +44,12 @@ async function main(): Promise<void> {
     }
     port.postMessage({ kind: 'bytes', bytes: data.end - data.start } satisfies ScanWorkerMessage);
     const { digests, ...figures } = stats;
-    port.postMessage({ kind: 'done', stats: { ...figures }, digests, layout, hasHeader, problems } satisfies ScanWorkerMessage);
+    const mine = digests.slice(0, stats.rows);
+    port.postMessage({ kind: 'done', stats: { ...figures }, digests: mine, layout, hasHeader, problems } satisfies ScanWorkerMessage, [mine.buffer]);
   } catch {
     // A fatal problem (a wrong header, an unreadable file): the one-core scan reports it properly.
     const { digests: _none, ...empty } = new RowStats(data.numClasses);
-    port.postMessage({ kind: 'done', stats: empty, digests: [], layout, hasHeader, problems: problems + 1 } satisfies ScanWorkerMessage);
+    port.postMessage({ kind: 'done', stats: empty, digests: new Float64Array(0), layout, hasHeader, problems: problems + 1 } satisfies ScanWorkerMessage);
   }
   port.close();
 }

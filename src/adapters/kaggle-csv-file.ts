@@ -37,6 +37,8 @@ export interface ReadCsvOptions {
 export interface StreamCsvOptions extends ReadCsvOptions {
   /** Rows per chunk (default 8192). */
   chunkRows?: number;
+  /** Chunks may be views valid only until the next one is asked for (see ParseOptions.borrowChunks). */
+  borrowChunks?: boolean;
 }
 
 export interface ReadCsvResult {
@@ -67,7 +69,8 @@ export async function* streamKaggleCsvFile(
     header: options.header ?? 'kaggle',
     numClasses: options.numClasses ?? 10,
     chunkRows: options.chunkRows ?? 8192,
-    rowsHint: options.chunkRows === Infinity && src.compression === 'none' ? Math.ceil(src.fileBytes / 1570) + 1 : undefined,
+    rowsHint: options.chunkRows === Infinity && src.compression === 'none' ? Math.ceil(src.fileBytes / 1570) + 1 : options.borrowChunks ? 2 * (options.chunkRows ?? 8192) : undefined,
+    borrowChunks: options.borrowChunks,
     onProblem: options.onProblem,
     maxLineBytes: options.maxLineBytes ?? limits().maxLineBytes,
     onLayout: (l, h) => {

@@ -38,6 +38,37 @@ export interface PredictLocalInput {
   workers?: number;
   /** Record the test input and output in the run manifest (default: when the output is inside the run folder). */
   recordInManifest?: boolean;
+  /**
+   * The rows of `test`, already being read (`prefetchTestRows`, started by `run` before training so
+   * the file is parsed on a second core meanwhile). Closed by predictLocal in every case.
+   */
+  rows?: TestRowReader;
+}
+
+/** A reader of a test file's row chunks (kaggle-csv-threaded.ts). */
+export type TestRowReader = Pick<ReturnType<typeof streamKaggleCsvFileThreaded>, 'next' | 'return'>;
+
+/**
+ * Starts reading `test` on a worker thread now, up to `aheadChunks` chunks before they are asked
+ * for (default 64 chunks of DEFAULT_PREDICT_CHUNK_ROWS rows, ~100 MB of pixels at most), for a later
+ * predictLocal({ rows }). Errors surface when predictLocal reads the chunks; `return()` stops the thread.
+ */
+export function prefetchTestRows(test: string, numClasses: number, signal?: AbortSignal, aheadChunks = 64): TestRowReader {
+  const reader = streamKaggleCsvFileThreaded(test, { layout: 'auto', numClasses, chunkRows: DEFAULT_PREDICT_CHUNK_ROWS, window: aheadChunks, signal });
+  // A generator's body runs on its first next(): ask for the first chunk now to start the thread.
+  let first: ReturnType<typeof reader.next> | undefined = reader.next();
+  first.catch(() => undefined); // surfaces through next() below
+  return {
+    next() {
+      const f = first;
+      first = undefined;
+      return f ?? reader.next();
+    },
+    return(value) {
+      first = undefined;
+      return reader.return(value);
+    },
+  };
 }
 
 export interface PredictLocalOutput {
@@ -55,21 +86,27 @@ export async function predictLocal(input: PredictLocalInput, deps: StageDeps): P
   const modelDir = join(runDir, 'model');
   const output = resolve(input.output ?? join(runDir, 'probabilities.csv'));
   if (!(await fileExists(join(modelDir, 'metadata.json')))) {
+    await input.rows?.return(undefined);
     throw new UserInputError('MODEL_NOT_FOUND', `${runDir} has no local model (${modelDir}/metadata.json)`, {
       hint: 'pass a run folder written by `digitflow train --engine local`, or use --engine sagemaker for a managed run',
       details: { path: runDir },
     });
   }
-  const files = await readModelFiles(modelDir);
+  const files = await readModelFiles(modelDir).catch(async (e) => {
+    await input.rows?.return(undefined);
+    throw e;
+  });
   const numClasses = files.metadata.numClasses;
   // Parsing starts now, on a worker thread, while TensorFlow.js loads; later chunks are parsed while
   // earlier ones are predicted and written. The first chunk is requested here to start the worker.
-  const reader = streamKaggleCsvFileThreaded(input.test, {
-    layout: 'auto',
-    numClasses,
-    chunkRows: input.chunkRows ?? DEFAULT_PREDICT_CHUNK_ROWS,
-    signal: deps.signal,
-  });
+  const reader =
+    input.rows ??
+    streamKaggleCsvFileThreaded(input.test, {
+      layout: 'auto',
+      numClasses,
+      chunkRows: input.chunkRows ?? DEFAULT_PREDICT_CHUNK_ROWS,
+      signal: deps.signal,
+    });
   const first = reader.next();
   first.catch(() => undefined); // awaited below; a failure before that must not go unhandled
   let rows = 0;

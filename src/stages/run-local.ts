@@ -17,7 +17,7 @@ import type { LocalModelKind } from '../adapters/tfjs/model-specs.js';
 import type { LrSchedule } from '../adapters/tfjs/lr-schedule.js';
 import { resolveRunData } from './default-data.js';
 import { trainLocal, type TrainLocalOutput } from './train-local.js';
-import { predictLocal } from './predict-local.js';
+import { prefetchTestRows, predictLocal, type TestRowReader } from './predict-local.js';
 import { argmaxStage } from './argmax.js';
 import { evaluateStage } from './evaluate.js';
 
@@ -120,38 +120,20 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   guard.created = !(await fileExists(runDir));
   await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
 
-  deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
-  const trained: TrainLocalOutput = await trainLocal(
-    {
-      train,
-      outDir: runDir,
-      model: input.model,
-      epochs: input.epochs,
-      batchSize: input.batchSize,
-      learningRate: input.learningRate,
-      lrDecay: input.lrDecay,
-      lrSchedule: input.lrSchedule,
-      l2: input.l2,
-      augmentShift: input.augmentShift,
-      augmentRotate: input.augmentRotate,
-      augmentZoom: input.augmentZoom,
-      validationFraction: input.validationFraction,
-      patience: input.patience,
-      seed: input.seed,
-      backend: input.backend,
-      workers: input.workers,
-      force: input.force,
-      full: input.full,
-      settingsFrom: input.settingsFrom,
-      runId: runDir.split('/').filter(Boolean).pop(),
-    },
-    deps,
-  );
+  // The test file is parsed on a second core while the model trains on this one.
+  const testRows: TestRowReader = prefetchTestRows(test, 10, deps.signal);
+  let trained: TrainLocalOutput;
+  try {
+    trained = await trainLocalFor(input, train, runDir, deps);
+  } catch (e) {
+    await testRows.return(undefined);
+    throw e;
+  }
   timings.train = trained.trainSeconds;
 
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
-  const predicted = await predictLocal({ runDir, test, output: probabilities, force: input.force }, deps);
+  const predicted = await predictLocal({ runDir, test, output: probabilities, force: input.force, rows: testRows }, deps);
   timings.predict = predicted.seconds;
 
   const submission = join(runDir, 'submission.csv');
@@ -226,4 +208,35 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     metrics,
     validationMetrics,
   };
+}
+
+/** The training step of `run`: `trainLocal` with the run's flags. */
+function trainLocalFor(input: RunLocalInput, train: string, runDir: string, deps: StageDeps): Promise<TrainLocalOutput> {
+  deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
+  return trainLocal(
+    {
+      train,
+      outDir: runDir,
+      model: input.model,
+      epochs: input.epochs,
+      batchSize: input.batchSize,
+      learningRate: input.learningRate,
+      lrDecay: input.lrDecay,
+      lrSchedule: input.lrSchedule,
+      l2: input.l2,
+      augmentShift: input.augmentShift,
+      augmentRotate: input.augmentRotate,
+      augmentZoom: input.augmentZoom,
+      validationFraction: input.validationFraction,
+      patience: input.patience,
+      seed: input.seed,
+      backend: input.backend,
+      workers: input.workers,
+      force: input.force,
+      full: input.full,
+      settingsFrom: input.settingsFrom,
+      runId: runDir.split('/').filter(Boolean).pop(),
+    },
+    deps,
+  );
 }

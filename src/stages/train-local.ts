@@ -200,9 +200,12 @@ export async function fitLocalModel(
   const network = await spec.build(train.numClasses, options.seed);
   const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
+  // The softmax-regression stepper reads raw pixels (it folds the normalisation into its weights).
+  const trainArrays =
+    spec.stepper === 'softmax-regression' ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows } : arrays(train);
   const result = await trainLoop(
     network,
-    arrays(train),
+    trainArrays,
     val,
     {
       ...d,

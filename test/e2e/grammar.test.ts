@@ -74,10 +74,10 @@ describe('help follows one grammar', () => {
   it('shows every default and marks required options', async () => {
     const train = await help(['train'], 200);
     for (const [flag, shown] of [
-      ['--epochs', 'linear 15, cnn 25'],
+      ['--epochs', 'linear 10, cnn 25'],
       ['--batch-size', 'linear 128, cnn 64'],
       ['--learning-rate', 'linear 0.01, cnn 0.002'],
-      ['--lr-decay', 'linear 3, cnn 0'],
+      ['--lr-decay', 'linear 1, cnn 0'],
       ['--lr-schedule <shape>', 'linear decay, cnn cosine'],
       ['--augment-shift', 'linear 0, cnn 2'],
       ['--augment-rotate', 'linear 0, cnn 10'],

@@ -93,3 +93,56 @@ describe('inspect scan: the two-core path gives exactly the one-core figures', (
     }
   });
 });
+
+describe('duplicate images: row digests', () => {
+  it('counts exactly the repeated images of a file (the one-core and two-core scans)', async () => {
+    const text = csv(1500);
+    const p = join(dir, 'dups.csv');
+    await writeFile(p, text);
+    const images = text.trim().split('\n').slice(1).map((l) => l.slice(l.indexOf(',') + 1));
+    const expected = images.length - new Set(images).size;
+    expect(expected).toBeGreaterThan(200);
+    expect((await scanKaggleCsv(p, { threads: 1 })).duplicateImages).toBe(expected);
+    expect((await scanKaggleCsv(p, { ...forced, threads: 2 })).duplicateImages).toBe(expected);
+  });
+
+  it('the word path and the byte path give the same digest; one changed pixel or two swapped words change it', async () => {
+    const { RowStats, rowDigest } = await import('../../src/adapters/csv-scan-stats.js');
+    const base = new Uint8Array(PIX);
+    for (let j = 100; j < 700; j += 37) base[j] = (j * 7) % 256 || 1;
+    const variants = [base, ...[101, 102, 103, 399, 783].map((j) => Uint8Array.from(base, (v, k) => (k === j ? v + 1 : v)))];
+    const swapped = base.slice();
+    swapped.set(base.subarray(100, 104), 200);
+    swapped.set(base.subarray(200, 204), 100);
+    variants.push(swapped, new Uint8Array(PIX));
+    const digests = variants.map((px) => {
+      const aligned = new RowStats(10);
+      aligned.add({ pixels: px, rows: 1 });
+      const buf = new Uint8Array(PIX + 1);
+      buf.set(px, 1);
+      const unaligned = new RowStats(10);
+      unaligned.add({ pixels: buf.subarray(1), rows: 1 });
+      expect(unaligned.digests[0]).toBe(aligned.digests[0]);
+      expect(rowDigest(px, 0)).toBe(aligned.digests[0]);
+      expect(Number.isSafeInteger(aligned.digests[0])).toBe(true);
+      return aligned.digests[0];
+    });
+    expect(new Set(digests).size).toBe(variants.length);
+  });
+});
+
+describe('borrowed chunks', () => {
+  it('hold, while current, exactly the rows of copied chunks (chunks cut across 1 MiB reads)', async () => {
+    const { streamKaggleCsvFile } = await import('../../src/adapters/kaggle-csv-file.js');
+    const p = join(dir, 'borrow.csv');
+    await writeFile(p, csv(3000));
+    const sig = (c: { pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number }) =>
+      `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}:${Buffer.from(c.labels ?? []).toString('base64')}`;
+    const borrowed: string[] = [];
+    for await (const c of streamKaggleCsvFile(p, { chunkRows: 256, borrowChunks: true })) borrowed.push(sig(c));
+    const copied: string[] = [];
+    for await (const c of streamKaggleCsvFile(p, { chunkRows: 256 })) copied.push(sig(c));
+    expect(borrowed.length).toBeGreaterThan(3);
+    expect(borrowed).toEqual(copied);
+  });
+});

@@ -38,7 +38,7 @@ describe('local linear model', () => {
     expect(h.every((e) => e.valAccuracy !== undefined)).toBe(true);
     expect(accuracy(probs, test.labels!)).toBeGreaterThan(0.8);
     expect(model.metadata.backend).toBe('wasm');
-    expect(model.metadata.normalization.kind).toBe('standardize');
+    expect(model.metadata.normalization.kind).toBe('scale');
   });
 
   it('probability rows sum to 1 and follow input order', async () => {
@@ -163,7 +163,7 @@ describe('linear fast step', () => {
     await selectBackend('wasm');
     const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));
     const norm = computeNormalization('standardize', slice.pixels, slice.rows);
-    const data = { x: normalizePixels(slice.pixels, slice.rows, norm), labels: slice.labels!, rows: slice.rows };
+    const data = { x: normalizePixels(slice.pixels, slice.rows, norm), pixels: slice.pixels, normalization: norm, labels: slice.labels!, rows: slice.rows };
     const run = async (stepper: 'softmax-regression' | 'gradient') => {
       const m = await MODEL_SPECS.linear.build(10, 5);
       const r = await trainLoop(m, data, undefined, { epochs: 3, batchSize: 100, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 0, seed: 5, inputShape: [784], numClasses: 10, kind: 'linear', stepper }, deps());
@@ -179,5 +179,24 @@ describe('linear fast step', () => {
     });
     const maxDiff = Math.max(...fast.w[0].map((v, i) => Math.abs(v - ref.w[0][i])));
     expect(maxDiff).toBeLessThan(1e-3);
+  });
+});
+
+describe('sparse rows of the linear stepper', () => {
+  it('lists each row\'s non-zero pixels in order, on the 4-pixel-word path and the byte path', async () => {
+    const { sparseRows } = await import('../../src/adapters/tfjs/steppers.js');
+    const rows = 5;
+    const px = new Uint8Array(rows * 784);
+    for (let i = 0; i < px.length; i += 1 + (i % 13)) px[i] = (i * 7) % 256;
+    px.fill(0, 784, 2 * 784); // a blank row
+    const expected = Array.from({ length: rows }, (_, r) => [...px.subarray(r * 784, (r + 1) * 784)].flatMap((v, j) => (v ? [[j, v]] : [])));
+    const unaligned = new Uint8Array(px.length + 1).fill(9);
+    unaligned.set(px, 1);
+    for (const view of [px, unaligned.subarray(1)]) {
+      const s = sparseRows(view, rows, 784);
+      const got = Array.from({ length: rows }, (_, r) => Array.from({ length: s.start[r + 1] - s.start[r] }, (_, k) => [s.col[s.start[r] + k], s.val[s.start[r] + k]]));
+      expect(got).toEqual(expected);
+    }
+    expect(expected[1]).toEqual([]);
   });
 });

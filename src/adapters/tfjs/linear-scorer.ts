@@ -1,6 +1,7 @@
 /**
- * Probabilities from a linear (softmax-regression) model with nothing but tfjs-core: one matmul on
- * raw pixels, because the normalisation folds into the weights:
+ * Probabilities from a linear (softmax-regression) model with nothing but tfjs-core (to decode and
+ * fold the weights) and a JS loop over each row's non-zero raw pixels, because the normalisation
+ * folds into the weights:
  *   softmax((x * scale + shift) W + b) = softmax(x (scale ∘ W) + (shift W + b)).
  * `digitflow predict` of a linear run uses this straight from the model files (no layers package
  * to load), and LocalModel uses it for linear networks it holds in memory.
@@ -13,23 +14,21 @@ import { scoresFolded } from './model-specs.js';
 import type { ModelFiles } from './model-store.js';
 import { tfCore as tf } from './tfjs-modules.js';
 
-/** Rows per matmul: bounds the float32 copy held at once. */
-const CHUNK_ROWS = 8192;
-
 export class LinearScorer {
   private constructor(
-    private readonly kernel: Tensor2D,
-    private readonly bias: Tensor1D,
+    /** Folded weights on raw pixels, 784 x numClasses, row-major. */
+    private readonly kernel: Float32Array,
+    private readonly bias: Float32Array,
     readonly numClasses: number,
   ) {}
 
   /** From the dense layer's weights (W: 784 x k, b: k) and the model's normalisation. */
   static fromWeights(w: Tensor2D, b: Tensor1D, normalization: Normalization): LinearScorer {
     const { scale, shift } = scaleShift(normalization);
-    const { kernel, bias } = tf.tidy(() => ({
-      kernel: tf.mul(w, tf.tensor2d(scale, [PIXELS, 1])) as Tensor2D,
-      bias: tf.add(b, tf.reshape(tf.matMul(tf.tensor2d(shift, [1, PIXELS]), w), [-1])) as Tensor1D,
-    }));
+    const [kernel, bias] = tf.tidy(() => [
+      tf.mul(w, tf.tensor2d(scale, [PIXELS, 1])).dataSync() as Float32Array,
+      tf.add(b, tf.reshape(tf.matMul(tf.tensor2d(shift, [1, PIXELS]), w), [-1])).dataSync() as Float32Array,
+    ]);
     return new LinearScorer(kernel, bias, w.shape[1]);
   }
 
@@ -55,23 +54,34 @@ export class LinearScorer {
     }
   }
 
-  /** Softmax probabilities, rows x numClasses, for raw 0..255 pixels (rows x 784). */
+  /**
+   * Softmax probabilities, rows x numClasses, for raw 0..255 pixels (rows x 784). In JS over each
+   * row's non-zero pixels (most of a digit is background): no float copy of the pixels, no tensors.
+   */
   async predictProbabilities(pixels: Uint8Array, rows: number): Promise<Float32Array> {
-    const k = this.numClasses;
-    const out = new Float32Array(rows * k);
-    for (let s = 0; s < rows; s += CHUNK_ROWS) {
-      const e = Math.min(rows, s + CHUNK_ROWS);
-      // Native Uint8 -> Float32 conversion; the matmul and softmax run on the backend.
-      const raw = new Float32Array(pixels.subarray(s * PIXELS, e * PIXELS));
-      const probs = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.tensor2d(raw, [e - s, PIXELS]), this.kernel), this.bias)));
-      out.set(probs.dataSync() as Float32Array, s * k);
-      probs.dispose();
+    const K = this.numClasses;
+    const W = this.kernel;
+    const out = new Float32Array(rows * K);
+    const z = new Float64Array(K);
+    for (let r = 0; r < rows; r++) {
+      const o = r * PIXELS;
+      for (let k = 0; k < K; k++) z[k] = this.bias[k];
+      for (let j = 0; j < PIXELS; j++) {
+        const v = pixels[o + j];
+        if (v === 0) continue;
+        const wj = j * K;
+        for (let k = 0; k < K; k++) z[k] += v * W[wj + k];
+      }
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) if (z[k] > max) max = z[k];
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += z[k] = Math.exp(z[k] - max);
+      for (let k = 0; k < K; k++) out[r * K + k] = z[k] / sum;
     }
     return out;
   }
 
   dispose(): void {
-    this.kernel.dispose();
-    this.bias.dispose();
+    // plain arrays: nothing held on the backend
   }
 }

@@ -35,7 +35,7 @@ export function evaluateArrays(
   for (let s = 0; s < data.rows; s += chunk) {
     const e = Math.min(data.rows, s + chunk);
     const [l, c] = tf.tidy(() => {
-      const x = tf.tensor(data.x.subarray(s * f, e * f), [e - s, ...shape]);
+      const x = tf.tensor(data.x!.subarray(s * f, e * f), [e - s, ...shape]);
       const y = tf.tensor1d(data.labels.subarray(s, e), 'int32');
       const logits = model.apply(x) as Tensor2D;
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits, undefined, undefined, tf.Reduction.SUM);
@@ -61,11 +61,11 @@ export async function trainLoop(
   const { clock, reporter, signal } = deps;
   const rng = mulberry32(deriveSeed(opts.seed, 'batch-order'));
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
-  const stepper = opts.stepper === 'softmax-regression' ? linearStepper(model, opts) : await gradientSteps(model, opts, batch, deps);
+  const stepper = opts.stepper === 'softmax-regression' ? linearStepper(model, opts, train) : await gradientSteps(model, opts, batch, deps);
   const workers = stepper.threads;
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
-  const xBuf = new Float32Array(batch * f);
+  const xBuf = new Float32Array(stepper.stepRows ? 0 : batch * f);
   const image = opts.inputShape.length === 3;
   const aug: AugmentOptions = { shift: image ? (opts.augmentShift ?? 0) : 0, rotate: image ? (opts.augmentRotate ?? 0) : 0, zoom: image ? (opts.augmentZoom ?? 0) : 0 };
   const onlyShift = aug.rotate === 0 && aug.zoom === 0;
@@ -102,15 +102,21 @@ export async function trainLoop(
         }
         const e = Math.min(train.rows, s + batch);
         const n = e - s;
-        for (let i = 0; i < n; i++) {
-          const r = order[s + i];
-          if (!augments(aug)) xBuf.set(train.x.subarray(r * f, (r + 1) * f), i * f);
-          else if (onlyShift) shiftedCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug.shift, augRng);
-          else affineCopy(train.x, r * f, xBuf, i * f, opts.inputShape, aug, augRng);
-          yBuf[i] = train.labels[r];
-        }
         const lr = learningRateAt(schedule, epoch, s / batch);
-        const out = await stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
+        let out;
+        if (stepper.stepRows) {
+          out = stepper.stepRows(order.subarray(s, e), lr);
+        } else {
+          const x = train.x!;
+          for (let i = 0; i < n; i++) {
+            const r = order[s + i];
+            if (!augments(aug)) xBuf.set(x.subarray(r * f, (r + 1) * f), i * f);
+            else if (onlyShift) shiftedCopy(x, r * f, xBuf, i * f, opts.inputShape, aug.shift, augRng);
+            else affineCopy(x, r * f, xBuf, i * f, opts.inputShape, aug, augRng);
+            yBuf[i] = train.labels[r];
+          }
+          out = await stepper.step(xBuf.subarray(0, n * f), yBuf.subarray(0, n), n, lr);
+        }
         lossSum += out.loss * n;
         correct += out.hits;
         seen += n;

@@ -5,6 +5,7 @@
  */
 import type { LrSchedule } from './lr-schedule.js';
 import type { LocalModelKind, StepperKind } from './model-specs.js';
+import type { Normalization } from './model-inputs.js';
 
 export interface TrainLoopOptions {
   /** The registry entry being trained (gradient workers build the same model). */
@@ -44,9 +45,15 @@ export interface TrainLoopOptions {
   numClasses: number;
 }
 
-/** Normalised examples (rows x features) with their labels. */
+/**
+ * Examples with their labels: normalised (`x`, rows x features) for the gradient stepper and
+ * evaluation, or raw 0..255 pixels with their normalisation for the softmax-regression stepper
+ * (which folds the normalisation into its weights and skips zero pixels).
+ */
 export interface TrainArrays {
-  x: Float32Array;
+  x?: Float32Array;
+  pixels?: Uint8Array;
+  normalization?: Normalization;
   labels: Uint8Array;
   rows: number;
 }
@@ -84,6 +91,11 @@ export interface Stepper {
   /** Threads computing each step's gradients (1 = this thread only). */
   readonly threads: number;
   step(x: Float32Array, y: Int32Array, n: number, lr: number): StepResult | Promise<StepResult>;
+  /**
+   * A stepper that holds the training rows itself takes the batch as row indices instead (the
+   * loop then assembles no batch).
+   */
+  stepRows?(rows: Uint32Array, lr: number): StepResult;
   sync(): void;
   dispose(): void | Promise<void>;
 }

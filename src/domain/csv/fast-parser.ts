@@ -30,7 +30,7 @@ export async function* parseKaggleCsvFast(
     bytes += chunk.length;
     state.push(chunk);
     options.onBytes?.(bytes);
-    if (state.out && state.out.rows >= options.chunkRows) yield state.out.take();
+    if (state.out && state.out.rows >= options.chunkRows) yield options.borrowChunks ? state.out.lend() : state.out.take();
   }
   state.end();
   if (state.out && (state.out.rows > 0 || state.totalRows === 0)) yield state.out.takeAll();

@@ -27,6 +27,11 @@ export interface ParseOptions {
   maxLineBytes?: number;
   /** Called with the count of bytes consumed so far (for progress). */
   onBytes?: (bytes: number) => void;
+  /**
+   * Chunks may be views into the parser's buffer, valid only until the next chunk is asked for: a
+   * consumer that uses each chunk at once (inspect's statistics) saves a copy of every row.
+   */
+  borrowChunks?: boolean;
 }
 
 /** The default of ParseOptions.maxLineBytes: a Kaggle row is under 4 KB. */
