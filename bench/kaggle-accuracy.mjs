@@ -55,7 +55,7 @@ try {
     if (r.status !== 0) throw new Error(`digitflow run --model ${m.model} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
     const res = JSON.parse(r.stdout);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    const local = manifest.extra?.local ?? {};
+    const local = manifest.local ?? {};
     results[m.model] = { accuracy: res.accuracy, validationAccuracy: res.validationAccuracy, wallSeconds: wall, timings: res.timings, hyperparameters: manifest.hyperparameters, epochs: local.epochs };
     const minutes = m.minutes ? `, wall goal <= ${m.minutes} min: ${wall <= m.minutes * 60 ? 'met' : 'NOT met'}` : '';
     console.log(`\n${m.model}${m.extra.length ? ` (${m.extra.join(' ')})` : ' (defaults)'}: test accuracy ${res.accuracy.toFixed(4)} (goal >= ${m.goal}: ${res.accuracy >= m.goal ? 'met' : 'NOT met'}${minutes})`);

@@ -158,8 +158,9 @@ console.log('\nCNN pipeline, 42,000 -> 28,000 rows (digitflow run --model cnn, d
 if (CNN) {
   const r = must(await run(process.execPath, [cli, 'run', '--model', 'cnn', '--train', train, '--test', test, '--labels', labels, '--out', join(tmp, 'cnn'), '--json', '--quiet']), 'digitflow run --model cnn');
   const acc = JSON.parse(r.stdout).accuracy;
-  results.rows.cnn = { seconds: r.seconds, accuracy: acc };
-  console.log(`  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   (goals >= 0.995 in <= 1200 s)`);
+  results.rows.cnn = { seconds: r.seconds, cpuSeconds: r.cpu, accuracy: acc, loadEnd: load() };
+  const cpu = r.cpu === undefined ? '' : `, ${fmt(r.cpu)} CPU`;
+  console.log(`  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   (goals >= 0.995 in <= 1200 s${cpu}, load average ${load().join(' ')})`);
 } else {
   console.log('  skipped: takes many minutes; run with --cnn (npm run bench:kaggle -- --cnn) or BENCH_KAGGLE_CNN=1');
 }

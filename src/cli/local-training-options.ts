@@ -8,6 +8,7 @@ import { parseFloatIn, parseInteger } from './options.js';
 import { withShownDefault } from './grammar.js';
 import { defaultsByModel, LOCAL_MODEL_KINDS, MODEL_SPECS, type LocalModelKind } from '../adapters/tfjs/model/model-specs.js';
 import type { BackendRequest } from '../adapters/tfjs/runtime/backend.js';
+import { LR_SCHEDULES, type LrSchedule } from '../adapters/tfjs/train/lr-schedule.js';
 
 export interface LocalTrainingFlags {
   model: LocalModelKind;
@@ -15,6 +16,7 @@ export interface LocalTrainingFlags {
   batchSize?: number;
   learningRate?: number;
   lrDecay?: number;
+  lrSchedule?: LrSchedule;
   l2?: number;
   augmentShift?: number;
   augmentRotate?: number;
@@ -56,6 +58,14 @@ export function addLocalTrainingOptions(command: Command): Command {
       withShownDefault(
         new Option('--lr-decay <x>', '[local] per-epoch learning-rate decay: lr / (1 + decay x (epoch - 1)); 0 = constant').argParser(parseFloatIn('--lr-decay', 0, 100)),
         defaultsByModel('lrDecay'),
+      ),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--lr-schedule <shape>', '[local] learning rate per step: decay (per epoch only) or cosine (5% warm-up, cosine to 0; x decay)').choices(
+          LR_SCHEDULES,
+        ),
+        defaultsByModel('lrSchedule'),
       ),
     )
     .addOption(withShownDefault(new Option('--l2 <x>', '[local] L2 penalty on the weights').argParser(parseFloatIn('--l2', 0, 100)), defaultsByModel('l2')))

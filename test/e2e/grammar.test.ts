@@ -74,13 +74,16 @@ describe('help follows one grammar', () => {
   it('shows every default and marks required options', async () => {
     const train = await help(['train'], 200);
     for (const [flag, shown] of [
-      ['--epochs', 'linear 10, cnn 15'],
+      ['--epochs', 'linear 10, cnn 25'],
       ['--batch-size', 'linear 128, cnn 64'],
       ['--learning-rate', 'linear 0.01, cnn 0.002'],
-      ['--lr-decay', 'linear 1, cnn 0.5'],
+      ['--lr-decay', 'linear 1, cnn 0'],
+      ['--lr-schedule <shape>', 'linear decay, cnn cosine'],
       ['--augment-shift', 'linear 0, cnn 2'],
+      ['--augment-rotate', 'linear 0, cnn 10'],
+      ['--augment-zoom', 'linear 0, cnn 0.1'],
       ['--validation-fraction', '0.1'],
-      ['--patience', 'linear 3, cnn 3'],
+      ['--patience', 'linear 3, cnn 0'],
       ['--workers', 'min(2, CPUs)'],
       ['-o, --out', 'runs/<new run id>'],
     ]) {

@@ -91,6 +91,7 @@ export function registerRun(program: Command): void {
         batchSize: opts.batchSize,
         learningRate: opts.learningRate,
         lrDecay: opts.lrDecay,
+        lrSchedule: opts.lrSchedule,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
         ...fullRetrainFlags(opts, cmd),

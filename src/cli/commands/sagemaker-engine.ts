@@ -59,7 +59,7 @@ export function addSageMakerPredictOptions(command: Command): Command {
 }
 
 /** Flags that mean nothing to the managed engine (local model, tfjs, threads). */
-const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrDecay', 'augmentShift'];
+const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrDecay', 'lrSchedule', 'augmentShift'];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
   'bucket', 'role', 'prefix', 'instanceType', 'instanceCount', 'transformInstanceType', 'transformInstanceCount', 'spot',

@@ -73,6 +73,7 @@ export function registerTrain(program: Command): void {
         batchSize: opts.batchSize,
         learningRate: opts.learningRate,
         lrDecay: opts.lrDecay,
+        lrSchedule: opts.lrSchedule,
         l2: opts.l2,
         augmentShift: opts.augmentShift,
         ...fullRetrainFlags(opts, cmd),

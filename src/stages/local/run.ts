@@ -14,6 +14,7 @@ import { preflightRunLocal } from '../run-preflight.js';
 import type { Metrics } from '../../domain/metrics.js';
 import type { StageDeps } from '../../runtime/deps.js';
 import type { LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
+import type { LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
 import { prefetchTestRows, localPredictStage, type TestRowReader } from './predict.js';
@@ -35,6 +36,7 @@ export interface RunLocalInput {
   batchSize?: number;
   learningRate?: number;
   lrDecay?: number;
+  lrSchedule?: LrSchedule;
   l2?: number;
   augmentShift?: number;
   augmentRotate?: number;
@@ -220,6 +222,7 @@ function trainLocalFor(input: RunLocalInput, train: string, runDir: string, deps
       batchSize: input.batchSize,
       learningRate: input.learningRate,
       lrDecay: input.lrDecay,
+      lrSchedule: input.lrSchedule,
       l2: input.l2,
       augmentShift: input.augmentShift,
       augmentRotate: input.augmentRotate,

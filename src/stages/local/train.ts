@@ -21,6 +21,7 @@ import { normalizePixels } from '../../adapters/tfjs/model/model-inputs.js';
 import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
 import { trainLoop } from '../../adapters/tfjs/train/train-loop.js';
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
+import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
@@ -36,6 +37,8 @@ export interface LocalFitOptions {
   learningRate?: number;
   /** Per-epoch learning-rate decay: lr_e = lr / (1 + decay * (e - 1)). */
   lrDecay?: number;
+  /** Shape of the learning rate over the steps (default per model). */
+  lrSchedule?: LrSchedule;
   l2?: number;
   patience?: number;
   /** Random translation (pixels) of training images; image models only. */
@@ -74,6 +77,8 @@ export interface TrainLocalInput {
   patience?: number;
   /** Per-epoch learning-rate decay (default per model: its registry entry, model-specs.ts). */
   lrDecay?: number;
+  /** Learning-rate schedule (default per model). */
+  lrSchedule?: LrSchedule;
   /** CNN: random translation of training images in pixels (default per model). */
   augmentShift?: number;
   /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
@@ -92,14 +97,38 @@ export interface TrainLocalInput {
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
 export async function fullRetrainSettings(
-  input: Pick<TrainLocalInput, 'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'l2' | 'augmentShift' | 'validationFraction' | 'settingsFrom'>,
-): Promise<{ epochs?: number; batchSize?: number; learningRate?: number; lrDecay?: number; l2?: number; augmentShift?: number; from?: string }> {
+  input: Pick<
+    TrainLocalInput,
+    'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'lrSchedule' | 'l2' | 'augmentShift' | 'augmentRotate' | 'augmentZoom' | 'validationFraction' | 'settingsFrom'
+  >,
+): Promise<{
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  lrDecay?: number;
+  lrSchedule?: LrSchedule;
+  l2?: number;
+  augmentShift?: number;
+  augmentRotate?: number;
+  augmentZoom?: number;
+  from?: string;
+}> {
   if (input.validationFraction) {
     throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
       hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
     });
   }
-  const own = { epochs: input.epochs, batchSize: input.batchSize, learningRate: input.learningRate, lrDecay: input.lrDecay, l2: input.l2, augmentShift: input.augmentShift };
+  const own = {
+    epochs: input.epochs,
+    batchSize: input.batchSize,
+    learningRate: input.learningRate,
+    lrDecay: input.lrDecay,
+    lrSchedule: input.lrSchedule,
+    l2: input.l2,
+    augmentShift: input.augmentShift,
+    augmentRotate: input.augmentRotate,
+    augmentZoom: input.augmentZoom,
+  };
   if (!input.settingsFrom) return own;
   const m = await readManifest(input.settingsFrom);
   if (m.model && m.model !== input.model) {
@@ -115,8 +144,13 @@ export async function fullRetrainSettings(
     batchSize: own.batchSize ?? num(h.batchSize),
     learningRate: own.learningRate ?? num(h.learningRate),
     lrDecay: own.lrDecay ?? num(h.lrDecay),
+    // Runs from before --lr-schedule trained with the per-epoch decay alone.
+    lrSchedule: own.lrSchedule ?? (LR_SCHEDULES.includes(h.lrSchedule as LrSchedule) ? (h.lrSchedule as LrSchedule) : num(h.lrDecay) !== undefined ? 'decay' : undefined),
     l2: own.l2 ?? num(h.l2),
     augmentShift: own.augmentShift ?? num(h.augmentShift),
+    // Rotation and zoom are recorded only when used: a run that recorded its shift did not rotate or zoom.
+    augmentRotate: own.augmentRotate ?? num(h.augmentRotate) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
+    augmentZoom: own.augmentZoom ?? num(h.augmentZoom) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     from: input.settingsFrom,
   };
 }
@@ -156,8 +190,8 @@ export async function fitLocalModel(
       hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
     });
   }
-  const { epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
-  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
+  const { epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
+  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
   const norm = specNormalization(spec, train.pixels, train.rows);
@@ -188,6 +222,7 @@ export async function fitLocalModel(
     batchSize: d.batchSize,
     learningRate: d.learningRate,
     lrDecay: d.lrDecay,
+    lrSchedule: d.lrSchedule,
     l2: d.l2,
     patience: d.patience,
     augmentShift: d.augmentShift,
@@ -305,9 +340,10 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       l2: full ? full.l2 : input.l2,
       patience: input.patience,
       lrDecay: full ? full.lrDecay : input.lrDecay,
+      lrSchedule: full ? full.lrSchedule : input.lrSchedule,
       augmentShift: full ? full.augmentShift : input.augmentShift,
-      augmentRotate: input.augmentRotate,
-      augmentZoom: input.augmentZoom,
+      augmentRotate: full ? full.augmentRotate : input.augmentRotate,
+      augmentZoom: full ? full.augmentZoom : input.augmentZoom,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
@@ -345,7 +381,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       stoppedEarly: summary.stoppedEarly,
       interrupted: summary.interrupted,
       examplesPerSecond: summary.examplesPerSecond,
-      ...(full ? { fullRetrain: { settingsFrom: full.from, epochs: model.metadata.hyperparameters.epochs } } : {}),
+      ...(full ? { fullRetrain: { settingsFrom: full.from, epochs: Number(model.metadata.hyperparameters.epochs) } } : {}),
     };
     await new RunRecorder(runDir, manifest, deps.clock).save();
 
@@ -364,7 +400,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       validationAccuracy: last?.valAccuracy,
       trainSeconds: summary.trainSeconds,
       examplesPerSecond: summary.examplesPerSecond,
-      workers: model.metadata.hyperparameters.workers ?? 1,
+      workers: Number(model.metadata.hyperparameters.workers ?? 1),
       validationRows,
       trainRows: trainSet.rows,
       outputs,

@@ -32,7 +32,7 @@ export interface ModelMetadata {
   normalization: Normalization;
   backend: string;
   seed: number;
-  hyperparameters: Record<string, number>;
+  hyperparameters: Record<string, number | string>;
   data?: { path?: string; sha256?: string; trainRows: number; validationRows: number };
   bestEpoch?: number;
   versions: Record<string, string>;

@@ -8,6 +8,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { IMAGE_SIDE, PIXELS } from '../../../domain/dataset.js';
 import { computeNormalization, type Normalization, type NormalizationMethod } from './model-inputs.js';
+import type { LrSchedule } from '../train/lr-schedule.js';
 
 /** How a training step updates a model: see steppers.ts. */
 export type StepperKind = 'softmax-regression' | 'gradient';
@@ -22,6 +23,8 @@ export interface LocalHyperparameters {
   learningRate: number;
   /** Per-epoch learning-rate decay: lr_e = lr / (1 + decay * (e - 1)). */
   lrDecay: number;
+  /** Shape of the learning rate over the steps (lr-schedule.ts): per-epoch decay or warm-up + cosine. */
+  lrSchedule: LrSchedule;
   l2: number;
   patience: number;
   /** Random translation (pixels) of training images; image models only. */
@@ -58,7 +61,7 @@ const SPECS = {
     // kaggle` (seed 42): pixels / 255 with a light L2 reach a validation loss of 0.276, against 0.289
     // for standardised pixels with L2 0.001 (15 epochs, 1/(1+3e) decay, the previous defaults);
     // 15 or 20 epochs gain less than 0.002 more (README).
-    defaults: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, l2: 0.00001, patience: 3, augmentShift: 0, augmentRotate: 0, augmentZoom: 0 },
+    defaults: { epochs: 10, batchSize: 128, learningRate: 0.01, lrDecay: 1, lrSchedule: 'decay', l2: 0.00001, patience: 3, augmentShift: 0, augmentRotate: 0, augmentZoom: 0 },
     stepper: 'softmax-regression',
     scorer: 'folded-linear',
     parallel: false,
@@ -68,9 +71,12 @@ const SPECS = {
     summary: 'conv32-pool-conv64-pool-dense128',
     inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1],
     normalization: 'scale',
-    // cnn lrDecay 0.5 (was 0.3): with 0.3 the 2-thread run ended at 0.9845 on the bundled test digits,
-    // with 0.5 it reaches 0.9865 on 2 gradient threads and 0.9875 on 1 (seed 42, measured 2026-11-26).
-    defaults: { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, patience: 3, augmentShift: 2, augmentRotate: 0, augmentZoom: 0 },
+    // Fitted to the Kaggle-scale goal (42,000 rows, <= 20 min on 2 cores): 25 epochs of warm-up +
+    // cosine from 0.002 with seeded shift/rotate/zoom augmentation (README: measured figures).
+    // Patience 0: while the rate is high the validation loss wanders (with patience 5 a run stopped
+    // at epoch 13 of 25 and kept epoch 8: 0.9921 on the Kaggle test rows); the schedule's low-rate
+    // end is where the gains are, and the epoch with the best validation loss is still kept.
+    defaults: { epochs: 25, batchSize: 64, learningRate: 0.002, lrDecay: 0, lrSchedule: 'cosine', l2: 0, patience: 0, augmentShift: 2, augmentRotate: 10, augmentZoom: 0.1 },
     stepper: 'gradient',
     scorer: 'layers',
     parallel: true,

@@ -13,6 +13,7 @@ import type { StageDeps } from '../../../runtime/deps.js';
 import { linearStepper } from './steppers.js';
 import { affineCopy, augments, shiftedCopy, type AugmentOptions } from './augment.js';
 import { gradientStepper, workerBackend } from './gradient-stepper.js';
+import { learningRateAt } from './lr-schedule.js';
 import type { EpochRecord, Stepper, TrainArrays, TrainLoopOptions, TrainLoopResult } from './train-options.js';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
 
@@ -70,6 +71,13 @@ export async function trainLoop(
   const onlyShift = aug.rotate === 0 && aug.zoom === 0;
   const augRng = mulberry32(deriveSeed(opts.seed, 'augment'));
   const yBuf = new Int32Array(batch);
+  const schedule = {
+    schedule: opts.lrSchedule ?? 'decay',
+    learningRate: opts.learningRate,
+    lrDecay: opts.lrDecay ?? 0,
+    epochs: opts.epochs,
+    stepsPerEpoch: Math.ceil(train.rows / batch),
+  } as const;
 
   const history: EpochRecord[] = [];
   let best: { loss: number; epoch: number; weights: Tensor[] } | undefined;
@@ -82,7 +90,6 @@ export async function trainLoop(
   try {
     for (let epoch = 1; epoch <= opts.epochs && !interrupted; epoch++) {
       const order = permutation(train.rows, rng);
-      const lr = opts.learningRate / (1 + (opts.lrDecay ?? 0) * (epoch - 1));
       const t0 = clock.now();
       let lastYield = t0;
       let lossSum = 0;
@@ -95,6 +102,7 @@ export async function trainLoop(
         }
         const e = Math.min(train.rows, s + batch);
         const n = e - s;
+        const lr = learningRateAt(schedule, epoch, s / batch);
         let out;
         if (stepper.stepRows) {
           out = stepper.stepRows(order.subarray(s, e), lr);

@@ -3,6 +3,7 @@
  * (steppers.ts, gradient-stepper.ts) and the model registry (model-specs.ts) can share them without
  * importing each other.
  */
+import type { LrSchedule } from './lr-schedule.js';
 import type { LocalModelKind, StepperKind } from '../model/model-specs.js';
 import type { Normalization } from '../model/model-inputs.js';
 
@@ -13,8 +14,10 @@ export interface TrainLoopOptions {
   batchSize: number;
   learningRate: number;
   l2: number;
-  /** Learning rate of epoch e is learningRate / (1 + lrDecay * (e - 1)). */
+  /** Learning rate of epoch e is learningRate / (1 + lrDecay * (e - 1)) (times the schedule's factor). */
   lrDecay?: number;
+  /** Shape of the learning rate over the steps (lr-schedule.ts); default 'decay'. */
+  lrSchedule?: LrSchedule;
   /** Epochs without validation-loss improvement before stopping (0 = never stop early). */
   patience: number;
   seed: number;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localTrainStage, fullRetrainSettings } from '../../../../src/stages/local/train.js';
 import { readManifest } from '../../../../src/adapters/run-store.js';
+import { newManifest } from '../../../../src/domain/manifest.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
 import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
 
@@ -37,8 +38,36 @@ describe('--full: the final-submission retrain', () => {
     const s = await fullRetrainSettings({ model: 'linear', epochs: 9, learningRate: 0.1, settingsFrom: chosen });
     expect(s).toMatchObject({ epochs: 9, batchSize: 64, learningRate: 0.1, l2: 0.002, from: chosen });
     expect(s.lrDecay).toBe(m.hyperparameters?.lrDecay);
+    expect(s).toMatchObject({ lrSchedule: 'decay', augmentShift: 0, augmentRotate: 0, augmentZoom: 0 });
     // Without a run: the flags or the model defaults, nothing held out.
-    expect(await fullRetrainSettings({ model: 'linear', epochs: 3 })).toEqual({ epochs: 3, batchSize: undefined, learningRate: undefined, lrDecay: undefined, l2: undefined, augmentShift: undefined });
+    expect(await fullRetrainSettings({ model: 'linear', epochs: 3 })).toEqual({
+      epochs: 3,
+      batchSize: undefined,
+      learningRate: undefined,
+      lrDecay: undefined,
+      lrSchedule: undefined,
+      l2: undefined,
+      augmentShift: undefined,
+      augmentRotate: undefined,
+      augmentZoom: undefined,
+    });
+  });
+
+  it('repeats the schedule and augmentation of the chosen run, also of a run from before they were recorded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'digitflow-full-hp-'));
+    const run = (name: string, hyperparameters: Record<string, unknown>) => {
+      const at = join(dir, name);
+      return mkdir(at)
+        .then(() => writeFile(join(at, 'manifest.json'), JSON.stringify({ ...newManifest({ runId: name, command: 'train', engine: 'local', seed: 1, now: new Date(), versions: {}, model: 'cnn' }), hyperparameters })))
+        .then(() => at);
+    };
+    // A CNN run of the old defaults: per-epoch decay, shift only (rotation and zoom not recorded).
+    const old = await run('old', { epochs: 15, batchSize: 64, learningRate: 0.002, lrDecay: 0.5, l2: 0, augmentShift: 2 });
+    expect(await fullRetrainSettings({ model: 'cnn', settingsFrom: old })).toMatchObject({ lrDecay: 0.5, lrSchedule: 'decay', augmentShift: 2, augmentRotate: 0, augmentZoom: 0 });
+    const now = await run('now', { epochs: 25, batchSize: 64, learningRate: 0.002, lrDecay: 0, lrSchedule: 'cosine', l2: 0, augmentShift: 2, augmentRotate: 10, augmentZoom: 0.1 });
+    expect(await fullRetrainSettings({ model: 'cnn', settingsFrom: now })).toMatchObject({ lrSchedule: 'cosine', augmentRotate: 10, augmentZoom: 0.1 });
+    // explicit flags still win
+    expect(await fullRetrainSettings({ model: 'cnn', settingsFrom: now, lrSchedule: 'decay', augmentZoom: 0 })).toMatchObject({ lrSchedule: 'decay', augmentRotate: 10, augmentZoom: 0 });
   });
 
   it('refuses a validation fraction, another model\'s run, and a missing run before reading any data', async () => {

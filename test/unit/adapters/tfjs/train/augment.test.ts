@@ -84,10 +84,11 @@ describe('augmented CNN training', () => {
     };
     const a = await fit({ augmentRotate: 12, augmentZoom: 0.1 });
     const b = await fit({ augmentRotate: 12, augmentZoom: 0.1 });
-    const plain = await fit({});
+    const plain = await fit({ augmentRotate: 0, augmentZoom: 0 });
     expect(a.w).toEqual(b.w);
     expect(a.w).not.toEqual(plain.w);
     expect(a.hp).toMatchObject({ augmentRotate: 12, augmentZoom: 0.1, augmentShift: 2 });
-    expect(plain.hp.augmentRotate).toBeUndefined(); // defaults off: shift-only runs record what they did before
+    expect(plain.hp.augmentRotate).toBeUndefined(); // shift-only runs record what they did before
+    expect(plain.hp.augmentZoom).toBeUndefined();
   }, 120_000);
 });
