@@ -44,7 +44,7 @@ describe('the schedule in training', () => {
   it('is recorded, changes the weights, and is seeded', async () => {
     const { fitLocalModel } = await import('../../../../../src/stages/local/train.js');
     const { collectingReporter, systemClock } = await import('../../../../../src/runtime/deps.js');
-    const { digitsSplit } = await import('./tfjs-fixtures.js');
+    const { digitsSplit } = await import('../../../../helpers/tfjs-fixtures.js');
     const { train } = digitsSplit(256, 0, 5);
     const deps = { reporter: collectingReporter(), clock: systemClock };
     const fit = async (extra: object) => {
