@@ -14,7 +14,9 @@ const csv = join(outDir, 'kaggle-train-42000.csv');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 if (!existsSync(csv)) {
-  execFileSync(process.execPath, [join(root, 'bench', 'lib', 'make-kaggle-csv.mjs'), csv, '42000'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'bench', 'lib', 'make-kaggle-csv.mjs'), csv, '42000'], {
+    stdio: 'inherit',
+  });
 }
 const mb = statSync(csv).size / 1e6;
 
@@ -29,7 +31,9 @@ function runNode(parser) {
   let rss = 0;
   let rows = 0;
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [join(root, 'bench', 'lib', 'read-once.mjs'), csv, parser], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'lib', 'read-once.mjs'), csv, parser], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     const o = JSON.parse(r.stdout);
     times.push(o.seconds);

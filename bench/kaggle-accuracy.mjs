@@ -26,16 +26,28 @@ const flag = (name) => args.includes(name);
 const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const data = resolve(opt('--data', join(root, 'bench/.out/kaggle')));
 const seed = opt('--seed', '42');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 if (!existsSync(join(data, 'train.csv'))) {
-  const r = spawnSync(process.execPath, [cli, 'prepare', '--source', 'mnist', '--split', 'kaggle', '--out', data, '--seed', seed], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'prepare', '--source', 'mnist', '--split', 'kaggle', '--out', data, '--seed', seed],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0 || !existsSync(join(data, 'train.csv'))) {
-    console.error(`no Kaggle-shaped data in ${data}: pass --data DIR holding train.csv, test.csv, test_labels.csv (42,000 / 28,000 rows)`);
+    console.error(
+      `no Kaggle-shaped data in ${data}: pass --data DIR holding train.csv, test.csv, test_labels.csv (42,000 / 28,000 rows)`,
+    );
     process.exit(2);
   }
 }
-const rows = (f) => execFileSync('wc', ['-l', join(data, f)], { encoding: 'utf8' }).trim().split(/\s+/)[0] - 1;
+const rows = (f) =>
+  execFileSync('wc', ['-l', join(data, f)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)[0] - 1;
 console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), load average at start ${load()}`);
 console.log(`data: ${data} (${rows('train.csv')} train rows, ${rows('test.csv')} test rows), seed ${seed}`);
 
@@ -44,24 +56,64 @@ const results = {};
 try {
   const models = [
     ...(flag('--skip-linear') ? [] : [{ model: 'linear', goal: 0.92, extra: [] }]),
-    ...(flag('--skip-cnn') ? [] : [{ model: 'cnn', goal: 0.995, minutes: 20, extra: flag('--cnn-epochs') ? ['--epochs', opt('--cnn-epochs')] : [] }]),
+    ...(flag('--skip-cnn')
+      ? []
+      : [
+          {
+            model: 'cnn',
+            goal: 0.995,
+            minutes: 20,
+            extra: flag('--cnn-epochs') ? ['--epochs', opt('--cnn-epochs')] : [],
+          },
+        ]),
   ];
   for (const m of models) {
     const out = join(tmp, m.model);
-    const argv = [cli, 'run', '--model', m.model, '--train', join(data, 'train.csv'), '--test', join(data, 'test.csv'), '--labels', join(data, 'test_labels.csv'), '--out', out, '--seed', seed, '--json', ...m.extra];
+    const argv = [
+      cli,
+      'run',
+      '--model',
+      m.model,
+      '--train',
+      join(data, 'train.csv'),
+      '--test',
+      join(data, 'test.csv'),
+      '--labels',
+      join(data, 'test_labels.csv'),
+      '--out',
+      out,
+      '--seed',
+      seed,
+      '--json',
+      ...m.extra,
+    ];
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 28 });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`digitflow run --model ${m.model} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+    if (r.status !== 0)
+      throw new Error(`digitflow run --model ${m.model} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
     const res = JSON.parse(r.stdout);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     const local = manifest.local ?? {};
-    results[m.model] = { accuracy: res.accuracy, validationAccuracy: res.validationAccuracy, wallSeconds: wall, timings: res.timings, hyperparameters: manifest.hyperparameters, epochs: local.epochs };
+    results[m.model] = {
+      accuracy: res.accuracy,
+      validationAccuracy: res.validationAccuracy,
+      wallSeconds: wall,
+      timings: res.timings,
+      hyperparameters: manifest.hyperparameters,
+      epochs: local.epochs,
+    };
     const minutes = m.minutes ? `, wall goal <= ${m.minutes} min: ${wall <= m.minutes * 60 ? 'met' : 'NOT met'}` : '';
-    console.log(`\n${m.model}${m.extra.length ? ` (${m.extra.join(' ')})` : ' (defaults)'}: test accuracy ${res.accuracy.toFixed(4)} (goal >= ${m.goal}: ${res.accuracy >= m.goal ? 'met' : 'NOT met'}${minutes})`);
-    console.log(`  wall ${wall.toFixed(1)} s (train ${res.timings.train.toFixed(1)} s, predict ${res.timings.predict.toFixed(1)} s), validation accuracy ${res.validationAccuracy?.toFixed(4)}, ${manifest.hyperparameters.workers ?? 1} gradient thread(s)`);
+    console.log(
+      `\n${m.model}${m.extra.length ? ` (${m.extra.join(' ')})` : ' (defaults)'}: test accuracy ${res.accuracy.toFixed(4)} (goal >= ${m.goal}: ${res.accuracy >= m.goal ? 'met' : 'NOT met'}${minutes})`,
+    );
+    console.log(
+      `  wall ${wall.toFixed(1)} s (train ${res.timings.train.toFixed(1)} s, predict ${res.timings.predict.toFixed(1)} s), validation accuracy ${res.validationAccuracy?.toFixed(4)}, ${manifest.hyperparameters.workers ?? 1} gradient thread(s)`,
+    );
     for (const e of local.epochs ?? []) {
-      console.log(`    epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val_acc ${e.valAccuracy?.toFixed(4) ?? '-'}  ${e.seconds.toFixed(1)} s${e.epoch === local.bestEpoch ? '  *best' : ''}`);
+      console.log(
+        `    epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val_acc ${e.valAccuracy?.toFixed(4) ?? '-'}  ${e.seconds.toFixed(1)} s${e.epoch === local.bestEpoch ? '  *best' : ''}`,
+      );
     }
   }
 } finally {

@@ -20,7 +20,18 @@
  * Results also go to bench/.out/kaggle-results.json. The load average is printed before and after.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +51,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process
 
 const load = () => loadavg().map((l) => +l.toFixed(2));
 const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadStart: load() }, rows: {} };
-console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadStart.join(' ')}`);
+console.log(
+  `machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadStart.join(' ')}`,
+);
 
 // CPU seconds (user + system) of each child from /usr/bin/time when it exists: steadier than wall
 // time on a loaded machine, and it shows how much of the wall time a second core saved.
@@ -82,10 +95,32 @@ const fmt = (s) => `${s.toFixed(2)} s`;
 
 // 1. prepare ---------------------------------------------------------------------------------------
 const data = join(outDir, 'mnist-kaggle');
-const prep = must(await run(process.execPath, [cli, 'prepare', '--source', 'mnist', '--split', 'kaggle', '--out', data, '--force', '--json', '--quiet']), 'prepare');
+const prep = must(
+  await run(process.execPath, [
+    cli,
+    'prepare',
+    '--source',
+    'mnist',
+    '--split',
+    'kaggle',
+    '--out',
+    data,
+    '--force',
+    '--json',
+    '--quiet',
+  ]),
+  'prepare',
+);
 const prepared = JSON.parse(prep.stdout);
-results.rows.prepare = { seconds: prep.seconds, trainRows: prepared.trainRows, testRows: prepared.testRows, source: prepared.source };
-console.log(`\nprepare --source mnist --split kaggle: ${prepared.trainRows} + ${prepared.testRows} rows from ${prepared.source} in ${fmt(prep.seconds)} (whole process)`);
+results.rows.prepare = {
+  seconds: prep.seconds,
+  trainRows: prepared.trainRows,
+  testRows: prepared.testRows,
+  source: prepared.source,
+};
+console.log(
+  `\nprepare --source mnist --split kaggle: ${prepared.trainRows} + ${prepared.testRows} rows from ${prepared.source} in ${fmt(prep.seconds)} (whole process)`,
+);
 const train = join(data, 'train.csv');
 const test = join(data, 'test.csv');
 const labels = join(data, 'test_labels.csv');
@@ -102,7 +137,8 @@ if (!existsSync(x3) || statSync(x3).mtimeMs < statSync(train).mtimeMs) {
 }
 const mb = statSync(x3).size / 1e6;
 const pandasOk = await hasPython('pandas, numpy');
-const readCode = 'import sys, pandas as pd, numpy as np\ndf = pd.read_csv(sys.argv[1], dtype=np.uint8)\npx = df.iloc[:, 1:].to_numpy()\nprint(len(df))';
+const readCode =
+  'import sys, pandas as pd, numpy as np\ndf = pd.read_csv(sys.argv[1], dtype=np.uint8)\npx = df.iloc[:, 1:].to_numpy()\nprint(len(df))';
 const inspectRuns = RUNS ?? 3;
 const ins = [];
 const pds = [];
@@ -113,12 +149,24 @@ for (let i = 0; i < inspectRuns; i++) {
 const bestOf = (rs, k) => (rs.some((r) => r[k] === undefined) ? undefined : Math.min(...rs.map((r) => r[k])));
 const cpuText = (c) => (c === undefined ? '' : `  cpu ${c.toFixed(2)} s`);
 const insBest = bestOf(ins, 'seconds');
-results.rows.inspect = { mb, digitflow: insBest, digitflowCpu: bestOf(ins, 'cpu'), pandas: pandasOk ? bestOf(pds, 'seconds') : undefined, pandasCpu: pandasOk ? bestOf(pds, 'cpu') : undefined };
-console.log(`\ninspect of ${x3.slice(root.length + 1)} (${mb.toFixed(0)} MB, 126,000 rows), whole process, best of ${inspectRuns}:`);
-console.log(`  digitflow inspect                      ${fmt(insBest).padStart(9)}  ${(mb / insBest).toFixed(0)} MB/s${cpuText(results.rows.inspect.digitflowCpu)}`);
+results.rows.inspect = {
+  mb,
+  digitflow: insBest,
+  digitflowCpu: bestOf(ins, 'cpu'),
+  pandas: pandasOk ? bestOf(pds, 'seconds') : undefined,
+  pandasCpu: pandasOk ? bestOf(pds, 'cpu') : undefined,
+};
+console.log(
+  `\ninspect of ${x3.slice(root.length + 1)} (${mb.toFixed(0)} MB, 126,000 rows), whole process, best of ${inspectRuns}:`,
+);
+console.log(
+  `  digitflow inspect                      ${fmt(insBest).padStart(9)}  ${(mb / insBest).toFixed(0)} MB/s${cpuText(results.rows.inspect.digitflowCpu)}`,
+);
 if (pandasOk) {
   const p = bestOf(pds, 'seconds');
-  console.log(`  pandas read_csv(dtype=uint8)           ${fmt(p).padStart(9)}  ${(mb / p).toFixed(0)} MB/s${cpuText(results.rows.inspect.pandasCpu)}`);
+  console.log(
+    `  pandas read_csv(dtype=uint8)           ${fmt(p).padStart(9)}  ${(mb / p).toFixed(0)} MB/s${cpuText(results.rows.inspect.pandasCpu)}`,
+  );
   console.log(`  ratio digitflow / pandas: ${(p / insBest).toFixed(2)}x wall   (goal >= 3x; both cores may be used)`);
   results.rows.inspect.ratio = p / insBest;
 } else console.log('  pandas: skipped (apt-get install python3-pandas)');
@@ -131,24 +179,58 @@ const pt = [];
 let dfAcc;
 let ptAcc;
 for (let i = 0; i < pipeRuns; i++) {
-  const r = must(await run(process.execPath, [cli, 'run', '--train', train, '--test', test, '--labels', labels, '--out', join(tmp, `linear-${i}`), '--json', '--quiet']), 'digitflow run');
+  const r = must(
+    await run(process.execPath, [
+      cli,
+      'run',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--labels',
+      labels,
+      '--out',
+      join(tmp, `linear-${i}`),
+      '--json',
+      '--quiet',
+    ]),
+    'digitflow run',
+  );
   df.push(r);
   dfAcc = JSON.parse(r.stdout).accuracy;
   if (torchOk) {
     // OMP_WAIT_POLICY=PASSIVE: on a loaded machine OpenMP's spinning threads made the peer 30x slower (428 s).
     const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
-    const p = must(await run(python, [join(root, 'bench', 'peers', 'kaggle_linear_peer.py'), train, test, join(tmp, `peer-${i}.csv`), labels], { env }), 'torch peer');
+    const p = must(
+      await run(
+        python,
+        [join(root, 'bench', 'peers', 'kaggle_linear_peer.py'), train, test, join(tmp, `peer-${i}.csv`), labels],
+        { env },
+      ),
+      'torch peer',
+    );
     pt.push(p);
     ptAcc = JSON.parse(p.stdout.trim().split('\n').pop()).accuracy;
   }
 }
 const dfBest = bestOf(df, 'seconds');
-results.rows.linear = { digitflow: dfBest, digitflowCpu: bestOf(df, 'cpu'), accuracy: dfAcc, peer: torchOk ? bestOf(pt, 'seconds') : undefined, peerCpu: torchOk ? bestOf(pt, 'cpu') : undefined, peerAccuracy: ptAcc };
+results.rows.linear = {
+  digitflow: dfBest,
+  digitflowCpu: bestOf(df, 'cpu'),
+  accuracy: dfAcc,
+  peer: torchOk ? bestOf(pt, 'seconds') : undefined,
+  peerCpu: torchOk ? bestOf(pt, 'cpu') : undefined,
+  peerAccuracy: ptAcc,
+};
 console.log(`\nlinear pipeline, 42,000 -> 28,000 rows, CSV in -> submission out, whole process, best of ${pipeRuns}:`);
-console.log(`  digitflow run (linear, defaults)       ${fmt(dfBest).padStart(9)}  accuracy ${dfAcc.toFixed(4)}${cpuText(results.rows.linear.digitflowCpu)}   (goal >= 0.92)`);
+console.log(
+  `  digitflow run (linear, defaults)       ${fmt(dfBest).padStart(9)}  accuracy ${dfAcc.toFixed(4)}${cpuText(results.rows.linear.digitflowCpu)}   (goal >= 0.92)`,
+);
 if (torchOk) {
   const p = bestOf(pt, 'seconds');
-  console.log(`  pandas + PyTorch softmax (2 threads)   ${fmt(p).padStart(9)}  accuracy ${ptAcc.toFixed(4)}${cpuText(results.rows.linear.peerCpu)}`);
+  console.log(
+    `  pandas + PyTorch softmax (2 threads)   ${fmt(p).padStart(9)}  accuracy ${ptAcc.toFixed(4)}${cpuText(results.rows.linear.peerCpu)}`,
+  );
   console.log(`  ratio digitflow / pandas+PyTorch: ${(p / dfBest).toFixed(2)}x wall   (goal >= 2x)`);
   results.rows.linear.ratio = p / dfBest;
 } else console.log('  pandas + PyTorch: skipped (apt-get install python3-pandas python3-torch)');
@@ -156,11 +238,31 @@ if (torchOk) {
 // 4. CNN pipeline ----------------------------------------------------------------------------------------
 console.log('\nCNN pipeline, 42,000 -> 28,000 rows (digitflow run --model cnn, defaults):');
 if (CNN) {
-  const r = must(await run(process.execPath, [cli, 'run', '--model', 'cnn', '--train', train, '--test', test, '--labels', labels, '--out', join(tmp, 'cnn'), '--json', '--quiet']), 'digitflow run --model cnn');
+  const r = must(
+    await run(process.execPath, [
+      cli,
+      'run',
+      '--model',
+      'cnn',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--labels',
+      labels,
+      '--out',
+      join(tmp, 'cnn'),
+      '--json',
+      '--quiet',
+    ]),
+    'digitflow run --model cnn',
+  );
   const acc = JSON.parse(r.stdout).accuracy;
   results.rows.cnn = { seconds: r.seconds, cpuSeconds: r.cpu, accuracy: acc, loadEnd: load() };
   const cpu = r.cpu === undefined ? '' : `, ${fmt(r.cpu)} CPU`;
-  console.log(`  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   (goals >= 0.995 in <= 1200 s${cpu}, load average ${load().join(' ')})`);
+  console.log(
+    `  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   (goals >= 0.995 in <= 1200 s${cpu}, load average ${load().join(' ')})`,
+  );
 } else {
   console.log('  skipped: takes many minutes; run with --cnn (npm run bench:kaggle -- --cnn) or BENCH_KAGGLE_CNN=1');
 }

@@ -45,15 +45,23 @@ const PEER_LIMIT_S = opt('--peer-limit', 60); // a pandas run projected longer t
 const PEER_TARGET_S = PEER_LIMIT_S / 2; // ... on about this many seconds' worth of rows
 const CALIBRATION_ROWS = 50_000;
 if (!Number.isInteger(ROWS) || ROWS < 1 || !Number.isInteger(RUNS) || RUNS < 1) {
-  console.error('usage: node bench/pipeline.mjs [--rows N] [--runs N] [--skip-argmax] [--skip-upload] [--peer-limit S] [--json]');
+  console.error(
+    'usage: node bench/pipeline.mjs [--rows N] [--runs N] [--skip-argmax] [--skip-upload] [--peer-limit S] [--json]',
+  );
   process.exit(2);
 }
 
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const tmp = mkdtempSync(join(tmpdir(), 'digitflow-bench-pipeline-'));
-const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) }, rows: ROWS, runs: RUNS };
-console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`);
+const results = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) },
+  rows: ROWS,
+  runs: RUNS,
+};
+console.log(
+  `machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`,
+);
 
 // --- child processes -------------------------------------------------------------------------------
 let s3rver; // the s3rver child while it runs
@@ -110,7 +118,11 @@ const runList = (rs) => rs.map((r) => fmt(r.seconds, 2)).join(' ');
 async function probabilityFile(rows, format) {
   const file = join(outDir, `probabilities-${rows}-seed${SEED}.${format === 'csv' ? 'csv' : 'jsonl'}`);
   if (!existsSync(file)) {
-    execFileSync(process.execPath, [join(root, 'bench', 'lib', 'make-probabilities.mjs'), file, String(rows), format, String(SEED)], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(root, 'bench', 'lib', 'make-probabilities.mjs'), file, String(rows), format, String(SEED)],
+      { stdio: 'inherit' },
+    );
   }
   return file;
 }
@@ -133,7 +145,8 @@ else:
 pd.DataFrame({'ImageId': ids, 'Label': scores.argmax(axis=1)}).to_csv(out, index=False)
 print(time.perf_counter() - t, len(scores))
 `;
-const pandas = (format, file, out) => runOk(`pandas argmax (${format})`, python, ['-c', PANDAS_ARGMAX, format, file, out]);
+const pandas = (format, file, out) =>
+  runOk(`pandas argmax (${format})`, python, ['-c', PANDAS_ARGMAX, format, file, out]);
 
 async function benchArgmax() {
   const pandasOk = spawnSync(python, ['-c', 'import numpy, pandas'], { stdio: 'ignore' }).status === 0;
@@ -148,8 +161,11 @@ async function benchArgmax() {
     f.peer = [];
     f.peerRows = ROWS;
   }
-  console.log(`\nargmax of ${ROWS} probability rows (built CLI as a child process, node start-up included), best of ${RUNS} alternated rounds${TIME ? '' : '; /usr/bin/time not found: peak RSS n/a'}:`);
-  if (!pandasOk) console.log(`  pandas: skipped (${python} cannot import pandas/numpy; apt-get install python3-pandas to compare)`);
+  console.log(
+    `\nargmax of ${ROWS} probability rows (built CLI as a child process, node start-up included), best of ${RUNS} alternated rounds${TIME ? '' : '; /usr/bin/time not found: peak RSS n/a'}:`,
+  );
+  if (!pandasOk)
+    console.log(`  pandas: skipped (${python} cannot import pandas/numpy; apt-get install python3-pandas to compare)`);
   else {
     // A pandas format projected to take more than PEER_LIMIT_S on ROWS rows runs on a prefix of the
     // same rows (same seed) instead, and is compared per row.
@@ -159,7 +175,10 @@ async function benchArgmax() {
       const r = await pandas(f.format, small, join(tmp, `calibrate-${f.format}.csv`));
       const rate = CALIBRATION_ROWS / Number(r.stdout.trim().split(/\s+/)[0]);
       if (ROWS / rate > PEER_LIMIT_S) {
-        f.peerRows = Math.max(CALIBRATION_ROWS, Math.floor((rate * PEER_TARGET_S) / CALIBRATION_ROWS) * CALIBRATION_ROWS);
+        f.peerRows = Math.max(
+          CALIBRATION_ROWS,
+          Math.floor((rate * PEER_TARGET_S) / CALIBRATION_ROWS) * CALIBRATION_ROWS,
+        );
         f.peerFile = await probabilityFile(f.peerRows, f.format);
       }
     }
@@ -167,7 +186,15 @@ async function benchArgmax() {
   for (let i = 0; i < RUNS; i++) {
     for (const f of formats) {
       f.oursOut = join(tmp, `digitflow-${f.format}.csv`);
-      const r = await runOk(`digitflow argmax (${f.format})`, process.execPath, [cli, 'argmax', f.file, '-o', f.oursOut, '--force', '--quiet']);
+      const r = await runOk(`digitflow argmax (${f.format})`, process.execPath, [
+        cli,
+        'argmax',
+        f.file,
+        '-o',
+        f.oursOut,
+        '--force',
+        '--quiet',
+      ]);
       f.ours.push(r);
       if (pandasOk) {
         f.peerOut = join(tmp, `pandas-${f.format}.csv`);
@@ -178,16 +205,35 @@ async function benchArgmax() {
   results.argmax = {};
   for (const f of formats) {
     const t = best(f.ours.map((r) => r.seconds));
-    const out = { file: f.file, mb: f.mb, rows: ROWS, digitflow: { seconds: t, rowsPerSecond: ROWS / t, peakRssMB: maxRss(f.ours) ?? null, runs: f.ours.map((r) => r.seconds) } };
+    const out = {
+      file: f.file,
+      mb: f.mb,
+      rows: ROWS,
+      digitflow: {
+        seconds: t,
+        rowsPerSecond: ROWS / t,
+        peakRssMB: maxRss(f.ours) ?? null,
+        runs: f.ours.map((r) => r.seconds),
+      },
+    };
     console.log(`  ${f.name}: ${f.file.slice(root.length + 1)} (${f.mb.toFixed(1)} MB)`);
-    console.log(`    ${'digitflow argmax'.padEnd(24)} ${fmt(t)} s  ${Math.round(ROWS / t).toString().padStart(8)} rows/s  peak RSS ${rss(maxRss(f.ours))}  (runs ${runList(f.ours)})`);
+    console.log(
+      `    ${'digitflow argmax'.padEnd(24)} ${fmt(t)} s  ${Math.round(ROWS / t)
+        .toString()
+        .padStart(8)} rows/s  peak RSS ${rss(maxRss(f.ours))}  (runs ${runList(f.ours)})`,
+    );
     if (pandasOk) {
       const p = best(f.peer.map((r) => r.seconds));
       const inScript = best(f.peer.map((r) => Number(r.stdout.trim().split(/\s+/)[0])));
       const rows = f.peerRows;
-      const fewer = rows !== ROWS ? `\n      pandas on the first ${rows} rows only: ${ROWS} rows would take over ${PEER_LIMIT_S} s; compared per row` : '';
+      const fewer =
+        rows !== ROWS
+          ? `\n      pandas on the first ${rows} rows only: ${ROWS} rows would take over ${PEER_LIMIT_S} s; compared per row`
+          : '';
       console.log(
-        `    ${`pandas ${pd()}`.padEnd(24)} ${fmt(p)} s  ${Math.round(rows / p).toString().padStart(8)} rows/s  peak RSS ${rss(maxRss(f.peer))}  (runs ${runList(f.peer)}; ` +
+        `    ${`pandas ${pd()}`.padEnd(24)} ${fmt(p)} s  ${Math.round(rows / p)
+          .toString()
+          .padStart(8)} rows/s  peak RSS ${rss(maxRss(f.peer))}  (runs ${runList(f.peer)}; ` +
           `read+argmax+write alone ${fmt(inScript)} s)${fewer}`,
       );
       const ratio = ROWS / t / (rows / p);
@@ -195,9 +241,23 @@ async function benchArgmax() {
       const ours = readFileSync(f.oursOut);
       let end = -1;
       for (let n = 0; n <= rows; n++) end = ours.indexOf(10, end + 1); // header + rows lines
-      const same = ours.subarray(0, end + 1).equals(readFileSync(f.peerOut)) ? (rows === ROWS ? 'identical' : `first ${rows} rows identical`) : 'DIFFER';
-      console.log(`    ratio digitflow / pandas rows/s: ${fmt(ratio, 2)}x${rows !== ROWS ? ' (per row)' : ''}   submissions: ${same}`);
-      out.pandas = { version: pd(), rows, seconds: p, rowsPerSecond: rows / p, workSeconds: inScript, peakRssMB: maxRss(f.peer) ?? null, runs: f.peer.map((r) => r.seconds) };
+      const same = ours.subarray(0, end + 1).equals(readFileSync(f.peerOut))
+        ? rows === ROWS
+          ? 'identical'
+          : `first ${rows} rows identical`
+        : 'DIFFER';
+      console.log(
+        `    ratio digitflow / pandas rows/s: ${fmt(ratio, 2)}x${rows !== ROWS ? ' (per row)' : ''}   submissions: ${same}`,
+      );
+      out.pandas = {
+        version: pd(),
+        rows,
+        seconds: p,
+        rowsPerSecond: rows / p,
+        workSeconds: inScript,
+        peakRssMB: maxRss(f.peer) ?? null,
+        runs: f.peer.map((r) => r.seconds),
+      };
       out.ratio = ratio;
       out.submissionsIdentical = same !== 'DIFFER';
     }
@@ -206,7 +266,9 @@ async function benchArgmax() {
 }
 let pandasVersion;
 function pd() {
-  pandasVersion ??= spawnSync(python, ['-c', 'import pandas; print(pandas.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  pandasVersion ??= spawnSync(python, ['-c', 'import pandas; print(pandas.__version__)'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   return pandasVersion;
 }
 
@@ -215,7 +277,11 @@ function pd() {
 async function startS3rver(dir) {
   const bin = require.resolve('s3rver/bin/s3rver.js');
   // --openssl-legacy-provider: s3rver's continuation tokens use DES (see test/helpers/s3rver.ts).
-  s3rver = spawn(process.execPath, ['--openssl-legacy-provider', bin, '-d', dir, '-a', '127.0.0.1', '-p', '0', '--no-vhost-buckets'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  s3rver = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', bin, '-d', dir, '-a', '127.0.0.1', '-p', '0', '--no-vhost-buckets'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`s3rver did not start within 15 s:\n${log}`)), 15_000);
@@ -251,7 +317,10 @@ async function stopS3rver() {
 
 async function benchUpload() {
   const csv = join(outDir, 'kaggle-train-42000.csv');
-  if (!existsSync(csv)) execFileSync(process.execPath, [join(root, 'bench', 'lib', 'make-kaggle-csv.mjs'), csv, '42000'], { stdio: 'inherit' });
+  if (!existsSync(csv))
+    execFileSync(process.execPath, [join(root, 'bench', 'lib', 'make-kaggle-csv.mjs'), csv, '42000'], {
+      stdio: 'inherit',
+    });
   const mb = statSync(csv).size / 1e6;
   const dataDir = mkdtempSync(join(tmp, 's3rver-'));
   const cwd = mkdtempSync(join(tmp, 'cwd-')); // the CLI writes runs/<id>/ here
@@ -260,15 +329,34 @@ async function benchUpload() {
     const port = await startS3rver(dataDir);
     const endpoint = `http://127.0.0.1:${port}`;
     // Only s3rver's credentials, no profile or config file of this machine.
-    const env = { ...process.env, AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const env = {
+      ...process.env,
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
     for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[k];
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // no Node 22 notice from the SDK in this output
     const { S3Client, CreateBucketCommand, HeadObjectCommand } = await import('@aws-sdk/client-s3');
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
     const upload = (runId) =>
-      runOk('digitflow upload', process.execPath, [cli, 'upload', '--bucket', bucket, '--prefix', 'bench', '--train', csv, '--run-id', runId, '--json'], { cwd, env });
+      runOk(
+        'digitflow upload',
+        process.execPath,
+        [cli, 'upload', '--bucket', bucket, '--prefix', 'bench', '--train', csv, '--run-id', runId, '--json'],
+        { cwd, env },
+      );
     const parse = (r) => JSON.parse(r.stdout);
     const fresh = [];
     for (let i = 1; i <= RUNS; i++) fresh.push(await upload(`run-${i}`)); // new keys each time: nothing skipped
@@ -280,15 +368,32 @@ async function benchUpload() {
     const sentMB = o.uploaded.reduce((s, f) => s + f.bytes, 0) / 1e6;
     const sendSeconds = o.uploaded.reduce((s, f) => s + f.seconds, 0);
     const t = bestRun.seconds;
-    console.log(`\nupload of ${csv.slice(root.length + 1)} (${mb.toFixed(1)} MB, 42,000 rows) to s3rver on 127.0.0.1 (built CLI, node start-up included), best of ${RUNS}:`);
-    console.log(`  digitflow upload (read, convert, split, hash, send)  ${fmt(t)} s  ${fmt(mb / t, 1).padStart(6)} MB/s of input  peak RSS ${rss(maxRss(fresh))}  (runs ${runList(fresh)})`);
+    console.log(
+      `\nupload of ${csv.slice(root.length + 1)} (${mb.toFixed(1)} MB, 42,000 rows) to s3rver on 127.0.0.1 (built CLI, node start-up included), best of ${RUNS}:`,
+    );
+    console.log(
+      `  digitflow upload (read, convert, split, hash, send)  ${fmt(t)} s  ${fmt(mb / t, 1).padStart(6)} MB/s of input  peak RSS ${rss(maxRss(fresh))}  (runs ${runList(fresh)})`,
+    );
     // The CLI's own per-object seconds: HEAD (skip check), multipart send, HEAD (stored size check).
-    console.log(`    of which S3 (${o.uploaded.length} objects, ${sentMB.toFixed(1)} MB of Linear Learner CSV; HEAD, send, size check): ${fmt(sendSeconds)} s, ${fmt(sentMB / sendSeconds, 1)} MB/s`);
+    console.log(
+      `    of which S3 (${o.uploaded.length} objects, ${sentMB.toFixed(1)} MB of Linear Learner CSV; HEAD, send, size check): ${fmt(sendSeconds)} s, ${fmt(sentMB / sendSeconds, 1)} MB/s`,
+    );
     const a = parse(again);
-    console.log(`  the same upload again (run-1: all ${a.skipped.length} objects unchanged, skipped, nothing sent)  ${fmt(again.seconds)} s  peak RSS ${rss(again.rssMB)}`);
+    console.log(
+      `  the same upload again (run-1: all ${a.skipped.length} objects unchanged, skipped, nothing sent)  ${fmt(again.seconds)} s  peak RSS ${rss(again.rssMB)}`,
+    );
     results.upload = {
-      file: csv, inputMB: mb,
-      digitflow: { seconds: t, mbPerSecond: mb / t, peakRssMB: maxRss(fresh) ?? null, runs: fresh.map((r) => r.seconds), sentMB, sendSeconds, sendMBPerSecond: sentMB / sendSeconds },
+      file: csv,
+      inputMB: mb,
+      digitflow: {
+        seconds: t,
+        mbPerSecond: mb / t,
+        peakRssMB: maxRss(fresh) ?? null,
+        runs: fresh.map((r) => r.seconds),
+        sentMB,
+        sendSeconds,
+        sendMBPerSecond: sentMB / sendSeconds,
+      },
       unchanged: { seconds: again.seconds, skipped: a.skipped.length, uploaded: a.uploaded.length },
     };
 
@@ -299,16 +404,48 @@ async function benchUpload() {
       const version = `${awsVersion.stdout}${awsVersion.stderr}`.trim().split(/\s+/)[0];
       const peer = [];
       for (let i = 1; i <= RUNS; i++) {
-        peer.push(await runOk('aws s3 cp', 'aws', ['s3', 'cp', csv, `s3://${bucket}/aws-peer/${i}/train.csv`, '--endpoint-url', endpoint, '--only-show-errors', '--no-progress'], { cwd, env }));
+        peer.push(
+          await runOk(
+            'aws s3 cp',
+            'aws',
+            [
+              's3',
+              'cp',
+              csv,
+              `s3://${bucket}/aws-peer/${i}/train.csv`,
+              '--endpoint-url',
+              endpoint,
+              '--only-show-errors',
+              '--no-progress',
+            ],
+            { cwd, env },
+          ),
+        );
       }
       // s3rver keeps aws-chunked framing in the object when a client streams with trailing checksums.
       const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'aws-peer/1/train.csv' }));
-      const stored = head.ContentLength === statSync(csv).size ? 'stored size matches' : `STORED ${head.ContentLength} BYTES, not ${statSync(csv).size}`;
+      const stored =
+        head.ContentLength === statSync(csv).size
+          ? 'stored size matches'
+          : `STORED ${head.ContentLength} BYTES, not ${statSync(csv).size}`;
       const p = best(peer.map((r) => r.seconds));
-      console.log(`  ${version} s3 cp (send only, python start-up included) ${fmt(p)} s  ${fmt(mb / p, 1).padStart(6)} MB/s  peak RSS ${rss(maxRss(peer))}  (runs ${runList(peer)}; ${stored})`);
-      console.log(`  ratio digitflow S3 part MB/s (in-process) / aws s3 cp MB/s (whole process): ${fmt(sentMB / sendSeconds / (mb / p), 2)}x`);
-      console.log(`  ratio wall, whole digitflow upload (also converts, splits, hashes) / aws s3 cp: ${fmt(t / p, 2)}x`);
-      results.upload.aws = { version, seconds: p, mbPerSecond: mb / p, peakRssMB: maxRss(peer) ?? null, runs: peer.map((r) => r.seconds), storedSizeMatches: head.ContentLength === statSync(csv).size };
+      console.log(
+        `  ${version} s3 cp (send only, python start-up included) ${fmt(p)} s  ${fmt(mb / p, 1).padStart(6)} MB/s  peak RSS ${rss(maxRss(peer))}  (runs ${runList(peer)}; ${stored})`,
+      );
+      console.log(
+        `  ratio digitflow S3 part MB/s (in-process) / aws s3 cp MB/s (whole process): ${fmt(sentMB / sendSeconds / (mb / p), 2)}x`,
+      );
+      console.log(
+        `  ratio wall, whole digitflow upload (also converts, splits, hashes) / aws s3 cp: ${fmt(t / p, 2)}x`,
+      );
+      results.upload.aws = {
+        version,
+        seconds: p,
+        mbPerSecond: mb / p,
+        peakRssMB: maxRss(peer) ?? null,
+        runs: peer.map((r) => r.seconds),
+        storedSizeMatches: head.ContentLength === statSync(csv).size,
+      };
     }
     s3.destroy();
   } finally {

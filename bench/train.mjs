@@ -62,19 +62,41 @@ writeFileSync(join(dataDir, 'test_x.u8'), holdout.pixels);
 writeFileSync(join(dataDir, 'test_y.u8'), holdout.labels);
 
 const python = '/usr/bin/python3';
-const torchOk = !flag('--skip-torch') && !flag('--child-linear') && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (!torchOk && !flag('--skip-torch') && !flag('--child-linear')) console.log('PyTorch not found (apt-get install python3-torch): PyTorch columns skipped');
+const torchOk =
+  !flag('--skip-torch') &&
+  !flag('--child-linear') &&
+  spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torchOk && !flag('--skip-torch') && !flag('--child-linear'))
+  console.log('PyTorch not found (apt-get install python3-torch): PyTorch columns skipped');
 function torch(model, epochs, batch, lr, threads, extra = [], dir = dataDir) {
-  const r = spawnSync(python, [join(root, 'bench/peers/torch_peer.py'), dir, model, String(epochs), String(batch), String(lr), String(threads), ...extra], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    python,
+    [
+      join(root, 'bench/peers/torch_peer.py'),
+      dir,
+      model,
+      String(epochs),
+      String(batch),
+      String(lr),
+      String(threads),
+      ...extra,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`torch peer failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 const firstAt = (epochs, target = TARGET) => epochs.find((e) => e.accuracy >= target);
 const fmt = (x, d = 3) => (x === undefined ? 'n/a' : x.toFixed(d));
-const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) } };
-if (!flag('--child-linear')) console.log(`machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`);
+const results = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) },
+};
+if (!flag('--child-linear'))
+  console.log(
+    `machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`,
+  );
 
 // --- 1. linear time to target ---------------------------------------------------------------------
 // Each run is a fresh process for both frameworks (cold start inside the timed loop, imports and
@@ -89,13 +111,23 @@ if (flag('--child-linear')) {
   }
   const m = await fitLocalModel(tr, ho, { model: 'linear', seed: 42, patience: 0 }, deps);
   let cum = 0;
-  const curve = m.training.history.map((e) => ({ epoch: e.epoch, seconds: (cum += e.seconds), accuracy: e.valAccuracy }));
+  const curve = m.training.history.map((e) => ({
+    epoch: e.epoch,
+    seconds: (cum += e.seconds),
+    accuracy: e.valAccuracy,
+  }));
   console.log(JSON.stringify({ framework: 'tfjs', backend: m.metadata.backend, examples: tr.rows, epochs: curve }));
   rmSync(tmp, { recursive: true, force: true });
   process.exit(0);
 }
 if (!flag('--skip-linear')) {
-  const tfjsRun = () => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-linear'], { encoding: 'utf8' }).trim().split('\n').at(-1));
+  const tfjsRun = () =>
+    JSON.parse(
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-linear'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .at(-1),
+    );
   const settings = [
     { name: 'tfjs (defaults)', run: tfjsRun },
     ...(torchOk
@@ -115,13 +147,26 @@ if (!flag('--skip-linear')) {
     const rate = median(s.runs.map((r) => (r.examples * r.epochs.length) / r.epochs.at(-1).seconds));
     const fin = median(s.runs.map((r) => r.epochs.at(-1).accuracy));
     s.timeToTarget = tt;
-    results.linear[s.name] = { timeToTarget: tt, runs: s.runs.map((r, i) => hits[i]?.seconds ?? null), epochsToTarget: hits.map((h) => h?.epoch ?? null), examplesPerSecond: rate, finalAccuracy: fin };
-    console.log(`  ${s.name.padEnd(32)} ${fmt(tt)} s to target (runs ${s.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), ${Math.round(rate)} examples/s, final acc ${fmt(fin, 4)}`);
+    results.linear[s.name] = {
+      timeToTarget: tt,
+      runs: s.runs.map((r, i) => hits[i]?.seconds ?? null),
+      epochsToTarget: hits.map((h) => h?.epoch ?? null),
+      examplesPerSecond: rate,
+      finalAccuracy: fin,
+    };
+    console.log(
+      `  ${s.name.padEnd(32)} ${fmt(tt)} s to target (runs ${s.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), ${Math.round(rate)} examples/s, final acc ${fmt(fin, 4)}`,
+    );
   }
-  const torchBest = settings.slice(1).filter((s) => s.timeToTarget !== undefined).sort((a, b) => a.timeToTarget - b.timeToTarget)[0];
+  const torchBest = settings
+    .slice(1)
+    .filter((s) => s.timeToTarget !== undefined)
+    .sort((a, b) => a.timeToTarget - b.timeToTarget)[0];
   if (torchBest && settings[0].timeToTarget !== undefined) {
     results.linear.ratio = settings[0].timeToTarget / torchBest.timeToTarget;
-    console.log(`  ratio tfjs / best PyTorch (${torchBest.name}) time-to-target: ${fmt(results.linear.ratio, 2)} (goal <= 1)`);
+    console.log(
+      `  ratio tfjs / best PyTorch (${torchBest.name}) time-to-target: ${fmt(results.linear.ratio, 2)} (goal <= 1)`,
+    );
   }
 }
 
@@ -139,32 +184,56 @@ if (!flag('--skip-linear') && !flag('--skip-fashion')) {
     writeFileSync(join(fdir, 'train_y.u8'), f.train.labels);
     writeFileSync(join(fdir, 'test_x.u8'), f.test.pixels);
     writeFileSync(join(fdir, 'test_y.u8'), f.test.labels);
-    const runTfjs = () => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-linear', 'fashion'], { encoding: 'utf8' }).trim().split('\n').at(-1));
+    const runTfjs = () =>
+      JSON.parse(
+        execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-linear', 'fashion'], {
+          encoding: 'utf8',
+        })
+          .trim()
+          .split('\n')
+          .at(-1),
+      );
     const settings = [
       { name: 'tfjs (defaults)', run: runTfjs },
       ...(torchOk
         ? [
             { name: 'PyTorch 1 thread, /255', run: () => torch('linear', 10, 128, 0.01, 1, [], fdir) },
-            { name: 'PyTorch 1 thread, standardised', run: () => torch('linear', 10, 128, 0.01, 1, ['standardize'], fdir) },
+            {
+              name: 'PyTorch 1 thread, standardised',
+              run: () => torch('linear', 10, 128, 0.01, 1, ['standardize'], fdir),
+            },
           ]
         : []),
     ].map((x) => ({ ...x, runs: [] }));
     for (let i = 0; i < 3; i++) for (const x of settings) x.runs.push(x.run());
     const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    console.log(`\nlinear on Fashion-MNIST (60000 train, 10000 test, target ${FASHION_TARGET}; median of 3 alternated cold runs):`);
+    console.log(
+      `\nlinear on Fashion-MNIST (60000 train, 10000 test, target ${FASHION_TARGET}; median of 3 alternated cold runs):`,
+    );
     results.fashion = {};
     for (const x of settings) {
       const hits = x.runs.map((r) => firstAt(r.epochs, FASHION_TARGET));
       // A run that never reaches the target counts as not reaching it (no time).
       x.timeToTarget = hits.every(Boolean) ? median(hits.map((h) => h.seconds)) : undefined;
       const fin = median(x.runs.map((r) => r.epochs.at(-1).accuracy));
-      results.fashion[x.name] = { timeToTarget: x.timeToTarget ?? null, epochsToTarget: hits.map((h) => h?.epoch ?? null), finalAccuracy: fin };
-      console.log(`  ${x.name.padEnd(32)} ${fmt(x.timeToTarget)} s to target (runs ${x.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), final acc ${fmt(fin, 4)}`);
+      results.fashion[x.name] = {
+        timeToTarget: x.timeToTarget ?? null,
+        epochsToTarget: hits.map((h) => h?.epoch ?? null),
+        finalAccuracy: fin,
+      };
+      console.log(
+        `  ${x.name.padEnd(32)} ${fmt(x.timeToTarget)} s to target (runs ${x.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), final acc ${fmt(fin, 4)}`,
+      );
     }
-    const best = settings.slice(1).filter((x) => x.timeToTarget !== undefined).sort((a, b) => a.timeToTarget - b.timeToTarget)[0];
+    const best = settings
+      .slice(1)
+      .filter((x) => x.timeToTarget !== undefined)
+      .sort((a, b) => a.timeToTarget - b.timeToTarget)[0];
     if (best && settings[0].timeToTarget !== undefined) {
       results.fashion.ratio = settings[0].timeToTarget / best.timeToTarget;
-      console.log(`  ratio tfjs / best PyTorch (${best.name}) time-to-target: ${fmt(results.fashion.ratio, 2)} (goal <= 1)`);
+      console.log(
+        `  ratio tfjs / best PyTorch (${best.name}) time-to-target: ${fmt(results.fashion.ratio, 2)} (goal <= 1)`,
+      );
     } else if (settings[0].timeToTarget === undefined) {
       console.log('  tfjs did not reach the target in every run (goal not met)');
     } else if (torchOk) {
@@ -176,16 +245,33 @@ if (!flag('--skip-linear') && !flag('--skip-fashion')) {
 // --- 2. CNN examples/s ------------------------------------------------------------------------------
 if (!flag('--skip-cnn')) {
   const n = opt('--cnn-examples', 2048);
-  const sub = selectRows(train, Array.from({ length: n }, (_, i) => i));
+  const sub = selectRows(
+    train,
+    Array.from({ length: n }, (_, i) => i),
+  );
   const workers = args.includes('--workers') ? opt('--workers') : undefined;
   const cnnRun = async (w, batchSize) => {
     const m = await fitLocalModel(sub, undefined, { model: 'cnn', seed: 42, epochs: 1, workers: w, batchSize }, deps);
-    const r = { rate: m.training.examplesPerSecond, threads: m.metadata.hyperparameters.workers, batch: m.metadata.hyperparameters.batchSize };
+    const r = {
+      rate: m.training.examplesPerSecond,
+      threads: m.metadata.hyperparameters.workers,
+      batch: m.metadata.hyperparameters.batchSize,
+    };
     m.dispose();
     return r;
   };
   // Warm the main thread's engine first (JIT, kernel set-up), so no measured run pays it.
-  (await fitLocalModel(selectRows(train, Array.from({ length: 128 }, (_, i) => i)), undefined, { model: 'cnn', seed: 42, epochs: 1, workers: 1 }, deps)).dispose();
+  (
+    await fitLocalModel(
+      selectRows(
+        train,
+        Array.from({ length: 128 }, (_, i) => i),
+      ),
+      undefined,
+      { model: 'cnn', seed: 42, epochs: 1, workers: 1 },
+      deps,
+    )
+  ).dispose();
   if (torchOk) {
     // The peer trains on the whole dump; give it the same n rows.
     writeFileSync(join(dataDir, 'train_x.u8'), sub.pixels);
@@ -224,10 +310,18 @@ if (!flag('--skip-cnn')) {
   for (const batch of batches) {
     const tf = best(runs[`tfjs@${batch}`]);
     console.log(`  batch ${batch}${batch === defaultBatch ? ' (tfjs default)' : ''}:`);
-    console.log(`    tfjs ${threadsUsed} gradient thread(s): ${Math.round(tf)} examples/s; runs ${list(runs[`tfjs@${batch}`])}`);
-    if (runs[`tfjs1@${batch}`]) console.log(`    tfjs 1 gradient thread: ${Math.round(best(runs[`tfjs1@${batch}`]))} examples/s (speed-up ${fmt(tf / best(runs[`tfjs1@${batch}`]), 2)}x)`);
+    console.log(
+      `    tfjs ${threadsUsed} gradient thread(s): ${Math.round(tf)} examples/s; runs ${list(runs[`tfjs@${batch}`])}`,
+    );
+    if (runs[`tfjs1@${batch}`])
+      console.log(
+        `    tfjs 1 gradient thread: ${Math.round(best(runs[`tfjs1@${batch}`]))} examples/s (speed-up ${fmt(tf / best(runs[`tfjs1@${batch}`]), 2)}x)`,
+      );
     if (!torchOk) continue;
-    for (const t of [1, 2]) console.log(`    ${torchName} ${t} thread(s): ${Math.round(best(runs[`torch${t}@${batch}`]))} examples/s; runs ${list(runs[`torch${t}@${batch}`])}`);
+    for (const t of [1, 2])
+      console.log(
+        `    ${torchName} ${t} thread(s): ${Math.round(best(runs[`torch${t}@${batch}`]))} examples/s; runs ${list(runs[`torch${t}@${batch}`])}`,
+      );
     const peer = Math.max(best(runs[`torch1@${batch}`]), best(runs[`torch2@${batch}`]));
     results.cnn.ratios[batch] = tf / peer;
     console.log(`    ratio tfjs / best PyTorch examples/s: ${fmt(tf / peer, 2)}`);
@@ -236,7 +330,9 @@ if (!flag('--skip-cnn')) {
     results.cnn.tfjs = best(runs[`tfjs@${defaultBatch}`]);
     results.cnn.torch = Math.max(best(runs[`torch1@${defaultBatch}`]), best(runs[`torch2@${defaultBatch}`]));
     results.cnn.ratio = results.cnn.ratios[defaultBatch];
-    console.log(`  goal (tfjs default batch ${defaultBatch}, same batch for PyTorch): ratio ${fmt(results.cnn.ratio, 2)} (goal >= 0.75)`);
+    console.log(
+      `  goal (tfjs default batch ${defaultBatch}, same batch for PyTorch): ratio ${fmt(results.cnn.ratio, 2)} (goal >= 0.75)`,
+    );
   }
 }
 
@@ -263,7 +359,17 @@ if (!flag('--skip-predict')) {
   const cli = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), 'predict', '--run', runDir, '--test', testCsv, '-o', join(tmp, `c${i}.csv`), '--quiet']);
+    execFileSync(process.execPath, [
+      join(root, 'dist/cli/main.js'),
+      'predict',
+      '--run',
+      runDir,
+      '--test',
+      testCsv,
+      '-o',
+      join(tmp, `c${i}.csv`),
+      '--quiet',
+    ]);
     cli.push((performance.now() - t0) / 1000);
   }
   const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

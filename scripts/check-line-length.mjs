@@ -84,7 +84,10 @@ function main() {
           const why = unfixable(line);
           if (!why) return;
           counts[name] = (counts[name] ?? 0) + 1;
-          lines.push({ name, text: `${name}:${i + 1}: ${line.length} characters (a long ${why}; Prettier cannot wrap it)` });
+          lines.push({
+            name,
+            text: `${name}:${i + 1}: ${line.length} characters (a long ${why}; Prettier cannot wrap it)`,
+          });
         });
     }
   }
@@ -97,7 +100,8 @@ function main() {
   const over = Object.keys(counts).filter((name) => counts[name] > (baseline[name] ?? 0));
   for (const { name, text } of lines) if (over.includes(name)) console.log(text);
   if (over.length) {
-    for (const name of over) console.log(`${name}: ${counts[name]} long line(s), at most ${baseline[name] ?? 0} allowed`);
+    for (const name of over)
+      console.log(`${name}: ${counts[name]} long line(s), at most ${baseline[name] ?? 0} allowed`);
     console.log(`lines over ${MAX} characters that Prettier cannot shorten: split the comment or the string by hand`);
     process.exit(1);
   }

@@ -33,8 +33,10 @@ function stripNotebook(nb) {
       changes.push(`${where}: added id ${cell.id}`);
     }
     if (cell.cell_type !== 'code') return;
-    if (Array.isArray(cell.outputs) && cell.outputs.length > 0) changes.push(`${where}: ${cell.outputs.length} output(s)`);
-    if (cell.execution_count !== null && cell.execution_count !== undefined) changes.push(`${where}: execution_count ${cell.execution_count}`);
+    if (Array.isArray(cell.outputs) && cell.outputs.length > 0)
+      changes.push(`${where}: ${cell.outputs.length} output(s)`);
+    if (cell.execution_count !== null && cell.execution_count !== undefined)
+      changes.push(`${where}: execution_count ${cell.execution_count}`);
     cell.outputs = [];
     cell.execution_count = null;
     for (const key of ['execution', 'ExecuteTime', 'collapsed', 'scrolled']) {
@@ -50,7 +52,12 @@ function stripNotebook(nb) {
 /** Jupyter (nbformat) saves with sorted keys; do the same so a strip never reorders a diff. */
 function sortKeys(v) {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
   return v;
 }
 
@@ -67,7 +74,9 @@ for (const file of files) {
   if (changes.length === 0) continue;
   dirty++;
   if (check) {
-    console.error(`${file}: not stripped (${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; +${changes.length - 5} more` : ''})`);
+    console.error(
+      `${file}: not stripped (${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; +${changes.length - 5} more` : ''})`,
+    );
     console.error(`  fix: node scripts/strip-notebook-outputs.mjs ${file}`);
   } else {
     // temp + rename, so an interrupted run never leaves a half-written notebook

@@ -13,7 +13,9 @@ const perm = permutation(all.rows, mulberry32(7));
 const order = Array.from({ length: n }, (_, i) => perm[i % all.rows]);
 const parts = [Buffer.from(kaggleHeaderLine(layout))];
 for (let from = 0; from < n; from += 5000) {
-  parts.push(encodeRows(all.pixels, layout === 'train' ? all.labels : undefined, from, Math.min(n, from + 5000), order));
+  parts.push(
+    encodeRows(all.pixels, layout === 'train' ? all.labels : undefined, from, Math.min(n, from + 5000), order),
+  );
 }
 writeFileSync(out, Buffer.concat(parts));
 console.error(`wrote ${out}: ${n} rows`);

@@ -11,4 +11,6 @@ const cpuSeconds = (cu.user + cu.system) / 1e6;
 // Touch the data so nothing is optimised away.
 let s = 0;
 for (let i = 0; i < r.dataset.pixels.length; i += 4096) s += r.dataset.pixels[i];
-console.log(JSON.stringify({ seconds, cpuSeconds, rows: r.rows, checksum: s, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({ seconds, cpuSeconds, rows: r.rows, checksum: s, maxRssMB: process.resourceUsage().maxRSS / 1024 }),
+);

@@ -60,10 +60,14 @@ export async function assertWritable(path: string, options: WriteOptions = {}): 
     throw outputPathError(path, e);
   }
   if (!s.isFile()) {
-    throw new UserInputError('NOT_A_FILE', `${path} is ${fileKind(s)}; only a regular file can be replaced by an output`, {
-      hint: 'choose an output path that is a file name (new, or an existing regular file with --force)',
-      details: { path, kind: fileKind(s) },
-    });
+    throw new UserInputError(
+      'NOT_A_FILE',
+      `${path} is ${fileKind(s)}; only a regular file can be replaced by an output`,
+      {
+        hint: 'choose an output path that is a file name (new, or an existing regular file with --force)',
+        details: { path, kind: fileKind(s) },
+      },
+    );
   }
   if (!options.force) {
     throw new UserInputError('OUTPUT_EXISTS', `${path} already exists`, {
@@ -283,7 +287,13 @@ export async function createTempDir(dir: string, name: string): Promise<{ path: 
       await rm(path, { recursive: true, force: true });
       // The folders made for it go too when nothing else is in them (a failed first upload).
       for (let d = tempDir; made && d.length >= made.length; d = dirname(d)) {
-        if (!(await rmdir(d).then(() => true, () => false))) break;
+        if (
+          !(await rmdir(d).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
       if (!made) await rmdir(tempDir).catch(() => undefined);
     },
@@ -332,7 +342,13 @@ export async function acquireLock(dir: string, name: string, what: string): Prom
       await rm(path, { force: true });
       // Folders made for the lock go again when empty (a prepare that failed before writing).
       for (let d = tempDir; d.length >= (made ?? tempDir).length; d = dirname(d)) {
-        if (!(await rmdir(d).then(() => true, () => false))) break;
+        if (
+          !(await rmdir(d).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
     },
   };

@@ -76,7 +76,10 @@ function checkZipExpansion(path: string, e: yauzl.Entry): void {
     throw new UserInputError(
       'ZIP_TOO_LARGE',
       `${path}: member ${e.fileName} expands to ${e.uncompressedSize} bytes, more than the limit of ${formatBytes(maxZipBytes)}`,
-      { hint: 'unzip it yourself and pass the CSV, or raise the limit with --max-zip-bytes <n>', details: { path, member: e.fileName } },
+      {
+        hint: 'unzip it yourself and pass the CSV, or raise the limit with --max-zip-bytes <n>',
+        details: { path, member: e.fileName },
+      },
     );
   }
   // Tiny members may compress extremely well (all-zero test fixtures): only large ones are checked.
@@ -86,7 +89,10 @@ function checkZipExpansion(path: string, e: yauzl.Entry): void {
       'ZIP_TOO_LARGE',
       `${path}: member ${e.fileName} expands ${Math.round(ratio)}:1 (${e.compressedSize} -> ${e.uncompressedSize} bytes), ` +
         `more than the limit of ${maxZipRatio}:1 (a digit CSV deflates about 8:1)`,
-      { hint: 'this looks like a zip bomb; if the file is genuine, unzip it yourself or raise the limit with --max-zip-ratio <n>', details: { path, member: e.fileName } },
+      {
+        hint: 'this looks like a zip bomb; if the file is genuine, unzip it yourself or raise the limit with --max-zip-ratio <n>',
+        details: { path, member: e.fileName },
+      },
     );
   }
 }
@@ -129,7 +135,10 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
 }
 
 /** Finds a member by exact name or by base name (archives sometimes nest a folder). */
-async function openZipEntry(path: string, member: string): Promise<{ stream: Readable; size: number; uncompressed: number }> {
+async function openZipEntry(
+  path: string,
+  member: string,
+): Promise<{ stream: Readable; size: number; uncompressed: number }> {
   const zip = await openZip(path);
   return new Promise((resolve, reject) => {
     let found = false;
@@ -177,7 +186,10 @@ async function openZipEntry(path: string, member: string): Promise<{ stream: Rea
 /**
  * Opens `path` for reading its content bytes. Gzip is decompressed; a zip needs `zipMember`.
  */
-export async function openByteSource(path: string, options: { zipMember?: string; what?: string } = {}): Promise<OpenedSource> {
+export async function openByteSource(
+  path: string,
+  options: { zipMember?: string; what?: string } = {},
+): Promise<OpenedSource> {
   const fileBytes = await assertReadableFile(path, options.what);
   const compression = await sniffCompression(path);
   let read = 0;

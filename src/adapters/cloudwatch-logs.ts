@@ -30,7 +30,11 @@ export class LogFollower {
       let nextToken: string | undefined;
       do {
         const out = await this.client.send(
-          new DescribeLogStreamsCommand({ logGroupName: this.group, logStreamNamePrefix: this.streamPrefix, nextToken }),
+          new DescribeLogStreamsCommand({
+            logGroupName: this.group,
+            logStreamNamePrefix: this.streamPrefix,
+            nextToken,
+          }),
         );
         for (const st of out.logStreams ?? []) if (st.logStreamName) streams.push(st.logStreamName);
         nextToken = out.nextToken && out.nextToken !== nextToken ? out.nextToken : undefined;
@@ -46,7 +50,12 @@ export class LogFollower {
         let out;
         try {
           out = await this.client.send(
-            new GetLogEventsCommand({ logGroupName: this.group, logStreamName: stream, startFromHead: true, nextToken: token }),
+            new GetLogEventsCommand({
+              logGroupName: this.group,
+              logStreamName: stream,
+              startFromHead: true,
+              nextToken: token,
+            }),
           );
         } catch (e) {
           if ((e as { name?: string }).name === 'ResourceNotFoundException') break;

@@ -12,7 +12,10 @@ import { setLimits, type Limits } from './limits.js';
 /** What the main thread passes at start-up. */
 export interface CsvReadWorkerData {
   path: string;
-  options: Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'maxLineBytes'>;
+  options: Pick<
+    StreamCsvOptions,
+    'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'maxLineBytes'
+  >;
   /** The main thread's limits (module state is per thread). */
   limits?: Limits;
   /** Chunks posted ahead of the consumer. */
@@ -21,9 +24,27 @@ export interface CsvReadWorkerData {
 
 /** Messages to the main thread. */
 export type CsvReadWorkerMessage =
-  | { kind: 'chunk'; pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number; layout: string; hasHeader: boolean }
+  | {
+      kind: 'chunk';
+      pixels: Uint8Array;
+      labels?: Uint8Array;
+      rows: number;
+      firstRow: number;
+      layout: string;
+      hasHeader: boolean;
+    }
   | { kind: 'end' }
-  | { kind: 'error'; error: { name?: string; code?: string; message: string; hint?: string; details?: Record<string, unknown>; stack?: string } };
+  | {
+      kind: 'error';
+      error: {
+        name?: string;
+        code?: string;
+        message: string;
+        hint?: string;
+        details?: Record<string, unknown>;
+        stack?: string;
+      };
+    };
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -40,13 +61,28 @@ async function main(): Promise<void> {
     for await (const c of streamKaggleCsvFile(data.path, data.options)) {
       while (credits === 0) await new Promise<void>((r) => (wake = r));
       credits--;
-      const msg: CsvReadWorkerMessage = { kind: 'chunk', pixels: c.pixels, labels: c.labels, rows: c.rows, firstRow: c.firstRow, layout: c.layout, hasHeader: c.hasHeader };
+      const msg: CsvReadWorkerMessage = {
+        kind: 'chunk',
+        pixels: c.pixels,
+        labels: c.labels,
+        rows: c.rows,
+        firstRow: c.firstRow,
+        layout: c.layout,
+        hasHeader: c.hasHeader,
+      };
       const transfer = [c.pixels.buffer, ...(c.labels ? [c.labels.buffer] : [])] as ArrayBuffer[];
       port.postMessage(msg, transfer);
     }
     port.postMessage({ kind: 'end' } satisfies CsvReadWorkerMessage);
   } catch (e) {
-    const err = e as { name?: string; code?: unknown; message?: string; hint?: string; details?: Record<string, unknown>; stack?: string };
+    const err = e as {
+      name?: string;
+      code?: unknown;
+      message?: string;
+      hint?: string;
+      details?: Record<string, unknown>;
+      stack?: string;
+    };
     port.postMessage({
       kind: 'error',
       error: {

@@ -47,7 +47,8 @@ export class RowStats implements ScanStats {
     const digests = this.digests;
     const first = this.rows;
     // Four pixels at a time where the buffer allows: most words of a digit image are background (0).
-    const words = px.byteOffset % 4 === 0 ? new Uint32Array(px.buffer, px.byteOffset, (chunk.rows * PIXELS) >> 2) : undefined;
+    const words =
+      px.byteOffset % 4 === 0 ? new Uint32Array(px.buffer, px.byteOffset, (chunk.rows * PIXELS) >> 2) : undefined;
     let sum = 0;
     let zeros = 0;
     let min = this.pixelMin;
@@ -149,4 +150,3 @@ export interface ScanWorkerData {
   first: boolean;
   numClasses: number;
 }
-

@@ -45,11 +45,21 @@ async function main(): Promise<void> {
     port.postMessage({ kind: 'bytes', bytes: data.end - data.start } satisfies ScanWorkerMessage);
     const { digests, ...figures } = stats;
     const mine = digests.slice(0, stats.rows);
-    port.postMessage({ kind: 'done', stats: { ...figures }, digests: mine, layout, hasHeader, problems } satisfies ScanWorkerMessage, [mine.buffer]);
+    port.postMessage(
+      { kind: 'done', stats: { ...figures }, digests: mine, layout, hasHeader, problems } satisfies ScanWorkerMessage,
+      [mine.buffer],
+    );
   } catch {
     // A fatal problem (a wrong header, an unreadable file): the one-core scan reports it properly.
     const { digests: _none, ...empty } = new RowStats(data.numClasses);
-    port.postMessage({ kind: 'done', stats: empty, digests: new Float64Array(0), layout, hasHeader, problems: problems + 1 } satisfies ScanWorkerMessage);
+    port.postMessage({
+      kind: 'done',
+      stats: empty,
+      digests: new Float64Array(0),
+      layout,
+      hasHeader,
+      problems: problems + 1,
+    } satisfies ScanWorkerMessage);
   }
   port.close();
 }

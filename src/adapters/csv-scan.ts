@@ -102,12 +102,24 @@ async function scanSequential(path: string, options: ScanOptions): Promise<ScanR
     } else throw e;
   }
   const { digests, ...figures } = stats;
-  return { ...figures, layout, hasHeader, duplicateImages: countDuplicates([digests.subarray(0, stats.rows)]), problemCount, problemsByKind: byKind, problems, threads: 1 };
+  return {
+    ...figures,
+    layout,
+    hasHeader,
+    duplicateImages: countDuplicates([digests.subarray(0, stats.rows)]),
+    problemCount,
+    problemsByKind: byKind,
+    problems,
+    threads: 1,
+  };
 }
 
 /** The built worker script (dist/adapters/csv-scan-worker.js), also when running from src (tests). */
 function workerScript(): URL | undefined {
-  const candidates = [new URL('./csv-scan-worker.js', import.meta.url), new URL('../../dist/adapters/csv-scan-worker.js', import.meta.url)];
+  const candidates = [
+    new URL('./csv-scan-worker.js', import.meta.url),
+    new URL('../../dist/adapters/csv-scan-worker.js', import.meta.url),
+  ];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 
@@ -147,7 +159,12 @@ export async function splitPoints(path: string, size: number, parts: number): Pr
   }
 }
 
-async function scanParallel(path: string, size: number, threads: number, options: ScanOptions): Promise<ScanResult | undefined> {
+async function scanParallel(
+  path: string,
+  size: number,
+  threads: number,
+  options: ScanOptions,
+): Promise<ScanResult | undefined> {
   const script = workerScript();
   const points = script && (await splitPoints(path, size, threads));
   if (!script || !points) return undefined;
@@ -163,7 +180,13 @@ async function scanParallel(path: string, size: number, threads: number, options
       bounds.map(
         (b, k) =>
           new Promise<Extract<ScanWorkerMessage, { kind: 'done' }>>((resolve, reject) => {
-            const data: ScanWorkerData = { path, start: b.start, end: b.end, first: k === 0, numClasses: options.numClasses ?? 10 };
+            const data: ScanWorkerData = {
+              path,
+              start: b.start,
+              end: b.end,
+              first: k === 0,
+              numClasses: options.numClasses ?? 10,
+            };
             const w = new Worker(script, { workerData: data });
             workers.push(w);
             w.on('message', (m: ScanWorkerMessage) => {
@@ -172,13 +195,26 @@ async function scanParallel(path: string, size: number, threads: number, options
                 const done = doneBytes.reduce((a, c) => a + c, 0);
                 if (options.reporter && (done - lastReport >= 4 << 20 || done === size)) {
                   lastReport = done;
-                  options.reporter.emit({ kind: 'progress', task, label: `read ${basename(path)}`, done, total: size, unit: 'bytes' });
+                  options.reporter.emit({
+                    kind: 'progress',
+                    task,
+                    label: `read ${basename(path)}`,
+                    done,
+                    total: size,
+                    unit: 'bytes',
+                  });
                 }
               } else if (m.kind === 'done') resolve(m);
               else reject(new Error(m.message));
             });
             w.on('error', reject);
-            w.on('exit', (code) => reject(options.signal?.aborted ? new InterruptedError('inspect interrupted') : new Error(`scan thread exited with code ${code}`)));
+            w.on('exit', (code) =>
+              reject(
+                options.signal?.aborted
+                  ? new InterruptedError('inspect interrupted')
+                  : new Error(`scan thread exited with code ${code}`),
+              ),
+            );
           }),
       ),
     );
@@ -186,7 +222,15 @@ async function scanParallel(path: string, size: number, threads: number, options
     // Any problem, or parts that disagree on the layout: the one-core scan decides.
     if (results.some((r) => r.problems > 0 || r.layout !== results[0].layout || r.stats.rows === 0)) return undefined;
     const numClasses = options.numClasses ?? 10;
-    const merged: ScanStats = { rows: 0, labelCounts: new Array<number>(numClasses).fill(0), pixelMin: 255, pixelMax: 0, pixelSum: 0, zeros: 0, blankImages: 0 };
+    const merged: ScanStats = {
+      rows: 0,
+      labelCounts: new Array<number>(numClasses).fill(0),
+      pixelMin: 255,
+      pixelMax: 0,
+      pixelSum: 0,
+      zeros: 0,
+      blankImages: 0,
+    };
     for (const { stats } of results) {
       merged.rows += stats.rows;
       stats.labelCounts.forEach((c, i) => (merged.labelCounts[i] += c));
@@ -216,7 +260,10 @@ async function scanParallel(path: string, size: number, threads: number, options
 export async function scanKaggleCsv(path: string, options: ScanOptions = {}): Promise<ScanResult> {
   const threads = options.threads ?? Math.max(1, Math.min(2, availableParallelism()));
   if (threads > 1 && !options.zipMember && !options.onChunk) {
-    const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    );
     if (size >= (options.parallelMinBytes ?? 32 << 20) && (await isPlain(path))) {
       const r = await scanParallel(path, size, threads, options);
       if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('inspect interrupted');

@@ -11,7 +11,8 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
   const size = await assertReadableFile(path);
   const hash = createHash('sha256');
   if (size > 0) {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: 0, end: size - 1 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: 0, end: size - 1 }))
+      hash.update(chunk as Buffer);
   }
   return { sha256: hash.digest('hex'), bytes: size };
 }

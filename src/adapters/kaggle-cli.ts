@@ -42,7 +42,10 @@ export interface KaggleCredentials {
  */
 export function kaggleJsonCandidates(env: KaggleEnv, home: string): string[] {
   if (env.KAGGLE_CONFIG_DIR) return [join(env.KAGGLE_CONFIG_DIR, 'kaggle.json')];
-  return [join(home, '.kaggle', 'kaggle.json'), join(env.XDG_CONFIG_HOME || join(home, '.config'), 'kaggle', 'kaggle.json')];
+  return [
+    join(home, '.kaggle', 'kaggle.json'),
+    join(env.XDG_CONFIG_HOME || join(home, '.config'), 'kaggle', 'kaggle.json'),
+  ];
 }
 
 /** Where the Kaggle CLI would find credentials: KAGGLE_USERNAME + KAGGLE_KEY, else a readable kaggle.json. */
@@ -60,16 +63,28 @@ export async function findKaggleCredentials(env: KaggleEnv, home: string): Promi
 }
 
 /** Runs `kaggle args...`; resolves with its exit code and combined output (each line also logged). */
-export function runKaggle(path: string, args: string[], env: KaggleEnv, deps: StageDeps, opts: { log?: boolean } = {}): Promise<{ code: number; output: string; stdout: string }> {
+export function runKaggle(
+  path: string,
+  args: string[],
+  env: KaggleEnv,
+  deps: StageDeps,
+  opts: { log?: boolean } = {},
+): Promise<{ code: number; output: string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], signal: deps.signal });
+    const child = spawn(path, args, {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: deps.signal,
+    });
     let output = '';
     let stdout = '';
     const collect = (chunk: Buffer, isStdout: boolean) => {
       const text = chunk.toString('utf8');
       output += text;
       if (isStdout) stdout += text;
-      if (opts.log !== false) for (const line of text.split('\n')) if (line.trim()) deps.reporter.emit({ kind: 'log', source: 'kaggle', message: line });
+      if (opts.log !== false)
+        for (const line of text.split('\n'))
+          if (line.trim()) deps.reporter.emit({ kind: 'log', source: 'kaggle', message: line });
     };
     child.stdout.on('data', (c: Buffer) => collect(c, true));
     child.stderr.on('data', (c: Buffer) => collect(c, false));

@@ -69,7 +69,12 @@ export async function* streamKaggleCsvFile(
     header: options.header ?? 'kaggle',
     numClasses: options.numClasses ?? 10,
     chunkRows: options.chunkRows ?? 8192,
-    rowsHint: options.chunkRows === Infinity && src.compression === 'none' ? Math.ceil(src.fileBytes / 1570) + 1 : options.borrowChunks ? 2 * (options.chunkRows ?? 8192) : undefined,
+    rowsHint:
+      options.chunkRows === Infinity && src.compression === 'none'
+        ? Math.ceil(src.fileBytes / 1570) + 1
+        : options.borrowChunks
+          ? 2 * (options.chunkRows ?? 8192)
+          : undefined,
     borrowChunks: options.borrowChunks,
     onProblem: options.onProblem,
     maxLineBytes: options.maxLineBytes ?? limits().maxLineBytes,
@@ -82,7 +87,14 @@ export async function* streamKaggleCsvFile(
       const done = src.bytesRead();
       if (reporter && (done - lastReport >= 4 << 20 || done === src.fileBytes)) {
         lastReport = done;
-        reporter.emit({ kind: 'progress', task, label: `read ${basename(file)}`, done, total: src.fileBytes, unit: 'bytes' });
+        reporter.emit({
+          kind: 'progress',
+          task,
+          label: `read ${basename(file)}`,
+          done,
+          total: src.fileBytes,
+          unit: 'bytes',
+        });
       }
     },
   });
@@ -110,10 +122,14 @@ async function defaultZipMember(path: string, layout: Layout | 'auto' | undefine
   }
   const csvs = names.filter((n) => /\.csv$/i.test(n) && !/sample_submission/i.test(base(n)));
   if (csvs.length === 1) return csvs[0];
-  throw new UserInputError('ZIP_MEMBER_REQUIRED', `${path} is a zip archive holding ${csvs.length ? csvs.join(', ') : 'no CSV'}; cannot tell which to read`, {
-    hint: 'unzip it and pass the CSV, or use `digitflow prepare --source kaggle FILE.zip`',
-    details: { path, members: names.slice(0, 20) },
-  });
+  throw new UserInputError(
+    'ZIP_MEMBER_REQUIRED',
+    `${path} is a zip archive holding ${csvs.length ? csvs.join(', ') : 'no CSV'}; cannot tell which to read`,
+    {
+      hint: 'unzip it and pass the CSV, or use `digitflow prepare --source kaggle FILE.zip`',
+      details: { path, members: names.slice(0, 20) },
+    },
+  );
 }
 
 function wrapReadError(e: unknown, file: string): unknown {

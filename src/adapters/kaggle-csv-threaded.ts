@@ -25,7 +25,10 @@ export function liveCsvReaderThreads(): number {
 
 /** The built worker script (dist/adapters/csv-read-worker.js), also when running from src (tests). */
 function workerScript(): URL | undefined {
-  const candidates = [new URL('./csv-read-worker.js', import.meta.url), new URL('../../dist/adapters/csv-read-worker.js', import.meta.url)];
+  const candidates = [
+    new URL('./csv-read-worker.js', import.meta.url),
+    new URL('../../dist/adapters/csv-read-worker.js', import.meta.url),
+  ];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 
@@ -45,13 +48,19 @@ function rebuild(e: ErrorData): Error {
   return err;
 }
 
-export interface ThreadedCsvOptions extends Pick<StreamCsvOptions, 'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes'> {
+export interface ThreadedCsvOptions extends Pick<
+  StreamCsvOptions,
+  'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes'
+> {
   /** Parsed chunks allowed ahead of the consumer (default 2): memory is about (window + 1) chunks. */
   window?: number;
 }
 
 /** Streams row chunks in file order, parsed on a worker thread. */
-export async function* streamKaggleCsvFileThreaded(path: string, options: ThreadedCsvOptions = {}): AsyncGenerator<Chunk> {
+export async function* streamKaggleCsvFileThreaded(
+  path: string,
+  options: ThreadedCsvOptions = {},
+): AsyncGenerator<Chunk> {
   const script = workerScript();
   const { signal, window = 2, ...rest } = options;
   if (!script) {
@@ -95,7 +104,14 @@ export async function* streamKaggleCsvFileThreaded(path: string, options: Thread
       if (m.kind === 'end') return;
       if (m.kind === 'error') throw rebuild(m.error);
       worker.postMessage('more');
-      yield { pixels: m.pixels, labels: m.labels, rows: m.rows, firstRow: m.firstRow, layout: m.layout as Layout, hasHeader: m.hasHeader };
+      yield {
+        pixels: m.pixels,
+        labels: m.labels,
+        rows: m.rows,
+        firstRow: m.firstRow,
+        layout: m.layout as Layout,
+        hasHeader: m.hasHeader,
+      };
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -14,10 +14,15 @@ import {
 } from '../domain/probabilities/index.js';
 
 /** The format of a probability file: `format` when given, else detected from its first 64 KB. */
-export async function resolveProbabilityFormat(path: string, format: 'auto' | ProbabilityFormat | undefined): Promise<ProbabilityFormat> {
+export async function resolveProbabilityFormat(
+  path: string,
+  format: 'auto' | ProbabilityFormat | undefined,
+): Promise<ProbabilityFormat> {
   if (format && format !== 'auto') {
     if (!PROBABILITY_FORMATS.includes(format)) {
-      throw new UserInputError('PROB_FORMAT_UNKNOWN', `unknown format '${String(format)}'`, { hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}` });
+      throw new UserInputError('PROB_FORMAT_UNKNOWN', `unknown format '${String(format)}'`, {
+        hint: `use one of auto, ${PROBABILITY_FORMATS.join(', ')}`,
+      });
     }
     return format;
   }
@@ -43,10 +48,14 @@ export async function resolveProbabilityFormat(path: string, format: 'auto' | Pr
 async function openProbabilitySource(path: string): Promise<OpenedSource> {
   await assertReadableFile(path, 'probability file');
   if ((await sniffCompression(path)) === 'zip') {
-    throw new UserInputError('PROB_ZIP', `${path} is a zip archive; argmax reads probability files plain or gzip-compressed`, {
-      hint: 'unzip it first (or compress it with gzip instead)',
-      details: { file: path },
-    });
+    throw new UserInputError(
+      'PROB_ZIP',
+      `${path} is a zip archive; argmax reads probability files plain or gzip-compressed`,
+      {
+        hint: 'unzip it first (or compress it with gzip instead)',
+        details: { file: path },
+      },
+    );
   }
   return openByteSource(path, { what: 'probability file' });
 }
@@ -88,5 +97,10 @@ export async function readProbabilityFile(
   opts: { format?: 'auto' | ProbabilityFormat; numClasses?: number },
 ): Promise<{ format: ProbabilityFormat; rows: AsyncGenerator<ProbabilityRow> }> {
   const { format, batches } = await readProbabilityBatches(path, opts);
-  return { format, rows: (async function* () { for await (const batch of batches) for (const row of batch) yield row; })() };
+  return {
+    format,
+    rows: (async function* () {
+      for await (const batch of batches) for (const row of batch) yield row;
+    })(),
+  };
 }

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
-import { MANIFEST_VERSION, newManifest, upgradeManifest, type CloudResource, type CloudResourceKind, type HostRecord, type RunManifest, type SageMakerRecord } from '../domain/manifest.js';
+import {
+  MANIFEST_VERSION,
+  newManifest,
+  upgradeManifest,
+  type CloudResource,
+  type CloudResourceKind,
+  type HostRecord,
+  type RunManifest,
+  type SageMakerRecord,
+} from '../domain/manifest.js';
 import { makeDirs, writeJsonAtomic } from './atomic-file.js';
 import { dependencyVersion, packageRoot, packageVersion } from '../version.js';
 
@@ -48,7 +57,9 @@ export async function readManifest(runDir: string): Promise<RunManifest> {
   try {
     m = JSON.parse(text) as RunManifest;
   } catch (e) {
-    throw new UserInputError('MANIFEST_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, { details: { path } });
+    throw new UserInputError('MANIFEST_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, {
+      details: { path },
+    });
   }
   if (m.manifestVersion !== MANIFEST_VERSION) {
     throw new UserInputError(
@@ -84,7 +95,13 @@ export function hostRecord(): HostRecord {
 /** Versions recorded in every manifest. */
 export function runtimeVersions(): Record<string, string> {
   const v: Record<string, string> = { digitflow: packageVersion(), node: process.version };
-  for (const dep of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@aws-sdk/client-sagemaker', '@aws-sdk/client-s3']) {
+  for (const dep of [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-node',
+    '@aws-sdk/client-sagemaker',
+    '@aws-sdk/client-s3',
+  ]) {
     const version = dependencyVersion(dep);
     if (version) v[dep] = version;
   }

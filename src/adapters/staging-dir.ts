@@ -21,12 +21,19 @@ async function isEmptyDir(path: string): Promise<boolean> {
  * Runs `fill(workDir)` and then moves the folder to `dir`. `dir` must not exist (or be an empty
  * folder) unless `force` is set.
  */
-export async function withStagingDir<T>(dir: string, opts: { force?: boolean }, fill: (workDir: string) => Promise<T>): Promise<T> {
+export async function withStagingDir<T>(
+  dir: string,
+  opts: { force?: boolean },
+  fill: (workDir: string) => Promise<T>,
+): Promise<T> {
   const exists = await fileExists(dir);
   const empty = exists && (await isEmptyDir(dir));
   if (exists && !empty) {
     if (!opts.force) {
-      throw new UserInputError('OUTPUT_EXISTS', `${dir} already exists`, { hint: 'choose another --out, or pass --force to replace its files', details: { path: dir } });
+      throw new UserInputError('OUTPUT_EXISTS', `${dir} already exists`, {
+        hint: 'choose another --out, or pass --force to replace its files',
+        details: { path: dir },
+      });
     }
     return fill(dir);
   }

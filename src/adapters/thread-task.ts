@@ -11,7 +11,10 @@ import { CloudError, InternalError, InterruptedError, UserInputError, errorCodeW
 export type ThreadMessage<R> =
   | { kind: 'event'; event: unknown }
   | { kind: 'done'; result: R }
-  | { kind: 'error'; error: { name?: string; code?: string; message: string; hint?: string; details?: Record<string, unknown> } };
+  | {
+      kind: 'error';
+      error: { name?: string; code?: string; message: string; hint?: string; details?: Record<string, unknown> };
+    };
 
 /** The first of `candidates` that exists on disk (the built .js next to the module, else under dist/). */
 export function findWorkerScript(candidates: URL[]): URL | undefined {
@@ -19,7 +22,13 @@ export function findWorkerScript(candidates: URL[]): URL | undefined {
 }
 
 /** An error posted by a worker, as the error class it was thrown as. */
-export function errorFromThread(e: { name?: string; code?: string; message: string; hint?: string; details?: Record<string, unknown> }): Error {
+export function errorFromThread(e: {
+  name?: string;
+  code?: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}): Error {
   const opts = { hint: e.hint, details: e.details };
   // Only registered codes of the class's exit code are rebuilt as that class; anything else stays a plain Error (a bug).
   const user = errorCodeWithExit(e.code, 2);
@@ -35,10 +44,23 @@ export function errorFromThread(e: { name?: string; code?: string; message: stri
 /** Serialisable form of an error, for posting from a worker. */
 export function errorToThread(e: unknown): ThreadMessage<never> {
   const err = e as { name?: string; code?: string; message?: string; hint?: string; details?: Record<string, unknown> };
-  return { kind: 'error', error: { name: err?.name, code: err?.code, message: String(err?.message ?? e), hint: err?.hint, details: err?.details } };
+  return {
+    kind: 'error',
+    error: {
+      name: err?.name,
+      code: err?.code,
+      message: String(err?.message ?? e),
+      hint: err?.hint,
+      details: err?.details,
+    },
+  };
 }
 
-export function runThreadTask<R>(script: URL, data: unknown, opts: { onEvent?: (event: unknown) => void; signal?: AbortSignal }): Promise<R> {
+export function runThreadTask<R>(
+  script: URL,
+  data: unknown,
+  opts: { onEvent?: (event: unknown) => void; signal?: AbortSignal },
+): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const worker = new Worker(script, { workerData: data });
     let settled = false;
@@ -58,6 +80,10 @@ export function runThreadTask<R>(script: URL, data: unknown, opts: { onEvent?: (
       else if (m.kind === 'error') finish(() => reject(errorFromThread(m.error)));
     });
     worker.on('error', (e) => finish(() => reject(e)));
-    worker.on('exit', (code) => finish(() => reject(new InternalError('THREAD_EXIT', `worker thread exited with code ${code} before it finished`))));
+    worker.on('exit', (code) =>
+      finish(() =>
+        reject(new InternalError('THREAD_EXIT', `worker thread exited with code ${code} before it finished`)),
+      ),
+    );
   });
 }

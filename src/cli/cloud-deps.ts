@@ -11,9 +11,17 @@ import { createPricingClient, priceListLookup } from '../adapters/pricing/price-
 import type { SageMakerDeps } from '../stages/sagemaker/deps.js';
 import type { StageDeps } from '../runtime/deps.js';
 
-export function cloudDeps(deps: StageDeps, region: string, opts: { logs?: boolean; prices?: boolean } = {}): SageMakerDeps {
+export function cloudDeps(
+  deps: StageDeps,
+  region: string,
+  opts: { logs?: boolean; prices?: boolean } = {},
+): SageMakerDeps {
   const env = process.env;
-  const config = { region, endpoint: env.AWS_ENDPOINT_URL_SAGEMAKER ?? env.AWS_ENDPOINT_URL, logsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? env.AWS_ENDPOINT_URL };
+  const config = {
+    region,
+    endpoint: env.AWS_ENDPOINT_URL_SAGEMAKER ?? env.AWS_ENDPOINT_URL,
+    logsEndpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? env.AWS_ENDPOINT_URL,
+  };
   return {
     ...deps,
     sagemaker: sageMakerJobs(createSageMakerClient(config), opts.logs === false ? undefined : createLogsClient(config)),
@@ -27,12 +35,19 @@ export function cloudDeps(deps: StageDeps, region: string, opts: { logs?: boolea
  * stand-in, a test server) asks no real AWS service for prices unless AWS_ENDPOINT_URL_PRICING (or
  * AWS_ENDPOINT_URL) says where.
  */
-function priceDeps(region: string, wanted: boolean, env: NodeJS.ProcessEnv): Pick<SageMakerDeps, 'prices' | 'pricesOff'> {
+function priceDeps(
+  region: string,
+  wanted: boolean,
+  env: NodeJS.ProcessEnv,
+): Pick<SageMakerDeps, 'prices' | 'pricesOff'> {
   if (!wanted) return { pricesOff: 'price lookup off (--no-price-lookup)' };
   const endpoint = env.AWS_ENDPOINT_URL_PRICING ?? env.AWS_ENDPOINT_URL;
   if (!endpoint && env.AWS_ENDPOINT_URL_SAGEMAKER) {
-    return { pricesOff: 'SageMaker is a custom endpoint, so the AWS Price List API ' +
-      'was not asked (set AWS_ENDPOINT_URL_PRICING to ask one)' };
+    return {
+      pricesOff:
+        'SageMaker is a custom endpoint, so the AWS Price List API ' +
+        'was not asked (set AWS_ENDPOINT_URL_PRICING to ask one)',
+    };
   }
   return { prices: priceListLookup(createPricingClient({ region, endpoint })) };
 }

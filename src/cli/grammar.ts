@@ -26,7 +26,10 @@ export function addRequiredOption(cmd: Command, option: Option): Command {
 export function checkRequiredOptions(cmd: Command): void {
   for (const o of cmd.options) {
     if (REQUIRED.has(o) && cmd.getOptionValue(o.attributeName()) === undefined) {
-      cmd.error(`error: required option '${o.flags}' not specified`, { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+      cmd.error(`error: required option '${o.flags}' not specified`, {
+        exitCode: 2,
+        code: 'commander.missingMandatoryOptionValue',
+      });
     }
   }
 }
@@ -83,9 +86,15 @@ export function withShownDefault(option: Option, shown: string): Option {
  * The positional a command acts on, accepted also through its old option spelling (`--run`): the
  * positional is declared optional so the alias can stand in, and `positionalOr` insists on one of them.
  */
-export function positionalOr(cmd: Command, positional: string | undefined, alias: string | undefined, name: string): string {
+export function positionalOr(
+  cmd: Command,
+  positional: string | undefined,
+  alias: string | undefined,
+  name: string,
+): string {
   const v = positional ?? alias;
-  if (v === undefined || v === '') cmd.error(`error: missing required argument '${name}'`, { exitCode: 2, code: 'commander.missingArgument' });
+  if (v === undefined || v === '')
+    cmd.error(`error: missing required argument '${name}'`, { exitCode: 2, code: 'commander.missingArgument' });
   return v!;
 }
 
@@ -109,7 +118,10 @@ export function helpWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 
 /** How a subcommand appears in the top-level list: `predict <run>` (no "[options]"), one line with its summary. */
 function subcommandTerm(cmd: Command): string {
-  const usage = cmd.usage().replace(/\s*\[options\]\s*/g, ' ').trim();
+  const usage = cmd
+    .usage()
+    .replace(/\s*\[options\]\s*/g, ' ')
+    .trim();
   return usage ? `${cmd.name()} ${usage}` : cmd.name();
 }
 
@@ -118,7 +130,8 @@ function optionDescription(option: Option): string {
   const extra: string[] = [];
   if (option.argChoices) extra.push(`choices: ${option.argChoices.join(', ')}`);
   if (option.defaultValueDescription !== undefined) extra.push(`default: ${option.defaultValueDescription}`);
-  else if (option.defaultValue !== undefined && (option.required || option.optional)) extra.push(`default: ${String(option.defaultValue)}`);
+  else if (option.defaultValue !== undefined && (option.required || option.optional))
+    extra.push(`default: ${String(option.defaultValue)}`);
   if (REQUIRED.has(option)) extra.push('required');
   return extra.length ? `${option.description} (${extra.join('; ')})` : option.description;
 }

@@ -10,7 +10,9 @@ import { terminalSafe } from '../domain/terminal-text.js';
 export interface RenderedError {
   exitCode: number;
   text: string;
-  json: { error: { code: ErrorCode; message: string; hint?: string; fault: string; details?: Record<string, unknown> } };
+  json: {
+    error: { code: ErrorCode; message: string; hint?: string; fault: string; details?: Record<string, unknown> };
+  };
 }
 
 const BUG_HINT = 'this is a bug in digitflow; please report it with the command you ran and the output above';

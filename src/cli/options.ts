@@ -10,10 +10,16 @@ export function parseInteger(name: string, min: number, max = Number.MAX_SAFE_IN
   };
 }
 
-export function parseFloatIn(name: string, min: number, max: number, opts: { exclusiveMin?: boolean; exclusiveMax?: boolean } = {}) {
+export function parseFloatIn(
+  name: string,
+  min: number,
+  max: number,
+  opts: { exclusiveMin?: boolean; exclusiveMax?: boolean } = {},
+) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
     const lowOk = opts.exclusiveMin ? n > min : n >= min;
     const highOk = opts.exclusiveMax ? n < max : n <= max;
     if (!lowOk || !highOk) {

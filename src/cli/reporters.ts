@@ -72,7 +72,10 @@ export function eventLine(e: ProgressEvent): string | undefined {
 }
 
 class JsonReporter implements Reporter {
-  constructor(private readonly out: NodeJS.WriteStream, private readonly quiet: boolean) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {}
   emit(e: ProgressEvent): void {
     if (this.quiet && e.kind !== 'warn') return;
     this.out.write(jsonSafe(JSON.stringify({ event: e.kind, ...e, kind: undefined })) + '\n');
@@ -96,7 +99,10 @@ class PlainReporter implements Reporter {
       const pct = e.total ? Math.floor((10 * e.done) / e.total) : -1;
       const prev = this.last.get(e.task);
       const finishedNow = e.total !== undefined && e.done >= e.total;
-      if ((prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) || (prev && finishedNow && prev.pct === 10)) {
+      if (
+        (prev && !finishedNow && pct === prev.pct && t - prev.at < 5000) ||
+        (prev && finishedNow && prev.pct === 10)
+      ) {
         this.unprinted.set(e.task, e);
         return;
       }
@@ -119,7 +125,10 @@ class PlainReporter implements Reporter {
 class TtyReporter implements Reporter {
   private multibar?: cliProgress.MultiBar;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
-  constructor(private readonly out: NodeJS.WriteStream, private readonly quiet: boolean) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {}
 
   private ensureMultibar(): cliProgress.MultiBar {
     this.multibar ??= new cliProgress.MultiBar(
@@ -143,7 +152,10 @@ class TtyReporter implements Reporter {
       const mb = this.ensureMultibar();
       const payload = {
         label: terminalSafe(e.label),
-        amount: e.total !== undefined ? `${fmtAmount(e.done, e.unit)}/${fmtAmount(e.total, e.unit)}` : fmtAmount(e.done, e.unit),
+        amount:
+          e.total !== undefined
+            ? `${fmtAmount(e.done, e.unit)}/${fmtAmount(e.total, e.unit)}`
+            : fmtAmount(e.done, e.unit),
         info: fmtInfo(e.info),
       };
       const total = e.total ?? Math.max(e.done, 1);

@@ -19,7 +19,12 @@ export function normalizeWeights(weights: readonly number[]): number[] {
  * rounded scores), so every member counts with its weight and nothing else.
  * geometric: p ∝ Π p_i^w_i, with p_i clipped at 1e-15 so one confident zero cannot veto a class.
  */
-export function blendProbabilities(members: readonly Float64Array[], weights: readonly number[], numClasses: number, method: BlendMethod): Float64Array {
+export function blendProbabilities(
+  members: readonly Float64Array[],
+  weights: readonly number[],
+  numClasses: number,
+  method: BlendMethod,
+): Float64Array {
   const rows = members[0].length / numClasses;
   const out = new Float64Array(rows * numClasses);
   const w = normalizeWeights(weights);
@@ -51,7 +56,11 @@ export function blendProbabilities(members: readonly Float64Array[], weights: re
 }
 
 /** Accuracy and log loss of row-major scores against the true labels (ties go to the lowest class). */
-export function scoreRows(probs: Float64Array, truth: ArrayLike<number>, numClasses: number): { accuracy: number; logLoss: number } {
+export function scoreRows(
+  probs: Float64Array,
+  truth: ArrayLike<number>,
+  numClasses: number,
+): { accuracy: number; logLoss: number } {
   let right = 0;
   let loss = 0;
   for (let r = 0; r < truth.length; r++) {
@@ -125,7 +134,12 @@ export interface FittedWeights {
  * Weights that maximise accuracy on the held-out rows (ties: lower log loss, then the vector
  * nearest equal weights, then grid order), searched over the simplex grid. Deterministic.
  */
-export function fitBlendWeights(members: readonly Float64Array[], truth: ArrayLike<number>, numClasses: number, method: BlendMethod): FittedWeights {
+export function fitBlendWeights(
+  members: readonly Float64Array[],
+  truth: ArrayLike<number>,
+  numClasses: number,
+  method: BlendMethod,
+): FittedWeights {
   const steps = gridSteps(members.length);
   const equal = 1 / members.length;
   let best: FittedWeights | undefined;
@@ -138,7 +152,9 @@ export function fitBlendWeights(members: readonly Float64Array[], truth: ArrayLi
     const better =
       !best ||
       s.accuracy > best.accuracy + 1e-12 ||
-      (Math.abs(s.accuracy - best.accuracy) <= 1e-12 && (s.logLoss < best.logLoss - 1e-12 || (Math.abs(s.logLoss - best.logLoss) <= 1e-12 && spread < bestSpread - 1e-12)));
+      (Math.abs(s.accuracy - best.accuracy) <= 1e-12 &&
+        (s.logLoss < best.logLoss - 1e-12 ||
+          (Math.abs(s.logLoss - best.logLoss) <= 1e-12 && spread < bestSpread - 1e-12)));
     if (better) {
       best = { weights: [...w], accuracy: s.accuracy, logLoss: s.logLoss, tried: 0, steps };
       bestSpread = spread;

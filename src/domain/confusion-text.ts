@@ -28,10 +28,11 @@ export function renderConfusionText(confusion: number[][], opts: { color?: boole
   let max = 0;
   const support = confusion.map((row) => row.reduce((a, b) => a + b, 0));
   const predicted = new Array<number>(k).fill(0);
-  for (let t = 0; t < k; t++) for (let p = 0; p < k; p++) {
-    max = Math.max(max, confusion[t][p]);
-    predicted[p] += confusion[t][p];
-  }
+  for (let t = 0; t < k; t++)
+    for (let p = 0; p < k; p++) {
+      max = Math.max(max, confusion[t][p]);
+      predicted[p] += confusion[t][p];
+    }
   const w = Math.max(String(max).length, String(k - 1).length, 4) + 1; // "100%" needs 4
   const head = 'true\\pred';
   const lines: string[] = [];
@@ -53,7 +54,10 @@ export function renderConfusionText(confusion: number[][], opts: { color?: boole
   }
   lines.push('─'.repeat(9 + w * k) + '─┴───────');
   // Precision per column, shown as whole percent so the row stays within the column widths.
-  lines.push('precision'.padStart(9) + predicted.map((n, p) => (n > 0 ? percentOf(confusion[p][p], n, 0) : '-').padStart(w)).join(''));
+  lines.push(
+    'precision'.padStart(9) +
+      predicted.map((n, p) => (n > 0 ? percentOf(confusion[p][p], n, 0) : '-').padStart(w)).join(''),
+  );
   return lines.join('\n');
 }
 

@@ -41,18 +41,28 @@ export function labelCounts(labels: ArrayLike<number>, numClasses: number): numb
 export function labelCounts(data: Dataset | ArrayLike<number>, numClasses?: number): number[] {
   let labels: ArrayLike<number>;
   if (isDataset(data)) {
-    if (!data.labels) throw new UserInputError('TRAIN_NO_LABELS', `labelCounts: the dataset (${data.rows} rows) has no labels`, { hint: 'pass a train-layout dataset (label first)' });
+    if (!data.labels)
+      throw new UserInputError('TRAIN_NO_LABELS', `labelCounts: the dataset (${data.rows} rows) has no labels`, {
+        hint: 'pass a train-layout dataset (label first)',
+      });
     labels = data.labels;
     numClasses ??= data.numClasses;
   } else labels = data;
   if (!Number.isInteger(numClasses) || numClasses! < 1) {
-    throw new UserInputError('NUM_CLASSES', `labelCounts: numClasses must be a positive whole number, got ${String(numClasses)}`, { hint: 'call labelCounts(dataset) or labelCounts(labels, numClasses)' });
+    throw new UserInputError(
+      'NUM_CLASSES',
+      `labelCounts: numClasses must be a positive whole number, got ${String(numClasses)}`,
+      { hint: 'call labelCounts(dataset) or labelCounts(labels, numClasses)' },
+    );
   }
   const counts = new Array<number>(numClasses!).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
     if (!(c >= 0 && c < numClasses! && Number.isInteger(c))) {
-      throw new UserInputError('LABEL_INVALID', `labelCounts: label ${c} at index ${i} is not a class 0..${numClasses! - 1}`);
+      throw new UserInputError(
+        'LABEL_INVALID',
+        `labelCounts: label ${c} at index ${i} is not a class 0..${numClasses! - 1}`,
+      );
     }
     counts[c]++;
   }

@@ -52,8 +52,19 @@ export function layoutPanels(panels: ArtPanel[], width: number, gap = 2): string
     const height = Math.max(...band.map((p) => p.lines.length));
     const out: string[] = [];
     const pad = (s: string) => s + ' '.repeat(Math.max(0, w - [...s].length));
-    for (let r = 0; r < height; r++) out.push(band.map((p) => pad(p.lines[r] ?? '')).join(' '.repeat(gap)).trimEnd());
-    out.push(band.map((p) => pad([...p.caption].slice(0, w).join(''))).join(' '.repeat(gap)).trimEnd());
+    for (let r = 0; r < height; r++)
+      out.push(
+        band
+          .map((p) => pad(p.lines[r] ?? ''))
+          .join(' '.repeat(gap))
+          .trimEnd(),
+      );
+    out.push(
+      band
+        .map((p) => pad([...p.caption].slice(0, w).join('')))
+        .join(' '.repeat(gap))
+        .trimEnd(),
+    );
     bands.push(out.join('\n'));
   }
   return bands.join('\n\n');
@@ -70,7 +81,10 @@ export function parseRowRange(text: string): { start: number; end: number } | un
 
 /** Parses `--ids 12,40` (1-based ImageIds / data rows). */
 export function parseIdList(text: string): number[] | undefined {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!parts.length || !parts.every((p) => /^\d+$/.test(p) && Number(p) >= 1)) return undefined;
   return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }

@@ -15,12 +15,16 @@ export function decodeIdxImages(buf: Uint8Array): IdxImages {
   if (buf.length < 16) throw new IdxFormatError(`too short for an IDX image file (${buf.length} bytes)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0);
-  if (magic !== 0x803) throw new IdxFormatError(`magic number 0x${magic.toString(16)} is not 0x803 (unsigned byte images, 3 dimensions)`);
+  if (magic !== 0x803)
+    throw new IdxFormatError(`magic number 0x${magic.toString(16)} is not 0x803 (unsigned byte images, 3 dimensions)`);
   const count = dv.getUint32(4);
   const rows = dv.getUint32(8);
   const cols = dv.getUint32(12);
   const want = 16 + count * rows * cols;
-  if (buf.length !== want) throw new IdxFormatError(`header says ${count} images of ${rows}x${cols} (${want} bytes), file has ${buf.length} bytes`);
+  if (buf.length !== want)
+    throw new IdxFormatError(
+      `header says ${count} images of ${rows}x${cols} (${want} bytes), file has ${buf.length} bytes`,
+    );
   return { count, rows, cols, pixels: buf.subarray(16) };
 }
 
@@ -28,7 +32,8 @@ export function decodeIdxLabels(buf: Uint8Array): Uint8Array {
   if (buf.length < 8) throw new IdxFormatError(`too short for an IDX label file (${buf.length} bytes)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0);
-  if (magic !== 0x801) throw new IdxFormatError(`magic number 0x${magic.toString(16)} is not 0x801 (unsigned byte labels, 1 dimension)`);
+  if (magic !== 0x801)
+    throw new IdxFormatError(`magic number 0x${magic.toString(16)} is not 0x801 (unsigned byte labels, 1 dimension)`);
   const count = dv.getUint32(4);
   if (buf.length !== 8 + count) throw new IdxFormatError(`header says ${count} labels, file has ${buf.length - 8}`);
   return buf.subarray(8);

@@ -56,7 +56,11 @@ export interface PriceTable {
  * a table gets no estimate at all rather than another region's numbers.
  */
 export const PRICE_TABLES: Readonly<Record<string, PriceTable>> = Object.freeze({
-  [PRICE_TABLE_REGION]: { region: PRICE_TABLE_REGION, date: PRICE_TABLE_DATE, usdPerHour: INSTANCE_PRICES_USD_PER_HOUR },
+  [PRICE_TABLE_REGION]: {
+    region: PRICE_TABLE_REGION,
+    date: PRICE_TABLE_DATE,
+    usdPerHour: INSTANCE_PRICES_USD_PER_HOUR,
+  },
 });
 
 export const PRICED_REGIONS: readonly string[] = Object.keys(PRICE_TABLES);
@@ -101,9 +105,17 @@ export function shippedPriceSource(region: string, reason?: string, instanceType
   const table = priceTableFor(region);
   if (!table) return noPriceSource(region, reason);
   const pick = (types: readonly string[] | undefined): Record<string, number> =>
-    types ? Object.fromEntries(types.filter((t) => table.usdPerHour[t] !== undefined).map((t) => [t, table.usdPerHour[t]])) : { ...table.usdPerHour };
+    types
+      ? Object.fromEntries(types.filter((t) => table.usdPerHour[t] !== undefined).map((t) => [t, table.usdPerHour[t]]))
+      : { ...table.usdPerHour };
   const usd = pick(instanceTypes);
-  return { region, source: 'shipped-table', date: table.date, usdPerHour: { training: usd, transform: usd }, ...(reason ? { reason } : {}) };
+  return {
+    region,
+    source: 'shipped-table',
+    date: table.date,
+    usdPerHour: { training: usd, transform: usd },
+    ...(reason ? { reason } : {}),
+  };
 }
 
 /** No figure for `region`. */
@@ -117,12 +129,17 @@ export function livePriceSource(region: string, date: string, usdPerHour: PriceS
 }
 
 /** USD per hour of `instanceType` for `kind` jobs in this source, or undefined. */
-export function priceOf(prices: PriceSource, instanceType: string, kind: PricedJobKind = 'training'): number | undefined {
+export function priceOf(
+  prices: PriceSource,
+  instanceType: string,
+  kind: PricedJobKind = 'training',
+): number | undefined {
   return prices.usdPerHour[kind][instanceType];
 }
 
 /** What to do for a real figure when digitflow has none. */
-export const PRICE_HELP = 'grant pricing:GetProducts to look prices up in the AWS Price ' +
+export const PRICE_HELP =
+  'grant pricing:GetProducts to look prices up in the AWS Price ' +
   'List API, or see https://aws.amazon.com/sagemaker/pricing/';
 
 /**
@@ -135,8 +152,10 @@ export function describePriceSource(prices: PriceSource): string {
   if (prices.source === 'price-list-api') return `prices: AWS Price List API (${prices.region}, ${prices.date})`;
   if (prices.source === 'shipped-table') return `prices: shipped table for ${prices.region} dated ${prices.date}${why}`;
   const tables = PRICED_REGIONS.join(', ');
-  return `no price figure for region ${prices.region} ` +
-    `(${prices.reason ? prices.reason + '; ' : ''}shipped tables: ${tables}; ${PRICE_HELP})`;
+  return (
+    `no price figure for region ${prices.region} ` +
+    `(${prices.reason ? prices.reason + '; ' : ''}shipped tables: ${tables}; ${PRICE_HELP})`
+  );
 }
 
 /**
@@ -145,8 +164,20 @@ export function describePriceSource(prices: PriceSource): string {
  * PriceSource; `kind` picks the training or the transform price.
  */
 export function estimateCost(instanceType: string, count: number, seconds: number, region?: string): number | undefined;
-export function estimateCost(instanceType: string, count: number, seconds: number, prices: PriceSource, kind?: PricedJobKind): number | undefined;
-export function estimateCost(instanceType: string, count: number, seconds: number, where: string | PriceSource = PRICE_TABLE_REGION, kind: PricedJobKind = 'training'): number | undefined {
+export function estimateCost(
+  instanceType: string,
+  count: number,
+  seconds: number,
+  prices: PriceSource,
+  kind?: PricedJobKind,
+): number | undefined;
+export function estimateCost(
+  instanceType: string,
+  count: number,
+  seconds: number,
+  where: string | PriceSource = PRICE_TABLE_REGION,
+  kind: PricedJobKind = 'training',
+): number | undefined {
   const price = typeof where === 'string' ? hourlyPrice(instanceType, where) : priceOf(where, instanceType, kind);
   if (price === undefined) return undefined;
   return Math.round(price * count * (seconds / 3600) * 100) / 100;

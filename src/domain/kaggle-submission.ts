@@ -50,10 +50,20 @@ export interface KaggleListingRow {
 }
 
 /** Columns the Kaggle CLI prints for submissions (kaggle-api `submission_fields`). */
-export const KAGGLE_SUBMISSION_COLUMNS = ['fileName', 'date', 'description', 'status', 'publicScore', 'privateScore'] as const;
+export const KAGGLE_SUBMISSION_COLUMNS = [
+  'fileName',
+  'date',
+  'description',
+  'status',
+  'publicScore',
+  'privateScore',
+] as const;
 
 export function normaliseStatus(raw: string): KaggleStatus {
-  const s = raw.trim().toLowerCase().replace(/^submissionstatus\./, '');
+  const s = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^submissionstatus\./, '');
   if (s === 'complete' || s === 'completed') return 'complete';
   if (s === 'pending' || s === 'running' || s === 'submitted') return 'pending';
   if (s === 'error' || s === 'failed') return 'error';
@@ -77,9 +87,15 @@ export function parseSubmissionListing(text: string): KaggleListingRow[] {
   const start = lines.findIndex((l) => /(^|,)fileName(,|$)/.test(l) && /(^|,)status(,|$)/.test(l));
   if (start < 0) {
     if (/no submissions found/i.test(text)) return [];
-    throw new Error(`no "fileName,...,status" header in the Kaggle CLI output: ${JSON.stringify(text.trim().slice(0, 200))}`);
+    throw new Error(
+      `no "fileName,...,status" header in the Kaggle CLI output: ${JSON.stringify(text.trim().slice(0, 200))}`,
+    );
   }
-  const records = parse(lines.slice(start).join('\n'), { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+  const records = parse(lines.slice(start).join('\n'), {
+    columns: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+  }) as Record<string, string>[];
   return records.map((r) => ({
     fileName: r.fileName ?? '',
     date: r.date ?? '',
@@ -103,7 +119,9 @@ export function kaggleDateMs(date: string): number {
 export function matchListingRow(rec: KaggleSubmissionRecord, rows: KaggleListingRow[]): KaggleListingRow | undefined {
   const base = rec.file.split(/[\\/]/).pop() ?? rec.file;
   const sent = Date.parse(rec.submittedAt);
-  const candidates = rows.filter((r) => r.description.trim() === rec.message.trim() && (r.fileName === '' || r.fileName === base));
+  const candidates = rows.filter(
+    (r) => r.description.trim() === rec.message.trim() && (r.fileName === '' || r.fileName === base),
+  );
   const recent = candidates.filter((r) => {
     const d = kaggleDateMs(r.date);
     return Number.isNaN(d) || Number.isNaN(sent) || d >= sent - 5 * 60_000;
@@ -133,6 +151,7 @@ export function expectedSubmissionRows(input: {
   if (input.rows !== undefined) return { rows: input.rows, from: 'rows' };
   if (input.testRows !== undefined) return { rows: input.testRows, from: 'test' };
   if (input.runTestRows !== undefined) return { rows: input.runTestRows, from: 'run' };
-  if ((input.competition ?? DEFAULT_COMPETITION) === DEFAULT_COMPETITION) return { rows: DIGIT_RECOGNIZER_ROWS, from: 'competition' };
+  if ((input.competition ?? DEFAULT_COMPETITION) === DEFAULT_COMPETITION)
+    return { rows: DIGIT_RECOGNIZER_ROWS, from: 'competition' };
   return { from: 'none' };
 }

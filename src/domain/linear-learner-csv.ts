@@ -50,7 +50,8 @@ export function* linearLearnerCsvChunks(ds: Dataset, opts: LinearLearnerCsvOptio
 
 /** Splits `n` rows into `shards` contiguous, near-equal ranges (earlier shards get the extra row). */
 export function shardRanges(n: number, shards: number): Array<{ start: number; end: number }> {
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a whole number >= 1, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new RangeError(`shards must be a whole number >= 1, got ${shards}`);
   const k = Math.max(1, Math.min(shards, n));
   const base = Math.floor(n / k);
   const extra = n % k;

@@ -81,9 +81,13 @@ function describe(rule: Rule): string {
 /** Checks one `name=value` against the documented table; returns the value as Linear Learner reads it. */
 export function checkHyperparameter(name: string, value: string, flag = `--hp ${name}`): string {
   if ((FIXED_HYPERPARAMETERS as readonly string[]).includes(name)) {
-    throw new UserInputError('HYPERPARAMETER_INVALID', `${flag}: ${name} is set by digitflow (multiclass digits, 784 features)`, {
-      hint: 'remove it; digitflow sends predictor_type=multiclass_classifier, num_classes and feature_dim=784',
-    });
+    throw new UserInputError(
+      'HYPERPARAMETER_INVALID',
+      `${flag}: ${name} is set by digitflow (multiclass digits, 784 features)`,
+      {
+        hint: 'remove it; digitflow sends predictor_type=multiclass_classifier, num_classes and feature_dim=784',
+      },
+    );
   }
   const rule = LINEAR_LEARNER_HYPERPARAMETERS[name];
   if (!rule) {
@@ -93,9 +97,13 @@ export function checkHyperparameter(name: string, value: string, flag = `--hp ${
   }
   const v = value.trim();
   const bad = () =>
-    new UserInputError('HYPERPARAMETER_INVALID', `${flag}: ${name}=${value} is not valid; Linear Learner accepts ${describe(rule)}`, {
-      hint: 'see the hyperparameter table in the README ("Pointing it at AWS")',
-    });
+    new UserInputError(
+      'HYPERPARAMETER_INVALID',
+      `${flag}: ${name}=${value} is not valid; Linear Learner accepts ${describe(rule)}`,
+      {
+        hint: 'see the hyperparameter table in the README ("Pointing it at AWS")',
+      },
+    );
   if (rule.kind === 'choice') {
     if (!rule.values.includes(v.toLowerCase())) throw bad();
     return v.toLowerCase();
@@ -115,10 +123,15 @@ export function parseHyperparameterFlags(items: readonly string[]): Record<strin
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) {
-      throw new UserInputError('HYPERPARAMETER_INVALID', `--hp '${item}' is not name=value`, { hint: 'e.g. --hp optimizer=sgd --hp l1=0.0001' });
+      throw new UserInputError('HYPERPARAMETER_INVALID', `--hp '${item}' is not name=value`, {
+        hint: 'e.g. --hp optimizer=sgd --hp l1=0.0001',
+      });
     }
     const name = item.slice(0, eq).trim();
-    if (name in out) throw new UserInputError('HYPERPARAMETER_INVALID', `--hp ${name} is given twice`, { hint: 'give each hyperparameter once' });
+    if (name in out)
+      throw new UserInputError('HYPERPARAMETER_INVALID', `--hp ${name} is given twice`, {
+        hint: 'give each hyperparameter once',
+      });
     out[name] = checkHyperparameter(name, item.slice(eq + 1));
   }
   return out;

@@ -83,16 +83,29 @@ export function parseTuningRanges(items: readonly string[]): Record<string, Tuna
     const name = eq > 0 ? item.slice(0, eq).trim() : '';
     const doc = LINEAR_LEARNER_TUNABLE[name];
     if (!doc) {
-      throw new UserInputError('HYPERPARAMETER_INVALID', `--range '${item}': ${name ? `'${name}' is not a tunable Linear Learner hyperparameter` : 'not name=min:max'}`, {
-        hint: `tunable: ${Object.entries(LINEAR_LEARNER_TUNABLE).map(([k, r]) => `${k}=${fmt(r)}`).join('  ')}`,
-      });
+      throw new UserInputError(
+        'HYPERPARAMETER_INVALID',
+        `--range '${item}': ${name ? `'${name}' is not a tunable Linear Learner hyperparameter` : 'not name=min:max'}`,
+        {
+          hint: `tunable: ${Object.entries(LINEAR_LEARNER_TUNABLE)
+            .map(([k, r]) => `${k}=${fmt(r)}`)
+            .join('  ')}`,
+        },
+      );
     }
-    if (name in out) throw new UserInputError('HYPERPARAMETER_INVALID', `--range ${name} is given twice`, { hint: 'give each range once' });
+    if (name in out)
+      throw new UserInputError('HYPERPARAMETER_INVALID', `--range ${name} is given twice`, {
+        hint: 'give each range once',
+      });
     const value = item.slice(eq + 1).trim();
     if (doc.type === 'categorical') {
       const values = [...new Set(value.split(',').map((v) => v.trim().toLowerCase()))];
       if (values.length === 0 || values.some((v) => !doc.values.includes(v))) {
-        throw new UserInputError('HYPERPARAMETER_INVALID', `--range ${name}=${value}: values must be among ${doc.values.join(', ')}`, { hint: `e.g. --range ${name}=${doc.values.join(',')}` });
+        throw new UserInputError(
+          'HYPERPARAMETER_INVALID',
+          `--range ${name}=${value}: values must be among ${doc.values.join(', ')}`,
+          { hint: `e.g. --range ${name}=${doc.values.join(',')}` },
+        );
       }
       out[name] = { type: 'categorical', values };
       continue;
@@ -117,22 +130,40 @@ export function parseTuningRanges(items: readonly string[]): Record<string, Tuna
  * The tuning plan on top of a run plan. A hyperparameter the user fixed with `--hp` is not tuned
  * (refused when also given as --range); mini_batch_size is capped at the rows a training host reads.
  */
-export function buildTuningPlan(plan: RunPlan, userHyperparameters: Record<string, string>, s: TuningSettings): TuningPlan {
+export function buildTuningPlan(
+  plan: RunPlan,
+  userHyperparameters: Record<string, string>,
+  s: TuningSettings,
+): TuningPlan {
   if (!plan.s3.validationChannel) {
-    throw new UserInputError('VALIDATION_EMPTY', `tuning maximises ${TUNING_OBJECTIVE.MetricName}, which needs validation rows`, {
-      hint: 'use a --validation-fraction above 0 (default 0.1)',
-    });
+    throw new UserInputError(
+      'VALIDATION_EMPTY',
+      `tuning maximises ${TUNING_OBJECTIVE.MetricName}, which needs validation rows`,
+      {
+        hint: 'use a --validation-fraction above 0 (default 0.1)',
+      },
+    );
   }
   if (s.maxParallel > s.maxJobs) {
-    throw new UserInputError('FLAG_CONFLICT', `--max-parallel ${s.maxParallel} is larger than --max-jobs ${s.maxJobs}`, { hint: `use --max-parallel ${s.maxJobs} or less` });
+    throw new UserInputError(
+      'FLAG_CONFLICT',
+      `--max-parallel ${s.maxParallel} is larger than --max-jobs ${s.maxJobs}`,
+      { hint: `use --max-parallel ${s.maxJobs} or less` },
+    );
   }
   const notes: string[] = [];
   const explicit = Object.keys(s.ranges).length > 0;
-  const ranges: Record<string, TunableRange> = explicit ? { ...s.ranges } : Object.fromEntries(DEFAULT_TUNED.map((k) => [k, LINEAR_LEARNER_TUNABLE[k]]));
+  const ranges: Record<string, TunableRange> = explicit
+    ? { ...s.ranges }
+    : Object.fromEntries(DEFAULT_TUNED.map((k) => [k, LINEAR_LEARNER_TUNABLE[k]]));
   for (const name of Object.keys(ranges)) {
     if (!(name in userHyperparameters)) continue;
     if (explicit) {
-      throw new UserInputError('HYPERPARAMETER_INVALID', `${name} is both fixed (--hp/${name} flag) and tuned (--range ${name}=...)`, { hint: 'fix it or tune it, not both' });
+      throw new UserInputError(
+        'HYPERPARAMETER_INVALID',
+        `${name} is both fixed (--hp/${name} flag) and tuned (--range ${name}=...)`,
+        { hint: 'fix it or tune it, not both' },
+      );
     }
     delete ranges[name];
     notes.push(`${name}=${userHyperparameters[name]} fixed by you: not tuned`);
@@ -142,25 +173,36 @@ export function buildTuningPlan(plan: RunPlan, userHyperparameters: Record<strin
   if (mb && mb.type === 'integer' && perHost !== undefined && mb.max > perHost) {
     if (perHost < mb.min) {
       if (explicit) {
-        throw new UserInputError('MINI_BATCH_TOO_LARGE', `--range mini_batch_size starts at ${mb.min}, more than the ${perHost} training rows each host reads`, {
-          hint: `drop the mini_batch_size range, or train on more rows / fewer --instance-count`,
-          details: { rowsPerHost: perHost },
-        });
+        throw new UserInputError(
+          'MINI_BATCH_TOO_LARGE',
+          `--range mini_batch_size starts at ${mb.min}, more than the ${perHost} training rows each host reads`,
+          {
+            hint: `drop the mini_batch_size range, or train on more rows / fewer --instance-count`,
+            details: { rowsPerHost: perHost },
+          },
+        );
       }
       delete ranges.mini_batch_size;
-      notes.push(`mini_batch_size not tuned: its range starts at ${mb.min}, above the ${perHost} rows per training host`);
+      notes.push(
+        `mini_batch_size not tuned: its range starts at ${mb.min}, above the ${perHost} rows per training host`,
+      );
     } else {
       ranges.mini_batch_size = { ...mb, max: perHost };
       notes.push(`mini_batch_size range capped at ${perHost} rows per training host`);
     }
   }
   if (Object.keys(ranges).length === 0) {
-    throw new UserInputError('HYPERPARAMETER_INVALID', 'nothing left to tune', { hint: 'give a --range, or fix fewer hyperparameters with --hp' });
+    throw new UserInputError('HYPERPARAMETER_INVALID', 'nothing left to tune', {
+      hint: 'give a --range, or fix fewer hyperparameters with --hp',
+    });
   }
   const staticHyperparameters = { ...plan.hyperparameters };
   for (const name of Object.keys(ranges)) delete staticHyperparameters[name];
   // The plan added mini_batch_size = min(1000, rows per host) for one job; keep it when not tuned.
-  if (!ranges.mini_batch_size && staticHyperparameters.mini_batch_size === undefined) staticHyperparameters.mini_batch_size = String(Math.min(DEFAULT_MINI_BATCH_SIZE, perHost ?? DEFAULT_MINI_BATCH_SIZE));
+  if (!ranges.mini_batch_size && staticHyperparameters.mini_batch_size === undefined)
+    staticHyperparameters.mini_batch_size = String(
+      Math.min(DEFAULT_MINI_BATCH_SIZE, perHost ?? DEFAULT_MINI_BATCH_SIZE),
+    );
   notes.push('Linear Learner trains one model per trial under tuning (num_models is set to 1 by SageMaker)');
   return {
     name: tuningJobName(plan.runId),
@@ -179,7 +221,8 @@ export function buildTuningPlan(plan: RunPlan, userHyperparameters: Record<strin
 /** Upper bound: max-jobs training jobs at the plan's per-job bound, plus the one batch transform of the best. */
 export function tuningCost(plan: RunPlan, maxJobs: number): TuningPlan['costEstimate'] {
   const c = plan.costEstimate;
-  if (c.trainingUsd === undefined || c.transformUsd === undefined) return { basis: c.basis, priceTableDate: c.priceTableDate };
+  if (c.trainingUsd === undefined || c.transformUsd === undefined)
+    return { basis: c.basis, priceTableDate: c.priceTableDate };
   const usd = Math.round((c.trainingUsd * maxJobs + c.transformUsd) * 100) / 100;
   return {
     usd,
@@ -200,8 +243,16 @@ function parameterRanges(ranges: Record<string, TunableRange>) {
       // The documented ranges span 5-7 decades: sample evenly in log space.
       ScalingType: 'Logarithmic' as const,
     })),
-    IntegerParameterRanges: of('integer').map(([Name, r]) => ({ Name, MinValue: String((r as { min: number }).min), MaxValue: String((r as { max: number }).max), ScalingType: 'Linear' as const })),
-    CategoricalParameterRanges: of('categorical').map(([Name, r]) => ({ Name, Values: [...(r as { values: readonly string[] }).values] })),
+    IntegerParameterRanges: of('integer').map(([Name, r]) => ({
+      Name,
+      MinValue: String((r as { min: number }).min),
+      MaxValue: String((r as { max: number }).max),
+      ScalingType: 'Linear' as const,
+    })),
+    CategoricalParameterRanges: of('categorical').map(([Name, r]) => ({
+      Name,
+      Values: [...(r as { values: readonly string[] }).values],
+    })),
   };
 }
 
@@ -239,8 +290,13 @@ export function renderTuningPlanText(t: TuningPlan): string {
   const lines = [
     `  tuning job       ${t.name}  ${t.strategy}, up to ${t.maxJobs} training job(s), ${t.maxParallel} at a time, seed ${t.seed}`,
     `  objective        ${t.objective.MetricName} (${t.objective.Type})`,
-    ...Object.entries(t.ranges).map(([k, r]) => `  tuned            ${k.padEnd(16)} ${r.type === 'categorical' ? r.values.join(' | ') : `${r.min} .. ${r.max}${r.type === 'continuous' ? ' (log scale)' : ''}`}`),
-    `  static           ${Object.entries(t.staticHyperparameters).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    ...Object.entries(t.ranges).map(
+      ([k, r]) =>
+        `  tuned            ${k.padEnd(16)} ${r.type === 'categorical' ? r.values.join(' | ') : `${r.min} .. ${r.max}${r.type === 'continuous' ? ' (log scale)' : ''}`}`,
+    ),
+    `  static           ${Object.entries(t.staticHyperparameters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     ...t.notes.map((n) => `  checked          ${n}`),
     `  estimated cost   ${t.costEstimate.usd === undefined ? 'unknown' : `<= $${t.costEstimate.usd.toFixed(2)}`}  (${t.costEstimate.basis})`,
   ];

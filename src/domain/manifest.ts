@@ -255,7 +255,9 @@ export function upgradeManifest(m: RunManifest): RunManifest {
   }
   if (m.local) {
     const epochs: unknown = m.local.epochs;
-    m.local.epochs = Array.isArray(epochs) ? epochs.filter((e): e is RecordedEpoch => typeof (e as RecordedEpoch | null)?.epoch === 'number') : [];
+    m.local.epochs = Array.isArray(epochs)
+      ? epochs.filter((e): e is RecordedEpoch => typeof (e as RecordedEpoch | null)?.epoch === 'number')
+      : [];
   }
   for (const key of ['sagemaker', 'local', 'tune', 'blend'] as const) if (m[key] === undefined) delete m[key];
   return m;

@@ -31,8 +31,13 @@ export interface Metrics {
 }
 
 /** Counts confusion[true][pred]. */
-export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number): number[][] {
-  if (truth.length !== predicted.length) throw new InternalError('METRICS_LENGTH', `truth has ${truth.length} labels, predictions ${predicted.length}`);
+export function confusionMatrix(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
+  if (truth.length !== predicted.length)
+    throw new InternalError('METRICS_LENGTH', `truth has ${truth.length} labels, predictions ${predicted.length}`);
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < truth.length; i++) m[truth[i]][predicted[i]]++;
   return m;

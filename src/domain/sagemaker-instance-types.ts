@@ -20,7 +20,10 @@ let serviceTypes: Record<JobKindForInstance, ReadonlySet<string>> | undefined;
 function SERVICE_TYPES(): Record<JobKindForInstance, ReadonlySet<string>> {
   if (!serviceTypes) {
     const sdk = createRequire(import.meta.url)('@aws-sdk/client-sagemaker') as typeof SageMakerSdk;
-    serviceTypes = { training: new Set(Object.values(sdk.TrainingInstanceType)), transform: new Set(Object.values(sdk.TransformInstanceType)) };
+    serviceTypes = {
+      training: new Set(Object.values(sdk.TrainingInstanceType)),
+      transform: new Set(Object.values(sdk.TransformInstanceType)),
+    };
   }
   return serviceTypes;
 }
@@ -50,9 +53,14 @@ export function instanceTypeProblem(type: string, kind: JobKindForInstance): str
 export function assertInstanceType(type: string, kind: JobKindForInstance, flag: string): void {
   const problem = instanceTypeProblem(type, kind);
   if (!problem) return;
-  const alternatives = kind === 'training' ? 'ml.m5.large, ml.m5.xlarge, ml.c5.xlarge or ml.p3.2xlarge' : 'ml.m5.large, ml.m5.xlarge or ml.c5.xlarge';
+  const alternatives =
+    kind === 'training'
+      ? 'ml.m5.large, ml.m5.xlarge, ml.c5.xlarge or ml.p3.2xlarge'
+      : 'ml.m5.large, ml.m5.xlarge or ml.c5.xlarge';
   throw new UserInputError('INSTANCE_TYPE_INVALID', `${flag} '${type}' ${problem}`, {
-    hint: `pick a ${kind} type such as ${alternatives}` + (kind === 'transform' ? ' (set it with --transform-instance-type)' : ''),
+    hint:
+      `pick a ${kind} type such as ${alternatives}` +
+      (kind === 'transform' ? ' (set it with --transform-instance-type)' : ''),
     details: { instanceType: type, jobKind: kind },
   });
 }

@@ -23,8 +23,14 @@ export function shortHash(s: string): string {
 export function resourceName(stage: string, runId: string, suffix?: string): string {
   const clean = (s: string) => s.replace(/[^a-zA-Z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
   const full = ['digitflow', clean(stage), clean(runId), suffix ? clean(suffix) : ''].filter(Boolean).join('-');
-  if (full.length <= 63 && NAME_RE.test(full) && full === ['digitflow', stage, runId, suffix ?? ''].filter(Boolean).join('-')) return full;
-  if (full.length <= 63 - 8 && NAME_RE.test(full)) return `${full}-${shortHash(['digitflow', stage, runId, suffix ?? ''].join('\u0000'))}`;
+  if (
+    full.length <= 63 &&
+    NAME_RE.test(full) &&
+    full === ['digitflow', stage, runId, suffix ?? ''].filter(Boolean).join('-')
+  )
+    return full;
+  if (full.length <= 63 - 8 && NAME_RE.test(full))
+    return `${full}-${shortHash(['digitflow', stage, runId, suffix ?? ''].join('\u0000'))}`;
   const tag = shortHash(full + '\u0000' + runId);
   const head = full.slice(0, 63 - tag.length - 1).replace(/-+$/, '');
   return `${head}-${tag}`;
@@ -43,7 +49,9 @@ export function tagText(text: string, max: number): string {
   const clean = Array.from(text, (ch) => (TAG_RE.test(ch) ? ch : '_')).join('');
   if (clean === text && text.length <= max) return text;
   const tag = shortHash(text);
-  return `${Array.from(clean).slice(0, max - tag.length - 1).join('')}-${tag}`;
+  return `${Array.from(clean)
+    .slice(0, max - tag.length - 1)
+    .join('')}-${tag}`;
 }
 
 /** Tags in the shape CreateTrainingJob/CreateModel/CreateTransformJob take, every key and value sanitised. */

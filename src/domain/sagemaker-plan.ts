@@ -5,7 +5,14 @@
  */
 import { UserInputError } from '../errors/index.js';
 import { linearLearnerImage } from './linear-learner-images.js';
-import { describePriceSource, estimateCost, shippedPriceSource, PRICE_TABLE_DATE, type PriceSource, type PriceSourceKind } from './instance-prices.js';
+import {
+  describePriceSource,
+  estimateCost,
+  shippedPriceSource,
+  PRICE_TABLE_DATE,
+  type PriceSource,
+  type PriceSourceKind,
+} from './instance-prices.js';
 import { assertInstanceType } from './sagemaker-instance-types.js';
 import { resourceName } from './sagemaker-names.js';
 import { PIXELS } from './dataset.js';
@@ -74,7 +81,12 @@ export interface RunPlan {
     transformOutput: string;
   };
   hyperparameters: Record<string, string>;
-  channels: { name: string; s3Uri: string; contentType: 'text/csv'; distribution: 'FullyReplicated' | 'ShardedByS3Key' }[];
+  channels: {
+    name: string;
+    s3Uri: string;
+    contentType: 'text/csv';
+    distribution: 'FullyReplicated' | 'ShardedByS3Key';
+  }[];
   training: {
     instanceType: string;
     instanceCount: number;
@@ -171,7 +183,10 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
   const tfCount = input.transformInstanceCount ?? 1;
   assertInstanceType(tfType, 'transform', '--transform-instance-type');
   if (input.numClasses < 3) {
-    throw new UserInputError('NUM_CLASSES', `multiclass Linear Learner needs at least 3 classes, got ${input.numClasses}`);
+    throw new UserInputError(
+      'NUM_CLASSES',
+      `multiclass Linear Learner needs at least 3 classes, got ${input.numClasses}`,
+    );
   }
   const image = linearLearnerImage(input.region);
   const layout = runS3Layout(input.bucket, input.prefix, input.runId);
@@ -204,19 +219,29 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
   const perHost = input.trainRows !== undefined ? rowsPerHost(input.trainRows, count) : undefined;
   if (perHost !== undefined) {
     if (perHost < 1) {
-      throw new UserInputError('TOO_FEW_TRAIN_ROWS', `${input.trainRows} training rows cannot be shared by --instance-count ${count}`, {
-        hint: 'use fewer training instances: each one reads its own share of the rows',
-      });
+      throw new UserInputError(
+        'TOO_FEW_TRAIN_ROWS',
+        `${input.trainRows} training rows cannot be shared by --instance-count ${count}`,
+        {
+          hint: 'use fewer training instances: each one reads its own share of the rows',
+        },
+      );
     }
     const given = hyperparameters.mini_batch_size;
     if (given === undefined) {
       hyperparameters.mini_batch_size = String(Math.min(DEFAULT_MINI_BATCH_SIZE, perHost));
-      notes.push(`mini_batch_size ${hyperparameters.mini_batch_size} = min(${DEFAULT_MINI_BATCH_SIZE}, ${perHost} rows per training host)`);
+      notes.push(
+        `mini_batch_size ${hyperparameters.mini_batch_size} = min(${DEFAULT_MINI_BATCH_SIZE}, ${perHost} rows per training host)`,
+      );
     } else if (Number(given) > perHost) {
-      throw new UserInputError('MINI_BATCH_TOO_LARGE', `mini_batch_size ${given} is larger than the ${perHost} training rows each of ${count} host(s) reads`, {
-        hint: `use --batch-size ${perHost} or less (or fewer --instance-count); Linear Learner fails such a job after start-up`,
-        details: { miniBatchSize: Number(given), rowsPerHost: perHost, instanceCount: count },
-      });
+      throw new UserInputError(
+        'MINI_BATCH_TOO_LARGE',
+        `mini_batch_size ${given} is larger than the ${perHost} training rows each of ${count} host(s) reads`,
+        {
+          hint: `use --batch-size ${perHost} or less (or fewer --instance-count); Linear Learner fails such a job after start-up`,
+          details: { miniBatchSize: Number(given), rowsPerHost: perHost, instanceCount: count },
+        },
+      );
     }
   }
   // Ours go last: the user cannot turn this into a different kind of model by accident.
@@ -231,21 +256,35 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
     { name: 'train', s3Uri: s3.trainChannel, contentType: 'text/csv', distribution: trainDistribution },
   ];
   // AWS: the validation channel "should be FullyReplicated".
-  if (s3.validationChannel) channels.push({ name: 'validation', s3Uri: s3.validationChannel, contentType: 'text/csv', distribution: 'FullyReplicated' });
+  if (s3.validationChannel)
+    channels.push({
+      name: 'validation',
+      s3Uri: s3.validationChannel,
+      contentType: 'text/csv',
+      distribution: 'FullyReplicated',
+    });
 
   let maxWaitSeconds: number | undefined;
   if (input.spot) {
     maxWaitSeconds = input.maxWaitSeconds ?? input.maxRuntimeSeconds * 2;
     if (maxWaitSeconds < input.maxRuntimeSeconds) {
-      throw new UserInputError('MAX_WAIT_TOO_SHORT', `--max-wait ${maxWaitSeconds} is shorter than --max-runtime ${input.maxRuntimeSeconds}`, {
-        hint: 'spot training needs --max-wait >= --max-runtime (the wait includes the run)',
-      });
+      throw new UserInputError(
+        'MAX_WAIT_TOO_SHORT',
+        `--max-wait ${maxWaitSeconds} is shorter than --max-runtime ${input.maxRuntimeSeconds}`,
+        {
+          hint: 'spot training needs --max-wait >= --max-runtime (the wait includes the run)',
+        },
+      );
     }
     // Linear Learner checkpoints, so the run sends CheckpointConfig and the 3600 s cap of
     // non-checkpointing built-ins does not apply; an interrupted job resumes from the checkpoint.
-    notes.push(`spot: checkpoints to ${s3.checkpoints} (Linear Learner resumes from them), so max wait ${maxWaitSeconds}s may exceed ${SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}s`);
+    notes.push(
+      `spot: checkpoints to ${s3.checkpoints} (Linear Learner resumes from them), so max wait ${maxWaitSeconds}s may exceed ${SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}s`,
+    );
   } else if (input.maxWaitSeconds !== undefined) {
-    throw new UserInputError('FLAG_NOT_APPLICABLE', '--max-wait applies to --spot training only', { hint: 'add --spot, or drop --max-wait' });
+    throw new UserInputError('FLAG_NOT_APPLICABLE', '--max-wait applies to --spot training only', {
+      hint: 'add --spot, or drop --max-wait',
+    });
   }
 
   const cost = planCost(prices, input.instanceType, count, input.maxRuntimeSeconds, tfType, tfCount, input.spot);
@@ -275,32 +314,55 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
   };
 }
 
-function planCost(prices: PriceSource, trainType: string, trainCount: number, maxRuntime: number, tfType: string, tfCount: number, spot: boolean): RunPlan['costEstimate'] {
+function planCost(
+  prices: PriceSource,
+  trainType: string,
+  trainCount: number,
+  maxRuntime: number,
+  tfType: string,
+  tfCount: number,
+  spot: boolean,
+): RunPlan['costEstimate'] {
   const region = prices.region;
   const trainingUsd = estimateCost(trainType, trainCount, maxRuntime, prices, 'training');
   const transformUsd = estimateCost(tfType, tfCount, ASSUMED_TRANSFORM_SECONDS, prices, 'transform');
-  const usd = trainingUsd === undefined || transformUsd === undefined ? undefined : Math.round((trainingUsd + transformUsd) * 100) / 100;
+  const usd =
+    trainingUsd === undefined || transformUsd === undefined
+      ? undefined
+      : Math.round((trainingUsd + transformUsd) * 100) / 100;
   const text = describePriceSource(prices);
-  const where = prices.source === 'price-list-api' ? `AWS Price List API (${region}, ${prices.date})` : `the ${prices.date} table`;
+  const where =
+    prices.source === 'price-list-api' ? `AWS Price List API (${region}, ${prices.date})` : `the ${prices.date} table`;
   let basis: string;
   if (prices.source === 'none') basis = `${text}: cost unknown`;
   else if (usd === undefined) {
     const missing = trainingUsd === undefined ? `training on ${trainType}` : `transform on ${tfType}`;
     basis = `no ${region} price for ${missing} in ${where}: cost unknown, see https://aws.amazon.com/sagemaker/pricing/`;
   } else {
-    const of = prices.source === 'price-list-api' ? `${region} prices from the AWS Price List API on ${prices.date}` : `${region} prices of ${prices.date}, an estimate`;
+    const of =
+      prices.source === 'price-list-api'
+        ? `${region} prices from the AWS Price List API on ${prices.date}`
+        : `${region} prices of ${prices.date}, an estimate`;
     basis =
       `upper bound: ${trainCount} x ${trainType} on-demand (${of}) ` +
       `for the full --max-runtime ${maxRuntime}s, plus 1 transform job on ${tfCount} x ${tfType} assumed ${ASSUMED_TRANSFORM_SECONDS}s` +
       (spot ? '; spot is usually cheaper than this' : '');
   }
-  const summary = { source: prices.source, region, ...(prices.date ? { date: prices.date } : {}), ...(prices.reason ? { reason: prices.reason } : {}), text };
+  const summary = {
+    source: prices.source,
+    region,
+    ...(prices.date ? { date: prices.date } : {}),
+    ...(prices.reason ? { reason: prices.reason } : {}),
+    text,
+  };
   return { usd, trainingUsd, transformUsd, basis, priceTableDate: prices.date ?? PRICE_TABLE_DATE, prices: summary };
 }
 
 /** The plan as aligned text for `--dry-run`. */
 export function renderPlanText(plan: RunPlan): string {
-  const hp = Object.entries(plan.hyperparameters).map(([k, v]) => `${k}=${v}`).join(' ');
+  const hp = Object.entries(plan.hyperparameters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const t = plan.training;
   const lines = [
     `plan v${plan.planVersion} for run ${plan.runId} (${plan.region})`,
@@ -309,7 +371,10 @@ export function renderPlanText(plan: RunPlan): string {
     `  training job     ${plan.names.trainingJob}  ${t.instanceCount} x ${t.instanceType}` +
       `  max ${t.maxRuntimeSeconds}s${t.spot ? `  spot (max wait ${t.maxWaitSeconds}s, checkpoints ${plan.s3.checkpoints})` : ''}`,
     `  hyperparameters  ${hp}`,
-    ...plan.channels.map((c) => `  ${('channel ' + (c.name === 'validation' ? 'val' : c.name)).padEnd(17)}${c.s3Uri}  ${c.contentType} ${c.distribution}`),
+    ...plan.channels.map(
+      (c) =>
+        `  ${('channel ' + (c.name === 'validation' ? 'val' : c.name)).padEnd(17)}${c.s3Uri}  ${c.contentType} ${c.distribution}`,
+    ),
     `  model            ${plan.names.model}  artifacts under ${plan.s3.modelOutput}`,
     `  transform job    ${plan.names.transform}  ${plan.transform.instanceCount} x ${plan.transform.instanceType}: ` +
       `${plan.s3.testShards.length} test shard(s)${plan.s3.validationFeatures ? ` + ${plan.s3.validationFeatures}` : ''} in ${plan.s3.transformInput} -> ${plan.s3.transformOutput}`,
@@ -318,6 +383,7 @@ export function renderPlanText(plan: RunPlan): string {
   lines.push(
     `  estimated cost   ${plan.costEstimate.usd === undefined ? 'unknown' : `<= $${plan.costEstimate.usd.toFixed(2)}`}  (${plan.costEstimate.basis})`,
   );
-  if (plan.costEstimate.prices && plan.costEstimate.prices.source !== 'none') lines.push(`  ${plan.costEstimate.prices.text}`);
+  if (plan.costEstimate.prices && plan.costEstimate.prices.source !== 'none')
+    lines.push(`  ${plan.costEstimate.prices.text}`);
   return lines.join('\n');
 }

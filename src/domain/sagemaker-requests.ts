@@ -3,11 +3,7 @@
  * The settings here are the ones Linear Learner needs (AWS docs: Linear Learner input/output formats):
  * text/csv in, JSON Lines out, one record per line, payload within the 6 MB default.
  */
-import type {
-  CreateModelInput,
-  CreateTrainingJobRequest,
-  CreateTransformJobRequest,
-} from '@aws-sdk/client-sagemaker';
+import type { CreateModelInput, CreateTrainingJobRequest, CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
 import type { RunPlan } from './sagemaker-plan.js';
 import { awsTags } from './sagemaker-names.js';
 
@@ -36,7 +32,11 @@ export function buildCreateTrainingJob(plan: RunPlan): CreateTrainingJobRequest 
       DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: c.s3Uri, S3DataDistributionType: c.distribution } },
     })),
     OutputDataConfig: { S3OutputPath: plan.s3.modelOutput },
-    ResourceConfig: { InstanceType: t.instanceType as never, InstanceCount: t.instanceCount, VolumeSizeInGB: t.volumeSizeInGB },
+    ResourceConfig: {
+      InstanceType: t.instanceType as never,
+      InstanceCount: t.instanceCount,
+      VolumeSizeInGB: t.volumeSizeInGB,
+    },
     StoppingCondition: {
       MaxRuntimeInSeconds: t.maxRuntimeSeconds,
       // Only valid (and required) with managed spot: the API rejects it otherwise.
@@ -81,7 +81,10 @@ export function buildCreateTransformJob(plan: RunPlan): CreateTransformJobReques
       DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: plan.s3.transformInput } },
     },
     TransformOutput: { S3OutputPath: plan.s3.transformOutput, Accept: 'application/jsonlines', AssembleWith: 'Line' },
-    TransformResources: { InstanceType: plan.transform.instanceType as never, InstanceCount: plan.transform.instanceCount },
+    TransformResources: {
+      InstanceType: plan.transform.instanceType as never,
+      InstanceCount: plan.transform.instanceCount,
+    },
     Tags: tags(plan),
   };
 }

@@ -26,13 +26,20 @@ export function parseExpiry(text: string): number {
 /** Seconds in 1..604,800, else EXPIRES_INVALID saying by how much the limit was passed. */
 export function checkExpirySeconds(seconds: number, asGiven = `${seconds}s`): number {
   if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new UserInputError('EXPIRES_INVALID', `--expires ${asGiven} is too short: a link must live at least 1 second`, { details: { seconds } });
+    throw new UserInputError(
+      'EXPIRES_INVALID',
+      `--expires ${asGiven} is too short: a link must live at least 1 second`,
+      { details: { seconds } },
+    );
   }
   if (seconds > MAX_PRESIGN_SECONDS) {
     throw new UserInputError(
       'EXPIRES_INVALID',
       `--expires ${asGiven} is ${seconds} s, longer than the ${MAX_PRESIGN_SECONDS} s (7 days) S3 allows for a presigned URL`,
-      { hint: 'use --expires 7d or less; for longer sharing, run `digitflow share` again when the link expires', details: { seconds, max: MAX_PRESIGN_SECONDS } },
+      {
+        hint: 'use --expires 7d or less; for longer sharing, run `digitflow share` again when the link expires',
+        details: { seconds, max: MAX_PRESIGN_SECONDS },
+      },
     );
   }
   return seconds;

@@ -35,9 +35,7 @@ export function stratifiedSplit(
   const exact = byClass.map((rows) => (rows.length * want) / Math.max(n, 1));
   const take = exact.map(Math.floor);
   let left = want - take.reduce((a, b) => a + b, 0);
-  const order = exact
-    .map((x, c) => ({ c, frac: x - Math.floor(x) }))
-    .sort((a, b) => b.frac - a.frac || a.c - b.c);
+  const order = exact.map((x, c) => ({ c, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.c - b.c);
   for (const { c } of order) {
     if (left <= 0) break;
     if (take[c] < byClass[c].length) {

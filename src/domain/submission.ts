@@ -14,8 +14,18 @@ export const DIGIT_RECOGNIZER_ROWS = 28_000;
 export const DEFAULT_COMPETITION = 'digit-recognizer';
 
 export type SubmissionDefectCode =
-  | 'HEADER' | 'BOM' | 'BLANK_LINE' | 'FIELD_COUNT' | 'ID_NOT_INTEGER' | 'ID_DUPLICATE'
-  | 'ID_OUT_OF_ORDER' | 'LABEL_NOT_INTEGER' | 'LABEL_OUT_OF_RANGE' | 'WHITESPACE' | 'ROW_COUNT' | 'EMPTY';
+  | 'HEADER'
+  | 'BOM'
+  | 'BLANK_LINE'
+  | 'FIELD_COUNT'
+  | 'ID_NOT_INTEGER'
+  | 'ID_DUPLICATE'
+  | 'ID_OUT_OF_ORDER'
+  | 'LABEL_NOT_INTEGER'
+  | 'LABEL_OUT_OF_RANGE'
+  | 'WHITESPACE'
+  | 'ROW_COUNT'
+  | 'EMPTY';
 
 export interface SubmissionDefect {
   line: number;
@@ -45,20 +55,28 @@ const INT = /^\d+$/;
  * One data row `ImageId,Label`, checked field by field: the single row parser of submissions and
  * answer keys (validate-submission, evaluate, run). `id`/`label` are set when that field is valid.
  */
-export function parseIdLabelRow(raw: string, numClasses = 10): { id?: number; label?: number; defects: { code: SubmissionDefectCode; message: string }[] } {
+export function parseIdLabelRow(
+  raw: string,
+  numClasses = 10,
+): { id?: number; label?: number; defects: { code: SubmissionDefectCode; message: string }[] } {
   const defects: { code: SubmissionDefectCode; message: string }[] = [];
   const fields = raw.split(',');
-  if (fields.length !== 2) return { defects: [{ code: 'FIELD_COUNT', message: `expected 2 fields (ImageId,Label), found ${fields.length}` }] };
+  if (fields.length !== 2)
+    return { defects: [{ code: 'FIELD_COUNT', message: `expected 2 fields (ImageId,Label), found ${fields.length}` }] };
   const [idText, labelText] = fields;
-  if (idText !== idText.trim() || labelText !== labelText.trim()) defects.push({ code: 'WHITESPACE', message: 'spaces around a field' });
+  if (idText !== idText.trim() || labelText !== labelText.trim())
+    defects.push({ code: 'WHITESPACE', message: 'spaces around a field' });
   const idT = idText.trim();
   const labelT = labelText.trim();
   let id: number | undefined;
   let label: number | undefined;
-  if (!INT.test(idT) || Number(idT) < 1) defects.push({ code: 'ID_NOT_INTEGER', message: `ImageId '${idT}' is not a whole number >= 1` });
+  if (!INT.test(idT) || Number(idT) < 1)
+    defects.push({ code: 'ID_NOT_INTEGER', message: `ImageId '${idT}' is not a whole number >= 1` });
   else id = Number(idT);
-  if (!INT.test(labelT)) defects.push({ code: 'LABEL_NOT_INTEGER', message: `Label '${labelT}' is not a whole number` });
-  else if (Number(labelT) >= numClasses) defects.push({ code: 'LABEL_OUT_OF_RANGE', message: `Label ${labelT} is not a class 0-${numClasses - 1}` });
+  if (!INT.test(labelT))
+    defects.push({ code: 'LABEL_NOT_INTEGER', message: `Label '${labelT}' is not a whole number` });
+  else if (Number(labelT) >= numClasses)
+    defects.push({ code: 'LABEL_OUT_OF_RANGE', message: `Label ${labelT} is not a class 0-${numClasses - 1}` });
   else label = Number(labelT);
   return { id, label, defects };
 }
@@ -87,7 +105,8 @@ export async function checkSubmission(input: Readable, opts: SubmissionCheckOpti
           add(1, 'BOM', 'the file starts with a byte-order mark; Kaggle may not recognise the ImageId column');
           text = text.slice(1);
         }
-        if (text !== SUBMISSION_HEADER) add(1, 'HEADER', `header must be exactly '${SUBMISSION_HEADER}', found '${text.slice(0, 60)}'`);
+        if (text !== SUBMISSION_HEADER)
+          add(1, 'HEADER', `header must be exactly '${SUBMISSION_HEADER}', found '${text.slice(0, 60)}'`);
         continue;
       }
       if (raw.trim() === '') {
@@ -109,16 +128,19 @@ export async function checkSubmission(input: Readable, opts: SubmissionCheckOpti
             seen = bigger;
           }
           if (seen[id]) add(line, 'ID_DUPLICATE', `ImageId ${id} appears more than once`);
-          else if (id !== rows) add(line, 'ID_OUT_OF_ORDER', `ImageId ${id} where ${rows} was expected (ids must be 1..N in order)`);
+          else if (id !== rows)
+            add(line, 'ID_OUT_OF_ORDER', `ImageId ${id} where ${rows} was expected (ids must be 1..N in order)`);
           seen[id] = 1;
-        } else if (id !== rows) add(line, 'ID_OUT_OF_ORDER', `ImageId ${id} where ${rows} was expected (ids must be 1..N in order)`);
+        } else if (id !== rows)
+          add(line, 'ID_OUT_OF_ORDER', `ImageId ${id} where ${rows} was expected (ids must be 1..N in order)`);
       }
     }
   } finally {
     rl.close();
     input.destroy();
   }
-  if (pendingBlank.length > 1) for (const b of pendingBlank.slice(0, -1)) add(b, 'BLANK_LINE', 'blank line at the end of the file');
+  if (pendingBlank.length > 1)
+    for (const b of pendingBlank.slice(0, -1)) add(b, 'BLANK_LINE', 'blank line at the end of the file');
   if (line === 0) add(1, 'EMPTY', 'the file is empty');
   if (opts.expectedRows !== undefined && rows !== opts.expectedRows) {
     add(line, 'ROW_COUNT', `${rows} data rows, expected ${opts.expectedRows}`);
@@ -130,10 +152,20 @@ export async function checkSubmission(input: Readable, opts: SubmissionCheckOpti
 export function submissionError(file: string, check: SubmissionCheck, shown = 20): UserInputError {
   const lines = check.defects.slice(0, shown).map((d) => `  ${file}:${d.line}: ${d.message} [${d.code}]`);
   const more = check.defectCount > shown ? `\n  ... and ${check.defectCount - shown} more` : '';
-  return new UserInputError('SUBMISSION_INVALID', `${file} has ${check.defectCount} problem(s):\n${lines.join('\n')}${more}`, {
-    hint: 'fix the file (or regenerate it with `digitflow argmax`) and check it again with `digitflow validate-submission`',
-    details: { file, rows: check.rows, expectedRows: check.expectedRows, defectCount: check.defectCount, defects: check.defects },
-  });
+  return new UserInputError(
+    'SUBMISSION_INVALID',
+    `${file} has ${check.defectCount} problem(s):\n${lines.join('\n')}${more}`,
+    {
+      hint: 'fix the file (or regenerate it with `digitflow argmax`) and check it again with `digitflow validate-submission`',
+      details: {
+        file,
+        rows: check.rows,
+        expectedRows: check.expectedRows,
+        defectCount: check.defectCount,
+        defects: check.defects,
+      },
+    },
+  );
 }
 
 /**
@@ -145,13 +177,17 @@ export async function readIdLabelFile(input: Readable, file: string, numClasses 
   const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   const fail = (l: number, message: string) =>
-    new UserInputError('LABELS_INVALID', `${file}:${l}: ${message}`, { hint: 'expected a CSV with header ImageId,Label and one row per image', details: { file, line: l } });
+    new UserInputError('LABELS_INVALID', `${file}:${l}: ${message}`, {
+      hint: 'expected a CSV with header ImageId,Label and one row per image',
+      details: { file, line: l },
+    });
   try {
     for await (const raw of rl) {
       line++;
       const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (line === 1) {
-        if (text.trim() !== SUBMISSION_HEADER) throw fail(1, `header must be '${SUBMISSION_HEADER}', found '${text.slice(0, 60)}'`);
+        if (text.trim() !== SUBMISSION_HEADER)
+          throw fail(1, `header must be '${SUBMISSION_HEADER}', found '${text.slice(0, 60)}'`);
         continue;
       }
       if (text.trim() === '') continue;

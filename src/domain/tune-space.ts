@@ -20,7 +20,8 @@ export interface TrialParams {
   lrDecay?: number;
 }
 
-type SearchSpace = Record<'learningRate' | 'l2' | 'batchSize' | 'epochs', Range> & Partial<Record<'augmentShift' | 'lrDecay', Range>>;
+type SearchSpace = Record<'learningRate' | 'l2' | 'batchSize' | 'epochs', Range> &
+  Partial<Record<'augmentShift' | 'lrDecay', Range>>;
 
 export type Range =
   | { kind: 'log'; min: number; max: number }

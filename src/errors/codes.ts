@@ -34,10 +34,19 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { exit: 2, summary: 'no SageMaker job with that name in this region' },
   TRAINING_JOB_FAILED: { exit: 3, summary: 'the SageMaker training job failed (reason, logs and console link shown)' },
   TRAINING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker training job was stopped' },
-  TRANSFORM_JOB_FAILED: { exit: 3, summary: 'the SageMaker batch transform job failed (reason, logs and console link shown)' },
+  TRANSFORM_JOB_FAILED: {
+    exit: 3,
+    summary: 'the SageMaker batch transform job failed (reason, logs and console link shown)',
+  },
   TRANSFORM_JOB_STOPPED: { exit: 3, summary: 'the SageMaker batch transform job was stopped' },
-  TUNING_JOB_FAILED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job failed, or ended without a completed trial' },
-  TUNING_JOB_STOPPED: { exit: 3, summary: 'the SageMaker hyperparameter tuning job was stopped before any trial completed' },
+  TUNING_JOB_FAILED: {
+    exit: 3,
+    summary: 'the SageMaker hyperparameter tuning job failed, or ended without a completed trial',
+  },
+  TUNING_JOB_STOPPED: {
+    exit: 3,
+    summary: 'the SageMaker hyperparameter tuning job was stopped before any trial completed',
+  },
   NO_MODEL_ARTIFACT: { exit: 3, summary: 'a training job completed without a model artifact' },
   TRANSFORM_OUTPUT_MISSING: { exit: 3, summary: 'a batch transform wrote no output for an input shard' },
   TRANSFORM_OUTPUT_ROWS: { exit: 3, summary: 'a batch transform output has a different row count than its input' },
@@ -47,7 +56,10 @@ export const ERROR_CODES = {
   VALIDATION_EMPTY: { exit: 2, summary: '--validation-fraction leaves no validation rows' },
   RUN_NOT_TRAINED: { exit: 2, summary: 'the run folder holds no trained SageMaker model' },
   TEST_REQUIRED: { exit: 2, summary: 'the run has no uploaded test set and --test was not given' },
-  CONFIRMATION_REQUIRED: { exit: 2, summary: 'cleanup would delete resources but cannot ask (not a terminal; pass --yes)' },
+  CONFIRMATION_REQUIRED: {
+    exit: 2,
+    summary: 'cleanup would delete resources but cannot ask (not a terminal; pass --yes)',
+  },
 
   // --- S3 ---
   S3_ACCESS_DENIED: { exit: 3, summary: 'the identity lacks permission for the S3 operation' },
@@ -150,14 +162,23 @@ export const ERROR_CODES = {
   KAGGLE_WAIT_TIMEOUT: { exit: 3, summary: 'the Kaggle score did not arrive in time (the submission stays pending)' },
 
   // --- Files and limits (reliability) ---
-  NOT_A_FILE: { exit: 2, summary: 'an input or output is a folder, device, FIFO, socket or link where a regular file is needed' },
-  OUTPUT_PATH_INVALID: { exit: 2, summary: 'an output path cannot be created (a parent is a file, or the path is not writable)' },
+  NOT_A_FILE: {
+    exit: 2,
+    summary: 'an input or output is a folder, device, FIFO, socket or link where a regular file is needed',
+  },
+  OUTPUT_PATH_INVALID: {
+    exit: 2,
+    summary: 'an output path cannot be created (a parent is a file, or the path is not writable)',
+  },
   LOCKED: { exit: 2, summary: 'another digitflow command is writing the same data folder' },
   CSV_LINE_TOO_LONG: { exit: 2, summary: 'a CSV line is longer than --max-line-bytes' },
   CSV_NOT_TEXT: { exit: 2, summary: 'the input is binary or UTF-16, not a text CSV' },
   ZIP_TOO_LARGE: { exit: 2, summary: 'a zip member expands past --max-zip-bytes or --max-zip-ratio' },
-  MODEL_TOO_LARGE: { exit: 2, summary: 'a model folder\'s weights exceed --max-model-bytes' },
-  S3_KEY_CONFLICT: { exit: 2, summary: 'two S3 keys would need the same local path as a file and a folder (x and x/y)' },
+  MODEL_TOO_LARGE: { exit: 2, summary: "a model folder's weights exceed --max-model-bytes" },
+  S3_KEY_CONFLICT: {
+    exit: 2,
+    summary: 'two S3 keys would need the same local path as a file and a folder (x and x/y)',
+  },
 
   // --- Data sources and runs ---
   MNIST_CHECKSUM: { exit: 2, summary: 'an MNIST file does not match the pinned sha256 of the original' },
@@ -176,7 +197,10 @@ export const ERROR_CODES = {
 
   // --- Managed-engine plan ---
   FLAG_NOT_APPLICABLE: { exit: 2, summary: 'a flag has no meaning for the chosen engine (named in the message)' },
-  HYPERPARAMETER_INVALID: { exit: 2, summary: 'a --hp name or value is not a documented Linear Learner hyperparameter/range' },
+  HYPERPARAMETER_INVALID: {
+    exit: 2,
+    summary: 'a --hp name or value is not a documented Linear Learner hyperparameter/range',
+  },
   TOO_FEW_TRAIN_ROWS: { exit: 2, summary: 'too few training rows for the instance count (each host needs rows)' },
   MAX_WAIT_TOO_SHORT: { exit: 2, summary: '--max-wait is shorter than --max-runtime' },
   THREAD_EXIT: { exit: 1, summary: 'a worker thread ended without an answer' },
@@ -186,7 +210,10 @@ export const ERROR_CODES = {
   INTERRUPTED: { exit: 130, summary: 'interrupted (Ctrl-C); the message says what was kept and how to resume' },
   BUG: { exit: 1, summary: 'an unexpected error: a bug in digitflow (the stack is printed)' },
   BUNDLED_DATA: { exit: 1, summary: 'the bundled digits file is corrupt (a packaging bug)' },
-  CONV_GRAD_UNSUPPORTED: { exit: 1, summary: 'a convolution gradient was asked for a shape the kernel does not support' },
+  CONV_GRAD_UNSUPPORTED: {
+    exit: 1,
+    summary: 'a convolution gradient was asked for a shape the kernel does not support',
+  },
   KERNEL_MISSING: { exit: 1, summary: 'the TensorFlow.js backend lacks a kernel digitflow registers' },
   METRICS_LENGTH: { exit: 1, summary: 'truth and predictions differ in length' },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -76,7 +76,9 @@ const NAMES = new Set(['UserInputError', 'CloudError', 'InterruptedError', 'Inte
 export function isPipelineError(e: unknown): e is PipelineError {
   if (e instanceof PipelineError) return true;
   return (
-    typeof e === 'object' && e !== null && NAMES.has((e as { name?: string }).name ?? '') &&
+    typeof e === 'object' &&
+    e !== null &&
+    NAMES.has((e as { name?: string }).name ?? '') &&
     typeof (e as { code?: unknown }).code === 'string'
   );
 }

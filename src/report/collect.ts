@@ -42,12 +42,20 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
   p.push(['seed', String(m.seed)]);
   const stop = trainingStopOf(m);
   if (stop) p.push(['training', describeTrainingStop(stop)]);
-  if (m.split) p.push(['validation split', `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, seed ${m.split.seed}), ${m.split.trainRows} training rows`]);
+  if (m.split)
+    p.push([
+      'validation split',
+      `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, seed ${m.split.seed}), ${m.split.trainRows} training rows`,
+    ]);
   for (const [k, v] of Object.entries(m.hyperparameters ?? {})) p.push([`hyperparameter ${k}`, String(v)]);
   for (const [k, v] of Object.entries(m.timings ?? {})) p.push([`time ${k}`, `${v.toFixed(1)} s`]);
   if (m.billableSeconds !== undefined) p.push(['billable seconds', String(m.billableSeconds)]);
   if (m.costEstimate) p.push(['estimated cost', `$${m.costEstimate.usd.toFixed(4)} (${m.costEstimate.basis})`]);
-  for (const i of m.inputs ?? []) p.push([`input ${i.role}`, `${i.path}${i.rows !== undefined ? ` (${i.rows} rows)` : ''}${i.sha256 ? ` sha256 ${i.sha256.slice(0, 12)}…` : ''}`]);
+  for (const i of m.inputs ?? [])
+    p.push([
+      `input ${i.role}`,
+      `${i.path}${i.rows !== undefined ? ` (${i.rows} rows)` : ''}${i.sha256 ? ` sha256 ${i.sha256.slice(0, 12)}…` : ''}`,
+    ]);
   for (const [k, v] of Object.entries(m.versions ?? {})) p.push([`version ${k}`, v]);
   if (m.gitSha) p.push(['git', m.gitSha]);
   p.push(['created', m.createdAt]);
@@ -55,7 +63,12 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
 }
 
 /** Pixels of the given 0-based data rows of a Kaggle CSV, streamed (only the wanted rows are kept). */
-export async function pixelsOfRows(path: string, layout: 'train' | 'test', wanted: number[], signal?: AbortSignal): Promise<Map<number, Uint8Array>> {
+export async function pixelsOfRows(
+  path: string,
+  layout: 'train' | 'test',
+  wanted: number[],
+  signal?: AbortSignal,
+): Promise<Map<number, Uint8Array>> {
   const want = new Set(wanted);
   const out = new Map<number, Uint8Array>();
   for await (const chunk of streamKaggleCsvFile(path, { layout, signal })) {
@@ -96,26 +109,58 @@ async function misclassifiedSource(run: LoadedRun, notes: string[]): Promise<Sou
   const labels = await locate(dir, role('labels'));
   const submission = out('submission', 'submission.csv');
   if (test && labels && (await fileExists(submission))) {
-    return { on: 'test', pixelsFile: test, layout: 'test', truth: await readIdLabelFile(createReadStream(labels), labels), predicted: await predictionsOf(submission), rowOf: (id) => id - 1 };
+    return {
+      on: 'test',
+      pixelsFile: test,
+      layout: 'test',
+      truth: await readIdLabelFile(createReadStream(labels), labels),
+      predicted: await predictionsOf(submission),
+      rowOf: (id) => id - 1,
+    };
   }
-  const why = !role('test') ? 'the manifest names no test file' : !test ? `the test file ${role('test')} is not readable from here` : !labels ? 'there is no answer key (labels) for the test file' : `${submission} is missing`;
+  const why = !role('test')
+    ? 'the manifest names no test file'
+    : !test
+      ? `the test file ${role('test')} is not readable from here`
+      : !labels
+        ? 'there is no answer key (labels) for the test file'
+        : `${submission} is missing`;
   const train = await locate(dir, role('train'));
-  const valLabelsCandidates = [out('validationLabels', 'validation-labels.csv'), join(dir, 'sagemaker-input', 'validation-labels.csv')];
+  const valLabelsCandidates = [
+    out('validationLabels', 'validation-labels.csv'),
+    join(dir, 'sagemaker-input', 'validation-labels.csv'),
+  ];
   let valLabels: string | undefined;
   for (const c of valLabelsCandidates) if (!valLabels && (await fileExists(c))) valLabels = c;
   let valPred: string | undefined;
-  for (const c of [out('validationSubmission', 'validation-submission.csv'), out('validationProbabilities', 'validation-probabilities.csv')]) if (!valPred && (await fileExists(c))) valPred = c;
+  for (const c of [
+    out('validationSubmission', 'validation-submission.csv'),
+    out('validationProbabilities', 'validation-probabilities.csv'),
+  ])
+    if (!valPred && (await fileExists(c))) valPred = c;
   const rows = m.split?.validationRows;
   if (train && valLabels && valPred && rows) {
     notes.push(`Misclassified digits come from the held-out validation rows (${why}).`);
-    return { on: 'validation', pixelsFile: train, layout: 'train', truth: await readIdLabelFile(createReadStream(valLabels), valLabels), predicted: await predictionsOf(valPred), rowOf: (id) => rows[id - 1] };
+    return {
+      on: 'validation',
+      pixelsFile: train,
+      layout: 'train',
+      truth: await readIdLabelFile(createReadStream(valLabels), valLabels),
+      predicted: await predictionsOf(valPred),
+      rowOf: (id) => rows[id - 1],
+    };
   }
-  notes.push(`No grid of misclassified digits: ${why}, and the held-out rows cannot be drawn either (${!rows ? 'no validation split recorded' : !train ? 'training file not found' : 'validation labels or predictions missing'}).`);
+  notes.push(
+    `No grid of misclassified digits: ${why}, and the held-out rows cannot be drawn either (${!rows ? 'no validation split recorded' : !train ? 'training file not found' : 'validation labels or predictions missing'}).`,
+  );
   return undefined;
 }
 
 /** Everything the page shows. `maxDigits` bounds the grid (the first misclassified ids in order). */
-export async function collectReportData(run: LoadedRun, opts: { maxDigits: number; now: Date; signal?: AbortSignal }): Promise<ReportData> {
+export async function collectReportData(
+  run: LoadedRun,
+  opts: { maxDigits: number; now: Date; signal?: AbortSignal },
+): Promise<ReportData> {
   const notes: string[] = [];
   const m = run.manifest;
   const data: ReportData = { runId: m.runId, generatedAt: opts.now.toISOString(), params: paramsOf(m, run.dir), notes };
@@ -127,10 +172,17 @@ export async function collectReportData(run: LoadedRun, opts: { maxDigits: numbe
   data.history = historyOf(m);
   const stop = trainingStopOf(m);
   if (stop) data.trainingStop = describeTrainingStop(stop);
-  if (!data.history) notes.push(m.command === 'blend' ? 'No training curves: a blend trains nothing; its members\' reports have theirs.' : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).');
+  if (!data.history)
+    notes.push(
+      m.command === 'blend'
+        ? "No training curves: a blend trains nothing; its members' reports have theirs."
+        : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).',
+    );
   const src = await misclassifiedSource(run, notes);
   if (src) {
-    const wrong = [...src.truth.keys()].filter((id) => src.predicted.has(id) && src.predicted.get(id) !== src.truth.get(id)).sort((a, b) => a - b);
+    const wrong = [...src.truth.keys()]
+      .filter((id) => src.predicted.has(id) && src.predicted.get(id) !== src.truth.get(id))
+      .sort((a, b) => a - b);
     const shown = wrong.slice(0, opts.maxDigits);
     try {
       const pixels = await pixelsOfRows(src.pixelsFile, src.layout, shown.map(src.rowOf), opts.signal);

@@ -60,7 +60,12 @@ async function firstExisting(paths: string[]): Promise<string | undefined> {
 }
 
 /** Where both runs' predictions can be lined up with true labels and pixels: test rows, else held-out rows. */
-async function disagreementSource(a: LoadedRun, b: LoadedRun, compare: CompareResult, notes: string[]): Promise<Source | undefined> {
+async function disagreementSource(
+  a: LoadedRun,
+  b: LoadedRun,
+  compare: CompareResult,
+  notes: string[],
+): Promise<Source | undefined> {
   const why: string[] = [];
   if (compare.heldOut.sameTestInput !== false) {
     const test = (await locate(a.dir, roleOf(a, 'test'))) ?? (await locate(b.dir, roleOf(b, 'test')));
@@ -68,32 +73,77 @@ async function disagreementSource(a: LoadedRun, b: LoadedRun, compare: CompareRe
     const subA = await firstExisting([outOf(a, 'submission', 'submission.csv')]);
     const subB = await firstExisting([outOf(b, 'submission', 'submission.csv')]);
     if (test && labels && subA && subB) {
-      return { on: 'test', pixelsFile: test, layout: 'test', truth: await readIdLabelFile(createReadStream(labels), labels), a: await predictionsOf(subA), b: await predictionsOf(subB), rowOf: (id) => id - 1 };
+      return {
+        on: 'test',
+        pixelsFile: test,
+        layout: 'test',
+        truth: await readIdLabelFile(createReadStream(labels), labels),
+        a: await predictionsOf(subA),
+        b: await predictionsOf(subB),
+        rowOf: (id) => id - 1,
+      };
     }
-    why.push(!test ? 'the test file is not readable from here' : !labels ? 'there is no answer key for the test file' : 'a run has no submission.csv');
+    why.push(
+      !test
+        ? 'the test file is not readable from here'
+        : !labels
+          ? 'there is no answer key for the test file'
+          : 'a run has no submission.csv',
+    );
   } else why.push('the runs predicted different test files');
   const rows = a.manifest.split?.validationRows;
   if (compare.heldOut.sameValidationRows && rows) {
     const train = (await locate(a.dir, roleOf(a, 'train'))) ?? (await locate(b.dir, roleOf(b, 'train')));
-    const valLabels = await firstExisting([outOf(a, 'validationLabels', 'validation-labels.csv'), join(a.dir, 'sagemaker-input', 'validation-labels.csv')]);
-    const predA = await firstExisting([outOf(a, 'validationSubmission', 'validation-submission.csv'), outOf(a, 'validationProbabilities', 'validation-probabilities.csv')]);
-    const predB = await firstExisting([outOf(b, 'validationSubmission', 'validation-submission.csv'), outOf(b, 'validationProbabilities', 'validation-probabilities.csv')]);
+    const valLabels = await firstExisting([
+      outOf(a, 'validationLabels', 'validation-labels.csv'),
+      join(a.dir, 'sagemaker-input', 'validation-labels.csv'),
+    ]);
+    const predA = await firstExisting([
+      outOf(a, 'validationSubmission', 'validation-submission.csv'),
+      outOf(a, 'validationProbabilities', 'validation-probabilities.csv'),
+    ]);
+    const predB = await firstExisting([
+      outOf(b, 'validationSubmission', 'validation-submission.csv'),
+      outOf(b, 'validationProbabilities', 'validation-probabilities.csv'),
+    ]);
     if (train && valLabels && predA && predB) {
       notes.push(`Digits the runs disagree on come from the held-out validation rows (${why.join('; ')}).`);
       const recorded = [...rows];
-      return { on: 'validation', pixelsFile: train, layout: 'train', truth: await readIdLabelFile(createReadStream(valLabels), valLabels), a: await predictionsOf(predA), b: await predictionsOf(predB), rowOf: (id) => recorded[id - 1] };
+      return {
+        on: 'validation',
+        pixelsFile: train,
+        layout: 'train',
+        truth: await readIdLabelFile(createReadStream(valLabels), valLabels),
+        a: await predictionsOf(predA),
+        b: await predictionsOf(predB),
+        rowOf: (id) => recorded[id - 1],
+      };
     }
     why.push(!train ? 'the training file is not readable from here' : 'validation labels or predictions are missing');
-  } else why.push(compare.heldOut.sameValidationRows === false ? 'the runs held out different validation rows' : 'not every run records its validation split');
+  } else
+    why.push(
+      compare.heldOut.sameValidationRows === false
+        ? 'the runs held out different validation rows'
+        : 'not every run records its validation split',
+    );
   notes.push(`No digits one run gets right and the other wrong: ${why.join('; ')}.`);
   return undefined;
 }
 
-export async function collectCompareReportData(runs: LoadedRun[], compare: CompareResult, opts: { maxDigits: number; now: Date; signal?: AbortSignal }): Promise<CompareReportData> {
+export async function collectCompareReportData(
+  runs: LoadedRun[],
+  compare: CompareResult,
+  opts: { maxDigits: number; now: Date; signal?: AbortSignal },
+): Promise<CompareReportData> {
   const notes: string[] = [];
   const data: CompareReportData = {
     generatedAt: opts.now.toISOString(),
-    runs: runs.map((r) => ({ runId: r.manifest.runId, dir: r.dir, engine: r.manifest.command === 'blend' ? 'blend' : r.manifest.engine, model: r.manifest.model })),
+    runs: runs.map((r) => ({
+      runId: r.manifest.runId,
+      dir: r.dir,
+      engine: r.manifest.command === 'blend' ? 'blend' : r.manifest.engine,
+      model: r.manifest.model,
+    })),
     compare,
     confusionDiffs: [],
     curves: [],
@@ -101,13 +151,25 @@ export async function collectCompareReportData(runs: LoadedRun[], compare: Compa
   };
   const [first] = runs;
   for (const r of runs.slice(1)) {
-    const on = first.test && r.test && compare.heldOut.sameTestInput !== false ? 'test' : first.validation && r.validation && compare.heldOut.sameValidationRows !== false ? 'validation' : undefined;
+    const on =
+      first.test && r.test && compare.heldOut.sameTestInput !== false
+        ? 'test'
+        : first.validation && r.validation && compare.heldOut.sameValidationRows !== false
+          ? 'validation'
+          : undefined;
     if (!on || first[on]!.confusion.length !== r[on]!.confusion.length) {
-      notes.push(`No confusion difference for ${r.manifest.runId}: it and ${first.manifest.runId} have no metrics on the same rows.`);
+      notes.push(
+        `No confusion difference for ${r.manifest.runId}: it and ${first.manifest.runId} have no metrics on the same rows.`,
+      );
       continue;
     }
     const ca = first[on]!.confusion;
-    data.confusionDiffs.push({ a: first.manifest.runId, b: r.manifest.runId, on, diff: r[on]!.confusion.map((row, t) => row.map((v, p) => v - ca[t][p])) });
+    data.confusionDiffs.push({
+      a: first.manifest.runId,
+      b: r.manifest.runId,
+      on,
+      diff: r[on]!.confusion.map((row, t) => row.map((v, p) => v - ca[t][p])),
+    });
   }
   for (const r of runs) {
     const history = historyOf(r.manifest);
@@ -121,7 +183,9 @@ export async function collectCompareReportData(runs: LoadedRun[], compare: Compa
     const ids = [...src.truth.keys()].filter((id) => src.a.has(id) && src.b.has(id)).sort((x, y) => x - y);
     const aOnly = ids.filter((id) => src.a.get(id) === src.truth.get(id) && src.b.get(id) !== src.truth.get(id));
     const bOnly = ids.filter((id) => src.b.get(id) === src.truth.get(id) && src.a.get(id) !== src.truth.get(id));
-    const bothWrong = ids.filter((id) => src.a.get(id) !== src.truth.get(id) && src.b.get(id) !== src.truth.get(id)).length;
+    const bothWrong = ids.filter(
+      (id) => src.a.get(id) !== src.truth.get(id) && src.b.get(id) !== src.truth.get(id),
+    ).length;
     const shownA = aOnly.slice(0, opts.maxDigits);
     const shownB = bOnly.slice(0, opts.maxDigits);
     try {
@@ -141,7 +205,9 @@ export async function collectCompareReportData(runs: LoadedRun[], compare: Compa
         bRightAWrong: { total: bOnly.length, digits: digits(shownB) },
       };
     } catch (e) {
-      notes.push(`No digits one run gets right and the other wrong: reading ${src.pixelsFile} failed (${(e as Error).message}).`);
+      notes.push(
+        `No digits one run gets right and the other wrong: reading ${src.pixelsFile} failed (${(e as Error).message}).`,
+      );
     }
   }
   return data;

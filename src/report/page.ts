@@ -88,7 +88,10 @@ function summaryCards(m: Metrics, on: string): string {
 
 function perClassTable(m: Metrics): string {
   const rows = m.perClass
-    .map((c) => `<tr><td>${c.label}</td><td class="num">${c.precision.toFixed(4)}</td><td class="num">${c.recall.toFixed(4)}</td><td class="num">${c.f1.toFixed(4)}</td><td class="num">${c.support}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${c.label}</td><td class="num">${c.precision.toFixed(4)}</td><td class="num">${c.recall.toFixed(4)}</td><td class="num">${c.f1.toFixed(4)}</td><td class="num">${c.support}</td></tr>`,
+    )
     .join('');
   return `<table id="per-class-table"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -100,11 +103,17 @@ function curves(history: HistoryPoint[]): string {
     dashed,
     points: history.filter((h) => typeof h[key] === 'number').map((h) => ({ x: h.epoch, y: h[key] as number })),
   });
-  const loss = [series('train loss', '#2563eb', 'loss'), series('validation loss', '#f97316', 'valLoss', true)].filter((s) => s.points.length);
-  const acc = [series('train accuracy', '#2563eb', 'accuracy'), series('validation accuracy', '#f97316', 'valAccuracy', true)].filter((s) => s.points.length);
+  const loss = [series('train loss', '#2563eb', 'loss'), series('validation loss', '#f97316', 'valLoss', true)].filter(
+    (s) => s.points.length,
+  );
+  const acc = [
+    series('train accuracy', '#2563eb', 'accuracy'),
+    series('validation accuracy', '#f97316', 'valAccuracy', true),
+  ].filter((s) => s.points.length);
   const charts: string[] = [];
   if (loss.length) charts.push(lineChartSvg(loss, { id: 'loss-curve', title: 'Loss per epoch', yLabel: 'loss' }));
-  if (acc.length) charts.push(lineChartSvg(acc, { id: 'accuracy-curve', title: 'Accuracy per epoch', yLabel: 'accuracy' }));
+  if (acc.length)
+    charts.push(lineChartSvg(acc, { id: 'accuracy-curve', title: 'Accuracy per epoch', yLabel: 'accuracy' }));
   return charts.map((c) => `<div class="panel">${c}</div>`).join('');
 }
 
@@ -116,33 +125,51 @@ export function renderReportHtml(d: ReportData): string {
   if (d.metrics) {
     const m = d.metrics.metrics;
     body.push(`<section id="summary"><h2>Summary</h2>${summaryCards(m, d.metrics.on)}`);
-    if (d.secondary) body.push(`<p class="sub" style="margin-top:8px">${esc(d.secondary.on)}: accuracy ${pct(d.secondary.metrics.accuracy)}, macro-F1 ${d.secondary.metrics.macroF1.toFixed(4)} on ${d.secondary.metrics.rows} rows</p>`);
+    if (d.secondary)
+      body.push(
+        `<p class="sub" style="margin-top:8px">${esc(d.secondary.on)}: accuracy ${pct(d.secondary.metrics.accuracy)}, macro-F1 ${d.secondary.metrics.macroF1.toFixed(4)} on ${d.secondary.metrics.rows} rows</p>`,
+      );
     body.push('</section>');
-    body.push(`<section id="confusion"><h2>Confusion matrix (${esc(d.metrics.on)})</h2><div class="panel">${confusionHeatmapSvg(m.confusion)}</div></section>`);
     body.push(
-      `<section id="per-class"><h2>Per-class precision, recall and F1 (${esc(d.metrics.on)})</h2><div class="row"><div class="panel">${groupedBarsSvg([
-        { name: 'precision', color: '#2563eb', values: m.perClass.map((c) => c.precision) },
-        { name: 'recall', color: '#16a34a', values: m.perClass.map((c) => c.recall) },
-        { name: 'F1', color: '#9333ea', values: m.perClass.map((c) => c.f1) },
-      ])}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
+      `<section id="confusion"><h2>Confusion matrix (${esc(d.metrics.on)})</h2><div class="panel">${confusionHeatmapSvg(m.confusion)}</div></section>`,
+    );
+    body.push(
+      `<section id="per-class"><h2>Per-class precision, recall and F1 (${esc(d.metrics.on)})</h2><div class="row"><div class="panel">${groupedBarsSvg(
+        [
+          { name: 'precision', color: '#2563eb', values: m.perClass.map((c) => c.precision) },
+          { name: 'recall', color: '#16a34a', values: m.perClass.map((c) => c.recall) },
+          { name: 'F1', color: '#9333ea', values: m.perClass.map((c) => c.f1) },
+        ],
+      )}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
     );
   }
   if (d.history && d.history.length) {
     const stop = d.trainingStop ? `<p class="sub" id="training-stop">Training ${esc(d.trainingStop)}.</p>` : '';
-    body.push(`<section id="training"><h2>Training curves</h2>${stop}<div class="row">${curves(d.history)}</div></section>`);
+    body.push(
+      `<section id="training"><h2>Training curves</h2>${stop}<div class="row">${curves(d.history)}</div></section>`,
+    );
   }
   let dataScript = '';
   if (d.misclassified && d.misclassified.digits.length) {
     const mc = d.misclassified;
     const figs = mc.digits
-      .map((g, i) => `<figure data-true="${g.truth}" data-pred="${g.predicted}"><canvas width="28" height="28" data-digit="${i}" aria-label="image ${g.id}"></canvas><figcaption>#${g.id}: true ${g.truth} → <span class="p">${g.predicted}</span></figcaption></figure>`)
+      .map(
+        (g, i) =>
+          `<figure data-true="${g.truth}" data-pred="${g.predicted}"><canvas width="28" height="28" data-digit="${i}" aria-label="image ${g.id}"></canvas><figcaption>#${g.id}: true ${g.truth} → <span class="p">${g.predicted}</span></figcaption></figure>`,
+      )
       .join('');
-    body.push(`<section id="misclassified"><h2>Misclassified ${esc(mc.on)} digits (${mc.digits.length} of ${mc.total})</h2><div class="panel digits">${figs}</div></section>`);
-    const b64 = mc.digits.map((g) => Buffer.from(g.pixels.buffer, g.pixels.byteOffset, g.pixels.byteLength).toString('base64'));
+    body.push(
+      `<section id="misclassified"><h2>Misclassified ${esc(mc.on)} digits (${mc.digits.length} of ${mc.total})</h2><div class="panel digits">${figs}</div></section>`,
+    );
+    const b64 = mc.digits.map((g) =>
+      Buffer.from(g.pixels.buffer, g.pixels.byteOffset, g.pixels.byteLength).toString('base64'),
+    );
     dataScript = `<script type="application/json" id="digit-data">${JSON.stringify(b64)}</script><script>${DRAW_SCRIPT}</script>`;
   }
   const params = d.params.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
-  body.push(`<section id="parameters"><h2>Run parameters</h2><div class="panel"><table>${params}</table></div></section>`);
+  body.push(
+    `<section id="parameters"><h2>Run parameters</h2><div class="panel"><table>${params}</table></div></section>`,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <link rel="icon" href="data:,"><title>digitflow report ${esc(d.runId)}</title><style>${CSS}</style></head>

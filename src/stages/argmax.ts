@@ -48,7 +48,9 @@ export async function assertInputFile(path: string, what: string): Promise<void>
 }
 
 /** Where argmax reads and writes: a run folder's own files, or the given file and output. */
-async function argmaxPaths(input: ArgmaxInput): Promise<{ probabilities: string; output: string; force: boolean; runDir?: string }> {
+async function argmaxPaths(
+  input: ArgmaxInput,
+): Promise<{ probabilities: string; output: string; force: boolean; runDir?: string }> {
   const target = await targetOf(input.input);
   let runDir: string | undefined;
   let probabilities: string;
@@ -65,7 +67,13 @@ async function argmaxPaths(input: ArgmaxInput): Promise<{ probabilities: string;
     probabilities = target.path;
     runDir = input.output === undefined ? await runOwning(probabilities, 'probabilities') : undefined;
   }
-  if (input.output !== undefined) return { probabilities, output: input.output, force: Boolean(input.force), runDir: await runOwning(input.output, 'submission') };
+  if (input.output !== undefined)
+    return {
+      probabilities,
+      output: input.output,
+      force: Boolean(input.force),
+      runDir: await runOwning(input.output, 'submission'),
+    };
   // The run's own submission is derived from its probabilities: a new argmax replaces it.
   if (runDir) return { probabilities, output: await runOutputPath(runDir, 'submission'), force: true, runDir };
   return { probabilities, output: 'submission.csv', force: Boolean(input.force) };
@@ -90,38 +98,47 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
     out.on('error', () => undefined);
     await writeChunk(out, SUBMISSION_HEADER + '\n');
     let buf = '';
-    for await (const batch of batches) for (const row of batch) {
-      n++;
-      const label = argmax(row.scores);
-      classCounts[label]++;
-      if (Math.abs(row.sum - 1) > SUM_TOLERANCE) {
-        warnings++;
-        if (warnings <= WARN_IN_FULL) {
-          deps.reporter.emit({
-            kind: 'warn',
-            code: 'PROB_SUM',
-            message: `${source}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1${warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''}`,
-            data: { file: source, line: row.line, sum: row.sum },
-          });
+    for await (const batch of batches)
+      for (const row of batch) {
+        n++;
+        const label = argmax(row.scores);
+        classCounts[label]++;
+        if (Math.abs(row.sum - 1) > SUM_TOLERANCE) {
+          warnings++;
+          if (warnings <= WARN_IN_FULL) {
+            deps.reporter.emit({
+              kind: 'warn',
+              code: 'PROB_SUM',
+              message: `${source}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1${warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''}`,
+              data: { file: source, line: row.line, sum: row.sum },
+            });
+          }
+        }
+        buf += `${row.id ?? n},${label}\n`;
+        if ((n & 4095) === 0) {
+          await writeChunk(out, buf);
+          buf = '';
+          if (deps.signal?.aborted) throw new InterruptedError('argmax interrupted; no output written');
+          deps.reporter.emit({ kind: 'progress', task, label: 'argmax', done: n, unit: 'rows' });
         }
       }
-      buf += `${row.id ?? n},${label}\n`;
-      if ((n & 4095) === 0) {
-        await writeChunk(out, buf);
-        buf = '';
-        if (deps.signal?.aborted) throw new InterruptedError('argmax interrupted; no output written');
-        deps.reporter.emit({ kind: 'progress', task, label: 'argmax', done: n, unit: 'rows' });
-      }
-    }
     if (buf) await writeChunk(out, buf);
     if (n === 0) {
-      throw new UserInputError('PROB_EMPTY', `${source} has no probability rows`, { hint: 'the predictions file is empty; did the prediction step finish?', details: { file: source } });
+      throw new UserInputError('PROB_EMPTY', `${source} has no probability rows`, {
+        hint: 'the predictions file is empty; did the prediction step finish?',
+        details: { file: source },
+      });
     }
   });
   deps.reporter.emit({ kind: 'progress', task, label: 'argmax', done: n, unit: 'rows' });
   deps.reporter.emit({ kind: 'progress-end', task });
   if (warnings > WARN_IN_FULL) {
-    deps.reporter.emit({ kind: 'warn', code: 'PROB_SUM', message: `${warnings} rows in total do not sum to ~1 (tolerance ${SUM_TOLERANCE})`, data: { rows: warnings } });
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'PROB_SUM',
+      message: `${warnings} rows in total do not sum to ~1 (tolerance ${SUM_TOLERANCE})`,
+      data: { rows: warnings },
+    });
   }
   if (paths.runDir) await recordInRun(paths.runDir, { outputs: { submission: paths.output } }, deps);
   return { output: paths.output, input: source, runDir: paths.runDir, rows: n, format, warnings, classCounts };

@@ -15,7 +15,15 @@ import { sha256File } from '../adapters/file-hash.js';
 import { gitSha, newRunId, readManifest, runtimeVersions, writeManifest } from '../adapters/run-store.js';
 import { withStagingDir } from '../adapters/staging-dir.js';
 import { newManifest, type InputFileRecord, type RunManifest } from '../domain/manifest.js';
-import { blendProbabilities, BLEND_METHODS, fitBlendWeights, normalizeWeights, scoreRows, type BlendMember, type BlendMethod } from '../domain/blend.js';
+import {
+  blendProbabilities,
+  BLEND_METHODS,
+  fitBlendWeights,
+  normalizeWeights,
+  scoreRows,
+  type BlendMember,
+  type BlendMethod,
+} from '../domain/blend.js';
 import { formatProbability } from '../domain/probabilities/format-probability.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -84,7 +92,11 @@ async function readScores(path: string, numClasses: number): Promise<Scores> {
       ids.push(row.id ?? n);
     }
   }
-  if (n === 0) throw new UserInputError('PROB_EMPTY', `${path} has no probability rows`, { hint: 'the predictions file is empty; did the prediction step finish?', details: { file: path } });
+  if (n === 0)
+    throw new UserInputError('PROB_EMPTY', `${path} has no probability rows`, {
+      hint: 'the predictions file is empty; did the prediction step finish?',
+      details: { file: path },
+    });
   return { path, format, ids, scores: values.slice(0, n * numClasses) };
 }
 
@@ -92,7 +104,11 @@ async function readScores(path: string, numClasses: number): Promise<Scores> {
 function alignTo(s: Scores, order: number[], numClasses: number, what: string, reference: string): Float64Array {
   const at = new Map<number, number>();
   s.ids.forEach((id, i) => {
-    if (at.has(id)) throw new UserInputError('IDS_MISMATCH', `${s.path}: ImageId ${id} appears more than once`, { hint: 'regenerate the probabilities with digitflow predict', details: { file: s.path, id } });
+    if (at.has(id))
+      throw new UserInputError('IDS_MISMATCH', `${s.path}: ImageId ${id} appears more than once`, {
+        hint: 'regenerate the probabilities with digitflow predict',
+        details: { file: s.path, id },
+      });
     at.set(id, i);
   });
   const missing = order.filter((id) => !at.has(id));
@@ -100,11 +116,16 @@ function alignTo(s: Scores, order: number[], numClasses: number, what: string, r
     throw new UserInputError(
       'IDS_MISMATCH',
       `${s.path} has ${s.ids.length} ${what} rows, ${reference} has ${order.length}${missing.length ? `; ImageId(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''} are missing` : ''}`,
-      { hint: 'blend runs that predicted the same file; rerun predict on the same test file', details: { file: s.path, missing: missing.slice(0, 100) } },
+      {
+        hint: 'blend runs that predicted the same file; rerun predict on the same test file',
+        details: { file: s.path, missing: missing.slice(0, 100) },
+      },
     );
   }
   const out = new Float64Array(order.length * numClasses);
-  order.forEach((id, i) => out.set(s.scores.subarray(at.get(id)! * numClasses, (at.get(id)! + 1) * numClasses), i * numClasses));
+  order.forEach((id, i) =>
+    out.set(s.scores.subarray(at.get(id)! * numClasses, (at.get(id)! + 1) * numClasses), i * numClasses),
+  );
   return out;
 }
 
@@ -125,9 +146,11 @@ interface Member {
 
 async function loadMember(dir: string): Promise<Member> {
   const manifest = await readManifest(dir);
-  const out = (key: string, ...fallbacks: string[]) => [manifest.outputs?.[key], ...fallbacks].filter((p): p is string => typeof p === 'string').map((p) => join(dir, p));
+  const out = (key: string, ...fallbacks: string[]) =>
+    [manifest.outputs?.[key], ...fallbacks].filter((p): p is string => typeof p === 'string').map((p) => join(dir, p));
   let probabilities: string | undefined;
-  for (const p of out('probabilities', 'probabilities.csv')) if (!probabilities && (await fileExists(p))) probabilities = p;
+  for (const p of out('probabilities', 'probabilities.csv'))
+    if (!probabilities && (await fileExists(p))) probabilities = p;
   if (!probabilities) {
     throw new UserInputError('RUN_NOT_PREDICTED', `${dir} has no test probabilities (manifest outputs.probabilities)`, {
       hint: `predict first: digitflow predict ${dir} --test data/test.csv`,
@@ -135,8 +158,10 @@ async function loadMember(dir: string): Promise<Member> {
     });
   }
   const member: Member = { dir, manifest, probabilities };
-  for (const p of out('validationProbabilities', 'validation-probabilities.csv')) if (!member.validationProbabilities && (await fileExists(p))) member.validationProbabilities = p;
-  for (const p of out('validationLabels', 'validation-labels.csv', join('sagemaker-input', 'validation-labels.csv'))) if (!member.validationLabels && (await fileExists(p))) member.validationLabels = p;
+  for (const p of out('validationProbabilities', 'validation-probabilities.csv'))
+    if (!member.validationProbabilities && (await fileExists(p))) member.validationProbabilities = p;
+  for (const p of out('validationLabels', 'validation-labels.csv', join('sagemaker-input', 'validation-labels.csv')))
+    if (!member.validationLabels && (await fileExists(p))) member.validationLabels = p;
   return member;
 }
 
@@ -153,25 +178,47 @@ function checkTestFile(members: Member[], checks: string[]): void {
       details: { sha256: shas },
     });
   }
-  checks.push(known.length === members.length ? `same test file in every run (sha256 ${known[0].slice(0, 12)}…)` : `test file sha256 not recorded by ${members.filter((_, i) => !shas[i]).map((m) => m.manifest.runId).join(', ')}; the ImageIds are still checked`);
+  checks.push(
+    known.length === members.length
+      ? `same test file in every run (sha256 ${known[0].slice(0, 12)}…)`
+      : `test file sha256 not recorded by ${members
+          .filter((_, i) => !shas[i])
+          .map((m) => m.manifest.runId)
+          .join(', ')}; the ImageIds are still checked`,
+  );
 }
 
 /** The validation rows every member held out (sorted train-file rows), or undefined when some member has none. */
 function checkValidation(members: Member[], checks: string[]): number[] | undefined {
-  const usable = members.map((m) => Boolean(m.manifest.split?.validationRows?.length && m.validationProbabilities && m.validationLabels));
+  const usable = members.map((m) =>
+    Boolean(m.manifest.split?.validationRows?.length && m.validationProbabilities && m.validationLabels),
+  );
   if (!usable.every(Boolean)) {
-    checks.push(`no validation blend: ${members.filter((_, i) => !usable[i]).map((m) => m.manifest.runId).join(', ')} has no held-out predictions`);
+    checks.push(
+      `no validation blend: ${members
+        .filter((_, i) => !usable[i])
+        .map((m) => m.manifest.runId)
+        .join(', ')} has no held-out predictions`,
+    );
     return undefined;
   }
   const trainShas = members.map((m) => inputOf(m.manifest, 'train')?.sha256).filter(Boolean);
   if (new Set(trainShas).size > 1) {
-    throw new UserInputError('SPLIT_MISMATCH', 'the runs were trained on different training files (sha256 differs), so their validation rows are different images', {
-      hint: 'blend runs trained on the same train.csv with the same --seed and --validation-fraction',
-    });
+    throw new UserInputError(
+      'SPLIT_MISMATCH',
+      'the runs were trained on different training files (sha256 differs), so their validation rows are different images',
+      {
+        hint: 'blend runs trained on the same train.csv with the same --seed and --validation-fraction',
+      },
+    );
   }
   const keys = members.map((m) => [...m.manifest.split!.validationRows].sort((a, b) => a - b).join(','));
   if (keys.some((k) => k !== keys[0])) {
-    const counts = members.map((m) => `${m.manifest.runId}: ${m.manifest.split!.validationRows.length} rows, seed ${m.manifest.split!.seed}`).join('; ');
+    const counts = members
+      .map(
+        (m) => `${m.manifest.runId}: ${m.manifest.split!.validationRows.length} rows, seed ${m.manifest.split!.seed}`,
+      )
+      .join('; ');
     throw new UserInputError('SPLIT_MISMATCH', `the runs held out different validation rows (${counts})`, {
       hint: 'blend runs made with the same --seed and --validation-fraction, so weights are fitted and scored on the same images',
     });
@@ -190,7 +237,12 @@ async function validationScores(m: Member, rows: number[], numClasses: number): 
     ...s,
     ids: s.ids.map((id) => {
       const row = recorded[id - 1];
-      if (row === undefined) throw new UserInputError('IDS_MISMATCH', `${s.path}: validation ImageId ${id} is beyond the ${recorded.length} held-out rows in the manifest`, { details: { file: s.path, id } });
+      if (row === undefined)
+        throw new UserInputError(
+          'IDS_MISMATCH',
+          `${s.path}: validation ImageId ${id} is beyond the ${recorded.length} held-out rows in the manifest`,
+          { details: { file: s.path, id } },
+        );
       return row;
     }),
   };
@@ -205,7 +257,10 @@ async function validationTruth(m: Member, rows: number[], numClasses: number): P
   for (const [id, label] of byId) if (recorded[id - 1] !== undefined) byRow.set(recorded[id - 1], label);
   return Uint8Array.from(rows, (r) => {
     const t = byRow.get(r);
-    if (t === undefined) throw new UserInputError('IDS_MISMATCH', `${path} has no label for held-out row ${r}`, { details: { file: path } });
+    if (t === undefined)
+      throw new UserInputError('IDS_MISMATCH', `${path} has no label for held-out row ${r}`, {
+        details: { file: path },
+      });
     return t;
   });
 }
@@ -229,10 +284,16 @@ async function writeScores(path: string, ids: number[], scores: Float64Array, nu
 
 function checkWeights(weights: number[], count: number): void {
   if (weights.length !== count) {
-    throw new UserInputError('WEIGHTS_INVALID', `--weights has ${weights.length} value(s) for ${count} runs`, { hint: `give one weight per run, e.g. --weights ${Array.from({ length: count }, () => (1 / count).toFixed(2)).join(',')}, or --weights auto` });
+    throw new UserInputError('WEIGHTS_INVALID', `--weights has ${weights.length} value(s) for ${count} runs`, {
+      hint: `give one weight per run, e.g. --weights ${Array.from({ length: count }, () => (1 / count).toFixed(2)).join(',')}, or --weights auto`,
+    });
   }
   if (weights.some((w) => !Number.isFinite(w) || w < 0) || weights.every((w) => w === 0)) {
-    throw new UserInputError('WEIGHTS_INVALID', `--weights ${weights.join(',')}: weights must be non-negative numbers, not all 0`, { hint: 'e.g. --weights 0.7,0.3 (they are scaled to sum 1)' });
+    throw new UserInputError(
+      'WEIGHTS_INVALID',
+      `--weights ${weights.join(',')}: weights must be non-negative numbers, not all 0`,
+      { hint: 'e.g. --weights 0.7,0.3 (they are scaled to sum 1)' },
+    );
   }
 }
 
@@ -240,11 +301,24 @@ function checkWeights(weights: number[], count: number): void {
 export async function blendStage(input: BlendInput, deps: StageDeps): Promise<BlendResult> {
   const numClasses = input.numClasses ?? 10;
   const method = input.method ?? 'mean';
-  if (!BLEND_METHODS.includes(method)) throw new UserInputError('BLEND_METHOD', `unknown blend method '${String(method)}'`, { hint: `use one of ${BLEND_METHODS.join(', ')}` });
-  if (input.runs.length < 2) throw new UserInputError('NO_RUNS', `blend needs at least two run directories, got ${input.runs.length}`, { hint: 'e.g. digitflow blend runs/cnn runs/linear' });
-  if (new Set(input.runs.map((r) => resolve(r))).size !== input.runs.length) throw new UserInputError('NO_RUNS', 'the same run is given twice', { hint: 'name each run once; use --weights to count one run more' });
+  if (!BLEND_METHODS.includes(method))
+    throw new UserInputError('BLEND_METHOD', `unknown blend method '${String(method)}'`, {
+      hint: `use one of ${BLEND_METHODS.join(', ')}`,
+    });
+  if (input.runs.length < 2)
+    throw new UserInputError('NO_RUNS', `blend needs at least two run directories, got ${input.runs.length}`, {
+      hint: 'e.g. digitflow blend runs/cnn runs/linear',
+    });
+  if (new Set(input.runs.map((r) => resolve(r))).size !== input.runs.length)
+    throw new UserInputError('NO_RUNS', 'the same run is given twice', {
+      hint: 'name each run once; use --weights to count one run more',
+    });
   if (Array.isArray(input.weights)) checkWeights(input.weights, input.runs.length);
-  if (input.labels && !(await fileExists(input.labels))) throw new UserInputError('FILE_NOT_FOUND', `labels file ${input.labels} does not exist or is not a file`, { hint: 'check the path', details: { path: input.labels } });
+  if (input.labels && !(await fileExists(input.labels)))
+    throw new UserInputError('FILE_NOT_FOUND', `labels file ${input.labels} does not exist or is not a file`, {
+      hint: 'check the path',
+      details: { path: input.labels },
+    });
   const t0 = deps.clock.now();
 
   // Every check before any output: manifests, test file, held-out rows.
@@ -257,14 +331,20 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
   checkTestFile(members, checks);
   const valRows = checkValidation(members, checks);
   if (input.weights === 'auto' && !valRows) {
-    throw new UserInputError('VALIDATION_MISSING', '--weights auto fits the weights on the held-out validation rows, and not every run has them', {
-      hint: 'give the weights (e.g. --weights 0.5,0.5), or blend runs trained with a validation split (--validation-fraction > 0)',
-    });
+    throw new UserInputError(
+      'VALIDATION_MISSING',
+      '--weights auto fits the weights on the held-out validation rows, and not every run has them',
+      {
+        hint: 'give the weights (e.g. --weights 0.5,0.5), or blend runs trained with a validation split (--validation-fraction > 0)',
+      },
+    );
   }
 
   const test = await Promise.all(members.map((m) => readScores(m.probabilities, numClasses)));
   const order = test[0].ids;
-  const testScores = test.map((s, i) => (i === 0 ? s.scores : alignTo(s, order, numClasses, 'test', `${test[0].path}`)));
+  const testScores = test.map((s, i) =>
+    i === 0 ? s.scores : alignTo(s, order, numClasses, 'test', `${test[0].path}`),
+  );
   checks.push(`same ${order.length} test ImageIds in every run`);
 
   let valScores: Float64Array[] | undefined;
@@ -282,7 +362,10 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
     fit = fitBlendWeights(valScores!, valTruth!, numClasses, method);
     weights = fit.weights;
     weightsFrom = 'auto';
-    deps.reporter.emit({ kind: 'info', message: `weights fitted on ${valTruth!.length} validation rows: ${weights.map((w) => w.toFixed(2)).join(', ')} (validation accuracy ${fit.accuracy.toFixed(4)}, ${fit.tried} weightings tried)` });
+    deps.reporter.emit({
+      kind: 'info',
+      message: `weights fitted on ${valTruth!.length} validation rows: ${weights.map((w) => w.toFixed(2)).join(', ')} (validation accuracy ${fit.accuracy.toFixed(4)}, ${fit.tried} weightings tried)`,
+    });
   } else if (Array.isArray(input.weights)) {
     weights = normalizeWeights(input.weights);
     weightsFrom = 'given';
@@ -296,8 +379,12 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
   for (const m of members) if (!labels) labels = await locate(m.dir, inputOf(m.manifest, 'labels')?.path);
   let truthById: Map<number, number> | undefined;
   if (labels) truthById = await readIdLabelFile(createReadStream(labels), labels, numClasses);
-  const testTruth = truthById && order.every((id) => truthById!.has(id)) && truthById.size === order.length ? Uint8Array.from(order, (id) => truthById!.get(id)!) : undefined;
-  if (labels && !testTruth) checks.push(`labels ${labels} do not cover the same ImageIds as the probabilities; no test metrics`);
+  const testTruth =
+    truthById && order.every((id) => truthById!.has(id)) && truthById.size === order.length
+      ? Uint8Array.from(order, (id) => truthById!.get(id)!)
+      : undefined;
+  if (labels && !testTruth)
+    checks.push(`labels ${labels} do not cover the same ImageIds as the probabilities; no test metrics`);
 
   const blended = blendProbabilities(testScores, weights, numClasses, method);
   const valBlended = valScores ? blendProbabilities(valScores, weights, numClasses, method) : undefined;
@@ -320,11 +407,24 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
   const result = await withStagingDir(runDir, { force: input.force }, async (work) => {
     deps.reporter.emit({ kind: 'step', step: 'blend', message: `writing ${runDir}` });
     await writeScores(join(work, 'probabilities.csv'), order, blended, numClasses);
-    await argmaxStage({ input: join(work, 'probabilities.csv'), output: join(work, 'submission.csv'), force: true, numClasses }, deps);
+    await argmaxStage(
+      { input: join(work, 'probabilities.csv'), output: join(work, 'submission.csv'), force: true, numClasses },
+      deps,
+    );
     const outputs: Record<string, string> = { probabilities: 'probabilities.csv', submission: 'submission.csv' };
     let metrics: Metrics | undefined;
     if (testTruth && labels) {
-      metrics = await evaluateStage({ submission: join(work, 'submission.csv'), labels, probabilities: join(work, 'probabilities.csv'), output: join(work, 'metrics.json'), force: true, numClasses }, deps);
+      metrics = await evaluateStage(
+        {
+          submission: join(work, 'submission.csv'),
+          labels,
+          probabilities: join(work, 'probabilities.csv'),
+          output: join(work, 'metrics.json'),
+          force: true,
+          numClasses,
+        },
+        deps,
+      );
       outputs.metrics = 'metrics.json';
     }
     let valMetrics: Metrics | undefined;
@@ -336,16 +436,44 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
       await withAtomicWriteStream(join(work, 'validation-labels.csv'), { force: true }, async (s) => {
         await writeChunk(s, 'ImageId,Label\n' + Array.from(truth, (t, i) => `${i + 1},${t}\n`).join(''));
       });
-      await argmaxStage({ input: join(work, 'validation-probabilities.csv'), output: join(work, 'validation-submission.csv'), force: true, numClasses }, deps);
-      valMetrics = await evaluateStage(
-        { submission: join(work, 'validation-submission.csv'), labels: join(work, 'validation-labels.csv'), probabilities: join(work, 'validation-probabilities.csv'), output: join(work, 'validation-metrics.json'), force: true, numClasses },
+      await argmaxStage(
+        {
+          input: join(work, 'validation-probabilities.csv'),
+          output: join(work, 'validation-submission.csv'),
+          force: true,
+          numClasses,
+        },
         deps,
       );
-      Object.assign(outputs, { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv', validationSubmission: 'validation-submission.csv', validationMetrics: 'validation-metrics.json' });
+      valMetrics = await evaluateStage(
+        {
+          submission: join(work, 'validation-submission.csv'),
+          labels: join(work, 'validation-labels.csv'),
+          probabilities: join(work, 'validation-probabilities.csv'),
+          output: join(work, 'validation-metrics.json'),
+          force: true,
+          numClasses,
+        },
+        deps,
+      );
+      Object.assign(outputs, {
+        validationProbabilities: 'validation-probabilities.csv',
+        validationLabels: 'validation-labels.csv',
+        validationSubmission: 'validation-submission.csv',
+        validationMetrics: 'validation-metrics.json',
+      });
     }
 
     const first = members[0].manifest;
-    const manifest = newManifest({ runId, command: 'blend', engine: 'local', seed: input.seed, now: new Date(deps.clock.now()), versions: runtimeVersions(), model: 'blend' });
+    const manifest = newManifest({
+      runId,
+      command: 'blend',
+      engine: 'local',
+      seed: input.seed,
+      now: new Date(deps.clock.now()),
+      versions: runtimeVersions(),
+      model: 'blend',
+    });
     manifest.gitSha = gitSha();
     const testRecord = members.map((m) => inputOf(m.manifest, 'test')).find((r) => r?.sha256) ?? inputOf(first, 'test');
     if (testRecord) manifest.inputs.push({ ...testRecord, rows: order.length });
@@ -357,10 +485,21 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
     if (trainRecord && valRows) manifest.inputs.push(trainRecord);
     for (const m of members) {
       const h = await sha256File(m.probabilities);
-      manifest.inputs.push({ role: `member:${m.manifest.runId}`, path: m.probabilities, sha256: h.sha256, bytes: h.bytes, rows: order.length });
+      manifest.inputs.push({
+        role: `member:${m.manifest.runId}`,
+        path: m.probabilities,
+        sha256: h.sha256,
+        bytes: h.bytes,
+        rows: order.length,
+      });
     }
     if (valRows) manifest.split = { ...first.split!, validationRows: [...valRows].sort((a, b) => a - b) };
-    manifest.hyperparameters = { method, weights: weights.map((w) => Number(w.toFixed(4))).join(','), weightsFrom, members: members.map((m) => m.manifest.runId).join(',') };
+    manifest.hyperparameters = {
+      method,
+      weights: weights.map((w) => Number(w.toFixed(4))).join(','),
+      weightsFrom,
+      members: members.map((m) => m.manifest.runId).join(','),
+    };
     manifest.timings = { blend: (deps.clock.now() - t0) / 1000 };
     manifest.outputs = outputs;
     manifest.summary = {
@@ -371,14 +510,29 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
       method,
       weights,
       weightsFrom,
-      ...(fit ? { fit: { on: 'validation', rows: valTruth!.length, accuracy: fit.accuracy, logLoss: fit.logLoss, tried: fit.tried, gridStep: 1 / fit.steps } } : {}),
+      ...(fit
+        ? {
+            fit: {
+              on: 'validation',
+              rows: valTruth!.length,
+              accuracy: fit.accuracy,
+              logLoss: fit.logLoss,
+              tried: fit.tried,
+              gridStep: 1 / fit.steps,
+            },
+          }
+        : {}),
       members: memberInfo,
     };
     await writeManifest(work, manifest, new Date(deps.clock.now()));
     return { metrics, valMetrics, outputs };
   });
 
-  const bestOn: 'test' | 'validation' | undefined = memberInfo.every((m) => m.testAccuracy !== undefined) ? 'test' : memberInfo.every((m) => m.validationAccuracy !== undefined) ? 'validation' : undefined;
+  const bestOn: 'test' | 'validation' | undefined = memberInfo.every((m) => m.testAccuracy !== undefined)
+    ? 'test'
+    : memberInfo.every((m) => m.validationAccuracy !== undefined)
+      ? 'validation'
+      : undefined;
   let bestMember: BlendResult['bestMember'];
   if (bestOn) {
     const acc = (m: BlendMember) => (bestOn === 'test' ? m.testAccuracy! : m.validationAccuracy!);

@@ -30,12 +30,18 @@ async function readMetricsFile(path: string): Promise<Metrics> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as Metrics;
   } catch (e) {
-    throw new UserInputError('METRICS_INVALID', `${path} is not a readable metrics file: ${(e as Error).message}`, { details: { path } });
+    throw new UserInputError('METRICS_INVALID', `${path} is not a readable metrics file: ${(e as Error).message}`, {
+      details: { path },
+    });
   }
 }
 
 /** Metrics of a probability file against an `ImageId,Label` answer key (argmax + log loss). */
-export async function metricsFromProbabilities(probabilities: string, labels: string, numClasses = 10): Promise<Metrics> {
+export async function metricsFromProbabilities(
+  probabilities: string,
+  labels: string,
+  numClasses = 10,
+): Promise<Metrics> {
   const truthById = await readIdLabelFile(createReadStream(labels), labels, numClasses);
   const { rows } = await readProbabilityFile(probabilities, { numClasses });
   const truth: number[] = [];
@@ -47,14 +53,18 @@ export async function metricsFromProbabilities(probabilities: string, labels: st
     const id = row.id ?? n;
     const t = truthById.get(id);
     if (t === undefined) {
-      throw new UserInputError('IDS_MISMATCH', `${probabilities}:${row.line}: ImageId ${id} is not in ${labels}`, { details: { file: probabilities, line: row.line } });
+      throw new UserInputError('IDS_MISMATCH', `${probabilities}:${row.line}: ImageId ${id} is not in ${labels}`, {
+        details: { file: probabilities, line: row.line },
+      });
     }
     truth.push(t);
     pred.push(argmax(row.scores));
     ll.add(t, row.scores);
   }
   if (n !== truthById.size) {
-    throw new UserInputError('IDS_MISMATCH', `${probabilities} has ${n} rows but ${labels} has ${truthById.size}`, { hint: 'both files must cover the same validation rows' });
+    throw new UserInputError('IDS_MISMATCH', `${probabilities} has ${n} rows but ${labels} has ${truthById.size}`, {
+      hint: 'both files must cover the same validation rows',
+    });
   }
   const m = computeMetrics(truth, pred, numClasses);
   m.logLoss = ll.value();
@@ -86,7 +96,6 @@ export interface CompareInput {
   diff?: boolean;
 }
 
-
 function sortedKey(rows: number[] | undefined): string | null {
   if (!rows) return null;
   return [...rows].sort((a, b) => a - b).join(',');
@@ -116,7 +125,11 @@ export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
   let sameTestInput: boolean | null = null;
   if (shas.every((s) => s !== null)) {
     sameTestInput = shas.every((s) => s === shas[0]);
-    messages.push(sameTestInput ? 'same test file (sha256 matches)' : 'DIFFERENT test files (sha256 differs): test metrics are NOT comparable');
+    messages.push(
+      sameTestInput
+        ? 'same test file (sha256 matches)'
+        : 'DIFFERENT test files (sha256 differs): test metrics are NOT comparable',
+    );
   } else if (runs.length > 1 && runs.some((r) => r.test)) {
     messages.push('cannot check the test file: not every run records its sha256');
   }
@@ -125,7 +138,10 @@ export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
 
 /** Compares run directories side by side. */
 export async function compareStage(input: CompareInput, deps: StageDeps): Promise<CompareResult> {
-  if (input.runs.length === 0) throw new UserInputError('NO_RUNS', 'compare needs at least one run directory', { hint: 'e.g. digitflow compare runs/A runs/B' });
+  if (input.runs.length === 0)
+    throw new UserInputError('NO_RUNS', 'compare needs at least one run directory', {
+      hint: 'e.g. digitflow compare runs/A runs/B',
+    });
   const runs: LoadedRun[] = [];
   for (const dir of input.runs) {
     deps.reporter.emit({ kind: 'step', step: 'compare', message: `reading ${dir}` });
@@ -141,14 +157,24 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
   add('runId', 'run', (r) => r.manifest.runId);
   add('engine', 'engine', (r) => r.manifest.engine);
   add('model', 'model', (r) => r.manifest.model);
-  add('backend', 'backend / instance', (r) => r.manifest.backend ?? (r.manifest.instanceType ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}` : null));
+  add(
+    'backend',
+    'backend / instance',
+    (r) =>
+      r.manifest.backend ??
+      (r.manifest.instanceType
+        ? `${r.manifest.instanceType}${(r.manifest.instanceCount ?? 1) > 1 ? ` x${r.manifest.instanceCount}` : ''}`
+        : null),
+  );
   add('seed', 'seed', (r) => r.manifest.seed);
   // The shared settings line up across engines: learningRate next to learning_rate, batchSize next
   // to mini_batch_size, l2 next to wd (the managed engine's Linear Learner names).
   const localName = (k: string) => LINEAR_LEARNER_TO_LOCAL[k] ?? k;
   const hpKeys = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).map(localName)))].sort();
   for (const k of hpKeys) {
-    const names = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).filter((n) => localName(n) === k)))];
+    const names = [
+      ...new Set(runs.flatMap((r) => Object.keys(r.manifest.hyperparameters ?? {}).filter((n) => localName(n) === k))),
+    ];
     // `epochs` is the budget: the epochs actually trained and the epoch kept are their own rows.
     add(`hp.${k}`, k === 'epochs' ? 'epochs (max)' : names.join(' / '), (r) => {
       const hp = r.manifest.hyperparameters ?? {};
@@ -192,11 +218,22 @@ export async function compareStage(input: CompareInput, deps: StageDeps): Promis
     if (on) {
       const ca = a[on]!.confusion;
       const cb = b[on]!.confusion;
-      if (ca.length === cb.length) confusionDiff = { a: a.manifest.runId, b: b.manifest.runId, on, diff: cb.map((row, t) => row.map((v, p) => v - ca[t][p])) };
+      if (ca.length === cb.length)
+        confusionDiff = {
+          a: a.manifest.runId,
+          b: b.manifest.runId,
+          on,
+          diff: cb.map((row, t) => row.map((v, p) => v - ca[t][p])),
+        };
     }
   }
   return {
-    runs: runs.map((r) => ({ dir: r.dir, runId: r.manifest.runId, validationSource: r.validationSource, hasTestMetrics: Boolean(r.test) })),
+    runs: runs.map((r) => ({
+      dir: r.dir,
+      runId: r.manifest.runId,
+      validationSource: r.validationSource,
+      hasTestMetrics: Boolean(r.test),
+    })),
     rows: input.diff ? rows.filter((r) => r.differs || r.key === 'runId') : rows,
     diffOnly: Boolean(input.diff),
     heldOut,

@@ -34,7 +34,11 @@ export async function resolveRunData(input: RunDataInput, deps: StageDeps): Prom
   let prepared = false;
   let prepareSeconds: number | undefined;
   if (usingDefaults && !((await fileExists(train)) && (!test || (await fileExists(test))))) {
-    deps.reporter.emit({ kind: 'step', step: 'prepare', message: `no ${train} yet: preparing the bundled MNIST digits into ${input.dataDir}/` });
+    deps.reporter.emit({
+      kind: 'step',
+      step: 'prepare',
+      message: `no ${train} yet: preparing the bundled MNIST digits into ${input.dataDir}/`,
+    });
     const t = deps.clock.now();
     const p = await prepareStage({ source: 'bundled', outDir: input.dataDir, seed: input.seed, force: false }, deps);
     prepareSeconds = (deps.clock.now() - t) / 1000;

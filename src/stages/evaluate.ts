@@ -49,7 +49,14 @@ async function evaluatePaths(input: EvaluateInput): Promise<EvaluatePaths> {
       });
     }
     const runDir = input.output ? await runOwning(input.output, 'metrics') : undefined;
-    return { submission: target.path, labels: input.labels, probabilities: input.probabilities, output: input.output, force: Boolean(input.force), runDir };
+    return {
+      submission: target.path,
+      labels: input.labels,
+      probabilities: input.probabilities,
+      output: input.output,
+      force: Boolean(input.force),
+      runDir,
+    };
   }
   const runDir = target.runDir;
   const m = await manifestIfAny(runDir);
@@ -74,7 +81,15 @@ async function evaluatePaths(input: EvaluateInput): Promise<EvaluatePaths> {
   }
   const ownProbabilities = await runOutputPath(runDir, 'probabilities');
   const probabilities = input.probabilities ?? ((await fileExists(ownProbabilities)) ? ownProbabilities : undefined);
-  if (input.output !== undefined) return { submission, labels, probabilities, output: input.output, force: Boolean(input.force), runDir: await runOwning(input.output, 'metrics') };
+  if (input.output !== undefined)
+    return {
+      submission,
+      labels,
+      probabilities,
+      output: input.output,
+      force: Boolean(input.force),
+      runDir: await runOwning(input.output, 'metrics'),
+    };
   // The run's metrics.json is derived from its submission: a new evaluation replaces it.
   return { submission, labels, probabilities, output: await runOutputPath(runDir, 'metrics'), force: true, runDir };
 }
@@ -108,20 +123,29 @@ export async function evaluateStage(given: EvaluateInput, deps: StageDeps): Prom
 }
 
 /** evaluateStage, also saying which files it read and wrote. */
-export async function evaluateWithPaths(given: EvaluateInput, deps: StageDeps): Promise<{ metrics: Metrics; paths: EvaluatePaths }> {
+export async function evaluateWithPaths(
+  given: EvaluateInput,
+  deps: StageDeps,
+): Promise<{ metrics: Metrics; paths: EvaluatePaths }> {
   const numClasses = given.numClasses ?? 10;
   const paths = await evaluatePaths(given);
   const input = { ...given, ...paths };
   if (input.output) await assertWritable(input.output, { force: input.force });
-  deps.reporter.emit({ kind: 'step', step: 'evaluate', message: `scoring ${input.submission} against ${input.labels}` });
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'evaluate',
+    message: `scoring ${input.submission} against ${input.labels}`,
+  });
   const truthById = await readIdLabels(input.labels, 'labels file', numClasses);
   const predById = await readIdLabels(input.submission, 'submission', numClasses);
   const missing = [...truthById.keys()].filter((id) => !predById.has(id));
   const extra = [...predById.keys()].filter((id) => !truthById.has(id));
   if (missing.length > 0 || extra.length > 0) {
     const parts: string[] = [];
-    if (missing.length) parts.push(`${missing.length} ImageId(s) of ${input.labels} are not in ${input.submission}: ${listIds(missing)}`);
-    if (extra.length) parts.push(`${extra.length} ImageId(s) of ${input.submission} are not in ${input.labels}: ${listIds(extra)}`);
+    if (missing.length)
+      parts.push(`${missing.length} ImageId(s) of ${input.labels} are not in ${input.submission}: ${listIds(missing)}`);
+    if (extra.length)
+      parts.push(`${extra.length} ImageId(s) of ${input.submission} are not in ${input.labels}: ${listIds(extra)}`);
     throw new UserInputError('IDS_MISMATCH', parts.join('; '), {
       hint: 'the submission and the labels must cover the same images; were they made from the same test file?',
       details: { missing: missing.slice(0, 100), extra: extra.slice(0, 100) },
@@ -140,17 +164,25 @@ export async function evaluateWithPaths(given: EvaluateInput, deps: StageDeps): 
       const id = row.id ?? n;
       const label = truthById.get(id);
       if (label === undefined) {
-        throw new UserInputError('IDS_MISMATCH', `${input.probabilities}:${row.line}: ImageId ${id} is not in ${input.labels}`, {
-          hint: 'the probabilities must be for the same images as the labels',
-          details: { file: input.probabilities, line: row.line, id },
-        });
+        throw new UserInputError(
+          'IDS_MISMATCH',
+          `${input.probabilities}:${row.line}: ImageId ${id} is not in ${input.labels}`,
+          {
+            hint: 'the probabilities must be for the same images as the labels',
+            details: { file: input.probabilities, line: row.line, id },
+          },
+        );
       }
       acc.add(label, row.scores);
     }
     if (acc.rows !== truthById.size) {
-      throw new UserInputError('IDS_MISMATCH', `${input.probabilities} has ${acc.rows} rows but ${input.labels} has ${truthById.size}`, {
-        hint: 'the probabilities must cover every labelled image',
-      });
+      throw new UserInputError(
+        'IDS_MISMATCH',
+        `${input.probabilities} has ${acc.rows} rows but ${input.labels} has ${truthById.size}`,
+        {
+          hint: 'the probabilities must cover every labelled image',
+        },
+      );
     }
     metrics.logLoss = acc.value();
   }

@@ -42,9 +42,18 @@ class FileCollector {
   hist = new Array<number>(256).fill(0);
   private seen = new Map<string, number>();
 
-  constructor(private numClasses: number, private perClass: number) {}
+  constructor(
+    private numClasses: number,
+    private perClass: number,
+  ) {}
 
-  add(chunk: { pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number; layout: 'train' | 'test' }): void {
+  add(chunk: {
+    pixels: Uint8Array;
+    labels?: Uint8Array;
+    rows: number;
+    firstRow: number;
+    layout: 'train' | 'test';
+  }): void {
     this.layout = chunk.layout;
     const groups = chunk.labels ? this.numClasses : 1;
     while (this.sums.length < groups) {
@@ -91,7 +100,10 @@ class FileCollector {
     const order = labelled ? Array.from({ length: this.numClasses }, (_, g) => String(g)) : ['all'];
     const samples = order
       .filter((g) => this.samples.has(g))
-      .map((g) => ({ group: g, digits: this.samples.get(g)!.map((s) => ({ caption: `#${s.row}`, pixels: s.pixels, attrs: { row: s.row } })) }));
+      .map((g) => ({
+        group: g,
+        digits: this.samples.get(g)!.map((s) => ({ caption: `#${s.row}`, pixels: s.pixels, attrs: { row: s.row } })),
+      }));
     return { means, samples, blankRows: this.blankRows, duplicates: this.duplicates, pixelHistogram: this.hist };
   }
 }

@@ -26,7 +26,12 @@ export interface InspectOutput {
   ok: boolean;
 }
 
-async function inspectOne(path: string, member: string | undefined, input: InspectInput, deps: StageDeps): Promise<FileInsights> {
+async function inspectOne(
+  path: string,
+  member: string | undefined,
+  input: InspectInput,
+  deps: StageDeps,
+): Promise<FileInsights> {
   const src = await openByteSource(path, { zipMember: member });
   src.stream.destroy();
   const scan = await scanKaggleCsv(path, {
@@ -72,7 +77,10 @@ export async function inspectStage(input: InspectInput, deps: StageDeps): Promis
       throw new UserInputError(
         'ZIP_MEMBER_MISSING',
         `${input.path} holds no train or test CSV (it has: ${names.slice(0, 10).join(', ') || 'nothing'}${names.length > 10 ? `, ... ${names.length} files` : ''})`,
-        { hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv', details: { path: input.path } },
+        {
+          hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv',
+          details: { path: input.path },
+        },
       );
     }
     for (const m of members) files.push(await inspectOne(input.path, m, input, deps));

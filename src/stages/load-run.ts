@@ -48,7 +48,10 @@ export async function loadRun(dir: string, options: { backend?: BackendRequest }
   const pixelsOf = (data: Dataset | Uint8Array): { pixels: Uint8Array; rows: number } => {
     const pixels = data instanceof Uint8Array ? data : data.pixels;
     if (pixels.length % PIXELS !== 0) {
-      throw new UserInputError('PIXELS_INVALID', `predict needs rows of ${PIXELS} pixels, got ${pixels.length} values (not a multiple of ${PIXELS})`);
+      throw new UserInputError(
+        'PIXELS_INVALID',
+        `predict needs rows of ${PIXELS} pixels, got ${pixels.length} values (not a multiple of ${PIXELS})`,
+      );
     }
     return { pixels, rows: pixels.length / PIXELS };
   };
@@ -70,7 +73,10 @@ export async function loadRun(dir: string, options: { backend?: BackendRequest }
     dispose() {
       const m = model;
       model = undefined;
-      void m?.then((x) => x.dispose(), () => undefined);
+      void m?.then(
+        (x) => x.dispose(),
+        () => undefined,
+      );
     },
   };
 }

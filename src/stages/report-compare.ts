@@ -26,23 +26,37 @@ export interface CompareReportResult {
   runIds: string[];
   bytes: number;
   sections: string[];
-  disagreements?: { on: 'test' | 'validation'; aRightBWrong: number; bRightAWrong: number; bothWrong: number; rows: number };
+  disagreements?: {
+    on: 'test' | 'validation';
+    aRightBWrong: number;
+    bRightAWrong: number;
+    bothWrong: number;
+    rows: number;
+  };
   notes: string[];
 }
 
 /** Writes the comparison page atomically. */
 export async function compareReportStage(input: CompareReportInput, deps: StageDeps): Promise<CompareReportResult> {
-  if (input.runDirs.length < 2) throw new UserInputError('NO_RUNS', 'a comparison page needs at least two run directories', { hint: 'e.g. digitflow report runs/A runs/B' });
+  if (input.runDirs.length < 2)
+    throw new UserInputError('NO_RUNS', 'a comparison page needs at least two run directories', {
+      hint: 'e.g. digitflow report runs/A runs/B',
+    });
   const runs: LoadedRun[] = [];
   for (const dir of input.runDirs) {
     deps.reporter.emit({ kind: 'step', step: 'report', message: `reading ${dir}` });
     runs.push(await loadRun(dir));
   }
   const ids = runs.map((r) => r.manifest.runId);
-  const output = input.output ?? join(dirname(runs[0].dir), `compare-${ids.join('-vs-')}.html`.replace(/[^a-zA-Z0-9._-]/g, '-'));
+  const output =
+    input.output ?? join(dirname(runs[0].dir), `compare-${ids.join('-vs-')}.html`.replace(/[^a-zA-Z0-9._-]/g, '-'));
   await assertWritable(output, { force: input.force });
   const compare = await compareStage({ runs: input.runDirs }, { ...deps, reporter: { emit: () => undefined } });
-  const data = await collectCompareReportData(runs, compare, { maxDigits: input.maxDigits ?? 30, now: new Date(deps.clock.now()), signal: deps.signal });
+  const data = await collectCompareReportData(runs, compare, {
+    maxDigits: input.maxDigits ?? 30,
+    now: new Date(deps.clock.now()),
+    signal: deps.signal,
+  });
   for (const n of data.notes) deps.reporter.emit({ kind: 'info', message: n });
   const html = renderCompareReportHtml(data);
   await writeFileAtomic(output, html, { force: input.force });
@@ -57,7 +71,15 @@ export async function compareReportStage(input: CompareReportInput, deps: StageD
     runIds: ids,
     bytes: Buffer.byteLength(html),
     sections,
-    disagreements: g ? { on: g.on, aRightBWrong: g.aRightBWrong.total, bRightAWrong: g.bRightAWrong.total, bothWrong: g.bothWrong, rows: g.rows } : undefined,
+    disagreements: g
+      ? {
+          on: g.on,
+          aRightBWrong: g.aRightBWrong.total,
+          bRightAWrong: g.bRightAWrong.total,
+          bothWrong: g.bothWrong,
+          rows: g.rows,
+        }
+      : undefined,
     notes: data.notes,
   };
 }

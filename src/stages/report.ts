@@ -40,7 +40,11 @@ export async function reportStage(input: ReportInput, deps: StageDeps): Promise<
   await assertWritable(output, { force });
   deps.reporter.emit({ kind: 'step', step: 'report', message: `reading ${input.runDir}` });
   const run = await loadRun(input.runDir);
-  const data = await collectReportData(run, { maxDigits: input.maxDigits ?? 60, now: new Date(deps.clock.now()), signal: deps.signal });
+  const data = await collectReportData(run, {
+    maxDigits: input.maxDigits ?? 60,
+    now: new Date(deps.clock.now()),
+    signal: deps.signal,
+  });
   // The notes are part of the result (printed once, with it), not progress.
   const html = renderReportHtml(data);
   await writeFileAtomic(output, html, { force });
@@ -57,7 +61,9 @@ export async function reportStage(input: ReportInput, deps: StageDeps): Promise<
     bytes: Buffer.byteLength(html),
     sections,
     metricsOn: data.metrics?.on,
-    misclassified: data.misclassified ? { on: data.misclassified.on, shown: data.misclassified.digits.length, total: data.misclassified.total } : undefined,
+    misclassified: data.misclassified
+      ? { on: data.misclassified.on, shown: data.misclassified.digits.length, total: data.misclassified.total }
+      : undefined,
     training: data.trainingStop,
     notes: data.notes,
   };

@@ -59,7 +59,11 @@ export async function runOwning(file: string, key: RunOutput): Promise<string | 
 }
 
 /** An input path as the manifest records it: usable from the current folder, else relative to the run. */
-export async function recordedInput(runDir: string, m: RunManifest | undefined, role: string): Promise<string | undefined> {
+export async function recordedInput(
+  runDir: string,
+  m: RunManifest | undefined,
+  role: string,
+): Promise<string | undefined> {
   const path = m?.inputs?.find((i) => i.role === role)?.path;
   if (!path || path.startsWith('s3://')) return undefined;
   for (const p of [path, join(runDir, path)]) if (await fileExists(p)) return p;
@@ -75,12 +79,17 @@ export function insideRun(runDir: string, path: string): boolean {
 /** Records outputs (paths inside the run), inputs and summary numbers in the run's manifest. */
 export async function recordInRun(
   runDir: string,
-  update: { outputs?: Partial<Record<RunOutput, string>>; inputs?: InputFileRecord[]; summary?: Record<string, number> },
+  update: {
+    outputs?: Partial<Record<RunOutput, string>>;
+    inputs?: InputFileRecord[];
+    summary?: Record<string, number>;
+  },
   deps: StageDeps,
 ): Promise<void> {
   const m = await manifestIfAny(runDir);
   if (!m) return; // a bare folder without a manifest is not a run: nothing to record
-  for (const [key, path] of Object.entries(update.outputs ?? {})) if (insideRun(runDir, path)) m.outputs = { ...m.outputs, [key]: relative(resolve(runDir), resolve(path)) };
+  for (const [key, path] of Object.entries(update.outputs ?? {}))
+    if (insideRun(runDir, path)) m.outputs = { ...m.outputs, [key]: relative(resolve(runDir), resolve(path)) };
   for (const input of update.inputs ?? []) m.inputs = [...m.inputs.filter((i) => i.role !== input.role), input];
   if (update.summary) m.summary = { ...m.summary, ...update.summary };
   await writeManifest(runDir, m, new Date(deps.clock.now()));

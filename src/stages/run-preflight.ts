@@ -61,9 +61,19 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
   const numClasses = input.numClasses ?? 10;
   await assertRunOutputs(input.runDir, RUN_LOCAL_OUTPUTS, input.force);
 
-  deps.reporter.emit({ kind: 'step', step: 'check', message: `checking ${input.test}${input.labels ? ` and ${input.labels}` : ''} before training` });
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'check',
+    message: `checking ${input.test}${input.labels ? ` and ${input.labels}` : ''} before training`,
+  });
   let testRows = 0;
-  for await (const chunk of streamKaggleCsvFile(input.test, { layout: 'auto', numClasses, signal: deps.signal, chunkRows: 8192 })) testRows += chunk.rows;
+  for await (const chunk of streamKaggleCsvFile(input.test, {
+    layout: 'auto',
+    numClasses,
+    signal: deps.signal,
+    chunkRows: 8192,
+  }))
+    testRows += chunk.rows;
 
   if (input.labels) {
     await assertReadableFile(input.labels, 'labels file');
@@ -75,7 +85,10 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
         'IDS_MISMATCH',
         `${input.labels} has ${truth.size} labels but ${input.test} has ${testRows} rows` +
           (missing.length ? ` (ImageId ${missing.join(', ')} missing)` : ''),
-        { hint: 'pass the answer key of this test file (ImageId 1..N, one per test row), or leave out --labels', details: { labels: input.labels, test: input.test } },
+        {
+          hint: 'pass the answer key of this test file (ImageId 1..N, one per test row), or leave out --labels',
+          details: { labels: input.labels, test: input.test },
+        },
       );
     }
   }

@@ -55,9 +55,19 @@ export interface RunsResult {
 
 /** Hyperparameters worth a column, in this order (local, Linear Learner, blend); others are left out. */
 const KEY_HYPERPARAMETERS = [
-  'epochs', 'batchSize', 'learningRate', 'l2', 'augmentShift', 'dropout',
-  'learning_rate', 'mini_batch_size', 'wd', 'l1', 'optimizer',
-  'method', 'weights',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'l2',
+  'augmentShift',
+  'dropout',
+  'learning_rate',
+  'mini_batch_size',
+  'wd',
+  'l1',
+  'optimizer',
+  'method',
+  'weights',
 ];
 
 function keyHyperparameters(m: RunManifest): string[] {
@@ -90,10 +100,13 @@ export function kagglePublicScore(m: RunManifest): number | undefined {
 }
 
 async function entryOf(dir: string, m: RunManifest): Promise<RunsEntry> {
-  const out = (key: string, fallback: string) => join(dir, typeof m.outputs?.[key] === 'string' ? m.outputs[key] : fallback);
+  const out = (key: string, fallback: string) =>
+    join(dir, typeof m.outputs?.[key] === 'string' ? m.outputs[key] : fallback);
   const summary = (m.summary ?? {}) as Record<string, unknown>;
   const validationAccuracy =
-    num(summary.validationAccuracy) ?? num(summary.validation_accuracy) ?? (await readNumber(out('validationMetrics', 'validation-metrics.json'), 'accuracy'));
+    num(summary.validationAccuracy) ??
+    num(summary.validation_accuracy) ??
+    (await readNumber(out('validationMetrics', 'validation-metrics.json'), 'accuracy'));
   const testAccuracy = num(summary.accuracy) ?? (await readNumber(out('metrics', 'metrics.json'), 'accuracy'));
   return {
     runId: typeof m.runId === 'string' ? m.runId : dir,
@@ -124,7 +137,15 @@ function groupLetters(keys: (string | undefined)[]): Map<string, string> {
 function compareBy(sort: RunsSort): (a: RunsEntry, b: RunsEntry) => number {
   // Missing values always last; then newest first.
   const pick = (e: RunsEntry): number | undefined =>
-    sort === 'val-acc' ? e.validationAccuracy : sort === 'test-acc' ? e.testAccuracy : sort === 'kaggle' ? e.kagglePublicScore : sort === 'cost' ? e.costUsd : undefined;
+    sort === 'val-acc'
+      ? e.validationAccuracy
+      : sort === 'test-acc'
+        ? e.testAccuracy
+        : sort === 'kaggle'
+          ? e.kagglePublicScore
+          : sort === 'cost'
+            ? e.costUsd
+            : undefined;
   const ascending = sort === 'cost';
   return (a, b) => {
     const va = pick(a);
@@ -142,7 +163,10 @@ function compareBy(sort: RunsSort): (a: RunsEntry, b: RunsEntry) => number {
 export async function runsStage(input: RunsInput, deps: StageDeps): Promise<RunsResult> {
   const dir = input.dir ?? 'runs';
   const sort = input.sort ?? 'val-acc';
-  if (!RUNS_SORTS.includes(sort)) throw new UserInputError('SORT_UNKNOWN', `unknown sort key '${String(sort)}'`, { hint: `use one of ${RUNS_SORTS.join(', ')}` });
+  if (!RUNS_SORTS.includes(sort))
+    throw new UserInputError('SORT_UNKNOWN', `unknown sort key '${String(sort)}'`, {
+      hint: `use one of ${RUNS_SORTS.join(', ')}`,
+    });
   let names: string[];
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
@@ -159,7 +183,13 @@ export async function runsStage(input: RunsInput, deps: StageDeps): Promise<Runs
   for (const name of names.sort()) {
     if (name.startsWith('.')) continue; // temporary folders of a command in progress
     const runDir = join(dir, name);
-    if (!(await stat(runDir).then((s) => s.isDirectory(), () => false))) continue;
+    if (
+      !(await stat(runDir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      continue;
     if (!(await fileExists(join(runDir, MANIFEST_FILE)))) continue;
     try {
       const m = await readManifest(runDir);
@@ -170,7 +200,9 @@ export async function runsStage(input: RunsInput, deps: StageDeps): Promise<Runs
   }
 
   // Which rows each run was scored on.
-  const valKeys = runs.map(({ m }) => (Array.isArray(m.split?.validationRows) ? [...m.split!.validationRows].sort((a, b) => a - b).join(',') : undefined));
+  const valKeys = runs.map(({ m }) =>
+    Array.isArray(m.split?.validationRows) ? [...m.split!.validationRows].sort((a, b) => a - b).join(',') : undefined,
+  );
   const testKeys = runs.map(({ m }) => m.inputs?.find?.((i) => i.role === 'test')?.sha256);
   const valLetters = groupLetters(valKeys);
   const testLetters = groupLetters(testKeys);
@@ -178,11 +210,24 @@ export async function runsStage(input: RunsInput, deps: StageDeps): Promise<Runs
   runs.forEach(({ entry }, i) => {
     entry.validationGroup = valKeys[i] === undefined ? undefined : valLetters.get(valKeys[i]!);
     entry.testGroup = testKeys[i] === undefined ? undefined : testLetters.get(testKeys[i]!);
-    if (valLetters.size > 1 && entry.validationGroup && entry.validationGroup !== 'A' && entry.validationAccuracy !== undefined) entry.flags.push(`validation rows ${entry.validationGroup}, not A`);
-    if (testLetters.size > 1 && entry.testGroup && entry.testGroup !== 'A' && entry.testAccuracy !== undefined) entry.flags.push(`test file ${entry.testGroup}, not A`);
+    if (
+      valLetters.size > 1 &&
+      entry.validationGroup &&
+      entry.validationGroup !== 'A' &&
+      entry.validationAccuracy !== undefined
+    )
+      entry.flags.push(`validation rows ${entry.validationGroup}, not A`);
+    if (testLetters.size > 1 && entry.testGroup && entry.testGroup !== 'A' && entry.testAccuracy !== undefined)
+      entry.flags.push(`test file ${entry.testGroup}, not A`);
   });
-  if (valLetters.size > 1) notes.push(`${valLetters.size} different held-out validation splits (A is the most common): validation accuracies of different letters are not comparable`);
-  if (testLetters.size > 1) notes.push(`${testLetters.size} different test files (A is the most common): test accuracies of different letters are not comparable`);
+  if (valLetters.size > 1)
+    notes.push(
+      `${valLetters.size} different held-out validation splits (A is the most common): validation accuracies of different letters are not comparable`,
+    );
+  if (testLetters.size > 1)
+    notes.push(
+      `${testLetters.size} different test files (A is the most common): test accuracies of different letters are not comparable`,
+    );
   const entries = runs.map((r) => r.entry).sort(compareBy(sort));
   return { dir, sort, runs: entries, skipped, notes };
 }

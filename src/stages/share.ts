@@ -40,7 +40,13 @@ export interface ShareResult {
   runDir?: string;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.csv': 'text/csv', '.json': 'application/json', '.gz': 'application/gzip', '.png': 'image/png' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.gz': 'application/gzip',
+  '.png': 'image/png',
+};
 
 function contentTypeOf(file: string): string {
   const m = /\.[^./\\]+$/.exec(file.toLowerCase());
@@ -72,10 +78,14 @@ export async function shareStage(input: ShareInput, deps: StageDeps): Promise<Sh
     validateBucketName(input.bucket);
     uri = formatS3Uri(input.bucket, joinKey(input.prefix ?? 'digitflow', manifest?.runId, 'shared', name));
   } else {
-    throw new UserInputError('SHARE_NO_BUCKET', `${input.file} is not in a run with an S3 prefix, so there is nowhere to put it`, {
-      hint: 'pass --bucket <name> (and --prefix), or share a file from a run folder that was uploaded (`digitflow upload` or `run --engine sagemaker`)',
-      details: { file: input.file, runDir },
-    });
+    throw new UserInputError(
+      'SHARE_NO_BUCKET',
+      `${input.file} is not in a run with an S3 prefix, so there is nowhere to put it`,
+      {
+        hint: 'pass --bucket <name> (and --prefix), or share a file from a run folder that was uploaded (`digitflow upload` or `run --engine sagemaker`)',
+        details: { file: input.file, runDir },
+      },
+    );
   }
   const client = createS3Client(input.s3);
   const up = await uploadFileToS3(client, input.file, uri, { contentType: contentTypeOf(name), label: name }, deps);
@@ -85,14 +95,32 @@ export async function shareStage(input: ShareInput, deps: StageDeps): Promise<Sh
   if (runDir && manifest) {
     const sharedPrefix = uri.slice(0, uri.length - name.length);
     const fresh = await readManifest(runDir);
-    if (!fresh.resources.some((r) => r.kind === 's3-prefix' && sharedPrefix.startsWith(r.id.endsWith('/') ? r.id : r.id + '/'))) {
+    if (
+      !fresh.resources.some(
+        (r) => r.kind === 's3-prefix' && sharedPrefix.startsWith(r.id.endsWith('/') ? r.id : r.id + '/'),
+      )
+    ) {
       const { region } = await clientTarget(client);
-      fresh.resources.push({ kind: 's3-prefix', id: sharedPrefix, region, deletable: true, createdAt: signingDate.toISOString() });
+      fresh.resources.push({
+        kind: 's3-prefix',
+        id: sharedPrefix,
+        region,
+        deletable: true,
+        createdAt: signingDate.toISOString(),
+      });
       await writeManifest(runDir, fresh, new Date(deps.clock.now()));
     }
   }
   return {
-    file: input.file, uri, url, uploaded: !up.skipped, sha256: up.sha256, bytes: up.bytes, expiresInSeconds,
-    signedAt: signingDate.toISOString(), expiresAt: expiresAt.toISOString(), runDir,
+    file: input.file,
+    uri,
+    url,
+    uploaded: !up.skipped,
+    sha256: up.sha256,
+    bytes: up.bytes,
+    expiresInSeconds,
+    signedAt: signingDate.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    runDir,
   };
 }

@@ -45,22 +45,35 @@ export interface SubmissionsResult {
 
 const isFinal = (r: KaggleSubmissionRecord) => r.status === 'complete' || r.status === 'error';
 
-async function listSubmissions(kagglePath: string, competition: string, env: KaggleEnv, deps: StageDeps): Promise<KaggleListingRow[]> {
+async function listSubmissions(
+  kagglePath: string,
+  competition: string,
+  env: KaggleEnv,
+  deps: StageDeps,
+): Promise<KaggleListingRow[]> {
   const args = ['competitions', 'submissions', '-c', competition, '--csv'];
   const { code, output, stdout } = await runKaggle(kagglePath, args, env, deps, { log: false });
   if (code !== 0) {
-    throw new CloudError('KAGGLE_CLI_FAILED', `kaggle ${args.join(' ')} exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`, {
-      hint: 'check your Kaggle API token and that you joined the competition; the submission itself is recorded and can be checked later with `digitflow submissions <run>`',
-      details: { exitCode: code, output, command: ['kaggle', ...args] },
-    });
+    throw new CloudError(
+      'KAGGLE_CLI_FAILED',
+      `kaggle ${args.join(' ')} exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      {
+        hint: 'check your Kaggle API token and that you joined the competition; the submission itself is recorded and can be checked later with `digitflow submissions <run>`',
+        details: { exitCode: code, output, command: ['kaggle', ...args] },
+      },
+    );
   }
   try {
     return parseSubmissionListing(stdout);
   } catch (e) {
-    throw new CloudError('KAGGLE_CLI_FAILED', `could not read the output of kaggle ${args.join(' ')}: ${(e as Error).message}`, {
-      hint: 'update the Kaggle CLI (`pip install -U kaggle`); digitflow reads the columns fileName, date, description, status, publicScore',
-      details: { output },
-    });
+    throw new CloudError(
+      'KAGGLE_CLI_FAILED',
+      `could not read the output of kaggle ${args.join(' ')}: ${(e as Error).message}`,
+      {
+        hint: 'update the Kaggle CLI (`pip install -U kaggle`); digitflow reads the columns fileName, date, description, status, publicScore',
+        details: { output },
+      },
+    );
   }
 }
 
@@ -76,7 +89,8 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
   let polls = 0;
   let listing: KaggleListingRow[];
   for (;;) {
-    if (deps.signal?.aborted) throw new InterruptedError('stopped waiting for the Kaggle score; run `digitflow submissions <run>` later');
+    if (deps.signal?.aborted)
+      throw new InterruptedError('stopped waiting for the Kaggle score; run `digitflow submissions <run>` later');
     listing = await listSubmissions(kagglePath, competition, input.env, deps);
     polls++;
     let changed = false;
@@ -97,20 +111,32 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
       const manifest = await readManifest(input.runDir);
       const list = manifest.kaggle?.submissions ?? [];
       manifest.kaggle = {
-        submissions: list.map((r) => tracked.find((t) => t.message === r.message && t.submittedAt === r.submittedAt) ?? r),
+        submissions: list.map(
+          (r) => tracked.find((t) => t.message === r.message && t.submittedAt === r.submittedAt) ?? r,
+        ),
       };
       await writeManifest(input.runDir, manifest, new Date(deps.clock.now()));
     }
     const open = tracked.filter((r) => r.competition === competition && !isFinal(r));
     for (const r of tracked.filter((t) => t.competition === competition)) {
-      deps.reporter.emit({ kind: 'status', resource: `kaggle ${r.message}`, status: r.status, secondary: r.publicScore !== undefined ? `public score ${r.publicScore}` : undefined, elapsedSeconds: (deps.clock.now() - started) / 1000 });
+      deps.reporter.emit({
+        kind: 'status',
+        resource: `kaggle ${r.message}`,
+        status: r.status,
+        secondary: r.publicScore !== undefined ? `public score ${r.publicScore}` : undefined,
+        elapsedSeconds: (deps.clock.now() - started) / 1000,
+      });
     }
     if (!input.wait || open.length === 0) break;
     if (deps.clock.now() - started >= timeoutMs) {
-      throw new CloudError('KAGGLE_WAIT_TIMEOUT', `${open.length} submission(s) still ${open.map((r) => r.status).join(', ')} after ${Math.round(timeoutMs / 1000)} s`, {
-        hint: 'Kaggle is still scoring: check again later with `digitflow submissions <run>` (the submission is recorded)',
-        details: { pending: open.map((r) => r.message) },
-      });
+      throw new CloudError(
+        'KAGGLE_WAIT_TIMEOUT',
+        `${open.length} submission(s) still ${open.map((r) => r.status).join(', ')} after ${Math.round(timeoutMs / 1000)} s`,
+        {
+          hint: 'Kaggle is still scoring: check again later with `digitflow submissions <run>` (the submission is recorded)',
+          details: { pending: open.map((r) => r.message) },
+        },
+      );
     }
     await deps.clock.sleep(pollMs, deps.signal).catch(() => {
       throw new InterruptedError('stopped waiting for the Kaggle score; run `digitflow submissions <run>` later');
@@ -118,10 +144,14 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
   }
   const failed = tracked.filter((r) => r.competition === competition && r.status === 'error');
   if (input.wait && failed.length) {
-    throw new CloudError('KAGGLE_SCORING_FAILED', `Kaggle could not score ${failed.map((r) => `${r.file} (${JSON.stringify(r.message)})`).join(', ')}: status error`, {
-      hint: 'open the competition\'s "My Submissions" page on kaggle.com for the reason; the status is recorded in the manifest',
-      details: { failed },
-    });
+    throw new CloudError(
+      'KAGGLE_SCORING_FAILED',
+      `Kaggle could not score ${failed.map((r) => `${r.file} (${JSON.stringify(r.message)})`).join(', ')}: status error`,
+      {
+        hint: 'open the competition\'s "My Submissions" page on kaggle.com for the reason; the status is recorded in the manifest',
+        details: { failed },
+      },
+    );
   }
   return { competition, runDir: input.runDir, listing, tracked, polls };
 }

@@ -9,7 +9,14 @@ import { CloudError } from '../errors/index.js';
 import { DEFAULT_COMPETITION } from '../domain/submission.js';
 import { defaultSubmissionMessage, type KaggleSubmissionRecord } from '../domain/kaggle-submission.js';
 import { sha256File } from '../adapters/file-hash.js';
-import { findKaggleCredentials, findOnPath, kaggleJsonCandidates, runKaggle, type KaggleCredentials, type KaggleEnv } from '../adapters/kaggle-cli.js';
+import {
+  findKaggleCredentials,
+  findOnPath,
+  kaggleJsonCandidates,
+  runKaggle,
+  type KaggleCredentials,
+  type KaggleEnv,
+} from '../adapters/kaggle-cli.js';
 import { readManifest, writeManifest } from '../adapters/run-store.js';
 import { assertValidSubmission, resolveSubmissionTarget, validateSubmissionStage } from './validate-submission.js';
 import type { ExpectedRowsSource } from '../domain/kaggle-submission.js';
@@ -61,22 +68,34 @@ export function shellQuote(s: string): string {
 }
 
 /** The Kaggle CLI and its credentials, or the error saying which is missing and what to do. */
-export async function requireKaggle(env: KaggleEnv, home: string, commandLine?: string): Promise<{ kagglePath: string; credentials: KaggleCredentials }> {
+export async function requireKaggle(
+  env: KaggleEnv,
+  home: string,
+  commandLine?: string,
+): Promise<{ kagglePath: string; credentials: KaggleCredentials }> {
   const manual = commandLine ? `; or run it yourself: ${commandLine}` : '';
   const kagglePath = await findOnPath('kaggle', env);
   if (!kagglePath) {
-    throw new CloudError('KAGGLE_CLI_NOT_FOUND', 'the Kaggle CLI (`kaggle`) is not on PATH, so nothing was sent to Kaggle', {
-      hint: `install it with \`pip install kaggle\`${manual}`,
-      details: { command: commandLine },
-    });
+    throw new CloudError(
+      'KAGGLE_CLI_NOT_FOUND',
+      'the Kaggle CLI (`kaggle`) is not on PATH, so nothing was sent to Kaggle',
+      {
+        hint: `install it with \`pip install kaggle\`${manual}`,
+        details: { command: commandLine },
+      },
+    );
   }
   const credentials = await findKaggleCredentials(env, home);
   if (!credentials) {
     const where = kaggleJsonCandidates(env, home).join(' or ');
-    throw new CloudError('KAGGLE_NO_CREDENTIALS', `no Kaggle credentials (looked for KAGGLE_USERNAME/KAGGLE_KEY and ${where}), so nothing was sent to Kaggle`, {
-      hint: `create an API token on kaggle.com (Settings → API) and save it as ${kaggleJsonCandidates(env, home)[0]}${manual}`,
-      details: { command: commandLine, looked: kaggleJsonCandidates(env, home) },
-    });
+    throw new CloudError(
+      'KAGGLE_NO_CREDENTIALS',
+      `no Kaggle credentials (looked for KAGGLE_USERNAME/KAGGLE_KEY and ${where}), so nothing was sent to Kaggle`,
+      {
+        hint: `create an API token on kaggle.com (Settings → API) and save it as ${kaggleJsonCandidates(env, home)[0]}${manual}`,
+        details: { command: commandLine, looked: kaggleJsonCandidates(env, home) },
+      },
+    );
   }
   return { kagglePath, credentials };
 }
@@ -85,7 +104,10 @@ export async function requireKaggle(env: KaggleEnv, home: string, commandLine?: 
 export async function submitStage(input: SubmitInput, deps: StageDeps): Promise<SubmitResult> {
   const competition = input.competition ?? DEFAULT_COMPETITION;
   const target = await resolveSubmissionTarget(input.file);
-  const check = await validateSubmissionStage({ file: target.file, rows: input.rows, test: input.test, competition }, deps);
+  const check = await validateSubmissionStage(
+    { file: target.file, rows: input.rows, test: input.test, competition },
+    deps,
+  );
   assertValidSubmission(check);
   const hash = await sha256File(target.file);
   const label = target.manifest?.runId ?? target.file.split(/[\\/]/).pop() ?? target.file;
@@ -111,10 +133,14 @@ export async function submitStage(input: SubmitInput, deps: StageDeps): Promise<
   const submittedAt = new Date(deps.clock.now()).toISOString();
   const { code, output } = await runKaggle(kagglePath, args, input.env, deps);
   if (code !== 0) {
-    throw new CloudError('KAGGLE_SUBMIT_FAILED', `kaggle competitions submit exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`, {
-      hint: 'check that you accepted the competition rules on kaggle.com and that your API token is current; the file itself passed validation',
-      details: { exitCode: code, output, command: base.command },
-    });
+    throw new CloudError(
+      'KAGGLE_SUBMIT_FAILED',
+      `kaggle competitions submit exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      {
+        hint: 'check that you accepted the competition rules on kaggle.com and that your API token is current; the file itself passed validation',
+        details: { exitCode: code, output, command: base.command },
+      },
+    );
   }
   const record: KaggleSubmissionRecord = {
     competition,

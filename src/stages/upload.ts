@@ -18,7 +18,14 @@ import { s3RunStorage, type RunStorage } from '../adapters/sagemaker/run-storage
 import { runS3Layout, VALIDATION_FEATURES_FILE } from '../domain/sagemaker-plan.js';
 import type { RunManifest } from '../domain/manifest.js';
 import { UserInputError } from '../errors/index.js';
-import { channelFiles, prepareTestShards, prepareTrainData, syncChannelFiles, type PreparedTest, type PreparedTrain } from './sagemaker/data.js';
+import {
+  channelFiles,
+  prepareTestShards,
+  prepareTrainData,
+  syncChannelFiles,
+  type PreparedTest,
+  type PreparedTrain,
+} from './sagemaker/data.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export interface UploadStageInput {
@@ -55,7 +62,12 @@ export interface UploadedFile {
 export interface UploadStageResult {
   runId: string;
   runDir: string;
-  uris: { train?: string; validation?: string; /** Prefix holding the test shard(s). */ test?: string; testKeys?: string[] };
+  uris: {
+    train?: string;
+    validation?: string;
+    /** Prefix holding the test shard(s). */ test?: string;
+    testKeys?: string[];
+  };
   validationRows: number[];
   trainRows?: number;
   uploaded: UploadedFile[];
@@ -67,14 +79,23 @@ export interface UploadStageResult {
 
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-async function resolveRun(input: UploadStageInput, now: Date): Promise<{ runId: string; runDir: string; manifest?: RunManifest; createdDir: boolean }> {
+async function resolveRun(
+  input: UploadStageInput,
+  now: Date,
+): Promise<{ runId: string; runDir: string; manifest?: RunManifest; createdDir: boolean }> {
   if (input.runDir) {
-    const manifest = (await fileExists(join(input.runDir, MANIFEST_FILE))) ? await readManifest(input.runDir) : undefined;
+    const manifest = (await fileExists(join(input.runDir, MANIFEST_FILE)))
+      ? await readManifest(input.runDir)
+      : undefined;
     const runId = manifest?.runId ?? input.runId ?? input.runDir.split(/[\\/]/).filter(Boolean).pop()!;
     if (input.runId && manifest && input.runId !== manifest.runId) {
-      throw new UserInputError('RUN_ID_MISMATCH', `--run-id ${input.runId} differs from the run id ${manifest.runId} of ${input.runDir}`, {
-        hint: 'drop --run-id, or drop -o to start a new run',
-      });
+      throw new UserInputError(
+        'RUN_ID_MISMATCH',
+        `--run-id ${input.runId} differs from the run id ${manifest.runId} of ${input.runDir}`,
+        {
+          hint: 'drop --run-id, or drop -o to start a new run',
+        },
+      );
     }
     return { runId, runDir: input.runDir, manifest, createdDir: !manifest && (await isFreshRunDir(input.runDir)) };
   }
@@ -90,10 +111,15 @@ async function resolveRun(input: UploadStageInput, now: Date): Promise<{ runId: 
 }
 
 /** Converts and uploads the datasets, records everything in the run manifest. */
-export async function uploadStage(input: UploadStageInput, deps: StageDeps & { storage?: RunStorage }): Promise<UploadStageResult> {
+export async function uploadStage(
+  input: UploadStageInput,
+  deps: StageDeps & { storage?: RunStorage },
+): Promise<UploadStageResult> {
   const started = deps.clock.now();
   if (!input.train && !input.test) {
-    throw new UserInputError('UPLOAD_NOTHING', 'nothing to upload: give --train and/or --test', { hint: 'e.g. --train data/train.csv --test data/test.csv' });
+    throw new UserInputError('UPLOAD_NOTHING', 'nothing to upload: give --train and/or --test', {
+      hint: 'e.g. --train data/train.csv --test data/test.csv',
+    });
   }
   validateBucketName(input.bucket);
   const fraction = input.validationFraction ?? 0.1;
@@ -101,11 +127,18 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     throw new UserInputError('VALIDATION_FRACTION', `--validation-fraction must be in [0, 1), got ${fraction}`);
   }
   const shards = input.shards ?? 1;
-  if (!Number.isInteger(shards) || shards < 1) throw new UserInputError('SHARDS_INVALID', `--shards must be a whole number >= 1, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new UserInputError('SHARDS_INVALID', `--shards must be a whole number >= 1, got ${shards}`);
   // Local inputs first: a missing file is reported before any folder, client or network call.
-  for (const [flag, path] of [['--train', input.train], ['--test', input.test]] as const) {
+  for (const [flag, path] of [
+    ['--train', input.train],
+    ['--test', input.test],
+  ] as const) {
     if (path && !(await fileExists(path))) {
-      throw new UserInputError('FILE_NOT_FOUND', `${flag} ${path} does not exist`, { hint: `check the path given to ${flag}`, details: { file: path } });
+      throw new UserInputError('FILE_NOT_FOUND', `${flag} ${path} does not exist`, {
+        hint: `check the path given to ${flag}`,
+        details: { file: path },
+      });
     }
   }
 
@@ -114,20 +147,41 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
   let rec: RunRecorder | undefined;
   try {
     if (!RUN_ID_RE.test(runId)) {
-      throw new UserInputError('RUN_ID_INVALID', `run id '${runId}' cannot be used in an S3 key`, { hint: 'use letters, digits, dots, hyphens and underscores' });
+      throw new UserInputError('RUN_ID_INVALID', `run id '${runId}' cannot be used in an S3 key`, {
+        hint: 'use letters, digits, dots, hyphens and underscores',
+      });
     }
     const work = join(runDir, 'sagemaker-input');
     let data: PreparedTrain | undefined;
     let test: PreparedTest | undefined;
     if (input.train) {
       deps.reporter.emit({ kind: 'step', step: 'convert', message: `converting ${input.train} to Linear Learner CSV` });
-      data = await prepareTrainData({ trainFile: input.train, validationFraction: fraction, seed: input.seed, numClasses: 10, outDir: work, shards: input.trainShards ?? 1 }, deps);
+      data = await prepareTrainData(
+        {
+          trainFile: input.train,
+          validationFraction: fraction,
+          seed: input.seed,
+          numClasses: 10,
+          outDir: work,
+          shards: input.trainShards ?? 1,
+        },
+        deps,
+      );
       const prior = existing?.split;
       const split = data.split;
-      if (prior && (prior.seed !== split.seed || prior.validationFraction !== fraction || prior.validationRows.join() !== split.validationRows.join())) {
-        throw new UserInputError('SPLIT_MISMATCH', `${runDir} already holds out a different validation split (seed ${prior.seed}, fraction ${prior.validationFraction})`, {
-          hint: `pass --seed ${prior.seed} --validation-fraction ${prior.validationFraction} so both engines are scored on the same rows, or start a new run`,
-        });
+      if (
+        prior &&
+        (prior.seed !== split.seed ||
+          prior.validationFraction !== fraction ||
+          prior.validationRows.join() !== split.validationRows.join())
+      ) {
+        throw new UserInputError(
+          'SPLIT_MISMATCH',
+          `${runDir} already holds out a different validation split (seed ${prior.seed}, fraction ${prior.validationFraction})`,
+          {
+            hint: `pass --seed ${prior.seed} --validation-fraction ${prior.validationFraction} so both engines are scored on the same rows, or start a new run`,
+          },
+        );
       }
     }
     if (input.test) {
@@ -143,18 +197,30 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     const files = channelFiles(layout, data, test);
     // Re-uploading only --test keeps the held-out rows the transform scores (and vice versa).
     const keep = (uri: string) =>
-      (!data && (uri.startsWith(layout.trainChannel) || uri.startsWith(layout.validationChannel) || uri.endsWith(`/${VALIDATION_FEATURES_FILE}`))) ||
+      (!data &&
+        (uri.startsWith(layout.trainChannel) ||
+          uri.startsWith(layout.validationChannel) ||
+          uri.endsWith(`/${VALIDATION_FEATURES_FILE}`))) ||
       (!test && uri.startsWith(layout.transformInput) && !uri.endsWith(`/${VALIDATION_FEATURES_FILE}`));
     // Recorded before the first object is sent, so `cleanup` finds a partly uploaded prefix too.
     const region = (await storage.region?.()) ?? input.s3.region ?? 'us-east-1';
-    rec = existing ? new RunRecorder(runDir, existing, deps.clock) : RunRecorder.create(runDir, { runId, command: 'upload', engine: 'sagemaker', seed: input.seed }, deps.clock);
+    rec = existing
+      ? new RunRecorder(runDir, existing, deps.clock)
+      : RunRecorder.create(runDir, { runId, command: 'upload', engine: 'sagemaker', seed: input.seed }, deps.clock);
     await rec.addResource('s3-prefix', layout.root, region, true);
     const { results, staleDeleted } = await syncChannelFiles(files, storage, deps, keep);
 
     const m = rec.manifest;
     const inputs: RunManifest['inputs'] = [];
-    if (input.train && data) inputs.push({ role: 'train', path: input.train, ...(await sha256File(input.train)), rows: data.trainRows + data.validationRows });
-    if (input.test && test) inputs.push({ role: 'test', path: input.test, ...(await sha256File(input.test)), rows: test.rows });
+    if (input.train && data)
+      inputs.push({
+        role: 'train',
+        path: input.train,
+        ...(await sha256File(input.train)),
+        rows: data.trainRows + data.validationRows,
+      });
+    if (input.test && test)
+      inputs.push({ role: 'test', path: input.test, ...(await sha256File(input.test)), rows: test.rows });
     const roles = new Set(inputs.map((i) => i.role));
     m.inputs = [...m.inputs.filter((i) => !roles.has(i.role)), ...inputs];
     if (data) m.split = data.split;
@@ -171,7 +237,15 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     m.timings.upload = seconds;
     await rec.save();
 
-    const out = (r: (typeof results)[number]): UploadedFile => ({ channel: r.channel, uri: r.uri, rows: r.rows, bytes: r.bytes, sha256: r.sha256, skipped: r.skipped, mbPerSecond: r.mbPerSecond });
+    const out = (r: (typeof results)[number]): UploadedFile => ({
+      channel: r.channel,
+      uri: r.uri,
+      rows: r.rows,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      skipped: r.skipped,
+      mbPerSecond: r.mbPerSecond,
+    });
     return {
       runId,
       runDir,
@@ -185,7 +259,9 @@ export async function uploadStage(input: UploadStageInput, deps: StageDeps & { s
     };
   } catch (e) {
     // Nothing sent to S3 under a new run: leave no folder behind; otherwise keep it for `cleanup`.
-    const discarded = rec ? await rec.discardIfNothingCreated(createdDir) : createdDir && (await rm(runDir, { recursive: true, force: true }), true);
+    const discarded = rec
+      ? await rec.discardIfNothingCreated(createdDir)
+      : createdDir && (await rm(runDir, { recursive: true, force: true }), true);
     if (discarded && !runsDirExisted) await rmdir(input.runsDir ?? 'runs').catch(() => undefined);
     throw e;
   }

@@ -45,7 +45,10 @@ export interface SubmissionTarget {
 
 /** `target` is a run folder (→ its submission) or a CSV (→ its run, if its folder is one). */
 export async function resolveSubmissionTarget(target: string): Promise<SubmissionTarget> {
-  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(target).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (isDir) {
     const manifest = await readManifest(target);
     const file = join(target, manifest.outputs.submission ?? 'submission.csv');
@@ -101,7 +104,10 @@ export async function countCsvDataRows(path: string): Promise<number> {
 }
 
 /** Checks `file` and lists every defect (never throws for defects; see `assertValidSubmission`). */
-export async function validateSubmissionStage(input: ValidateSubmissionInput, deps: StageDeps): Promise<ValidateSubmissionResult> {
+export async function validateSubmissionStage(
+  input: ValidateSubmissionInput,
+  deps: StageDeps,
+): Promise<ValidateSubmissionResult> {
   const target = await resolveSubmissionTarget(input.file);
   await assertInputFile(target.file, 'submission');
   let testRows: number | undefined;
@@ -110,9 +116,17 @@ export async function validateSubmissionStage(input: ValidateSubmissionInput, de
     deps.reporter.emit({ kind: 'info', message: `${input.test} has ${testRows} data rows`, data: { rows: testRows } });
   }
   const fromRun = input.rows === undefined && testRows === undefined ? await runTestRows(target.manifest) : undefined;
-  const expected = expectedSubmissionRows({ rows: input.rows, testRows, runTestRows: fromRun, competition: input.competition ?? DEFAULT_COMPETITION });
+  const expected = expectedSubmissionRows({
+    rows: input.rows,
+    testRows,
+    runTestRows: fromRun,
+    competition: input.competition ?? DEFAULT_COMPETITION,
+  });
   deps.reporter.emit({ kind: 'step', step: 'validate', message: `checking ${target.file}` });
-  const check = await checkSubmission(createReadStream(target.file), { expectedRows: expected.rows, numClasses: input.numClasses });
+  const check = await checkSubmission(createReadStream(target.file), {
+    expectedRows: expected.rows,
+    numClasses: input.numClasses,
+  });
   return { file: target.file, expectedRowsFrom: expected.from, runDir: target.runDir, ...check };
 }
 

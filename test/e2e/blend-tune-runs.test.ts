@@ -22,11 +22,16 @@ beforeAll(async () => {
 describe('tune → blend → runs → report (built binary)', () => {
   it('the whole loop', async () => {
     const runs = await mkdtemp(join(dir, 'runs-')); // fresh per attempt, so a retried test starts clean
-    const run = await runCli(['run', ...data, '--out', join(runs, 'linear'), '--backend', 'wasm', '--json'], { timeoutMs: 180_000 });
+    const run = await runCli(['run', ...data, '--out', join(runs, 'linear'), '--backend', 'wasm', '--json'], {
+      timeoutMs: 180_000,
+    });
     expect(run.code, run.stderr).toBe(0);
 
     const tuneDir = join(runs, 'tune');
-    const tune = await runCli(['tune', '--trials', '2', '--parallel', '2', ...data, '-o', tuneDir, '--backend', 'wasm', '--json'], { timeoutMs: 240_000 });
+    const tune = await runCli(
+      ['tune', '--trials', '2', '--parallel', '2', ...data, '-o', tuneDir, '--backend', 'wasm', '--json'],
+      { timeoutMs: 240_000 },
+    );
     expect(tune.code, tune.stderr).toBe(0);
     const t = JSON.parse(tune.stdout);
     expect(t).toMatchObject({ status: 'completed', parallel: 2, strategy: 'random' });
@@ -41,7 +46,10 @@ describe('tune → blend → runs → report (built binary)', () => {
     expect(blend.stdout).toMatch(/✓ same 20 held-out validation rows in every run/);
     expect(blend.stdout).toMatch(/test accuracy \d+\.\d\d% vs best member/);
     const manifest = JSON.parse(await readFile(join(blendDir, 'manifest.json'), 'utf8'));
-    expect(manifest.blend.members.map((m: { runId: string }) => m.runId)).toEqual(['linear', 'trial-' + t.best.runDir.split('trial-')[1]]);
+    expect(manifest.blend.members.map((m: { runId: string }) => m.runId)).toEqual([
+      'linear',
+      'trial-' + t.best.runDir.split('trial-')[1],
+    ]);
 
     const list = await runCli(['runs', '--dir', runs, '--sort', 'test-acc', '--json']);
     expect(list.code, list.stderr).toBe(0);
@@ -54,17 +62,23 @@ describe('tune → blend → runs → report (built binary)', () => {
 
     const report = await runCli(['report', join(runs, 'linear'), blendDir, '-o', join(dir, 'cmp.html')]);
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/wrote .*cmp\.html .*linear vs blend: checks, metrics, confusion-diff, disagreements/);
+    expect(report.stdout).toMatch(
+      /wrote .*cmp\.html .*linear vs blend: checks, metrics, confusion-diff, disagreements/,
+    );
     expect(await readFile(join(dir, 'cmp.html'), 'utf8')).toContain('id="confusion-diff-1"');
   }, 600_000);
 
   it('Ctrl-C during a parallel tune: exit 130, finished trials kept, half-trained ones removed', async () => {
     const out = join(dir, 'tune-int');
-    const child = spawn(process.execPath, [binPath, 'tune', '--trials', '6', '--parallel', '2', ...data, '-o', out, '--backend', 'wasm', '--json'], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, 'tune', '--trials', '6', '--parallel', '2', ...data, '-o', out, '--backend', 'wasm', '--json'],
+      {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,12 +86,16 @@ describe('tune → blend → runs → report (built binary)', () => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
         // After the first finished trial, while the next ones train.
-        if (/trial 1: validation accuracy|trial 2: validation accuracy/.test(stderr) && !child.killed) child.kill('SIGINT');
+        if (/trial 1: validation accuracy|trial 2: validation accuracy/.test(stderr) && !child.killed)
+          child.kill('SIGINT');
       });
       child.on('close', resolve);
     });
     expect(code, stderr).toBe(130);
-    expect(JSON.parse(stdout).error).toMatchObject({ code: 'INTERRUPTED', message: expect.stringMatching(/tune interrupted: \d finished trial\(s\) kept/) });
+    expect(JSON.parse(stdout).error).toMatchObject({
+      code: 'INTERRUPTED',
+      message: expect.stringMatching(/tune interrupted: \d finished trial\(s\) kept/),
+    });
     const saved = JSON.parse(await readFile(join(out, 'tune.json'), 'utf8'));
     expect(saved.status).toBe('interrupted');
     const kept = saved.leaderboard.map((t: { trial: number }) => `trial-${t.trial}`).sort();

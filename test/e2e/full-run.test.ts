@@ -11,20 +11,28 @@ beforeAll(async () => {
   const { train, test } = digitsSplit(600, 100, 13);
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
   await writeFile(join(dir, 'test.csv'), toKaggleCsv(test, false));
-  await writeFile(join(dir, 'test_labels.csv'), 'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n');
+  await writeFile(
+    join(dir, 'test_labels.csv'),
+    'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n',
+  );
 });
 
 describe('digitflow run --full (built binary): choose settings on held-out rows, then retrain on every row', () => {
-  it('repeats the chosen run\'s settings on all rows and writes the submission', async () => {
+  it("repeats the chosen run's settings on all rows and writes the submission", async () => {
     const data = ['--train', 'train.csv', '--test', 'test.csv', '--labels', 'test_labels.csv'];
-    const a = await runCli(['run', ...data, '--epochs', '3', '--learning-rate', '0.005', '--out', 'runs/choose', '--json', '--quiet'], { cwd: dir });
+    const a = await runCli(
+      ['run', ...data, '--epochs', '3', '--learning-rate', '0.005', '--out', 'runs/choose', '--json', '--quiet'],
+      { cwd: dir },
+    );
     expect(a.code, a.stderr).toBe(0);
     const chosen = JSON.parse(a.stdout);
     expect(chosen.validationRows).toBe(60);
     const manifestA = JSON.parse(await readFile(join(dir, 'runs/choose/manifest.json'), 'utf8'));
     const best = manifestA.local.bestEpoch;
 
-    const f = await runCli(['run', ...data, '--full', 'runs/choose', '--out', 'runs/final', '--json', '--quiet'], { cwd: dir });
+    const f = await runCli(['run', ...data, '--full', 'runs/choose', '--out', 'runs/final', '--json', '--quiet'], {
+      cwd: dir,
+    });
     expect(f.code, f.stderr).toBe(0);
     const out = JSON.parse(f.stdout);
     expect(out.trainRows).toBe(600);
@@ -38,7 +46,10 @@ describe('digitflow run --full (built binary): choose settings on held-out rows,
   });
 
   it('train --full with an explicit --validation-fraction is a user error (exit 2, no stack)', async () => {
-    const r = await runCli(['train', '--train', 'train.csv', '--full', '--validation-fraction', '0.2', '--out', 'runs/bad'], { cwd: dir });
+    const r = await runCli(
+      ['train', '--train', 'train.csv', '--full', '--validation-fraction', '0.2', '--out', 'runs/bad'],
+      { cwd: dir },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error\[FLAG_CONFLICT\]: --full trains on every row/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);

@@ -34,7 +34,10 @@ function optionNames(text: string): string[] {
 describe('help follows one grammar', () => {
   it('lists every command on one line at 80 columns', async () => {
     const top = await help([], 80);
-    const section = top.slice(top.indexOf('Commands:') + 'Commands:'.length).split('\n').filter((l) => l.trim() !== '');
+    const section = top
+      .slice(top.indexOf('Commands:') + 'Commands:'.length)
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     const names = await commandNames();
     expect(names.length).toBeGreaterThanOrEqual(15);
     // One line per command: no continuation lines (they start with more than two spaces).
@@ -51,7 +54,9 @@ describe('help follows one grammar', () => {
   it('every command: examples last, -o/--out for results, paragraphs never broken mid-sentence', async () => {
     for (const name of await commandNames()) {
       const text = await help([name], 1000);
-      expect(text, `${name} --help has no examples`).toMatch(new RegExp(`Examples:\\n( {2}(# .*|\\$ digitflow ${name}\\b.*)\\n?)+$`));
+      expect(text, `${name} --help has no examples`).toMatch(
+        new RegExp(`Examples:\\n( {2}(# .*|\\$ digitflow ${name}\\b.*)\\n?)+$`),
+      );
       if (name !== 'submit') expect(text, `${name} has no -o, --out`).toMatch(/^ {2}-o, --out <(file|dir|run)>/m);
       // At 1000 columns each description paragraph is one line, ending a sentence.
       const description = text.slice(text.indexOf('\n\n') + 2, text.search(/\n\n(Arguments|Options):/));
@@ -67,7 +72,8 @@ describe('help follows one grammar', () => {
   it('wraps at the terminal width between words', async () => {
     // (commander stops wrapping option descriptions when fewer than 40 columns would be left for them)
     const narrow = await help(['train'], 72);
-    for (const line of narrow.split('\n')) if (!line.includes('$ digitflow')) expect(line.length, line).toBeLessThanOrEqual(72);
+    for (const line of narrow.split('\n'))
+      if (!line.includes('$ digitflow')) expect(line.length, line).toBeLessThanOrEqual(72);
     expect(narrow).not.toMatch(/\w-\n\s*\w/); // no word cut at a hyphen by hand
   });
 
@@ -87,7 +93,9 @@ describe('help follows one grammar', () => {
       ['--workers', 'min(2, CPUs)'],
       ['-o, --out', 'runs/<new run id>'],
     ]) {
-      expect(train, flag).toMatch(new RegExp(`${flag.replace(/[()]/g, '\\$&')} .*\\(.*default: ${shown.replace(/[()]/g, '\\$&')}`));
+      expect(train, flag).toMatch(
+        new RegExp(`${flag.replace(/[()]/g, '\\$&')} .*\\(.*default: ${shown.replace(/[()]/g, '\\$&')}`),
+      );
     }
     expect(await help(['upload'], 200)).toMatch(/--bucket <name> .*\(required\)/);
     expect(await help(['predict'], 200)).toMatch(/-o, --out <file> .*default: <run>\/probabilities\.csv/);

@@ -20,8 +20,18 @@ beforeAll(async () => {
   runDir = join(dir, 'runs', 'r1');
   await mkdir(runDir, { recursive: true });
   const manifest = {
-    manifestVersion: 1, runId: 'r1', command: 'run', createdAt: '2026-11-27T00:00:00Z', updatedAt: '2026-11-27T00:00:00Z', engine: 'local', seed: 42,
-    inputs: [{ role: 'test', path: join(dir, 'gone.csv'), rows: 3 }], versions: {}, timings: {}, resources: [], outputs: { submission: 'submission.csv' },
+    manifestVersion: 1,
+    runId: 'r1',
+    command: 'run',
+    createdAt: '2026-11-27T00:00:00Z',
+    updatedAt: '2026-11-27T00:00:00Z',
+    engine: 'local',
+    seed: 42,
+    inputs: [{ role: 'test', path: join(dir, 'gone.csv'), rows: 3 }],
+    versions: {},
+    timings: {},
+    resources: [],
+    outputs: { submission: 'submission.csv' },
   };
   await writeFile(join(runDir, 'manifest.json'), JSON.stringify(manifest));
   await writeFile(join(runDir, 'submission.csv'), 'ImageId,Label\n1,3\n2,7\n3,1\n');
@@ -43,13 +53,22 @@ describe('submit --wait and submissions (built binary, fake kaggle)', () => {
   it('submits a run, waits for the score and records it in the manifest', async () => {
     await mkdir(join(home, '.kaggle'), { recursive: true });
     await writeFile(join(home, '.kaggle', 'kaggle.json'), '{"username":"ada","key":"k"}');
-    const r = await runCli(['submit', runDir, '--wait', '--poll-seconds', '0.05', '--json'], { env: env({ KAGGLE_FAKE_PENDING_POLLS: '2' }) });
+    const r = await runCli(['submit', runDir, '--wait', '--poll-seconds', '0.05', '--json'], {
+      env: env({ KAGGLE_FAKE_PENDING_POLLS: '2' }),
+    });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ submitted: true, rows: 3, expectedRowsFrom: 'run', credentials: 'kaggle.json' });
     expect(out.score).toMatchObject({ polls: 3, tracked: [{ status: 'complete', publicScore: 0.98765 }] });
     const m = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
-    expect(m.kaggle.submissions).toEqual([expect.objectContaining({ file: 'submission.csv', status: 'complete', publicScore: 0.98765, competition: 'digit-recognizer' })]);
+    expect(m.kaggle.submissions).toEqual([
+      expect.objectContaining({
+        file: 'submission.csv',
+        status: 'complete',
+        publicScore: 0.98765,
+        competition: 'digit-recognizer',
+      }),
+    ]);
 
     const s = await runCli(['submissions', runDir], { env: env() });
     expect(s.code, s.stderr).toBe(0);
@@ -57,9 +76,12 @@ describe('submit --wait and submissions (built binary, fake kaggle)', () => {
   });
 
   it('an error status exits 3 and is recorded', async () => {
-    const r = await runCli(['submit', join(runDir, 'submission.csv'), '-m', 'second', '--wait', '--poll-seconds', '0.05'], {
-      env: env({ KAGGLE_FAKE_PENDING_POLLS: '0', KAGGLE_FAKE_FINAL_STATUS: 'error' }),
-    });
+    const r = await runCli(
+      ['submit', join(runDir, 'submission.csv'), '-m', 'second', '--wait', '--poll-seconds', '0.05'],
+      {
+        env: env({ KAGGLE_FAKE_PENDING_POLLS: '0', KAGGLE_FAKE_FINAL_STATUS: 'error' }),
+      },
+    );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error\[KAGGLE_SCORING_FAILED\]/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -78,7 +100,7 @@ describe('submit --wait and submissions (built binary, fake kaggle)', () => {
 });
 
 describe('issue #16 defect 4: one row rule, nothing submitted is an error', () => {
-  it('validate-submission without --rows expects the competition\'s 28,000 rows, like submit', async () => {
+  it("validate-submission without --rows expects the competition's 28,000 rows, like submit", async () => {
     const sub = join(dir, 'two-thousand.csv');
     await writeFile(sub, 'ImageId,Label\n' + Array.from({ length: 2000 }, (_, i) => `${i + 1},1`).join('\n') + '\n');
     const v = await runCli(['validate-submission', sub], { env: env() });
@@ -93,9 +115,12 @@ describe('issue #16 defect 4: one row rule, nothing submitted is an error', () =
   });
 
   it('no kaggle on PATH, or no credentials: exit 3, the command to run printed, kaggle never called', async () => {
-    const calls = async () => (await readFile(join(dir, 'calls.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const calls = async () =>
+      (await readFile(join(dir, 'calls.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     const before = await calls();
-    const noCli = await runCli(['submit', runDir], { env: env({ PATH: join(dir, 'empty-bin') + delimiter + '/usr/bin' + delimiter + '/bin' }) });
+    const noCli = await runCli(['submit', runDir], {
+      env: env({ PATH: join(dir, 'empty-bin') + delimiter + '/usr/bin' + delimiter + '/bin' }),
+    });
     expect(noCli.code).toBe(3);
     expect(noCli.stderr).toContain('error[KAGGLE_CLI_NOT_FOUND]');
     expect(noCli.stderr).toContain('kaggle competitions submit -c digit-recognizer -f');

@@ -24,7 +24,10 @@ describe('README library example', () => {
     await copyFile(join(repoRoot, 'data', 'sample', 'test.csv'), join(dir, 'data', 'test.csv'));
     const t = await runCli(['train', '-o', 'runs/my-run', '--epochs', '3', '--quiet'], { cwd: dir });
     expect(t.code, t.stderr).toBe(0);
-    const code = block![1].replace(/from 'digitflow'/g, `from '${pathToFileURL(join(repoRoot, 'dist', 'index.js')).href}'`);
+    const code = block![1].replace(
+      /from 'digitflow'/g,
+      `from '${pathToFileURL(join(repoRoot, 'dist', 'index.js')).href}'`,
+    );
     await writeFile(join(dir, 'example.mjs'), code);
     const { stdout } = await exec(process.execPath, ['example.mjs'], { cwd: dir });
     expect(stdout).toMatch(/^linear model, validation accuracy 0\.\d{4}\n/);
@@ -34,7 +37,11 @@ describe('README library example', () => {
     // The same run through the CLI: predict → argmax gives the same labels.
     expect((await runCli(['predict', 'runs/my-run'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['argmax', 'runs/my-run'], { cwd: dir })).code).toBe(0);
-    const cli = (await readFile(join(dir, 'runs/my-run/submission.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    const cli = (await readFile(join(dir, 'runs/my-run/submission.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[1]));
     const perClass = Array.from({ length: 10 }, (_, c) => cli.filter((l) => l === c).length);
     expect(counts![1].trim().split(' ').map(Number)).toEqual(perClass);
     expect(stdout).toContain(`first five: ${cli.slice(0, 5).join(',')};`);

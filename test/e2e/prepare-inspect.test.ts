@@ -35,10 +35,14 @@ describe('digitflow prepare (built binary)', () => {
     // Same seed, same files; another seed, another split.
     const d2 = await mkdtemp(join(tmpdir(), 'df-e2e-prep2-'));
     await runCli(['prepare', '--quiet'], { cwd: d2 });
-    expect(await readFile(join(d2, 'data', 'test_labels.csv'), 'utf8')).toBe(await readFile(join(dir, 'data', 'test_labels.csv'), 'utf8'));
+    expect(await readFile(join(d2, 'data', 'test_labels.csv'), 'utf8')).toBe(
+      await readFile(join(dir, 'data', 'test_labels.csv'), 'utf8'),
+    );
     const d3 = await mkdtemp(join(tmpdir(), 'df-e2e-prep3-'));
     await runCli(['prepare', '--quiet', '--seed', '7'], { cwd: d3 });
-    expect(await readFile(join(d3, 'data', 'test_labels.csv'), 'utf8')).not.toBe(await readFile(join(dir, 'data', 'test_labels.csv'), 'utf8'));
+    expect(await readFile(join(d3, 'data', 'test_labels.csv'), 'utf8')).not.toBe(
+      await readFile(join(dir, 'data', 'test_labels.csv'), 'utf8'),
+    );
   });
 
   it('inspect reports layout, labels and pixel range of a clean file', async () => {
@@ -76,7 +80,9 @@ describe('digitflow prepare (built binary)', () => {
     await writeFile(join(k, 'test.csv'), 'pixel0\n1\n');
     const r = await runCli(['prepare', '--source', 'kaggle', k, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[CSV_VALUE\]: .*train\.csv:3: column \d+ \(pixel\d+\): expected an integer 0-255, found '300'/);
+    expect(r.stderr).toMatch(
+      /error\[CSV_VALUE\]: .*train\.csv:3: column \d+ \(pixel\d+\): expected an integer 0-255, found '300'/,
+    );
     expect(await readdir(out).catch(() => [])).toEqual([]);
   });
 });

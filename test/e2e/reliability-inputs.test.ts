@@ -22,29 +22,45 @@ beforeAll(async () => {
 });
 
 describe('unbounded lines', () => {
-  it('inspect and train stop at the line limit with file:line and the flag to raise it', { timeout: 300_000 }, async () => {
-    const i = await runCli(['inspect', 'long.csv'], { cwd: dir, timeoutMs: 120_000 });
-    expect(i.code, i.stderr + i.stdout).toBe(2);
-    expect(i.stdout + i.stderr).toContain('long.csv:2: line longer than 65536 bytes');
-    const t = await runCli(['train', '--train', 'long.csv', '--out', 'runs/long'], { cwd: dir, timeoutMs: 120_000 });
-    expect(t.code, t.stderr).toBe(2);
-    expect(t.stderr).toContain('error[CSV_LINE_TOO_LONG]: long.csv:2: line longer than 65536 bytes');
-    expect(t.stderr).toContain('--max-line-bytes');
-    // Raising the limit lets the line through to the ordinary width check.
-    const raised = await runCli(['--max-line-bytes', String(16 << 20), 'train', '--train', 'long.csv', '--out', 'runs/long2'], { cwd: dir, timeoutMs: 120_000 });
-    expect(raised.code, raised.stderr).toBe(2);
-    expect(raised.stderr).toContain('error[CSV_WIDTH]');
-  });
+  it(
+    'inspect and train stop at the line limit with file:line and the flag to raise it',
+    { timeout: 300_000 },
+    async () => {
+      const i = await runCli(['inspect', 'long.csv'], { cwd: dir, timeoutMs: 120_000 });
+      expect(i.code, i.stderr + i.stdout).toBe(2);
+      expect(i.stdout + i.stderr).toContain('long.csv:2: line longer than 65536 bytes');
+      const t = await runCli(['train', '--train', 'long.csv', '--out', 'runs/long'], { cwd: dir, timeoutMs: 120_000 });
+      expect(t.code, t.stderr).toBe(2);
+      expect(t.stderr).toContain('error[CSV_LINE_TOO_LONG]: long.csv:2: line longer than 65536 bytes');
+      expect(t.stderr).toContain('--max-line-bytes');
+      // Raising the limit lets the line through to the ordinary width check.
+      const raised = await runCli(
+        ['--max-line-bytes', String(16 << 20), 'train', '--train', 'long.csv', '--out', 'runs/long2'],
+        { cwd: dir, timeoutMs: 120_000 },
+      );
+      expect(raised.code, raised.stderr).toBe(2);
+      expect(raised.stderr).toContain('error[CSV_WIDTH]');
+    },
+  );
 });
 
 describe('zip archives', () => {
   it('a zip bomb (32 MiB of NULs, ~1000:1) is refused before it is expanded', async () => {
-    await writeFile(join(dir, 'bomb.zip'), makeZip([{ name: 'train.csv', data: new Uint8Array(32 << 20) }, { name: 'test.csv', data: testCsv(2) }]));
+    await writeFile(
+      join(dir, 'bomb.zip'),
+      makeZip([
+        { name: 'train.csv', data: new Uint8Array(32 << 20) },
+        { name: 'test.csv', data: testCsv(2) },
+      ]),
+    );
     const r = await runCli(['inspect', 'bomb.zip'], { cwd: dir, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[ZIP_TOO_LARGE]');
     expect(r.stderr).toContain('--max-zip-ratio');
-    const p = await runCli(['prepare', '--source', 'kaggle', 'bomb.zip', '--out', 'd-bomb'], { cwd: dir, timeoutMs: 120_000 });
+    const p = await runCli(['prepare', '--source', 'kaggle', 'bomb.zip', '--out', 'd-bomb'], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     expect(p.code, p.stderr).toBe(2);
     expect(p.stderr).toContain('ZIP_TOO_LARGE');
     const small = await runCli(['--max-zip-bytes', '1000000', 'inspect', 'bomb.zip'], { cwd: dir, timeoutMs: 120_000 });
@@ -53,8 +69,17 @@ describe('zip archives', () => {
   });
 
   it('a member named ../evil.csv is a user error naming the unsafe name, not a BUG', async () => {
-    await writeFile(join(dir, 'evil.zip'), makeZip([{ name: '../evil.csv', data: trainCsv(3) }, { name: 'train.csv', data: trainCsv(3) }]));
-    for (const args of [['inspect', 'evil.zip'], ['prepare', '--source', 'kaggle', 'evil.zip', '--out', 'd-evil']]) {
+    await writeFile(
+      join(dir, 'evil.zip'),
+      makeZip([
+        { name: '../evil.csv', data: trainCsv(3) },
+        { name: 'train.csv', data: trainCsv(3) },
+      ]),
+    );
+    for (const args of [
+      ['inspect', 'evil.zip'],
+      ['prepare', '--source', 'kaggle', 'evil.zip', '--out', 'd-evil'],
+    ]) {
       const r = await runCli(args, { cwd: dir });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('error[ZIP_INVALID]');
@@ -64,14 +89,27 @@ describe('zip archives', () => {
   });
 
   it('train --train <Kaggle zip> reads its train.csv member', async () => {
-    await writeFile(join(dir, 'kaggle.zip'), makeZip([{ name: 'train.csv', data: trainCsv(40) }, { name: 'test.csv', data: testCsv(5) }, { name: 'sample_submission.csv', data: 'ImageId,Label\n' }]));
-    const r = await runCli(['train', '--train', 'kaggle.zip', '--out', 'runs/zip', '--epochs', '1', '--json'], { cwd: dir, timeoutMs: 120_000 });
+    await writeFile(
+      join(dir, 'kaggle.zip'),
+      makeZip([
+        { name: 'train.csv', data: trainCsv(40) },
+        { name: 'test.csv', data: testCsv(5) },
+        { name: 'sample_submission.csv', data: 'ImageId,Label\n' },
+      ]),
+    );
+    const r = await runCli(['train', '--train', 'kaggle.zip', '--out', 'runs/zip', '--epochs', '1', '--json'], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).trainRows + JSON.parse(r.stdout).validationRows.length).toBe(40);
   });
 
   it('a zip without train.csv/test.csv says what it holds and exits 2', async () => {
-    await writeFile(join(dir, 'sample.zip'), makeZip([{ name: 'sample_submission.csv', data: 'ImageId,Label\n1,0\n' }]));
+    await writeFile(
+      join(dir, 'sample.zip'),
+      makeZip([{ name: 'sample_submission.csv', data: 'ImageId,Label\n1,0\n' }]),
+    );
     const r = await runCli(['inspect', 'sample.zip'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toContain('error[ZIP_MEMBER_MISSING]');
@@ -81,13 +119,19 @@ describe('zip archives', () => {
 
 describe('not a text CSV', () => {
   it('a binary file renamed .csv and a UTF-16 file are CSV_NOT_TEXT, with no NUL echoed', async () => {
-    await writeFile(join(dir, 'elf.csv'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]), Buffer.alloc(3000)]));
+    await writeFile(
+      join(dir, 'elf.csv'),
+      Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]), Buffer.alloc(3000)]),
+    );
     const r = await runCli(['inspect', 'elf.csv'], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout + r.stderr).toContain('not a text CSV');
     expect(r.stdout + r.stderr).not.toContain('\u0000');
     expect(r.stdout + r.stderr).not.toContain('\\u0000');
-    await writeFile(join(dir, 'utf16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(trainCsv(2), 'utf16le')]));
+    await writeFile(
+      join(dir, 'utf16.csv'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(trainCsv(2), 'utf16le')]),
+    );
     const u = await runCli(['train', '--train', 'utf16.csv', '--out', 'runs/u16'], { cwd: dir });
     expect(u.code, u.stderr).toBe(2);
     expect(u.stderr).toContain('error[CSV_NOT_TEXT]');
@@ -100,7 +144,11 @@ describe('terminal safety', () => {
     const row = trainCsv(2).split('\n')[1].split(',');
     row[5] = '\u001b]0;pwned\u0007\u202eevil' + 'A'.repeat(100);
     await writeFile(join(dir, 'esc.csv'), trainCsv(1) + row.join(',') + '\n');
-    for (const args of [['train', '--train', 'esc.csv', '--out', 'runs/esc'], ['train', '--train', 'esc.csv', '--out', 'runs/esc', '--json'], ['inspect', 'esc.csv']]) {
+    for (const args of [
+      ['train', '--train', 'esc.csv', '--out', 'runs/esc'],
+      ['train', '--train', 'esc.csv', '--out', 'runs/esc', '--json'],
+      ['inspect', 'esc.csv'],
+    ]) {
       const r = await runCli(args, { cwd: dir });
       expect(r.code, r.stderr).toBe(2);
       const all = r.stdout + r.stderr;

@@ -52,7 +52,12 @@ describe('inputs that are not regular files', () => {
     ['argmax', 'fifo', ['argmax', 'fifo', '-o', 'x.csv'], 'FIFO'],
     ['evaluate --labels', 'folder', ['evaluate', 'sub.csv', '--labels', 'folder'], 'folder'],
     ['evaluate', 'fifo', ['evaluate', 'sub.csv', '--labels', 'fifo'], 'FIFO'],
-    ['evaluate --probabilities', 'fifo', ['evaluate', 'sub.csv', '--labels', 'labels.csv', '--probabilities', 'fifo'], 'FIFO'],
+    [
+      'evaluate --probabilities',
+      'fifo',
+      ['evaluate', 'sub.csv', '--labels', 'labels.csv', '--probabilities', 'fifo'],
+      'FIFO',
+    ],
   ])('%s on a %s is NOT_A_FILE, exit 2, and does not hang', async (_cmd, _kind, args, word) => {
     const r = await runCli(args as string[], { cwd: dir, timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(2);
@@ -63,12 +68,19 @@ describe('inputs that are not regular files', () => {
 
 describe('train checks its outputs before training', () => {
   const row = (label: number) => [label, ...Array.from({ length: 784 }, (_, i) => (i * (label + 1)) % 256)].join(',');
-  const csv = ['label,' + Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(','), ...Array.from({ length: 40 }, (_, i) => row(i % 10))].join('\n') + '\n';
+  const csv =
+    [
+      'label,' + Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(','),
+      ...Array.from({ length: 40 }, (_, i) => row(i % 10)),
+    ].join('\n') + '\n';
 
   it('train --out <existing file> fails (exit 2) before training and leaves the file alone', async () => {
     await writeFile(join(dir, 'train.csv'), csv);
     await writeFile(join(dir, 'taken'), 'keep me\n');
-    const r = await runCli(['train', '--train', 'train.csv', '--out', 'taken', '--epochs', '1'], { cwd: dir, timeoutMs: 60_000 });
+    const r = await runCli(['train', '--train', 'train.csv', '--out', 'taken', '--epochs', '1'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[NOT_A_FILE]');
     expect(r.stderr).not.toContain('    at ');
@@ -79,7 +91,10 @@ describe('train checks its outputs before training', () => {
   it('train refuses a FIFO where a validation output goes, before training, and the FIFO stays', async () => {
     await mkdir(join(dir, 'runs', 'fifo-run'), { recursive: true });
     execFileSync('mkfifo', [join(dir, 'runs', 'fifo-run', 'validation-labels.csv')]);
-    const r = await runCli(['train', '--train', 'train.csv', '--out', 'runs/fifo-run', '--epochs', '1', '--force'], { cwd: dir, timeoutMs: 60_000 });
+    const r = await runCli(['train', '--train', 'train.csv', '--out', 'runs/fifo-run', '--epochs', '1', '--force'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[NOT_A_FILE]');
     expect(r.stdout + r.stderr).not.toMatch(/training (linear|cnn)/);

@@ -17,7 +17,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
   await writeFile(join(dir, 'test.csv'), toKaggleCsv(test, false));
   for (const model of ['linear', 'cnn']) {
-    const r = await runCli(['train', '--train', 'train.csv', '--out', `runs/${model}`, '--model', model, '--epochs', '1', '--quiet'], { cwd: dir, timeoutMs: 120_000 });
+    const r = await runCli(
+      ['train', '--train', 'train.csv', '--out', `runs/${model}`, '--model', model, '--epochs', '1', '--quiet'],
+      { cwd: dir, timeoutMs: 120_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
   }
 }, 240_000);
@@ -40,7 +43,10 @@ async function editJson(path: string, edit: (j: ModelJson) => void): Promise<voi
 }
 
 async function predict(run: string): Promise<{ code: number | null; stderr: string; files: string[] }> {
-  const r = await runCli(['predict', '--run', run, '--test', 'test.csv', '-o', join(run, 'out', 'p.csv')], { cwd: dir, timeoutMs: 60_000 });
+  const r = await runCli(['predict', '--run', run, '--test', 'test.csv', '-o', join(run, 'out', 'p.csv')], {
+    cwd: dir,
+    timeoutMs: 60_000,
+  });
   const files = await readdir(join(run, 'out')).catch(() => ['(no out folder)']);
   return { code: r.code, stderr: r.stderr, files };
 }
@@ -58,7 +64,9 @@ describe('tampered model folders (predict)', () => {
       expect(z.stderr).toContain('links outside the model folder');
       expect(z.files).toEqual(['(no out folder)']);
 
-      const passwd = await tampered(model, 'passwd', (m) => editJson(join(m, 'model.json'), (j) => (j.weightsManifest[0].paths = ['../../../../../../etc/passwd'])));
+      const passwd = await tampered(model, 'passwd', (m) =>
+        editJson(join(m, 'model.json'), (j) => (j.weightsManifest[0].paths = ['../../../../../../etc/passwd'])),
+      );
       const p = await predict(passwd);
       expect(p.code, p.stderr).toBe(2);
       expect(p.stderr).toContain('outside the model folder');
@@ -71,7 +79,20 @@ describe('tampered model folders (predict)', () => {
       expect(s.code, s.stderr).toBe(2);
       expect(s.stderr).toMatch(/the weight files hold \d+ bytes, model.json describes \d+/);
 
-      const big = await runCli(['--max-model-bytes', '1000', 'predict', '--run', join(dir, 'runs', model), '--test', 'test.csv', '-o', join(dir, `big-${model}.csv`)], { cwd: dir });
+      const big = await runCli(
+        [
+          '--max-model-bytes',
+          '1000',
+          'predict',
+          '--run',
+          join(dir, 'runs', model),
+          '--test',
+          'test.csv',
+          '-o',
+          join(dir, `big-${model}.csv`),
+        ],
+        { cwd: dir },
+      );
       expect(big.code, big.stderr).toBe(2);
       expect(big.stderr).toContain('error[MODEL_TOO_LARGE]');
       expect(big.stderr).toContain('--max-model-bytes');
@@ -101,14 +122,21 @@ describe('tampered model folders (predict)', () => {
 
       const norm = await tampered(model, 'norm', (m) =>
         editJson(join(m, 'metadata.json'), (j) => {
-          j.normalization = { kind: 'standardize', mean: new Array(100).fill(0), std: new Array(100).fill(1), stdFloor: 8 };
+          j.normalization = {
+            kind: 'standardize',
+            mean: new Array(100).fill(0),
+            std: new Array(100).fill(1),
+            stdFloor: 8,
+          };
         }),
       );
       const o = await predict(norm);
       expect(o.code, o.stderr).toBe(2);
       expect(o.stderr).toContain('normalization');
 
-      const shape = await tampered(model, 'shape', (m) => editJson(join(m, 'metadata.json'), (j) => (j.inputShape = [28, 28])));
+      const shape = await tampered(model, 'shape', (m) =>
+        editJson(join(m, 'metadata.json'), (j) => (j.inputShape = [28, 28])),
+      );
       const sh = await predict(shape);
       expect(sh.code, sh.stderr).toBe(2);
       expect(sh.stderr).toContain('inputShape');

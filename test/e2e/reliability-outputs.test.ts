@@ -28,14 +28,17 @@ describe('outputs: only regular files are replaced', () => {
     expect((await lstat(fifo)).isFIFO()).toBe(true);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('argmax -o <character device> --force refuses and the device survives (root only)', async () => {
-    const dev = join(dir, 'null-copy');
-    execFileSync('mknod', [dev, 'c', '1', '3']);
-    const r = await runCli(['argmax', 'probs.csv', '-o', 'null-copy', '--force'], { cwd: dir });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('is a character device');
-    expect((await lstat(dev)).isCharacterDevice()).toBe(true);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'argmax -o <character device> --force refuses and the device survives (root only)',
+    async () => {
+      const dev = join(dir, 'null-copy');
+      execFileSync('mknod', [dev, 'c', '1', '3']);
+      const r = await runCli(['argmax', 'probs.csv', '-o', 'null-copy', '--force'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('is a character device');
+      expect((await lstat(dev)).isCharacterDevice()).toBe(true);
+    },
+  );
 
   it('argmax -o <existing dir> --force and a symlink are refused, not replaced', async () => {
     await mkdir(join(dir, 'adir'));

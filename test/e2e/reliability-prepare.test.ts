@@ -11,7 +11,10 @@ import { binPath, runCli } from '../helpers/cli.js';
 describe('prepare: staging, swap and lock', () => {
   it('Ctrl-C while the set is written leaves no file, and the rerun needs no --force', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-e2e-prep-int-'));
-    const child = spawn(process.execPath, [binPath, 'prepare', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, 'prepare', '--json'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -23,17 +26,24 @@ describe('prepare: staging, swap and lock', () => {
     expect(left).toEqual([]);
     const again = await runCli(['prepare', '--quiet'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
-    expect((await readdir(join(dir, 'data'))).sort()).toEqual(['dataset.json', 'test.csv', 'test_labels.csv', 'train.csv']);
+    expect((await readdir(join(dir, 'data'))).sort()).toEqual([
+      'dataset.json',
+      'test.csv',
+      'test_labels.csv',
+      'train.csv',
+    ]);
   });
 
-  it('a second writer fails with LOCKED while the first lives; a dead owner\'s lock is taken over', async () => {
+  it("a second writer fails with LOCKED while the first lives; a dead owner's lock is taken over", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-e2e-prep-lock-'));
     await mkdir(join(dir, 'data', '.digitflow-tmp'), { recursive: true });
     // This test process is alive: its pid holds the lock.
     await writeFile(join(dir, 'data', '.digitflow-tmp', 'prepare.lock'), `${process.pid}\n`);
     const locked = await runCli(['prepare', '--force'], { cwd: dir });
     expect(locked.code, locked.stderr).toBe(2);
-    expect(locked.stderr).toContain(`error[LOCKED]: data is being written by another digitflow prepare (pid ${process.pid})`);
+    expect(locked.stderr).toContain(
+      `error[LOCKED]: data is being written by another digitflow prepare (pid ${process.pid})`,
+    );
     expect(await readdir(join(dir, 'data'))).toEqual(['.digitflow-tmp']);
     await writeFile(join(dir, 'data', '.digitflow-tmp', 'prepare.lock'), '4194305\n');
     const taken = await runCli(['prepare', '--quiet'], { cwd: dir });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   const lines = testCsv.split('\n');
   lines[3] = lines[3].replace(/^0,/, 'x,').replace(/^(\d+),/, 'x,');
   await writeFile(join(dir, 'bad-test.csv'), lines.join('\n'));
-  await writeFile(join(dir, 'labels.csv'), 'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n');
+  await writeFile(
+    join(dir, 'labels.csv'),
+    'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n',
+  );
   await writeFile(join(dir, 'short-labels.csv'), 'ImageId,Label\n1,3\n2,4\n');
   await writeFile(join(dir, 'bad-labels.csv'), 'ImageId,Label\n1,3\n2,banana\n');
 });
@@ -29,7 +32,22 @@ const base = ['run', '--train', 'train.csv', '--test', 'test.csv', '--model', 'c
 
 describe('run validates before training', () => {
   it('a bad test line fails before training and leaves no run folder', async () => {
-    const r = await runCli(['run', '--train', 'train.csv', '--test', 'bad-test.csv', '--model', 'cnn', '--epochs', '50', '--out', 'runs/bad-test'], { cwd: dir });
+    const r = await runCli(
+      [
+        'run',
+        '--train',
+        'train.csv',
+        '--test',
+        'bad-test.csv',
+        '--model',
+        'cnn',
+        '--epochs',
+        '50',
+        '--out',
+        'runs/bad-test',
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/error\[CSV_VALUE\]: bad-test\.csv:4:/);
     expect(r.stderr).not.toContain('training the local');
@@ -68,7 +86,23 @@ describe('run validates before training', () => {
   });
 
   it('a good run still works end to end (linear, quick)', async () => {
-    const r = await runCli(['run', '--train', 'train.csv', '--test', 'test.csv', '--labels', 'labels.csv', '--epochs', '2', '--out', 'runs/ok', '--quiet'], { cwd: dir });
+    const r = await runCli(
+      [
+        'run',
+        '--train',
+        'train.csv',
+        '--test',
+        'test.csv',
+        '--labels',
+        'labels.csv',
+        '--epochs',
+        '2',
+        '--out',
+        'runs/ok',
+        '--quiet',
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'runs/ok/metrics.json'))).toBe(true);
     expect(await readdir(join(dir, 'runs/ok'))).not.toContain('.digitflow-tmp');

@@ -21,13 +21,25 @@ beforeAll(async () => {
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
   // 150,000 blank test rows: 235 MB of CSV, a few hundred KB gzipped; predict takes seconds.
   const row = Buffer.from('0,'.repeat(783) + '0\n');
-  await writeFile(join(dir, 'big.csv.gz'), gzipSync(Buffer.concat([Buffer.from(header('test') + '\n'), Buffer.alloc(row.length * 150_000).fill(row)]), { level: 1 }));
-  const t = await runCli(['train', '--train', 'train.csv', '--out', 'runs/lin', '--epochs', '1', '--quiet'], { cwd: dir });
+  await writeFile(
+    join(dir, 'big.csv.gz'),
+    gzipSync(Buffer.concat([Buffer.from(header('test') + '\n'), Buffer.alloc(row.length * 150_000).fill(row)]), {
+      level: 1,
+    }),
+  );
+  const t = await runCli(['train', '--train', 'train.csv', '--out', 'runs/lin', '--epochs', '1', '--quiet'], {
+    cwd: dir,
+  });
   expect(t.code, t.stderr).toBe(0);
 }, 120_000);
 
 /** Spawns digitflow; `until(stderr)` decides when to send `signals` (one per 20 ms). */
-function withSignals(args: string[], ready: (stderr: string) => boolean, signals: NodeJS.Signals[], gapMs = 20): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
+function withSignals(
+  args: string[],
+  ready: (stderr: string) => boolean,
+  signals: NodeJS.Signals[],
+  gapMs = 20,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [binPath, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
@@ -66,7 +78,11 @@ describe('signals', () => {
 
   it('SIGTERM during predict: exit 143, no output, no temp folder', async () => {
     const out = join(dir, 'p-term');
-    const r = await withSignals(['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', 'p-term/p.csv'], () => existsSync(join(out, '.digitflow-tmp')), ['SIGTERM']);
+    const r = await withSignals(
+      ['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', 'p-term/p.csv'],
+      () => existsSync(join(out, '.digitflow-tmp')),
+      ['SIGTERM'],
+    );
     expect(r.code, r.stderr).toBe(143);
     expect(existsSync(join(out, 'p.csv'))).toBe(false);
     expect(existsSync(join(out, '.digitflow-tmp'))).toBe(false);
@@ -79,7 +95,12 @@ describe('signals', () => {
     for (const gap of [0, 5, 20, 60]) {
       const name = `p-int-${gap}`;
       const out = join(dir, name);
-      const r = await withSignals(['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', `${name}/p.csv`], () => existsSync(join(out, '.digitflow-tmp')), ['SIGINT', 'SIGINT'], gap);
+      const r = await withSignals(
+        ['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', `${name}/p.csv`],
+        () => existsSync(join(out, '.digitflow-tmp')),
+        ['SIGINT', 'SIGINT'],
+        gap,
+      );
       // When the first Ctrl-C has already finished the clean stop, the second can land while Node
       // is exiting (no JS handler runs then) and end the process by SIGINT itself: 130 either way.
       expect(r.code === 130 || r.signal === 'SIGINT', `gap ${gap}: ${r.code} ${r.signal} ${r.stderr}`).toBe(true);
@@ -92,11 +113,17 @@ describe('signals', () => {
   it('a temp file left by a killed process (SIGKILL) is swept by the next write into that folder', async () => {
     const out = join(dir, 'p-kill');
     const tmp = join(out, '.digitflow-tmp');
-    const r = await withSignals(['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', 'p-kill/p.csv'], () => existsSync(tmp) && readdirSync(tmp).length > 0, ['SIGKILL']);
+    const r = await withSignals(
+      ['predict', '--run', 'runs/lin', '--test', 'big.csv.gz', '-o', 'p-kill/p.csv'],
+      () => existsSync(tmp) && readdirSync(tmp).length > 0,
+      ['SIGKILL'],
+    );
     expect(r.signal).toBe('SIGKILL');
     const left = await readdir(tmp);
     expect(left.length).toBeGreaterThan(0);
-    const next = await runCli(['argmax', 'runs/lin/validation-probabilities.csv', '-o', 'p-kill/next.csv'], { cwd: dir });
+    const next = await runCli(['argmax', 'runs/lin/validation-probabilities.csv', '-o', 'p-kill/next.csv'], {
+      cwd: dir,
+    });
     expect(next.code, next.stderr).toBe(0);
     const after = existsSync(tmp) ? await readdir(tmp) : [];
     expect(after.filter((f) => left.includes(f))).toEqual([]);
@@ -105,7 +132,10 @@ describe('signals', () => {
 
 describe('closed pipes', () => {
   it('`help run | head -1` and `run --help | head -1` end quietly, every time', async () => {
-    for (const args of [['help', 'run'], ['run', '--help']]) {
+    for (const args of [
+      ['help', 'run'],
+      ['run', '--help'],
+    ]) {
       for (let i = 0; i < 2; i++) {
         const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';

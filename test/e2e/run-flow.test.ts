@@ -48,7 +48,12 @@ describe('predict <run> → argmax <run> → evaluate <run> → report <run>', (
       expect(r.stdout).toMatch(/wrote runs\/a\/report\.html/);
     }
     const m = await manifest('runs/a');
-    expect(m.outputs).toMatchObject({ probabilities: 'probabilities.csv', submission: 'submission.csv', metrics: 'metrics.json', report: 'report.html' });
+    expect(m.outputs).toMatchObject({
+      probabilities: 'probabilities.csv',
+      submission: 'submission.csv',
+      metrics: 'metrics.json',
+      report: 'report.html',
+    });
     expect(m.inputs.find((i: { role: string }) => i.role === 'labels')?.path).toBe('data/test_labels.csv');
     expect(m.summary.accuracy).toBeGreaterThan(0);
     // Nothing was written outside the run folder.
@@ -101,7 +106,15 @@ describe('predict <run> → argmax <run> → evaluate <run> → report <run>', (
     expect((await stat(join(dir, 'old-probs.csv'))).isFile()).toBe(true);
     const a = await run(['argmax', 'old-probs.csv', '--output', 'old-sub.csv']);
     expect(a.code, a.stderr).toBe(0);
-    const e = await run(['evaluate', '--submission', 'old-sub.csv', '--labels', 'data/test_labels.csv', '--output', 'old-metrics.json']);
+    const e = await run([
+      'evaluate',
+      '--submission',
+      'old-sub.csv',
+      '--labels',
+      'data/test_labels.csv',
+      '--output',
+      'old-metrics.json',
+    ]);
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'old-metrics.json'), 'utf8')).rows).toBe(100);
     const d = await run(['download', 's3://b/k', '--output-dir', 'x', '--help']);
@@ -124,7 +137,10 @@ describe('predict <run> → argmax <run> → evaluate <run> → report <run>', (
 describe('defects of issue 16 seen from the command line', () => {
   it('1: prepare <zip> without --source reads the zip; an unknown path is refused', async () => {
     const zip = makeZip([
-      { name: 'train.csv', data: [header('train'), ...Array.from({ length: 30 }, (_, i) => trainRow(i % 10, i))].join('\n') + '\n' },
+      {
+        name: 'train.csv',
+        data: [header('train'), ...Array.from({ length: 30 }, (_, i) => trainRow(i % 10, i))].join('\n') + '\n',
+      },
       { name: 'test.csv', data: testCsv(5) },
     ]);
     await writeFile(join(dir, 'digit-recognizer.zip'), zip);
@@ -162,8 +178,21 @@ describe('defects of issue 16 seen from the command line', () => {
   });
 
   it('6: training on 5 rows prints no absurd throughput and warns about the absent classes', async () => {
-    await writeFile(join(dir, 'tiny.csv'), [header('train'), ...[0, 1, 2, 3, 4].map((l) => trainRow(l, l))].join('\n') + '\n');
-    const r = await run(['train', '--train', 'tiny.csv', '--validation-fraction', '0', '--epochs', '1', '-o', 'runs/tiny']);
+    await writeFile(
+      join(dir, 'tiny.csv'),
+      [header('train'), ...[0, 1, 2, 3, 4].map((l) => trainRow(l, l))].join('\n') + '\n',
+    );
+    const r = await run([
+      'train',
+      '--train',
+      'tiny.csv',
+      '--validation-fraction',
+      '0',
+      '--epochs',
+      '1',
+      '-o',
+      'runs/tiny',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning\[CLASS_ABSENT\]: classes 5, 6, 7, 8, 9 never occur in the 5 training rows/);
     const speed = r.stdout.match(/(\d+) examples\/s/);
@@ -196,8 +225,13 @@ describe('defects of issue 16 seen from the command line', () => {
   });
 
   it('6: compare of runs trained on different files does not advise the same --seed', async () => {
-    await writeFile(join(dir, 'train2.csv'), (await readFile(sample('train.csv'), 'utf8')).replace(/\n$/, '\n' + trainRow(3, 999) + '\n'));
-    expect((await run(['train', '--train', 'train2.csv', '-o', 'runs/other', '--epochs', '1', '--quiet'])).code).toBe(0);
+    await writeFile(
+      join(dir, 'train2.csv'),
+      (await readFile(sample('train.csv'), 'utf8')).replace(/\n$/, '\n' + trainRow(3, 999) + '\n'),
+    );
+    expect((await run(['train', '--train', 'train2.csv', '-o', 'runs/other', '--epochs', '1', '--quiet'])).code).toBe(
+      0,
+    );
     const c = await run(['compare', 'runs/a', 'runs/other']);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/DIFFERENT training files/);
@@ -219,7 +253,11 @@ describe('no warnings from the AWS SDK', () => {
     // The test runner sets the switch for its own process; the CLI must not depend on it.
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [binPath, 'download', 's3://digitflow-no-such-bucket-16/x.csv', '-o', join(dir, 'dl')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [binPath, 'download', 's3://digitflow-no-such-bucket-16/x.csv', '-o', join(dir, 'dl')],
+        { env, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);

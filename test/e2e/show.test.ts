@@ -19,13 +19,23 @@ function bar(col: number): number[] {
   for (let r = 4; r < 24; r++) for (let c = col; c < col + 3; c++) px[r * 28 + c] = 255;
   return px;
 }
-const train = () => header('train') + '\n' + Array.from({ length: 12 }, (_, i) => `${i % 10},${bar(2 + 2 * (i % 10)).join(',')}`).join('\n') + '\n';
+const train = () =>
+  header('train') +
+  '\n' +
+  Array.from({ length: 12 }, (_, i) => `${i % 10},${bar(2 + 2 * (i % 10)).join(',')}`).join('\n') +
+  '\n';
 const test = () => header('test') + '\n' + Array.from({ length: 5 }, (_, i) => bar(3 * i).join(',')).join('\n') + '\n';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'df-e2e-show-'));
   await writeFile(join(dir, 'train.csv.gz'), gzipSync(train()));
-  await writeFile(join(dir, 'digits.zip'), makeZip([{ name: 'train.csv', data: train() }, { name: 'test.csv', data: test() }]));
+  await writeFile(
+    join(dir, 'digits.zip'),
+    makeZip([
+      { name: 'train.csv', data: train() },
+      { name: 'test.csv', data: test() },
+    ]),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -42,15 +52,27 @@ describe('show (built binary)', () => {
     expect(lines[16]).toMatch(/^#2 {2}label 1 +#3 {2}label 2$/);
   });
 
-  it('--label picks from train, --ids from the zip\'s test member, --style blocks uses half blocks', async () => {
+  it("--label picks from train, --ids from the zip's test member, --style blocks uses half blocks", async () => {
     const l = await runCli(['show', join(dir, 'digits.zip'), '--label', '1', '--limit', '2', '--json']);
     expect(l.code, l.stderr).toBe(0);
     const out = JSON.parse(l.stdout);
     expect(out).toMatchObject({ layout: 'train', file: expect.stringContaining('digits.zip:train.csv') });
-    expect(out.digits.map((d: { row: number; label: number }) => [d.row, d.label])).toEqual([[2, 1], [12, 1]]);
+    expect(out.digits.map((d: { row: number; label: number }) => [d.row, d.label])).toEqual([
+      [2, 1],
+      [12, 1],
+    ]);
     expect(out.digits[0].pixels).toHaveLength(784);
 
-    const t = await runCli(['show', join(dir, 'digits.zip'), '--member', 'test.csv', '--ids', '2,9', '--style', 'blocks']);
+    const t = await runCli([
+      'show',
+      join(dir, 'digits.zip'),
+      '--member',
+      'test.csv',
+      '--ids',
+      '2,9',
+      '--style',
+      'blocks',
+    ]);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toContain('ImageId 2');
     expect(t.stdout.split('\n')[4]).toBe('   ███');

@@ -13,7 +13,9 @@ describe('CLI start-up', () => {
     const program = join(repoRoot, 'dist', 'cli', 'program.js');
     const code = `await import(${JSON.stringify(program)}); const { createRequire } = await import('node:module');
       console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
-    const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' })) as string[];
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }),
+    ) as string[];
     expect(loaded.length).toBeGreaterThan(0); // commander and friends: the probe sees CommonJS loads
     expect(loaded.filter((p) => p.includes('@aws-sdk') || p.includes('@smithy'))).toEqual([]);
     expect(loaded.filter((p) => p.includes('@tensorflow'))).toEqual([]);

@@ -66,7 +66,15 @@ describe('argmax → validate-submission → evaluate (built binary)', () => {
 
 describe('compare and report on two real local runs of the sample data', () => {
   it('compares on the same held-out rows and writes a self-contained report', async () => {
-    const common = ['--train', sample('train.csv'), '--test', sample('test.csv'), '--labels', sample('test_labels.csv'), '--quiet'];
+    const common = [
+      '--train',
+      sample('train.csv'),
+      '--test',
+      sample('test.csv'),
+      '--labels',
+      sample('test_labels.csv'),
+      '--quiet',
+    ];
     const r1 = await runCli(['run', ...common, '--out', join(dir, 'runA'), '--epochs', '2']);
     expect(r1.code, r1.stderr).toBe(0);
     const r2 = await runCli(['run', ...common, '--out', join(dir, 'runB'), '--epochs', '6']);

@@ -12,12 +12,17 @@ beforeAll(async () => {
   const { train, test } = digitsSplit(800, 120, 9);
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
   await writeFile(join(dir, 'test.csv'), toKaggleCsv(test, false));
-  await writeFile(join(dir, 'test_labels.csv'), 'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n');
+  await writeFile(
+    join(dir, 'test_labels.csv'),
+    'ImageId,Label\n' + Array.from(test.labels!, (l, i) => `${i + 1},${l}`).join('\n') + '\n',
+  );
 });
 
 describe('digitflow train + predict --engine local (built binary)', () => {
   it('trains, saves the model, predicts probability rows in input order', async () => {
-    const t = await runCli(['train', '--train', 'train.csv', '--out', 'runs/r1', '--epochs', '4', '--json'], { cwd: dir });
+    const t = await runCli(['train', '--train', 'train.csv', '--out', 'runs/r1', '--epochs', '4', '--json'], {
+      cwd: dir,
+    });
     expect(t.code, t.stderr).toBe(0);
     const out = JSON.parse(t.stdout);
     expect(out.backend).toBe('wasm');
@@ -26,19 +31,36 @@ describe('digitflow train + predict --engine local (built binary)', () => {
     expect(out.validationRows).toHaveLength(80);
     expect(out.validationAccuracy).toBeGreaterThan(0.75);
     // --json progress goes to stderr as JSON lines, one epoch event per epoch.
-    const events = t.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const events = t.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === 'epoch')).toHaveLength(out.epochs.length);
-    for (const f of ['model/model.json', 'model/weights.bin', 'model/metadata.json', 'manifest.json', 'validation-probabilities.csv', 'validation-labels.csv']) {
+    for (const f of [
+      'model/model.json',
+      'model/weights.bin',
+      'model/metadata.json',
+      'manifest.json',
+      'validation-probabilities.csv',
+      'validation-labels.csv',
+    ]) {
       await access(join(dir, 'runs/r1', f));
     }
 
-    const p = await runCli(['predict', '--run', 'runs/r1', '--test', 'test.csv', '-o', 'probs.csv', '--json'], { cwd: dir });
+    const p = await runCli(['predict', '--run', 'runs/r1', '--test', 'test.csv', '-o', 'probs.csv', '--json'], {
+      cwd: dir,
+    });
     expect(p.code, p.stderr).toBe(0);
     expect(JSON.parse(p.stdout)).toMatchObject({ rows: 120, backend: 'wasm' });
     const lines = (await readFile(join(dir, 'probs.csv'), 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('ImageId,0,1,2,3,4,5,6,7,8,9');
     expect(lines).toHaveLength(121);
-    const labels = (await readFile(join(dir, 'test_labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    const labels = (await readFile(join(dir, 'test_labels.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[1]));
     let hits = 0;
     lines.slice(1).forEach((line, i) => {
       const [id, ...ps] = line.split(',').map(Number);
@@ -57,7 +79,9 @@ describe('digitflow train + predict --engine local (built binary)', () => {
   });
 
   it('user errors: forced tfjs-node that is not there, missing run, bad flag', async () => {
-    const node = await runCli(['train', '--train', 'train.csv', '--out', 'runs/r2', '--backend', 'node', '--json'], { cwd: dir });
+    const node = await runCli(['train', '--train', 'train.csv', '--out', 'runs/r2', '--backend', 'node', '--json'], {
+      cwd: dir,
+    });
     expect(node.code).toBe(2);
     expect(JSON.parse(node.stdout).error.code).toBe('BACKEND_UNAVAILABLE');
     const run = await runCli(['predict', '--run', 'nowhere', '--test', 'test.csv'], { cwd: dir });
@@ -69,10 +93,14 @@ describe('digitflow train + predict --engine local (built binary)', () => {
   });
 
   it('Ctrl-C stops training cleanly, saves the best weights so far and exits 130', async () => {
-    const child = spawn(process.execPath, [binPath, 'train', '--train', 'train.csv', '--out', 'runs/int', '--epochs', '500', '--patience', '0', '--json'], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, 'train', '--train', 'train.csv', '--out', 'runs/int', '--epochs', '500', '--patience', '0', '--json'],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {

@@ -26,14 +26,19 @@ export function makeMnistFixture(trainRows = 30, testRows = 20): MnistFixture {
     }
     return encodeIdxImages(px, n);
   };
-  const labels = (n: number, shift: number) => encodeIdxLabels(Uint8Array.from({ length: n }, (_, i) => (i + shift) % 10));
+  const labels = (n: number, shift: number) =>
+    encodeIdxLabels(Uint8Array.from({ length: n }, (_, i) => (i + shift) % 10));
   const contents = new Map<string, Uint8Array>([
     ['train-images-idx3-ubyte', images(trainRows, 0)],
     ['train-labels-idx1-ubyte', labels(trainRows, 0)],
     ['t10k-images-idx3-ubyte', images(testRows, 101)],
     ['t10k-labels-idx1-ubyte', labels(testRows, 3)],
   ]);
-  const files = [...contents].map(([name, b]) => ({ name, sha256: createHash('sha256').update(b).digest('hex'), bytes: b.length }));
+  const files = [...contents].map(([name, b]) => ({
+    name,
+    sha256: createHash('sha256').update(b).digest('hex'),
+    bytes: b.length,
+  }));
   return { files, contents };
 }
 

@@ -21,12 +21,24 @@ const LOCATIONS: Record<string, [string, string]> = {
 };
 
 /** What a usage-type component means in the fixture (the `platoinstancetype`/`component` of the item). */
-const COMPONENTS: Record<string, string> = { Train: 'Training', Tsform: 'BatchTransform', Host: 'Hosting', Notebk: 'Notebook', TrSpt: 'SpotTraining' };
+const COMPONENTS: Record<string, string> = {
+  Train: 'Training',
+  Tsform: 'BatchTransform',
+  Host: 'Hosting',
+  Notebk: 'Notebook',
+  TrSpt: 'SpotTraining',
+};
 
 let skuSeq = 0;
 
 /** One real-shaped SageMaker price item (a `PriceList` entry before JSON.stringify). */
-export function sageMakerPriceItem(region: string, usage: string, instanceType: string, usd: string, extra: { unit?: string; locationType?: string } = {}): Json {
+export function sageMakerPriceItem(
+  region: string,
+  usage: string,
+  instanceType: string,
+  usd: string,
+  extra: { unit?: string; locationType?: string } = {},
+): Json {
   const [location, prefix] = LOCATIONS[region] ?? [region, region.toUpperCase()];
   const sku = `TESTSKU${String(++skuSeq).padStart(9, '0')}`;
   const offer = `${sku}.JRTCKXETXF`;
@@ -119,7 +131,11 @@ export interface PricingTestServer {
 function matches(item: Json, filter: { Type?: string; Field?: string; Value?: string }): boolean {
   const field = filter.Field ?? '';
   const value =
-    field.toLowerCase() === 'servicecode' ? item.serviceCode : field === 'productFamily' ? item.product.productFamily : item.product.attributes[field];
+    field.toLowerCase() === 'servicecode'
+      ? item.serviceCode
+      : field === 'productFamily'
+        ? item.product.productFamily
+        : item.product.attributes[field];
   return typeof value === 'string' && value.toLowerCase() === String(filter.Value ?? '').toLowerCase();
 }
 
@@ -135,15 +151,26 @@ export async function startPricingServer(opts: { pageSize?: number; items?: Json
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const send = (status: number, body: Json, type?: string) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-errortype': type } : {}) });
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        ...(type ? { 'x-amzn-errortype': type } : {}),
+      });
       res.end(JSON.stringify(body));
     };
     const target = String(req.headers['x-amz-target'] ?? '');
     if (req.method !== 'POST' || req.url !== '/' || target !== 'AWSPriceListService.GetProducts') {
-      return send(400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
+      return send(
+        400,
+        { __type: 'UnknownOperationException', message: `unsupported ${target}` },
+        'UnknownOperationException',
+      );
     }
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
-      return send(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+      return send(
+        400,
+        { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+        'MissingAuthenticationTokenException',
+      );
     }
     let body: Json;
     try {
@@ -157,20 +184,43 @@ export async function startPricingServer(opts: { pageSize?: number; items?: Json
       return;
     }
     if (deny) {
-      return send(400, { __type: 'AccessDeniedException', Message: 'User: arn:aws:iam::123456789012:user/test is not authorized to perform: pricing:GetProducts' }, 'AccessDeniedException');
+      return send(
+        400,
+        {
+          __type: 'AccessDeniedException',
+          Message: 'User: arn:aws:iam::123456789012:user/test is not authorized to perform: pricing:GetProducts',
+        },
+        'AccessDeniedException',
+      );
     }
     if (typeof body.ServiceCode !== 'string' || !body.ServiceCode) {
-      return send(400, { __type: 'InvalidParameterException', Message: 'ServiceCode is required' }, 'InvalidParameterException');
+      return send(
+        400,
+        { __type: 'InvalidParameterException', Message: 'ServiceCode is required' },
+        'InvalidParameterException',
+      );
     }
-    const found = items.filter((it) => matches(it, { Field: 'ServiceCode', Value: body.ServiceCode }) && (body.Filters ?? []).every((f: Json) => matches(it, f)));
+    const found = items.filter(
+      (it) =>
+        matches(it, { Field: 'ServiceCode', Value: body.ServiceCode }) &&
+        (body.Filters ?? []).every((f: Json) => matches(it, f)),
+    );
     const size = Math.min(pageSize, Number(body.MaxResults ?? 100));
     const start = body.NextToken ? Number(String(body.NextToken).replace(/^page-/, '')) : 0;
     if (!Number.isInteger(start) || start < 0 || start > found.length) {
-      return send(400, { __type: 'InvalidNextTokenException', Message: 'The pagination token is invalid' }, 'InvalidNextTokenException');
+      return send(
+        400,
+        { __type: 'InvalidNextTokenException', Message: 'The pagination token is invalid' },
+        'InvalidNextTokenException',
+      );
     }
     const page = found.slice(start, start + size);
     const next = start + size < found.length ? `page-${start + size}` : undefined;
-    send(200, { FormatVersion: 'aws_v1', PriceList: page.map((p) => JSON.stringify(p)), ...(next ? { NextToken: next } : {}) });
+    send(200, {
+      FormatVersion: 'aws_v1',
+      PriceList: page.map((p) => JSON.stringify(p)),
+      ...(next ? { NextToken: next } : {}),
+    });
   }
 
   const server: Server = createServer((req, res) => void handle(req, res));

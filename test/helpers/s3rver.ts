@@ -26,7 +26,17 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 export async function startS3rver(opts: { dir?: string; port?: number } = {}): Promise<S3rverHandle> {
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'digitflow-s3rver-')));
-  const args = ['--openssl-legacy-provider', bin, '-d', dir, '-a', '127.0.0.1', '-p', String(opts.port ?? 0), '--no-vhost-buckets'];
+  const args = [
+    '--openssl-legacy-provider',
+    bin,
+    '-d',
+    dir,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(opts.port ?? 0),
+    '--no-vhost-buckets',
+  ];
   const proc: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const port = await new Promise<number>((resolve, reject) => {

@@ -92,7 +92,11 @@ export interface SageMakerTestServer {
 }
 
 class ApiError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -107,12 +111,14 @@ const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  * tuning job's trials. Values are strings, at most 100 keys.
  */
 const LL_NAMES = new Set(
-  ('accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult binary_classifier_model_selection_criteria ' +
+  (
+    'accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult binary_classifier_model_selection_criteria ' +
     'early_stopping_patience early_stopping_tolerance epochs f_beta feature_dim huber_delta init_bias init_method init_scale ' +
     'init_sigma l1 learning_rate loss loss_insensitivity lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin ' +
     'mini_batch_size momentum normalize_data normalize_label num_calibration_samples num_classes num_models num_point_for_scaler ' +
     'optimizer positive_example_weight_mult predictor_type quantile target_precision target_recall unbias_data unbias_label ' +
-    'use_bias use_lr_scheduler wd _tuning_objective_metric').split(' '),
+    'use_bias use_lr_scheduler wd _tuning_objective_metric'
+  ).split(' '),
 );
 const LL_VALUES: Record<string, (v: string) => boolean> = {
   num_classes: (v) => /^\d+$/.test(v) && +v >= 3 && +v <= 1_000_000,
@@ -125,7 +131,19 @@ const LL_VALUES: Record<string, (v: string) => boolean> = {
   beta_1: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
   beta_2: (v) => v === 'auto' || (Number.isFinite(+v) && +v >= 0 && +v <= 1),
   optimizer: (v) => ['auto', 'sgd', 'adam', 'rmsprop'].includes(v),
-  loss: (v) => ['auto', 'logistic', 'squared_loss', 'absolute_loss', 'hinge_loss', 'eps_insensitive_squared_loss', 'eps_insensitive_absolute_loss', 'quantile_loss', 'huber_loss', 'softmax_loss'].includes(v),
+  loss: (v) =>
+    [
+      'auto',
+      'logistic',
+      'squared_loss',
+      'absolute_loss',
+      'hinge_loss',
+      'eps_insensitive_squared_loss',
+      'eps_insensitive_absolute_loss',
+      'quantile_loss',
+      'huber_loss',
+      'softmax_loss',
+    ].includes(v),
   normalize_data: (v) => ['auto', 'true', 'false'].includes(v),
   use_bias: (v) => ['true', 'false'].includes(v),
   balance_multiclass_weights: (v) => ['true', 'false'].includes(v),
@@ -135,40 +153,66 @@ function checkLinearLearnerHyperparameters(hp: Record<string, string>): void {
   const names = Object.keys(hp);
   if (names.length > 100) throw new Error('ClientError: at most 100 hyperparameters');
   for (const n of names) {
-    if (!LL_NAMES.has(n)) throw new Error(`ClientError: Additional hyperparameters are not allowed (u'${n}' was unexpected) (caused by ValidationError)`);
+    if (!LL_NAMES.has(n))
+      throw new Error(
+        `ClientError: Additional hyperparameters are not allowed (u'${n}' was unexpected) (caused by ValidationError)`,
+      );
     const ok = LL_VALUES[n];
-    if (ok && !ok(String(hp[n]))) throw new Error(`ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' (caused by ValidationError)`);
+    if (ok && !ok(String(hp[n])))
+      throw new Error(
+        `ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' (caused by ValidationError)`,
+      );
   }
-  if (!hp.predictor_type) throw new Error(`ClientError: Missing required hyperparameter: predictor_type (caused by ValidationError)`);
-  if (hp.predictor_type === 'multiclass_classifier' && !hp.num_classes) throw new Error('ClientError: num_classes is required for multiclass_classifier (caused by ValidationError)');
+  if (!hp.predictor_type)
+    throw new Error(`ClientError: Missing required hyperparameter: predictor_type (caused by ValidationError)`);
+  if (hp.predictor_type === 'multiclass_classifier' && !hp.num_classes)
+    throw new Error('ClientError: num_classes is required for multiclass_classifier (caused by ValidationError)');
 }
 
 /** "Value null at 'X' failed to satisfy constraint": the wording AWS's validator uses. */
 function requireFields(body: Json, paths: string[]): void {
-  const missing = paths.filter((p) => p.split('.').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], body) === undefined);
+  const missing = paths.filter(
+    (p) => p.split('.').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], body) === undefined,
+  );
   if (missing.length) {
     throw new ApiError(
       'ValidationException',
-      `${missing.length} validation error(s) detected: ` + missing.map((m) => `Value null at '${m}' failed to satisfy constraint: Member must not be null`).join('; '),
+      `${missing.length} validation error(s) detected: ` +
+        missing.map((m) => `Value null at '${m}' failed to satisfy constraint: Member must not be null`).join('; '),
     );
   }
 }
 
 function checkName(name: string, field: string): void {
-  if (!NAME_RE.test(name)) throw new ApiError('ValidationException', `Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`);
+  if (!NAME_RE.test(name))
+    throw new ApiError(
+      'ValidationException',
+      `Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
+    );
 }
 
 /** Instance type of a job kind, as the service's enum validation answers it. */
 function checkInstance(type: string, allowed: Set<string>, field: string): void {
   if (!allowed.has(type)) {
-    throw new ApiError('ValidationException', `1 validation error detected: Value '${type}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${[...allowed].slice(0, 8).join(', ')}, ...]`);
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${type}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${[...allowed].slice(0, 8).join(', ')}, ...]`,
+    );
   }
 }
 
 function checkTags(list: { Key?: string; Value?: string }[] | undefined): void {
   for (const [i, t] of (list ?? []).entries()) {
-    if (!t.Key || t.Key.length > 128 || !TAG_RE.test(t.Key)) throw new ApiError('ValidationException', `Value '${t.Key}' at 'tags.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`);
-    if ((t.Value ?? '').length > 256 || !TAG_RE.test(t.Value ?? '')) throw new ApiError('ValidationException', `Value '${t.Value}' at 'tags.${i + 1}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`);
+    if (!t.Key || t.Key.length > 128 || !TAG_RE.test(t.Key))
+      throw new ApiError(
+        'ValidationException',
+        `Value '${t.Key}' at 'tags.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+      );
+    if ((t.Value ?? '').length > 256 || !TAG_RE.test(t.Value ?? ''))
+      throw new ApiError(
+        'ValidationException',
+        `Value '${t.Value}' at 'tags.${i + 1}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+      );
   }
 }
 
@@ -182,7 +226,10 @@ const epoch = (ms?: number) => (ms === undefined ? undefined : ms / 1000);
 
 /** Starts the server on 127.0.0.1 with a free port. */
 export async function startSageMakerServer(opts: SageMakerServerOptions): Promise<SageMakerTestServer> {
-  const s3: S3Client = createS3Client({ endpoint: opts.s3.endpoint, credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey } });
+  const s3: S3Client = createS3Client({
+    endpoint: opts.s3.endpoint,
+    credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey },
+  });
   const stepMs = opts.stepMs ?? 150;
   const jobs = new Map<string, Job>();
   const models = new Map<string, Json>();
@@ -192,7 +239,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const pending = { training: [] as Scripted[], transform: [] as Scripted[] };
   const loseResponse = { training: 0, transform: 0, model: 0 };
   const tags = new Map<string, { Key: string; Value: string }[]>();
-  const arnOf = (kind: 'training-job' | 'transform-job' | 'model' | 'hyper-parameter-tuning-job', name: string) => `arn:aws:sagemaker:us-east-1:000000000000:${kind}/${name.toLowerCase()}`;
+  const arnOf = (kind: 'training-job' | 'transform-job' | 'model' | 'hyper-parameter-tuning-job', name: string) =>
+    `arn:aws:sagemaker:us-east-1:000000000000:${kind}/${name.toLowerCase()}`;
   const timers = new Set<NodeJS.Timeout>();
   const paused = { training: false, transform: false };
   const whilePaused = async (kind: Job['kind']) => {
@@ -201,7 +249,14 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const work = new Set<Promise<unknown>>();
   await selectBackend('cpu');
 
-  const sleep = (ms: number) => new Promise<void>((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        r();
+      }, ms);
+      timers.add(t);
+    });
   const move = (job: Job, secondary: string, message = secondary) => {
     job.secondary = secondary;
     job.transitions.push({ SecondaryStatus: secondary, StartTime: Date.now() / 1000, StatusMessage: message });
@@ -223,22 +278,36 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   async function listKeys(prefixUri: string): Promise<string[]> {
     const { bucket, key } = parseS3(prefixUri);
     const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
-    return (out.Contents ?? []).map((o) => o.Key!).filter((k) => !k.endsWith('/')).sort();
+    return (out.Contents ?? [])
+      .map((o) => o.Key!)
+      .filter((k) => !k.endsWith('/'))
+      .sort();
   }
   async function getBytes(bucket: string, key: string): Promise<Buffer> {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await out.Body!.transformToByteArray());
   }
   /** Reads every CSV object under a channel prefix, as Linear Learner would (no header). */
-  async function readChannel(prefixUri: string, labelled: boolean, dir: string): Promise<{ key: string; ds: Dataset }[]> {
+  async function readChannel(
+    prefixUri: string,
+    labelled: boolean,
+    dir: string,
+  ): Promise<{ key: string; ds: Dataset }[]> {
     const { bucket } = parseS3(prefixUri);
     const parts: { key: string; ds: Dataset }[] = [];
     for (const key of await listKeys(prefixUri)) {
       const bytes = await getBytes(bucket, key);
-      if (/^[a-zA-Z]/.test(bytes.subarray(0, 16).toString())) throw new Error(`ClientError: Unable to parse csv: rows 1-1, file /opt/ml/input/data/${key}: header line found`);
+      if (/^[a-zA-Z]/.test(bytes.subarray(0, 16).toString()))
+        throw new Error(
+          `ClientError: Unable to parse csv: rows 1-1, file /opt/ml/input/data/${key}: header line found`,
+        );
       const path = join(dir, `${parts.length}.csv`);
       await writeFile(path, bytes);
-      const { dataset } = await readKaggleCsvFile(path, { header: 'none', layout: labelled ? 'train' : 'test', numClasses: 10 }).catch((e: Error) => {
+      const { dataset } = await readKaggleCsvFile(path, {
+        header: 'none',
+        layout: labelled ? 'train' : 'test',
+        numClasses: 10,
+      }).catch((e: Error) => {
         throw new Error(`ClientError: Unable to parse csv: ${e.message}`);
       });
       parts.push({ key, ds: dataset });
@@ -278,11 +347,13 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     try {
       const channels = r.InputDataConfig as Json[];
       for (const c of channels) {
-        if (c.ContentType !== 'text/csv') throw new Error(`ClientError: No iterator has been registered for ContentType ('${c.ContentType}', '1.0')`);
+        if (c.ContentType !== 'text/csv')
+          throw new Error(`ClientError: No iterator has been registered for ContentType ('${c.ContentType}', '1.0')`);
       }
       const hp = r.HyperParameters ?? {};
       checkLinearLearnerHyperparameters(hp);
-      if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784') throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
+      if (hp.predictor_type !== 'multiclass_classifier' || hp.feature_dim !== '784')
+        throw new Error(`ClientError: unsupported hyperparameters ${JSON.stringify(hp)}`);
       const train = channels.find((c) => c.ChannelName === 'train');
       if (!train) throw new Error('ClientError: missing train channel');
       const trainParts = await readChannel(train.DataSource.S3DataSource.S3Uri, true, dir);
@@ -292,20 +363,34 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const hosts = Number(r.ResourceConfig.InstanceCount);
       const sharded = train.DataSource.S3DataSource.S3DataDistributionType === 'ShardedByS3Key';
       const hostRows = Array.from({ length: hosts }, (_, h) =>
-        sharded ? trainParts.filter((_, i) => i % hosts === h).reduce((n, p) => n + p.ds.rows, 0) : trainDs.rows);
+        sharded ? trainParts.filter((_, i) => i % hosts === h).reduce((n, p) => n + p.ds.rows, 0) : trainDs.rows,
+      );
       const miniBatch = Number(hp.mini_batch_size ?? 1000);
       const smallest = Math.min(...hostRows);
       if (miniBatch > smallest) {
-        throw new Error(`ClientError: mini_batch_size (${miniBatch}) is larger than the number of records (${smallest}) on host algo-${hostRows.indexOf(smallest) + 1}; reduce mini_batch_size`);
+        throw new Error(
+          `ClientError: mini_batch_size (${miniBatch}) is larger than the number of records (${smallest}) on host algo-${hostRows.indexOf(smallest) + 1}; reduce mini_batch_size`,
+        );
       }
-      for (const l of trainDs.labels!) if (l >= Number(hp.num_classes)) throw new Error(`ClientError: label ${l} >= num_classes`);
+      for (const l of trainDs.labels!)
+        if (l >= Number(hp.num_classes)) throw new Error(`ClientError: label ${l} >= num_classes`);
       const val = channels.find((c) => c.ChannelName === 'validation');
-      const valDs = val ? concatDatasets((await readChannel(val.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds)) : undefined;
+      const valDs = val
+        ? concatDatasets((await readChannel(val.DataSource.S3DataSource.S3Uri, true, dir)).map((p) => p.ds))
+        : undefined;
       move(job, 'Training', 'Training image download completed. Training in progress.');
-      log(job, `[loopback] Linear Learner stand-in: ${trainDs.rows} train rows, ${valDs?.rows ?? 0} validation rows, hyperparameters ${JSON.stringify(hp)}`);
+      log(
+        job,
+        `[loopback] Linear Learner stand-in: ${trainDs.rows} train rows, ${valDs?.rows ?? 0} validation rows, hyperparameters ${JSON.stringify(hp)}`,
+      );
       const reporter = {
         emit: (e: { kind: string; epoch?: number; accuracy?: number; valAccuracy?: number }) => {
-          if (e.kind === 'epoch') log(job, `#quality_metric: host=algo-1, epoch=${e.epoch}, train multiclass_accuracy <score>=${e.accuracy}` + (e.valAccuracy !== undefined ? `, validation multiclass_accuracy <score>=${e.valAccuracy}` : ''));
+          if (e.kind === 'epoch')
+            log(
+              job,
+              `#quality_metric: host=algo-1, epoch=${e.epoch}, train multiclass_accuracy <score>=${e.accuracy}` +
+                (e.valAccuracy !== undefined ? `, validation multiclass_accuracy <score>=${e.valAccuracy}` : ''),
+            );
         },
       };
       const model = await fitLocalModel(
@@ -313,15 +398,24 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         valDs && { ...valDs, numClasses: Number(hp.num_classes) },
         // mini_batch_size is checked against each host's rows above; the stand-in fit keeps its own batch size
         // (digitflow now always sends Linear Learner's default explicitly, which must not change the stand-in model).
-        { model: 'linear', epochs: hp.epochs ? Number(hp.epochs) : 3, seed: 1, backend: 'cpu', ...(r.TuningJobName ? trialFitSettings(hp) : {}) },
+        {
+          model: 'linear',
+          epochs: hp.epochs ? Number(hp.epochs) : 3,
+          seed: 1,
+          backend: 'cpu',
+          ...(r.TuningJobName ? trialFitSettings(hp) : {}),
+        },
         { reporter: reporter as never, clock: systemClock },
       );
       if (scripted(job)) return;
       move(job, 'Uploading', 'Uploading generated training model');
-      const last = model.training?.history.at(-1) as { valAccuracy?: number; valLoss?: number; accuracy?: number } | undefined;
+      const last = model.training?.history.at(-1) as
+        { valAccuracy?: number; valLoss?: number; accuracy?: number } | undefined;
       job.metrics = [
         ...(last?.accuracy !== undefined ? [{ MetricName: 'train:multiclass_accuracy', Value: last.accuracy }] : []),
-        ...(last?.valAccuracy !== undefined ? [{ MetricName: 'validation:multiclass_accuracy', Value: last.valAccuracy }] : []),
+        ...(last?.valAccuracy !== undefined
+          ? [{ MetricName: 'validation:multiclass_accuracy', Value: last.valAccuracy }]
+          : []),
         ...(last?.valLoss !== undefined ? [{ MetricName: 'validation:objective_loss', Value: last.valLoss }] : []),
       ];
       const modelDir = join(dir, 'model');
@@ -347,8 +441,10 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     const model = models.get(r.ModelName);
     if (!model) throw new Error(`ClientError: model ${r.ModelName} does not exist`);
     if (r.TransformInput.ContentType !== 'text/csv') throw new Error('ClientError: unsupported content type');
-    if (r.TransformInput.SplitType !== 'Line') throw new Error('ClientError: payload larger than MaxPayloadInMB (SplitType None sends the whole file)');
-    if (r.TransformOutput.Accept !== 'application/jsonlines') throw new Error(`ClientError: Linear Learner cannot produce ${r.TransformOutput.Accept}`);
+    if (r.TransformInput.SplitType !== 'Line')
+      throw new Error('ClientError: payload larger than MaxPayloadInMB (SplitType None sends the whole file)');
+    if (r.TransformOutput.Accept !== 'application/jsonlines')
+      throw new Error(`ClientError: Linear Learner cannot produce ${r.TransformOutput.Accept}`);
     const dir = await mkdtemp(join(tmpdir(), 'fake-sm-tf-'));
     try {
       const { bucket: mb, key: mk } = parseS3(model.PrimaryContainer.ModelDataUrl);
@@ -368,7 +464,9 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
           let best = 0;
           for (let c = 1; c < k; c++) if (score[c] > score[best]) best = c;
           // The documented JSONLINES shape; predicted_label comes back as a float like 3.0.
-          text += `{"score": [${score.join(', ')}], "predicted_label": ${best}.0}` + (r.TransformOutput.AssembleWith === 'Line' ? '\n' : '');
+          text +=
+            `{"score": [${score.join(', ')}], "predicted_label": ${best}.0}` +
+            (r.TransformOutput.AssembleWith === 'Line' ? '\n' : '');
         }
         // Real output can end in an empty line; a reader must count records, not newlines.
         if (r.TransformOutput.AssembleWith === 'Line') text += '\n';
@@ -386,15 +484,35 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   function launch(job: Job, run: (j: Job) => Promise<void>): void {
     const p = run(job).catch((e: Error) => {
       log(job, e.message);
-      if (job.status === 'InProgress' || job.status === 'Stopping') finish(job, 'Failed', e.message.startsWith('ClientError') || e.message.startsWith('AlgorithmError') ? e.message : `AlgorithmError: ${e.message}`);
+      if (job.status === 'InProgress' || job.status === 'Stopping')
+        finish(
+          job,
+          'Failed',
+          e.message.startsWith('ClientError') || e.message.startsWith('AlgorithmError')
+            ? e.message
+            : `AlgorithmError: ${e.message}`,
+        );
     });
     work.add(p);
     void p.finally(() => work.delete(p));
   }
 
   function newJob(kind: Job['kind'], name: string, request: Json): Job {
-    if (jobs.has(name)) throw new ApiError('ResourceInUse', `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account and region, and a job with this name already exists (${name})`);
-    const job: Job = { kind, name, request, status: 'InProgress', secondary: 'Starting', transitions: [], created: Date.now(), logs: new Map() };
+    if (jobs.has(name))
+      throw new ApiError(
+        'ResourceInUse',
+        `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account and region, and a job with this name already exists (${name})`,
+      );
+    const job: Job = {
+      kind,
+      name,
+      request,
+      status: 'InProgress',
+      secondary: 'Starting',
+      transitions: [],
+      created: Date.now(),
+      logs: new Map(),
+    };
     move(job, 'Starting', 'Starting the job');
     jobs.set(name, job);
     return job;
@@ -452,7 +570,9 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       } else if (launched < total && running.size < parallel) {
         launched++;
         const tuned = sampleRanges(cfg.ParameterRanges ?? {}, rand);
-        const name = `${t.name}-${String(launched).padStart(3, '0')}-${Math.floor(rand() * 0xffffffff).toString(16).padStart(8, '0')}`;
+        const name = `${t.name}-${String(launched).padStart(3, '0')}-${Math.floor(rand() * 0xffffffff)
+          .toString(16)
+          .padStart(8, '0')}`;
         const request = {
           TrainingJobName: name,
           TuningJobName: t.name,
@@ -480,30 +600,61 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     if (t.stopRequested) t.status = 'Stopped';
     else if (!anyCompleted) {
       t.status = 'Failed';
-      t.failureReason = 'All training jobs failed. Please check the training jobs\' failure reasons.';
+      t.failureReason = "All training jobs failed. Please check the training jobs' failure reasons.";
     } else t.status = 'Completed';
   }
 
   const ops: Record<string, (b: Json) => Json> = {
     CreateTrainingJob(b) {
-      requireFields(b, ['TrainingJobName', 'RoleArn', 'OutputDataConfig.S3OutputPath', 'AlgorithmSpecification.TrainingInputMode', 'ResourceConfig.InstanceType', 'ResourceConfig.InstanceCount', 'StoppingCondition']);
+      requireFields(b, [
+        'TrainingJobName',
+        'RoleArn',
+        'OutputDataConfig.S3OutputPath',
+        'AlgorithmSpecification.TrainingInputMode',
+        'ResourceConfig.InstanceType',
+        'ResourceConfig.InstanceCount',
+        'StoppingCondition',
+      ]);
       checkName(b.TrainingJobName, 'trainingJobName');
-      if (!b.AlgorithmSpecification.TrainingImage && !b.AlgorithmSpecification.AlgorithmName) throw new ApiError('ValidationException', 'TrainingImage or AlgorithmName is required');
-      for (const c of b.InputDataConfig ?? []) requireFields(c, ['ChannelName', 'DataSource.S3DataSource.S3DataType', 'DataSource.S3DataSource.S3Uri']);
-      if (b.StoppingCondition.MaxWaitTimeInSeconds !== undefined && !b.EnableManagedSpotTraining) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
-      if (b.EnableManagedSpotTraining && !(b.StoppingCondition.MaxWaitTimeInSeconds >= b.StoppingCondition.MaxRuntimeInSeconds)) throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds must be >= MaxRuntimeInSeconds for spot training');
+      if (!b.AlgorithmSpecification.TrainingImage && !b.AlgorithmSpecification.AlgorithmName)
+        throw new ApiError('ValidationException', 'TrainingImage or AlgorithmName is required');
+      for (const c of b.InputDataConfig ?? [])
+        requireFields(c, ['ChannelName', 'DataSource.S3DataSource.S3DataType', 'DataSource.S3DataSource.S3Uri']);
+      if (b.StoppingCondition.MaxWaitTimeInSeconds !== undefined && !b.EnableManagedSpotTraining)
+        throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
+      if (
+        b.EnableManagedSpotTraining &&
+        !(b.StoppingCondition.MaxWaitTimeInSeconds >= b.StoppingCondition.MaxRuntimeInSeconds)
+      )
+        throw new ApiError(
+          'ValidationException',
+          'MaxWaitTimeInSeconds must be >= MaxRuntimeInSeconds for spot training',
+        );
       checkInstance(b.ResourceConfig.InstanceType, TRAINING_TYPES, 'resourceConfig.instanceType');
       checkTags(b.Tags);
-      if (b.EnableManagedSpotTraining && !b.CheckpointConfig?.S3Uri && b.StoppingCondition.MaxWaitTimeInSeconds > 3600) {
-        throw new ApiError('ValidationException', 'MaxWaitTimeInSeconds above 3600 requires CheckpointConfig for a built-in algorithm that is not checkpointing (managed spot training)');
+      if (
+        b.EnableManagedSpotTraining &&
+        !b.CheckpointConfig?.S3Uri &&
+        b.StoppingCondition.MaxWaitTimeInSeconds > 3600
+      ) {
+        throw new ApiError(
+          'ValidationException',
+          'MaxWaitTimeInSeconds above 3600 requires CheckpointConfig for a built-in algorithm that is not checkpointing (managed spot training)',
+        );
       }
-      const img = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/linear-learner:1$/.exec(b.AlgorithmSpecification.TrainingImage ?? '');
+      const img = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/linear-learner:1$/.exec(
+        b.AlgorithmSpecification.TrainingImage ?? '',
+      );
       const job = newJob('training', b.TrainingJobName, b);
       tags.set(arnOf('training-job', b.TrainingJobName), b.Tags ?? []);
       if (!img || LINEAR_LEARNER_ACCOUNTS[img[2]] !== img[1]) {
-        launch(job, async () => { await sleep(stepMs); throw new Error(`ClientError: Requested image ${b.AlgorithmSpecification.TrainingImage} not found`); });
+        launch(job, async () => {
+          await sleep(stepMs);
+          throw new Error(`ClientError: Requested image ${b.AlgorithmSpecification.TrainingImage} not found`);
+        });
       } else launch(job, runTraining);
-      if (loseResponse.training > 0 && loseResponse.training--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      if (loseResponse.training > 0 && loseResponse.training--)
+        throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
       return { TrainingJobArn: arnOf('training-job', b.TrainingJobName) };
     },
     DescribeTrainingJob(b) {
@@ -540,20 +691,35 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     CreateModel(b) {
       requireFields(b, ['ModelName']);
       checkName(b.ModelName, 'modelName');
-      if (!b.PrimaryContainer?.Image || !b.PrimaryContainer?.ModelDataUrl) throw new ApiError('ValidationException', 'PrimaryContainer.Image and ModelDataUrl are required for built-in algorithms');
-      if (!String(b.PrimaryContainer.ModelDataUrl).endsWith('.tar.gz')) throw new ApiError('ValidationException', 'ModelDataUrl must point to a .tar.gz');
+      if (!b.PrimaryContainer?.Image || !b.PrimaryContainer?.ModelDataUrl)
+        throw new ApiError(
+          'ValidationException',
+          'PrimaryContainer.Image and ModelDataUrl are required for built-in algorithms',
+        );
+      if (!String(b.PrimaryContainer.ModelDataUrl).endsWith('.tar.gz'))
+        throw new ApiError('ValidationException', 'ModelDataUrl must point to a .tar.gz');
       checkTags(b.Tags);
-      if (models.has(b.ModelName)) throw new ApiError('ValidationException', `Cannot create already existing model "${arnOf('model', b.ModelName)}".`);
+      if (models.has(b.ModelName))
+        throw new ApiError(
+          'ValidationException',
+          `Cannot create already existing model "${arnOf('model', b.ModelName)}".`,
+        );
       models.set(b.ModelName, b);
       tags.set(arnOf('model', b.ModelName), b.Tags ?? []);
-      if (loseResponse.model > 0 && loseResponse.model--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      if (loseResponse.model > 0 && loseResponse.model--)
+        throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
       return { ModelArn: arnOf('model', b.ModelName) };
     },
     DescribeModel(b) {
       requireFields(b, ['ModelName']);
       const m = models.get(b.ModelName);
       if (!m) throw new ApiError('ValidationException', `Could not find model "${arnOf('model', b.ModelName)}".`);
-      return { ModelName: b.ModelName, ModelArn: arnOf('model', b.ModelName), PrimaryContainer: m.PrimaryContainer, ExecutionRoleArn: m.ExecutionRoleArn };
+      return {
+        ModelName: b.ModelName,
+        ModelArn: arnOf('model', b.ModelName),
+        PrimaryContainer: m.PrimaryContainer,
+        ExecutionRoleArn: m.ExecutionRoleArn,
+      };
     },
     ListTags(b) {
       requireFields(b, ['ResourceArn']);
@@ -561,21 +727,36 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     },
     DeleteModel(b) {
       requireFields(b, ['ModelName']);
-      if (!models.delete(b.ModelName)) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
+      if (!models.delete(b.ModelName))
+        throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
       return {};
     },
     CreateTransformJob(b) {
-      requireFields(b, ['TransformJobName', 'ModelName', 'TransformInput.DataSource.S3DataSource.S3DataType', 'TransformInput.DataSource.S3DataSource.S3Uri', 'TransformOutput.S3OutputPath', 'TransformResources.InstanceType', 'TransformResources.InstanceCount']);
+      requireFields(b, [
+        'TransformJobName',
+        'ModelName',
+        'TransformInput.DataSource.S3DataSource.S3DataType',
+        'TransformInput.DataSource.S3DataSource.S3Uri',
+        'TransformOutput.S3OutputPath',
+        'TransformResources.InstanceType',
+        'TransformResources.InstanceCount',
+      ]);
       checkName(b.TransformJobName, 'transformJobName');
       const mp = b.MaxPayloadInMB ?? 6;
-      if (mp < 1 || mp > 100 || (b.MaxConcurrentTransforms ?? 1) * mp > 100) throw new ApiError('ValidationException', 'MaxPayloadInMB must be 1..100 and MaxConcurrentTransforms x MaxPayloadInMB <= 100');
-      if (b.BatchStrategy && !['Line', 'RecordIO', 'TFRecord'].includes(b.TransformInput.SplitType)) throw new ApiError('ValidationException', 'BatchStrategy needs a SplitType');
+      if (mp < 1 || mp > 100 || (b.MaxConcurrentTransforms ?? 1) * mp > 100)
+        throw new ApiError(
+          'ValidationException',
+          'MaxPayloadInMB must be 1..100 and MaxConcurrentTransforms x MaxPayloadInMB <= 100',
+        );
+      if (b.BatchStrategy && !['Line', 'RecordIO', 'TFRecord'].includes(b.TransformInput.SplitType))
+        throw new ApiError('ValidationException', 'BatchStrategy needs a SplitType');
       checkInstance(b.TransformResources.InstanceType, TRANSFORM_TYPES, 'transformResources.instanceType');
       checkTags(b.Tags);
       if (!models.has(b.ModelName)) throw new ApiError('ValidationException', `Could not find model "${b.ModelName}".`);
       launch(newJob('transform', b.TransformJobName, b), runTransform);
       tags.set(arnOf('transform-job', b.TransformJobName), b.Tags ?? []);
-      if (loseResponse.transform > 0 && loseResponse.transform--) throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
+      if (loseResponse.transform > 0 && loseResponse.transform--)
+        throw new ApiError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
       return { TransformJobArn: arnOf('transform-job', b.TransformJobName) };
     },
     DescribeTransformJob(b) {
@@ -597,16 +778,27 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     },
     CreateHyperParameterTuningJob(b) {
       requireFields(b, [
-        'HyperParameterTuningJobName', 'HyperParameterTuningJobConfig.Strategy', 'HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs',
-        'TrainingJobDefinition.AlgorithmSpecification.TrainingInputMode', 'TrainingJobDefinition.RoleArn', 'TrainingJobDefinition.OutputDataConfig.S3OutputPath',
-        'TrainingJobDefinition.ResourceConfig.InstanceType', 'TrainingJobDefinition.ResourceConfig.InstanceCount', 'TrainingJobDefinition.StoppingCondition',
+        'HyperParameterTuningJobName',
+        'HyperParameterTuningJobConfig.Strategy',
+        'HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs',
+        'TrainingJobDefinition.AlgorithmSpecification.TrainingInputMode',
+        'TrainingJobDefinition.RoleArn',
+        'TrainingJobDefinition.OutputDataConfig.S3OutputPath',
+        'TrainingJobDefinition.ResourceConfig.InstanceType',
+        'TrainingJobDefinition.ResourceConfig.InstanceCount',
+        'TrainingJobDefinition.StoppingCondition',
       ]);
       checkTuningRequest(b);
-      checkInstance(b.TrainingJobDefinition.ResourceConfig.InstanceType, TRAINING_TYPES, 'trainingJobDefinition.resourceConfig.instanceType');
+      checkInstance(
+        b.TrainingJobDefinition.ResourceConfig.InstanceType,
+        TRAINING_TYPES,
+        'trainingJobDefinition.resourceConfig.instanceType',
+      );
       checkTags(b.Tags);
       const name = String(b.HyperParameterTuningJobName);
       // Tuning job names are not case sensitive.
-      if ([...tuningJobs.keys()].some((k) => k.toLowerCase() === name.toLowerCase())) throw new ApiError('ResourceInUse', `Hyperparameter tuning job ${name} already exists`);
+      if ([...tuningJobs.keys()].some((k) => k.toLowerCase() === name.toLowerCase()))
+        throw new ApiError('ResourceInUse', `Hyperparameter tuning job ${name} already exists`);
       const t: TuningJob = { name, request: b, status: 'InProgress', trials: [], created: Date.now() };
       tuningJobs.set(name, t);
       tags.set(arnOf('hyper-parameter-tuning-job', name), b.Tags ?? []);
@@ -635,7 +827,13 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
         CreationTime: epoch(t.created),
         HyperParameterTuningEndTime: epoch(t.end),
         FailureReason: t.failureReason,
-        TrainingJobStatusCounters: { Completed: count('Completed'), InProgress: count('InProgress') + count('Stopping'), RetryableError: 0, NonRetryableError: count('Failed'), Stopped: count('Stopped') },
+        TrainingJobStatusCounters: {
+          Completed: count('Completed'),
+          InProgress: count('InProgress') + count('Stopping'),
+          RetryableError: 0,
+          NonRetryableError: count('Failed'),
+          Stopped: count('Stopped'),
+        },
         ObjectiveStatusCounters: {
           Succeeded: summaries.filter((x) => x.ObjectiveStatus === 'Succeeded').length,
           Pending: summaries.filter((x) => x.ObjectiveStatus === 'Pending').length,
@@ -648,7 +846,11 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       requireFields(b, ['HyperParameterTuningJobName']);
       const t = getTuning(b.HyperParameterTuningJobName);
       const max = b.MaxResults ?? 10;
-      if (max < 1 || max > 100) throw new ApiError('ValidationException', `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`);
+      if (max < 1 || max > 100)
+        throw new ApiError(
+          'ValidationException',
+          `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`,
+        );
       const from = b.NextToken ? Number(b.NextToken) : 0;
       const all = t.trials.map((n) => trialSummary(jobs.get(n)!));
       const page = all.slice(from, from + max);
@@ -657,7 +859,11 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     StopHyperParameterTuningJob(b) {
       requireFields(b, ['HyperParameterTuningJobName']);
       const t = getTuning(b.HyperParameterTuningJobName);
-      if (t.status !== 'InProgress') throw new ApiError('ValidationException', `The hyperparameter tuning job ${t.name} is not in progress (status ${t.status}).`);
+      if (t.status !== 'InProgress')
+        throw new ApiError(
+          'ValidationException',
+          `The hyperparameter tuning job ${t.name} is not in progress (status ${t.status}).`,
+        );
       t.stopRequested = true;
       t.status = 'Stopping';
       for (const n of t.trials) {
@@ -677,18 +883,31 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
   const logOps: Record<string, (b: Json) => Json> = {
     DescribeLogStreams(b) {
       requireFields(b, ['logGroupName']);
-      const kind = b.logGroupName === '/aws/sagemaker/TrainingJobs' ? 'training' : b.logGroupName === '/aws/sagemaker/TransformJobs' ? 'transform' : undefined;
+      const kind =
+        b.logGroupName === '/aws/sagemaker/TrainingJobs'
+          ? 'training'
+          : b.logGroupName === '/aws/sagemaker/TransformJobs'
+            ? 'transform'
+            : undefined;
       const streams = [...jobs.values()].filter((j) => j.kind === kind).flatMap((j) => [...j.logs.keys()]);
       // Like AWS: the group only exists once some container has logged.
-      if (streams.length === 0) throw new ApiError('ResourceNotFoundException', 'The specified log group does not exist.');
-      return { logStreams: streams.filter((n) => n.startsWith(b.logStreamNamePrefix ?? '')).sort().map((logStreamName) => ({ logStreamName })) };
+      if (streams.length === 0)
+        throw new ApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+      return {
+        logStreams: streams
+          .filter((n) => n.startsWith(b.logStreamNamePrefix ?? ''))
+          .sort()
+          .map((logStreamName) => ({ logStreamName })),
+      };
     },
     GetLogEvents(b) {
       requireFields(b, ['logStreamName']);
       const lines = [...jobs.values()].map((j) => j.logs.get(b.logStreamName)).find(Boolean);
       if (!lines) throw new ApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
       const from = b.nextToken ? Number(String(b.nextToken).slice(2)) : 0;
-      const events = lines.slice(from).map((l) => ({ timestamp: l.timestamp, message: l.message, ingestionTime: l.timestamp }));
+      const events = lines
+        .slice(from)
+        .map((l) => ({ timestamp: l.timestamp, message: l.message, ingestionTime: l.timestamp }));
       return { events, nextForwardToken: `f/${lines.length}`, nextBackwardToken: `b/${from}` };
     },
   };
@@ -697,14 +916,27 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const send = (status: number, body: Json, type?: string) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(type ? { 'x-amzn-errortype': type } : {}) });
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        ...(type ? { 'x-amzn-errortype': type } : {}),
+      });
       res.end(JSON.stringify(body));
     };
     const target = String(req.headers['x-amz-target'] ?? '');
     const [service, op = ''] = target.split('.');
     const table = service === 'SageMaker' ? ops : service === 'Logs_20140328' ? logOps : {};
-    if (req.method !== 'POST' || req.url !== '/' || !table[op]) return send(400, { __type: 'UnknownOperationException', message: `unsupported ${target}` }, 'UnknownOperationException');
-    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return send(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+    if (req.method !== 'POST' || req.url !== '/' || !table[op])
+      return send(
+        400,
+        { __type: 'UnknownOperationException', message: `unsupported ${target}` },
+        'UnknownOperationException',
+      );
+    if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 '))
+      return send(
+        400,
+        { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+        'MissingAuthenticationTokenException',
+      );
     let body: Json;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
@@ -730,7 +962,12 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     models,
     failNext: (kind, reason) => void pending[kind].push({ fail: reason }),
     loseNextCreateResponse: (kind) => void loseResponse[kind]++,
-    exceedRuntimeNext: () => void pending.training.push({ stop: true, secondary: 'MaxRuntimeExceeded', message: 'Training job runtime exceeded MaxRuntimeInSeconds provided' }),
+    exceedRuntimeNext: () =>
+      void pending.training.push({
+        stop: true,
+        secondary: 'MaxRuntimeExceeded',
+        message: 'Training job runtime exceeded MaxRuntimeInSeconds provided',
+      }),
     stopNext: (kind) => void pending[kind].push({ stop: true }),
     pause: (kind) => void (paused[kind] = true),
     resume: (kind) => void (paused[kind] = false),
@@ -750,7 +987,10 @@ async function tarGz(dir: string): Promise<Buffer> {
   const gz = pack.pipe(createGzip());
   const out: Buffer[] = [];
   gz.on('data', (c: Buffer) => out.push(c));
-  const done = new Promise<void>((r, j) => { gz.on('end', r); gz.on('error', j); });
+  const done = new Promise<void>((r, j) => {
+    gz.on('end', r);
+    gz.on('error', j);
+  });
   for (const name of (await readdir(dir)).sort()) {
     const data = await readFile(join(dir, name));
     await new Promise<void>((r, j) => pack.entry({ name, size: data.length }, data, (e) => (e ? j(e) : r())));
@@ -764,12 +1004,16 @@ async function untarGz(bytes: Buffer, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const extract = tar.extract();
   const files: Promise<void>[] = [];
-  const done = new Promise<void>((r, j) => { extract.on('finish', r); extract.on('error', j); });
+  const done = new Promise<void>((r, j) => {
+    extract.on('finish', r);
+    extract.on('error', j);
+  });
   extract.on('entry', (header, stream, next) => {
     const parts: Buffer[] = [];
     stream.on('data', (c: Buffer) => parts.push(c));
     stream.on('end', () => {
-      if (header.name.includes('/') || header.name.includes('..')) return next(new Error(`unexpected tar entry ${header.name}`));
+      if (header.name.includes('/') || header.name.includes('..'))
+        return next(new Error(`unexpected tar entry ${header.name}`));
       files.push(writeFile(join(dir, header.name), Buffer.concat(parts)));
       next();
     });
@@ -780,7 +1024,10 @@ async function untarGz(bytes: Buffer, dir: string): Promise<void> {
 }
 
 /** Linear Learner's tunable hyperparameters and the bounds the service accepts (guide: "Tune a linear learner model"). */
-const LL_TUNABLE: Record<string, { type: 'Continuous' | 'Integer' | 'Categorical'; min?: number; max?: number; values?: string[] }> = {
+const LL_TUNABLE: Record<
+  string,
+  { type: 'Continuous' | 'Integer' | 'Categorical'; min?: number; max?: number; values?: string[] }
+> = {
   wd: { type: 'Continuous', min: 1e-7, max: 1 },
   l1: { type: 'Continuous', min: 1e-7, max: 1 },
   learning_rate: { type: 'Continuous', min: 1e-5, max: 1 },
@@ -791,8 +1038,22 @@ const LL_TUNABLE: Record<string, { type: 'Continuous' | 'Integer' | 'Categorical
 
 /** Linear Learner's metrics (the objective must be one of them). */
 const LL_METRICS = new Set(
-  ['multiclass_accuracy', 'multiclass_top_k_accuracy', 'macro_precision', 'macro_recall', 'macro_f_beta', 'objective_loss', 'dcg', 'binary_classification_accuracy', 'binary_f_beta', 'precision', 'recall', 'roc_auc_score', 'mse', 'absolute_loss']
-    .flatMap((m) => [`validation:${m}`, `test:${m}`]),
+  [
+    'multiclass_accuracy',
+    'multiclass_top_k_accuracy',
+    'macro_precision',
+    'macro_recall',
+    'macro_f_beta',
+    'objective_loss',
+    'dcg',
+    'binary_classification_accuracy',
+    'binary_f_beta',
+    'precision',
+    'recall',
+    'roc_auc_score',
+    'mse',
+    'absolute_loss',
+  ].flatMap((m) => [`validation:${m}`, `test:${m}`]),
 );
 
 const TUNING_NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
@@ -800,20 +1061,49 @@ const TUNING_NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
 /** What CreateHyperParameterTuningJob refuses for a Linear Learner definition. */
 function checkTuningRequest(b: Json): void {
   const name = String(b.HyperParameterTuningJobName);
-  if (name.length > 32) throw new ApiError('ValidationException', `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must have length less than or equal to 32`);
-  if (!TUNING_NAME_RE.test(name)) throw new ApiError('ValidationException', `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`);
+  if (name.length > 32)
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must have length less than or equal to 32`,
+    );
+  if (!TUNING_NAME_RE.test(name))
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`,
+    );
   const cfg = b.HyperParameterTuningJobConfig;
-  if (!['Bayesian', 'Random', 'Hyperband', 'Grid'].includes(cfg.Strategy)) throw new ApiError('ValidationException', `Value '${cfg.Strategy}' at 'hyperParameterTuningJobConfig.strategy' failed to satisfy constraint: Member must satisfy enum value set: [Bayesian, Random, Hyperband, Grid]`);
+  if (!['Bayesian', 'Random', 'Hyperband', 'Grid'].includes(cfg.Strategy))
+    throw new ApiError(
+      'ValidationException',
+      `Value '${cfg.Strategy}' at 'hyperParameterTuningJobConfig.strategy' failed to satisfy constraint: Member must satisfy enum value set: [Bayesian, Random, Hyperband, Grid]`,
+    );
   const limits = cfg.ResourceLimits;
-  if (!(limits.MaxParallelTrainingJobs >= 1) || (limits.MaxNumberOfTrainingJobs !== undefined && !(limits.MaxNumberOfTrainingJobs >= 1))) {
-    throw new ApiError('ValidationException', 'ResourceLimits: MaxNumberOfTrainingJobs and MaxParallelTrainingJobs must be at least 1');
+  if (
+    !(limits.MaxParallelTrainingJobs >= 1) ||
+    (limits.MaxNumberOfTrainingJobs !== undefined && !(limits.MaxNumberOfTrainingJobs >= 1))
+  ) {
+    throw new ApiError(
+      'ValidationException',
+      'ResourceLimits: MaxNumberOfTrainingJobs and MaxParallelTrainingJobs must be at least 1',
+    );
   }
   if (limits.MaxNumberOfTrainingJobs !== undefined && limits.MaxParallelTrainingJobs > limits.MaxNumberOfTrainingJobs) {
-    throw new ApiError('ValidationException', `MaxParallelTrainingJobs (${limits.MaxParallelTrainingJobs}) cannot be greater than MaxNumberOfTrainingJobs (${limits.MaxNumberOfTrainingJobs})`);
+    throw new ApiError(
+      'ValidationException',
+      `MaxParallelTrainingJobs (${limits.MaxParallelTrainingJobs}) cannot be greater than MaxNumberOfTrainingJobs (${limits.MaxNumberOfTrainingJobs})`,
+    );
   }
   const objective = cfg.HyperParameterTuningJobObjective;
-  if (!objective?.MetricName || !['Maximize', 'Minimize'].includes(objective.Type)) throw new ApiError('ValidationException', 'HyperParameterTuningJobObjective with MetricName and Type (Maximize|Minimize) is required');
-  if (!LL_METRICS.has(objective.MetricName)) throw new ApiError('ValidationException', `The objective metric ${objective.MetricName} is not one of the algorithm's metrics`);
+  if (!objective?.MetricName || !['Maximize', 'Minimize'].includes(objective.Type))
+    throw new ApiError(
+      'ValidationException',
+      'HyperParameterTuningJobObjective with MetricName and Type (Maximize|Minimize) is required',
+    );
+  if (!LL_METRICS.has(objective.MetricName))
+    throw new ApiError(
+      'ValidationException',
+      `The objective metric ${objective.MetricName} is not one of the algorithm's metrics`,
+    );
   const r = cfg.ParameterRanges ?? {};
   const ranges: [string, Json][] = [
     ...(r.ContinuousParameterRanges ?? []).map((x: Json) => ['Continuous', x] as [string, Json]),
@@ -821,27 +1111,66 @@ function checkTuningRequest(b: Json): void {
     ...(r.CategoricalParameterRanges ?? []).map((x: Json) => ['Categorical', x] as [string, Json]),
   ];
   if (ranges.length === 0) throw new ApiError('ValidationException', 'ParameterRanges must contain at least one range');
-  if (ranges.length > 30) throw new ApiError('ValidationException', 'ParameterRanges can contain at most 30 hyperparameters');
+  if (ranges.length > 30)
+    throw new ApiError('ValidationException', 'ParameterRanges can contain at most 30 hyperparameters');
   const statics = b.TrainingJobDefinition.StaticHyperParameters ?? {};
   const seen = new Set<string>();
   for (const [type, x] of ranges) {
     const doc = LL_TUNABLE[x.Name];
-    if (seen.has(x.Name)) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} appears in more than one range`);
+    if (seen.has(x.Name))
+      throw new ApiError('ValidationException', `The hyperparameter ${x.Name} appears in more than one range`);
     seen.add(x.Name);
-    if (x.Name in statics) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} cannot be both a static hyperparameter and a tunable hyperparameter`);
-    if (!doc || doc.type !== type) throw new ApiError('ValidationException', `The hyperparameter ${x.Name} is not a tunable ${type.toLowerCase()} hyperparameter of the algorithm`);
+    if (x.Name in statics)
+      throw new ApiError(
+        'ValidationException',
+        `The hyperparameter ${x.Name} cannot be both a static hyperparameter and a tunable hyperparameter`,
+      );
+    if (!doc || doc.type !== type)
+      throw new ApiError(
+        'ValidationException',
+        `The hyperparameter ${x.Name} is not a tunable ${type.toLowerCase()} hyperparameter of the algorithm`,
+      );
     if (type === 'Categorical') {
-      if (!Array.isArray(x.Values) || x.Values.length === 0 || x.Values.some((v: string) => !doc.values!.includes(String(v).toLowerCase()))) throw new ApiError('ValidationException', `The values for hyperparameter ${x.Name} are not valid`);
+      if (
+        !Array.isArray(x.Values) ||
+        x.Values.length === 0 ||
+        x.Values.some((v: string) => !doc.values!.includes(String(v).toLowerCase()))
+      )
+        throw new ApiError('ValidationException', `The values for hyperparameter ${x.Name} are not valid`);
       continue;
     }
     const lo = Number(x.MinValue);
     const hi = Number(x.MaxValue);
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || (type === 'Integer' && (!Number.isInteger(lo) || !Number.isInteger(hi)))) throw new ApiError('ValidationException', `The range for hyperparameter ${x.Name} is not valid: ${x.MinValue}..${x.MaxValue}`);
-    if (lo > hi) throw new ApiError('ValidationException', `The MinValue of hyperparameter ${x.Name} must be less than or equal to its MaxValue`);
-    if (lo < doc.min! || hi > doc.max!) throw new ApiError('ValidationException', `The range ${x.MinValue}..${x.MaxValue} for hyperparameter ${x.Name} is outside the algorithm's valid range ${doc.min}..${doc.max}`);
-    if (['Logarithmic', 'ReverseLogarithmic'].includes(x.ScalingType) && (lo <= 0 || (x.ScalingType === 'ReverseLogarithmic' && hi >= 1))) throw new ApiError('ValidationException', `ScalingType ${x.ScalingType} needs a range within (0, ${x.ScalingType === 'Logarithmic' ? 'inf' : '1'}) for ${x.Name}`);
+    if (
+      !Number.isFinite(lo) ||
+      !Number.isFinite(hi) ||
+      (type === 'Integer' && (!Number.isInteger(lo) || !Number.isInteger(hi)))
+    )
+      throw new ApiError(
+        'ValidationException',
+        `The range for hyperparameter ${x.Name} is not valid: ${x.MinValue}..${x.MaxValue}`,
+      );
+    if (lo > hi)
+      throw new ApiError(
+        'ValidationException',
+        `The MinValue of hyperparameter ${x.Name} must be less than or equal to its MaxValue`,
+      );
+    if (lo < doc.min! || hi > doc.max!)
+      throw new ApiError(
+        'ValidationException',
+        `The range ${x.MinValue}..${x.MaxValue} for hyperparameter ${x.Name} is outside the algorithm's valid range ${doc.min}..${doc.max}`,
+      );
+    if (
+      ['Logarithmic', 'ReverseLogarithmic'].includes(x.ScalingType) &&
+      (lo <= 0 || (x.ScalingType === 'ReverseLogarithmic' && hi >= 1))
+    )
+      throw new ApiError(
+        'ValidationException',
+        `ScalingType ${x.ScalingType} needs a range within (0, ${x.ScalingType === 'Logarithmic' ? 'inf' : '1'}) for ${x.Name}`,
+      );
   }
-  if (cfg.Strategy === 'Grid' && ranges.some(([type]) => type !== 'Categorical')) throw new ApiError('ValidationException', 'The Grid strategy supports only categorical parameter ranges');
+  if (cfg.Strategy === 'Grid' && ranges.some(([type]) => type !== 'Categorical'))
+    throw new ApiError('ValidationException', 'The Grid strategy supports only categorical parameter ranges');
 }
 
 /** A small seeded PRNG (mulberry32). */
@@ -862,18 +1191,29 @@ function sampleRanges(r: Json, rand: () => number): Record<string, string> {
   for (const x of r.ContinuousParameterRanges ?? []) {
     const lo = Number(x.MinValue);
     const hi = Number(x.MaxValue);
-    const v = x.ScalingType === 'Logarithmic' ? Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo))) : lo + rand() * (hi - lo);
+    const v =
+      x.ScalingType === 'Logarithmic'
+        ? Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo)))
+        : lo + rand() * (hi - lo);
     out[x.Name] = String(Number(v.toPrecision(6)));
   }
-  for (const x of r.IntegerParameterRanges ?? []) out[x.Name] = String(Number(x.MinValue) + Math.floor(rand() * (Number(x.MaxValue) - Number(x.MinValue) + 1)));
-  for (const x of r.CategoricalParameterRanges ?? []) out[x.Name] = String(x.Values[Math.floor(rand() * x.Values.length)]);
+  for (const x of r.IntegerParameterRanges ?? [])
+    out[x.Name] = String(Number(x.MinValue) + Math.floor(rand() * (Number(x.MaxValue) - Number(x.MinValue) + 1)));
+  for (const x of r.CategoricalParameterRanges ?? [])
+    out[x.Name] = String(x.Values[Math.floor(rand() * x.Values.length)]);
   return out;
 }
 
 /** The best completed trial by the objective (Maximize: highest). */
 function bestTrial(summaries: Json[], type: string | undefined): Json | undefined {
-  const scored = summaries.filter((x) => x.TrainingJobStatus === 'Completed' && x.FinalHyperParameterTuningJobObjectiveMetric);
-  scored.sort((a, b) => (type === 'Minimize' ? 1 : -1) * (a.FinalHyperParameterTuningJobObjectiveMetric.Value - b.FinalHyperParameterTuningJobObjectiveMetric.Value));
+  const scored = summaries.filter(
+    (x) => x.TrainingJobStatus === 'Completed' && x.FinalHyperParameterTuningJobObjectiveMetric,
+  );
+  scored.sort(
+    (a, b) =>
+      (type === 'Minimize' ? 1 : -1) *
+      (a.FinalHyperParameterTuningJobObjectiveMetric.Value - b.FinalHyperParameterTuningJobObjectiveMetric.Value),
+  );
   return scored[0];
 }
 

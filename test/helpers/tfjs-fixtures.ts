@@ -11,7 +11,10 @@ const require = createRequire(import.meta.url);
 
 /** All bundled digits, class by class. */
 export function bundledDigits(): Dataset {
-  const parts = Array.from({ length: 10 }, (_, d) => (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data);
+  const parts = Array.from(
+    { length: 10 },
+    (_, d) => (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data,
+  );
   const rows = parts.reduce((s, p) => s + p.length / PIXELS, 0);
   const pixels = new Uint8Array(rows * PIXELS);
   const labels = new Uint8Array(rows);

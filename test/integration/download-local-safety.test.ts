@@ -15,9 +15,19 @@ import { runCli } from '../helpers/cli.js';
 
 const server = inject('s3');
 const bucket = `digitflow-dl-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const s3: S3Config = { endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } };
+const s3: S3Config = {
+  endpoint: server.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+};
 const client = createS3Client(s3);
-const env = { AWS_ENDPOINT_URL_S3: server.endpoint, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' };
+const env = {
+  AWS_ENDPOINT_URL_S3: server.endpoint,
+  AWS_ACCESS_KEY_ID: server.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  NODE_NO_WARNINGS: '1',
+};
 let work: string;
 const put = (key: string, body: string) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 

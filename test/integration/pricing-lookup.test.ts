@@ -9,7 +9,10 @@ import { startPricingServer, type PricingTestServer } from '../helpers/pricing-s
 
 let server: PricingTestServer;
 const credentials = { accessKeyId: 'TESTKEY', secretAccessKey: 'TESTSECRET' };
-const lookup = (timeoutMs = 5000) => priceListLookup(createPricingClient({ region: 'eu-west-1', endpoint: server.endpoint, credentials, timeoutMs }), { timeoutMs });
+const lookup = (timeoutMs = 5000) =>
+  priceListLookup(createPricingClient({ region: 'eu-west-1', endpoint: server.endpoint, credentials, timeoutMs }), {
+    timeoutMs,
+  });
 
 beforeAll(async () => {
   server = await startPricingServer({ pageSize: 2 });
@@ -24,22 +27,30 @@ beforeEach(() => {
 });
 
 describe('priceListLookup', () => {
-  it('asks GetProducts per instance type with the region and instance ' +
-    'filters, follows NextToken, and splits training from transform', async () => {
-    const r = await lookup().lookup('eu-west-1', ['ml.m5.large', 'ml.c5.xlarge']);
-    expect(r).toEqual({ ok: true, training: { 'ml.m5.large': 0.128, 'ml.c5.xlarge': 0.23 }, transform: { 'ml.m5.large': 0.131, 'ml.c5.xlarge': 0.23 }, items: 4 });
-    const m5 = server.requests.filter((q) => q.Filters.some((f: { Value: string }) => f.Value === 'ml.m5.large'));
-    // Six eu-west-1 ml.m5.large items at two per page: three pages, the 2nd and 3rd with the token.
-    expect(m5.map((q) => q.NextToken)).toEqual([undefined, 'page-2', 'page-4']);
-    expect(m5[0]).toMatchObject({
-      ServiceCode: 'AmazonSageMaker',
-      FormatVersion: 'aws_v1',
-      Filters: [
-        { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-1' },
-        { Type: 'TERM_MATCH', Field: 'instanceName', Value: 'ml.m5.large' },
-      ],
-    });
-  });
+  it(
+    'asks GetProducts per instance type with the region and instance ' +
+      'filters, follows NextToken, and splits training from transform',
+    async () => {
+      const r = await lookup().lookup('eu-west-1', ['ml.m5.large', 'ml.c5.xlarge']);
+      expect(r).toEqual({
+        ok: true,
+        training: { 'ml.m5.large': 0.128, 'ml.c5.xlarge': 0.23 },
+        transform: { 'ml.m5.large': 0.131, 'ml.c5.xlarge': 0.23 },
+        items: 4,
+      });
+      const m5 = server.requests.filter((q) => q.Filters.some((f: { Value: string }) => f.Value === 'ml.m5.large'));
+      // Six eu-west-1 ml.m5.large items at two per page: three pages, the 2nd and 3rd with the token.
+      expect(m5.map((q) => q.NextToken)).toEqual([undefined, 'page-2', 'page-4']);
+      expect(m5[0]).toMatchObject({
+        ServiceCode: 'AmazonSageMaker',
+        FormatVersion: 'aws_v1',
+        Filters: [
+          { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-1' },
+          { Type: 'TERM_MATCH', Field: 'instanceName', Value: 'ml.m5.large' },
+        ],
+      });
+    },
+  );
 
   it('AccessDenied is a reason naming the permission, not an error', async () => {
     server.denyAll(true);

@@ -17,8 +17,10 @@ import { writeRun } from '../fixtures/probabilities/make-run.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the report rendering test`);
-if (!available) console.warn(`SKIPPED report-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available && process.env.CI)
+  throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the report rendering test`);
+if (!available)
+  console.warn(`SKIPPED report-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 let dir: string;
 let browser: Browser | undefined;
@@ -63,7 +65,10 @@ async function makeRun(withTestFile: boolean): Promise<string> {
       },
     },
   });
-  await writeFile(join(runDir, 'submission.csv'), 'ImageId,Label\n' + pred.map((p, i) => `${i + 1},${p}`).join('\n') + '\n');
+  await writeFile(
+    join(runDir, 'submission.csv'),
+    'ImageId,Label\n' + pred.map((p, i) => `${i + 1},${p}`).join('\n') + '\n',
+  );
   return runDir;
 }
 
@@ -88,7 +93,15 @@ describe.skipIf(!available)('report in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -105,7 +118,9 @@ describe.skipIf(!available)('report in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
     expect(await page.locator('#confusion-heatmap g.cell').count()).toBe(100);
-    expect(await page.locator('#confusion-heatmap g.cell[data-true="3"][data-pred="5"]').getAttribute('data-count')).toBe('1');
+    expect(
+      await page.locator('#confusion-heatmap g.cell[data-true="3"][data-pred="5"]').getAttribute('data-count'),
+    ).toBe('1');
     expect(await page.locator('#per-class-bars rect.bar').count()).toBe(30);
     expect(await page.locator('#loss-curve path.series').count()).toBe(2);
     expect(await page.locator('#accuracy-curve path.series').count()).toBe(2);

@@ -17,8 +17,12 @@ import { writeRun } from '../fixtures/probabilities/make-run.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the report rendering test`);
-if (!available) console.warn(`SKIPPED report-compare-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available && process.env.CI)
+  throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI must run the report rendering test`);
+if (!available)
+  console.warn(
+    `SKIPPED report-compare-chromium: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 
 let dir: string;
 let browser: Browser | undefined;
@@ -36,7 +40,13 @@ const predB = [0, 7, 2, 3, 4, 5, 6, 7, 8, 4]; // wrong on ids 2, 10
 
 async function makeRuns(): Promise<[string, string]> {
   const testCsv = join(dir, 'test.csv');
-  await writeFile(testCsv, Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',') + '\n' + truth.map((_, i) => image(2 + i * 2).join(',')).join('\n') + '\n');
+  await writeFile(
+    testCsv,
+    Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',') +
+      '\n' +
+      truth.map((_, i) => image(2 + i * 2).join(',')).join('\n') +
+      '\n',
+  );
   const labels = join(dir, 'test_labels.csv');
   await writeFile(labels, 'ImageId,Label\n' + truth.map((t, i) => `${i + 1},${t}`).join('\n') + '\n');
   const make = async (name: string, pred: number[], accs: number[]) => {
@@ -49,11 +59,25 @@ async function makeRuns(): Promise<[string, string]> {
       extra: {
         model: name === 'cnn' ? 'cnn' : 'linear',
         hyperparameters: { epochs: accs.length },
-        inputs: [{ role: 'test', path: testCsv, sha256: 'same' }, { role: 'labels', path: labels }],
-        local: { epochs: accs.map((a, i) => ({ epoch: i + 1, loss: 1 - a, accuracy: a, valLoss: 1.1 - a, valAccuracy: a - 0.02 })) },
+        inputs: [
+          { role: 'test', path: testCsv, sha256: 'same' },
+          { role: 'labels', path: labels },
+        ],
+        local: {
+          epochs: accs.map((a, i) => ({
+            epoch: i + 1,
+            loss: 1 - a,
+            accuracy: a,
+            valLoss: 1.1 - a,
+            valAccuracy: a - 0.02,
+          })),
+        },
       },
     });
-    await writeFile(join(runDir, 'submission.csv'), 'ImageId,Label\n' + pred.map((p, i) => `${i + 1},${p}`).join('\n') + '\n');
+    await writeFile(
+      join(runDir, 'submission.csv'),
+      'ImageId,Label\n' + pred.map((p, i) => `${i + 1},${p}`).join('\n') + '\n',
+    );
     return runDir;
   };
   return [await make('linear', predA, [0.8, 0.85, 0.9]), await make('cnn', predB, [0.9, 0.95, 0.97, 0.98])];
@@ -65,7 +89,15 @@ describe.skipIf(!available)('comparison page in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -92,14 +124,23 @@ describe.skipIf(!available)('comparison page in headless Chromium', () => {
     await page.screenshot({ path: join(tmpdir(), 'digitflow-compare-report.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
-    expect(await page.locator('#compare-table tr[data-key="test.accuracy"] td').allTextContents()).toEqual(['70.00%', '80.00%']);
+    expect(await page.locator('#compare-table tr[data-key="test.accuracy"] td').allTextContents()).toEqual([
+      '70.00%',
+      '80.00%',
+    ]);
     expect(await page.locator('#compare-table tr[data-key="test.accuracy"] td.best').textContent()).toBe('80.00%');
     expect(await page.locator('#checks li.ok').count()).toBe(2);
     // cnn minus linear: true 3 → pred 5 one fewer (better), true 1 → pred 7 one more (worse).
     expect(await page.locator('#confusion-diff-1 g.cell').count()).toBe(100);
-    expect(await page.locator('#confusion-diff-1 g.cell[data-true="3"][data-pred="5"]').getAttribute('data-diff')).toBe('-1');
-    expect(await page.locator('#confusion-diff-1 g.cell[data-true="3"][data-pred="5"]').getAttribute('data-better')).toBe('true');
-    expect(await page.locator('#confusion-diff-1 g.cell[data-true="1"][data-pred="7"]').getAttribute('data-better')).toBe('false');
+    expect(await page.locator('#confusion-diff-1 g.cell[data-true="3"][data-pred="5"]').getAttribute('data-diff')).toBe(
+      '-1',
+    );
+    expect(
+      await page.locator('#confusion-diff-1 g.cell[data-true="3"][data-pred="5"]').getAttribute('data-better'),
+    ).toBe('true');
+    expect(
+      await page.locator('#confusion-diff-1 g.cell[data-true="1"][data-pred="7"]').getAttribute('data-better'),
+    ).toBe('false');
     // linear right / cnn wrong: id 2; cnn right / linear wrong: ids 4 and 8. Drawn from their pixels.
     expect(await page.locator('#a-right figure').count()).toBe(1);
     expect(await page.locator('#b-right figure').count()).toBe(2);
@@ -114,7 +155,11 @@ describe.skipIf(!available)('comparison page in headless Chromium', () => {
     expect(lit).toBe(40); // 2 rows x 20 columns of the bar
     expect(await page.locator('#b-right figcaption').first().textContent()).toBe('#4: true 3linear: 5 · cnn: 3');
     expect(await page.locator('#compare-accuracy-curve path.series').count()).toBe(2);
-    expect(await page.locator('#compare-accuracy-curve path.series').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-series')))).toEqual(['linear', 'cnn']);
+    expect(
+      await page
+        .locator('#compare-accuracy-curve path.series')
+        .evaluateAll((ps) => ps.map((p) => p.getAttribute('data-series'))),
+    ).toEqual(['linear', 'cnn']);
     await page.close();
     expect(await readFile(r.output, 'utf8')).not.toMatch(/https?:\/\//);
   });
@@ -136,6 +181,8 @@ describe.skipIf(!available)('comparison page in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(await page.locator('#checks li.warn').count()).toBe(2);
     await page.close();
-    await expect(compareReportStage({ runDirs: [a, b], output: join(dir, 'diff.html') }, defaultDeps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(
+      compareReportStage({ runDirs: [a, b], output: join(dir, 'diff.html') }, defaultDeps()),
+    ).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
   });
 });

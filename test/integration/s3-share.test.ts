@@ -33,9 +33,25 @@ beforeAll(async () => {
   runDir = join(work, 'runs', 'run-x');
   await mkdir(runDir, { recursive: true });
   const manifest = {
-    manifestVersion: 1, runId: 'run-x', command: 'upload', createdAt: '2026-11-27T00:00:00Z', updatedAt: '2026-11-27T00:00:00Z', engine: 'sagemaker', seed: 42,
-    inputs: [], versions: {}, timings: {}, outputs: {},
-    resources: [{ kind: 's3-prefix', id: `s3://${bucket}/digitflow/run-x/data/`, deletable: true, createdAt: '2026-11-27T00:00:00Z' }],
+    manifestVersion: 1,
+    runId: 'run-x',
+    command: 'upload',
+    createdAt: '2026-11-27T00:00:00Z',
+    updatedAt: '2026-11-27T00:00:00Z',
+    engine: 'sagemaker',
+    seed: 42,
+    inputs: [],
+    versions: {},
+    timings: {},
+    outputs: {},
+    resources: [
+      {
+        kind: 's3-prefix',
+        id: `s3://${bucket}/digitflow/run-x/data/`,
+        deletable: true,
+        createdAt: '2026-11-27T00:00:00Z',
+      },
+    ],
   };
   await writeFile(join(runDir, 'manifest.json'), JSON.stringify(manifest));
   report = join(runDir, 'report.html');
@@ -67,7 +83,10 @@ describe(`share against ${server.kind} (${server.endpoint})`, () => {
     const again = await shareStage({ file: report, expiresInSeconds: 60, s3 }, defaultDeps());
     expect(again.uploaded).toBe(false);
     const m = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
-    expect(m.resources.map((x: { id: string }) => x.id)).toEqual([`s3://${bucket}/digitflow/run-x/data/`, `s3://${bucket}/digitflow/run-x/shared/`]);
+    expect(m.resources.map((x: { id: string }) => x.id)).toEqual([
+      `s3://${bucket}/digitflow/run-x/data/`,
+      `s3://${bucket}/digitflow/run-x/shared/`,
+    ]);
   });
 
   it('7 days exactly is accepted; one second more is refused before anything is uploaded', async () => {
@@ -77,7 +96,9 @@ describe(`share against ${server.kind} (${server.endpoint})`, () => {
     expect((await fetch(r.url)).status).toBe(200);
     const other = join(runDir, 'never.csv');
     await writeFile(other, 'ImageId,Label\n1,2\n');
-    await expect(shareStage({ file: other, expiresInSeconds: MAX_PRESIGN_SECONDS + 1, s3 }, defaultDeps())).rejects.toMatchObject({
+    await expect(
+      shareStage({ file: other, expiresInSeconds: MAX_PRESIGN_SECONDS + 1, s3 }, defaultDeps()),
+    ).rejects.toMatchObject({
       code: 'EXPIRES_INVALID',
       exitCode: 2,
       message: expect.stringContaining('604801 s, longer than the 604800 s (7 days)'),
@@ -88,7 +109,10 @@ describe(`share against ${server.kind} (${server.endpoint})`, () => {
 
   it('the link fails after its expiry', async () => {
     // Signed two hours ago for one hour: already expired, whatever the server's clock says.
-    const old = await shareStage({ file: report, expiresInSeconds: 3600, s3 }, defaultDeps({ clock: shiftedClock(-2 * 3600_000) }));
+    const old = await shareStage(
+      { file: report, expiresInSeconds: 3600, s3 },
+      defaultDeps({ clock: shiftedClock(-2 * 3600_000) }),
+    );
     const res = await fetch(old.url);
     expect(res.status).toBe(403);
     await res.arrayBuffer();
@@ -104,7 +128,12 @@ describe(`share against ${server.kind} (${server.endpoint})`, () => {
   it('through the built binary: a file outside a run with --bucket, and --expires 8d refused (exit 2)', async () => {
     const loose = join(work, 'notes.csv');
     await writeFile(loose, 'ImageId,Label\n1,7\n');
-    const env = { AWS_ENDPOINT_URL_S3: server.endpoint, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
+    const env = {
+      AWS_ENDPOINT_URL_S3: server.endpoint,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
     const tooLong = await runCli(['share', loose, '--bucket', bucket, '--expires', '8d'], { env });
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toContain('error[EXPIRES_INVALID]');
@@ -115,7 +144,11 @@ describe(`share against ${server.kind} (${server.endpoint})`, () => {
     const ok = await runCli(['share', loose, '--bucket', bucket, '--expires', '7d', '--json'], { env });
     expect(ok.code, ok.stderr).toBe(0);
     const out = JSON.parse(ok.stdout);
-    expect(out).toMatchObject({ uri: `s3://${bucket}/digitflow/shared/notes.csv`, expiresInSeconds: 604800, uploaded: true });
+    expect(out).toMatchObject({
+      uri: `s3://${bucket}/digitflow/shared/notes.csv`,
+      expiresInSeconds: 604800,
+      uploaded: true,
+    });
     expect(await (await fetch(out.url)).text()).toBe('ImageId,Label\n1,7\n');
   });
 });

@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
-  checkBucket, createS3Client, deletePrefix, downloadObject, downloadToDir, headObjectMeta, listKeys, uploadFileToS3,
+  checkBucket,
+  createS3Client,
+  deletePrefix,
+  downloadObject,
+  downloadToDir,
+  headObjectMeta,
+  listKeys,
+  uploadFileToS3,
 } from '../../src/adapters/s3/index.js';
 import { sha256File } from '../../src/adapters/file-hash.js';
 import { collectingReporter, systemClock, type StageDeps } from '../../src/runtime/deps.js';
@@ -23,7 +30,11 @@ const bucket = `digitflow-it-${Date.now().toString(36)}-${randomBytes(3).toStrin
 let client: S3Client;
 let work: string;
 
-function clientFor(endpoint: string, creds = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }, maxAttempts?: number) {
+function clientFor(
+  endpoint: string,
+  creds = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  maxAttempts?: number,
+) {
   return createS3Client({ endpoint, region: 'us-east-1', credentials: creds, maxAttempts });
 }
 function deps(): StageDeps & { reporter: ReturnType<typeof collectingReporter> } {
@@ -45,7 +56,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
   // Free the server's memory (RGW keeps objects in RAM); the bucket itself is throwaway.
-  for (const p of ['big/', 'skip/', 'many/', 'esc/']) await deletePrefix(client, `s3://${bucket}/${p}`).catch(() => undefined);
+  for (const p of ['big/', 'skip/', 'many/', 'esc/'])
+    await deletePrefix(client, `s3://${bucket}/${p}`).catch(() => undefined);
 });
 
 describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
@@ -54,7 +66,13 @@ describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
     await writeRandomFile(src, 100);
     const local = await sha256File(src);
     const d = deps();
-    const up = await uploadFileToS3(client, src, `s3://${bucket}/big/big.bin`, { contentType: 'application/octet-stream' }, d);
+    const up = await uploadFileToS3(
+      client,
+      src,
+      `s3://${bucket}/big/big.bin`,
+      { contentType: 'application/octet-stream' },
+      d,
+    );
     expect(up).toMatchObject({ skipped: false, bytes: 100 * 1024 * 1024, sha256: local.sha256 });
     const progress = d.reporter.events.filter((e) => e.kind === 'progress');
     expect(progress.length).toBeGreaterThan(5); // one per 8 MiB part at least
@@ -112,35 +130,58 @@ describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
   });
 
   it('downloads a prefix, and refuses keys that would escape the target folder before writing anything', async () => {
-    for (const Key of ['esc/ok/a.txt', 'esc/ok/b/c.txt']) await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Key }));
+    for (const Key of ['esc/ok/a.txt', 'esc/ok/b/c.txt'])
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Key }));
     const okDir = join(work, 'ok-out');
     const got = await downloadToDir(client, `s3://${bucket}/esc/ok/`, okDir, {}, deps());
     expect(got.mode).toBe('prefix');
     expect(got.files.map((f) => f.path).sort()).toEqual([join(okDir, 'a.txt'), join(okDir, 'b', 'c.txt')]);
-    expect(got.files.find((f) => f.path.endsWith('c.txt'))?.sha256).toBe(createHash('sha256').update('esc/ok/b/c.txt').digest('hex'));
+    expect(got.files.find((f) => f.path.endsWith('c.txt'))?.sha256).toBe(
+      createHash('sha256').update('esc/ok/b/c.txt').digest('hex'),
+    );
 
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'esc/bad/..', Body: 'escape' }));
     const outer = join(work, 'escape-root');
     const outDir = join(outer, 'out');
     await expect(downloadToDir(client, `s3://${bucket}/esc/`, outDir, {}, deps())).rejects.toMatchObject({
-      code: 'S3_UNSAFE_KEY', exitCode: 2, message: expect.stringContaining('esc/bad/..'),
+      code: 'S3_UNSAFE_KEY',
+      exitCode: 2,
+      message: expect.stringContaining('esc/bad/..'),
     });
-    await expect(downloadToDir(client, `s3://${bucket}/esc/bad/..`, outDir, {}, deps())).rejects.toMatchObject({ code: 'S3_UNSAFE_KEY' });
+    await expect(downloadToDir(client, `s3://${bucket}/esc/bad/..`, outDir, {}, deps())).rejects.toMatchObject({
+      code: 'S3_UNSAFE_KEY',
+    });
     // Nothing was written: not the safe keys that came first, not the escaping one.
     await expect(readdir(outer)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('wrong credentials give S3_BAD_CREDENTIALS naming the bucket and the endpoint, never the secret', async () => {
-    const bad = clientFor(server.endpoint, { accessKeyId: 'DIGITFLOWNOSUCHKEY', secretAccessKey: 'not-the-secret-1234' }, 1);
+    const bad = clientFor(
+      server.endpoint,
+      { accessKeyId: 'DIGITFLOWNOSUCHKEY', secretAccessKey: 'not-the-secret-1234' },
+      1,
+    );
     const err = await checkBucket(bad, bucket).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'S3_BAD_CREDENTIALS', exitCode: 3, hint: expect.stringContaining('AWS_ACCESS_KEY_ID') });
+    expect(err).toMatchObject({
+      code: 'S3_BAD_CREDENTIALS',
+      exitCode: 3,
+      hint: expect.stringContaining('AWS_ACCESS_KEY_ID'),
+    });
     expect((err as Error).message).toContain(`s3://${bucket}`);
     expect((err as Error).message).toContain(server.endpoint);
-    expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain('not-the-secret-1234');
-    await expect(downloadToDir(bad, `s3://${bucket}/skip/skip.bin`, join(work, 'nope'), {}, deps())).rejects.toMatchObject({ code: 'S3_BAD_CREDENTIALS' });
+    expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain(
+      'not-the-secret-1234',
+    );
+    await expect(
+      downloadToDir(bad, `s3://${bucket}/skip/skip.bin`, join(work, 'nope'), {}, deps()),
+    ).rejects.toMatchObject({ code: 'S3_BAD_CREDENTIALS' });
     if (server.kind === 'external') {
       // s3rver 3.7.1 does not verify SigV4 signatures (only the key id); a real server does.
-      const wrongSecret = clientFor(server.endpoint, { accessKeyId: server.accessKeyId, secretAccessKey: 'not-the-secret-1234' }, 1);
+      const wrongSecret = clientFor(
+        server.endpoint,
+        { accessKeyId: server.accessKeyId, secretAccessKey: 'not-the-secret-1234' },
+        1,
+      );
       await expect(checkBucket(wrongSecret, bucket)).rejects.toMatchObject({ code: 'S3_BAD_CREDENTIALS' });
     }
   });
@@ -148,9 +189,13 @@ describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
   it('a missing bucket gives S3_NO_SUCH_BUCKET (exit 2) with the bucket name', async () => {
     const missing = `${bucket}-missing`;
     await expect(checkBucket(client, missing)).rejects.toMatchObject({
-      code: 'S3_NO_SUCH_BUCKET', exitCode: 2, message: `bucket '${missing}' does not exist at ${server.endpoint}`,
+      code: 'S3_NO_SUCH_BUCKET',
+      exitCode: 2,
+      message: `bucket '${missing}' does not exist at ${server.endpoint}`,
     });
-    await expect(downloadToDir(client, `s3://${missing}/x/`, join(work, 'nope'), {}, deps())).rejects.toMatchObject({ code: 'S3_NO_SUCH_BUCKET' });
+    await expect(downloadToDir(client, `s3://${missing}/x/`, join(work, 'nope'), {}, deps())).rejects.toMatchObject({
+      code: 'S3_NO_SUCH_BUCKET',
+    });
   });
 
   it('a server stopped mid-upload gives S3_NETWORK after retries and leaves no object that looks complete', async () => {
@@ -166,10 +211,20 @@ describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
       d.reporter.emit = (e) => {
         if (e.kind === 'progress' && !killed) killed = own.kill();
       };
-      const err = await uploadFileToS3(c, src, 's3://crash/data/crash.bin', { partSize: 5 * 1024 * 1024, queueSize: 2 }, d).catch((e: unknown) => e);
+      const err = await uploadFileToS3(
+        c,
+        src,
+        's3://crash/data/crash.bin',
+        { partSize: 5 * 1024 * 1024, queueSize: 2 },
+        d,
+      ).catch((e: unknown) => e);
       await killed;
       expect(killed).toBeDefined();
-      expect(err).toMatchObject({ code: 'S3_NETWORK', exitCode: 3, hint: expect.stringContaining('run the command again') });
+      expect(err).toMatchObject({
+        code: 'S3_NETWORK',
+        exitCode: 3,
+        hint: expect.stringContaining('run the command again'),
+      });
       expect((err as Error).message).toContain(own.endpoint);
       expect((err as Error).message).toMatch(/after \d+ attempts?/);
 

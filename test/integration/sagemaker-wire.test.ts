@@ -27,7 +27,10 @@ let server: SageMakerTestServer;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 const s3info = inject('s3');
-const s3 = createS3Client({ endpoint: s3info.endpoint, credentials: { accessKeyId: s3info.accessKeyId, secretAccessKey: s3info.secretAccessKey } });
+const s3 = createS3Client({
+  endpoint: s3info.endpoint,
+  credentials: { accessKeyId: s3info.accessKeyId, secretAccessKey: s3info.secretAccessKey },
+});
 const BUCKET = `digitflow-wire-${process.pid}`;
 
 /** Small Kaggle-format CSVs from the `mnist` package digits (header, 0..255 ints). */
@@ -36,9 +39,22 @@ async function writeData(): Promise<void> {
   const px = (input: number[]) => input.map((v) => Math.round(v * 255)).join(',');
   const label = (out: number[]) => out.indexOf(1);
   const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
-  await writeFile(join(dir, 'train.csv'), `label,${header}\n` + set.training.map((d: { input: number[]; output: number[] }) => `${label(d.output)},${px(d.input)}`).join('\n') + '\n');
-  await writeFile(join(dir, 'test.csv'), `${header}\n` + set.test.map((d: { input: number[] }) => px(d.input)).join('\n') + '\n');
-  await writeFile(join(dir, 'labels.csv'), 'ImageId,Label\n' + set.test.map((d: { output: number[] }, i: number) => `${i + 1},${label(d.output)}`).join('\n') + '\n');
+  await writeFile(
+    join(dir, 'train.csv'),
+    `label,${header}\n` +
+      set.training.map((d: { input: number[]; output: number[] }) => `${label(d.output)},${px(d.input)}`).join('\n') +
+      '\n',
+  );
+  await writeFile(
+    join(dir, 'test.csv'),
+    `${header}\n` + set.test.map((d: { input: number[] }) => px(d.input)).join('\n') + '\n',
+  );
+  await writeFile(
+    join(dir, 'labels.csv'),
+    'ImageId,Label\n' +
+      set.test.map((d: { output: number[] }, i: number) => `${i + 1},${label(d.output)}`).join('\n') +
+      '\n',
+  );
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -49,7 +65,22 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const common = ['--engine', 'sagemaker', '--bucket', BUCKET, '--role', ROLE, '--region', 'us-east-1', '--train', 'train.csv', '--test', 'test.csv', '--poll-seconds', '1'];
+const common = [
+  '--engine',
+  'sagemaker',
+  '--bucket',
+  BUCKET,
+  '--role',
+  ROLE,
+  '--region',
+  'us-east-1',
+  '--train',
+  'train.csv',
+  '--test',
+  'test.csv',
+  '--poll-seconds',
+  '1',
+];
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`build first: ${BIN} is missing (npx tsc -p .)`);
@@ -77,7 +108,16 @@ afterAll(async () => {
 
 describe('run --engine sagemaker over the wire', () => {
   it('--dry-run prints the plan and creates nothing', async () => {
-    const r = await cli(['--json', 'run', ...common, '--out', 'runs/dry', '--dry-run', '--transform-instance-count', '2']);
+    const r = await cli([
+      '--json',
+      'run',
+      ...common,
+      '--out',
+      'runs/dry',
+      '--dry-run',
+      '--transform-instance-count',
+      '2',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.plan.image).toBe('382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1');
@@ -89,7 +129,20 @@ describe('run --engine sagemaker over the wire', () => {
   });
 
   it('upload -> train -> transform (test + validation, 2 shards) -> argmax -> evaluate', async () => {
-    const r = await cli(['--json', 'run', ...common, '--labels', 'labels.csv', '--out', 'runs/ok', '--instance-count', '2', '--epochs', '5', '--logs']);
+    const r = await cli([
+      '--json',
+      'run',
+      ...common,
+      '--labels',
+      'labels.csv',
+      '--out',
+      'runs/ok',
+      '--instance-count',
+      '2',
+      '--epochs',
+      '5',
+      '--logs',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.trainingJob).toBe('digitflow-train-ok');
@@ -101,10 +154,25 @@ describe('run --engine sagemaker over the wire', () => {
     expect(res.finalMetrics['validation:multiclass_accuracy']).toBeGreaterThan(0.5);
     // The real SDK's requests, as the server received them.
     const ct = server.requests.find((q) => q.op === 'CreateTrainingJob')!.body;
-    expect(ct.HyperParameters).toMatchObject({ predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784', epochs: '5' });
-    expect(ct.InputDataConfig.map((c: { ChannelName: string; ContentType: string }) => [c.ChannelName, c.ContentType])).toEqual([['train', 'text/csv'], ['validation', 'text/csv']]);
+    expect(ct.HyperParameters).toMatchObject({
+      predictor_type: 'multiclass_classifier',
+      num_classes: '10',
+      feature_dim: '784',
+      epochs: '5',
+    });
+    expect(
+      ct.InputDataConfig.map((c: { ChannelName: string; ContentType: string }) => [c.ChannelName, c.ContentType]),
+    ).toEqual([
+      ['train', 'text/csv'],
+      ['validation', 'text/csv'],
+    ]);
     const tf = server.requests.filter((q) => q.op === 'CreateTransformJob').map((q) => q.body);
-    expect(tf[0]).toMatchObject({ BatchStrategy: 'MultiRecord', TransformInput: { SplitType: 'Line', ContentType: 'text/csv' }, TransformOutput: { Accept: 'application/jsonlines', AssembleWith: 'Line' }, TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large' } });
+    expect(tf[0]).toMatchObject({
+      BatchStrategy: 'MultiRecord',
+      TransformInput: { SplitType: 'Line', ContentType: 'text/csv' },
+      TransformOutput: { Accept: 'application/jsonlines', AssembleWith: 'Line' },
+      TransformResources: { InstanceCount: 1, InstanceType: 'ml.m5.large' },
+    });
     // Outputs: submission has one row per test image in ImageId order, metrics are real numbers.
     const runDir = join(dir, 'runs/ok');
     const sub = (await readFile(join(runDir, 'submission.csv'), 'utf8')).trim().split('\n');
@@ -118,25 +186,48 @@ describe('run --engine sagemaker over the wire', () => {
     expect(vmetrics.accuracy).toBeGreaterThan(0.5);
     const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
     expect(manifest.engine).toBe('sagemaker');
-    expect(manifest.resources.map((x: { kind: string }) => x.kind).sort()).toEqual(['model', 's3-prefix', 'training-job', 'transform-job']);
+    expect(manifest.resources.map((x: { kind: string }) => x.kind).sort()).toEqual([
+      'model',
+      's3-prefix',
+      'training-job',
+      'transform-job',
+    ]);
     expect(manifest.billableSeconds).toBeGreaterThan(0);
     expect(manifest.costEstimate.priceTableDate).toBeDefined();
     expect(manifest.split.validationRows).toHaveLength(100);
-    expect(manifest.inputs.map((i: { role: string; rows?: number }) => [i.role, i.rows])).toEqual([['train', 1000], ['test', 300], ['labels', undefined]]);
+    expect(manifest.inputs.map((i: { role: string; rows?: number }) => [i.role, i.rows])).toEqual([
+      ['train', 1000],
+      ['test', 300],
+      ['labels', undefined],
+    ]);
     expect(manifest.inputs[1].sha256).toMatch(/^[0-9a-f]{64}$/);
     const jl = (await readFile(join(runDir, 'probabilities.jsonl'), 'utf8')).trim().split('\n');
     expect(jl).toHaveLength(300);
     expect(JSON.parse(jl[0]).score).toHaveLength(10);
 
     // predict re-runs the transform under new names (no collision).
-    const p = await cli(['--json', 'predict', '--engine', 'sagemaker', '--run', 'runs/ok', '--labels', 'labels.csv', '--poll-seconds', '1']);
+    const p = await cli([
+      '--json',
+      'predict',
+      '--engine',
+      'sagemaker',
+      '--run',
+      'runs/ok',
+      '--labels',
+      'labels.csv',
+      '--poll-seconds',
+      '1',
+    ]);
     expect(p.code, p.stderr).toBe(0);
     expect(JSON.parse(p.stdout).transformJobs).toEqual(['digitflow-tf-ok-2']);
 
     // cleanup deletes the prefix and the model, lists the job records.
     // --instance-count 2: the train channel (ShardedByS3Key) is 2 objects.
     const trainKeys = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/data/train/' }));
-    expect(trainKeys.Contents!.map((o) => o.Key)).toEqual(['digitflow/ok/data/train/train-part-00000.csv', 'digitflow/ok/data/train/train-part-00001.csv']);
+    expect(trainKeys.Contents!.map((o) => o.Key)).toEqual([
+      'digitflow/ok/data/train/train-part-00000.csv',
+      'digitflow/ok/data/train/train-part-00001.csv',
+    ]);
     expect(ct.InputDataConfig[0].DataSource.S3DataSource.S3DataDistributionType).toBe('ShardedByS3Key');
     const keysBefore = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/ok/' }));
     expect(keysBefore.KeyCount).toBeGreaterThan(5);
@@ -170,7 +261,11 @@ describe('run --engine sagemaker over the wire', () => {
     expect(JSON.stringify(err)).toContain('console.aws.amazon.com');
     expect(server.models.has('digitflow-model-failed')).toBe(false);
     // --logs: JSON progress events on stderr carry the job's CloudWatch lines.
-    const logLines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.event === 'log');
+    const logLines = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'log');
     expect(logLines.map((e) => e.message)).toContain('AlgorithmError: simulated failure for the test');
     expect(logLines[0].source).toMatch(/^digitflow-train-failed\/algo-1-\d+$/);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
@@ -200,7 +295,12 @@ describe('run --engine sagemaker over the wire', () => {
     const bad = await cli(['run', ...common.map((a) => (a === ROLE ? 'SageMakerRole' : a)), '--out', 'runs/badrole']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('ROLE_ARN_INVALID');
-    const nob = await cli(['run', ...common.map((a) => (a === BUCKET ? 'no-such-bucket-here' : a)), '--out', 'runs/nobucket']);
+    const nob = await cli([
+      'run',
+      ...common.map((a) => (a === BUCKET ? 'no-such-bucket-here' : a)),
+      '--out',
+      'runs/nobucket',
+    ]);
     expect(nob.code).not.toBe(0);
     expect(nob.stderr).toMatch(/no-such-bucket-here/);
     expect(server.requests.length).toBe(before);
@@ -220,7 +320,10 @@ describe('run --engine sagemaker over the wire', () => {
       return { code: await exited, stderr };
     };
     server.pause('training');
-    const t = await interruptAt(['run', ...common, '--labels', 'labels.csv', '--out', 'runs/int'], 'digitflow-train-int');
+    const t = await interruptAt(
+      ['run', ...common, '--labels', 'labels.csv', '--out', 'runs/int'],
+      'digitflow-train-int',
+    );
     server.resume('training');
     expect(t.code).toBe(130);
     expect(t.stderr).toContain('detached from digitflow-train-int');
@@ -228,11 +331,19 @@ describe('run --engine sagemaker over the wire', () => {
     expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
     const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
     expect(a.code, a.stderr).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ job: 'digitflow-train-int', kind: 'training', status: 'Completed', model: 'digitflow-model-int' });
+    expect(JSON.parse(a.stdout)).toMatchObject({
+      job: 'digitflow-train-int',
+      kind: 'training',
+      status: 'Completed',
+      model: 'digitflow-model-int',
+    });
     expect(server.models.has('digitflow-model-int')).toBe(true);
 
     server.pause('transform');
-    const p = await interruptAt(['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'], 'digitflow-tf-int');
+    const p = await interruptAt(
+      ['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'],
+      'digitflow-tf-int',
+    );
     server.resume('transform');
     expect(p.code).toBe(130);
     expect(p.stderr).toContain('digitflow attach digitflow-tf-int -o');
@@ -244,7 +355,10 @@ describe('run --engine sagemaker over the wire', () => {
     expect((await readFile(join(dir, 'runs/int/submission.csv'), 'utf8')).trim().split('\n')).toHaveLength(301);
     const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
     expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual([
-      's3://' + BUCKET + '/digitflow/int/', 'digitflow-train-int', 'digitflow-model-int', 'digitflow-tf-int',
+      's3://' + BUCKET + '/digitflow/int/',
+      'digitflow-train-int',
+      'digitflow-model-int',
+      'digitflow-tf-int',
     ]);
     const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
     expect(unknown.code).toBe(2);
@@ -252,10 +366,23 @@ describe('run --engine sagemaker over the wire', () => {
   }, 180_000);
 
   it('the loopback server enforces the API rules the builders must satisfy', async () => {
-    const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const sm = new SageMakerClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     const plan = buildRunPlan({
-      runId: 'rules', region: 'us-east-1', bucket: BUCKET, roleArn: ROLE, instanceType: 'ml.m5.large', instanceCount: 1,
-      spot: true, maxRuntimeSeconds: 600, numClasses: 10, validation: false,
+      runId: 'rules',
+      region: 'us-east-1',
+      bucket: BUCKET,
+      roleArn: ROLE,
+      instanceType: 'ml.m5.large',
+      instanceCount: 1,
+      spot: true,
+      maxRuntimeSeconds: 600,
+      numClasses: 10,
+      validation: false,
     });
     const good = buildCreateTrainingJob(plan);
     const reject = async (req: object, re: RegExp) => {
@@ -269,27 +396,47 @@ describe('run --engine sagemaker over the wire', () => {
     await reject({ ...good, EnableManagedSpotTraining: undefined }, /MaxWaitTimeInSeconds is only valid/);
     const ok = await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: 'digitflow-train-rules-spot' }));
     expect(ok.TrainingJobArn).toContain('digitflow-train-rules-spot');
-    const dup = await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: 'digitflow-train-rules-spot' })).catch((x) => x);
+    const dup = await sm
+      .send(new CreateTrainingJobCommand({ ...good, TrainingJobName: 'digitflow-train-rules-spot' }))
+      .catch((x) => x);
     expect(dup.name).toBe('ResourceInUse');
     sm.destroy();
   });
 
   it('like Linear Learner, the loopback trainer fails a job whose hyperparameters the algorithm rejects', async () => {
-    const sm = new SageMakerClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const sm = new SageMakerClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     const plan = buildRunPlan({
-      runId: 'hp', region: 'us-east-1', bucket: BUCKET, roleArn: ROLE, instanceType: 'ml.m5.large', instanceCount: 1,
-      spot: false, maxRuntimeSeconds: 600, numClasses: 10, validation: false,
+      runId: 'hp',
+      region: 'us-east-1',
+      bucket: BUCKET,
+      roleArn: ROLE,
+      instanceType: 'ml.m5.large',
+      instanceCount: 1,
+      spot: false,
+      maxRuntimeSeconds: 600,
+      numClasses: 10,
+      validation: false,
     });
     const good = buildCreateTrainingJob(plan);
     const cases: Array<[string, Record<string, string>, RegExp]> = [
-      ['digitflow-train-hp-unknown', { ...good.HyperParameters, learning_rat: '0.1' }, /Additional hyperparameters are not allowed \(u'learning_rat' was unexpected\)/],
+      [
+        'digitflow-train-hp-unknown',
+        { ...good.HyperParameters, learning_rat: '0.1' },
+        /Additional hyperparameters are not allowed \(u'learning_rat' was unexpected\)/,
+      ],
       ['digitflow-train-hp-range', { ...good.HyperParameters, num_classes: '2' }, /not valid .* 'num_classes'/],
       ['digitflow-train-hp-choice', { ...good.HyperParameters, optimizer: 'lbfgs' }, /not valid .* 'optimizer'/],
     ];
     for (const [name, hp, re] of cases) {
       // The request is accepted (the API does not read a built-in's hyperparameters); the job fails.
       await sm.send(new CreateTrainingJobCommand({ ...good, TrainingJobName: name, HyperParameters: hp }));
-      for (let i = 0; i < 400 && server.jobs.get(name)!.status === 'InProgress'; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 400 && server.jobs.get(name)!.status === 'InProgress'; i++)
+        await new Promise((r) => setTimeout(r, 25));
       expect(server.jobs.get(name)!.status, name).toBe('Failed');
       expect(server.jobs.get(name)!.failureReason, name).toMatch(re);
     }
@@ -299,12 +446,18 @@ describe('run --engine sagemaker over the wire', () => {
   it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, Ctrl-C asks; answering "s" stops the job', async () => {
     server.pause('training');
     // util-linux `script` gives the CLI a pseudo-terminal; \x03 on it is a real Ctrl-C.
-    const cmd = [BIN, 'train', ...common.filter((a) => a !== '--test' && a !== 'test.csv'), '--out', 'runs/tty'].map((a) => `'${a}'`).join(' ');
-    const child = spawn('/usr/bin/script', ['-qfec', `'${process.execPath}' ${cmd}`, '/dev/null'], { cwd: dir, env: { ...env, TERM: 'dumb' } });
+    const cmd = [BIN, 'train', ...common.filter((a) => a !== '--test' && a !== 'test.csv'), '--out', 'runs/tty']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('/usr/bin/script', ['-qfec', `'${process.execPath}' ${cmd}`, '/dev/null'], {
+      cwd: dir,
+      env: { ...env, TERM: 'dumb' },
+    });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 1200 && !server.jobs.has('digitflow-train-tty'); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && !server.jobs.has('digitflow-train-tty'); i++)
+      await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 300));
     child.stdin.write('\x03');
     for (let i = 0; i < 400 && !out.includes('[s]top'); i++) await new Promise((r) => setTimeout(r, 25));
@@ -314,8 +467,11 @@ describe('run --engine sagemaker over the wire', () => {
     server.resume('training');
     if (process.env.SHOW_TTY) console.log(out);
     expect(out).toContain('stopped digitflow-train-tty at your request');
-    expect(server.requests.filter((q) => q.op === 'StopTrainingJob').map((q) => q.body)).toEqual([{ TrainingJobName: 'digitflow-train-tty' }]);
-    for (let i = 0; i < 200 && server.jobs.get('digitflow-train-tty')!.status !== 'Stopped'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(server.requests.filter((q) => q.op === 'StopTrainingJob').map((q) => q.body)).toEqual([
+      { TrainingJobName: 'digitflow-train-tty' },
+    ]);
+    for (let i = 0; i < 200 && server.jobs.get('digitflow-train-tty')!.status !== 'Stopped'; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(server.jobs.get('digitflow-train-tty')!.status).toBe('Stopped');
   });
 });

@@ -8,7 +8,15 @@ describe('the library API', () => {
     expect(digitflow.trainLocal).toBe(digitflow.localTrainStage);
     expect(digitflow.predictLocal).toBe(digitflow.localPredictStage);
     expect(digitflow.runLocal).toBe(digitflow.localRunStage);
-    for (const name of ['argmaxStage', 'evaluateStage', 'compareStage', 'loadRun', 'readManifest', 'defaultDeps', 'fitLocalModel']) {
+    for (const name of [
+      'argmaxStage',
+      'evaluateStage',
+      'compareStage',
+      'loadRun',
+      'readManifest',
+      'defaultDeps',
+      'fitLocalModel',
+    ]) {
       expect(typeof (digitflow as Record<string, unknown>)[name], name).toBe('function');
     }
   });

@@ -58,13 +58,18 @@ function reasonOf(e: unknown, timeoutMs: number, timedOut: boolean): string {
   if (timedOut || name === 'AbortError' || name === 'TimeoutError' || /timed? ?out/i.test(err.message ?? '')) {
     return `the AWS Price List API did not answer within ${timeoutMs / 1000} s`;
   }
-  if (name === 'AccessDeniedException' || name === 'AccessDenied') return 'the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)';
-  if (name === 'CredentialsProviderError' || /credential/i.test(err.message ?? '')) return 'no AWS credentials to ask the AWS Price List API';
+  if (name === 'AccessDeniedException' || name === 'AccessDenied')
+    return 'the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)';
+  if (name === 'CredentialsProviderError' || /credential/i.test(err.message ?? ''))
+    return 'no AWS credentials to ask the AWS Price List API';
   return `the AWS Price List API failed: ${name}${err.message ? `: ${err.message.slice(0, 200)}` : ''}`;
 }
 
 /** PriceLookup over the real SDK client (one GetProducts query per instance type, NextToken pages followed). */
-export function priceListLookup(client: PricingClient, opts: { timeoutMs?: number; maxPages?: number } = {}): PriceLookup {
+export function priceListLookup(
+  client: PricingClient,
+  opts: { timeoutMs?: number; maxPages?: number } = {},
+): PriceLookup {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PRICE_TIMEOUT_MS;
   const maxPages = opts.maxPages ?? 10;
   return {
@@ -84,7 +89,13 @@ export function priceListLookup(client: PricingClient, opts: { timeoutMs?: numbe
             let next: string | undefined;
             for (let page = 0; page < maxPages; page++) {
               const out = await client.send(
-                new GetProductsCommand({ ServiceCode: 'AmazonSageMaker', Filters: filters, FormatVersion: 'aws_v1', MaxResults: 100, NextToken: next }),
+                new GetProductsCommand({
+                  ServiceCode: 'AmazonSageMaker',
+                  Filters: filters,
+                  FormatVersion: 'aws_v1',
+                  MaxResults: 100,
+                  NextToken: next,
+                }),
                 { abortSignal },
               );
               items.push(...((out.PriceList ?? []) as unknown[]).map((p) => String(p)));
@@ -97,7 +108,10 @@ export function priceListLookup(client: PricingClient, opts: { timeoutMs?: numbe
         const all = pages.flat();
         const found = pricesFromItems(all, region, types);
         if (found.used === 0) {
-          return { ok: false, reason: `the AWS Price List API has no on-demand training or transform price for ${types.join(', ')} in ${region}` };
+          return {
+            ok: false,
+            reason: `the AWS Price List API has no on-demand training or transform price for ${types.join(', ')} in ${region}`,
+          };
         }
         return { ok: true, training: found.training, transform: found.transform, items: found.used };
       } catch (e) {

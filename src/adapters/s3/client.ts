@@ -39,7 +39,6 @@ export function createS3Client(config: S3Config = {}): S3Client {
   return new S3Client(options);
 }
 
-
 /** Endpoint and region an existing client sends to, for error messages (never credentials). */
 export async function clientTarget(client: S3Client): Promise<{ endpoint: string; region?: string }> {
   let region: string | undefined;

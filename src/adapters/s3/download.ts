@@ -37,9 +37,11 @@ export function safeLocalPath(dir: string, relativeKey: string, uri = relativeKe
   if (relativeKey === '') throw refuse('has no file name');
   if (relativeKey.includes('\0')) throw refuse('contains a NUL byte');
   if (relativeKey.includes('\\')) throw refuse('contains a backslash (a path separator on Windows)');
-  if (relativeKey.startsWith('/') || isAbsolute(relativeKey) || /^[A-Za-z]:/.test(relativeKey)) throw refuse('is an absolute path');
+  if (relativeKey.startsWith('/') || isAbsolute(relativeKey) || /^[A-Za-z]:/.test(relativeKey))
+    throw refuse('is an absolute path');
   const segments = relativeKey.split('/');
-  if (segments.some((s) => s === '..')) throw refuse("contains a '..' segment (it would write outside the target folder)");
+  if (segments.some((s) => s === '..'))
+    throw refuse("contains a '..' segment (it would write outside the target folder)");
   if (segments.some((s) => s === '.' || s === '')) throw refuse("contains an empty or '.' segment");
   const root = resolve(dir);
   const target = resolve(root, ...segments);
@@ -90,7 +92,15 @@ export async function downloadObject(
       hash.update(chunk);
       bytes += chunk.length;
       const seconds = Math.max((deps.clock.now() - started) / 1000, 1e-3);
-      deps.reporter.emit({ kind: 'progress', task, label, done: bytes, total, unit: 'bytes', info: { 'MB/s': Number((bytes / 1e6 / seconds).toFixed(1)) } });
+      deps.reporter.emit({
+        kind: 'progress',
+        task,
+        label,
+        done: bytes,
+        total,
+        unit: 'bytes',
+        info: { 'MB/s': Number((bytes / 1e6 / seconds).toFixed(1)) },
+      });
       cb(null, chunk);
     },
   });
@@ -103,18 +113,25 @@ export async function downloadObject(
       const digest = hash.digest('hex');
       if (total !== undefined && bytes !== total) {
         throw new CloudError('S3_DOWNLOAD_INCOMPLETE', `${uri}: received ${bytes} of ${total} bytes`, {
-          hint: 'the connection was cut; run the command again', details: { uri, bytes, total },
+          hint: 'the connection was cut; run the command again',
+          details: { uri, bytes, total },
         });
       }
       if (expectedSha && expectedSha !== digest) {
-        throw new CloudError('S3_DOWNLOAD_CORRUPT', `${uri}: sha256 ${digest} does not match the uploaded ${expectedSha}`, {
-          hint: 'the object was altered in S3 or in transit; upload it again', details: { uri, sha256: digest, expected: expectedSha },
-        });
+        throw new CloudError(
+          'S3_DOWNLOAD_CORRUPT',
+          `${uri}: sha256 ${digest} does not match the uploaded ${expectedSha}`,
+          {
+            hint: 'the object was altered in S3 or in transit; upload it again',
+            details: { uri, sha256: digest, expected: expectedSha },
+          },
+        );
       }
       return digest;
     });
   } catch (e) {
-    if (deps.signal?.aborted) throw new InterruptedError(`download of ${uri} interrupted; no partial file was kept`, { cause: e });
+    if (deps.signal?.aborted)
+      throw new InterruptedError(`download of ${uri} interrupted; no partial file was kept`, { cause: e });
     // A local filesystem error (full disk, a name too long) is the user's to fix, not S3's.
     if (typeof (e as NodeJS.ErrnoException)?.path === 'string') throw outputPathError(localPath, e);
     throw mapS3Error(e, { operation: 'GetObject', bucket, key, ...(await clientTarget(client)) });
@@ -122,8 +139,12 @@ export async function downloadObject(
     deps.reporter.emit({ kind: 'progress-end', task });
   }
   return {
-    uri, path: localPath, bytes, sha256,
-    verified: Boolean(expectedSha), seconds: (deps.clock.now() - started) / 1000,
+    uri,
+    path: localPath,
+    bytes,
+    sha256,
+    verified: Boolean(expectedSha),
+    seconds: (deps.clock.now() - started) / 1000,
   };
 }
 
@@ -165,13 +186,20 @@ export async function downloadToDir(
       .filter((o) => !(o.key.endsWith('/') && o.bytes === 0))
       .map((o) => ({ uri: o.uri, path: safeLocalPath(dir, o.key.slice(prefix.length), o.uri) }));
     if (plan.length === 0) {
-      throw new UserInputError('S3_NOTHING_FOUND', `nothing to download: no object ${uri} and no objects under ${formatS3Uri(bucket, prefix)}`, {
-        hint: 'check the URI (list it with `aws s3 ls`)',
-        details: { uri, ...(await clientTarget(client)) },
-      });
+      throw new UserInputError(
+        'S3_NOTHING_FOUND',
+        `nothing to download: no object ${uri} and no objects under ${formatS3Uri(bucket, prefix)}`,
+        {
+          hint: 'check the URI (list it with `aws s3 ls`)',
+          details: { uri, ...(await clientTarget(client)) },
+        },
+      );
     }
   }
-  await checkLocalPlan(dir, plan.map((p) => ({ uri: p.uri, path: p.path })));
+  await checkLocalPlan(
+    dir,
+    plan.map((p) => ({ uri: p.uri, path: p.path })),
+  );
   // A local file identical to the object (same size, and the sha256 digitflow stored when uploading
   // it) is kept as it is: running the same download again costs HEAD requests, not a transfer.
   const same = new Map<string, DownloadResult>();
@@ -182,7 +210,16 @@ export async function downloadToDir(
   }
   const files: DownloadResult[] = [];
   for (const p of plan) {
-    files.push(same.get(p.path) ?? (await downloadObject(client, p.uri, p.path, { force: opts.force, label: relative(dir, p.path) || p.path }, deps)));
+    files.push(
+      same.get(p.path) ??
+        (await downloadObject(
+          client,
+          p.uri,
+          p.path,
+          { force: opts.force, label: relative(dir, p.path) || p.path },
+          deps,
+        )),
+    );
   }
   const fetched = files.filter((f) => !f.unchanged);
   return { mode, files, bytes: fetched.reduce((s, f) => s + f.bytes, 0), seconds: (deps.clock.now() - started) / 1000 };
@@ -201,10 +238,14 @@ export async function checkLocalPlan(dir: string, plan: Array<{ uri: string; pat
     for (let d = dirname(p.path); d.length > root.length && d.startsWith(root + sep); d = dirname(d)) {
       const clash = files.get(d);
       if (clash) {
-        throw new UserInputError('S3_KEY_CONFLICT', `${clash} and ${p.uri} cannot both be downloaded: ${relative(root, d)} would have to be a file and a folder`, {
-          hint: 'download them into separate folders (-o), or only one of them',
-          details: { file: clash, other: p.uri },
-        });
+        throw new UserInputError(
+          'S3_KEY_CONFLICT',
+          `${clash} and ${p.uri} cannot both be downloaded: ${relative(root, d)} would have to be a file and a folder`,
+          {
+            hint: 'download them into separate folders (-o), or only one of them',
+            details: { file: clash, other: p.uri },
+          },
+        );
       }
       if (checked.has(d)) continue;
       checked.add(d);
@@ -213,10 +254,16 @@ export async function checkLocalPlan(dir: string, plan: Array<{ uri: string; pat
         throw outputPathError(p.path, e);
       });
       if (s && !s.isDirectory()) {
-        throw new UserInputError('NOT_A_FILE', `cannot download ${p.uri} to ${p.path}: ${d} is ${fileKind(s)}, not a folder`, {
-          hint: s.isSymbolicLink() ? 'downloads never write through symbolic links; remove the link or choose another -o folder' : 'choose another -o folder',
-          details: { path: d, uri: p.uri },
-        });
+        throw new UserInputError(
+          'NOT_A_FILE',
+          `cannot download ${p.uri} to ${p.path}: ${d} is ${fileKind(s)}, not a folder`,
+          {
+            hint: s.isSymbolicLink()
+              ? 'downloads never write through symbolic links; remove the link or choose another -o folder'
+              : 'choose another -o folder',
+            details: { path: d, uri: p.uri },
+          },
+        );
       }
     }
   }
@@ -238,4 +285,3 @@ async function unchangedLocalCopy(client: S3Client, uri: string, path: string): 
   if (local.sha256 !== meta.sha256) return undefined;
   return { uri, path, bytes: size, sha256: local.sha256, verified: true, seconds: 0, unchanged: true };
 }
-

@@ -15,13 +15,26 @@ export interface S3ObjectInfo {
 }
 
 /** Every object under `uri` (a prefix; '' = whole bucket), in key order, across all pages. */
-export async function* iterateKeys(client: S3Client, uri: string, opts: { pageSize?: number } = {}): AsyncIterable<S3ObjectInfo> {
+export async function* iterateKeys(
+  client: S3Client,
+  uri: string,
+  opts: { pageSize?: number } = {},
+): AsyncIterable<S3ObjectInfo> {
   const { bucket, key: prefix } = parseS3Uri(uri);
   try {
-    for await (const page of paginateListObjectsV2({ client, pageSize: opts.pageSize ?? 1000 }, { Bucket: bucket, Prefix: prefix })) {
+    for await (const page of paginateListObjectsV2(
+      { client, pageSize: opts.pageSize ?? 1000 },
+      { Bucket: bucket, Prefix: prefix },
+    )) {
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
-        yield { key: o.Key, uri: formatS3Uri(bucket, o.Key), bytes: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified };
+        yield {
+          key: o.Key,
+          uri: formatS3Uri(bucket, o.Key),
+          bytes: o.Size ?? 0,
+          etag: o.ETag,
+          lastModified: o.LastModified,
+        };
       }
     }
   } catch (e) {
@@ -30,7 +43,11 @@ export async function* iterateKeys(client: S3Client, uri: string, opts: { pageSi
 }
 
 /** All objects under `uri` as an array (see iterateKeys). */
-export async function listKeys(client: S3Client, uri: string, opts: { pageSize?: number } = {}): Promise<S3ObjectInfo[]> {
+export async function listKeys(
+  client: S3Client,
+  uri: string,
+  opts: { pageSize?: number } = {},
+): Promise<S3ObjectInfo[]> {
   const out: S3ObjectInfo[] = [];
   for await (const o of iterateKeys(client, uri, opts)) out.push(o);
   return out;
@@ -58,17 +75,23 @@ export async function deletePrefix(client: S3Client, uri: string): Promise<numbe
     batch = [];
     let res;
     try {
-      res = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+      res = await client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      );
     } catch (e) {
       throw mapS3Error(e, { operation: 'DeleteObjects', bucket, key: prefix, ...(await clientTarget(client)) });
     }
     const errors = res.Errors ?? [];
     if (errors.length > 0) {
       const first = errors[0];
-      throw new CloudError('S3_DELETE_FAILED', `could not delete ${errors.length} object(s) under s3://${bucket}/${prefix}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(), {
-        hint: 'the identity needs s3:DeleteObject on the prefix; run the command again to retry',
-        details: { uri: formatS3Uri(bucket, prefix), failed: errors.length, deletedBefore: deleted },
-      });
+      throw new CloudError(
+        'S3_DELETE_FAILED',
+        `could not delete ${errors.length} object(s) under s3://${bucket}/${prefix}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+        {
+          hint: 'the identity needs s3:DeleteObject on the prefix; run the command again to retry',
+          details: { uri: formatS3Uri(bucket, prefix), failed: errors.length, deletedBefore: deleted },
+        },
+      );
     }
     deleted += keys.length;
   };

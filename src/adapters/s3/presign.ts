@@ -9,7 +9,11 @@ import { parseS3Uri } from './uri.js';
  * A GET URL for `uri` valid from `signingDate` for `expiresInSeconds`. Both are passed explicitly
  * so the URL's X-Amz-Date and X-Amz-Expires come from the caller's one captured time.
  */
-export async function presignGetUrl(client: S3Client, uri: string, opts: { expiresInSeconds: number; signingDate: Date }): Promise<string> {
+export async function presignGetUrl(
+  client: S3Client,
+  uri: string,
+  opts: { expiresInSeconds: number; signingDate: Date },
+): Promise<string> {
   const { bucket, key } = parseS3Uri(uri);
   try {
     return await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {

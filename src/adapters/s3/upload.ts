@@ -73,13 +73,23 @@ export async function uploadFileToS3(
   const { bucket, key } = parseS3Uri(uri);
   const label = opts.label ?? key.split('/').pop() ?? key;
   const task = `upload:${label}`;
-  const hashed = opts.sha256 && opts.bytes !== undefined ? { sha256: opts.sha256, bytes: opts.bytes } : await sha256File(localPath);
+  const hashed =
+    opts.sha256 && opts.bytes !== undefined ? { sha256: opts.sha256, bytes: opts.bytes } : await sha256File(localPath);
   const started = deps.clock.now();
 
   if (opts.skipIfUnchanged !== false) {
     const existing = await headObjectMeta(client, uri);
-    if (existing && existing.bytes === hashed.bytes && existing.size === hashed.bytes && existing.sha256 === hashed.sha256) {
-      deps.reporter.emit({ kind: 'info', message: `unchanged, not re-sent: ${uri}`, data: { uri, sha256: hashed.sha256 } });
+    if (
+      existing &&
+      existing.bytes === hashed.bytes &&
+      existing.size === hashed.bytes &&
+      existing.sha256 === hashed.sha256
+    ) {
+      deps.reporter.emit({
+        kind: 'info',
+        message: `unchanged, not re-sent: ${uri}`,
+        data: { uri, sha256: hashed.sha256 },
+      });
       return { uri, ...hashed, skipped: true, seconds: (deps.clock.now() - started) / 1000 };
     }
   }
@@ -109,15 +119,26 @@ export async function uploadFileToS3(
     const seconds = Math.max((deps.clock.now() - transferStart) / 1000, 1e-3);
     const done = p.loaded ?? 0;
     deps.reporter.emit({
-      kind: 'progress', task, label, done, total: p.total ?? hashed.bytes, unit: 'bytes',
+      kind: 'progress',
+      task,
+      label,
+      done,
+      total: p.total ?? hashed.bytes,
+      unit: 'bytes',
       info: { 'MB/s': Number((done / 1e6 / seconds).toFixed(1)) },
     });
   });
   try {
     await upload.done();
   } catch (e) {
-    const discard = await discardIncompleteUpload(client, bucket, key, (upload as unknown as { uploadId?: string }).uploadId);
-    if (deps.signal?.aborted) throw new InterruptedError(`upload of ${uri} interrupted; ${discard.message}`, { cause: e });
+    const discard = await discardIncompleteUpload(
+      client,
+      bucket,
+      key,
+      (upload as unknown as { uploadId?: string }).uploadId,
+    );
+    if (deps.signal?.aborted)
+      throw new InterruptedError(`upload of ${uri} interrupted; ${discard.message}`, { cause: e });
     const mapped = mapS3Error(e, { operation: 'upload', bucket, key, ...(await clientTarget(client)) });
     if (!discard.ok && mapped instanceof Error) mapped.message += `; ${discard.message}`;
     throw mapped;
@@ -141,7 +162,9 @@ export async function uploadFileToS3(
     );
   }
   return {
-    uri, ...hashed, skipped: false,
+    uri,
+    ...hashed,
+    skipped: false,
     seconds: (deps.clock.now() - started) / 1000,
     mbPerSecond: Number((hashed.bytes / 1e6 / Math.max(seconds, 1e-3)).toFixed(1)),
   };
@@ -152,7 +175,12 @@ export async function uploadFileToS3(
  * what happened: when S3 refuses (a 405, no permission), the parts stay and the user is told how
  * to find them.
  */
-export async function discardIncompleteUpload(client: S3Client, bucket: string, key: string, uploadId: string | undefined): Promise<{ ok: boolean; message: string }> {
+export async function discardIncompleteUpload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string | undefined,
+): Promise<{ ok: boolean; message: string }> {
   if (!uploadId) return { ok: true, message: 'nothing was stored' };
   try {
     await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));

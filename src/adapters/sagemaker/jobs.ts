@@ -64,7 +64,12 @@ export interface SageMakerJobs {
   logFollower(kind: JobKind, name: string, reporter: Reporter): { poll(): Promise<number> } | undefined;
 }
 
-const CREATE_OP: Record<CreatableKind, string> = { training: 'TrainingJob', transform: 'TransformJob', model: 'Model', tuning: 'HyperParameterTuningJob' };
+const CREATE_OP: Record<CreatableKind, string> = {
+  training: 'TrainingJob',
+  transform: 'TransformJob',
+  model: 'Model',
+  tuning: 'HyperParameterTuningJob',
+};
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
@@ -81,7 +86,8 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
           : kind === 'transform'
             ? (await client.send(new DescribeTransformJobCommand({ TransformJobName: name }))).TransformJobArn
             : kind === 'tuning'
-              ? (await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).HyperParameterTuningJobArn
+              ? (await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })))
+                  .HyperParameterTuningJobArn
               : (await client.send(new DescribeModelCommand({ ModelName: name }))).ModelArn;
       if (!arn) return undefined;
       return tagMap((await client.send(new ListTagsCommand({ ResourceArn: arn }))).Tags);
@@ -96,7 +102,9 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
     } catch (e) {
       const err = e as { name?: string; message?: string };
       // A model that exists answers ValidationException "Cannot create already existing model".
-      const inUse = err.name === 'ResourceInUse' || (kind === 'model' && err.name === 'ValidationException' && /already exist/i.test(err.message ?? ''));
+      const inUse =
+        err.name === 'ResourceInUse' ||
+        (kind === 'model' && err.name === 'ValidationException' && /already exist/i.test(err.message ?? ''));
       if (inUse) return { created: false, existingTags: await tagsOf(kind, name) };
       throw describeAwsError(e, `Create${CREATE_OP[kind]} ${name}`);
     }
@@ -104,7 +112,10 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
   return {
     async checkCredentials() {
       try {
-        const provider = client.config.credentials as unknown as () => Promise<{ accessKeyId?: string; credentialScope?: string }>;
+        const provider = client.config.credentials as unknown as () => Promise<{
+          accessKeyId?: string;
+          credentialScope?: string;
+        }>;
         const c = await provider();
         return { found: Boolean(c?.accessKeyId) };
       } catch (e) {
@@ -114,16 +125,23 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
         });
       }
     },
-    createTrainingJob: (req) => create('training', req.TrainingJobName!, () => client.send(new CreateTrainingJobCommand(req))),
+    createTrainingJob: (req) =>
+      create('training', req.TrainingJobName!, () => client.send(new CreateTrainingJobCommand(req))),
     createModel: (req) => create('model', req.ModelName!, () => client.send(new CreateModelCommand(req))),
-    createTransformJob: (req) => create('transform', req.TransformJobName!, () => client.send(new CreateTransformJobCommand(req))),
+    createTransformJob: (req) =>
+      create('transform', req.TransformJobName!, () => client.send(new CreateTransformJobCommand(req))),
     async deleteModel(name) {
       try {
         await client.send(new DeleteModelCommand({ ModelName: name }));
         return 'deleted';
       } catch (e) {
         // Deleting twice is not an error: the goal (no model) is reached.
-        if (isMissingResource(e) || ((e as { name?: string }).name === 'ValidationException' && /could not find|does not exist/i.test(String((e as Error).message)))) return 'gone';
+        if (
+          isMissingResource(e) ||
+          ((e as { name?: string }).name === 'ValidationException' &&
+            /could not find|does not exist/i.test(String((e as Error).message)))
+        )
+          return 'gone';
         throw describeAwsError(e, `DeleteModel ${name}`);
       }
     },
@@ -145,10 +163,15 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
       }
     },
     waitForJob: (opts, deps) => waitForJob(client, opts, deps),
-    createTuningJob: (req) => create('tuning', req.HyperParameterTuningJobName!, () => client.send(new CreateHyperParameterTuningJobCommand(req))),
+    createTuningJob: (req) =>
+      create('tuning', req.HyperParameterTuningJobName!, () =>
+        client.send(new CreateHyperParameterTuningJobCommand(req)),
+      ),
     async describeTuningJob(name, signal) {
       try {
-        return await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }), { abortSignal: signal });
+        return await client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }), {
+          abortSignal: signal,
+        });
       } catch (e) {
         if (signal?.aborted) throw signal.reason ?? e;
         if (isMissingResource(e)) {
@@ -166,7 +189,11 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
       try {
         do {
           const page = await client.send(
-            new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100, NextToken }),
+            new ListTrainingJobsForHyperParameterTuningJobCommand({
+              HyperParameterTuningJobName: name,
+              MaxResults: 100,
+              NextToken,
+            }),
             { abortSignal: signal },
           );
           out.push(...(page.TrainingJobSummaries ?? []));
@@ -193,6 +220,13 @@ export function sageMakerJobs(client: SageMakerClient, logs?: CloudWatchLogsClie
       }
     },
     logFollower: (kind, name, reporter) =>
-      logs ? new LogFollower(logs, kind === 'training' ? '/aws/sagemaker/TrainingJobs' : '/aws/sagemaker/TransformJobs', `${name}/`, reporter) : undefined,
+      logs
+        ? new LogFollower(
+            logs,
+            kind === 'training' ? '/aws/sagemaker/TrainingJobs' : '/aws/sagemaker/TransformJobs',
+            `${name}/`,
+            reporter,
+          )
+        : undefined,
   };
 }

@@ -4,7 +4,15 @@
  * S3 adapter's well-worded ones.
  */
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { checkBucket, clientTarget, deletePrefix, downloadObject, listKeys, mapS3Error, parseS3Uri } from '../s3/index.js';
+import {
+  checkBucket,
+  clientTarget,
+  deletePrefix,
+  downloadObject,
+  listKeys,
+  mapS3Error,
+  parseS3Uri,
+} from '../s3/index.js';
 import { uploadFileToS3, type UploadFileResult } from '../s3/upload.js';
 import { CloudError } from '../../errors/index.js';
 import type { StageDeps } from '../../runtime/deps.js';
@@ -32,7 +40,8 @@ export interface RunStorage {
 export function s3RunStorage(client: S3Client, deps: StageDeps): RunStorage {
   return {
     headBucket: (bucket) => checkBucket(client, bucket),
-    putFile: async (localPath, uri) => (await uploadFileToS3(client, localPath, uri, { contentType: 'text/csv' }, deps)).bytes,
+    putFile: async (localPath, uri) =>
+      (await uploadFileToS3(client, localPath, uri, { contentType: 'text/csv' }, deps)).bytes,
     upload: (localPath, uri, label) => uploadFileToS3(client, localPath, uri, { contentType: 'text/csv', label }, deps),
     download: async (uri, localPath) => (await downloadObject(client, uri, localPath, { force: true }, deps)).bytes,
     listKeys: async (uri) => (await listKeys(client, uri)).map((o) => o.key),
@@ -45,14 +54,23 @@ export function s3RunStorage(client: S3Client, deps: StageDeps): RunStorage {
         const part = keys.slice(i, i + 1000);
         let res;
         try {
-          res = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: part.map((Key) => ({ Key })), Quiet: true } }));
+          res = await client.send(
+            new DeleteObjectsCommand({
+              Bucket: bucket,
+              Delete: { Objects: part.map((Key) => ({ Key })), Quiet: true },
+            }),
+          );
         } catch (e) {
           throw mapS3Error(e, { operation: 'DeleteObjects', bucket, key: part[0], ...(await clientTarget(client)) });
         }
         if (res.Errors?.length) {
-          throw new CloudError('S3_DELETE_FAILED', `could not delete ${res.Errors.length} stale object(s) in s3://${bucket}, e.g. ${res.Errors[0].Key}`, {
-            hint: 'the identity needs s3:DeleteObject on the prefix; run the command again to retry',
-          });
+          throw new CloudError(
+            'S3_DELETE_FAILED',
+            `could not delete ${res.Errors.length} stale object(s) in s3://${bucket}, e.g. ${res.Errors[0].Key}`,
+            {
+              hint: 'the identity needs s3:DeleteObject on the prefix; run the command again to retry',
+            },
+          );
         }
       }
       return keys.length;

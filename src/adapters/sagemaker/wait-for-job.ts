@@ -67,7 +67,9 @@ export function consoleUrl(kind: JobKind, name: string, region: string): string 
 export function isMissingResource(e: unknown): boolean {
   const err = e as { name?: string; message?: string };
   if (err?.name === 'ResourceNotFound' || err?.name === 'ResourceNotFoundException') return true;
-  return err?.name === 'ValidationException' && /not found|does not exist|could not find/i.test(String(err.message ?? ''));
+  return (
+    err?.name === 'ValidationException' && /not found|does not exist|could not find/i.test(String(err.message ?? ''))
+  );
 }
 
 /** Errors no retry can fix: polling again only delays the message (no credentials, no permission). */
@@ -136,7 +138,11 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
       // The SDK already retried this call; a long wait should still survive a bad minute of
       // network or throttling, so only give up after several polls in a row have failed.
       if (!(e instanceof CloudError) || FATAL_CODES.has(e.code) || ++failures >= MAX_FAILED_POLLS) throw e;
-      deps.reporter.emit({ kind: 'warn', code: 'POLL_FAILED', message: `${e.message} (poll ${failures}/${MAX_FAILED_POLLS}, retrying)` });
+      deps.reporter.emit({
+        kind: 'warn',
+        code: 'POLL_FAILED',
+        message: `${e.message} (poll ${failures}/${MAX_FAILED_POLLS}, retrying)`,
+      });
       await sleepOrInterrupt(opts, deps);
       continue;
     }
@@ -146,21 +152,34 @@ export async function waitForJob(client: SageMakerClient, opts: WaitOptions, dep
         await opts.onPoll();
       } catch (e) {
         // Once per wait: a missing logs:GetLogEvents permission should not flood the terminal.
-        if (!logsWarned) deps.reporter.emit({ kind: 'warn', code: 'LOGS_UNAVAILABLE', message: `could not read logs (job status still shown): ${(e as Error).message}` });
+        if (!logsWarned)
+          deps.reporter.emit({
+            kind: 'warn',
+            code: 'LOGS_UNAVAILABLE',
+            message: `could not read logs (job status still shown): ${(e as Error).message}`,
+          });
         logsWarned = true;
       }
     }
     const elapsedSeconds = (deps.clock.now() - start) / 1000;
     const key = `${d.status}/${d.secondary ?? ''}`;
     if (key !== last) {
-      deps.reporter.emit({ kind: 'status', resource: opts.name, status: d.status, secondary: d.secondary, elapsedSeconds });
+      deps.reporter.emit({
+        kind: 'status',
+        resource: opts.name,
+        status: d.status,
+        secondary: d.secondary,
+        elapsedSeconds,
+      });
       last = key;
     }
     const terminal = TERMINAL_STATES[d.status];
     if (terminal === 'success') {
       deps.reporter.emit({
         kind: 'info',
-        message: `${opts.kind} job ${opts.name} completed` + (d.billable !== undefined ? `: ${d.billable} billable instance-seconds` : ''),
+        message:
+          `${opts.kind} job ${opts.name} completed` +
+          (d.billable !== undefined ? `: ${d.billable} billable instance-seconds` : ''),
         data: { job: opts.name, billableSeconds: d.billable },
       });
       return {
@@ -198,27 +217,48 @@ function interrupted(opts: WaitOptions): InterruptedError {
 /** What to change when a stopping condition stopped the job. */
 const STOP_HINTS: Readonly<Record<string, string>> = {
   MaxRuntimeExceeded: 'the job reached --max-runtime: raise it (e.g. --max-runtime 7200) or train less (--epochs)',
-  MaxWaitTimeExceeded: 'spot capacity plus the run exceeded --max-wait: raise --max-wait, or train on demand (drop --spot)',
+  MaxWaitTimeExceeded:
+    'spot capacity plus the run exceeded --max-wait: raise --max-wait, or train on demand (drop --spot)',
 };
 
-function jobError(opts: WaitOptions, status: string, reason: string | undefined, billable?: number, secondary?: string, lastMessage?: string): CloudError {
+function jobError(
+  opts: WaitOptions,
+  status: string,
+  reason: string | undefined,
+  billable?: number,
+  secondary?: string,
+  lastMessage?: string,
+): CloudError {
   const group = logGroupOf(opts.kind);
   const stream = `${opts.name}/`;
   const url = consoleUrl(opts.kind, opts.name, opts.region);
-  const what = status === 'Stopped' ? `was stopped${secondary && secondary !== 'Stopped' ? ` (${secondary})` : ''}` : 'failed';
+  const what =
+    status === 'Stopped' ? `was stopped${secondary && secondary !== 'Stopped' ? ` (${secondary})` : ''}` : 'failed';
   const why = reason ?? (lastMessage && lastMessage !== secondary ? lastMessage : undefined);
   const stopHint = secondary ? STOP_HINTS[secondary] : undefined;
   const logs = `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`;
   return new CloudError(
     opts.kind === 'training'
-      ? status === 'Stopped' ? 'TRAINING_JOB_STOPPED' : 'TRAINING_JOB_FAILED'
-      : status === 'Stopped' ? 'TRANSFORM_JOB_STOPPED' : 'TRANSFORM_JOB_FAILED',
+      ? status === 'Stopped'
+        ? 'TRAINING_JOB_STOPPED'
+        : 'TRAINING_JOB_FAILED'
+      : status === 'Stopped'
+        ? 'TRANSFORM_JOB_STOPPED'
+        : 'TRANSFORM_JOB_FAILED',
     `${opts.kind} job ${opts.name} ${what}${why ? `: ${why}` : ''}${reason && lastMessage && lastMessage !== reason && lastMessage !== secondary ? ` (last status: ${lastMessage})` : ''}`,
     {
       hint: stopHint ? `${stopHint}; ${logs}` : logs,
       details: {
-        job: opts.name, kind: opts.kind, status, secondaryStatus: secondary, lastStatusMessage: lastMessage, failureReason: reason,
-        logGroup: group, logStreamPrefix: stream, consoleUrl: url, billableSeconds: billable,
+        job: opts.name,
+        kind: opts.kind,
+        status,
+        secondaryStatus: secondary,
+        lastStatusMessage: lastMessage,
+        failureReason: reason,
+        logGroup: group,
+        logStreamPrefix: stream,
+        consoleUrl: url,
+        billableSeconds: billable,
       },
     },
   );

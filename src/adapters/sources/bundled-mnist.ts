@@ -23,7 +23,10 @@ export async function loadBundledMnist(): Promise<Dataset & { source: string }> 
     const json = JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] };
     const values = json.data;
     if (values.length % PIXELS !== 0) {
-      throw new InternalError('BUNDLED_DATA', `bundled digits file ${d}.json has ${values.length} values, not a multiple of ${PIXELS}`);
+      throw new InternalError(
+        'BUNDLED_DATA',
+        `bundled digits file ${d}.json has ${values.length} values, not a multiple of ${PIXELS}`,
+      );
     }
     const bytes = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) bytes[i] = Math.round(values[i] * 255);

@@ -11,7 +11,9 @@ import { decodeIdxImages, decodeIdxLabels, IdxFormatError } from '../../domain/i
 import { UserInputError } from '../../errors/index.js';
 
 async function findFile(dir: string, names: string[], stem: string): Promise<string> {
-  const hit = names.find((n) => n === stem || n === `${stem}.gz`) ?? names.find((n) => n.replace(/\./g, '-').startsWith(stem.replace(/\./g, '-')));
+  const hit =
+    names.find((n) => n === stem || n === `${stem}.gz`) ??
+    names.find((n) => n.replace(/\./g, '-').startsWith(stem.replace(/\./g, '-')));
   if (!hit) {
     throw new UserInputError('IDX_MISSING', `${dir} has no ${stem}[.gz]`, {
       hint: 'an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (optionally .gz)',
@@ -27,7 +29,9 @@ async function readMaybeGz(path: string): Promise<Uint8Array> {
     try {
       return gunzipSync(raw);
     } catch (e) {
-      throw new UserInputError('GZIP_INVALID', `${path} is not a valid gzip file: ${(e as Error).message}`, { details: { path } });
+      throw new UserInputError('GZIP_INVALID', `${path} is not a valid gzip file: ${(e as Error).message}`, {
+        details: { path },
+      });
     }
   }
   return raw;
@@ -47,7 +51,12 @@ async function loadPair(dir: string, names: string[], prefix: 'train' | 't10k'):
     }
     let max = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
-    return { pixels: images.pixels, labels: new Uint8Array(labels), rows: images.count, numClasses: Math.max(10, max + 1) };
+    return {
+      pixels: images.pixels,
+      labels: new Uint8Array(labels),
+      rows: images.count,
+      numClasses: Math.max(10, max + 1),
+    };
   } catch (e) {
     if (e instanceof IdxFormatError) {
       throw new UserInputError('IDX_INVALID', `${prefix} IDX files in ${dir}: ${e.message}`, { details: { dir } });

@@ -24,7 +24,13 @@ export async function loadKaggleDownload(
     });
   }
   const read = (file: string, member: string | undefined, layout: 'train' | 'test') =>
-    readKaggleCsvFile(file, { layout, zipMember: member, numClasses: options.numClasses, reporter: options.reporter, signal: options.signal });
+    readKaggleCsvFile(file, {
+      layout,
+      zipMember: member,
+      numClasses: options.numClasses,
+      reporter: options.reporter,
+      signal: options.signal,
+    });
   if (isDir) {
     const train = await read(join(path, 'train.csv'), undefined, 'train');
     const test = await read(join(path, 'test.csv'), undefined, 'test');
@@ -41,10 +47,14 @@ export async function loadKaggleDownload(
   const trainName = member('train.csv');
   const testName = member('test.csv');
   if (!trainName || !testName) {
-    throw new UserInputError('ZIP_MEMBER_MISSING', `${path} does not hold train.csv and test.csv (it has: ${names.join(', ') || 'nothing'})`, {
-      hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv',
-      details: { path },
-    });
+    throw new UserInputError(
+      'ZIP_MEMBER_MISSING',
+      `${path} does not hold train.csv and test.csv (it has: ${names.join(', ') || 'nothing'})`,
+      {
+        hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv',
+        details: { path },
+      },
+    );
   }
   const train = await read(path, trainName, 'train');
   const test = await read(path, testName, 'test');

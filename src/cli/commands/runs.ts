@@ -31,15 +31,37 @@ export function renderRunsText(r: RunsResult): string {
     for (const s of r.skipped) lines.push(`skipped ${safe(s.dir)}: ${safe(s.reason)}`);
     return lines.join('\n');
   }
-  const header = ['#', 'run', 'engine', 'model', 'hyperparameters', 'val acc', 'test acc', 'kaggle', 'train s', 'cost', ''];
+  const header = [
+    '#',
+    'run',
+    'engine',
+    'model',
+    'hyperparameters',
+    'val acc',
+    'test acc',
+    'kaggle',
+    'train s',
+    'cost',
+    '',
+  ];
   // Letters only when the runs were scored on more than one split / test file.
-  const letters = { val: new Set(r.runs.map((e) => e.validationGroup).filter(Boolean)).size > 1, test: new Set(r.runs.map((e) => e.testGroup).filter(Boolean)).size > 1 };
+  const letters = {
+    val: new Set(r.runs.map((e) => e.validationGroup).filter(Boolean)).size > 1,
+    test: new Set(r.runs.map((e) => e.testGroup).filter(Boolean)).size > 1,
+  };
   const rows = r.runs.map((e, i) => cells(e, i + 1, letters));
   const right = new Set([0, 5, 6, 7, 8, 9]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((v, c) => (c === row.length - 1 ? v : right.has(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((v, c) => (c === row.length - 1 ? v : right.has(c) ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
-  lines.push('', `${r.runs.length} run(s) in ${safe(r.dir)}, sorted by ${r.sort}${letters.val || letters.test ? '; letters after an accuracy name the held-out split / test file it was measured on' : ''}`);
+  lines.push(
+    '',
+    `${r.runs.length} run(s) in ${safe(r.dir)}, sorted by ${r.sort}${letters.val || letters.test ? '; letters after an accuracy name the held-out split / test file it was measured on' : ''}`,
+  );
   for (const n of r.notes) lines.push(`! ${n}`);
   for (const s of r.skipped) lines.push(`skipped ${safe(s.dir)}: ${safe(s.reason)}`);
   return lines.join('\n');
@@ -56,16 +78,38 @@ export function registerRuns(program: Command): void {
         'Folders whose manifest cannot be read are listed as skipped, never fatal.',
       ].join('\n\n'),
     )
-    .addOption(new Option('--sort <key>', 'order: validation accuracy, test accuracy, Kaggle public score (best first), billed cost (cheapest first), or newest first').choices(['val-acc', 'test-acc', 'kaggle', 'cost', 'created']).default('val-acc'))
+    .addOption(
+      new Option(
+        '--sort <key>',
+        'order: validation accuracy, test accuracy, Kaggle public score (best first), billed cost (cheapest first), or newest first',
+      )
+        .choices(['val-acc', 'test-acc', 'kaggle', 'cost', 'created'])
+        .default('val-acc'),
+    )
     .option('--dir <dir>', 'the folder holding the run folders', 'runs')
     .addOption(outOption('file', 'also save the leaderboard as JSON (what --json prints)'))
     .option('--force', 'replace an existing -o file');
-  addExamples(command, [['digitflow runs'], ['digitflow runs --sort test-acc'], ['digitflow runs --dir runs/tune-1', 'the trials of a tune'], ['digitflow runs --sort cost --json']]);
-  command.action(async (opts: { sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created'; dir: string; out?: string; force?: boolean }, cmd: Command) => {
+  addExamples(command, [
+    ['digitflow runs'],
+    ['digitflow runs --sort test-acc'],
+    ['digitflow runs --dir runs/tune-1', 'the trials of a tune'],
+    ['digitflow runs --sort cost --json'],
+  ]);
+  command.action(
+    async (
+      opts: {
+        sort: 'val-acc' | 'test-acc' | 'kaggle' | 'cost' | 'created';
+        dir: string;
+        out?: string;
+        force?: boolean;
+      },
+      cmd: Command,
+    ) => {
       const ctx = createContext(cmd);
       const { runsStage } = await import('../../stages/runs.js'); // loaded on use: keeps CLI start-up short
       const result = await runsStage({ dir: opts.dir, sort: opts.sort }, ctx.deps);
       await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderRunsText);
-    });
+    },
+  );
 }

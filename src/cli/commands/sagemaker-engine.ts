@@ -9,7 +9,11 @@ import { createContext, type CliContext } from '../context.js';
 import { parseInteger } from '../options.js';
 import { InterruptedError, UserInputError } from '../../errors/index.js';
 import { renderPlanText, DEFAULT_TRANSFORM_INSTANCE_TYPE } from '../../domain/sagemaker-plan.js';
-import { parseHyperparameterFlags, checkHyperparameter, SHARED_FLAG_TO_HYPERPARAMETER } from '../../domain/linear-learner-hyperparameters.js';
+import {
+  parseHyperparameterFlags,
+  checkHyperparameter,
+  SHARED_FLAG_TO_HYPERPARAMETER,
+} from '../../domain/linear-learner-hyperparameters.js';
 import { newRunId, readManifest } from '../../adapters/run-store.js';
 import type { SageMakerDeps } from '../../stages/sagemaker/deps.js';
 import type { SageMakerDryRunResult, SageMakerRunResult, PlanSettings } from '../../stages/sagemaker/run.js';
@@ -26,9 +30,20 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Flags every sagemaker command shares. */
 function addCommon(command: Command): void {
   addOnce(command, new Option('--region <region>', '[sagemaker] AWS region (default: AWS_REGION)'));
-  addOnce(command, new Option('--poll-seconds <n>', '[sagemaker] seconds between status checks').argParser(parseInteger('--poll-seconds', 1, 3600)).default(30));
-  addOnce(command, new Option('--logs', '[sagemaker] stream the job\'s CloudWatch logs'));
-  addOnce(command, new Option('--no-price-lookup', '[sagemaker] do not ask the AWS Price List API (pricing:GetProducts); estimate from the shipped dated table'));
+  addOnce(
+    command,
+    new Option('--poll-seconds <n>', '[sagemaker] seconds between status checks')
+      .argParser(parseInteger('--poll-seconds', 1, 3600))
+      .default(30),
+  );
+  addOnce(command, new Option('--logs', "[sagemaker] stream the job's CloudWatch logs"));
+  addOnce(
+    command,
+    new Option(
+      '--no-price-lookup',
+      '[sagemaker] do not ask the AWS Price List API (pricing:GetProducts); estimate from the shipped dated table',
+    ),
+  );
 }
 
 /** Adds the SageMaker-only flags (--bucket, --role, --region, --instance-type, ...) to `train`/`run`. */
@@ -36,17 +51,68 @@ export function addSageMakerTrainOptions(command: Command): Command {
   addOnce(command, new Option('--bucket <name>', '[sagemaker] S3 bucket for data, model and outputs'));
   addOnce(command, new Option('--role <arn>', '[sagemaker] IAM role ARN SageMaker assumes'));
   addOnce(command, new Option('--prefix <prefix>', '[sagemaker] key prefix in the bucket').default('digitflow'));
-  addOnce(command, new Option('--instance-type <type>', '[sagemaker] training instance type (CPU, or P2/P3/G4dn/G5 GPU)').default('ml.m5.large'));
-  addOnce(command, new Option('--instance-count <n>', '[sagemaker] training instances (the train channel is sharded over them)').argParser(parseInteger('--instance-count', 1, 100)).default(1));
-  addOnce(command, new Option('--transform-instance-type <type>', '[sagemaker] batch transform instance type').default(DEFAULT_TRANSFORM_INSTANCE_TYPE));
-  addOnce(command, new Option('--transform-instance-count <n>', '[sagemaker] batch transform instances (one test shard each)').argParser(parseInteger('--transform-instance-count', 1, 100)).default(1));
-  addOnce(command, new Option('--spot', '[sagemaker] managed spot training (with checkpoints under the run\'s S3 prefix)'));
-  addOnce(command, new Option('--max-runtime <seconds>', '[sagemaker] training stopping condition').argParser(parseInteger('--max-runtime', 60, 432000)).default(3600));
-  addOnce(command, new Option('--max-wait <seconds>', '[sagemaker] spot only: max wait incl. runtime (default 2 x max runtime)').argParser(parseInteger('--max-wait', 60, 432000)));
+  addOnce(
+    command,
+    new Option('--instance-type <type>', '[sagemaker] training instance type (CPU, or P2/P3/G4dn/G5 GPU)').default(
+      'ml.m5.large',
+    ),
+  );
+  addOnce(
+    command,
+    new Option('--instance-count <n>', '[sagemaker] training instances (the train channel is sharded over them)')
+      .argParser(parseInteger('--instance-count', 1, 100))
+      .default(1),
+  );
+  addOnce(
+    command,
+    new Option('--transform-instance-type <type>', '[sagemaker] batch transform instance type').default(
+      DEFAULT_TRANSFORM_INSTANCE_TYPE,
+    ),
+  );
+  addOnce(
+    command,
+    new Option('--transform-instance-count <n>', '[sagemaker] batch transform instances (one test shard each)')
+      .argParser(parseInteger('--transform-instance-count', 1, 100))
+      .default(1),
+  );
+  addOnce(
+    command,
+    new Option('--spot', "[sagemaker] managed spot training (with checkpoints under the run's S3 prefix)"),
+  );
+  addOnce(
+    command,
+    new Option('--max-runtime <seconds>', '[sagemaker] training stopping condition')
+      .argParser(parseInteger('--max-runtime', 60, 432000))
+      .default(3600),
+  );
+  addOnce(
+    command,
+    new Option(
+      '--max-wait <seconds>',
+      '[sagemaker] spot only: max wait incl. runtime (default 2 x max runtime)',
+    ).argParser(parseInteger('--max-wait', 60, 432000)),
+  );
   addOnce(command, new Option('--epochs <n>', 'training epochs').argParser(parseInteger('--epochs', 1, 1000)));
-  addOnce(command, new Option('--mini-batch-size <n>', '[sagemaker] Linear Learner mini_batch_size (same as --batch-size)').argParser(parseInteger('--mini-batch-size', 1, 1_000_000)).hideHelp());
-  addOnce(command, new Option('--hp <name=value>', '[sagemaker] any documented Linear Learner hyperparameter, repeatable (e.g. --hp optimizer=sgd)').argParser(collect));
-  addOnce(command, new Option('--dry-run', '[sagemaker] check everything locally, print the plan (names, S3 layout, cost estimate), create nothing'));
+  addOnce(
+    command,
+    new Option('--mini-batch-size <n>', '[sagemaker] Linear Learner mini_batch_size (same as --batch-size)')
+      .argParser(parseInteger('--mini-batch-size', 1, 1_000_000))
+      .hideHelp(),
+  );
+  addOnce(
+    command,
+    new Option(
+      '--hp <name=value>',
+      '[sagemaker] any documented Linear Learner hyperparameter, repeatable (e.g. --hp optimizer=sgd)',
+    ).argParser(collect),
+  );
+  addOnce(
+    command,
+    new Option(
+      '--dry-run',
+      '[sagemaker] check everything locally, print the plan (names, S3 layout, cost estimate), create nothing',
+    ),
+  );
   addCommon(command);
   return command;
 }
@@ -62,8 +128,23 @@ export function addSageMakerPredictOptions(command: Command): Command {
 const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrDecay', 'lrSchedule', 'augmentShift'];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
-  'bucket', 'role', 'prefix', 'instanceType', 'instanceCount', 'transformInstanceType', 'transformInstanceCount', 'spot',
-  'maxRuntime', 'maxWait', 'miniBatchSize', 'hp', 'dryRun', 'region', 'pollSeconds', 'logs', 'priceLookup',
+  'bucket',
+  'role',
+  'prefix',
+  'instanceType',
+  'instanceCount',
+  'transformInstanceType',
+  'transformInstanceCount',
+  'spot',
+  'maxRuntime',
+  'maxWait',
+  'miniBatchSize',
+  'hp',
+  'dryRun',
+  'region',
+  'pollSeconds',
+  'logs',
+  'priceLookup',
 ];
 
 /**
@@ -83,12 +164,16 @@ export function refuseFlagsForEngine(cmd: Command, engine: 'local' | 'sagemaker'
           ? 'Linear Learner stops early by itself: set --hp early_stopping_patience=N instead'
           : 'the managed engine always trains Linear Learner on SageMaker; drop the flag, or use --engine local'
         : 'this flag belongs to --engine sagemaker; add --engine sagemaker, or drop it';
-    throw new UserInputError('FLAG_NOT_APPLICABLE', `${opt.long} has no meaning for --engine ${engine}`, { hint, details: { flag: opt.long, engine } });
+    throw new UserInputError('FLAG_NOT_APPLICABLE', `${opt.long} has no meaning for --engine ${engine}`, {
+      hint,
+      details: { flag: opt.long, engine },
+    });
   }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
 
 function regionOf(opts: Opts): string | undefined {
   return str(opts.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -96,7 +181,8 @@ function regionOf(opts: Opts): string | undefined {
 
 function required(opts: Opts, key: string, flag: string, example: string): string {
   const v = str(opts[key]);
-  if (!v) throw new UserInputError('FLAG_REQUIRED', `--engine sagemaker needs ${flag}`, { hint: `e.g. ${flag} ${example}` });
+  if (!v)
+    throw new UserInputError('FLAG_REQUIRED', `--engine sagemaker needs ${flag}`, { hint: `e.g. ${flag} ${example}` });
   return v;
 }
 
@@ -114,12 +200,19 @@ export function hyperparametersOf(opts: Opts): Record<string, string> {
     ['--l2', opts.l2],
   ];
   if (opts.batchSize !== undefined && opts.miniBatchSize !== undefined && opts.batchSize !== opts.miniBatchSize) {
-    throw new UserInputError('FLAG_NOT_APPLICABLE', `--batch-size ${String(opts.batchSize)} and --mini-batch-size ${String(opts.miniBatchSize)} disagree`, { hint: 'give one of them' });
+    throw new UserInputError(
+      'FLAG_NOT_APPLICABLE',
+      `--batch-size ${String(opts.batchSize)} and --mini-batch-size ${String(opts.miniBatchSize)} disagree`,
+      { hint: 'give one of them' },
+    );
   }
   for (const [flag, value] of shared) {
     if (value === undefined) continue;
     const name = SHARED_FLAG_TO_HYPERPARAMETER[flag];
-    if (name in hp) throw new UserInputError('HYPERPARAMETER_INVALID', `${flag} and --hp ${name} both set ${name}`, { hint: 'give it once' });
+    if (name in hp)
+      throw new UserInputError('HYPERPARAMETER_INVALID', `${flag} and --hp ${name} both set ${name}`, {
+        hint: 'give it once',
+      });
     hp[name] = checkHyperparameter(name, String(value), flag);
   }
   return hp;
@@ -154,7 +247,9 @@ async function sagemakerDeps(ctx: CliContext, region: string, logs: boolean, opt
       if (!process.stdin.isTTY || !process.stderr.isTTY) return 'detach';
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
-        const answer = await rl.question(`\n${jobs.map((j) => j.name).join(', ')} still running. [s]top the job(s) or [d]etach? (d) `);
+        const answer = await rl.question(
+          `\n${jobs.map((j) => j.name).join(', ')} still running. [s]top the job(s) or [d]etach? (d) `,
+        );
         return /^s/i.test(answer.trim()) ? 'stop' : 'detach';
       } finally {
         rl.close();
@@ -169,11 +264,22 @@ const waitOf = (opts: Opts) => ({ pollSeconds: num(opts.pollSeconds) ?? 30, logs
  * Same defaults as the local engine: no --train/--test means <data-dir>/train.csv and test.csv,
  * prepared from the bundled digits when missing, and test_labels.csv as the answer key if present.
  */
-async function resolveInputs(opts: Opts, command: 'train' | 'run', ctx: CliContext): Promise<{ trainFile: string; testFile?: string; labelsFile?: string }> {
+async function resolveInputs(
+  opts: Opts,
+  command: 'train' | 'run',
+  ctx: CliContext,
+): Promise<{ trainFile: string; testFile?: string; labelsFile?: string }> {
   // Loaded on use: it brings the prepare stage (sources, zip reader), which most commands never need.
   const { resolveRunData } = await import('../../stages/default-data.js');
   const d = await resolveRunData(
-    { train: str(opts.train), test: str(opts.test), labels: str(opts.labels), dataDir: str(opts.dataDir) ?? 'data', seed: ctx.globals.seed, needTest: command === 'run' },
+    {
+      train: str(opts.train),
+      test: str(opts.test),
+      labels: str(opts.labels),
+      dataDir: str(opts.dataDir) ?? 'data',
+      seed: ctx.globals.seed,
+      needTest: command === 'run',
+    },
     ctx.deps,
   );
   return { trainFile: d.train, testFile: d.test, labelsFile: d.labels };
@@ -187,14 +293,24 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
   const out = str(opts.out) ?? str(opts.runDir);
   const { sagemakerRunStage, sagemakerDryRunStage } = await import('../../stages/sagemaker/run.js');
   const base = {
-    command, plan, force: Boolean(opts.force), trainFile: inputs.trainFile, testFile: inputs.testFile, labelsFile: inputs.labelsFile,
-    validationFraction: num(opts.validationFraction) ?? 0.1, seed: ctx.globals.seed, wait: waitOf(opts),
+    command,
+    plan,
+    force: Boolean(opts.force),
+    trainFile: inputs.trainFile,
+    testFile: inputs.testFile,
+    labelsFile: inputs.labelsFile,
+    validationFraction: num(opts.validationFraction) ?? 0.1,
+    seed: ctx.globals.seed,
+    wait: waitOf(opts),
   };
   if (opts.dryRun) {
     // Nothing is created: not even the run folder. The id is what a real run would get now.
     const runDir = out ? resolve(out) : join(resolve(str(opts.runsDir) ?? 'runs'), '<new-run-id>');
     const deps = plan.region ? await sagemakerDeps(ctx, plan.region, false, opts) : ctx.deps;
-    const r = await sagemakerDryRunStage({ ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true }, deps);
+    const r = await sagemakerDryRunStage(
+      { ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true },
+      deps,
+    );
     ctx.output(r, renderDryRun);
     return;
   }
@@ -205,7 +321,9 @@ async function trainOrRun(opts: Opts, cmd: Command, command: 'train' | 'run'): P
     runDir = join(runsDir, await newRunId(runsDir, new Date(ctx.deps.clock.now()), 'sagemaker'));
   }
   const deps = await sagemakerDeps(ctx, plan.region ?? 'us-east-1', Boolean(opts.logs), opts);
-  const result = await sagemakerRunStage({ ...base, runDir }, deps).catch((e) => Promise.reject(withAttachHint(e, runDir)));
+  const result = await sagemakerRunStage({ ...base, runDir }, deps).catch((e) =>
+    Promise.reject(withAttachHint(e, runDir)),
+  );
   ctx.output(result, renderResult);
 }
 
@@ -242,14 +360,23 @@ export async function tuneWithSageMaker<R, D>(
   const out = str(opts.out) ?? str(opts.runDir);
   const { sagemakerTuneStage, sagemakerTuneDryRunStage } = await import('../../stages/sagemaker/tune.js');
   const base = {
-    plan, force: Boolean(opts.force), trainFile: inputs.trainFile, testFile: inputs.testFile, labelsFile: inputs.labelsFile,
-    validationFraction: num(opts.validationFraction) ?? 0.1, seed: ctx.globals.seed, wait: waitOf(opts),
+    plan,
+    force: Boolean(opts.force),
+    trainFile: inputs.trainFile,
+    testFile: inputs.testFile,
+    labelsFile: inputs.labelsFile,
+    validationFraction: num(opts.validationFraction) ?? 0.1,
+    seed: ctx.globals.seed,
+    wait: waitOf(opts),
     tuning: { strategy: tuning.strategy, maxJobs: tuning.maxJobs, maxParallel: tuning.maxParallel, ranges },
   };
   if (opts.dryRun) {
     const runDir = out ? resolve(out) : join(resolve(str(opts.runsDir) ?? 'runs'), '<new-run-id>');
     const deps = plan.region ? await sagemakerDeps(ctx, plan.region, false, opts) : ctx.deps;
-    const r = await sagemakerTuneDryRunStage({ ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true }, deps);
+    const r = await sagemakerTuneDryRunStage(
+      { ...base, runDir, runId: out ? basename(resolve(out)) : 'dry-run', dryRun: true },
+      deps,
+    );
     ctx.output(r as D, render.dryRun);
     return;
   }
@@ -260,25 +387,35 @@ export async function tuneWithSageMaker<R, D>(
     runDir = join(runsDir, await newRunId(runsDir, new Date(ctx.deps.clock.now()), 'tune-sagemaker'));
   }
   const deps = await sagemakerDeps(ctx, plan.region ?? 'us-east-1', Boolean(opts.logs), opts);
-  const result = await sagemakerTuneStage({ ...base, runDir }, deps).catch((e) => Promise.reject(withAttachHint(e, runDir)));
+  const result = await sagemakerTuneStage({ ...base, runDir }, deps).catch((e) =>
+    Promise.reject(withAttachHint(e, runDir)),
+  );
   ctx.output(result as R, render.result);
 }
 
 /** `predict RUN --engine sagemaker`. */
-export async function predictWithSageMaker(opts: Record<string, unknown>, cmd: Command, runArg?: string): Promise<void> {
+export async function predictWithSageMaker(
+  opts: Record<string, unknown>,
+  cmd: Command,
+  runArg?: string,
+): Promise<void> {
   const ctx = createContext(cmd);
   refuseFlagsForEngine(cmd, 'sagemaker');
   const runDir = resolve(runArg ?? required(opts, 'run', '--run', 'runs/<run-id>'));
   const manifest = await readManifest(runDir);
   const region = str(opts.region) ?? manifest.sagemaker?.planInput?.region ?? regionOf(opts);
-  if (!region) throw new UserInputError('REGION_REQUIRED', 'no AWS region for the sagemaker engine', { hint: 'pass --region (e.g. --region us-east-1) or set AWS_REGION' });
+  if (!region)
+    throw new UserInputError('REGION_REQUIRED', 'no AWS region for the sagemaker engine', {
+      hint: 'pass --region (e.g. --region us-east-1) or set AWS_REGION',
+    });
   const deps = await sagemakerDeps(ctx, region, Boolean(opts.logs), opts);
   const { sagemakerPredictStage } = await import('../../stages/sagemaker/predict.js');
   // predict's --test has a local default; only an explicit --test uploads a new test set.
   const testGiven = cmd.getOptionValueSource('test') === 'cli';
-  const result = await sagemakerPredictStage({ runDir, testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) }, deps).catch((e) =>
-    Promise.reject(withAttachHint(e, runDir)),
-  );
+  const result = await sagemakerPredictStage(
+    { runDir, testFile: testGiven ? str(opts.test) : undefined, labelsFile: str(opts.labels), wait: waitOf(opts) },
+    deps,
+  ).catch((e) => Promise.reject(withAttachHint(e, runDir)));
   ctx.output(result, renderResult);
 }
 
@@ -288,15 +425,21 @@ function withAttachHint(e: unknown, runDir: string): unknown {
   const jobs = e.details?.jobs as string[] | undefined;
   if (!jobs || e.details?.decision !== 'detach') return e;
   const cmds = jobs.map((j) => `digitflow attach ${j} -o ${runDir}`);
-  return new InterruptedError(e.message, { hint: `reattach with: ${cmds.join('  |  ')}`, details: { ...e.details, attach: cmds } });
+  return new InterruptedError(e.message, {
+    hint: `reattach with: ${cmds.join('  |  ')}`,
+    details: { ...e.details, attach: cmds },
+  });
 }
 
 /** Text form of `--dry-run`. */
 export function renderDryRun(r: SageMakerDryRunResult): string {
   const lines = [renderPlanText(r.plan)];
-  for (const f of r.checks.files) lines.push(`  checked          ${f.role} ${f.path}: ${f.rows} rows parse, Linear Learner CSV rules hold`);
+  for (const f of r.checks.files)
+    lines.push(`  checked          ${f.role} ${f.path}: ${f.rows} rows parse, Linear Learner CSV rules hold`);
   lines.push(`  region           ${r.checks.region}`);
-  lines.push(`  credentials      ${r.checks.credentials.found ? 'found' : `not found${r.checks.credentials.detail ? ` (${r.checks.credentials.detail})` : ''}`}`);
+  lines.push(
+    `  credentials      ${r.checks.credentials.found ? 'found' : `not found${r.checks.credentials.detail ? ` (${r.checks.credentials.detail})` : ''}`}`,
+  );
   lines.push('(dry run: nothing was created, nothing was called that costs)');
   return lines.join('\n');
 }
@@ -309,11 +452,19 @@ export function renderResult(r: SageMakerRunResult): string {
   for (const j of r.transformJobs) lines.push(`  transform job  ${j}`);
   for (const [k, v] of Object.entries(r.finalMetrics ?? {})) lines.push(`  ${k.padEnd(24)} ${v}`);
   for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(24)} ${v}`);
-  if (r.validationMetrics?.accuracy !== undefined) lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
+  if (r.validationMetrics?.accuracy !== undefined)
+    lines.push(`  validation accuracy ${r.validationMetrics.accuracy.toFixed(4)}`);
   if (r.metrics?.accuracy !== undefined) lines.push(`  test accuracy  ${r.metrics.accuracy.toFixed(4)}`);
   const src = r.costEstimate?.priceSource;
-  const from = src?.source === 'price-list-api' ? `, AWS Price List API ${src.region} ${src.date}` : src?.source === 'shipped-table' ? `, shipped ${src.region} table of ${src.date}` : '';
-  lines.push(`  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`);
+  const from =
+    src?.source === 'price-list-api'
+      ? `, AWS Price List API ${src.region} ${src.date}`
+      : src?.source === 'shipped-table'
+        ? `, shipped ${src.region} table of ${src.date}`
+        : '';
+  lines.push(
+    `  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`,
+  );
   lines.push(`  cleanup with   digitflow cleanup ${r.runDir}`);
   return lines.join('\n');
 }

@@ -37,13 +37,22 @@ export function registerShare(program: Command): void {
     ['digitflow share runs/<id>/submission.csv --expires 7d', 'the longest a presigned URL can live'],
     ['digitflow share notes.html --bucket my-bucket --expires 12h'],
   ]);
-  cmd.action(async (file: string, opts: { expires: string; bucket?: string; prefix: string; region?: string; out?: string; force?: boolean }, command: Command) => {
+  cmd.action(
+    async (
+      file: string,
+      opts: { expires: string; bucket?: string; prefix: string; region?: string; out?: string; force?: boolean },
+      command: Command,
+    ) => {
       const ctx = createContext(command);
       const { parseExpiry } = await import('../../domain/share-expiry.js');
       const expiresInSeconds = parseExpiry(opts.expires);
       const { shareStage } = await import('../../stages/share.js'); // the AWS SDK loads on use
-      const result = await shareStage({ file, expiresInSeconds, bucket: opts.bucket, prefix: opts.prefix, s3: s3ConfigFromCli(opts) }, ctx.deps);
+      const result = await shareStage(
+        { file, expiresInSeconds, bucket: opts.bucket, prefix: opts.prefix, s3: s3ConfigFromCli(opts) },
+        ctx.deps,
+      );
       await saveResult(opts.out, result, opts.force);
       ctx.output(result, renderShareText);
-    });
+    },
+  );
 }

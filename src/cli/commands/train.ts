@@ -12,12 +12,19 @@ import { addLocalTrainingOptions, type LocalTrainingFlags, fullRetrainFlags } fr
 export function renderTrainText(r: TrainLocalOutput): string {
   const lines = [`trained on ${r.trainRows} rows with tfjs ${r.backendNote}`];
   for (const e of r.epochs) {
-    const val = e.valAccuracy !== undefined ? `  val_loss ${e.valLoss!.toFixed(4)}  val_acc ${e.valAccuracy.toFixed(4)}` : '';
+    const val =
+      e.valAccuracy !== undefined ? `  val_loss ${e.valLoss!.toFixed(4)}  val_acc ${e.valAccuracy.toFixed(4)}` : '';
     const mark = e.epoch === r.bestEpoch ? '  *best' : '';
-    lines.push(`  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}  ${e.seconds.toFixed(2)}s${mark}`);
+    lines.push(
+      `  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}  ${e.seconds.toFixed(2)}s${mark}`,
+    );
   }
-  if (r.stoppedEarly) lines.push(`stopped early after epoch ${r.epochs.at(-1)?.epoch}: no validation-loss improvement; kept epoch ${r.bestEpoch}`);
-  if (r.validationAccuracy !== undefined) lines.push(`validation accuracy ${r.validationAccuracy.toFixed(4)} (${r.validationRows.length} held-out rows)`);
+  if (r.stoppedEarly)
+    lines.push(
+      `stopped early after epoch ${r.epochs.at(-1)?.epoch}: no validation-loss improvement; kept epoch ${r.bestEpoch}`,
+    );
+  if (r.validationAccuracy !== undefined)
+    lines.push(`validation accuracy ${r.validationAccuracy.toFixed(4)} (${r.validationRows.length} held-out rows)`);
   const threads = r.workers > 1 ? ` (${r.workers} gradient threads)` : '';
   // A throughput measured over a few milliseconds says nothing: print it only when it means something.
   const speed = r.trainSeconds >= 0.05 ? `, ${Math.round(r.examplesPerSecond)} examples/s${threads}` : '';
@@ -55,14 +62,20 @@ export function registerTrain(program: Command): void {
     ['digitflow train', 'linear model on data/train.csv into runs/<id>'],
     ['digitflow train --model cnn --epochs 8 -o runs/cnn'],
     ['digitflow train --model cnn --lr-decay 0.3 --augment-shift 0 --patience 5'],
-    ['digitflow train --full runs/<chosen run> -o runs/final', 'retrain on every row with that run\'s settings and best epoch'],
-    ['digitflow train --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run'],
+    [
+      'digitflow train --full runs/<chosen run> -o runs/final',
+      "retrain on every row with that run's settings and best epoch",
+    ],
+    [
+      'digitflow train --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+    ],
   ]);
   command.action(async (opts: TrainOpts, cmd: Command) => {
     if (opts.engine === 'sagemaker') return trainWithSageMaker(opts as unknown as Record<string, unknown>, cmd);
     refuseFlagsForEngine(cmd, 'local');
     const ctx = createContext(cmd);
-    const outDir = opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
+    const outDir =
+      opts.out ?? resolve('runs', await newRunId(resolve('runs'), new Date(ctx.deps.clock.now()), opts.model));
     const { localTrainStage } = await import('../../stages/local/train.js');
     const result = await localTrainStage(
       {

@@ -6,15 +6,7 @@ import { fieldName, type Layout, expectedFields } from './kaggle-layout.js';
 import { quoteValue } from '../terminal-text.js';
 
 export type CsvProblemKind =
-  | 'header'
-  | 'width'
-  | 'value'
-  | 'label'
-  | 'empty-line'
-  | 'no-rows'
-  | 'syntax'
-  | 'line-too-long'
-  | 'not-text';
+  'header' | 'width' | 'value' | 'label' | 'empty-line' | 'no-rows' | 'syntax' | 'line-too-long' | 'not-text';
 
 export interface CsvProblem {
   kind: CsvProblemKind;
@@ -111,7 +103,8 @@ export class TextSniffer {
       if (at === 1 && ((this.first === 0xff && b === 0xfe) || (this.first === 0xfe && b === 0xff))) {
         return { kind: 'not-text', line: 1, message: 'not a text CSV: the file starts with a UTF-16 byte order mark' };
       }
-      if (b === 0) return { kind: 'not-text', line: 1, message: `not a text CSV: byte ${at + 1} is a NUL (binary data)` };
+      if (b === 0)
+        return { kind: 'not-text', line: 1, message: `not a text CSV: byte ${at + 1} is a NUL (binary data)` };
     }
     this.seen += n;
     return undefined;

@@ -30,7 +30,8 @@ export async function* parseKaggleCsvFast(
     bytes += chunk.length;
     state.push(chunk);
     options.onBytes?.(bytes);
-    if (state.out && state.out.rows >= options.chunkRows) yield options.borrowChunks ? state.out.lend() : state.out.take();
+    if (state.out && state.out.rows >= options.chunkRows)
+      yield options.borrowChunks ? state.out.lend() : state.out.take();
   }
   state.end();
   if (state.out && (state.out.rows > 0 || state.totalRows === 0)) yield state.out.takeAll();
@@ -75,7 +76,8 @@ class FastParserState {
       // Only the line that spans the chunk boundary is copied, and only once, when its end arrives.
       const nl = buf.indexOf(LF);
       const take = nl < 0 ? buf.length : nl + 1;
-      if (this.leftoverBytes + (nl < 0 ? take : nl) > this.maxLine) this.fatal(lineTooLong(this.line + 1, this.maxLine));
+      if (this.leftoverBytes + (nl < 0 ? take : nl) > this.maxLine)
+        this.fatal(lineTooLong(this.line + 1, this.maxLine));
       if (nl < 0) {
         this.leftover.push(buf.slice());
         this.leftoverBytes += buf.length;
@@ -145,7 +147,11 @@ class FastParserState {
       return;
     }
     if (this.pendingEmpty > 0) {
-      this.problem({ kind: 'empty-line', line: this.firstPendingEmptyLine, message: 'empty line in the middle of the data' });
+      this.problem({
+        kind: 'empty-line',
+        line: this.firstPendingEmptyLine,
+        message: 'empty line in the middle of the data',
+      });
       this.pendingEmpty = 0;
     }
     this.dataLine(buf, start, end);
@@ -191,7 +197,10 @@ class FastParserState {
   private begin(): void {
     this.width = expectedFields(this.layout!);
     const hint = this.o.rowsHint ?? 1024;
-    this.out = new RowBuffer(Math.min(hint, this.o.chunkRows === Infinity ? hint : this.o.chunkRows), this.layout === 'train');
+    this.out = new RowBuffer(
+      Math.min(hint, this.o.chunkRows === Infinity ? hint : this.o.chunkRows),
+      this.layout === 'train',
+    );
   }
 
   /** Parses one data line into the buffer; on anything unusual defers to the shared slow path. */
@@ -282,7 +291,16 @@ class FastParserState {
       return;
     }
     const out = this.out!;
-    const problem = validateRowFields(fields, this.line, this.layout!, this.o.numClasses, out.pixels, offset, out.labels, out.rows);
+    const problem = validateRowFields(
+      fields,
+      this.line,
+      this.layout!,
+      this.o.numClasses,
+      out.pixels,
+      offset,
+      out.labels,
+      out.rows,
+    );
     if (problem) {
       this.problem(problem);
       return;

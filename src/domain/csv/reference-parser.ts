@@ -64,7 +64,10 @@ export async function* parseKaggleCsvReference(
   let lastLine = 0;
   const begin = (l: Layout) => {
     layout = l;
-    out = new RowBuffer(Math.min(o.rowsHint ?? 1024, o.chunkRows === Infinity ? (o.rowsHint ?? 1024) : o.chunkRows), l === 'train');
+    out = new RowBuffer(
+      Math.min(o.rowsHint ?? 1024, o.chunkRows === Infinity ? (o.rowsHint ?? 1024) : o.chunkRows),
+      l === 'train',
+    );
   };
   try {
     for await (const rec of parser as AsyncIterable<Rec>) {
@@ -112,7 +115,11 @@ export async function* parseKaggleCsvReference(
     if (fatal) throw csvError(o.file, fatal);
     const err = e as { code?: string; message?: string; lines?: number };
     if (typeof err.code === 'string' && err.code.startsWith('CSV_') && !(e instanceof Error && 'fault' in e)) {
-      throw csvError(o.file, { kind: 'syntax', line: err.lines ?? lastLine + 1, message: `not valid CSV: ${err.message}` });
+      throw csvError(o.file, {
+        kind: 'syntax',
+        line: err.lines ?? lastLine + 1,
+        message: `not valid CSV: ${err.message}`,
+      });
     }
     throw e;
   }
@@ -120,7 +127,8 @@ export async function* parseKaggleCsvReference(
     problem({ kind: 'no-rows', line: 1, message: 'the file is empty' });
     return;
   }
-  if (totalRows === 0) problem({ kind: 'no-rows', line: Math.max(1, lastLine), message: 'no data rows after the header' });
+  if (totalRows === 0)
+    problem({ kind: 'no-rows', line: Math.max(1, lastLine), message: 'no data rows after the header' });
   void expectedFields;
   if (out && (out.rows > 0 || totalRows === 0)) yield out.takeAll();
 }

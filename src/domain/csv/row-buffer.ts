@@ -16,7 +16,10 @@ export class RowBuffer {
   rows = 0;
   private firstRow = 0;
 
-  constructor(private capacity: number, withLabels: boolean) {
+  constructor(
+    private capacity: number,
+    withLabels: boolean,
+  ) {
     this.capacity = Math.max(16, capacity);
     this.pixels = new Uint8Array(this.capacity * PIXELS);
     this.labels = withLabels ? new Uint8Array(this.capacity) : undefined;

@@ -32,7 +32,8 @@ export function mapHeader(header: string[], numClasses: number, file: string, st
   const classColumn = new Array<number>(numClasses).fill(-1);
   const seen = new Set<string>();
   names.forEach((name, col) => {
-    if (seen.has(name)) throw headerError(file, `column '${name}' appears twice`, 'each class must have exactly one column');
+    if (seen.has(name))
+      throw headerError(file, `column '${name}' appears twice`, 'each class must have exactly one column');
     seen.add(name);
     if (/^imageid$/i.test(name) || name === 'tag') {
       idColumn = col;
@@ -40,20 +41,36 @@ export function mapHeader(header: string[], numClasses: number, file: string, st
     }
     if (name === 'trueLabel') return; // AML echoes the target here; not needed for argmax
     if (!/^\d+$/.test(name)) {
-      throw headerError(file, `unexpected column '${name}'`, 'class columns must be named by class number (0, 1, ...); other allowed columns: ImageId, tag, trueLabel');
+      throw headerError(
+        file,
+        `unexpected column '${name}'`,
+        'class columns must be named by class number (0, 1, ...); other allowed columns: ImageId, tag, trueLabel',
+      );
     }
     const k = Number(name);
     if (k >= numClasses) {
-      throw headerError(file, `column '${name}' names class ${k}, but there are ${numClasses} classes (0..${numClasses - 1})`, 'pass --num-classes if the model has more classes');
+      throw headerError(
+        file,
+        `column '${name}' names class ${k}, but there are ${numClasses} classes (0..${numClasses - 1})`,
+        'pass --num-classes if the model has more classes',
+      );
     }
     classColumn[k] = col;
   });
   if (strict && (idColumn !== 0 || !/^imageid$/i.test(names[0]))) {
-    throw headerError(file, `expected the header to start with ImageId, found '${names[0]}'`, 'local probability files look like `ImageId,0,1,...,9`; use --format aml for Amazon ML output');
+    throw headerError(
+      file,
+      `expected the header to start with ImageId, found '${names[0]}'`,
+      'local probability files look like `ImageId,0,1,...,9`; use --format aml for Amazon ML output',
+    );
   }
   const missing = classColumn.flatMap((c, k) => (c < 0 ? [k] : []));
   if (missing.length > 0) {
-    throw headerError(file, `expected ${numClasses} class columns, missing class ${missing.join(', ')}`, 'every class 0..N-1 needs a column; pass --num-classes if the model has fewer classes');
+    throw headerError(
+      file,
+      `expected ${numClasses} class columns, missing class ${missing.join(', ')}`,
+      'every class 0..N-1 needs a column; pass --num-classes if the model has fewer classes',
+    );
   }
   return { idColumn, classColumn, width: names.length };
 }
@@ -65,7 +82,10 @@ function splitLine(text: string, file: string, line: number): string[] {
     const rows = parseSync(text, { relax_column_count: true }) as string[][];
     return rows[0] ?? [];
   } catch (e) {
-    throw new UserInputError('PROB_CSV', `${file}:${line}: ${(e as Error).message}`, { hint: 'the line is not valid CSV', details: { file, line } });
+    throw new UserInputError('PROB_CSV', `${file}:${line}: ${(e as Error).message}`, {
+      hint: 'the line is not valid CSV',
+      details: { file, line },
+    });
   }
 }
 
@@ -92,7 +112,11 @@ export async function* parseCsvProbabilityBatches(
         const s0 = starts[li];
         const e0 = ends[li];
         // An id below 1 is an error: the reference path reports it with the text as written.
-        if (map && parseNumericBytes(buf, s0, e0, map.width, values, map.idColumn) && (map.idColumn < 0 || values[map.idColumn] >= 1)) {
+        if (
+          map &&
+          parseNumericBytes(buf, s0, e0, map.width, values, map.idColumn) &&
+          (map.idColumn < 0 || values[map.idColumn] >= 1)
+        ) {
           const scores = new Array<number>(numClasses);
           for (let k = 0; k < numClasses; k++) scores[k] = values[map.classColumn[k]];
           const sum = checkScores(scores, numClasses, file, line);
@@ -114,7 +138,11 @@ export async function* parseCsvProbabilityBatches(
   } finally {
     input.destroy();
   }
-  if (!map) throw new UserInputError('PROB_EMPTY', `${file} is empty`, { hint: 'pass a file with a header and one row per image', details: { file } });
+  if (!map)
+    throw new UserInputError('PROB_EMPTY', `${file} is empty`, {
+      hint: 'pass a file with a header and one row per image',
+      details: { file },
+    });
 }
 
 function badId(idText: string, file: string, line: number): UserInputError {
@@ -125,13 +153,23 @@ function badId(idText: string, file: string, line: number): UserInputError {
 }
 
 /** The reference path for one data line: split (csv-parse for quoted lines), Number() per field. */
-export function referenceRow(text: string, map: ColumnMap, numClasses: number, file: string, line: number): ProbabilityRow {
+export function referenceRow(
+  text: string,
+  map: ColumnMap,
+  numClasses: number,
+  file: string,
+  line: number,
+): ProbabilityRow {
   const record = splitLine(text, file, line);
   if (record.length !== map.width) {
-    throw new UserInputError('PROB_FIELD_COUNT', `${file}:${line}: expected ${map.width} fields like the header, found ${record.length}`, {
-      hint: 'a row is cut short or has extra commas; regenerate the file',
-      details: { file, line },
-    });
+    throw new UserInputError(
+      'PROB_FIELD_COUNT',
+      `${file}:${line}: expected ${map.width} fields like the header, found ${record.length}`,
+      {
+        hint: 'a row is cut short or has extra commas; regenerate the file',
+        details: { file, line },
+      },
+    );
   }
   const scores = new Array<number>(numClasses);
   for (let k = 0; k < numClasses; k++) scores[k] = parseScore(record[map.classColumn[k]]);

@@ -40,6 +40,10 @@ export async function* parseProbabilityBatches(
 }
 
 /** Streams checked probability rows (class-ordered scores) from `input` in the given format. */
-export async function* parseProbabilities(input: Readable, format: ProbabilityFormat, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow> {
+export async function* parseProbabilities(
+  input: Readable,
+  format: ProbabilityFormat,
+  opts: ParseProbabilityOptions,
+): AsyncGenerator<ProbabilityRow> {
   for await (const batch of parseProbabilityBatches(input, format, opts)) for (const row of batch) yield row;
 }

@@ -19,10 +19,14 @@ function rowFromObject(o: unknown, numClasses: number, file: string, line: numbe
   }
   const score = (o as { score?: unknown }).score;
   if (!Array.isArray(score)) {
-    throw new UserInputError('PROB_JSON_SHAPE', `${file}:${line}: ${what} has no "score" array${typeof score === 'number' ? ' (a single number: binary or regression output, not multiclass)' : ''}`, {
-      hint: 'train Linear Learner with predictor_type=multiclass_classifier so each row has one score per class',
-      details: { file, line },
-    });
+    throw new UserInputError(
+      'PROB_JSON_SHAPE',
+      `${file}:${line}: ${what} has no "score" array${typeof score === 'number' ? ' (a single number: binary or regression output, not multiclass)' : ''}`,
+      {
+        hint: 'train Linear Learner with predictor_type=multiclass_classifier so each row has one score per class',
+        details: { file, line },
+      },
+    );
   }
   const scores = score.map((v) => (typeof v === 'number' ? v : Number.NaN));
   const sum = checkScores(scores, numClasses, file, line);
@@ -52,7 +56,10 @@ function parseLine(text: string, file: string, line: number): unknown[] {
 }
 
 /** Streams rows of a JSON Lines file, a batch per chunk read; blank lines are skipped. */
-export async function* parseJsonLinesProbabilityBatches(input: Readable, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow[]> {
+export async function* parseJsonLinesProbabilityBatches(
+  input: Readable,
+  opts: ParseProbabilityOptions,
+): AsyncGenerator<ProbabilityRow[]> {
   const numClasses = opts.numClasses ?? 10;
   let line = 0;
   try {
@@ -61,7 +68,8 @@ export async function* parseJsonLinesProbabilityBatches(input: Readable, opts: P
       for (const text of lines) {
         line++;
         if (text.trim() === '') continue;
-        for (const o of parseLine(text, opts.file, line)) rows.push(rowFromObject(o, numClasses, opts.file, line, 'the line'));
+        for (const o of parseLine(text, opts.file, line))
+          rows.push(rowFromObject(o, numClasses, opts.file, line, 'the line'));
       }
       if (rows.length > 0) yield rows;
     }
@@ -75,11 +83,17 @@ export async function* parseJsonLinesProbabilityBatches(input: Readable, opts: P
  * a small scanner cuts out one array element at a time (tracking strings and nesting) and
  * parses only that element, so memory stays constant however many predictions there are.
  */
-export async function* parseJsonPredictions(input: Readable, opts: ParseProbabilityOptions): AsyncGenerator<ProbabilityRow> {
+export async function* parseJsonPredictions(
+  input: Readable,
+  opts: ParseProbabilityOptions,
+): AsyncGenerator<ProbabilityRow> {
   const numClasses = opts.numClasses ?? 10;
   const file = opts.file;
   const bad = (line: number, message: string) =>
-    new UserInputError('PROB_JSON', `${file}:${line}: ${message}`, { hint: 'expected {"predictions":[{"score":[...],"predicted_label":k}, ...]}', details: { file, line } });
+    new UserInputError('PROB_JSON', `${file}:${line}: ${message}`, {
+      hint: 'expected {"predictions":[{"score":[...],"predicted_label":k}, ...]}',
+      details: { file, line },
+    });
   let state: 'prefix' | 'between' | 'element' | 'after' | 'done' = 'prefix';
   let prefix = '';
   let line = 1;
@@ -112,7 +126,13 @@ export async function* parseJsonPredictions(input: Readable, opts: ParseProbabil
   } finally {
     input.destroy();
   }
-  if ((state as string) !== 'done') throw bad(line, (state as string) === 'prefix' ? 'does not start with {"predictions":[' : 'the document ends before the predictions array is closed');
+  if ((state as string) !== 'done')
+    throw bad(
+      line,
+      (state as string) === 'prefix'
+        ? 'does not start with {"predictions":['
+        : 'the document ends before the predictions array is closed',
+    );
 
   function* scan(text: string): Generator<ProbabilityRow> {
     // Element text is sliced out of the chunk (not appended char by char): 2-3x faster.
@@ -165,7 +185,8 @@ export async function* parseJsonPredictions(input: Readable, opts: ParseProbabil
         } else throw bad(line, `unexpected '${ch}' in the predictions array`);
       } else if (state === 'after') {
         if (ch === '}') state = 'done';
-        else throw bad(line, `unexpected '${ch}' after the predictions array (only one key, "predictions", is supported)`);
+        else
+          throw bad(line, `unexpected '${ch}' after the predictions array (only one key, "predictions", is supported)`);
       } else if (state === 'done') throw bad(line, `unexpected '${ch}' after the end of the document`);
     }
     if (state === 'element' && segStart >= 0) element += text.slice(segStart);

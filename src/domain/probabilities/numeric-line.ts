@@ -23,11 +23,20 @@ const MAX_MANTISSA = 2 ** 53;
  * digits. Returns false (out undefined) when the line is not plain.
  */
 export function parseNumericLine(text: string, width: number, out: Float64Array, intColumn = -1): boolean {
-  return parseNumericBytes(Buffer.from(text, 'latin1'), 0, text.length, width, out, intColumn) && !/[^\x00-\x7f]/.test(text);
+  return (
+    parseNumericBytes(Buffer.from(text, 'latin1'), 0, text.length, width, out, intColumn) && !/[^\x00-\x7f]/.test(text)
+  );
 }
 
 /** `parseNumericLine` over the bytes buf[start, end) of one line (ASCII digits, signs, '.', 'e', ',' and spaces). */
-export function parseNumericBytes(buf: Uint8Array, start: number, end: number, width: number, out: Float64Array, intColumn = -1): boolean {
+export function parseNumericBytes(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  width: number,
+  out: Float64Array,
+  intColumn = -1,
+): boolean {
   const n = end;
   let i = start;
   for (let f = 0; f < width; f++) {

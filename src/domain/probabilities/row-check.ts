@@ -7,17 +7,24 @@ export function checkScores(scores: number[], numClasses: number, file: string, 
     throw new UserInputError(
       'PROB_CLASS_COUNT',
       `${file}:${line}: expected ${numClasses} class scores, found ${scores.length}`,
-      { hint: 'every row needs one score per class; pass --num-classes if the model has another class count', details: { file, line } },
+      {
+        hint: 'every row needs one score per class; pass --num-classes if the model has another class count',
+        details: { file, line },
+      },
     );
   }
   let sum = 0;
   for (let k = 0; k < scores.length; k++) {
     const v = scores[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new UserInputError('PROB_NOT_A_NUMBER', `${file}:${line}: score for class ${k} is not a finite number (${String(v)})`, {
-        hint: 'missing, NaN or infinite scores cannot be turned into a label; regenerate the predictions',
-        details: { file, line, class: k },
-      });
+      throw new UserInputError(
+        'PROB_NOT_A_NUMBER',
+        `${file}:${line}: score for class ${k} is not a finite number (${String(v)})`,
+        {
+          hint: 'missing, NaN or infinite scores cannot be turned into a label; regenerate the predictions',
+          details: { file, line, class: k },
+        },
+      );
     }
     if (v < 0) {
       throw new UserInputError('PROB_NEGATIVE', `${file}:${line}: score for class ${k} is negative (${v})`, {

@@ -53,8 +53,19 @@ export type TestRowReader = Pick<ReturnType<typeof streamKaggleCsvFileThreaded>,
  * for (default 64 chunks of DEFAULT_PREDICT_CHUNK_ROWS rows, ~100 MB of pixels at most), for a later
  * localPredictStage({ rows }). Errors surface when localPredictStage reads the chunks; `return()` stops the thread.
  */
-export function prefetchTestRows(test: string, numClasses: number, signal?: AbortSignal, aheadChunks = 64): TestRowReader {
-  const reader = streamKaggleCsvFileThreaded(test, { layout: 'auto', numClasses, chunkRows: DEFAULT_PREDICT_CHUNK_ROWS, window: aheadChunks, signal });
+export function prefetchTestRows(
+  test: string,
+  numClasses: number,
+  signal?: AbortSignal,
+  aheadChunks = 64,
+): TestRowReader {
+  const reader = streamKaggleCsvFileThreaded(test, {
+    layout: 'auto',
+    numClasses,
+    chunkRows: DEFAULT_PREDICT_CHUNK_ROWS,
+    window: aheadChunks,
+    signal,
+  });
   // A generator's body runs on its first next(): ask for the first chunk now to start the thread.
   let first: ReturnType<typeof reader.next> | undefined = reader.next();
   first.catch(() => undefined); // surfaces through next() below
@@ -143,7 +154,9 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
         }
         deps.reporter.emit({ kind: 'progress-end', task });
         if (rows === 0) {
-          throw new UserInputError('CSV_NO_ROWS', `${input.test} has no data rows`, { hint: 'pass a Kaggle test.csv with at least one image row' });
+          throw new UserInputError('CSV_NO_ROWS', `${input.test} has no data rows`, {
+            hint: 'pass a Kaggle test.csv with at least one image row',
+          });
         }
       });
     } finally {

@@ -105,16 +105,26 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     });
   }
   const data = await resolveRunData(
-    { train: input.train, test: input.test, labels: input.labels, dataDir: input.dataDir ?? 'data', seed: input.seed, needTest: true },
+    {
+      train: input.train,
+      test: input.test,
+      labels: input.labels,
+      dataDir: input.dataDir ?? 'data',
+      seed: input.seed,
+      needTest: true,
+    },
     deps,
   );
   const { train, labels, prepared } = data;
   const test = data.test!;
   const timings: Record<string, number> = data.prepareSeconds !== undefined ? { prepare: data.prepareSeconds } : {};
 
-  const runDir = input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `local-${input.model}`));
+  const runDir =
+    input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `local-${input.model}`));
   if (!input.force && (await fileExists(join(runDir, 'manifest.json')))) {
-    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, { hint: 'choose another --out, or pass --force to replace it' });
+    throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a run`, {
+      hint: 'choose another --out, or pass --force to replace it',
+    });
   }
   guard.runDir = runDir;
   guard.created = !(await fileExists(runDir));
@@ -133,7 +143,10 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
 
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
-  const predicted = await localPredictStage({ runDir, test, output: probabilities, force: input.force, rows: testRows }, deps);
+  const predicted = await localPredictStage(
+    { runDir, test, output: probabilities, force: input.force, rows: testRows },
+    deps,
+  );
   timings.predict = predicted.seconds;
 
   const submission = join(runDir, 'submission.csv');
@@ -145,19 +158,30 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   let metrics: Metrics | undefined;
   if (labels) {
     t = deps.clock.now();
-    metrics = await evaluateStage({ submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: input.force }, deps);
+    metrics = await evaluateStage(
+      { submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: input.force },
+      deps,
+    );
     timings.evaluate = (deps.clock.now() - t) / 1000;
     files.metrics = join(runDir, 'metrics.json');
   }
 
   let validationMetrics: Metrics | undefined;
-  const valProbs = trained.outputs.validationProbabilities ? join(runDir, trained.outputs.validationProbabilities) : undefined;
+  const valProbs = trained.outputs.validationProbabilities
+    ? join(runDir, trained.outputs.validationProbabilities)
+    : undefined;
   const valLabels = trained.outputs.validationLabels ? join(runDir, trained.outputs.validationLabels) : undefined;
   if (valProbs && valLabels && (await fileExists(valProbs))) {
     const valSubmission = join(runDir, 'validation-submission.csv');
     await argmaxStage({ input: valProbs, output: valSubmission, force: input.force }, deps);
     validationMetrics = await evaluateStage(
-      { submission: valSubmission, labels: valLabels, probabilities: valProbs, output: join(runDir, 'validation-metrics.json'), force: input.force },
+      {
+        submission: valSubmission,
+        labels: valLabels,
+        probabilities: valProbs,
+        output: join(runDir, 'validation-metrics.json'),
+        force: input.force,
+      },
       deps,
     );
     files.validationMetrics = join(runDir, 'validation-metrics.json');
@@ -180,11 +204,15 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     probabilities: rel(probabilities),
     submission: rel(submission),
     ...(metrics ? { metrics: 'metrics.json' } : {}),
-    ...(validationMetrics ? { validationMetrics: 'validation-metrics.json', validationSubmission: 'validation-submission.csv' } : {}),
+    ...(validationMetrics
+      ? { validationMetrics: 'validation-metrics.json', validationSubmission: 'validation-submission.csv' }
+      : {}),
   };
   manifest.summary = {
     ...(metrics ? { accuracy: metrics.accuracy, macroF1: metrics.macroF1 } : {}),
-    ...(validationMetrics ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 } : {}),
+    ...(validationMetrics
+      ? { validationAccuracy: validationMetrics.accuracy, validationMacroF1: validationMetrics.macroF1 }
+      : {}),
   };
   await new RunRecorder(runDir, manifest, deps.clock).save();
 
@@ -211,7 +239,12 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
 }
 
 /** The training step of `run`: `localTrainStage` with the run's flags. */
-function trainLocalFor(input: RunLocalInput, train: string, runDir: string, deps: StageDeps): Promise<TrainLocalOutput> {
+function trainLocalFor(
+  input: RunLocalInput,
+  train: string,
+  runDir: string,
+  deps: StageDeps,
+): Promise<TrainLocalOutput> {
   deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
   return localTrainStage(
     {

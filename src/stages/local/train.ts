@@ -18,7 +18,12 @@ import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/at
 import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { normalizePixels } from '../../adapters/tfjs/model/model-inputs.js';
-import { LOCAL_MODEL_KINDS, modelSpec, specNormalization, type LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
+import {
+  LOCAL_MODEL_KINDS,
+  modelSpec,
+  specNormalization,
+  type LocalModelKind,
+} from '../../adapters/tfjs/model/model-specs.js';
 import { trainLoop } from '../../adapters/tfjs/train/train-loop.js';
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
@@ -99,7 +104,18 @@ export interface TrainLocalInput {
 export async function fullRetrainSettings(
   input: Pick<
     TrainLocalInput,
-    'model' | 'epochs' | 'batchSize' | 'learningRate' | 'lrDecay' | 'lrSchedule' | 'l2' | 'augmentShift' | 'augmentRotate' | 'augmentZoom' | 'validationFraction' | 'settingsFrom'
+    | 'model'
+    | 'epochs'
+    | 'batchSize'
+    | 'learningRate'
+    | 'lrDecay'
+    | 'lrSchedule'
+    | 'l2'
+    | 'augmentShift'
+    | 'augmentRotate'
+    | 'augmentZoom'
+    | 'validationFraction'
+    | 'settingsFrom'
   >,
 ): Promise<{
   epochs?: number;
@@ -114,9 +130,13 @@ export async function fullRetrainSettings(
   from?: string;
 }> {
   if (input.validationFraction) {
-    throw new UserInputError('FLAG_CONFLICT', `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`, {
-      hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
-    });
+    throw new UserInputError(
+      'FLAG_CONFLICT',
+      `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`,
+      {
+        hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
+      },
+    );
   }
   const own = {
     epochs: input.epochs,
@@ -132,10 +152,14 @@ export async function fullRetrainSettings(
   if (!input.settingsFrom) return own;
   const m = await readManifest(input.settingsFrom);
   if (m.model && m.model !== input.model) {
-    throw new UserInputError('FLAG_CONFLICT', `${input.settingsFrom} trained the ${m.model} model, not ${input.model}`, {
-      hint: `pass --model ${m.model} to retrain that model on every row`,
-      details: { run: input.settingsFrom },
-    });
+    throw new UserInputError(
+      'FLAG_CONFLICT',
+      `${input.settingsFrom} trained the ${m.model} model, not ${input.model}`,
+      {
+        hint: `pass --model ${m.model} to retrain that model on every row`,
+        details: { run: input.settingsFrom },
+      },
+    );
   }
   const h = m.hyperparameters ?? {};
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -145,7 +169,13 @@ export async function fullRetrainSettings(
     learningRate: own.learningRate ?? num(h.learningRate),
     lrDecay: own.lrDecay ?? num(h.lrDecay),
     // Runs from before --lr-schedule trained with the per-epoch decay alone.
-    lrSchedule: own.lrSchedule ?? (LR_SCHEDULES.includes(h.lrSchedule as LrSchedule) ? (h.lrSchedule as LrSchedule) : num(h.lrDecay) !== undefined ? 'decay' : undefined),
+    lrSchedule:
+      own.lrSchedule ??
+      (LR_SCHEDULES.includes(h.lrSchedule as LrSchedule)
+        ? (h.lrSchedule as LrSchedule)
+        : num(h.lrDecay) !== undefined
+          ? 'decay'
+          : undefined),
     l2: own.l2 ?? num(h.l2),
     augmentShift: own.augmentShift ?? num(h.augmentShift),
     // Rotation and zoom are recorded only when used: a run that recorded its shift did not rotate or zoom.
@@ -183,17 +213,49 @@ export async function fitLocalModel(
   options: LocalFitOptions,
   deps: StageDeps,
 ): Promise<LocalModel> {
-  if (!train.labels) throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', { hint: 'pass a train-layout CSV (label first)' });
+  if (!train.labels)
+    throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', {
+      hint: 'pass a train-layout CSV (label first)',
+    });
   const spec = modelSpec(String(options.model));
   if (!spec) {
     throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(options.model)}'`, {
       hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
     });
   }
-  const { epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom } = options;
-  const d = { ...spec.defaults, ...definedOnly({ epochs, batchSize, learningRate, lrDecay, lrSchedule, l2, patience, augmentShift, augmentRotate, augmentZoom }) };
+  const {
+    epochs,
+    batchSize,
+    learningRate,
+    lrDecay,
+    lrSchedule,
+    l2,
+    patience,
+    augmentShift,
+    augmentRotate,
+    augmentZoom,
+  } = options;
+  const d = {
+    ...spec.defaults,
+    ...definedOnly({
+      epochs,
+      batchSize,
+      learningRate,
+      lrDecay,
+      lrSchedule,
+      l2,
+      patience,
+      augmentShift,
+      augmentRotate,
+      augmentZoom,
+    }),
+  };
   const choice = await selectBackend(options.backend ?? 'auto');
-  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend, skipped: choice.skipped } });
+  deps.reporter.emit({
+    kind: 'info',
+    message: `tfjs backend: ${choice.summary}`,
+    data: { backend: choice.backend, skipped: choice.skipped },
+  });
   const norm = specNormalization(spec, train.pixels, train.rows);
   const shape = spec.inputShape;
   const network = await spec.build(train.numClasses, options.seed);
@@ -201,7 +263,9 @@ export async function fitLocalModel(
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
   // The softmax-regression stepper reads raw pixels (it folds the normalisation into its weights).
   const trainArrays =
-    spec.stepper === 'softmax-regression' ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows } : arrays(train);
+    spec.stepper === 'softmax-regression'
+      ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows }
+      : arrays(train);
   const result = await trainLoop(
     network,
     trainArrays,
@@ -272,10 +336,21 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /** Files `train` writes into its run folder (manifest.json is merged, the model guarded below). */
-const TRAIN_LOCAL_OUTPUTS = ['model/model.json', 'model/weights.bin', 'model/metadata.json', 'validation-probabilities.csv', 'validation-labels.csv'] as const;
+const TRAIN_LOCAL_OUTPUTS = [
+  'model/model.json',
+  'model/weights.bin',
+  'model/metadata.json',
+  'validation-probabilities.csv',
+  'validation-labels.csv',
+] as const;
 
 /** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
-async function writeValidationFiles(runDir: string, model: LocalModel, val: Dataset, force: boolean): Promise<Record<string, string>> {
+async function writeValidationFiles(
+  runDir: string,
+  model: LocalModel,
+  val: Dataset,
+  force: boolean,
+): Promise<Record<string, string>> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
   await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
     await writeChunk(s, probabilityHeader(model.numClasses));
@@ -312,9 +387,18 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     sha256File(input.train),
   ]);
   const ds = read.dataset;
-  if (!ds.labels) throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, { hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)' });
-  const split = stratifiedSplit(ds.labels, ds.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: fraction });
-  if (split.first.length === 0) throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, { hint: 'lower --validation-fraction or use more rows' });
+  if (!ds.labels)
+    throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, {
+      hint: 'pass the Kaggle train.csv (label,pixel0..pixel783)',
+    });
+  const split = stratifiedSplit(ds.labels, ds.numClasses, {
+    seed: deriveSeed(input.seed, 'split'),
+    secondFraction: fraction,
+  });
+  if (split.first.length === 0)
+    throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, {
+      hint: 'lower --validation-fraction or use more rows',
+    });
   const trainSet = selectRows(ds, split.first);
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
   const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
@@ -328,7 +412,11 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   }
   const tRead = deps.clock.now();
 
-  deps.reporter.emit({ kind: 'step', step: 'train', message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)` });
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'train',
+    message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)`,
+  });
   const model = await fitLocalModel(
     trainSet,
     valSet,
@@ -362,7 +450,15 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
 
     const manifest: RunManifest = (await fileExists(join(runDir, 'manifest.json')))
       ? await readManifest(runDir)
-      : newManifest({ runId, command: 'train', engine: 'local', seed: input.seed, now: new Date(deps.clock.now()), versions: runtimeVersions(), model: input.model });
+      : newManifest({
+          runId,
+          command: 'train',
+          engine: 'local',
+          seed: input.seed,
+          now: new Date(deps.clock.now()),
+          versions: runtimeVersions(),
+          model: input.model,
+        });
     manifest.engine = 'local';
     manifest.model = input.model;
     manifest.seed = input.seed;
@@ -371,22 +467,36 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
-    manifest.hyperparameters = { ...model.metadata.hyperparameters, validationFraction: fraction, ...(full ? { full: true } : {}) };
-    manifest.timings = { ...manifest.timings, read: (tRead - t0) / 1000, train: (tTrain - tRead) / 1000, save: (deps.clock.now() - tTrain) / 1000 };
+    manifest.hyperparameters = {
+      ...model.metadata.hyperparameters,
+      validationFraction: fraction,
+      ...(full ? { full: true } : {}),
+    };
+    manifest.timings = {
+      ...manifest.timings,
+      read: (tRead - t0) / 1000,
+      train: (tTrain - tRead) / 1000,
+      save: (deps.clock.now() - tTrain) / 1000,
+    };
     manifest.outputs = { ...manifest.outputs, ...outputs };
-    if (last?.valAccuracy !== undefined) manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
+    if (last?.valAccuracy !== undefined)
+      manifest.summary = { ...manifest.summary, validationAccuracy: last.valAccuracy };
     manifest.local = {
       epochs: summary.history,
       bestEpoch: summary.bestEpoch,
       stoppedEarly: summary.stoppedEarly,
       interrupted: summary.interrupted,
       examplesPerSecond: summary.examplesPerSecond,
-      ...(full ? { fullRetrain: { settingsFrom: full.from, epochs: Number(model.metadata.hyperparameters.epochs) } } : {}),
+      ...(full
+        ? { fullRetrain: { settingsFrom: full.from, epochs: Number(model.metadata.hyperparameters.epochs) } }
+        : {}),
     };
     await new RunRecorder(runDir, manifest, deps.clock).save();
 
     if (summary.interrupted) {
-      throw new InterruptedError(`training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`);
+      throw new InterruptedError(
+        `training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`,
+      );
     }
     return {
       runDir,

@@ -12,7 +12,11 @@ const controller = new AbortController();
 port.on('message', (m: { kind?: string }) => {
   if (m?.kind === 'abort') controller.abort();
 });
-const deps = { reporter: { emit: (event: ProgressEvent) => port.postMessage({ kind: 'event', event }) }, clock: systemClock, signal: controller.signal };
+const deps = {
+  reporter: { emit: (event: ProgressEvent) => port.postMessage({ kind: 'event', event }) },
+  clock: systemClock,
+  signal: controller.signal,
+};
 try {
   const result = await runTrial(workerData as TrialInput, deps);
   port.postMessage({ kind: 'done', result });

@@ -71,10 +71,23 @@ export async function runTrial(input: TrialInput, deps: StageDeps): Promise<Tria
   if (await fileExists(valProbs)) {
     const valSubmission = join(runDir, 'validation-submission.csv');
     await argmaxStage({ input: valProbs, output: valSubmission, force: true }, deps);
-    const vm = await evaluateStage({ submission: valSubmission, labels: valLabels, probabilities: valProbs, output: join(runDir, 'validation-metrics.json'), force: true }, deps);
+    const vm = await evaluateStage(
+      {
+        submission: valSubmission,
+        labels: valLabels,
+        probabilities: valProbs,
+        output: join(runDir, 'validation-metrics.json'),
+        force: true,
+      },
+      deps,
+    );
     validationAccuracy = vm.accuracy;
     validationLogLoss = vm.logLoss;
-    manifest.outputs = { ...manifest.outputs, validationSubmission: 'validation-submission.csv', validationMetrics: 'validation-metrics.json' };
+    manifest.outputs = {
+      ...manifest.outputs,
+      validationSubmission: 'validation-submission.csv',
+      validationMetrics: 'validation-metrics.json',
+    };
     manifest.summary = { ...manifest.summary, validationAccuracy: vm.accuracy, validationMacroF1: vm.macroF1 };
   }
   manifest.command = 'tune';

@@ -13,7 +13,14 @@ import { fileExists, writeJsonAtomic } from '../../adapters/atomic-file.js';
 import { newRunId, readManifest, writeManifest } from '../../adapters/run-store.js';
 import { sha256File } from '../../adapters/file-hash.js';
 import { findWorkerScript, runThreadTask } from '../../adapters/thread-task.js';
-import { halvingSchedule, sampleTrials, TUNE_SPACES, type TrialParams, type TuneModel, type TuneStrategy } from '../../domain/tune-space.js';
+import {
+  halvingSchedule,
+  sampleTrials,
+  TUNE_SPACES,
+  type TrialParams,
+  type TuneModel,
+  type TuneStrategy,
+} from '../../domain/tune-space.js';
 import type { Metrics } from '../../domain/metrics.js';
 import type { ProgressEvent, StageDeps } from '../../runtime/deps.js';
 import { resolveRunData } from '../default-data.js';
@@ -67,19 +74,28 @@ export interface TuneResult {
 /** Best first: validation accuracy, then lower validation log loss, then trial number. */
 export function rankTrials(results: TrialResult[]): TuneLeaderboardRow[] {
   return [...results]
-    .sort((a, b) => b.validationAccuracy - a.validationAccuracy || (a.validationLogLoss ?? Infinity) - (b.validationLogLoss ?? Infinity) || a.trial - b.trial)
+    .sort(
+      (a, b) =>
+        b.validationAccuracy - a.validationAccuracy ||
+        (a.validationLogLoss ?? Infinity) - (b.validationLogLoss ?? Infinity) ||
+        a.trial - b.trial,
+    )
     .map((r, i) => ({ ...r, rank: i + 1 }));
 }
 
 function trialScript(): URL | undefined {
-  return findWorkerScript([new URL('./tune-trial-worker.js', import.meta.url), new URL('../../../dist/stages/local/tune-trial-worker.js', import.meta.url)]);
+  return findWorkerScript([
+    new URL('./tune-trial-worker.js', import.meta.url),
+    new URL('../../../dist/stages/local/tune-trial-worker.js', import.meta.url),
+  ]);
 }
 
 /** Trial events shown to the user: progress bars and warnings (per-epoch lines would drown the table). */
 function trialReporter(deps: StageDeps, trial: number): (e: ProgressEvent) => void {
   return (e) => {
     if (e.kind === 'warn' || e.kind === 'progress-end') deps.reporter.emit(e);
-    else if (e.kind === 'progress') deps.reporter.emit({ ...e, task: `trial${trial}:${e.task}`, label: `trial ${trial} ${e.label}` });
+    else if (e.kind === 'progress')
+      deps.reporter.emit({ ...e, task: `trial${trial}:${e.task}`, label: `trial ${trial} ${e.label}` });
   };
 }
 
@@ -90,24 +106,46 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
   const t0 = deps.clock.now();
   const strategy = input.strategy ?? 'random';
   const parallel = input.parallel ?? 1;
-  if (!TUNE_SPACES[input.model]) throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(input.model)}'`, { hint: 'use --model linear or --model cnn' });
-  if (!Number.isInteger(input.trials) || input.trials < 1) throw new UserInputError('TRIALS_INVALID', `--trials must be a whole number >= 1, got ${input.trials}`, { hint: 'e.g. --trials 10' });
+  if (!TUNE_SPACES[input.model])
+    throw new UserInputError('MODEL_UNKNOWN', `unknown local model '${String(input.model)}'`, {
+      hint: 'use --model linear or --model cnn',
+    });
+  if (!Number.isInteger(input.trials) || input.trials < 1)
+    throw new UserInputError('TRIALS_INVALID', `--trials must be a whole number >= 1, got ${input.trials}`, {
+      hint: 'e.g. --trials 10',
+    });
   if ((input.train === undefined) !== (input.test === undefined) && input.test !== undefined) {
-    throw new UserInputError('RUN_INPUTS', 'pass --train with --test (or neither, to use the bundled digits)', { hint: 'e.g. digitflow tune --train data/train.csv --test data/test.csv --labels data/test_labels.csv' });
+    throw new UserInputError('RUN_INPUTS', 'pass --train with --test (or neither, to use the bundled digits)', {
+      hint: 'e.g. digitflow tune --train data/train.csv --test data/test.csv --labels data/test_labels.csv',
+    });
   }
   const validationFraction = input.validationFraction ?? 0.1;
   if (!(validationFraction > 0)) {
-    throw new UserInputError('VALIDATION_FRACTION', 'tune scores every trial on held-out rows: --validation-fraction must be above 0', { hint: 'e.g. --validation-fraction 0.1' });
+    throw new UserInputError(
+      'VALIDATION_FRACTION',
+      'tune scores every trial on held-out rows: --validation-fraction must be above 0',
+      { hint: 'e.g. --validation-fraction 0.1' },
+    );
   }
   const data = await resolveRunData(
-    { train: input.train, test: input.test, labels: input.labels, dataDir: input.dataDir ?? 'data', seed: input.seed, needTest: input.train === undefined },
+    {
+      train: input.train,
+      test: input.test,
+      labels: input.labels,
+      dataDir: input.dataDir ?? 'data',
+      seed: input.seed,
+      needTest: input.train === undefined,
+    },
     deps,
   );
   const runsDir = input.runsDir ?? 'runs';
-  const tuneDir = input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `tune-${input.model}`));
+  const tuneDir =
+    input.out ?? join(runsDir, await newRunId(runsDir, new Date(deps.clock.now()), `tune-${input.model}`));
   const tuneId = tuneDir.split(/[\\/]/).filter(Boolean).pop()!;
   if (!input.force && (await fileExists(join(tuneDir, TUNE_FILE)))) {
-    throw new UserInputError('OUTPUT_EXISTS', `${tuneDir} already holds a tune`, { hint: 'choose another --out, or pass --force to replace it' });
+    throw new UserInputError('OUTPUT_EXISTS', `${tuneDir} already holds a tune`, {
+      hint: 'choose another --out, or pass --force to replace it',
+    });
   }
 
   const configs = sampleTrials(input.model, input.trials, input.seed);
@@ -116,13 +154,36 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
   const results: TrialResult[] = [];
   let nextTrial = 1;
   const script = parallel > 1 ? trialScript() : undefined;
-  if (parallel > 1 && !script) deps.reporter.emit({ kind: 'warn', code: 'TUNE_SERIAL', message: 'the trial worker script is not built; trials run one at a time' });
+  if (parallel > 1 && !script)
+    deps.reporter.emit({
+      kind: 'warn',
+      code: 'TUNE_SERIAL',
+      message: 'the trial worker script is not built; trials run one at a time',
+    });
   const width = String(schedule ? schedule.reduce((a, r) => a + r.trials, 0) : input.trials).length;
   const started = new Set<string>();
 
-  const base = { tuneId, tuneDir, engine: 'local' as const, model: input.model, strategy, seed: input.seed, trialsRequested: input.trials, parallel, schedule, space: TUNE_SPACES[input.model] as Record<string, unknown>, file: join(tuneDir, TUNE_FILE) };
+  const base = {
+    tuneId,
+    tuneDir,
+    engine: 'local' as const,
+    model: input.model,
+    strategy,
+    seed: input.seed,
+    trialsRequested: input.trials,
+    parallel,
+    schedule,
+    space: TUNE_SPACES[input.model] as Record<string, unknown>,
+    file: join(tuneDir, TUNE_FILE),
+  };
   const save = async (status: TuneResult['status'], best?: TuneResult['best']): Promise<TuneResult> => {
-    const result: TuneResult = { ...base, status, leaderboard: rankTrials(results), best, seconds: (deps.clock.now() - t0) / 1000 };
+    const result: TuneResult = {
+      ...base,
+      status,
+      leaderboard: rankTrials(results),
+      best,
+      seconds: (deps.clock.now() - t0) / 1000,
+    };
     await writeJsonAtomic(join(tuneDir, TUNE_FILE), result, { force: true });
     return result;
   };
@@ -148,18 +209,34 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
         if (input.force) await rm(runDir, { recursive: true, force: true });
         started.add(runDir);
         const trialInput: TrialInput = {
-          tuneId, trial, rung, runDir, train: data.train, model: input.model, params, validationFraction, seed: input.seed, backend: input.backend,
+          tuneId,
+          trial,
+          rung,
+          runDir,
+          train: data.train,
+          model: input.model,
+          params,
+          validationFraction,
+          seed: input.seed,
+          backend: input.backend,
           workers: input.model === 'cnn' && parallel > 1 ? 1 : undefined,
         };
         deps.reporter.emit({ kind: 'step', step: 'tune', message: `trial ${trial}: ${describe(params)}` });
         const emit = trialReporter(deps, trial);
         const r = script
-          ? await runThreadTask<TrialResult>(script, trialInput, { onEvent: (e) => emit(e as ProgressEvent), signal: deps.signal })
+          ? await runThreadTask<TrialResult>(script, trialInput, {
+              onEvent: (e) => emit(e as ProgressEvent),
+              signal: deps.signal,
+            })
           : await runTrial(trialInput, { ...deps, reporter: { emit } });
         started.delete(runDir);
         results.push(r);
         done.push(r);
-        deps.reporter.emit({ kind: 'info', message: `trial ${trial}: validation accuracy ${r.validationAccuracy.toFixed(4)} (${describe(params)}, ${r.trainSeconds.toFixed(1)} s)`, data: { ...r } });
+        deps.reporter.emit({
+          kind: 'info',
+          message: `trial ${trial}: validation accuracy ${r.validationAccuracy.toFixed(4)} (${describe(params)}, ${r.trainSeconds.toFixed(1)} s)`,
+          data: { ...r },
+        });
         await save('completed');
       }
     };
@@ -177,10 +254,20 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
       let survivors = configs;
       for (let r = 0; r < schedule.length; r++) {
         const rung = schedule[r];
-        deps.reporter.emit({ kind: 'step', step: 'tune', message: `rung ${r + 1}/${schedule.length}: ${survivors.length} trial(s) x ${rung.epochs} epoch(s)` });
-        const done = await runBatch(survivors.map((p) => ({ ...p, epochs: rung.epochs })), r);
+        deps.reporter.emit({
+          kind: 'step',
+          step: 'tune',
+          message: `rung ${r + 1}/${schedule.length}: ${survivors.length} trial(s) x ${rung.epochs} epoch(s)`,
+        });
+        const done = await runBatch(
+          survivors.map((p) => ({ ...p, epochs: rung.epochs })),
+          r,
+        );
         const next = schedule[r + 1];
-        if (next) survivors = rankTrials(done).slice(0, next.trials).map((t) => ({ ...t.params }));
+        if (next)
+          survivors = rankTrials(done)
+            .slice(0, next.trials)
+            .map((t) => ({ ...t.params }));
       }
     }
   } catch (e) {
@@ -200,7 +287,11 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
   const top = rankTrials(results)[0];
   const best: TuneResult['best'] = { ...top, files: { run: top.runDir, manifest: join(top.runDir, 'manifest.json') } };
   if (data.test) {
-    deps.reporter.emit({ kind: 'step', step: 'tune', message: `predicting ${data.test} with the best trial (${top.runDir})` });
+    deps.reporter.emit({
+      kind: 'step',
+      step: 'tune',
+      message: `predicting ${data.test} with the best trial (${top.runDir})`,
+    });
     const scored = await scoreBest(top.runDir, data.test, data.labels, deps);
     Object.assign(best, { testAccuracy: scored.metrics?.accuracy, testRows: scored.rows });
     Object.assign(best.files, scored.files);
@@ -209,7 +300,12 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
 }
 
 /** Test predictions, submission and (with an answer key) metrics for the best trial, as `run` makes them. */
-async function scoreBest(runDir: string, test: string, labels: string | undefined, deps: StageDeps): Promise<{ rows: number; metrics?: Metrics; files: Record<string, string> }> {
+async function scoreBest(
+  runDir: string,
+  test: string,
+  labels: string | undefined,
+  deps: StageDeps,
+): Promise<{ rows: number; metrics?: Metrics; files: Record<string, string> }> {
   const { localPredictStage } = await import('./predict.js');
   const { argmaxStage } = await import('../argmax.js');
   const { evaluateStage } = await import('../evaluate.js');
@@ -220,7 +316,10 @@ async function scoreBest(runDir: string, test: string, labels: string | undefine
   const files: Record<string, string> = { probabilities, submission };
   let metrics: Metrics | undefined;
   if (labels) {
-    metrics = await evaluateStage({ submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: true }, deps);
+    metrics = await evaluateStage(
+      { submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: true },
+      deps,
+    );
     files.metrics = join(runDir, 'metrics.json');
   }
   const manifest = await readManifest(runDir);
@@ -232,7 +331,12 @@ async function scoreBest(runDir: string, test: string, labels: string | undefine
   await record('test', test, predicted.rows);
   if (labels) await record('labels', labels);
   manifest.timings = { ...manifest.timings, predict: predicted.seconds };
-  manifest.outputs = { ...manifest.outputs, probabilities: 'probabilities.csv', submission: 'submission.csv', ...(metrics ? { metrics: 'metrics.json' } : {}) };
+  manifest.outputs = {
+    ...manifest.outputs,
+    probabilities: 'probabilities.csv',
+    submission: 'submission.csv',
+    ...(metrics ? { metrics: 'metrics.json' } : {}),
+  };
   if (metrics) manifest.summary = { ...manifest.summary, accuracy: metrics.accuracy, macroF1: metrics.macroF1 };
   await writeManifest(runDir, manifest, new Date(deps.clock.now()));
   return { rows: predicted.rows, metrics, files };

@@ -10,7 +10,13 @@ import type { JobKind } from '../../adapters/sagemaker/wait-for-job.js';
 import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import { UserInputError } from '../../errors/index.js';
 import type { SageMakerDeps } from './deps.js';
-import { continueTuning, tuningOutcomeError, tuningProgress, waitForTuningJob, type SageMakerTuneResult } from './tune.js';
+import {
+  continueTuning,
+  tuningOutcomeError,
+  tuningProgress,
+  waitForTuningJob,
+  type SageMakerTuneResult,
+} from './tune.js';
 
 export interface AttachResult {
   job: string;
@@ -28,7 +34,12 @@ export interface AttachResult {
   metrics?: Record<string, number>;
   validationMetrics?: Record<string, number>;
   /** A tuning job: its leaderboard and best trial (with the run folder: also deployed and scored like `tune`). */
-  tuning?: { status: string; best?: { trainingJob: string; objective?: number; tuned: Record<string, string> }; leaderboard?: SageMakerTuneResult['leaderboard']; progress?: string };
+  tuning?: {
+    status: string;
+    best?: { trainingJob: string; objective?: number; tuned: Record<string, string> };
+    leaderboard?: SageMakerTuneResult['leaderboard'];
+    progress?: string;
+  };
 }
 
 /** The plan whose transform job is `job` (transform attempts 1..100). */
@@ -53,12 +64,15 @@ export async function attachStage(
   deps: SageMakerDeps,
 ): Promise<AttachResult> {
   if (!isValidResourceName(input.job)) {
-    throw new UserInputError('JOB_NAME_INVALID', `'${input.job}' is not a SageMaker job name`, { hint: 'copy the name printed by the detached run' });
+    throw new UserInputError('JOB_NAME_INVALID', `'${input.job}' is not a SageMaker job name`, {
+      hint: 'copy the name printed by the detached run',
+    });
   }
   const rec = input.runDir ? new RunRecorder(input.runDir, await readManifest(input.runDir), deps.clock) : undefined;
   // No credentials is not something a retry fixes: say so now, not after minutes of polls.
   await deps.sagemaker.checkCredentials();
-  if (/^digitflow-tune-/.test(input.job) || rec?.manifest.sagemaker?.tuning?.name === input.job) return attachTuning(input, rec, deps);
+  if (/^digitflow-tune-/.test(input.job) || rec?.manifest.sagemaker?.tuning?.name === input.job)
+    return attachTuning(input, rec, deps);
   const kind = await kindOf(input.job, deps);
   const [outcome] = await waitForJobs([{ kind, name: input.job }], input.region, input.wait, deps);
   const result: AttachResult = {
@@ -77,7 +91,14 @@ export async function attachStage(
     const plan = transformPlanOf(planInput, input.job);
     if (plan) {
       const sm = rec.sagemaker();
-      const tr = await downloadTransformOutputs(plan, sm.shardRows ?? [], Number(sm.validationRows ?? 0), [outcome], rec, deps);
+      const tr = await downloadTransformOutputs(
+        plan,
+        sm.shardRows ?? [],
+        Number(sm.validationRows ?? 0),
+        [outcome],
+        rec,
+        deps,
+      );
       const labels = rec.manifest.inputs.filter((i) => i.role === 'labels').at(-1)?.path;
       const scored = await scoreTransformOutputs(plan, tr, labels, rec, deps);
       result.outputs = scored.outputs;
@@ -102,15 +123,27 @@ export async function attachStage(
  * `attach <tuning job>`: with the tune folder (-o) whose manifest names it, the rest of `tune`
  * (wait, trials, best → model → transform → score); without, wait and report the best trial.
  */
-async function attachTuning(input: { job: string; region: string; wait: WaitSettings }, rec: RunRecorder | undefined, deps: SageMakerDeps): Promise<AttachResult> {
+async function attachTuning(
+  input: { job: string; region: string; wait: WaitSettings },
+  rec: RunRecorder | undefined,
+  deps: SageMakerDeps,
+): Promise<AttachResult> {
   const t0 = deps.clock.now();
   const sm = rec?.manifest.sagemaker;
   if (rec && sm?.planInput && sm.tuning?.name === input.job) {
     const labels = rec.manifest.inputs.filter((i) => i.role === 'labels').at(-1)?.path;
     const r = await continueTuning(buildRunPlan(sm.planInput), rec, labels, input.wait, deps);
     return {
-      job: input.job, kind: 'tuning', status: r.status, elapsedSeconds: (deps.clock.now() - t0) / 1000, billableSeconds: r.billableSeconds,
-      model: r.model, modelDataUrl: rec.manifest.sagemaker?.modelDataUrl, outputs: r.outputs, metrics: r.metrics, validationMetrics: r.validationMetrics,
+      job: input.job,
+      kind: 'tuning',
+      status: r.status,
+      elapsedSeconds: (deps.clock.now() - t0) / 1000,
+      billableSeconds: r.billableSeconds,
+      model: r.model,
+      modelDataUrl: rec.manifest.sagemaker?.modelDataUrl,
+      outputs: r.outputs,
+      metrics: r.metrics,
+      validationMetrics: r.validationMetrics,
       tuning: { status: r.status, best: r.best, leaderboard: r.leaderboard },
     };
   }
@@ -128,7 +161,13 @@ async function attachTuning(input: { job: string; region: string; wait: WaitSett
     tuning: {
       status: d.HyperParameterTuningJobStatus ?? 'Unknown',
       progress: tuningProgress(d, maxJobs),
-      best: b?.TrainingJobName ? { trainingJob: b.TrainingJobName, objective: b.FinalHyperParameterTuningJobObjectiveMetric?.Value, tuned: { ...(b.TunedHyperParameters ?? {}) } } : undefined,
+      best: b?.TrainingJobName
+        ? {
+            trainingJob: b.TrainingJobName,
+            objective: b.FinalHyperParameterTuningJobObjectiveMetric?.Value,
+            tuned: { ...(b.TunedHyperParameters ?? {}) },
+          }
+        : undefined,
     },
   };
 }

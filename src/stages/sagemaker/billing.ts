@@ -4,12 +4,7 @@
  * from the prices the command resolved once (resolvePrices): the AWS Price List API for the run's
  * region when it answers, else the shipped dated table (see domain/instance-prices.ts), else none.
  */
-import {
-  estimateCost,
-  livePriceSource,
-  shippedPriceSource,
-  type PriceSource,
-} from '../../domain/instance-prices.js';
+import { estimateCost, livePriceSource, shippedPriceSource, type PriceSource } from '../../domain/instance-prices.js';
 import type { RunPlan } from '../../domain/sagemaker-plan.js';
 import type { RunRecorder } from '../../adapters/run-store.js';
 import type { StageDeps } from '../../runtime/deps.js';
@@ -26,7 +21,11 @@ export async function resolvePrices(
   deps: StageDeps & Pick<Partial<SageMakerDeps>, 'prices' | 'pricesOff'>,
 ): Promise<PriceSource> {
   if (!deps.prices) return shippedPriceSource(region, deps.pricesOff, instanceTypes);
-  deps.reporter.emit({ kind: 'step', step: 'preflight', message: `asking the AWS Price List API for ${region} prices` });
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'preflight',
+    message: `asking the AWS Price List API for ${region} prices`,
+  });
   const r = await deps.prices.lookup(region, instanceTypes, deps.signal);
   if (!r.ok) return shippedPriceSource(region, r.reason, instanceTypes);
   const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
@@ -41,7 +40,13 @@ export function billedByFailure(e: unknown): number {
 }
 
 /** Adds a job's billed instance-seconds (once per job) and refreshes the cost estimate. */
-export async function recordBilled(plan: RunPlan, rec: RunRecorder, job: string, instanceType: string, seconds: number | undefined): Promise<void> {
+export async function recordBilled(
+  plan: RunPlan,
+  rec: RunRecorder,
+  job: string,
+  instanceType: string,
+  seconds: number | undefined,
+): Promise<void> {
   if (!seconds) return;
   const sm = rec.sagemaker();
   sm.billed ??= [];
@@ -68,12 +73,21 @@ export function recordBilledCost(plan: RunPlan, rec: RunRecorder): boolean {
   if (prices.source === 'none' || billed.length === 0) return false;
   let usd = 0;
   for (const b of billed) {
-    const c = estimateCost(b.instanceType, 1, b.seconds, prices, b.job === plan.names.trainingJob ? 'training' : 'transform');
+    const c = estimateCost(
+      b.instanceType,
+      1,
+      b.seconds,
+      prices,
+      b.job === plan.names.trainingJob ? 'training' : 'transform',
+    );
     if (c === undefined) return false;
     usd += c;
   }
   const parts = billed.map((b) => `${b.seconds}s x ${b.instanceType}`).join(' + ');
-  const from = prices.source === 'price-list-api' ? `AWS Price List API prices of ${prices.date}` : `estimate table of ${prices.date}`;
+  const from =
+    prices.source === 'price-list-api'
+      ? `AWS Price List API prices of ${prices.date}`
+      : `estimate table of ${prices.date}`;
   rec.manifest.costEstimate = {
     usd: Math.round(usd * 100) / 100,
     basis: `billable instance-seconds ${parts}, on-demand ${plan.region} ${from}`,
@@ -84,6 +98,16 @@ export function recordBilledCost(plan: RunPlan, rec: RunRecorder): boolean {
 }
 
 /** The manifest's short record of a price source. */
-export function sourceSummary(prices: PriceSource): { source: PriceSource['source']; region: string; date?: string; reason?: string } {
-  return { source: prices.source, region: prices.region, ...(prices.date ? { date: prices.date } : {}), ...(prices.reason ? { reason: prices.reason } : {}) };
+export function sourceSummary(prices: PriceSource): {
+  source: PriceSource['source'];
+  region: string;
+  date?: string;
+  reason?: string;
+} {
+  return {
+    source: prices.source,
+    region: prices.region,
+    ...(prices.date ? { date: prices.date } : {}),
+    ...(prices.reason ? { reason: prices.reason } : {}),
+  };
 }

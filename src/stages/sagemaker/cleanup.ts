@@ -29,16 +29,31 @@ export function cleanupPlan(manifest: RunManifest): CleanupPlanItem[] {
   return manifest.resources.map((r) =>
     r.deletable
       ? { kind: r.kind, id: r.id, action: 'delete' as const }
-      : { kind: r.kind, id: r.id, action: 'keep' as const, why: 'SageMaker job records cannot be deleted (they cost nothing once finished)' },
+      : {
+          kind: r.kind,
+          id: r.id,
+          action: 'keep' as const,
+          why: 'SageMaker job records cannot be deleted (they cost nothing once finished)',
+        },
   );
 }
 
 /** Deletes the deletable resources. `sagemaker`/`storage` may be absent when the run made none. */
 export async function cleanupStage(
-  input: { manifest: RunManifest; dryRun?: boolean; /** When given, the updated manifest is saved there. */ runDir?: string },
+  input: {
+    manifest: RunManifest;
+    dryRun?: boolean;
+    /** When given, the updated manifest is saved there. */ runDir?: string;
+  },
   deps: StageDeps & { sagemaker?: SageMakerJobs; storage?: RunStorage },
 ): Promise<CleanupResult> {
-  const result: CleanupResult = { runId: input.manifest.runId, deleted: [], wouldDelete: [], kept: [], dryRun: Boolean(input.dryRun) };
+  const result: CleanupResult = {
+    runId: input.manifest.runId,
+    deleted: [],
+    wouldDelete: [],
+    kept: [],
+    dryRun: Boolean(input.dryRun),
+  };
   for (const item of cleanupPlan(input.manifest)) {
     if (item.action === 'keep') {
       result.kept.push({ kind: item.kind, id: item.id, why: item.why! });
@@ -47,7 +62,11 @@ export async function cleanupStage(
     if (input.dryRun) {
       // Listing is free and says exactly what would go; without S3 access the prefix is still named.
       let objects: number | undefined;
-      if (item.kind === 's3-prefix' && deps.storage) objects = await deps.storage.listKeys(item.id).then((k) => k.length, () => undefined);
+      if (item.kind === 's3-prefix' && deps.storage)
+        objects = await deps.storage.listKeys(item.id).then(
+          (k) => k.length,
+          () => undefined,
+        );
       result.wouldDelete.push({ kind: item.kind, id: item.id, objects });
       continue;
     }
@@ -65,7 +84,10 @@ export async function cleanupStage(
     // The manifest keeps only what still exists; what was deleted is remembered in `cleanup`.
     const gone = new Set(result.deleted.map((d) => `${d.kind} ${d.id}`));
     input.manifest.resources = input.manifest.resources.filter((r) => !gone.has(`${r.kind} ${r.id}`));
-    input.manifest.cleanup = [...(input.manifest.cleanup ?? []), { at: new Date(deps.clock.now()).toISOString(), deleted: result.deleted }];
+    input.manifest.cleanup = [
+      ...(input.manifest.cleanup ?? []),
+      { at: new Date(deps.clock.now()).toISOString(), deleted: result.deleted },
+    ];
     if (input.runDir) await new RunRecorder(input.runDir, input.manifest, deps.clock).save();
   }
   return result;

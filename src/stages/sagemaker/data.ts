@@ -11,7 +11,12 @@ import { PIXELS, type Dataset } from '../../domain/dataset.js';
 import { stratifiedSplit } from '../../domain/split.js';
 import { mulberry32, shuffleInPlace } from '../../domain/random.js';
 import { deriveSeed } from '../../domain/seeds.js';
-import { shardName, trainShardName, VALIDATION_CHANNEL_FILE, VALIDATION_FEATURES_FILE } from '../../domain/sagemaker-plan.js';
+import {
+  shardName,
+  trainShardName,
+  VALIDATION_CHANNEL_FILE,
+  VALIDATION_FEATURES_FILE,
+} from '../../domain/sagemaker-plan.js';
 import { shardRanges } from '../../domain/linear-learner-csv.js';
 import type { SplitRecord } from '../../domain/manifest.js';
 import type { StageDeps } from '../../runtime/deps.js';
@@ -43,7 +48,13 @@ export interface PreparedTrain {
 const ROWS_PER_WRITE = 512;
 
 /** Writes rows of `ds` (in `order`) as CSV lines, label first when `withLabel`. */
-async function writeRows(path: string, ds: Dataset, order: ArrayLike<number>, withLabel: boolean, signal?: AbortSignal): Promise<void> {
+async function writeRows(
+  path: string,
+  ds: Dataset,
+  order: ArrayLike<number>,
+  withLabel: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   await withAtomicWriteStream(path, { force: true }, async (stream) => {
     const parts: string[] = [];
     for (let i = 0; i < order.length; i++) {
@@ -72,7 +83,11 @@ export function linearLearnerTrainOrder(trainRows: ArrayLike<number>, seed: numb
 
 /** Reads train.csv, splits it with the seed (the same split the local engine uses), writes the channels. */
 export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps): Promise<PreparedTrain> {
-  deps.reporter.emit({ kind: 'step', step: 'prepare', message: `preparing Linear Learner CSVs from ${input.trainFile}` });
+  deps.reporter.emit({
+    kind: 'step',
+    step: 'prepare',
+    message: `preparing Linear Learner CSVs from ${input.trainFile}`,
+  });
   const { dataset, layout } = await readKaggleCsvFile(input.trainFile, {
     layout: 'auto',
     numClasses: input.numClasses,
@@ -85,7 +100,10 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
       details: { file: input.trainFile },
     });
   }
-  const split = stratifiedSplit(dataset.labels, input.numClasses, { seed: deriveSeed(input.seed, 'split'), secondFraction: input.validationFraction });
+  const split = stratifiedSplit(dataset.labels, input.numClasses, {
+    seed: deriveSeed(input.seed, 'split'),
+    secondFraction: input.validationFraction,
+  });
   const trainOrder = linearLearnerTrainOrder(split.first, input.seed);
   // With N instances each reads only its own objects (ShardedByS3Key): one file would leave
   // N-1 instances without data, so the shuffled rows are dealt into N near-equal files.
@@ -102,7 +120,8 @@ export async function prepareTrainData(input: PrepareTrainInput, deps: StageDeps
       trainRows: split.first.length,
     },
   };
-  for (const [i, path] of out.train.entries()) await writeRows(path, dataset, trainOrder.slice(ranges[i].start, ranges[i].end), true, deps.signal);
+  for (const [i, path] of out.train.entries())
+    await writeRows(path, dataset, trainOrder.slice(ranges[i].start, ranges[i].end), true, deps.signal);
   if (split.second.length > 0) {
     out.validation = join(input.outDir, VALIDATION_CHANNEL_FILE);
     out.validationFeatures = join(input.outDir, VALIDATION_FEATURES_FILE);
@@ -134,9 +153,13 @@ export async function prepareTestShards(
   });
   const n = dataset.rows;
   if (n < input.shards) {
-    throw new UserInputError('TOO_FEW_TEST_ROWS', `${input.testFile} has ${n} rows, fewer than --instance-count ${input.shards}`, {
-      hint: 'use fewer instances: each one needs its own shard of the test set',
-    });
+    throw new UserInputError(
+      'TOO_FEW_TEST_ROWS',
+      `${input.testFile} has ${n} rows, fewer than --instance-count ${input.shards}`,
+      {
+        hint: 'use fewer instances: each one needs its own shard of the test set',
+      },
+    );
   }
   const shards: string[] = [];
   const shardRows: number[] = [];
@@ -170,11 +193,32 @@ export function channelFiles(
   const files: ChannelFile[] = [];
   if (data) {
     const ranges = shardRanges(data.trainRows, data.train.length);
-    data.train.forEach((p, i) => files.push({ channel: 'train', path: p, uri: `${layout.trainChannel}${trainShardName(i, data.train.length)}`, rows: ranges[i].end - ranges[i].start }));
-    if (data.validation) files.push({ channel: 'validation', path: data.validation, uri: `${layout.validationChannel}${VALIDATION_CHANNEL_FILE}`, rows: data.validationRows });
-    if (data.validationFeatures) files.push({ channel: 'validation', path: data.validationFeatures, uri: `${layout.transformInput}${VALIDATION_FEATURES_FILE}`, rows: data.validationRows });
+    data.train.forEach((p, i) =>
+      files.push({
+        channel: 'train',
+        path: p,
+        uri: `${layout.trainChannel}${trainShardName(i, data.train.length)}`,
+        rows: ranges[i].end - ranges[i].start,
+      }),
+    );
+    if (data.validation)
+      files.push({
+        channel: 'validation',
+        path: data.validation,
+        uri: `${layout.validationChannel}${VALIDATION_CHANNEL_FILE}`,
+        rows: data.validationRows,
+      });
+    if (data.validationFeatures)
+      files.push({
+        channel: 'validation',
+        path: data.validationFeatures,
+        uri: `${layout.transformInput}${VALIDATION_FEATURES_FILE}`,
+        rows: data.validationRows,
+      });
   }
-  test?.shards.forEach((p, i) => files.push({ channel: 'test', path: p, uri: `${layout.transformInput}${shardName(i)}`, rows: test.shardRows[i] }));
+  test?.shards.forEach((p, i) =>
+    files.push({ channel: 'test', path: p, uri: `${layout.transformInput}${shardName(i)}`, rows: test.shardRows[i] }),
+  );
   return files;
 }
 
@@ -189,7 +233,10 @@ export async function syncChannelFiles(
   deps: StageDeps,
   /** Objects to leave in place although not in `files` (e.g. validation features when only --test is re-uploaded). */
   keep: (uri: string) => boolean = () => false,
-): Promise<{ results: (ChannelFile & { bytes: number; skipped: boolean; mbPerSecond?: number; sha256?: string })[]; staleDeleted: string[] }> {
+): Promise<{
+  results: (ChannelFile & { bytes: number; skipped: boolean; mbPerSecond?: number; sha256?: string })[];
+  staleDeleted: string[];
+}> {
   const results = [];
   for (const f of files) {
     if (deps.signal?.aborted) throw new InterruptedError('upload interrupted');
@@ -214,7 +261,11 @@ export async function syncChannelFiles(
   if (stale.length) {
     if (!storage.deleteObjects) throw new Error('storage cannot delete objects');
     await storage.deleteObjects(stale);
-    deps.reporter.emit({ kind: 'info', message: `deleted ${stale.length} stale object(s) left by an earlier upload`, data: { stale: stale.slice(0, 20) } });
+    deps.reporter.emit({
+      kind: 'info',
+      message: `deleted ${stale.length} stale object(s) left by an earlier upload`,
+      data: { stale: stale.slice(0, 20) },
+    });
   }
   return { results, staleDeleted: stale };
 }

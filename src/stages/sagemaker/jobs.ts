@@ -7,7 +7,13 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
-import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob, RUN_TAG_KEY, runTags } from '../../domain/sagemaker-requests.js';
+import {
+  buildCreateModel,
+  buildCreateTrainingJob,
+  buildCreateTransformJob,
+  RUN_TAG_KEY,
+  runTags,
+} from '../../domain/sagemaker-requests.js';
 import { shardName, type RunPlan } from '../../domain/sagemaker-plan.js';
 import type { CreateOutcome } from '../../adapters/sagemaker/jobs.js';
 import type { JobKind, JobOutcome } from '../../adapters/sagemaker/wait-for-job.js';
@@ -41,7 +47,12 @@ export async function waitForJobs(
     try {
       outcomes.push(
         await deps.sagemaker.waitForJob(
-          { ...job, region, pollSeconds: settings.pollSeconds, onPoll: follower ? () => follower.poll().then(() => undefined) : undefined },
+          {
+            ...job,
+            region,
+            pollSeconds: settings.pollSeconds,
+            onPoll: follower ? () => follower.poll().then(() => undefined) : undefined,
+          },
           deps,
         ),
       );
@@ -75,7 +86,11 @@ export async function waitForJobs(
       }
       throw new InterruptedError(`detached from ${pending.map((p) => p.name).join(', ')}: still running in SageMaker`, {
         hint: pending.map((p) => `digitflow attach ${p.name}`).join('  |  '),
-        details: { jobs: pending.map((p) => p.name), decision, attach: pending.map((p) => `digitflow attach ${p.name}`) },
+        details: {
+          jobs: pending.map((p) => p.name),
+          decision,
+          attach: pending.map((p) => `digitflow attach ${p.name}`),
+        },
       });
     }
   }
@@ -95,7 +110,14 @@ async function waitRecordingFailedBilling(
   } catch (e) {
     const billed = billedByFailure(e);
     const job = (e as { details?: { job?: string } }).details?.job ?? jobs[0].name;
-    if (billed > 0) await recordBilled(plan, rec, job, jobs.find((j) => j.name === job)?.instanceType ?? jobs[0].instanceType, billed);
+    if (billed > 0)
+      await recordBilled(
+        plan,
+        rec,
+        job,
+        jobs.find((j) => j.name === job)?.instanceType ?? jobs[0].instanceType,
+        billed,
+      );
     throw e;
   }
 }
@@ -131,7 +153,10 @@ export async function createRecorded(
         rec,
       );
     }
-    deps.reporter.emit({ kind: 'info', message: `${kind} ${name} already exists with this run's tag (a retried request went through): adopting it` });
+    deps.reporter.emit({
+      kind: 'info',
+      message: `${kind} ${name} already exists with this run's tag (a retried request went through): adopting it`,
+    });
     const sm = rec.sagemaker();
     sm.adopted = [...(sm.adopted ?? []), name];
   }
@@ -141,9 +166,13 @@ export async function createRecorded(
 /** Adds "the run already created ..." with the attach/cleanup commands to a Create failure. */
 function withCreatedResources(e: unknown, rec: RunRecorder): unknown {
   if (!isPipelineError(e) || rec.manifest.resources.length === 0) return e;
-  const jobs = rec.manifest.resources.filter((r) => r.kind === 'training-job' || r.kind === 'transform-job' || r.kind === 'tuning-job').map((r) => r.id);
+  const jobs = rec.manifest.resources
+    .filter((r) => r.kind === 'training-job' || r.kind === 'transform-job' || r.kind === 'tuning-job')
+    .map((r) => r.id);
   const created = rec.manifest.resources.map((r) => `${r.kind} ${r.id}`).join(', ');
-  const attach = jobs.length ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} -o ${rec.runDir}`).join('  |  ')}` : '';
+  const attach = jobs.length
+    ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} -o ${rec.runDir}`).join('  |  ')}`
+    : '';
   Object.assign(e, {
     hint: `${e.hint ? e.hint + '. ' : ''}This run already created ${created}${attach}; delete what can be deleted with: digitflow cleanup ${rec.runDir}`,
     details: { ...(e.details ?? {}), created: rec.manifest.resources.map((r) => ({ kind: r.kind, id: r.id })) },
@@ -160,11 +189,24 @@ export interface TrainResult {
 }
 
 /** CreateTrainingJob → wait → CreateModel. */
-export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec: RunRecorder, deps: SageMakerDeps): Promise<TrainResult> {
-  if (deps.signal?.aborted) throw new InterruptedError('interrupted before the training job was created (nothing is running)');
+export async function runTrainingJob(
+  plan: RunPlan,
+  settings: WaitSettings,
+  rec: RunRecorder,
+  deps: SageMakerDeps,
+): Promise<TrainResult> {
+  if (deps.signal?.aborted)
+    throw new InterruptedError('interrupted before the training job was created (nothing is running)');
   deps.reporter.emit({ kind: 'step', step: 'train', message: `creating training job ${plan.names.trainingJob}` });
   const req = buildCreateTrainingJob(plan);
-  await createRecorded(plan, 'training-job', plan.names.trainingJob, () => deps.sagemaker.createTrainingJob(req), rec, deps);
+  await createRecorded(
+    plan,
+    'training-job',
+    plan.names.trainingJob,
+    () => deps.sagemaker.createTrainingJob(req),
+    rec,
+    deps,
+  );
   const [outcome] = await waitRecordingFailedBilling(
     [{ kind: 'training', name: plan.names.trainingJob, instanceType: plan.training.instanceType }],
     plan,
@@ -176,17 +218,27 @@ export async function runTrainingJob(plan: RunPlan, settings: WaitSettings, rec:
 }
 
 /** After a completed training job: bill it, keep its final metrics, create the model (run and attach). */
-export async function finishTraining(plan: RunPlan, outcome: JobOutcome, rec: RunRecorder, deps: SageMakerDeps): Promise<TrainResult> {
+export async function finishTraining(
+  plan: RunPlan,
+  outcome: JobOutcome,
+  rec: RunRecorder,
+  deps: SageMakerDeps,
+): Promise<TrainResult> {
   const modelDataUrl = outcome.training?.ModelArtifacts?.S3ModelArtifacts;
   await recordBilled(plan, rec, plan.names.trainingJob, plan.training.instanceType, outcome.billableSeconds);
   const finalMetrics: Record<string, number> = {};
-  for (const m of outcome.training?.FinalMetricDataList ?? []) if (m.MetricName && typeof m.Value === 'number') finalMetrics[m.MetricName] = m.Value;
+  for (const m of outcome.training?.FinalMetricDataList ?? [])
+    if (m.MetricName && typeof m.Value === 'number') finalMetrics[m.MetricName] = m.Value;
   const sm = rec.sagemaker();
   if (Object.keys(finalMetrics).length) sm.finalMetrics = finalMetrics;
   if (!modelDataUrl) {
-    throw new CloudError('NO_MODEL_ARTIFACT', `training job ${plan.names.trainingJob} completed without ModelArtifacts`, {
-      details: { job: plan.names.trainingJob },
-    });
+    throw new CloudError(
+      'NO_MODEL_ARTIFACT',
+      `training job ${plan.names.trainingJob} completed without ModelArtifacts`,
+      {
+        details: { job: plan.names.trainingJob },
+      },
+    );
   }
   sm.modelDataUrl = modelDataUrl;
   await rec.save();
@@ -201,7 +253,12 @@ export async function finishTraining(plan: RunPlan, outcome: JobOutcome, rec: Ru
 }
 
 /** CreateModel (skipped when the manifest says it already exists: `predict` reruns). */
-export async function createModel(plan: RunPlan, modelDataUrl: string, rec: RunRecorder, deps: SageMakerDeps): Promise<void> {
+export async function createModel(
+  plan: RunPlan,
+  modelDataUrl: string,
+  rec: RunRecorder,
+  deps: SageMakerDeps,
+): Promise<void> {
   if (rec.manifest.resources.some((r) => r.kind === 'model' && r.id === plan.names.model)) return;
   const req = buildCreateModel(plan, modelDataUrl);
   await createRecorded(plan, 'model', plan.names.model, () => deps.sagemaker.createModel(req), rec, deps);
@@ -231,7 +288,14 @@ export async function runTransformJobs(
     step: 'transform',
     message: `creating transform job ${plan.names.transform} (${plan.transform.instanceCount} x ${plan.transform.instanceType}: test${validationRows ? ' + validation' : ''})`,
   });
-  await createRecorded(plan, 'transform-job', plan.names.transform, () => deps.sagemaker.createTransformJob(req), rec, deps);
+  await createRecorded(
+    plan,
+    'transform-job',
+    plan.names.transform,
+    () => deps.sagemaker.createTransformJob(req),
+    rec,
+    deps,
+  );
   const outcomes = await waitRecordingFailedBilling(
     [{ kind: 'transform', name: plan.names.transform, instanceType: plan.transform.instanceType }],
     plan,
@@ -262,7 +326,11 @@ export async function downloadTransformOutputs(
   let validationOutput: string | undefined;
   if (plan.s3.validationFeatures && validationRows > 0) {
     validationOutput = join(rec.runDir, 'validation-probabilities.jsonl');
-    await downloadConcatenated([{ uri: `${plan.s3.transformOutput}${plan.s3.validationFeatures}.out`, rows: validationRows }], validationOutput, deps);
+    await downloadConcatenated(
+      [{ uri: `${plan.s3.transformOutput}${plan.s3.validationFeatures}.out`, rows: validationRows }],
+      validationOutput,
+      deps,
+    );
   }
   return {
     testOutput,
@@ -285,10 +353,14 @@ async function locateOutput(uri: string, deps: SageMakerDeps): Promise<string> {
   const keys = await deps.storage.listKeys(prefix);
   const found = keys.map((k) => `s3://${bucket}/${k}`).find((k) => k === uri || k.endsWith(`/${name}`));
   if (found) return found;
-  throw new CloudError('TRANSFORM_OUTPUT_MISSING', `no ${name} under ${prefix} (found: ${keys.slice(0, 5).join(', ') || 'nothing'})`, {
-    hint: 'the transform job completed without output for this input file; check its CloudWatch logs (/aws/sagemaker/TransformJobs)',
-    details: { expected: uri, found: keys.slice(0, 20) },
-  });
+  throw new CloudError(
+    'TRANSFORM_OUTPUT_MISSING',
+    `no ${name} under ${prefix} (found: ${keys.slice(0, 5).join(', ') || 'nothing'})`,
+    {
+      hint: 'the transform job completed without output for this input file; check its CloudWatch logs (/aws/sagemaker/TransformJobs)',
+      details: { expected: uri, found: keys.slice(0, 20) },
+    },
+  );
 }
 
 /**
@@ -296,7 +368,11 @@ async function locateOutput(uri: string, deps: SageMakerDeps): Promise<string> {
  * adds a newline after every record, so a trailing one is normal) are dropped; each part must then
  * have exactly `rows` records: a short `.out` would silently shift every later ImageId.
  */
-async function downloadConcatenated(parts: { uri: string; rows: number }[], path: string, deps: SageMakerDeps): Promise<void> {
+async function downloadConcatenated(
+  parts: { uri: string; rows: number }[],
+  path: string,
+  deps: SageMakerDeps,
+): Promise<void> {
   const partDir = join(dirname(path), 'sagemaker-output');
   await withAtomicWriteStream(path, { force: true }, async (stream) => {
     for (const part of parts) {
@@ -315,10 +391,14 @@ async function downloadConcatenated(parts: { uri: string; rows: number }[], path
       }
       if (batch.length) await writeChunk(stream, batch.join('\n') + '\n');
       if (records !== part.rows) {
-        throw new CloudError('TRANSFORM_OUTPUT_ROWS', `${part.uri} has ${records} records, expected ${part.rows} (one per input row)`, {
-          hint: 'the transform output is incomplete or mixed with another job; rerun `digitflow predict --engine sagemaker`',
-          details: { uri: part.uri, records, expected: part.rows },
-        });
+        throw new CloudError(
+          'TRANSFORM_OUTPUT_ROWS',
+          `${part.uri} has ${records} records, expected ${part.rows} (one per input row)`,
+          {
+            hint: 'the transform output is incomplete or mixed with another job; rerun `digitflow predict --engine sagemaker`',
+            details: { uri: part.uri, records, expected: part.rows },
+          },
+        );
       }
     }
   });

@@ -28,7 +28,10 @@ export async function regionOfRun(runDir: string): Promise<string | undefined> {
 }
 
 /** Re-runs the transform of a trained managed run. */
-export async function sagemakerPredictStage(input: SageMakerPredictInput, deps: SageMakerDeps): Promise<SageMakerRunResult> {
+export async function sagemakerPredictStage(
+  input: SageMakerPredictInput,
+  deps: SageMakerDeps,
+): Promise<SageMakerRunResult> {
   const rec = new RunRecorder(input.runDir, await readManifest(input.runDir), deps.clock);
   const sm = rec.manifest.sagemaker;
   if (rec.manifest.engine !== 'sagemaker' || !sm?.planInput || !sm.modelDataUrl) {
@@ -43,22 +46,37 @@ export async function sagemakerPredictStage(input: SageMakerPredictInput, deps: 
   let shardRows = sm.shardRows;
   if (input.testFile) {
     const test = await prepareTestShards(
-      { testFile: input.testFile, shards: plan.s3.testShards.length, outDir: join(rec.runDir, 'sagemaker-input'), numClasses: planInput.numClasses },
+      {
+        testFile: input.testFile,
+        shards: plan.s3.testShards.length,
+        outDir: join(rec.runDir, 'sagemaker-input'),
+        numClasses: planInput.numClasses,
+      },
       deps,
     );
-    for (const shard of test.shards) await checkLinearLearnerCsv(shard, { labelled: false, numClasses: planInput.numClasses, signal: deps.signal });
+    for (const shard of test.shards)
+      await checkLinearLearnerCsv(shard, { labelled: false, numClasses: planInput.numClasses, signal: deps.signal });
     await deps.sagemaker.checkCredentials();
     await deps.storage.headBucket(plan.s3.bucket);
     const layout = runS3Layout(plan.s3.bucket, planInput.prefix, planInput.runId);
     // The validation features stay: the transform scores them again next to the new test set.
-    await syncChannelFiles(channelFiles(layout, undefined, test), deps.storage, deps, (uri) => uri.endsWith(`/${plan.s3.validationFeatures}`));
+    await syncChannelFiles(channelFiles(layout, undefined, test), deps.storage, deps, (uri) =>
+      uri.endsWith(`/${plan.s3.validationFeatures}`),
+    );
     shardRows = test.shardRows;
     sm.shardRows = shardRows;
     rec.manifest.inputs = rec.manifest.inputs.filter((i) => i.role !== 'test');
-    rec.manifest.inputs.push({ role: 'test', path: input.testFile, ...(await sha256File(input.testFile)), rows: test.rows });
+    rec.manifest.inputs.push({
+      role: 'test',
+      path: input.testFile,
+      ...(await sha256File(input.testFile)),
+      rows: test.rows,
+    });
   }
   if (!shardRows) {
-    throw new UserInputError('TEST_REQUIRED', `${rec.runDir} has no uploaded test set`, { hint: 'pass --test data/test.csv' });
+    throw new UserInputError('TEST_REQUIRED', `${rec.runDir} has no uploaded test set`, {
+      hint: 'pass --test data/test.csv',
+    });
   }
   if (input.labelsFile) {
     rec.manifest.inputs = rec.manifest.inputs.filter((i) => i.role !== 'labels');
@@ -68,7 +86,15 @@ export async function sagemakerPredictStage(input: SageMakerPredictInput, deps: 
   await deps.sagemaker.checkCredentials();
   sm.prices = await resolvePrices(plan.region, priceTypes(plan), deps);
   await createModel(plan, sm.modelDataUrl, rec, deps);
-  const scored = await transformAndScore(plan, shardRows, Number(sm.validationRows ?? 0), input.labelsFile, input.wait, rec, deps);
+  const scored = await transformAndScore(
+    plan,
+    shardRows,
+    Number(sm.validationRows ?? 0),
+    input.labelsFile,
+    input.wait,
+    rec,
+    deps,
+  );
   const result: SageMakerRunResult = {
     runId: rec.manifest.runId,
     runDir: rec.runDir,

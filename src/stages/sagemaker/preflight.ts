@@ -35,7 +35,10 @@ export async function checkLinearLearnerCsv(
     if (text === '') throw fail('empty line', 'Linear Learner reads every line as a record: remove blank lines');
     const fields = text.split(',');
     if (fields.length !== want) {
-      throw fail(`${fields.length} columns, expected ${want}`, opts.labelled ? 'label first, then 784 pixels' : '784 pixel columns, no label');
+      throw fail(
+        `${fields.length} columns, expected ${want}`,
+        opts.labelled ? 'label first, then 784 pixels' : '784 pixel columns, no label',
+      );
     }
     if (line === 1 && !/^-?[\d.]/.test(fields[0])) {
       throw fail('looks like a header', 'Linear Learner CSVs must not have a header line');
@@ -43,14 +46,18 @@ export async function checkLinearLearnerCsv(
     if (counts) {
       const label = Number(fields[0]);
       if (!Number.isInteger(label) || label < 0 || label >= opts.numClasses) {
-        throw fail(`label '${fields[0]}' is not an integer in 0..${opts.numClasses - 1}`, 'the label must be the first column');
+        throw fail(
+          `label '${fields[0]}' is not an integer in 0..${opts.numClasses - 1}`,
+          'the label must be the first column',
+        );
       }
       counts[label]++;
     }
     // Checking every value costs ~10x more than the rest; sample one row in 64 plus the first.
     if (line === 1 || line % 64 === 0) {
       for (let i = 0; i < fields.length; i++) {
-        if (fields[i] === '' || !Number.isFinite(Number(fields[i]))) throw fail(`column ${i + 1} is '${fields[i]}', not a number`, 'every field must be numeric');
+        if (fields[i] === '' || !Number.isFinite(Number(fields[i])))
+          throw fail(`column ${i + 1} is '${fields[i]}', not a number`, 'every field must be numeric');
       }
     }
   }
@@ -62,8 +69,12 @@ export async function checkLinearLearnerCsv(
 export function checkMiniBatch(hyperparameters: Record<string, string>, trainRows: number): void {
   const mb = hyperparameters.mini_batch_size;
   if (mb !== undefined && Number(mb) > trainRows) {
-    throw new UserInputError('MINI_BATCH_TOO_LARGE', `--mini-batch-size ${mb} is larger than the ${trainRows} training rows`, {
-      hint: `use at most ${trainRows}`,
-    });
+    throw new UserInputError(
+      'MINI_BATCH_TOO_LARGE',
+      `--mini-batch-size ${mb} is larger than the ${trainRows} training rows`,
+      {
+        hint: `use at most ${trainRows}`,
+      },
+    );
   }
 }

@@ -15,7 +15,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DescribeHyperParameterTuningJobResponse, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { buildCreateTuningJob, buildTuningPlan, type TuningPlan, type TuningSettings } from '../../domain/linear-learner-tuning.js';
+import {
+  buildCreateTuningJob,
+  buildTuningPlan,
+  type TuningPlan,
+  type TuningSettings,
+} from '../../domain/linear-learner-tuning.js';
 import type { RunPlan } from '../../domain/sagemaker-plan.js';
 
 import type { TuningTrial } from '../../domain/manifest.js';
@@ -23,7 +28,14 @@ import { CloudError, InterruptedError } from '../../errors/index.js';
 import type { RunRecorder } from '../../adapters/run-store.js';
 import { createRecorded, finishTraining, type WaitSettings } from './jobs.js';
 import { recordBilled, recordBilledCost } from './billing.js';
-import { openRunFolder, preflight, prepareManagedRun, priceTypes, transformAndScore, type SageMakerRunInput } from './run.js';
+import {
+  openRunFolder,
+  preflight,
+  prepareManagedRun,
+  priceTypes,
+  transformAndScore,
+  type SageMakerRunInput,
+} from './run.js';
 import { resolvePrices } from './billing.js';
 import { buildRunPlan } from '../../domain/sagemaker-plan.js';
 import { shippedPriceSource } from '../../domain/instance-prices.js';
@@ -66,14 +78,21 @@ export interface SageMakerTuneDryRun {
   runDir: string;
   plan: RunPlan;
   tuning: TuningPlan;
-  checks: { files: { role: string; path: string; rows: number }[]; region: string; credentials: { found: boolean; detail?: string } };
+  checks: {
+    files: { role: string; path: string; rows: number }[];
+    region: string;
+    credentials: { found: boolean; detail?: string };
+  };
 }
 
 const runInput = (input: SageMakerTuneInput): SageMakerRunInput => ({ ...input, command: 'tune' });
 const settingsOf = (input: SageMakerTuneInput): TuningSettings => ({ ...input.tuning, seed: input.seed });
 
 /** `--dry-run`: the run's pre-flight on a scratch folder plus the tuning plan; nothing is created. */
-export async function sagemakerTuneDryRunStage(input: SageMakerTuneInput, deps: StageDeps & Partial<SageMakerDeps>): Promise<SageMakerTuneDryRun> {
+export async function sagemakerTuneDryRunStage(
+  input: SageMakerTuneInput,
+  deps: StageDeps & Partial<SageMakerDeps>,
+): Promise<SageMakerTuneDryRun> {
   const runId = input.runId ?? input.runDir.split(/[\\/]/).filter(Boolean).pop()!;
   const work = await mkdtemp(join(tmpdir(), 'digitflow-dryrun-'));
   try {
@@ -90,9 +109,17 @@ export async function sagemakerTuneDryRunStage(input: SageMakerTuneInput, deps: 
     // As `run --dry-run`: the Price List API when credentials exist, else the shipped table.
     const prices = credentials.found
       ? await resolvePrices(pf.plan.region, priceTypes(pf.plan), deps)
-      : shippedPriceSource(pf.plan.region, deps.pricesOff ?? 'no AWS credentials, so the AWS Price List API was not asked', priceTypes(pf.plan));
+      : shippedPriceSource(
+          pf.plan.region,
+          deps.pricesOff ?? 'no AWS credentials, so the AWS Price List API was not asked',
+          priceTypes(pf.plan),
+        );
     const plan = buildRunPlan(pf.planInput, prices);
-    const tuning = buildTuningPlan(plan, (input.plan.hyperparameters as Record<string, string>) ?? {}, settingsOf(input));
+    const tuning = buildTuningPlan(
+      plan,
+      (input.plan.hyperparameters as Record<string, string>) ?? {},
+      settingsOf(input),
+    );
     const files = [
       { role: 'train', path: input.trainFile, rows: pf.data.trainRows + pf.data.validationRows },
       ...(input.testFile && pf.test ? [{ role: 'test', path: input.testFile, rows: pf.test.rows }] : []),
@@ -110,16 +137,29 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
   try {
     const userHp = (input.plan.hyperparameters as Record<string, string>) ?? {};
     // The ranges are checked before any network call; the plan is rebuilt with the resolved prices.
-    const { rec, plan } = await prepareManagedRun(runInput(input), runId, existing, deps, hold, (p) => void buildTuningPlan(p.plan, userHp, settingsOf(input)));
+    const { rec, plan } = await prepareManagedRun(
+      runInput(input),
+      runId,
+      existing,
+      deps,
+      hold,
+      (p) => void buildTuningPlan(p.plan, userHp, settingsOf(input)),
+    );
     const t = buildTuningPlan(plan, userHp, settingsOf(input));
     const m = rec.manifest;
     m.command = 'tune';
     m.hyperparameters = { ...t.staticHyperparameters };
-    if (t.costEstimate.usd !== undefined) m.costEstimate = { usd: t.costEstimate.usd, basis: t.costEstimate.basis, priceTableDate: t.costEstimate.priceTableDate };
+    if (t.costEstimate.usd !== undefined)
+      m.costEstimate = {
+        usd: t.costEstimate.usd,
+        basis: t.costEstimate.basis,
+        priceTableDate: t.costEstimate.priceTableDate,
+      };
     rec.sagemaker().tuning = { name: t.name, plan: t };
     await rec.save();
 
-    if (deps.signal?.aborted) throw new InterruptedError('interrupted before the tuning job was created (nothing is running)');
+    if (deps.signal?.aborted)
+      throw new InterruptedError('interrupted before the tuning job was created (nothing is running)');
     deps.reporter.emit({
       kind: 'step',
       step: 'tune',
@@ -140,7 +180,13 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
  * Wait → list trials (each recorded, billed) → best trial → model → transform → score. Used by
  * `tune` right after the Create, and by `attach <tuning job> -o <dir>`.
  */
-export async function continueTuning(plan: RunPlan, rec: RunRecorder, labelsFile: string | undefined, wait: WaitSettings, deps: SageMakerDeps): Promise<SageMakerTuneResult> {
+export async function continueTuning(
+  plan: RunPlan,
+  rec: RunRecorder,
+  labelsFile: string | undefined,
+  wait: WaitSettings,
+  deps: SageMakerDeps,
+): Promise<SageMakerTuneResult> {
   const sm = rec.sagemaker();
   const t = sm.tuning!;
   const t0 = deps.clock.now();
@@ -174,10 +220,14 @@ export async function continueTuning(plan: RunPlan, rec: RunRecorder, labelsFile
   if (!bestName || !best) {
     await rec.save();
     const reasons = [...new Set(trials.rows.map((r) => r.failureReason).filter(Boolean))].slice(0, 3);
-    throw new CloudError('TUNING_JOB_FAILED', `tuning job ${t.name} ended ${t.status} without a completed trial${reasons.length ? `: ${reasons.join('; ')}` : ''}`, {
-      hint: `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${t.name}-*; delete the uploaded data with: digitflow cleanup ${rec.runDir}`,
-      details: { job: t.name, status: t.status, trials: trials.rows.length },
-    });
+    throw new CloudError(
+      'TUNING_JOB_FAILED',
+      `tuning job ${t.name} ended ${t.status} without a completed trial${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+      {
+        hint: `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${t.name}-*; delete the uploaded data with: digitflow cleanup ${rec.runDir}`,
+        details: { job: t.name, status: t.status, trials: trials.rows.length },
+      },
+    );
   }
   t.bestTrainingJob = bestName;
   result.best = { trainingJob: bestName, objective: best.objective, tuned: best.tuned };
@@ -189,12 +239,22 @@ export async function continueTuning(plan: RunPlan, rec: RunRecorder, labelsFile
   const bestPlan: RunPlan = { ...plan, names: { ...plan.names, trainingJob: bestName } };
   await finishTraining(
     bestPlan,
-    { kind: 'training', name: bestName, status: desc.TrainingJobStatus ?? 'Completed', elapsedSeconds: 0, billableSeconds: best.billableSeconds, training: { $metadata: {}, ...desc } },
+    {
+      kind: 'training',
+      name: bestName,
+      status: desc.TrainingJobStatus ?? 'Completed',
+      elapsedSeconds: 0,
+      billableSeconds: best.billableSeconds,
+      training: { $metadata: {}, ...desc },
+    },
     rec,
     deps,
   );
   result.model = plan.names.model;
-  Object.assign(result, await transformAndScore(plan, sm.shardRows ?? [], Number(sm.validationRows ?? 0), labelsFile, wait, rec, deps));
+  Object.assign(
+    result,
+    await transformAndScore(plan, sm.shardRows ?? [], Number(sm.validationRows ?? 0), labelsFile, wait, rec, deps),
+  );
   result.billableSeconds = rec.manifest.billableSeconds ?? 0;
   if (recordBilledCost(plan, rec)) result.costEstimate = rec.manifest.costEstimate;
   await rec.save();
@@ -202,12 +262,19 @@ export async function continueTuning(plan: RunPlan, rec: RunRecorder, labelsFile
 }
 
 function leaderboard(rows: TuningTrial[]): TuneTrialRow[] {
-  const sorted = [...rows].sort((a, b) => (b.objective ?? -Infinity) - (a.objective ?? -Infinity) || a.trainingJob.localeCompare(b.trainingJob));
+  const sorted = [...rows].sort(
+    (a, b) => (b.objective ?? -Infinity) - (a.objective ?? -Infinity) || a.trainingJob.localeCompare(b.trainingJob),
+  );
   return sorted.map((r, i) => ({ rank: i + 1, ...r }));
 }
 
 /** Every trial into the manifest: a training-job resource (job records cannot be deleted), its billed seconds, its objective. */
-async function recordTrials(plan: RunPlan, rec: RunRecorder, name: string, deps: SageMakerDeps): Promise<{ rows: TuningTrial[]; described: Map<string, DescribeTrainingJobResponse> }> {
+async function recordTrials(
+  plan: RunPlan,
+  rec: RunRecorder,
+  name: string,
+  deps: SageMakerDeps,
+): Promise<{ rows: TuningTrial[]; described: Map<string, DescribeTrainingJobResponse> }> {
   const summaries = await deps.sagemaker.listTuningTrials(name, deps.signal);
   const described = new Map<string, DescribeTrainingJobResponse>();
   const rows: TuningTrial[] = [];
@@ -218,14 +285,17 @@ async function recordTrials(plan: RunPlan, rec: RunRecorder, name: string, deps:
     if (s.TrainingJobStatus !== 'InProgress') {
       const d = await deps.sagemaker.describeTrainingJob(job);
       described.set(job, d);
-      if (d.BillableTimeInSeconds !== undefined) billableSeconds = d.BillableTimeInSeconds * (d.ResourceConfig?.InstanceCount ?? 1);
+      if (d.BillableTimeInSeconds !== undefined)
+        billableSeconds = d.BillableTimeInSeconds * (d.ResourceConfig?.InstanceCount ?? 1);
       await recordBilled(plan, rec, job, d.ResourceConfig?.InstanceType ?? plan.training.instanceType, billableSeconds);
     }
     rows.push({
       trainingJob: job,
       status: s.TrainingJobStatus ?? 'Unknown',
       tuned: { ...(s.TunedHyperParameters ?? {}) },
-      ...(s.FinalHyperParameterTuningJobObjectiveMetric?.Value !== undefined ? { objective: s.FinalHyperParameterTuningJobObjectiveMetric.Value } : {}),
+      ...(s.FinalHyperParameterTuningJobObjectiveMetric?.Value !== undefined
+        ? { objective: s.FinalHyperParameterTuningJobObjectiveMetric.Value }
+        : {}),
       ...(s.FailureReason ? { failureReason: s.FailureReason } : {}),
       ...(billableSeconds !== undefined ? { billableSeconds } : {}),
     });
@@ -248,20 +318,32 @@ export function tuningProgress(d: DescribeHyperParameterTuningJobResponse, maxJo
 }
 
 /** Failed, or Stopped without a completed trial: the error to raise (after the trials are recorded). */
-export function tuningOutcomeError(d: DescribeHyperParameterTuningJobResponse, trialReasons: string[] = [], runDir?: string): CloudError | undefined {
+export function tuningOutcomeError(
+  d: DescribeHyperParameterTuningJobResponse,
+  trialReasons: string[] = [],
+  runDir?: string,
+): CloudError | undefined {
   const name = d.HyperParameterTuningJobName ?? '?';
   const status = d.HyperParameterTuningJobStatus;
   const logs =
-    `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${name}-*` + (runDir ? `; delete the uploaded data with: digitflow cleanup ${runDir}` : '');
+    `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${name}-*` +
+    (runDir ? `; delete the uploaded data with: digitflow cleanup ${runDir}` : '');
   const why = trialReasons.length ? ` (trials: ${trialReasons.join('; ')})` : '';
   if (status === 'Stopped' && !d.BestTrainingJob) {
-    return new CloudError('TUNING_JOB_STOPPED', `tuning job ${name} was stopped before any trial completed${why}`, { hint: logs, details: { job: name, status } });
+    return new CloudError('TUNING_JOB_STOPPED', `tuning job ${name} was stopped before any trial completed${why}`, {
+      hint: logs,
+      details: { job: name, status },
+    });
   }
   if (status === 'Failed') {
-    return new CloudError('TUNING_JOB_FAILED', `tuning job ${name} failed${d.FailureReason ? `: ${d.FailureReason}` : ''}${why}`, {
-      hint: logs,
-      details: { job: name, status, failureReason: d.FailureReason },
-    });
+    return new CloudError(
+      'TUNING_JOB_FAILED',
+      `tuning job ${name} failed${d.FailureReason ? `: ${d.FailureReason}` : ''}${why}`,
+      {
+        hint: logs,
+        details: { job: name, status, failureReason: d.FailureReason },
+      },
+    );
   }
   return undefined;
 }
@@ -270,7 +352,12 @@ export function tuningOutcomeError(d: DescribeHyperParameterTuningJobResponse, t
  * Polls DescribeHyperParameterTuningJob until Completed, Stopped or Failed, emitting
  * the counters whenever they change. Ctrl-C: stop or detach, as for a training job in `run`.
  */
-export async function waitForTuningJob(name: string, maxJobs: number, wait: WaitSettings, deps: SageMakerDeps): Promise<DescribeHyperParameterTuningJobResponse> {
+export async function waitForTuningJob(
+  name: string,
+  maxJobs: number,
+  wait: WaitSettings,
+  deps: SageMakerDeps,
+): Promise<DescribeHyperParameterTuningJobResponse> {
   const start = deps.clock.now();
   let last = '';
   for (;;) {
@@ -285,7 +372,13 @@ export async function waitForTuningJob(name: string, maxJobs: number, wait: Wait
     const status = d.HyperParameterTuningJobStatus ?? 'Unknown';
     const progress = tuningProgress(d, maxJobs);
     if (`${status} ${progress}` !== last) {
-      deps.reporter.emit({ kind: 'status', resource: name, status, secondary: progress, elapsedSeconds: (deps.clock.now() - start) / 1000 });
+      deps.reporter.emit({
+        kind: 'status',
+        resource: name,
+        status,
+        secondary: progress,
+        elapsedSeconds: (deps.clock.now() - start) / 1000,
+      });
       last = `${status} ${progress}`;
     }
     if (status === 'Completed' || status === 'Stopped' || status === 'Failed') return d;
@@ -303,7 +396,10 @@ async function interrupted(name: string, deps: SageMakerDeps): Promise<never> {
   if (decision === 'stop') {
     try {
       await deps.sagemaker.stopTuningJob(name);
-      deps.reporter.emit({ kind: 'info', message: `stop requested for tuning job ${name} (its running trials stop with it)` });
+      deps.reporter.emit({
+        kind: 'info',
+        message: `stop requested for tuning job ${name} (its running trials stop with it)`,
+      });
     } catch (err) {
       deps.reporter.emit({ kind: 'warn', code: 'STOP_FAILED', message: (err as Error).message });
     }

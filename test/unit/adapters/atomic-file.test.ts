@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createTempDir, liveTempFiles, removeStaleTempFiles, removeTempFilesSync, withAtomicWriteStream, writeChunk, writeFileAtomic } from '../../../src/adapters/atomic-file.js';
+import {
+  createTempDir,
+  liveTempFiles,
+  removeStaleTempFiles,
+  removeTempFilesSync,
+  withAtomicWriteStream,
+  writeChunk,
+  writeFileAtomic,
+} from '../../../src/adapters/atomic-file.js';
 
 describe('atomic writes', () => {
   it('writes, refuses to overwrite without force, replaces with force', async () => {

@@ -13,11 +13,16 @@ beforeAll(async () => {
 /** Digit-like rows: mostly background, some ink; every 7th row repeats an earlier one, every 50th is blank. */
 function row(i: number, layout: 'train' | 'test'): string {
   const src = i % 7 === 6 ? i - 3 : i;
-  const px = Array.from({ length: PIX }, (_, j) => (i % 50 === 49 ? 0 : (j * 13 + src * 7) % 9 === 0 ? (src * 31 + j) % 256 : 0));
+  const px = Array.from({ length: PIX }, (_, j) =>
+    i % 50 === 49 ? 0 : (j * 13 + src * 7) % 9 === 0 ? (src * 31 + j) % 256 : 0,
+  );
   return layout === 'train' ? `${src % 10},${px.join(',')}` : px.join(',');
 }
 
-function csv(rows: number, options: { layout?: 'train' | 'test'; eol?: string; headerLine?: boolean; lines?: (lines: string[]) => void } = {}): string {
+function csv(
+  rows: number,
+  options: { layout?: 'train' | 'test'; eol?: string; headerLine?: boolean; lines?: (lines: string[]) => void } = {},
+): string {
   const layout = options.layout ?? 'train';
   const lines = options.headerLine === false ? [] : [header(layout)];
   for (let i = 0; i < rows; i++) lines.push(row(i, layout));
@@ -99,7 +104,11 @@ describe('duplicate images: row digests', () => {
     const text = csv(1500);
     const p = join(dir, 'dups.csv');
     await writeFile(p, text);
-    const images = text.trim().split('\n').slice(1).map((l) => l.slice(l.indexOf(',') + 1));
+    const images = text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.slice(l.indexOf(',') + 1));
     const expected = images.length - new Set(images).size;
     expect(expected).toBeGreaterThan(200);
     expect((await scanKaggleCsv(p, { threads: 1 })).duplicateImages).toBe(expected);
@@ -110,7 +119,10 @@ describe('duplicate images: row digests', () => {
     const { RowStats, rowDigest } = await import('../../../src/adapters/csv-scan-stats.js');
     const base = new Uint8Array(PIX);
     for (let j = 100; j < 700; j += 37) base[j] = (j * 7) % 256 || 1;
-    const variants = [base, ...[101, 102, 103, 399, 783].map((j) => Uint8Array.from(base, (v, k) => (k === j ? v + 1 : v)))];
+    const variants = [
+      base,
+      ...[101, 102, 103, 399, 783].map((j) => Uint8Array.from(base, (v, k) => (k === j ? v + 1 : v))),
+    ];
     const swapped = base.slice();
     swapped.set(base.subarray(100, 104), 200);
     swapped.set(base.subarray(200, 204), 100);

@@ -73,7 +73,13 @@ describe('readKaggleCsvFile: valid layouts', () => {
   });
 
   it('reads a member of a zip archive', async () => {
-    const p = await file('dr.zip', makeZip([{ name: 'train.csv', data: trainCsv(6) }, { name: 'test.csv', data: testCsv(3) }]));
+    const p = await file(
+      'dr.zip',
+      makeZip([
+        { name: 'train.csv', data: trainCsv(6) },
+        { name: 'test.csv', data: testCsv(3) },
+      ]),
+    );
     expect((await readKaggleCsvFile(p, { zipMember: 'test.csv' })).rows).toBe(3);
     await expect(readKaggleCsvFile(p)).rejects.toMatchObject({ code: 'ZIP_MEMBER_REQUIRED' });
   });
@@ -134,8 +140,15 @@ describe('readKaggleCsvFile: bad input gives a clear error naming file, line and
     for (const [bad, msg] of cases) {
       const vals = rowValues(0).map(String);
       vals[4] = bad;
-      const p = await file(`px-${cases.indexOf(cases.find((c) => c[0] === bad)!)}.csv`, `${header('train')}\n${trainRow(1, 1)}\n5,${vals.join(',')}\n`);
-      await expectError(p, 'CSV_VALUE', new RegExp(`:3: column 6 \\(pixel4\\): expected an integer 0-255, ${msg.source}`));
+      const p = await file(
+        `px-${cases.indexOf(cases.find((c) => c[0] === bad)!)}.csv`,
+        `${header('train')}\n${trainRow(1, 1)}\n5,${vals.join(',')}\n`,
+      );
+      await expectError(
+        p,
+        'CSV_VALUE',
+        new RegExp(`:3: column 6 \\(pixel4\\): expected an integer 0-255, ${msg.source}`),
+      );
     }
   });
 

@@ -23,15 +23,27 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function collect(it: AsyncIterable<{ pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number; layout: string }>) {
+async function collect(
+  it: AsyncIterable<{ pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number; layout: string }>,
+) {
   const out = [];
-  for await (const c of it) out.push({ pixels: Buffer.from(c.pixels).toString('base64'), labels: c.labels ? Array.from(c.labels) : undefined, rows: c.rows, firstRow: c.firstRow, layout: c.layout });
+  for await (const c of it)
+    out.push({
+      pixels: Buffer.from(c.pixels).toString('base64'),
+      labels: c.labels ? Array.from(c.labels) : undefined,
+      rows: c.rows,
+      firstRow: c.firstRow,
+      layout: c.layout,
+    });
   return out;
 }
 
 describe('streamKaggleCsvFileThreaded', () => {
   it('yields exactly the chunks of the in-thread reader (train and test layouts, window 1 and 2)', async () => {
-    for (const [file, window] of [['train.csv', 1], ['test.csv', 2]] as const) {
+    for (const [file, window] of [
+      ['train.csv', 1],
+      ['test.csv', 2],
+    ] as const) {
       const opts = { layout: 'auto' as const, numClasses: 10, chunkRows: 40 };
       const threaded = await collect(streamKaggleCsvFileThreaded(join(dir, file), { ...opts, window }));
       const inThread = await collect(streamKaggleCsvFile(join(dir, file), opts));
@@ -42,7 +54,9 @@ describe('streamKaggleCsvFileThreaded', () => {
   });
 
   it('rethrows the reader error with its class, code, message and details', async () => {
-    const err = await collect(streamKaggleCsvFileThreaded(join(dir, 'bad.csv'), { numClasses: 10, chunkRows: 16 })).catch((e) => e);
+    const err = await collect(
+      streamKaggleCsvFileThreaded(join(dir, 'bad.csv'), { numClasses: 10, chunkRows: 16 }),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(UserInputError);
     expect(err.code).toBe('CSV_VALUE');
     expect(err.message).toContain('bad.csv:101');

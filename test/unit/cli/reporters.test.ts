@@ -30,7 +30,8 @@ describe('reporters', () => {
   it('plain mode: a task without a total ends on its final count, even when throttled', () => {
     const s = sink();
     const r = createReporter({ mode: 'plain', quiet: false, stream: s.stream, now: () => 0 });
-    for (const done of [2048, 4096, 6144, 28000]) r.emit({ kind: 'progress', task: 'p', label: 'predict', done, unit: 'rows' });
+    for (const done of [2048, 4096, 6144, 28000])
+      r.emit({ kind: 'progress', task: 'p', label: 'predict', done, unit: 'rows' });
     r.emit({ kind: 'progress-end', task: 'p' });
     const lines = s.text().trim().split('\n');
     expect(lines[0]).toBe('predict: 2048 rows');
@@ -43,7 +44,11 @@ describe('reporters', () => {
     const r = createReporter({ mode: 'json', quiet: false, stream: s.stream });
     r.emit({ kind: 'epoch', epoch: 1, epochs: 2, loss: 0.5, accuracy: 0.8, examplesPerSecond: 100, etaSeconds: 1 });
     r.emit({ kind: 'warn', code: 'W', message: 'careful' });
-    const events = s.text().trim().split('\n').map((l) => JSON.parse(l));
+    const events = s
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.event)).toEqual(['epoch', 'warn']);
     const q = sink();
     const rq = createReporter({ mode: 'plain', quiet: true, stream: q.stream });
@@ -55,7 +60,10 @@ describe('reporters', () => {
 
 describe('error rendering', () => {
   it('user errors: code, message, hint, exit 2, no stack', () => {
-    const r = renderError(new UserInputError('CSV_WIDTH', 'train.csv:3: expected 785 fields, found 784', { hint: 'fix row 3' }), '0.1.0');
+    const r = renderError(
+      new UserInputError('CSV_WIDTH', 'train.csv:3: expected 785 fields, found 784', { hint: 'fix row 3' }),
+      '0.1.0',
+    );
     expect(r.exitCode).toBe(2);
     expect(r.text).toBe('error[CSV_WIDTH]: train.csv:3: expected 785 fields, found 784\nhint: fix row 3');
     expect(r.json.error).toMatchObject({ code: 'CSV_WIDTH', fault: 'user' });

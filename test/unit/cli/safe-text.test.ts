@@ -11,8 +11,19 @@ describe('safeText', () => {
 
   it('is applied to what Kaggle lists', () => {
     const text = renderSubmissionsText({
-      competition: 'digit-recognizer', polls: 1, tracked: [],
-      listing: [{ fileName: 'x\u001b]0;pwned\u0007.csv', date: '2026-11-27 10:00:00', description: 'd', status: 'complete', rawStatus: 'complete', publicScore: 0.9 }],
+      competition: 'digit-recognizer',
+      polls: 1,
+      tracked: [],
+      listing: [
+        {
+          fileName: 'x\u001b]0;pwned\u0007.csv',
+          date: '2026-11-27 10:00:00',
+          description: 'd',
+          status: 'complete',
+          rawStatus: 'complete',
+          publicScore: 0.9,
+        },
+      ],
     });
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(text).toContain('x\\u001b]0;pwned\\u0007.csv');

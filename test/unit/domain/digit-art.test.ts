@@ -10,7 +10,18 @@ function image(cells: Array<[number, number, number?]>): number[] {
 
 describe('digitArt', () => {
   it('draws two pixel rows per line with half blocks: upper, lower, both, none', () => {
-    const lines = digitArt(image([[0, 0], [1, 1], [0, 2], [1, 2], [27, 27], [2, 3, 95], [3, 3, 96]]), 'blocks');
+    const lines = digitArt(
+      image([
+        [0, 0],
+        [1, 1],
+        [0, 2],
+        [1, 2],
+        [27, 27],
+        [2, 3, 95],
+        [3, 3, 96],
+      ]),
+      'blocks',
+    );
     expect(lines).toHaveLength(14);
     expect(lines.every((l) => [...l].length === 28)).toBe(true);
     expect(lines[0].slice(0, 4)).toBe('▀▄█ ');
@@ -20,7 +31,15 @@ describe('digitArt', () => {
   });
 
   it('ASCII uses an intensity ramp on the mean of the two pixels', () => {
-    const lines = digitArt(image([[0, 0], [1, 0], [0, 1], [2, 2, 26]]), 'ascii');
+    const lines = digitArt(
+      image([
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [2, 2, 26],
+      ]),
+      'ascii',
+    );
     expect(lines[0].slice(0, 2)).toBe('@=');
     expect(lines[1][2]).toBe(' '); // (26 + 0) / 2 = 13 → the blank step
     expect(lines.join('')).toMatch(/^[ .:\-=+*#%@]+$/);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PIXELS, type Dataset } from '../../../src/domain/dataset.js';
-import { linearLearnerCsvChunks, linearLearnerLine, shardFileName, shardRanges } from '../../../src/domain/linear-learner-csv.js';
+import {
+  linearLearnerCsvChunks,
+  linearLearnerLine,
+  shardFileName,
+  shardRanges,
+} from '../../../src/domain/linear-learner-csv.js';
 
 function tiny(rows: number): Dataset {
   const pixels = new Uint8Array(rows * PIXELS);
@@ -38,8 +43,15 @@ describe('Linear Learner CSV', () => {
   });
 
   it('shards rows into contiguous near-equal ranges covering every row once', () => {
-    expect(shardRanges(10, 3)).toEqual([{ start: 0, end: 4 }, { start: 4, end: 7 }, { start: 7, end: 10 }]);
-    expect(shardRanges(2, 5)).toEqual([{ start: 0, end: 1 }, { start: 1, end: 2 }]);
+    expect(shardRanges(10, 3)).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 7 },
+      { start: 7, end: 10 },
+    ]);
+    expect(shardRanges(2, 5)).toEqual([
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+    ]);
     expect(shardRanges(28000, 1)).toEqual([{ start: 0, end: 28000 }]);
     expect(() => shardRanges(10, 0)).toThrow(RangeError);
     expect(shardFileName('test', 0, 1)).toBe('test.csv');

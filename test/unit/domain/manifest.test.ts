@@ -10,8 +10,20 @@ import { historyOf } from '../../../src/report/collect.js';
 function legacyManifest(extra: Record<string, unknown>) {
   const at = '2026-11-20T10:00:00.000Z';
   return {
-    manifestVersion: 1, runId: 'old', command: 'train', createdAt: at, updatedAt: at, engine: 'local', model: 'linear', seed: 7,
-    inputs: [], versions: {}, timings: {}, resources: [], outputs: {}, hyperparameters: { epochs: 15 },
+    manifestVersion: 1,
+    runId: 'old',
+    command: 'train',
+    createdAt: at,
+    updatedAt: at,
+    engine: 'local',
+    model: 'linear',
+    seed: 7,
+    inputs: [],
+    versions: {},
+    timings: {},
+    resources: [],
+    outputs: {},
+    hyperparameters: { epochs: 15 },
     extra,
   };
 }
@@ -43,13 +55,26 @@ describe('readManifest reads run folders written by earlier versions', () => {
     });
     await withRun(old, async (dir) => {
       const m = await readManifest(dir);
-      expect(m.local).toEqual({ epochs, bestEpoch: 2, stoppedEarly: true, interrupted: false, examplesPerSecond: 900, fullRetrain: { settingsFrom: 'runs/a', epochs: 2 } });
+      expect(m.local).toEqual({
+        epochs,
+        bestEpoch: 2,
+        stoppedEarly: true,
+        interrupted: false,
+        examplesPerSecond: 900,
+        fullRetrain: { settingsFrom: 'runs/a', epochs: 2 },
+      });
       expect(m.tune).toMatchObject({ tuneId: 't1', trial: 3, rung: 0 });
       expect(m.blend).toMatchObject({ method: 'mean', weightsFrom: 'equal' });
       expect(m.sagemaker).toEqual({ modelDataUrl: 's3://b/model.tar.gz' });
       // Keys no version gave a typed home stay where they were.
       expect((m as unknown as { extra: unknown }).extra).toEqual({ note: 'kept' });
-      expect(trainingStopOf(m)).toEqual({ epochsRun: 2, maxEpochs: 15, epochKept: 2, stoppedEarly: true, interrupted: false });
+      expect(trainingStopOf(m)).toEqual({
+        epochsRun: 2,
+        maxEpochs: 15,
+        epochKept: 2,
+        stoppedEarly: true,
+        interrupted: false,
+      });
       expect(historyOf(m)).toEqual(epochs);
     });
   });

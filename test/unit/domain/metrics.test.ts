@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, confusionMatrix, LogLossAccumulator, metricsFromConfusion } from '../../../src/domain/metrics.js';
+import {
+  computeMetrics,
+  confusionMatrix,
+  LogLossAccumulator,
+  metricsFromConfusion,
+} from '../../../src/domain/metrics.js';
 import { renderConfusionDiffText, renderConfusionText } from '../../../src/domain/confusion-text.js';
 
 describe('metrics against hand-computed values', () => {
   // truth 0,0,0,1,1,2 / pred 0,0,1,1,2,2
   const m = computeMetrics([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], 3);
   it('confusion [true][pred]', () => {
-    expect(m.confusion).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    expect(m.confusion).toEqual([
+      [2, 1, 0],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
   });
   it('accuracy, per class, macro-F1, baseline', () => {
     expect(m.rows).toBe(6);
@@ -31,7 +40,12 @@ describe('metrics against hand-computed values', () => {
     expect(x.baselineClass).toBe(1);
   });
   it('baseline ties go to the lowest class', () => {
-    expect(metricsFromConfusion([[1, 0], [0, 1]]).baselineClass).toBe(0);
+    expect(
+      metricsFromConfusion([
+        [1, 0],
+        [0, 1],
+      ]).baselineClass,
+    ).toBe(0);
   });
   it('rejects arrays of different length', () => {
     expect(() => confusionMatrix([0], [0, 1], 2)).toThrow();
@@ -54,7 +68,9 @@ describe('log loss', () => {
 });
 
 describe('terminal confusion matrix', () => {
-  const big = Array.from({ length: 10 }, (_, t) => Array.from({ length: 10 }, (_, p) => (t === p ? 2800 : t === 3 && p === 5 ? 99_999 : 0)));
+  const big = Array.from({ length: 10 }, (_, t) =>
+    Array.from({ length: 10 }, (_, p) => (t === p ? 2800 : t === 3 && p === 5 ? 99_999 : 0)),
+  );
   it('fits 80 columns with 10 classes and 5-digit counts', () => {
     const text = renderConfusionText(big);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
@@ -62,17 +78,37 @@ describe('terminal confusion matrix', () => {
     expect(text).toContain('recall');
   });
   it('shows counts, recall and precision', () => {
-    const text = renderConfusionText([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    const text = renderConfusionText([
+      [2, 1, 0],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
     const lines = text.split('\n');
     expect(lines[3]).toMatch(/^\s+0\s+2\s+1\s+·\s+│\s+66\.7%$/);
     expect(lines.at(-1)).toMatch(/precision\s+100%\s+50%\s+50%/);
   });
   it('colour only when asked', () => {
-    expect(renderConfusionText([[1, 0], [0, 1]])).not.toContain('\u001b[');
-    expect(renderConfusionText([[1, 0], [0, 1]], { color: true })).toContain('\u001b[32m');
+    expect(
+      renderConfusionText([
+        [1, 0],
+        [0, 1],
+      ]),
+    ).not.toContain('\u001b[');
+    expect(
+      renderConfusionText(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { color: true },
+      ),
+    ).toContain('\u001b[32m');
   });
   it('diff view signs the changes', () => {
-    const text = renderConfusionDiffText([[3, -3], [1, -1]]);
+    const text = renderConfusionDiffText([
+      [3, -3],
+      [1, -1],
+    ]);
     expect(text).toMatch(/0\s+\+3\s+-3/);
   });
 });

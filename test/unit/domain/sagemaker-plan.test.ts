@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunPlan, resourceName, isValidResourceName, renderPlanText, type PlanInput } from '../../../src/domain/sagemaker-plan.js';
-import { buildCreateModel, buildCreateTrainingJob, buildCreateTransformJob } from '../../../src/domain/sagemaker-requests.js';
+import {
+  buildRunPlan,
+  resourceName,
+  isValidResourceName,
+  renderPlanText,
+  type PlanInput,
+} from '../../../src/domain/sagemaker-plan.js';
+import {
+  buildCreateModel,
+  buildCreateTrainingJob,
+  buildCreateTransformJob,
+} from '../../../src/domain/sagemaker-requests.js';
 import { LINEAR_LEARNER_ACCOUNTS, linearLearnerImage } from '../../../src/domain/linear-learner-images.js';
-import { describePriceSource, estimateCost, livePriceSource, shippedPriceSource, PRICE_TABLE_DATE } from '../../../src/domain/instance-prices.js';
+import {
+  describePriceSource,
+  estimateCost,
+  livePriceSource,
+  shippedPriceSource,
+  PRICE_TABLE_DATE,
+} from '../../../src/domain/instance-prices.js';
 import { UserInputError } from '../../../src/errors/index.js';
 
 const base: PlanInput = {
@@ -64,7 +80,13 @@ describe('buildRunPlan', () => {
     expect(p.s3.modelOutput).toBe(p.s3.root + 'model/');
     expect(p.s3.transformOutput).toBe(`${p.s3.root}transform/${p.names.transform}/`);
     expect(p.s3.transformInput).toBe(`${p.s3.root}data/transform-input/`);
-    expect(p.hyperparameters).toEqual({ epochs: '5', mini_batch_size: '200', predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784' });
+    expect(p.hyperparameters).toEqual({
+      epochs: '5',
+      mini_batch_size: '200',
+      predictor_type: 'multiclass_classifier',
+      num_classes: '10',
+      feature_dim: '784',
+    });
     expect(p.channels.map((c) => [c.name, c.contentType, c.distribution])).toEqual([
       ['train', 'text/csv', 'FullyReplicated'],
       ['validation', 'text/csv', 'FullyReplicated'],
@@ -92,7 +114,10 @@ describe('buildRunPlan', () => {
     expect(eu.costEstimate.prices).toMatchObject({ source: 'none', region: 'eu-west-1' });
   });
   it('with a Price List API source, training and transform are priced by their own usage type and the plan says so', () => {
-    const live = livePriceSource('eu-west-1', '2026-11-27', { training: { 'ml.m5.large': 0.128 }, transform: { 'ml.m5.large': 0.131 } });
+    const live = livePriceSource('eu-west-1', '2026-11-27', {
+      training: { 'ml.m5.large': 0.128 },
+      transform: { 'ml.m5.large': 0.131 },
+    });
     const p = buildRunPlan({ ...base, region: 'eu-west-1' }, live);
     expect(p.costEstimate.trainingUsd).toBe(Math.round(0.128 * 100) / 100);
     expect(p.costEstimate.transformUsd).toBe(Math.round(0.131 * (600 / 3600) * 100) / 100);
@@ -102,14 +127,23 @@ describe('buildRunPlan', () => {
     // A type the answer did not price: no figure, named.
     const partial = buildRunPlan({ ...base, region: 'eu-west-1', transformInstanceType: 'ml.c5.xlarge' }, live);
     expect(partial.costEstimate.usd).toBeUndefined();
-    expect(partial.costEstimate.basis).toContain('no eu-west-1 price for transform on ml.c5.xlarge in AWS Price List API (eu-west-1, 2026-11-27)');
+    expect(partial.costEstimate.basis).toContain(
+      'no eu-west-1 price for transform on ml.c5.xlarge in AWS Price List API (eu-west-1, 2026-11-27)',
+    );
   });
   it('the shipped table with the reason the API was not used; estimateCost keeps its region form', () => {
-    const table = shippedPriceSource('us-east-1', 'the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)');
+    const table = shippedPriceSource(
+      'us-east-1',
+      'the AWS Price List API refused: AccessDeniedException (the caller needs pricing:GetProducts)',
+    );
     const p = buildRunPlan(base, table);
     expect(p.costEstimate.usd).toBe(buildRunPlan(base).costEstimate.usd);
-    expect(renderPlanText(p)).toContain('prices: shipped table for us-east-1 dated 2024-06-01 (the AWS Price List API refused: AccessDeniedException');
-    expect(estimateCost('ml.m5.large', 2, 3600, 'us-east-1')).toBe(estimateCost('ml.m5.large', 2, 3600, table, 'training'));
+    expect(renderPlanText(p)).toContain(
+      'prices: shipped table for us-east-1 dated 2024-06-01 (the AWS Price List API refused: AccessDeniedException',
+    );
+    expect(estimateCost('ml.m5.large', 2, 3600, 'us-east-1')).toBe(
+      estimateCost('ml.m5.large', 2, 3600, table, 'training'),
+    );
     expect(estimateCost('ml.m5.large', 1, 3600, 'eu-west-1')).toBeUndefined();
     expect(describePriceSource(shippedPriceSource('eu-west-1', 'no AWS credentials'))).toBe(
       'no price figure for region eu-west-1 (no AWS credentials; shipped tables: us-east-1; grant pricing:GetProducts ' +
@@ -117,17 +151,24 @@ describe('buildRunPlan', () => {
     );
   });
   it('instance types are checked per job kind against the SDK enums and the Linear Learner families', () => {
-    expect(() => buildRunPlan({ ...base, transformInstanceType: 'ml.t3.medium' })).toThrow(/--transform-instance-type 'ml.t3.medium' is not a SageMaker transform instance type/);
+    expect(() => buildRunPlan({ ...base, transformInstanceType: 'ml.t3.medium' })).toThrow(
+      /--transform-instance-type 'ml.t3.medium' is not a SageMaker transform instance type/,
+    );
     expect(buildRunPlan({ ...base, instanceType: 'ml.t3.medium' }).training.instanceType).toBe('ml.t3.medium');
     expect(() => buildRunPlan({ ...base, instanceType: 'ml.p4d.24xlarge' })).toThrow(/Linear Learner/);
     expect(() => buildRunPlan({ ...base, instanceType: 'ml.trn1.2xlarge' })).toThrow(/Linear Learner/);
-    for (const t of ['ml.p2.xlarge', 'ml.p3.2xlarge', 'ml.g4dn.xlarge', 'ml.g5.xlarge', 'ml.c5.xlarge']) expect(buildRunPlan({ ...base, instanceType: t }).training.instanceType).toBe(t);
+    for (const t of ['ml.p2.xlarge', 'ml.p3.2xlarge', 'ml.g4dn.xlarge', 'ml.g5.xlarge', 'ml.c5.xlarge'])
+      expect(buildRunPlan({ ...base, instanceType: t }).training.instanceType).toBe(t);
   });
   it('mini_batch_size: min(1000, rows per host) by default; a larger user value is refused', () => {
     const p = buildRunPlan({ ...base, hyperparameters: {}, instanceCount: 8, trainRows: 7200 });
     expect(p.hyperparameters.mini_batch_size).toBe('900');
-    expect(buildRunPlan({ ...base, hyperparameters: {}, trainRows: 42000 }).hyperparameters.mini_batch_size).toBe('1000');
-    expect(() => buildRunPlan({ ...base, hyperparameters: { mini_batch_size: 901 }, instanceCount: 8, trainRows: 7200 })).toThrow(/mini_batch_size 901 is larger than the 900/);
+    expect(buildRunPlan({ ...base, hyperparameters: {}, trainRows: 42000 }).hyperparameters.mini_batch_size).toBe(
+      '1000',
+    );
+    expect(() =>
+      buildRunPlan({ ...base, hyperparameters: { mini_batch_size: 901 }, instanceCount: 8, trainRows: 7200 }),
+    ).toThrow(/mini_batch_size 901 is larger than the 900/);
     expect(() => buildRunPlan({ ...base, instanceCount: 8, trainRows: 7 })).toThrow(/cannot be shared/);
   });
   it('spot: checkpoints under the run prefix; --max-wait below --max-runtime or without --spot is refused', () => {
@@ -160,7 +201,10 @@ describe('request builders', () => {
     expect(r).toMatchObject({
       TrainingJobName: 'digitflow-train-20261126-133045-sagemaker',
       RoleArn: base.roleArn,
-      AlgorithmSpecification: { TrainingImage: '382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1', TrainingInputMode: 'File' },
+      AlgorithmSpecification: {
+        TrainingImage: '382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1',
+        TrainingInputMode: 'File',
+      },
       OutputDataConfig: { S3OutputPath: 's3://my-bucket/exp/20261126-133045-sagemaker/model/' },
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
       StoppingCondition: { MaxRuntimeInSeconds: 3600 },
@@ -169,7 +213,9 @@ describe('request builders', () => {
       ChannelName: 'train',
       ContentType: 'text/csv',
       CompressionType: 'None',
-      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: p.s3.trainChannel, S3DataDistributionType: 'FullyReplicated' } },
+      DataSource: {
+        S3DataSource: { S3DataType: 'S3Prefix', S3Uri: p.s3.trainChannel, S3DataDistributionType: 'FullyReplicated' },
+      },
     });
     expect(r.EnableManagedSpotTraining).toBeUndefined();
     expect(r.StoppingCondition!.MaxWaitTimeInSeconds).toBeUndefined();
@@ -182,7 +228,10 @@ describe('request builders', () => {
   });
   it('multi-instance training shards the train channel, never validation', () => {
     const r = buildCreateTrainingJob(buildRunPlan({ ...base, instanceCount: 3 }));
-    expect(r.InputDataConfig!.map((c) => c.DataSource!.S3DataSource!.S3DataDistributionType)).toEqual(['ShardedByS3Key', 'FullyReplicated']);
+    expect(r.InputDataConfig!.map((c) => c.DataSource!.S3DataSource!.S3DataDistributionType)).toEqual([
+      'ShardedByS3Key',
+      'FullyReplicated',
+    ]);
   });
   it('CreateModel', () => {
     const p = buildRunPlan(base);
@@ -202,7 +251,11 @@ describe('request builders', () => {
       ModelName: p.names.model,
       BatchStrategy: 'MultiRecord',
       MaxPayloadInMB: 6,
-      TransformInput: { ContentType: 'text/csv', SplitType: 'Line', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: p.s3.transformInput } } },
+      TransformInput: {
+        ContentType: 'text/csv',
+        SplitType: 'Line',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: p.s3.transformInput } },
+      },
       TransformOutput: { S3OutputPath: p.s3.transformOutput, Accept: 'application/jsonlines', AssembleWith: 'Line' },
       TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 3 },
     });

@@ -32,7 +32,10 @@ describe('stratifiedSplit', () => {
     const l = new Uint8Array(2000);
     for (let i = 0; i < 2000; i++) l[i] = i < 1000 ? 0 : i < 1500 ? 1 : 2 + (i % 8);
     const s = stratifiedSplit(l, 10, { seed: 9, secondSize: 400 });
-    const held = labelCounts(Uint8Array.from(s.second, (i) => l[i]), 10);
+    const held = labelCounts(
+      Uint8Array.from(s.second, (i) => l[i]),
+      10,
+    );
     const total = labelCounts(l, 10);
     held.forEach((h, c) => expect(Math.abs(h - (total[c] * 400) / 2000)).toBeLessThanOrEqual(1));
   });

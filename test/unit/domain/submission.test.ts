@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { checkSubmission, readIdLabelFile, submissionError } from '../../../src/domain/submission.js';
 
-const check = (text: string, expectedRows?: number) => checkSubmission(Readable.from([Buffer.from(text)]), { expectedRows });
-const codes = async (text: string, expectedRows?: number) => (await check(text, expectedRows)).defects.map((d) => [d.line, d.code]);
+const check = (text: string, expectedRows?: number) =>
+  checkSubmission(Readable.from([Buffer.from(text)]), { expectedRows });
+const codes = async (text: string, expectedRows?: number) =>
+  (await check(text, expectedRows)).defects.map((d) => [d.line, d.code]);
 
 describe('checkSubmission', () => {
   it('accepts a correct file (with or without trailing newline, CRLF)', async () => {
@@ -21,8 +23,22 @@ describe('checkSubmission', () => {
     ['id not integer', 'ImageId,Label\n1,3\n2.0,7\n', [[3, 'ID_NOT_INTEGER']]],
     ['id zero', 'ImageId,Label\n0,3\n2,7\n', [[2, 'ID_NOT_INTEGER']]],
     ['duplicate id', 'ImageId,Label\n1,3\n1,7\n', [[3, 'ID_DUPLICATE']]],
-    ['ids out of order', 'ImageId,Label\n2,3\n1,7\n', [[2, 'ID_OUT_OF_ORDER'], [3, 'ID_OUT_OF_ORDER']]],
-    ['label not integer', 'ImageId,Label\n1,3.0\n2,\n', [[2, 'LABEL_NOT_INTEGER'], [3, 'LABEL_NOT_INTEGER']]],
+    [
+      'ids out of order',
+      'ImageId,Label\n2,3\n1,7\n',
+      [
+        [2, 'ID_OUT_OF_ORDER'],
+        [3, 'ID_OUT_OF_ORDER'],
+      ],
+    ],
+    [
+      'label not integer',
+      'ImageId,Label\n1,3.0\n2,\n',
+      [
+        [2, 'LABEL_NOT_INTEGER'],
+        [3, 'LABEL_NOT_INTEGER'],
+      ],
+    ],
     ['label out of range', 'ImageId,Label\n1,10\n2,7\n', [[2, 'LABEL_OUT_OF_RANGE']]],
     ['spaces', 'ImageId,Label\n1, 3\n2,7\n', [[2, 'WHITESPACE']]],
   ])('%s', async (_name, text, expected) => {
@@ -51,7 +67,10 @@ describe('checkSubmission', () => {
 describe('readIdLabelFile', () => {
   it('reads id → label in any order', async () => {
     const m = await readIdLabelFile(Readable.from(['ImageId,Label\n2,7\n1,3\n']), 'l.csv');
-    expect([...m.entries()]).toEqual([[2, 7], [1, 3]]);
+    expect([...m.entries()]).toEqual([
+      [2, 7],
+      [1, 3],
+    ]);
   });
   it.each([
     ['ImageId,Label\n1,3\n1,4\n', 'l.csv:3:'],

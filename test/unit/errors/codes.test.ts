@@ -3,7 +3,14 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  CloudError, ERROR_CODES, InternalError, InterruptedError, UserInputError, errorCodeWithExit, isErrorCode, type ErrorCode,
+  CloudError,
+  ERROR_CODES,
+  InternalError,
+  InterruptedError,
+  UserInputError,
+  errorCodeWithExit,
+  isErrorCode,
+  type ErrorCode,
 } from '../../../src/errors/index.js';
 import { assertBucketName } from '../../../src/domain/sagemaker-plan.js';
 import { labelCounts } from '../../../src/domain/dataset.js';
@@ -16,7 +23,8 @@ const srcDir = join(root, 'src');
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 const sources = tsFiles(srcDir).map((f) => ({ file: relative(root, f), text: readFileSync(f, 'utf8') }));
 
@@ -30,7 +38,8 @@ function constructions(): { cls: string; arg: string; where: string }[] {
       cls: m[1]!,
       arg: m[2]!,
       where: `${file}:${text.slice(0, m.index).split('\n').length}`,
-    })));
+    })),
+  );
 }
 
 describe('error code registry', () => {
@@ -40,18 +49,25 @@ describe('error code registry', () => {
     const wrong = found
       .map((c) => ({ ...c, code: c.arg.slice(1, -1) }))
       .filter((c) => !isErrorCode(c.code) || ERROR_CODES[c.code].exit !== CLASS_EXIT[c.cls])
-      .map((c) => `${c.where}: new ${c.cls}('${c.code}') but the registry says ${isErrorCode(c.code) ? `exit ${ERROR_CODES[c.code].exit}` : 'nothing'}`);
+      .map(
+        (c) =>
+          `${c.where}: new ${c.cls}('${c.code}') but the registry says ${isErrorCode(c.code) ? `exit ${ERROR_CODES[c.code].exit}` : 'nothing'}`,
+      );
     expect(wrong).toEqual([]);
   });
 
   it('no code is built at run time: a code argument is a literal or a typed variable, never a template or concatenation', () => {
-    const built = constructions().filter((c) => /[`+]/.test(c.arg)).map((c) => `${c.where}: ${c.arg}`);
+    const built = constructions()
+      .filter((c) => /[`+]/.test(c.arg))
+      .map((c) => `${c.where}: ${c.arg}`);
     expect(built).toEqual([]);
   });
 
   it('every registered code is used somewhere in src (no stale entries)', () => {
     const others = sources.filter((s) => !s.file.endsWith(join('errors', 'codes.ts')));
-    const unused = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => !others.some((s) => s.text.includes(`'${code}'`)));
+    const unused = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+      (code) => !others.some((s) => s.text.includes(`'${code}'`)),
+    );
     expect(unused).toEqual([]);
   });
 
@@ -72,7 +88,15 @@ describe('error code registry', () => {
   });
 
   it('the synonyms merged by the renovation stay merged', () => {
-    for (const old of ['TRAIN_HAS_NO_LABELS', 'UPLOAD_TRAIN_NO_LABELS', 'DATA_NO_LABELS', 'BUCKET_INVALID', 'S3_NO_REGION', 'FORMAT_UNKNOWN', 'CSV_EMPTY']) {
+    for (const old of [
+      'TRAIN_HAS_NO_LABELS',
+      'UPLOAD_TRAIN_NO_LABELS',
+      'DATA_NO_LABELS',
+      'BUCKET_INVALID',
+      'S3_NO_REGION',
+      'FORMAT_UNKNOWN',
+      'CSV_EMPTY',
+    ]) {
       expect(isErrorCode(old), old).toBe(false);
     }
   });
@@ -80,7 +104,9 @@ describe('error code registry', () => {
 
 describe('call sites of merged synonyms throw the one registered code', () => {
   it('a bad --bucket is S3_BUCKET_INVALID (was BUCKET_INVALID)', () => {
-    expect(() => assertBucketName('Not_A_Bucket')).toThrow(expect.objectContaining({ code: 'S3_BUCKET_INVALID', exitCode: 2 }));
+    expect(() => assertBucketName('Not_A_Bucket')).toThrow(
+      expect.objectContaining({ code: 'S3_BUCKET_INVALID', exitCode: 2 }),
+    );
   });
 
   it('no region for S3 is REGION_REQUIRED (was S3_NO_REGION)', () => {
@@ -89,12 +115,17 @@ describe('call sites of merged synonyms throw the one registered code', () => {
   });
 
   it('a dataset without labels is TRAIN_NO_LABELS (was DATA_NO_LABELS)', () => {
-    const ds = { rows: 1, pixels: new Uint8Array(784), labels: undefined, numClasses: 10 } as unknown as Parameters<typeof labelCounts>[0];
+    const ds = { rows: 1, pixels: new Uint8Array(784), labels: undefined, numClasses: 10 } as unknown as Parameters<
+      typeof labelCounts
+    >[0];
     expect(() => labelCounts(ds)).toThrow(expect.objectContaining({ code: 'TRAIN_NO_LABELS', exitCode: 2 }));
   });
 
   it('an unknown --format is PROB_FORMAT_UNKNOWN (was FORMAT_UNKNOWN)', async () => {
-    await expect(resolveProbabilityFormat('unused.csv', 'xml' as never)).rejects.toMatchObject({ code: 'PROB_FORMAT_UNKNOWN', exitCode: 2 });
+    await expect(resolveProbabilityFormat('unused.csv', 'xml' as never)).rejects.toMatchObject({
+      code: 'PROB_FORMAT_UNKNOWN',
+      exitCode: 2,
+    });
   });
 });
 

@@ -11,7 +11,9 @@ describe('check-line-length flags only what Prettier cannot wrap', () => {
     expect(code.length).toBeGreaterThan(120);
     expect(unfixable(code)).toBeUndefined();
     // Several short strings on one long line: each fits a line of its own.
-    expect(unfixable(`${pad(2)}f(${Array.from({ length: 8 }, () => `'${'x'.repeat(20)}'`).join(', ')});`)).toBeUndefined();
+    expect(
+      unfixable(`${pad(2)}f(${Array.from({ length: 8 }, () => `'${'x'.repeat(20)}'`).join(', ')});`),
+    ).toBeUndefined();
   });
 
   it('flags long comments and strings too long for any line', () => {

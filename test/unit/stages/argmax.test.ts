@@ -17,26 +17,34 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('argmaxStage', () => {
-  it.each(['local.csv', 'linear-learner.jsonl', 'linear-learner.json', 'aml.csv'])('writes ImageId,Label from %s', async (name) => {
-    const output = join(dir, 'submission.csv');
-    const r = await argmaxStage({ input: fixture(name), output }, deps);
-    expect(await readFile(output, 'utf8')).toBe('ImageId,Label\n1,3\n2,7\n3,2\n4,0\n');
-    expect(r.rows).toBe(4);
-    expect(r.warnings).toBe(0);
-    expect(r.classCounts).toEqual([1, 0, 1, 1, 0, 0, 0, 1, 0, 0]);
-  });
+  it.each(['local.csv', 'linear-learner.jsonl', 'linear-learner.json', 'aml.csv'])(
+    'writes ImageId,Label from %s',
+    async (name) => {
+      const output = join(dir, 'submission.csv');
+      const r = await argmaxStage({ input: fixture(name), output }, deps);
+      expect(await readFile(output, 'utf8')).toBe('ImageId,Label\n1,3\n2,7\n3,2\n4,0\n');
+      expect(r.rows).toBe(4);
+      expect(r.warnings).toBe(0);
+      expect(r.classCounts).toEqual([1, 0, 1, 1, 0, 0, 0, 1, 0, 0]);
+    },
+  );
 
-  it.each(['local.csv', 'linear-learner.jsonl', 'linear-learner.json', 'aml.csv'])('reads %s gzip-compressed (told by its magic bytes, any name)', async (name) => {
-    const input = join(dir, name); // no .gz suffix on purpose: detection is by content
-    await writeFile(input, gzipSync(await readFile(fixture(name))));
-    const output = join(dir, 'submission.csv');
-    const r = await argmaxStage({ input, output }, deps);
-    expect(await readFile(output, 'utf8')).toBe('ImageId,Label\n1,3\n2,7\n3,2\n4,0\n');
-    expect(r.rows).toBe(4);
-  });
+  it.each(['local.csv', 'linear-learner.jsonl', 'linear-learner.json', 'aml.csv'])(
+    'reads %s gzip-compressed (told by its magic bytes, any name)',
+    async (name) => {
+      const input = join(dir, name); // no .gz suffix on purpose: detection is by content
+      await writeFile(input, gzipSync(await readFile(fixture(name))));
+      const output = join(dir, 'submission.csv');
+      const r = await argmaxStage({ input, output }, deps);
+      expect(await readFile(output, 'utf8')).toBe('ImageId,Label\n1,3\n2,7\n3,2\n4,0\n');
+      expect(r.rows).toBe(4);
+    },
+  );
 
   it('a damaged gzip file or a zip archive is a clear error and leaves no output', async () => {
-    const whole = gzipSync(Buffer.from('ImageId,0,1,2,3,4,5,6,7,8,9\n' + '1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n'.repeat(20000)));
+    const whole = gzipSync(
+      Buffer.from('ImageId,0,1,2,3,4,5,6,7,8,9\n' + '1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n'.repeat(20000)),
+    );
     const cut = join(dir, 'cut.csv.gz');
     await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
     const output = join(dir, 's.csv');
@@ -71,22 +79,37 @@ describe('argmaxStage', () => {
   it('refuses to overwrite without force, replaces with force', async () => {
     const output = join(dir, 's.csv');
     await writeFile(output, 'keep me');
-    await expect(argmaxStage({ input: fixture('local.csv'), output }, deps)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(argmaxStage({ input: fixture('local.csv'), output }, deps)).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+    });
     expect(await readFile(output, 'utf8')).toBe('keep me');
     await argmaxStage({ input: fixture('local.csv'), output, force: true }, deps);
     expect(await readFile(output, 'utf8')).toMatch(/^ImageId,Label\n1,3\n/);
   });
 
   it.each([
-    ['bad.csv', 'ImageId,0,1,2,3,4,5,6,7,8,9\n1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n2,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n', 'PROB_FIELD_COUNT', 'bad.csv:3:'],
-    ['bad.jsonl', '{"score":[1,0,0,0,0,0,0,0,0,0]}\n{"score":[1,0,0,0,0,0,0,0,0,"x"]}\n', 'PROB_NOT_A_NUMBER', 'bad.jsonl:2:'],
+    [
+      'bad.csv',
+      'ImageId,0,1,2,3,4,5,6,7,8,9\n1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n2,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n',
+      'PROB_FIELD_COUNT',
+      'bad.csv:3:',
+    ],
+    [
+      'bad.jsonl',
+      '{"score":[1,0,0,0,0,0,0,0,0,0]}\n{"score":[1,0,0,0,0,0,0,0,0,"x"]}\n',
+      'PROB_NOT_A_NUMBER',
+      'bad.jsonl:2:',
+    ],
     ['empty.jsonl', '\n', 'PROB_EMPTY', 'empty.jsonl'],
     ['header-only.csv', 'ImageId,0,1,2,3,4,5,6,7,8,9\n', 'PROB_EMPTY', 'header-only.csv'],
   ])('bad input %s: clear error and no output file', async (name, text, code, where) => {
     const input = join(dir, name);
     await writeFile(input, text);
     const output = join(dir, 'out', 'submission.csv');
-    const e = await argmaxStage({ input, output }, deps).then(() => undefined, (err: unknown) => err as { code: string; message: string; exitCode: number });
+    const e = await argmaxStage({ input, output }, deps).then(
+      () => undefined,
+      (err: unknown) => err as { code: string; message: string; exitCode: number },
+    );
     expect(e).toBeDefined();
     expect(e!.code).toBe(code);
     expect(e!.exitCode).toBe(2);
@@ -96,7 +119,9 @@ describe('argmaxStage', () => {
   });
 
   it('missing input file is a user error', async () => {
-    await expect(argmaxStage({ input: join(dir, 'nope.csv'), output: join(dir, 's.csv') }, deps)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(argmaxStage({ input: join(dir, 'nope.csv'), output: join(dir, 's.csv') }, deps)).rejects.toMatchObject(
+      { code: 'FILE_NOT_FOUND' },
+    );
   });
 
   it('numClasses other than 10', async () => {
@@ -105,7 +130,9 @@ describe('argmaxStage', () => {
     await writeFile(input, 'ImageId,0,1,2\n1,0.2,0.3,0.5\n2,0.4,0.4,0.2\n');
     const r = await argmaxStage({ input, output: join(dir, 's.csv'), numClasses: 3 }, deps);
     expect(r.classCounts).toEqual([1, 0, 1]);
-    await expect(argmaxStage({ input, output: join(dir, 's2.csv') }, deps)).rejects.toMatchObject({ code: 'PROB_HEADER' });
+    await expect(argmaxStage({ input, output: join(dir, 's2.csv') }, deps)).rejects.toMatchObject({
+      code: 'PROB_HEADER',
+    });
   });
 
   it('streams many rows (100k) with bounded work', async () => {

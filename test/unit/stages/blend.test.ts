@@ -58,13 +58,20 @@ const valTruth = [0, 1, 2, 3];
 const testTruth = [0, 1, 2, 3, 4, 5];
 
 /** A run folder with test probabilities (CSV or JSON Lines, optionally gzip) and validation files. */
-async function makeRun(name: string, testPred: number[][], valProbs: number[][], opts: { format?: 'csv' | 'jsonlines'; gzip?: boolean; sha?: string; valRows?: number[]; labels?: string } = {}) {
+async function makeRun(
+  name: string,
+  testPred: number[][],
+  valProbs: number[][],
+  opts: { format?: 'csv' | 'jsonlines'; gzip?: boolean; sha?: string; valRows?: number[]; labels?: string } = {},
+) {
   const runDir = join(dir, name);
   const format = opts.format ?? 'csv';
   const file = format === 'csv' ? 'probabilities.csv' : 'test.csv.out';
   const body =
     format === 'csv'
-      ? `ImageId,${Array.from({ length: 10 }, (_, k) => k).join(',')}\n` + testPred.map((p, i) => `${i + 1},${p.join(',')}`).join('\n') + '\n'
+      ? `ImageId,${Array.from({ length: 10 }, (_, k) => k).join(',')}\n` +
+        testPred.map((p, i) => `${i + 1},${p.join(',')}`).join('\n') +
+        '\n'
       : testPred.map((p) => JSON.stringify({ score: p, predicted_label: p.indexOf(Math.max(...p)) })).join('\n') + '\n';
   await writeRun(runDir, {
     runId: name,
@@ -105,8 +112,18 @@ describe('blendStage', () => {
   it('blends a local CSV run with a gzip Linear Learner run: checks, files, metrics, manifest', async () => {
     const labels = await labelsFile();
     // A (CSV): right on rows 1-4, wrong but unsure on 5-6. B (JSON Lines, gzip): sure on 5-6, unsure-wrong on 1-2.
-    const a = await makeRun('run-a', [lean(0, 0.9), lean(1, 0.9), lean(2, 0.8), lean(3, 0.8), lean(0, 0.55, 4), lean(0, 0.55, 5)], valTruth.map((c) => probsFor(c)), { labels });
-    const b = await makeRun('run-b', [lean(9, 0.6, 0), lean(9, 0.6, 1), lean(2, 0.7), lean(3, 0.7), lean(4, 0.95), lean(5, 0.95)], valTruth.map((c) => probsFor(c)), { format: 'jsonlines', gzip: true });
+    const a = await makeRun(
+      'run-a',
+      [lean(0, 0.9), lean(1, 0.9), lean(2, 0.8), lean(3, 0.8), lean(0, 0.55, 4), lean(0, 0.55, 5)],
+      valTruth.map((c) => probsFor(c)),
+      { labels },
+    );
+    const b = await makeRun(
+      'run-b',
+      [lean(9, 0.6, 0), lean(9, 0.6, 1), lean(2, 0.7), lean(3, 0.7), lean(4, 0.95), lean(5, 0.95)],
+      valTruth.map((c) => probsFor(c)),
+      { format: 'jsonlines', gzip: true },
+    );
     const out = join(dir, 'blend');
     const r = await blendStage({ runs: [a, b], out, seed: 42 }, defaultDeps());
     expect(r.weightsFrom).toBe('equal');
@@ -118,17 +135,29 @@ describe('blendStage', () => {
     expect(r.bestMember).toEqual({ runId: 'run-a', on: 'test', accuracy: 4 / 6 });
     expect(r.validationRows).toBe(4);
     expect(r.validationAccuracy).toBe(1);
-    expect(r.checks.join('\n')).toMatch(/same test file.*\n.*same 4 held-out validation rows.*\n.*same 6 test ImageIds/);
+    expect(r.checks.join('\n')).toMatch(
+      /same test file.*\n.*same 4 held-out validation rows.*\n.*same 6 test ImageIds/,
+    );
     expect((await readdir(out)).sort()).toEqual([
-      'manifest.json', 'metrics.json', 'probabilities.csv', 'submission.csv',
-      'validation-labels.csv', 'validation-metrics.json', 'validation-probabilities.csv', 'validation-submission.csv',
+      'manifest.json',
+      'metrics.json',
+      'probabilities.csv',
+      'submission.csv',
+      'validation-labels.csv',
+      'validation-metrics.json',
+      'validation-probabilities.csv',
+      'validation-submission.csv',
     ]);
     expect(await readFile(join(out, 'submission.csv'), 'utf8')).toBe('ImageId,Label\n1,0\n2,1\n3,2\n4,3\n5,4\n6,5\n');
     const m = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(m.command).toBe('blend');
     expect(m.runId).toBe('blend');
     expect(m.hyperparameters).toMatchObject({ method: 'mean', weights: '0.5,0.5', members: 'run-a,run-b' });
-    expect(m.inputs.filter((i: { role: string }) => i.role.startsWith('member:')).map((i: { role: string; sha256: string }) => [i.role, i.sha256.length])).toEqual([
+    expect(
+      m.inputs
+        .filter((i: { role: string }) => i.role.startsWith('member:'))
+        .map((i: { role: string; sha256: string }) => [i.role, i.sha256.length]),
+    ).toEqual([
       ['member:run-a', 64],
       ['member:run-b', 64],
     ]);
@@ -150,8 +179,17 @@ describe('blendStage', () => {
   it('--weights auto fits on the validation rows only, never on the test key', async () => {
     const labels = await labelsFile();
     // On validation, A is right and B wrong everywhere; on the test rows it is the other way round.
-    const a = await makeRun('a', testTruth.map((c) => lean((c + 1) % 10, 0.9)), valTruth.map((c) => lean(c, 0.9)), { labels });
-    const b = await makeRun('b', testTruth.map((c) => lean(c, 0.9)), valTruth.map((c) => lean((c + 1) % 10, 0.9)));
+    const a = await makeRun(
+      'a',
+      testTruth.map((c) => lean((c + 1) % 10, 0.9)),
+      valTruth.map((c) => lean(c, 0.9)),
+      { labels },
+    );
+    const b = await makeRun(
+      'b',
+      testTruth.map((c) => lean(c, 0.9)),
+      valTruth.map((c) => lean((c + 1) % 10, 0.9)),
+    );
     const r = await blendStage({ runs: [a, b], weights: 'auto', out: join(dir, 'auto'), seed: 1 }, defaultDeps());
     expect(r.weightsFrom).toBe('auto');
     expect(r.weights[0]).toBeGreaterThan(0.5);
@@ -162,8 +200,16 @@ describe('blendStage', () => {
   });
 
   it('an Amazon ML member (class columns in any order) blends like the others; --labels overrides the recorded key', async () => {
-    const a = await makeRun('a', testTruth.map((c) => lean(c, 0.6)), valTruth.map((c) => probsFor(c)));
-    const b = await makeRun('b', testTruth.map((c) => lean(c, 0.6)), valTruth.map((c) => probsFor(c)));
+    const a = await makeRun(
+      'a',
+      testTruth.map((c) => lean(c, 0.6)),
+      valTruth.map((c) => probsFor(c)),
+    );
+    const b = await makeRun(
+      'b',
+      testTruth.map((c) => lean(c, 0.6)),
+      valTruth.map((c) => probsFor(c)),
+    );
     // Replace b's probabilities with an AML file: columns 9..0, and class 9 favoured only on row 1.
     const order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
     const aml = testTruth.map((c, i) => {
@@ -184,9 +230,20 @@ describe('blendStage', () => {
   });
 
   it('given weights are scaled to sum 1; the geometric method is recorded', async () => {
-    const a = await makeRun('a', testTruth.map((c) => lean(c, 0.9)), valTruth.map((c) => probsFor(c)));
-    const b = await makeRun('b', testTruth.map((c) => lean(c, 0.6)), valTruth.map((c) => probsFor(c)));
-    const r = await blendStage({ runs: [a, b], weights: [3, 1], method: 'geometric', out: join(dir, 'g'), seed: 1 }, defaultDeps());
+    const a = await makeRun(
+      'a',
+      testTruth.map((c) => lean(c, 0.9)),
+      valTruth.map((c) => probsFor(c)),
+    );
+    const b = await makeRun(
+      'b',
+      testTruth.map((c) => lean(c, 0.6)),
+      valTruth.map((c) => probsFor(c)),
+    );
+    const r = await blendStage(
+      { runs: [a, b], weights: [3, 1], method: 'geometric', out: join(dir, 'g'), seed: 1 },
+      defaultDeps(),
+    );
     expect(r.weights).toEqual([0.75, 0.25]);
     expect(r.accuracy).toBeUndefined(); // no answer key anywhere
     const m = JSON.parse(await readFile(join(dir, 'g', 'manifest.json'), 'utf8'));
@@ -205,37 +262,71 @@ describe('blendStage', () => {
     it('runs that predicted different test files', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp(), val(), { sha: 'other-sha' });
-      await expectRefused(blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'TEST_FILE_MISMATCH', /different test files.*a sha-test.*b other-sha/);
+      await expectRefused(
+        blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'TEST_FILE_MISMATCH',
+        /different test files.*a sha-test.*b other-sha/,
+      );
     });
 
     it('runs with different held-out rows', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp(), val(), { valRows: [1, 5, 7, 11] });
-      await expectRefused(blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'SPLIT_MISMATCH', /different validation rows/);
+      await expectRefused(
+        blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'SPLIT_MISMATCH',
+        /different validation rows/,
+      );
     });
 
     it('runs whose test ImageIds differ', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp().slice(0, 5), val());
-      await expectRefused(blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'IDS_MISMATCH', /has 5 test rows.*has 6.*ImageId\(s\) 6 are missing/);
+      await expectRefused(
+        blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'IDS_MISMATCH',
+        /has 5 test rows.*has 6.*ImageId\(s\) 6 are missing/,
+      );
     });
 
     it('wrong weights, one run, auto without validation rows, a run without probabilities, an existing folder', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp(), val());
-      await expectRefused(blendStage({ runs: [a, b], weights: [1, 2, 3], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'WEIGHTS_INVALID', /3 value\(s\) for 2 runs/);
-      await expectRefused(blendStage({ runs: [a], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'NO_RUNS', /at least two/);
-      await expectRefused(blendStage({ runs: [a, a], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'NO_RUNS', /twice/);
+      await expectRefused(
+        blendStage({ runs: [a, b], weights: [1, 2, 3], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'WEIGHTS_INVALID',
+        /3 value\(s\) for 2 runs/,
+      );
+      await expectRefused(
+        blendStage({ runs: [a], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'NO_RUNS',
+        /at least two/,
+      );
+      await expectRefused(
+        blendStage({ runs: [a, a], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'NO_RUNS',
+        /twice/,
+      );
       await rm(join(b, 'validation-probabilities.csv'));
-      await expectRefused(blendStage({ runs: [a, b], weights: 'auto', out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'VALIDATION_MISSING', /held-out validation rows/);
+      await expectRefused(
+        blendStage({ runs: [a, b], weights: 'auto', out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'VALIDATION_MISSING',
+        /held-out validation rows/,
+      );
       await rm(join(b, 'probabilities.csv'));
-      await expectRefused(blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()), 'RUN_NOT_PREDICTED', /no test probabilities/);
+      await expectRefused(
+        blendStage({ runs: [a, b], out: join(dir, 'out'), seed: 1 }, defaultDeps()),
+        'RUN_NOT_PREDICTED',
+        /no test probabilities/,
+      );
     });
 
     it('an existing run folder without --force', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp(), val());
-      await expect(blendStage({ runs: [a, b], out: b, seed: 1 }, defaultDeps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+      await expect(blendStage({ runs: [a, b], out: b, seed: 1 }, defaultDeps())).rejects.toMatchObject({
+        code: 'OUTPUT_EXISTS',
+      });
       expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     });
   });

@@ -19,14 +19,26 @@ const managedPred = [0, 1, 7, 5, 3];
 
 async function twoRuns(managedRows = [3, 9, 14, 20, 31]) {
   const a = await writeRun(join(dir, 'a'), {
-    runId: 'run-local', validationRows: [3, 9, 14, 20, 31], testSha: 'abc',
-    valTruth: truth, valProbs: localPred.map((c) => probsFor(c)),
+    runId: 'run-local',
+    validationRows: [3, 9, 14, 20, 31],
+    testSha: 'abc',
+    valTruth: truth,
+    valProbs: localPred.map((c) => probsFor(c)),
     extra: { backend: 'wasm', model: 'linear', timings: { train: 12.5, predict: 1.25 } },
   });
   const b = await writeRun(join(dir, 'b'), {
-    runId: 'run-managed', engine: 'sagemaker', validationRows: managedRows, testSha: 'abc',
+    runId: 'run-managed',
+    engine: 'sagemaker',
+    validationRows: managedRows,
+    testSha: 'abc',
     metricsJson: computeMetrics(truth, managedPred, 10),
-    extra: { model: 'linear', instanceType: 'ml.m5.large', timings: { train: 180, predict: 240 }, billableSeconds: 95, costEstimate: { usd: 0.0304, basis: 'x' } },
+    extra: {
+      model: 'linear',
+      instanceType: 'ml.m5.large',
+      timings: { train: 180, predict: 240 },
+      billableSeconds: 95,
+      costEstimate: { usd: 0.0304, basis: 'x' },
+    },
   });
   return [a, b];
 }
@@ -84,14 +96,23 @@ describe('compareStage', () => {
     expect(text).toContain('run-managed minus run-local');
   });
   it('a folder without a manifest is a user error', async () => {
-    await expect(compareStage({ runs: [dir] }, defaultDeps())).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', exitCode: 2 });
+    await expect(compareStage({ runs: [dir] }, defaultDeps())).rejects.toMatchObject({
+      code: 'RUN_NOT_FOUND',
+      exitCode: 2,
+    });
   });
 });
 
 describe('hyperparameters', () => {
   it('are rows of the table, so --diff shows the ones that changed', async () => {
-    const a = await writeRun(join(dir, 'h1'), { runId: 'h1', extra: { hyperparameters: { epochs: 5, learningRate: 0.01 } } });
-    const b = await writeRun(join(dir, 'h2'), { runId: 'h2', extra: { hyperparameters: { epochs: 5, learningRate: 0.05, l2: 0 } } });
+    const a = await writeRun(join(dir, 'h1'), {
+      runId: 'h1',
+      extra: { hyperparameters: { epochs: 5, learningRate: 0.01 } },
+    });
+    const b = await writeRun(join(dir, 'h2'), {
+      runId: 'h2',
+      extra: { hyperparameters: { epochs: 5, learningRate: 0.05, l2: 0 } },
+    });
     const r = await compareStage({ runs: [a, b], diff: true }, defaultDeps());
     expect(r.rows.find((x) => x.key === 'hp.learningRate')?.values).toEqual(['0.01', '0.05']);
     expect(r.rows.find((x) => x.key === 'hp.l2')?.values).toEqual([null, '0']);
@@ -99,12 +120,31 @@ describe('hyperparameters', () => {
     expect(r.heldOut.messages.join(' ')).toContain('cannot check the held-out rows');
   });
   it('local and managed runs line up: learningRate next to learning_rate, batchSize next to mini_batch_size, l2 next to wd', async () => {
-    const a = await writeRun(join(dir, 'l1'), { runId: 'l1', extra: { hyperparameters: { epochs: 5, learningRate: 0.01, batchSize: 128, l2: 0.001 } } });
-    const b = await writeRun(join(dir, 'm1'), { runId: 'm1', engine: 'sagemaker', extra: { hyperparameters: { epochs: '5', learning_rate: '0.5', mini_batch_size: '1000', wd: '0.001', optimizer: 'sgd' } } });
+    const a = await writeRun(join(dir, 'l1'), {
+      runId: 'l1',
+      extra: { hyperparameters: { epochs: 5, learningRate: 0.01, batchSize: 128, l2: 0.001 } },
+    });
+    const b = await writeRun(join(dir, 'm1'), {
+      runId: 'm1',
+      engine: 'sagemaker',
+      extra: {
+        hyperparameters: { epochs: '5', learning_rate: '0.5', mini_batch_size: '1000', wd: '0.001', optimizer: 'sgd' },
+      },
+    });
     const r = await compareStage({ runs: [a, b] }, defaultDeps());
-    expect(r.rows.find((x) => x.key === 'hp.learningRate')).toMatchObject({ label: 'learningRate / learning_rate', values: ['0.01', '0.5'] });
-    expect(r.rows.find((x) => x.key === 'hp.batchSize')).toMatchObject({ label: 'batchSize / mini_batch_size', values: ['128', '1000'] });
-    expect(r.rows.find((x) => x.key === 'hp.l2')).toMatchObject({ label: 'l2 / wd', values: ['0.001', '0.001'], differs: false });
+    expect(r.rows.find((x) => x.key === 'hp.learningRate')).toMatchObject({
+      label: 'learningRate / learning_rate',
+      values: ['0.01', '0.5'],
+    });
+    expect(r.rows.find((x) => x.key === 'hp.batchSize')).toMatchObject({
+      label: 'batchSize / mini_batch_size',
+      values: ['128', '1000'],
+    });
+    expect(r.rows.find((x) => x.key === 'hp.l2')).toMatchObject({
+      label: 'l2 / wd',
+      values: ['0.001', '0.001'],
+      differs: false,
+    });
     expect(r.rows.find((x) => x.key === 'hp.optimizer')?.values).toEqual([null, 'sgd']);
     expect(r.rows.filter((x) => x.key.startsWith('hp.learning'))).toHaveLength(1);
   });
@@ -116,14 +156,22 @@ describe('Kaggle public score', () => {
       { ref: 1, file: 'submission.csv', sha256: 'a', status: 'complete', publicScore: 0.91234 },
       { ref: 2, file: 'submission.csv', sha256: 'b', status: 'pending' },
     ];
-    const a = await writeRun(join(dir, 'k1'), { runId: 'k1', metricsJson: computeMetrics(truth, localPred, 10), extra: { kaggle: { competition: 'digit-recognizer', submissions: subs } } });
+    const a = await writeRun(join(dir, 'k1'), {
+      runId: 'k1',
+      metricsJson: computeMetrics(truth, localPred, 10),
+      extra: { kaggle: { competition: 'digit-recognizer', submissions: subs } },
+    });
     const b = await writeRun(join(dir, 'k2'), { runId: 'k2', metricsJson: computeMetrics(truth, managedPred, 10) });
     const r = await compareStage({ runs: [a, b] }, defaultDeps());
     const keys = r.rows.map((x) => x.key);
     const lastScore = Math.max(...keys.map((k, i) => (/^(validation|test)\./.test(k) ? i : -1)));
     expect(lastScore).toBeGreaterThan(0);
     expect(keys.indexOf('kaggle.publicScore')).toBe(lastScore + 1);
-    expect(r.rows.find((x) => x.key === 'kaggle.publicScore')).toMatchObject({ label: 'Kaggle public score', values: [0.91234, null], differs: true });
+    expect(r.rows.find((x) => x.key === 'kaggle.publicScore')).toMatchObject({
+      label: 'Kaggle public score',
+      values: [0.91234, null],
+      differs: true,
+    });
     const text = renderCompareText(r);
     expect(text).toMatch(/Kaggle public score\s+0\.91234\s+—/);
     // No run with a score: no row.

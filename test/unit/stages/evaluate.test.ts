@@ -35,7 +35,9 @@ describe('evaluateStage', () => {
   it('mismatched ids name which', async () => {
     const f = await files('ImageId,Label\n1,0\n2,0\n5,1\n', 'ImageId,Label\n1,0\n2,0\n3,1\n');
     const output = join(dir, 'metrics.json');
-    const e = await evaluateStage({ ...f, output }, defaultDeps()).catch((err: unknown) => err as { code: string; message: string });
+    const e = await evaluateStage({ ...f, output }, defaultDeps()).catch(
+      (err: unknown) => err as { code: string; message: string },
+    );
     expect(e.code).toBe('IDS_MISMATCH');
     expect(e.message).toContain('not in');
     expect(e.message).toMatch(/labels\.csv are not in .*sub\.csv: 3/);

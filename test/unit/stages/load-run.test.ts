@@ -7,7 +7,12 @@ import { labelCounts } from '../../../src/domain/dataset.js';
 import { loadRun } from '../../../src/stages/load-run.js';
 import { newManifest } from '../../../src/domain/manifest.js';
 
-const ds = (labels?: number[]) => ({ pixels: new Uint8Array((labels?.length ?? 2) * 784), labels: labels ? Uint8Array.from(labels) : undefined, rows: labels?.length ?? 2, numClasses: 4 });
+const ds = (labels?: number[]) => ({
+  pixels: new Uint8Array((labels?.length ?? 2) * 784),
+  labels: labels ? Uint8Array.from(labels) : undefined,
+  rows: labels?.length ?? 2,
+  numClasses: 4,
+});
 
 describe('labelCounts', () => {
   it('counts a dataset (it used to return [0])', () => {
@@ -26,7 +31,14 @@ describe('labelCounts', () => {
 describe('loadRun', () => {
   it('says when the run has no local model, and refuses pixels that are not whole images', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-loadrun-'));
-    const m = newManifest({ runId: 'r', command: 'upload', engine: 'sagemaker', seed: 1, now: new Date(0), versions: {} });
+    const m = newManifest({
+      runId: 'r',
+      command: 'upload',
+      engine: 'sagemaker',
+      seed: 1,
+      now: new Date(0),
+      versions: {},
+    });
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
     const run = await loadRun(dir);
     expect(run.manifest.runId).toBe('r');

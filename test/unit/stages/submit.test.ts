@@ -27,7 +27,10 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 const calls = async () =>
-  (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv: string[]; username: string | null });
+  (await readFile(log, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { argv: string[]; username: string | null });
 
 describe('submitStage', () => {
   it('runs kaggle competitions submit with env credentials', async () => {
@@ -62,13 +65,17 @@ describe('submitStage', () => {
     const r2 = await submitStage({ file: sub, rows: 3, env: env(), home }, defaultDeps());
     expect(r2).toMatchObject({ submitted: true, credentials: 'kaggle.json' });
     // KAGGLE_CONFIG_DIR replaces the default places: an empty one means no credentials.
-    await expect(submitStage({ file: sub, rows: 3, env: env({ KAGGLE_CONFIG_DIR: join(dir, 'empty-cfg') }), home }, defaultDeps())).rejects.toMatchObject({
+    await expect(
+      submitStage({ file: sub, rows: 3, env: env({ KAGGLE_CONFIG_DIR: join(dir, 'empty-cfg') }), home }, defaultDeps()),
+    ).rejects.toMatchObject({
       code: 'KAGGLE_NO_CREDENTIALS',
     });
   });
 
   it('without credentials nothing is sent and it is an error naming the command', async () => {
-    const e = await submitStage({ file: sub, rows: 3, message: 'm', env: env(), home }, defaultDeps()).catch((x: unknown) => x as { code: string; exitCode: number; hint: string });
+    const e = await submitStage({ file: sub, rows: 3, message: 'm', env: env(), home }, defaultDeps()).catch(
+      (x: unknown) => x as { code: string; exitCode: number; hint: string },
+    );
     expect(e).toMatchObject({ code: 'KAGGLE_NO_CREDENTIALS', exitCode: 3 });
     expect(e.hint).toContain(`kaggle competitions submit -c digit-recognizer -f '${sub}' -m m`);
     expect(await calls()).toEqual([]);
@@ -76,7 +83,10 @@ describe('submitStage', () => {
 
   it('without kaggle on PATH it is an error (exit 3)', async () => {
     await expect(
-      submitStage({ file: sub, rows: 3, env: { PATH: join(dir, 'empty'), KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }, home }, defaultDeps()),
+      submitStage(
+        { file: sub, rows: 3, env: { PATH: join(dir, 'empty'), KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }, home },
+        defaultDeps(),
+      ),
     ).rejects.toMatchObject({ code: 'KAGGLE_CLI_NOT_FOUND', exitCode: 3 });
   });
 
@@ -88,13 +98,17 @@ describe('submitStage', () => {
   });
 
   it('never sends an invalid file: digit-recognizer expects 28,000 rows', async () => {
-    await expect(submitStage({ file: sub, env: env({ KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }), home }, defaultDeps())).rejects.toMatchObject({
+    await expect(
+      submitStage({ file: sub, env: env({ KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }), home }, defaultDeps()),
+    ).rejects.toMatchObject({
       code: 'SUBMISSION_INVALID',
       exitCode: 2,
       message: expect.stringContaining('3 data rows, expected 28000'),
     });
     await writeFile(sub, 'ImageId,Label\n1,3\n2,x\n');
-    await expect(submitStage({ file: sub, rows: 2, env: env({ KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }), home }, defaultDeps())).rejects.toThrow(/:3: Label 'x'/);
+    await expect(
+      submitStage({ file: sub, rows: 2, env: env({ KAGGLE_USERNAME: 'a', KAGGLE_KEY: 'k' }), home }, defaultDeps()),
+    ).rejects.toThrow(/:3: Label 'x'/);
     expect(await calls()).toEqual([]);
   });
 

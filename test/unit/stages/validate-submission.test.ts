@@ -3,7 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { assertValidSubmission, countCsvDataRows, validateSubmissionStage } from '../../../src/stages/validate-submission.js';
+import {
+  assertValidSubmission,
+  countCsvDataRows,
+  validateSubmissionStage,
+} from '../../../src/stages/validate-submission.js';
 import { defaultDeps } from '../../../src/runtime/deps.js';
 
 let dir: string;
@@ -36,6 +40,9 @@ describe('validateSubmissionStage', () => {
     expect(() => assertValidSubmission(r)).not.toThrow();
   });
   it('missing files are user errors', async () => {
-    await expect(validateSubmissionStage({ file: join(dir, 'nope.csv') }, defaultDeps())).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', exitCode: 2 });
+    await expect(validateSubmissionStage({ file: join(dir, 'nope.csv') }, defaultDeps())).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      exitCode: 2,
+    });
   });
 });

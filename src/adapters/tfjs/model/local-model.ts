@@ -52,7 +52,10 @@ export class LocalModel {
       // (SIMD on wasm): several times faster than a JS loop over every pixel.
       const raw = new Float32Array(pixels.subarray(s * PIXELS, e * PIXELS));
       const probs = tf.tidy(() => {
-        const x = tf.reshape(tf.add(tf.mul(tf.tensor2d(raw, [e - s, PIXELS]), scale), shift), [e - s, ...this.metadata.inputShape]);
+        const x = tf.reshape(tf.add(tf.mul(tf.tensor2d(raw, [e - s, PIXELS]), scale), shift), [
+          e - s,
+          ...this.metadata.inputShape,
+        ]);
         // apply, not predict: predict slices the input into batches of 32, and wasm's Slice
         // copies are slow enough to turn 28,000 linear predictions into ~10 s.
         return tf.softmax(this.network.apply(x) as Tensor2D);

@@ -47,10 +47,14 @@ async function readJson<T>(path: string, what: string, dir: string): Promise<T> 
   try {
     const s = await stat(path);
     if (!s.isFile() || s.size > MAX_JSON_BYTES) {
-      throw new UserInputError('MODEL_INVALID', `${path} is ${s.isFile() ? `${s.size} bytes, more than ${formatBytes(MAX_JSON_BYTES)}` : fileKind(s)}: not a model file`, {
-        hint: 'the model folder is damaged or was replaced: retrain it or copy it again',
-        details: { path },
-      });
+      throw new UserInputError(
+        'MODEL_INVALID',
+        `${path} is ${s.isFile() ? `${s.size} bytes, more than ${formatBytes(MAX_JSON_BYTES)}` : fileKind(s)}: not a model file`,
+        {
+          hint: 'the model folder is damaged or was replaced: retrain it or copy it again',
+          details: { path },
+        },
+      );
     }
     text = await readFile(path, 'utf8');
   } catch (e) {
@@ -63,7 +67,9 @@ async function readJson<T>(path: string, what: string, dir: string): Promise<T> 
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new UserInputError('MODEL_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, { details: { path } });
+    throw new UserInputError('MODEL_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, {
+      details: { path },
+    });
   }
 }
 
@@ -92,16 +98,28 @@ const finiteArray = (v: unknown, n: number): boolean =>
  */
 export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
   const m = metadata as Partial<ModelMetadata>;
-  if (m.model !== 'linear' && m.model !== 'cnn') throw invalid(dir, `metadata.json model must be "linear" or "cnn", found ${JSON.stringify(m.model)}`);
+  if (m.model !== 'linear' && m.model !== 'cnn')
+    throw invalid(dir, `metadata.json model must be "linear" or "cnn", found ${JSON.stringify(m.model)}`);
   if (!Number.isInteger(m.numClasses) || m.numClasses! < 2 || m.numClasses! > 1000) {
     throw invalid(dir, `metadata.json numClasses must be a whole number 2-1000, found ${JSON.stringify(m.numClasses)}`);
   }
-  if (!Array.isArray(m.classes) || m.classes.length !== m.numClasses || !m.classes.every((c) => typeof c === 'string')) {
+  if (
+    !Array.isArray(m.classes) ||
+    m.classes.length !== m.numClasses ||
+    !m.classes.every((c) => typeof c === 'string')
+  ) {
     throw invalid(dir, `metadata.json classes must list ${m.numClasses} class names`);
   }
   const want = MODEL_SPECS[m.model].inputShape;
-  if (!Array.isArray(m.inputShape) || m.inputShape.length !== want.length || m.inputShape.some((d, i) => d !== want[i])) {
-    throw invalid(dir, `metadata.json inputShape must be [${want.join(', ')}] for a ${m.model} model, found ${JSON.stringify(m.inputShape)}`);
+  if (
+    !Array.isArray(m.inputShape) ||
+    m.inputShape.length !== want.length ||
+    m.inputShape.some((d, i) => d !== want[i])
+  ) {
+    throw invalid(
+      dir,
+      `metadata.json inputShape must be [${want.join(', ')}] for a ${m.model} model, found ${JSON.stringify(m.inputShape)}`,
+    );
   }
   const n = m.normalization as Normalization | undefined;
   const ok =
@@ -114,7 +132,11 @@ export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
         typeof n.stdFloor === 'number' &&
         Number.isFinite(n.stdFloor) &&
         n.stdFloor > 0));
-  if (!ok) throw invalid(dir, `metadata.json normalization must be a finite scale, or a mean and std of ${PIXELS} finite numbers each`);
+  if (!ok)
+    throw invalid(
+      dir,
+      `metadata.json normalization must be a finite scale, or a mean and std of ${PIXELS} finite numbers each`,
+    );
 }
 
 /**
@@ -122,10 +144,12 @@ export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
  * symbolic links) and a regular file. Returns the absolute path and its size.
  */
 async function weightFile(dir: string, p: unknown): Promise<{ path: string; size: number }> {
-  if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.includes('\0')) throw invalid(dir, `model.json names a weight file ${JSON.stringify(p)} that is not a relative path`);
+  if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.includes('\0'))
+    throw invalid(dir, `model.json names a weight file ${JSON.stringify(p)} that is not a relative path`);
   const full = resolve(dir, p);
   const rel = relative(resolve(dir), full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw invalid(dir, `model.json names a weight file outside the model folder (${JSON.stringify(p)})`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw invalid(dir, `model.json names a weight file outside the model folder (${JSON.stringify(p)})`);
   let real: string;
   let realDir: string;
   try {
@@ -136,7 +160,8 @@ async function weightFile(dir: string, p: unknown): Promise<{ path: string; size
       details: { path: full },
     });
   }
-  if (!real.startsWith(realDir + sep)) throw invalid(dir, `the weight file ${p} links outside the model folder (to ${real})`, full);
+  if (!real.startsWith(realDir + sep))
+    throw invalid(dir, `the weight file ${p} links outside the model folder (to ${real})`, full);
   const s = await stat(real);
   if (!s.isFile()) throw invalid(dir, `the weight file ${p} is ${fileKind(s)}, not a regular file`, full);
   return { path: real, size: s.size };
@@ -167,7 +192,12 @@ async function readExactly(path: string, size: number): Promise<Buffer> {
  */
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const metadata = await readJson<ModelMetadata>(join(dir, 'metadata.json'), 'model metadata', dir);
-  if (metadata === null || typeof metadata !== 'object' || metadata.format !== MODEL_FORMAT || metadata.formatVersion !== MODEL_FORMAT_VERSION) {
+  if (
+    metadata === null ||
+    typeof metadata !== 'object' ||
+    metadata.format !== MODEL_FORMAT ||
+    metadata.formatVersion !== MODEL_FORMAT_VERSION
+  ) {
     throw new UserInputError(
       'MODEL_INVALID',
       `${join(dir, 'metadata.json')} is not a ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION} file`,
@@ -179,24 +209,41 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
   }>(join(dir, 'model.json'), 'model.json', dir);
-  if (!json || !Array.isArray(json.weightsManifest) || !json.weightsManifest.every((g) => g && Array.isArray(g.paths) && Array.isArray(g.weights))) {
+  if (
+    !json ||
+    !Array.isArray(json.weightsManifest) ||
+    !json.weightsManifest.every((g) => g && Array.isArray(g.paths) && Array.isArray(g.weights))
+  ) {
     throw invalid(dir, 'model.json has no weightsManifest of paths and weights');
   }
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   let expected = 0;
   for (const w of weightSpecs) {
-    if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw invalid(dir, `model.json describes a weight without a valid name and shape (${JSON.stringify(w).slice(0, 80)})`);
+    if (
+      !w ||
+      typeof w.name !== 'string' ||
+      !Array.isArray(w.shape) ||
+      !w.shape.every((d) => Number.isInteger(d) && d >= 0)
+    ) {
+      throw invalid(
+        dir,
+        `model.json describes a weight without a valid name and shape (${JSON.stringify(w).slice(0, 80)})`,
+      );
     }
-    if ((w.dtype ?? 'float32') !== 'float32' || w.quantization) throw invalid(dir, `weight ${w.name} is not plain float32`);
+    if ((w.dtype ?? 'float32') !== 'float32' || w.quantization)
+      throw invalid(dir, `weight ${w.name} is not plain float32`);
     expected += w.shape.reduce((a, b) => a * b, 1) * 4;
   }
   const { maxModelBytes } = limits();
   if (expected > maxModelBytes) {
-    throw new UserInputError('MODEL_TOO_LARGE', `${dir}: model.json describes ${expected} bytes of weights, more than the limit of ${formatBytes(maxModelBytes)}`, {
-      hint: 'a digitflow model is at most a few MB; if this one is genuine, raise the limit with --max-model-bytes <n>',
-      details: { path: dir },
-    });
+    throw new UserInputError(
+      'MODEL_TOO_LARGE',
+      `${dir}: model.json describes ${expected} bytes of weights, more than the limit of ${formatBytes(maxModelBytes)}`,
+      {
+        hint: 'a digitflow model is at most a few MB; if this one is genuine, raise the limit with --max-model-bytes <n>',
+        details: { path: dir },
+      },
+    );
   }
   const files = [];
   for (const p of json.weightsManifest.flatMap((g) => g.paths)) files.push(await weightFile(dir, p));
@@ -209,11 +256,13 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
     );
   }
   const all = Buffer.concat(await Promise.all(files.map((f) => readExactly(f.path, f.size))));
-  if (all.byteLength !== expected) throw invalid(dir, `the weight files changed while being read (${all.byteLength} of ${expected} bytes)`);
+  if (all.byteLength !== expected)
+    throw invalid(dir, `the weight files changed while being read (${all.byteLength} of ${expected} bytes)`);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const values = new Float32Array(weightData);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw invalid(dir, `weight value ${i} is ${values[i]}: a model with non-finite weights predicts nothing but NaN`);
+    if (!Number.isFinite(values[i]))
+      throw invalid(dir, `weight value ${i} is ${values[i]}: a model with non-finite weights predicts nothing but NaN`);
   }
   return { dir, metadata, modelTopology: json.modelTopology, weightSpecs, weightData };
 }

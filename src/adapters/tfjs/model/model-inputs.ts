@@ -15,8 +15,7 @@ export type NormalizationMethod = 'standardize' | 'scale';
  * - cnn: a single scale of 1/255.
  */
 export type Normalization =
-  | { kind: 'standardize'; mean: number[]; std: number[]; stdFloor: number }
-  | { kind: 'scale'; scale: number };
+  { kind: 'standardize'; mean: number[]; std: number[]; stdFloor: number } | { kind: 'scale'; scale: number };
 
 /** Pixels (0..255) below this std are treated as having this std (in pixel units). */
 export const STD_FLOOR = 8;

@@ -12,7 +12,13 @@ import { fileExists, writeFileAtomic, writeJsonAtomic } from '../../atomic-file.
 import { readModelFiles, type ModelFiles, type ModelMetadata } from './model-files.js';
 import { requireTfjs, tfCore as tf } from '../runtime/tfjs-modules.js';
 
-export { MODEL_FORMAT, MODEL_FORMAT_VERSION, readModelFiles, type ModelFiles, type ModelMetadata } from './model-files.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  readModelFiles,
+  type ModelFiles,
+  type ModelMetadata,
+} from './model-files.js';
 
 /** Writes model.json, weights.bin and metadata.json into `dir`. */
 export async function saveModel(
@@ -64,10 +70,14 @@ export async function buildLayersModel(files: ModelFiles): Promise<LayersModel> 
   try {
     model = await requireTfjs().loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
   } catch (e) {
-    throw new UserInputError('MODEL_INVALID', `${files.dir}: the tfjs model cannot be loaded: ${(e as Error).message}`, {
-      hint: 'the model folder is damaged or was edited: retrain it, or copy it again from where it was trained',
-      details: { path: files.dir },
-    });
+    throw new UserInputError(
+      'MODEL_INVALID',
+      `${files.dir}: the tfjs model cannot be loaded: ${(e as Error).message}`,
+      {
+        hint: 'the model folder is damaged or was edited: retrain it, or copy it again from where it was trained',
+        details: { path: files.dir },
+      },
+    );
   }
   const input = model.inputs.length === 1 ? model.inputs[0].shape.slice(1) : [];
   const output = model.outputs.length === 1 ? model.outputs[0].shape : [];

@@ -11,13 +11,16 @@ import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
 
-const glorot = (seed: number, layer: number) => tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'layer-init', layer) });
+const glorot = (seed: number, layer: number) =>
+  tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'layer-init', layer) });
 const he = (seed: number, layer: number) => tf.initializers.heNormal({ seed: deriveSeed(seed, 'layer-init', layer) });
 
 /** Softmax regression: zero-mean inputs make small uniform weights a good start. */
 export function buildLinear(numClasses: number, seed: number): LayersModel {
   const model = tf.sequential({ name: 'digitflow_linear' });
-  model.add(tf.layers.dense({ inputShape: [PIXELS], units: numClasses, kernelInitializer: glorot(seed, 1), name: 'logits' }));
+  model.add(
+    tf.layers.dense({ inputShape: [PIXELS], units: numClasses, kernelInitializer: glorot(seed, 1), name: 'logits' }),
+  );
   return model;
 }
 
@@ -35,7 +38,9 @@ export function buildCnn(numClasses: number, seed: number): LayersModel {
     }),
   );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }));
-  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: he(seed, 2), name: 'conv2' }));
+  model.add(
+    tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: he(seed, 2), name: 'conv2' }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }));
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: he(seed, 3), name: 'dense1' }));

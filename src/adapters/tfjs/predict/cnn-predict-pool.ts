@@ -16,7 +16,10 @@ import type { CnnPredictWorkerData } from './cnn-predict-worker.js';
 import { LocalModel, type ProbabilityModel } from '../model/local-model.js';
 
 function workerScript(): URL | undefined {
-  const candidates = [new URL('./cnn-predict-worker.js', import.meta.url), new URL('../../../../dist/adapters/tfjs/predict/cnn-predict-worker.js', import.meta.url)];
+  const candidates = [
+    new URL('./cnn-predict-worker.js', import.meta.url),
+    new URL('../../../../dist/adapters/tfjs/predict/cnn-predict-worker.js', import.meta.url),
+  ];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 
@@ -125,11 +128,16 @@ export class TwoThreadCnnPredictor implements ProbabilityModel {
     if (!this.closing) {
       const w = this.worker;
       this.worker = undefined;
-      this.closing = w ? new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
-        // terminate() settles on 'exit' too, also for a worker that had already exited.
-        void w.terminate().then(() => resolve(), () => resolve());
-      }) : Promise.resolve();
+      this.closing = w
+        ? new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            // terminate() settles on 'exit' too, also for a worker that had already exited.
+            void w.terminate().then(
+              () => resolve(),
+              () => resolve(),
+            );
+          })
+        : Promise.resolve();
     }
     return this.closing;
   }

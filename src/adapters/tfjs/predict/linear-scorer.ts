@@ -44,7 +44,9 @@ export class LinearScorer {
         throw new UserInputError(
           'MODEL_INVALID',
           `${dir} does not hold a linear model of 784 inputs and ${metadata.numClasses} classes ` +
-            `(weights: ${Object.entries(tensors).map(([n, t]) => `${n} [${t.shape.join('x')}]`).join(', ')})`,
+            `(weights: ${Object.entries(tensors)
+              .map(([n, t]) => `${n} [${t.shape.join('x')}]`)
+              .join(', ')})`,
           { hint: 'retrain it with `digitflow train --engine local --model linear`', details: { path: dir } },
         );
       }

@@ -46,7 +46,10 @@ export function assertProbabilities(probs: Float32Array, rows: number, numClasse
       throw new UserInputError(
         'MODEL_INVALID',
         `the model produced ${p} as the probability of class ${i % numClasses} for ImageId ${firstId + row}: no output was written`,
-        { hint: 'the model\'s weights or normalisation are broken (edited, or training diverged): retrain it, e.g. with a lower --learning-rate', details: { imageId: firstId + row } },
+        {
+          hint: "the model's weights or normalisation are broken (edited, or training diverged): retrain it, e.g. with a lower --learning-rate",
+          details: { imageId: firstId + row },
+        },
       );
     }
   }
@@ -64,6 +67,9 @@ export async function writeProbabilityRows(
   const step = 4096; // bounded buffer size per write
   for (let s = 0; s < rows; s += step) {
     const n = Math.min(step, rows - s);
-    await writeChunk(stream, formatProbabilityRows(probs.subarray(s * numClasses, (s + n) * numClasses), n, numClasses, firstId + s));
+    await writeChunk(
+      stream,
+      formatProbabilityRows(probs.subarray(s * numClasses, (s + n) * numClasses), n, numClasses, firstId + s),
+    );
   }
 }

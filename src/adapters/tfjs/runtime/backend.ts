@@ -47,7 +47,9 @@ const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm',
 
 function describe(e: unknown): string {
   const err = e as { code?: string; message?: string };
-  const first = String(err?.message ?? e).split('\n')[0].trim();
+  const first = String(err?.message ?? e)
+    .split('\n')[0]
+    .trim();
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return 'not installed';
   return `failed to load: ${first}`;
 }

@@ -56,13 +56,18 @@ function runner(backendName: string) {
 }
 
 function conv(run: ReturnType<typeof runner>, backend: Backend, x: TensorInfo, filter: TensorInfo): TensorInfo {
-  return run('Conv2D', backend, { x, filter }, {
-    strides: [1, 1],
-    pad: 'valid',
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-    dimRoundingMode: undefined,
-  });
+  return run(
+    'Conv2D',
+    backend,
+    { x, filter },
+    {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    },
+  );
 }
 
 /**
@@ -97,15 +102,26 @@ function patchesTransposed(heap: WasmHeap, x: TensorInfo, kh: number, kw: number
 }
 
 /** dW = patches^T · dy as one BatchMatMul (wasm; few input channels). */
-function filterGradByPatches(run: ReturnType<typeof runner>, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[]): TensorInfo {
+function filterGradByPatches(
+  run: ReturnType<typeof runner>,
+  b: Backend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: number[],
+): TensorInfo {
   const [kh, kw] = filterShape;
   const [B, OH, OW, CO] = dy.shape;
   const pt = patchesTransposed(b as unknown as WasmHeap, x, kh, kw);
   const rows = B * OH * OW;
-  const prod = run('BatchMatMul', b, { a: { ...pt, shape: [1, pt.shape[0], rows] }, b: { ...dy, shape: [1, rows, CO] } }, {
-    transposeA: false,
-    transposeB: false,
-  });
+  const prod = run(
+    'BatchMatMul',
+    b,
+    { a: { ...pt, shape: [1, pt.shape[0], rows] }, b: { ...dy, shape: [1, rows, CO] } },
+    {
+      transposeA: false,
+      transposeB: false,
+    },
+  );
   b.disposeData(pt.dataId);
   return { ...prod, shape: [...filterShape] };
 }
@@ -125,7 +141,12 @@ function filterGradKernel(backendName: string): KernelFunc {
     const b = backend as Backend;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const filterShape = (attrs as Attrs).filterShape as number[];
-    if (backendName === 'wasm' && x.dtype === 'float32' && dy.dtype === 'float32' && x.shape[3] <= PATCH_MATMUL_MAX_CHANNELS) {
+    if (
+      backendName === 'wasm' &&
+      x.dtype === 'float32' &&
+      dy.dtype === 'float32' &&
+      x.shape[3] <= PATCH_MATMUL_MAX_CHANNELS
+    ) {
       return filterGradByPatches(run, b, x, dy, filterShape);
     }
     const xt = run('Transpose', b, { x }, { perm: [3, 1, 2, 0] });
@@ -150,10 +171,20 @@ function inputGradKernel(backendName: string, fallback: KernelFunc | undefined):
     const b = backend as Backend;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const [kh, kw] = filter.shape;
-    const padded = run('PadV2', b, { x: dy }, {
-      paddings: [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]],
-      constantValue: 0,
-    });
+    const padded = run(
+      'PadV2',
+      b,
+      { x: dy },
+      {
+        paddings: [
+          [0, 0],
+          [kh - 1, kh - 1],
+          [kw - 1, kw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     const flipped = run('Reverse', b, { x: filter }, { dims: [0, 1] });
     const swapped = run('Transpose', b, { x: flipped }, { perm: [0, 1, 3, 2] });
     const out = conv(run, b, padded, swapped);

@@ -62,7 +62,8 @@ function sumLeading(backend: WasmBackend, x: TensorInfo, k: number, keepDims: bo
   const i4 = outer - (outer % 4);
   for (let i = 0; i < i4; i += 4) {
     const o = i * inner;
-    for (let j = 0; j < inner; j++) acc[j] += src[o + j] + src[o + inner + j] + src[o + 2 * inner + j] + src[o + 3 * inner + j];
+    for (let j = 0; j < inner; j++)
+      acc[j] += src[o + j] + src[o + inner + j] + src[o + 2 * inner + j] + src[o + 3 * inner + j];
   }
   for (let i = i4; i < outer; i++) {
     const o = i * inner;
@@ -102,7 +103,9 @@ export function registerWasmPoolSumKernels(): void {
     if (x.dtype !== 'float32' || x.shape.length < 2) return undefined;
     const rank = x.shape.length;
     if (attrs.axis === null || attrs.axis === undefined) return undefined; // all axes
-    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((a) => ((a as number) + rank) % rank).sort((a, b) => a - b);
+    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis])
+      .map((a) => ((a as number) + rank) % rank)
+      .sort((a, b) => a - b);
     const k = axes.length;
     if (k === 0 || k >= rank || axes.some((a, i) => a !== i)) return undefined;
     return sumLeading(backend, x, k, Boolean(attrs.keepDims));

@@ -26,7 +26,15 @@ export function augments(opts: AugmentOptions): boolean {
  * This is the whole augmentation when only a shift is asked for (the CNN's behaviour before
  * rotation and zoom existed, kept draw for draw).
  */
-export function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], shift: number, rng: Rng): void {
+export function shiftedCopy(
+  src: Float32Array,
+  from: number,
+  dst: Float32Array,
+  to: number,
+  shape: number[],
+  shift: number,
+  rng: Rng,
+): void {
   const [h, w] = shape;
   const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
   const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
@@ -45,7 +53,15 @@ export function shiftedCopy(src: Float32Array, from: number, dst: Float32Array, 
  * in [-shift, shift] pixels per axis; bilinear sampling, zero outside the source. Four draws per
  * image (angle, zoom, dy, dx), always in that order.
  */
-export function affineCopy(src: Float32Array, from: number, dst: Float32Array, to: number, shape: number[], opts: AugmentOptions, rng: Rng): void {
+export function affineCopy(
+  src: Float32Array,
+  from: number,
+  dst: Float32Array,
+  to: number,
+  shape: number[],
+  opts: AugmentOptions,
+  rng: Rng,
+): void {
   const [h, w] = shape;
   const angle = ((rng() * 2 - 1) * opts.rotate * Math.PI) / 180;
   const scale = 1 + (rng() * 2 - 1) * opts.zoom;
@@ -55,7 +71,18 @@ export function affineCopy(src: Float32Array, from: number, dst: Float32Array, t
 }
 
 /** dst(p) = src(c + R(-angle) (p - c - t) / scale), bilinear, zero outside. */
-export function warp(src: Float32Array, from: number, dst: Float32Array, to: number, h: number, w: number, angle: number, scale: number, ty: number, tx: number): void {
+export function warp(
+  src: Float32Array,
+  from: number,
+  dst: Float32Array,
+  to: number,
+  h: number,
+  w: number,
+  angle: number,
+  scale: number,
+  ty: number,
+  tx: number,
+): void {
   const cy = (h - 1) / 2;
   const cx = (w - 1) / 2;
   const cos = Math.cos(angle) / scale;
@@ -74,7 +101,9 @@ export function warp(src: Float32Array, from: number, dst: Float32Array, to: num
       let v = 0;
       if (y0 >= -1 && y0 < h && x0 >= -1 && x0 < w) {
         const at = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? src[from + yy * w + xx] : 0);
-        v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+        v =
+          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+          fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       }
       dst[to + y * w + x] = v;
     }

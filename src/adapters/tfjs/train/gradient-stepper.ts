@@ -25,7 +25,10 @@ const tf = requireTfjs();
 
 /** The built worker script (dist/adapters/tfjs/train/gradient-worker.js), also when running from src (tests). */
 export function cnnWorkerScript(): URL | undefined {
-  const candidates = [new URL('./gradient-worker.js', import.meta.url), new URL('../../../../dist/adapters/tfjs/train/gradient-worker.js', import.meta.url)];
+  const candidates = [
+    new URL('./gradient-worker.js', import.meta.url),
+    new URL('../../../../dist/adapters/tfjs/train/gradient-worker.js', import.meta.url),
+  ];
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 
@@ -143,13 +146,20 @@ export async function gradientStepper(
         y: new SharedArrayBuffer(cap * 4),
       };
       const link = new WorkerLink(new Worker(script!, { workerData: data }));
-      parts.push({ link, grads: new Float32Array(data.grads), x: new Float32Array(data.x), y: new Int32Array(data.y), cap });
+      parts.push({
+        link,
+        grads: new Float32Array(data.grads),
+        x: new Float32Array(data.x),
+        y: new Int32Array(data.y),
+        cap,
+      });
     }
     const ready = Promise.all(parts.map((p) => p.link.next()));
     // Warm this thread for its slice shape too (the workers do the same at start-up): a new batch
     // shape costs the first steps 2-3x (kernel set-up, JIT). Gradients only; no weight changes.
     const own = sliceBounds(opts.batchSize, threads)[1];
-    for (let i = 0; threads > 1 && own > 0 && i < 2; i++) program.gradients(new Float32Array(own * F), new Int32Array(own), own, mainGrad);
+    for (let i = 0; threads > 1 && own > 0 && i < 2; i++)
+      program.gradients(new Float32Array(own * F), new Int32Array(own), own, mainGrad);
     await ready;
   } catch (e) {
     await Promise.all(parts.map((p) => p.link.terminate()));
@@ -174,7 +184,14 @@ export async function gradientStepper(
     const own = b[1] > 0 ? program.gradients(x, y, b[1], mainGrad) : { loss: 0, hits: 0 };
     const outs = await Promise.all(replies);
     // Slice order, weighted by slice size: the mean over the whole batch.
-    const slices = [{ grad: mainGrad, weight: b[1] / n, r: own }, ...parts.map((part, j) => ({ grad: part.grads, weight: (b[j + 2] - b[j + 1]) / n, r: outs[j] ?? { loss: 0, hits: 0 } }))].filter((s) => s.weight > 0);
+    const slices = [
+      { grad: mainGrad, weight: b[1] / n, r: own },
+      ...parts.map((part, j) => ({
+        grad: part.grads,
+        weight: (b[j + 2] - b[j + 1]) / n,
+        r: outs[j] ?? { loss: 0, hits: 0 },
+      })),
+    ].filter((s) => s.weight > 0);
     let loss = 0;
     let hits = 0;
     for (const s of slices) {

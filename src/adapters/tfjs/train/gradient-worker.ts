@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     await selectBackend(data.backend);
     const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed);
     const program = gradProgram(model, data.grad);
-    if (program.layout.total !== data.total) throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
+    if (program.layout.total !== data.total)
+      throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
     const params = new Float32Array(data.params);
     const grads = new Float32Array(data.grads);
     const x = new Float32Array(data.x);

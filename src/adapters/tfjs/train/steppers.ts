@@ -22,7 +22,10 @@ interface SparseRows {
 /** The non-zero pixels of `rows` rows of `features` raw pixels (MNIST digits are ~80% zeros). */
 export function sparseRows(pixels: Uint8Array, rows: number, features: number): SparseRows {
   // Four pixels at a time where the layout allows: most 4-pixel words of a digit are background.
-  const words = pixels.byteOffset % 4 === 0 && features % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, (rows * features) >> 2) : undefined;
+  const words =
+    pixels.byteOffset % 4 === 0 && features % 4 === 0
+      ? new Uint32Array(pixels.buffer, pixels.byteOffset, (rows * features) >> 2)
+      : undefined;
   let nnz = 0;
   if (words) {
     for (let w = 0; w < words.length; w++) {
@@ -64,8 +67,25 @@ export function sparseRows(pixels: Uint8Array, rows: number, features: number): 
 }
 
 // Ten classes (digits), unrolled: the running sums stay in registers (~2x the generic loop).
-function forward10(z: Float64Array, c: Float64Array, V: Float32Array, col: Uint16Array, val: Uint8Array, p0: number, p1: number): void {
-  let z0 = c[0], z1 = c[1], z2 = c[2], z3 = c[3], z4 = c[4], z5 = c[5], z6 = c[6], z7 = c[7], z8 = c[8], z9 = c[9];
+function forward10(
+  z: Float64Array,
+  c: Float64Array,
+  V: Float32Array,
+  col: Uint16Array,
+  val: Uint8Array,
+  p0: number,
+  p1: number,
+): void {
+  let z0 = c[0],
+    z1 = c[1],
+    z2 = c[2],
+    z3 = c[3],
+    z4 = c[4],
+    z5 = c[5],
+    z6 = c[6],
+    z7 = c[7],
+    z8 = c[8],
+    z9 = c[9];
   for (let p = p0; p < p1; p++) {
     const o = col[p] * 10;
     const v = val[p];
@@ -80,11 +100,36 @@ function forward10(z: Float64Array, c: Float64Array, V: Float32Array, col: Uint1
     z8 += v * V[o + 8];
     z9 += v * V[o + 9];
   }
-  z[0] = z0; z[1] = z1; z[2] = z2; z[3] = z3; z[4] = z4; z[5] = z5; z[6] = z6; z[7] = z7; z[8] = z8; z[9] = z9;
+  z[0] = z0;
+  z[1] = z1;
+  z[2] = z2;
+  z[3] = z3;
+  z[4] = z4;
+  z[5] = z5;
+  z[6] = z6;
+  z[7] = z7;
+  z[8] = z8;
+  z[9] = z9;
 }
 
-function backward10(gW: Float32Array, g: Float64Array, col: Uint16Array, val: Uint8Array, p0: number, p1: number): void {
-  const g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6], g7 = g[7], g8 = g[8], g9 = g[9];
+function backward10(
+  gW: Float32Array,
+  g: Float64Array,
+  col: Uint16Array,
+  val: Uint8Array,
+  p0: number,
+  p1: number,
+): void {
+  const g0 = g[0],
+    g1 = g[1],
+    g2 = g[2],
+    g3 = g[3],
+    g4 = g[4],
+    g5 = g[5],
+    g6 = g[6],
+    g7 = g[7],
+    g8 = g[8],
+    g9 = g[9];
   for (let p = p0; p < p1; p++) {
     const o = col[p] * 10;
     const v = val[p];
@@ -111,7 +156,8 @@ function backward10(gW: Float32Array, g: Float64Array, col: Uint16Array, val: Ui
  * [W, b]; the same maths as tfjs autodiff (differential test in test/unit/tfjs-train.test.ts).
  */
 export function linearStepper(model: LayersModel, opts: Pick<TrainLoopOptions, 'l2'>, train: TrainArrays): Stepper {
-  if (!train.pixels || !train.normalization) throw new Error('the softmax-regression stepper needs the raw pixels and their normalisation');
+  if (!train.pixels || !train.normalization)
+    throw new Error('the softmax-regression stepper needs the raw pixels and their normalisation');
   const [wT, bT] = model.getWeights();
   const [F, K] = wT.shape;
   const params = new Float32Array(F * K + K); // [W (F x K), b (K)]
@@ -170,7 +216,7 @@ export function linearStepper(model: LayersModel, opts: Pick<TrainLoopOptions, '
         let arg = 0;
         for (let k = 0; k < K; k++) if (z[k] > max) max = z[(arg = k)];
         let sum = 0;
-        for (let k = 0; k < K; k++) sum += (g[k] = Math.exp(z[k] - max));
+        for (let k = 0; k < K; k++) sum += g[k] = Math.exp(z[k] - max);
         const label = labels[r];
         loss += Math.log(sum) - (z[label] - max);
         if (arg === label) hits++;

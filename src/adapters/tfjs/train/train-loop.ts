@@ -38,7 +38,13 @@ export function evaluateArrays(
       const x = tf.tensor(data.x!.subarray(s * f, e * f), [e - s, ...shape]);
       const y = tf.tensor1d(data.labels.subarray(s, e), 'int32');
       const logits = model.apply(x) as Tensor2D;
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits, undefined, undefined, tf.Reduction.SUM);
+      const loss = tf.losses.softmaxCrossEntropy(
+        tf.oneHot(y, numClasses),
+        logits,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
       const hits = tf.equal(tf.argMax(logits, 1), y).sum();
       return [loss.dataSync()[0], hits.dataSync()[0]];
     });
@@ -61,13 +67,20 @@ export async function trainLoop(
   const { clock, reporter, signal } = deps;
   const rng = mulberry32(deriveSeed(opts.seed, 'batch-order'));
   const batch = Math.max(1, Math.min(opts.batchSize, train.rows));
-  const stepper = opts.stepper === 'softmax-regression' ? linearStepper(model, opts, train) : await gradientSteps(model, opts, batch, deps);
+  const stepper =
+    opts.stepper === 'softmax-regression'
+      ? linearStepper(model, opts, train)
+      : await gradientSteps(model, opts, batch, deps);
   const workers = stepper.threads;
   const f = FEATURES(opts.inputShape);
   // Batches are assembled in JS and uploaded: wasm's GatherV2 costs ~37 us per 784-float row.
   const xBuf = new Float32Array(stepper.stepRows ? 0 : batch * f);
   const image = opts.inputShape.length === 3;
-  const aug: AugmentOptions = { shift: image ? (opts.augmentShift ?? 0) : 0, rotate: image ? (opts.augmentRotate ?? 0) : 0, zoom: image ? (opts.augmentZoom ?? 0) : 0 };
+  const aug: AugmentOptions = {
+    shift: image ? (opts.augmentShift ?? 0) : 0,
+    rotate: image ? (opts.augmentRotate ?? 0) : 0,
+    zoom: image ? (opts.augmentZoom ?? 0) : 0,
+  };
   const onlyShift = aug.rotate === 0 && aug.zoom === 0;
   const augRng = mulberry32(deriveSeed(opts.seed, 'augment'));
   const yBuf = new Int32Array(batch);
@@ -196,7 +209,12 @@ export async function trainLoop(
  * (wasm/cpu backends). A worker that cannot start (script not built, backend fails to load in the
  * thread) is not fatal: training continues on one thread and says so.
  */
-async function gradientSteps(model: LayersModel, opts: TrainLoopOptions, batch: number, deps: StageDeps): Promise<Stepper> {
+async function gradientSteps(
+  model: LayersModel,
+  opts: TrainLoopOptions,
+  batch: number,
+  deps: StageDeps,
+): Promise<Stepper> {
   const threads = Math.min(opts.workers ?? 1, batch);
   const backend = workerBackend();
   const stepOpts = { ...opts, batchSize: batch };
@@ -204,10 +222,16 @@ async function gradientSteps(model: LayersModel, opts: TrainLoopOptions, batch: 
     try {
       const stepper = await gradientStepper(model, stepOpts, threads, backend);
       if (stepper) return stepper;
-      deps.reporter.emit({ kind: 'info', message: 'CNN gradient worker script not found (build with npx tsc): training on one thread' });
+      deps.reporter.emit({
+        kind: 'info',
+        message: 'CNN gradient worker script not found (build with npx tsc): training on one thread',
+      });
     } catch (e) {
       const why = String((e as Error)?.message ?? e).split('\n')[0];
-      deps.reporter.emit({ kind: 'info', message: `CNN gradient workers could not start (${why}): training on one thread` });
+      deps.reporter.emit({
+        kind: 'info',
+        message: `CNN gradient workers could not start (${why}): training on one thread`,
+      });
     }
   }
   return (await gradientStepper(model, stepOpts, 1))!;

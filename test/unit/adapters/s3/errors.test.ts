@@ -29,19 +29,40 @@ beforeAll(async () => {
     req.resume();
     switch (bucket) {
       case 'eu-bucket':
-        return send(301, xmlError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint.', '<Endpoint>eu-bucket.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>eu-bucket</Bucket>'), { 'x-amz-bucket-region': 'eu-west-1' });
+        return send(
+          301,
+          xmlError(
+            'PermanentRedirect',
+            'The bucket you are attempting to access must be addressed using the specified endpoint.',
+            '<Endpoint>eu-bucket.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>eu-bucket</Bucket>',
+          ),
+          { 'x-amz-bucket-region': 'eu-west-1' },
+        );
       case 'ap-bucket':
-        return send(400, xmlError('AuthorizationHeaderMalformed', "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'ap-southeast-2'", '<Region>ap-southeast-2</Region>'));
+        return send(
+          400,
+          xmlError(
+            'AuthorizationHeaderMalformed',
+            "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'ap-southeast-2'",
+            '<Region>ap-southeast-2</Region>',
+          ),
+        );
       case 'denied-bucket':
         return send(403, xmlError('AccessDenied', 'Access Denied'));
       case 'gone-bucket':
-        return send(404, xmlError('NoSuchBucket', 'The specified bucket does not exist', '<BucketName>gone-bucket</BucketName>'));
+        return send(
+          404,
+          xmlError('NoSuchBucket', 'The specified bucket does not exist', '<BucketName>gone-bucket</BucketName>'),
+        );
       case 'busy-bucket':
         return send(503, xmlError('SlowDown', 'Please reduce your request rate.'));
       case 'expired-bucket':
         return send(400, xmlError('ExpiredToken', 'The provided token has expired.'));
       default:
-        return send(200, '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>x</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>');
+        return send(
+          200,
+          '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>x</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
+        );
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -50,10 +71,20 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const client = (maxAttempts = 1) =>
-  createS3Client({ endpoint, region: 'us-east-1', maxAttempts, credentials: { accessKeyId: 'AKIDUNITTEST', secretAccessKey: SECRET } });
+  createS3Client({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts,
+    credentials: { accessKeyId: 'AKIDUNITTEST', secretAccessKey: SECRET },
+  });
 
-async function errorOf(p: Promise<unknown>): Promise<Error & { code: string; hint?: string; exitCode: number; details?: Record<string, unknown> }> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+async function errorOf(
+  p: Promise<unknown>,
+): Promise<Error & { code: string; hint?: string; exitCode: number; details?: Record<string, unknown> }> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a rejection').toBeDefined();
   const err = e as Error & { code: string; hint?: string; exitCode: number; details?: Record<string, unknown> };
   expect(JSON.stringify({ m: err.message, h: err.hint, d: err.details })).not.toContain(SECRET);
@@ -63,43 +94,76 @@ async function errorOf(p: Promise<unknown>): Promise<Error & { code: string; hin
 describe('S3 error mapping (wire-level)', () => {
   it('wrong region names the real region from the x-amz-bucket-region header', async () => {
     const e = await errorOf(checkBucket(client(), 'eu-bucket'));
-    expect(e).toMatchObject({ code: 'S3_WRONG_REGION', exitCode: 2, hint: 'pass --region eu-west-1 (or set AWS_REGION=eu-west-1)' });
+    expect(e).toMatchObject({
+      code: 'S3_WRONG_REGION',
+      exitCode: 2,
+      hint: 'pass --region eu-west-1 (or set AWS_REGION=eu-west-1)',
+    });
     expect(e.message).toBe("bucket 'eu-bucket' is in region eu-west-1, but the request went to us-east-1");
     // A HEAD has no body: the header alone must be enough.
     const h = await errorOf(headObjectMeta(client(), 's3://eu-bucket/k'));
-    expect(h).toMatchObject({ code: 'S3_WRONG_REGION', details: expect.objectContaining({ bucketRegion: 'eu-west-1' }) });
+    expect(h).toMatchObject({
+      code: 'S3_WRONG_REGION',
+      details: expect.objectContaining({ bucketRegion: 'eu-west-1' }),
+    });
   });
 
   it('wrong region from an AuthorizationHeaderMalformed body', async () => {
     const e = await errorOf(checkBucket(client(), 'ap-bucket'));
-    expect(e).toMatchObject({ code: 'S3_WRONG_REGION', message: expect.stringContaining('is in region ap-southeast-2') });
+    expect(e).toMatchObject({
+      code: 'S3_WRONG_REGION',
+      message: expect.stringContaining('is in region ap-southeast-2'),
+    });
   });
 
   it('access denied, missing bucket, expired token', async () => {
     expect(await errorOf(checkBucket(client(), 'denied-bucket'))).toMatchObject({
-      code: 'S3_ACCESS_DENIED', exitCode: 3, message: 'access denied for ListObjectsV2 of s3://denied-bucket', hint: expect.stringContaining('s3:ListBucket'),
+      code: 'S3_ACCESS_DENIED',
+      exitCode: 3,
+      message: 'access denied for ListObjectsV2 of s3://denied-bucket',
+      hint: expect.stringContaining('s3:ListBucket'),
     });
     expect(await errorOf(checkBucket(client(), 'gone-bucket'))).toMatchObject({
-      code: 'S3_NO_SUCH_BUCKET', exitCode: 2, message: `bucket 'gone-bucket' does not exist at ${endpoint}`,
+      code: 'S3_NO_SUCH_BUCKET',
+      exitCode: 2,
+      message: `bucket 'gone-bucket' does not exist at ${endpoint}`,
     });
-    expect(await errorOf(checkBucket(client(), 'expired-bucket'))).toMatchObject({ code: 'S3_CREDENTIALS_EXPIRED', exitCode: 3 });
+    expect(await errorOf(checkBucket(client(), 'expired-bucket'))).toMatchObject({
+      code: 'S3_CREDENTIALS_EXPIRED',
+      exitCode: 3,
+    });
   });
 
   it('a throttled or failing service is reported after the SDK retries', async () => {
     hits.delete('busy-bucket');
     const e = await errorOf(checkBucket(client(2), 'busy-bucket'));
-    expect(e).toMatchObject({ code: 'S3_SERVICE', exitCode: 3, message: expect.stringContaining('SlowDown (HTTP 503) after 2 attempts') });
+    expect(e).toMatchObject({
+      code: 'S3_SERVICE',
+      exitCode: 3,
+      message: expect.stringContaining('SlowDown (HTTP 503) after 2 attempts'),
+    });
     expect(hits.get('busy-bucket')).toBe(2);
   });
 
   it('no credentials anywhere in the default chain gives S3_NO_CREDENTIALS with what to set', async () => {
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN',
-      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) vi.stubEnv(k, undefined);
+    for (const k of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_ROLE_ARN',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ])
+      vi.stubEnv(k, undefined);
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/digitflow/credentials');
     vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/digitflow/config');
     vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true'); // never reach for 169.254.169.254 from a test
     try {
-      const e = await errorOf(checkBucket(createS3Client({ endpoint, region: 'us-east-1', maxAttempts: 1 }), 'any-bucket'));
+      const e = await errorOf(
+        checkBucket(createS3Client({ endpoint, region: 'us-east-1', maxAttempts: 1 }), 'any-bucket'),
+      );
       expect(e).toMatchObject({ code: 'S3_NO_CREDENTIALS', exitCode: 3, hint: expect.stringContaining('AWS_PROFILE') });
     } finally {
       vi.unstubAllEnvs();

@@ -10,14 +10,23 @@ describe('discardIncompleteUpload', () => {
     const r = await discardIncompleteUpload(new S3Client({ region: 'us-east-1' }), 'b', 'k', 'up-1');
     expect(r.ok).toBe(true);
     expect(r.message).toContain('was discarded');
-    expect(s3.commandCalls(AbortMultipartUploadCommand)[0].args[0].input).toEqual({ Bucket: 'b', Key: 'k', UploadId: 'up-1' });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)[0].args[0].input).toEqual({
+      Bucket: 'b',
+      Key: 'k',
+      UploadId: 'up-1',
+    });
     s3.restore();
   });
 
   it('says it could not be discarded, and how to list incomplete uploads, on a 405', async () => {
     const s3 = mockClient(S3Client);
     s3.on(AbortMultipartUploadCommand).rejects(
-      new S3ServiceException({ name: 'MethodNotAllowed', $fault: 'client', $metadata: { httpStatusCode: 405 }, message: 'not allowed' }),
+      new S3ServiceException({
+        name: 'MethodNotAllowed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 405 },
+        message: 'not allowed',
+      }),
     );
     const r = await discardIncompleteUpload(new S3Client({ region: 'us-east-1' }), 'my-bucket', 'k', 'up-2');
     expect(r.ok).toBe(false);

@@ -13,7 +13,9 @@ describe('parseS3Uri', () => {
   });
 
   it('refuses things that are not s3 URIs, or bad bucket names, with the URI in the message', () => {
-    expect(() => parseS3Uri('s3:/bucket/x')).toThrow(expect.objectContaining({ code: 'S3_URI_INVALID', message: "'s3:/bucket/x' is not an s3:// URI" }));
+    expect(() => parseS3Uri('s3:/bucket/x')).toThrow(
+      expect.objectContaining({ code: 'S3_URI_INVALID', message: "'s3:/bucket/x' is not an s3:// URI" }),
+    );
     expect(() => parseS3Uri('/local/path')).toThrow(expect.objectContaining({ code: 'S3_URI_INVALID' }));
     for (const bad of ['s3://My_Bucket/x', 's3:///x', 's3://ab/x', 's3://a..b/x', `s3://${'a'.repeat(64)}/x`]) {
       expect(() => parseS3Uri(bad), bad).toThrow(expect.objectContaining({ code: 'S3_BUCKET_INVALID', exitCode: 2 }));

@@ -3,11 +3,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  DescribeTrainingJobCommand,
-  DescribeTransformJobCommand,
-  SageMakerClient,
-} from '@aws-sdk/client-sagemaker';
+import { DescribeTrainingJobCommand, DescribeTransformJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { waitForJob, TERMINAL_STATES, MAX_FAILED_POLLS } from '../../../../src/adapters/sagemaker/wait-for-job.js';
 import { createSageMakerClient } from '../../../../src/adapters/sagemaker/client.js';
@@ -37,11 +33,14 @@ function fakeClock(): Clock & { slept: number[] } {
   };
 }
 
-function deps(signal?: AbortSignal): StageDeps & { reporter: ReturnType<typeof collectingReporter>; clock: ReturnType<typeof fakeClock> } {
+function deps(
+  signal?: AbortSignal,
+): StageDeps & { reporter: ReturnType<typeof collectingReporter>; clock: ReturnType<typeof fakeClock> } {
   return { reporter: collectingReporter(), clock: fakeClock(), signal };
 }
 
-const client = () => new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const client = () =>
+  new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 
 describe('waitForJob state machine', () => {
   it('InProgress -> Completed: resolves, reports SecondaryStatus transitions once each, billable x instances', async () => {
@@ -63,18 +62,27 @@ describe('waitForJob state machine', () => {
     expect(out.training?.ModelArtifacts?.S3ModelArtifacts).toBe('s3://b/model.tar.gz');
     expect(sm).toHaveReceivedCommandTimes(DescribeTrainingJobCommand, 4);
     expect(d.clock.slept).toEqual([7000, 7000, 7000]);
-    const statuses = d.reporter.events.filter((e) => e.kind === 'status').map((e) => (e as { secondary?: string }).secondary);
+    const statuses = d.reporter.events
+      .filter((e) => e.kind === 'status')
+      .map((e) => (e as { secondary?: string }).secondary);
     expect(statuses).toEqual(['Starting', 'Training', 'Completed']);
     const last = d.reporter.events.filter((e) => e.kind === 'status').at(-1) as { elapsedSeconds: number };
     expect(last.elapsedSeconds).toBe(21);
-    expect(d.reporter.events.at(-1)).toMatchObject({ kind: 'info', message: 'training job j1 completed: 200 billable instance-seconds' });
+    expect(d.reporter.events.at(-1)).toMatchObject({
+      kind: 'info',
+      message: 'training job j1 completed: 200 billable instance-seconds',
+    });
   });
 
   it('Failed: CloudError with FailureReason, log group/stream, console URL', async () => {
     sm.on(DescribeTrainingJobCommand)
       .resolvesOnce({ TrainingJobStatus: 'InProgress' })
       .resolves({ TrainingJobStatus: 'Failed', FailureReason: 'ClientError: Unable to parse csv: rows 1-1000' });
-    const err = await waitForJob(client(), { kind: 'training', name: 'j2', region: 'eu-west-1', pollSeconds: 1 }, deps()).catch((e) => e);
+    const err = await waitForJob(
+      client(),
+      { kind: 'training', name: 'j2', region: 'eu-west-1', pollSeconds: 1 },
+      deps(),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(CloudError);
     expect(err.code).toBe('TRAINING_JOB_FAILED');
     expect(err.exitCode).toBe(3);
@@ -93,7 +101,11 @@ describe('waitForJob state machine', () => {
     sm.on(DescribeTransformJobCommand)
       .resolvesOnce({ TransformJobStatus: 'Stopping' })
       .resolves({ TransformJobStatus: 'Stopped' });
-    const err = await waitForJob(client(), { kind: 'transform', name: 't1', region: 'us-east-1', pollSeconds: 1 }, deps()).catch((e) => e);
+    const err = await waitForJob(
+      client(),
+      { kind: 'transform', name: 't1', region: 'us-east-1', pollSeconds: 1 },
+      deps(),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(CloudError);
     expect(err.code).toBe('TRANSFORM_JOB_STOPPED');
     expect(err.details.logGroup).toBe('/aws/sagemaker/TransformJobs');
@@ -107,7 +119,11 @@ describe('waitForJob state machine', () => {
       TransformEndTime: new Date(1_090_000),
       TransformResources: { InstanceCount: 3, InstanceType: 'ml.m5.large' },
     });
-    const out = await waitForJob(client(), { kind: 'transform', name: 't2', region: 'us-east-1', pollSeconds: 1 }, deps());
+    const out = await waitForJob(
+      client(),
+      { kind: 'transform', name: 't2', region: 'us-east-1', pollSeconds: 1 },
+      deps(),
+    );
     expect(out.billableSeconds).toBe(270);
   });
 
@@ -116,9 +132,19 @@ describe('waitForJob state machine', () => {
     const ac = new AbortController();
     const d = deps(ac.signal);
     let polls = 0;
-    const p = waitForJob(client(), { kind: 'training', name: 'j3', region: 'us-east-1', pollSeconds: 1, onPoll: async () => {
-      if (++polls === 3) ac.abort(new InterruptedError('ctrl-c'));
-    } }, d);
+    const p = waitForJob(
+      client(),
+      {
+        kind: 'training',
+        name: 'j3',
+        region: 'us-east-1',
+        pollSeconds: 1,
+        onPoll: async () => {
+          if (++polls === 3) ac.abort(new InterruptedError('ctrl-c'));
+        },
+      },
+      d,
+    );
     const err = await p.catch((e) => e);
     expect(err).toBeInstanceOf(InterruptedError);
     expect(err.hint).toContain('digitflow attach j3');
@@ -136,8 +162,14 @@ describe('waitForJob state machine', () => {
   });
 
   it('a Describe error (unknown job) is a typed error naming the call', async () => {
-    sm.on(DescribeTrainingJobCommand).rejects(Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }));
-    const err = await waitForJob(client(), { kind: 'training', name: 'nope', region: 'us-east-1', pollSeconds: 1 }, deps()).catch((e) => e);
+    sm.on(DescribeTrainingJobCommand).rejects(
+      Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }),
+    );
+    const err = await waitForJob(
+      client(),
+      { kind: 'training', name: 'nope', region: 'us-east-1', pollSeconds: 1 },
+      deps(),
+    ).catch((e) => e);
     expect(err.code).toBe('JOB_NOT_FOUND');
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('nope');
@@ -154,7 +186,10 @@ describe('retries (real client, loopback HTTP)', () => {
       req.on('end', () => {
         calls++;
         if (calls <= 2) {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
+          res.writeHead(400, {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-errortype': 'ThrottlingException',
+          });
           res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
           return;
         }
@@ -196,7 +231,9 @@ describe('retries (real client, loopback HTTP)', () => {
         maxAttempts: 2,
       });
       const d = deps();
-      const err = await waitForJob(c, { kind: 'training', name: 'j', region: 'us-east-1', pollSeconds: 1 }, d).catch((e) => e);
+      const err = await waitForJob(c, { kind: 'training', name: 'j', region: 'us-east-1', pollSeconds: 1 }, d).catch(
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(CloudError);
       // 2 SDK attempts per poll, 3 polls in a row, a warning for each of the first two.
       expect(calls).toBe(2 * MAX_FAILED_POLLS);
@@ -209,15 +246,24 @@ describe('retries (real client, loopback HTTP)', () => {
 
 describe('LogFollower', () => {
   it('ignores ResourceNotFound before the container logs, then streams new lines once', async () => {
-    const notFound = Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' });
-    logs.on(DescribeLogStreamsCommand)
+    const notFound = Object.assign(new Error('The specified log group does not exist.'), {
+      name: 'ResourceNotFoundException',
+    });
+    logs
+      .on(DescribeLogStreamsCommand)
       .rejectsOnce(notFound)
       .resolves({ logStreams: [{ logStreamName: 'job/algo-1-1700000000' }] });
-    logs.on(GetLogEventsCommand, { nextToken: undefined })
+    logs
+      .on(GetLogEventsCommand, { nextToken: undefined })
       .resolves({ events: [{ message: 'epoch 1\n' }, { message: 'epoch 2' }], nextForwardToken: 'f1' });
     logs.on(GetLogEventsCommand, { nextToken: 'f1' }).resolves({ events: [], nextForwardToken: 'f1' });
     const r = collectingReporter();
-    const f = new LogFollower(new CloudWatchLogsClient({ region: 'us-east-1' }), '/aws/sagemaker/TrainingJobs', 'job/', r);
+    const f = new LogFollower(
+      new CloudWatchLogsClient({ region: 'us-east-1' }),
+      '/aws/sagemaker/TrainingJobs',
+      'job/',
+      r,
+    );
     expect(await f.poll()).toBe(0);
     expect(await f.poll()).toBe(2);
     expect(await f.poll()).toBe(0);
@@ -225,6 +271,9 @@ describe('LogFollower', () => {
       { kind: 'log', source: 'job/algo-1-1700000000', message: 'epoch 1' },
       { kind: 'log', source: 'job/algo-1-1700000000', message: 'epoch 2' },
     ]);
-    expect(logs).toHaveReceivedCommandWith(DescribeLogStreamsCommand, { logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: 'job/' });
+    expect(logs).toHaveReceivedCommandWith(DescribeLogStreamsCommand, {
+      logGroupName: '/aws/sagemaker/TrainingJobs',
+      logStreamNamePrefix: 'job/',
+    });
   });
 });

@@ -53,12 +53,18 @@ describe('IDX folders', () => {
     await writeFile(join(d, 'train-labels-idx1-ubyte'), encodeIdxLabels(Uint8Array.of(1)));
     await writeFile(join(d, 't10k-images-idx3-ubyte'), encodeIdxImages(new Uint8Array(784), 1));
     await writeFile(join(d, 't10k-labels-idx1-ubyte'), encodeIdxLabels(Uint8Array.of(1)));
-    await expect(loadIdxFolder(d)).rejects.toMatchObject({ code: 'IDX_INVALID', message: expect.stringMatching(/784 bytes|bytes/) });
+    await expect(loadIdxFolder(d)).rejects.toMatchObject({
+      code: 'IDX_INVALID',
+      message: expect.stringMatching(/784 bytes|bytes/),
+    });
   });
 
   it('reads Debian fashion-mnist when installed', async () => {
     const d = '/usr/share/datasets/fashion-mnist';
-    const exists = await readFile(join(d, 't10k-labels-idx1-ubyte.gz')).then(() => true, () => false);
+    const exists = await readFile(join(d, 't10k-labels-idx1-ubyte.gz')).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       // Optional on a developer machine; CI installs Debian's dataset-fashion-mnist, so there it must be present.
       if (process.env.CI) throw new Error(`${d} missing: .ci/run should install dataset-fashion-mnist`);
@@ -95,6 +101,9 @@ describe('Kaggle downloads', () => {
   it('names what is missing from a zip', async () => {
     const zip = join(dir, 'other.zip');
     await writeFile(zip, makeZip([{ name: 'readme.txt', data: 'hi' }]));
-    await expect(loadKaggleDownload(zip)).rejects.toMatchObject({ code: 'ZIP_MEMBER_MISSING', message: expect.stringContaining('readme.txt') });
+    await expect(loadKaggleDownload(zip)).rejects.toMatchObject({
+      code: 'ZIP_MEMBER_MISSING',
+      message: expect.stringContaining('readme.txt'),
+    });
   });
 });

@@ -105,10 +105,22 @@ describe('fast parser == csv-parse reference parser', () => {
     for (let seed = 1; seed <= 300; seed++) {
       const { text, layout } = makeFile(seed);
       const bytes = new TextEncoder().encode(text);
-      const headerMode = seed % 3 === 0 ? 'auto' : text.replace(/^\ufeff/, '').startsWith('label') || text.replace(/^\ufeff/, '').startsWith('pixel') ? 'kaggle' : 'none';
+      const headerMode =
+        seed % 3 === 0
+          ? 'auto'
+          : text.replace(/^\ufeff/, '').startsWith('label') || text.replace(/^\ufeff/, '').startsWith('pixel')
+            ? 'kaggle'
+            : 'none';
       for (const collect of [false, true]) {
         const fast = await run(parseKaggleCsvFast, bytes, seed, collect, seed % 2 ? layout : 'auto', headerMode);
-        const ref = await run(parseKaggleCsvReference, bytes, seed * 7, collect, seed % 2 ? layout : 'auto', headerMode);
+        const ref = await run(
+          parseKaggleCsvReference,
+          bytes,
+          seed * 7,
+          collect,
+          seed % 2 ? layout : 'auto',
+          headerMode,
+        );
         // When a file is rejected, rows already handed out before the error depend on chunking: compare the error.
         if (fast.error || ref.error) expect(fast.error, `seed ${seed} collect=${collect}`).toEqual(ref.error);
         else expect(fast, `seed ${seed} collect=${collect}`).toEqual(ref);

@@ -8,9 +8,21 @@ async function* chunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Arr
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-const opts = (maxLineBytes: number): ParseOptions => ({ file: 'f.csv', layout: 'auto', header: 'kaggle', numClasses: 10, chunkRows: 1000, maxLineBytes });
+const opts = (maxLineBytes: number): ParseOptions => ({
+  file: 'f.csv',
+  layout: 'auto',
+  header: 'kaggle',
+  numClasses: 10,
+  chunkRows: 1000,
+  maxLineBytes,
+});
 
-async function outcome(parser: typeof parseKaggleCsvFast, bytes: Uint8Array, size: number, max: number): Promise<string> {
+async function outcome(
+  parser: typeof parseKaggleCsvFast,
+  bytes: Uint8Array,
+  size: number,
+  max: number,
+): Promise<string> {
   try {
     let rows = 0;
     for await (const c of parser(chunks(bytes, size), opts(max))) rows += c.rows;
@@ -47,6 +59,8 @@ describe('CSV bounds: both readers agree for every chunking', () => {
     const limit = Math.max(header('train').length, line.length);
     expect(await outcome(parseKaggleCsvFast, csv, 100, limit)).toBe('ok 1');
     expect(await outcome(parseKaggleCsvFast, csv, 100, limit - 1)).toMatch(/^CSV_LINE_TOO_LONG f\.csv:[12]:/);
-    expect(await outcome(parseKaggleCsvReference, csv, 100, limit - 1)).toBe(await outcome(parseKaggleCsvFast, csv, 100, limit - 1));
+    expect(await outcome(parseKaggleCsvReference, csv, 100, limit - 1)).toBe(
+      await outcome(parseKaggleCsvFast, csv, 100, limit - 1),
+    );
   });
 });

@@ -28,8 +28,36 @@ describe('writeProbability', () => {
   it('agrees on edges: 0, 1, powers of ten and their neighbours, rounding ties, tiny, NaN, out of range', () => {
     const f32 = new Float32Array(1);
     const u32 = new Uint32Array(f32.buffer);
-    const values = [0, 1, 0.5, 0.1, 0.123456789, 0.9999995, 0.99999949, 0.999999, 1 - 2 ** -24, 1e-6, 9.999995e-7, 1e-7, 1.5e-9];
-    values.push(0.1234565, 0.0001234565, 2.5e-7, 1.000005e-3, 1e-16, 1.0000001e-16, 9e-17, 1e-30, 1.4e-45, NaN, -0.25, 1.5, Infinity);
+    const values = [
+      0,
+      1,
+      0.5,
+      0.1,
+      0.123456789,
+      0.9999995,
+      0.99999949,
+      0.999999,
+      1 - 2 ** -24,
+      1e-6,
+      9.999995e-7,
+      1e-7,
+      1.5e-9,
+    ];
+    values.push(
+      0.1234565,
+      0.0001234565,
+      2.5e-7,
+      1.000005e-3,
+      1e-16,
+      1.0000001e-16,
+      9e-17,
+      1e-30,
+      1.4e-45,
+      NaN,
+      -0.25,
+      1.5,
+      Infinity,
+    );
     for (let k = 1; k <= 20; k++) {
       // Doubles just below a power of ten, where floor(log10(p)) comes out one too high.
       values.push(10 ** -k * (1 - 2 ** -52), 10 ** -k * (1 - 2 ** -50), 10 ** -k * (1 + 2 ** -52));
@@ -58,7 +86,10 @@ describe('formatProbabilityRows', () => {
       for (const v of l) s += v;
       l.forEach((v, j) => (probs[r * k + j] = v / s));
     }
-    const expected = Array.from({ length: rows }, (_, r) => [String(998 + r), ...Array.from(probs.subarray(r * k, r * k + k), formatProbability)].join(',')).join('\n') + '\n';
+    const expected =
+      Array.from({ length: rows }, (_, r) =>
+        [String(998 + r), ...Array.from(probs.subarray(r * k, r * k + k), formatProbability)].join(','),
+      ).join('\n') + '\n';
     expect(formatProbabilityRows(probs, rows, k, 998).toString('latin1')).toBe(expected);
     expect(formatProbabilityRows(probs, 0, k, 1).length).toBe(0);
   });

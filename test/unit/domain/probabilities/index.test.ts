@@ -66,8 +66,15 @@ describe('parsers give class-ordered scores', () => {
   });
   it('reads ids from ImageId and AML tag, none from JSON', async () => {
     expect((await rowsOf(createReadStream(fixture('local.csv')), 'csv')).map((r) => r.id)).toEqual([1, 2, 3, 4]);
-    expect((await rowsOf(createReadStream(fixture('aml-tag.csv')), 'aml')).map((r) => r.id)).toEqual([101, 102, 103, 104]);
-    expect((await rowsOf(createReadStream(fixture('linear-learner.jsonl')), 'jsonlines')).map((r) => r.id)).toEqual([undefined, undefined, undefined, undefined]);
+    expect((await rowsOf(createReadStream(fixture('aml-tag.csv')), 'aml')).map((r) => r.id)).toEqual([
+      101, 102, 103, 104,
+    ]);
+    expect((await rowsOf(createReadStream(fixture('linear-learner.jsonl')), 'jsonlines')).map((r) => r.id)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
   it('JSON form survives tiny chunks and reports element lines', async () => {
     const text = await readFile(fixture('linear-learner.json'), 'utf8');
@@ -78,7 +85,10 @@ describe('parsers give class-ordered scores', () => {
   });
   it('empty AML tag falls back to row order (id undefined)', async () => {
     const rows = await rowsOf(fromText('tag,1,0\n,0.3,0.7\n,0.6,0.4\n'), 'aml', 2);
-    expect(rows.map((r) => [r.id, argmax(r.scores)])).toEqual([[undefined, 0], [undefined, 1]]);
+    expect(rows.map((r) => [r.id, argmax(r.scores)])).toEqual([
+      [undefined, 0],
+      [undefined, 1],
+    ]);
   });
 });
 
@@ -99,21 +109,51 @@ describe('bad input names the line', () => {
   const good = '1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n';
   it.each([
     ['NaN in CSV', csvHead + good + '2,NaN,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n', 'csv', 'PROB_NOT_A_NUMBER', 'f:3:'],
-    ['missing value in CSV', csvHead + good + good + '3,0.1,,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n', 'csv', 'PROB_NOT_A_NUMBER', 'f:4:'],
+    [
+      'missing value in CSV',
+      csvHead + good + good + '3,0.1,,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n',
+      'csv',
+      'PROB_NOT_A_NUMBER',
+      'f:4:',
+    ],
     ['short row in CSV', csvHead + '1,0.5,0.5\n', 'csv', 'PROB_FIELD_COUNT', 'f:2:'],
     ['negative in CSV', csvHead + '1,-0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.5\n', 'csv', 'PROB_NEGATIVE', 'f:2:'],
     ['wrong class count in header', 'ImageId,0,1,2\n1,0.2,0.3,0.5\n', 'csv', 'PROB_HEADER', 'f:1:'],
     ['csv without ImageId', '0,1,2,3,4,5,6,7,8,9\n', 'csv', 'PROB_HEADER', 'f:1:'],
     ['AML duplicate class', '1,1,2,3,4,5,6,7,8,9\n', 'aml', 'PROB_HEADER', 'f:1:'],
     ['AML unknown column', 'rowId,0,1,2,3,4,5,6,7,8,9\n', 'aml', 'PROB_HEADER', 'f:1:'],
-    ['JSON Lines wrong class count', '{"score":[0.5,0.5],"predicted_label":0}\n', 'jsonlines', 'PROB_CLASS_COUNT', 'f:1:'],
+    [
+      'JSON Lines wrong class count',
+      '{"score":[0.5,0.5],"predicted_label":0}\n',
+      'jsonlines',
+      'PROB_CLASS_COUNT',
+      'f:1:',
+    ],
     ['JSON Lines broken line', '{"score":[1,0,0,0,0,0,0,0,0,0]}\n\n{"score":[1,0\n', 'jsonlines', 'PROB_JSON', 'f:3:'],
     ['JSON Lines null score', '{"score":[1,0,0,0,0,0,0,0,0,null]}\n', 'jsonlines', 'PROB_NOT_A_NUMBER', 'f:1:'],
     ['JSON Lines binary output', '{"score":0.4,"predicted_label":0}\n', 'jsonlines', 'PROB_JSON_SHAPE', 'f:1:'],
     ['JSON Lines negative', '{"score":[1,0,0,0,0,0,0,0,0,-1e-3]}\n', 'jsonlines', 'PROB_NEGATIVE', 'f:1:'],
-    ['JSON form truncated', '{"predictions": [\n{"score":[1,0,0,0,0,0,0,0,0,0]},\n{"score":[1,0', 'json', 'PROB_JSON', 'f:3:'],
-    ['JSON form bad element', '{"predictions": [\n{"score":[1,0,0,0,0,0,0,0,0,0]},\n{"score":[1,0,0]}]}', 'json', 'PROB_CLASS_COUNT', 'f:3:'],
-    ['JSON form missing comma', '{"predictions":[{"score":[1,0,0,0,0,0,0,0,0,0]}\n{"score":[1,0,0,0,0,0,0,0,0,0]}]}', 'json', 'PROB_JSON', 'f:2:'],
+    [
+      'JSON form truncated',
+      '{"predictions": [\n{"score":[1,0,0,0,0,0,0,0,0,0]},\n{"score":[1,0',
+      'json',
+      'PROB_JSON',
+      'f:3:',
+    ],
+    [
+      'JSON form bad element',
+      '{"predictions": [\n{"score":[1,0,0,0,0,0,0,0,0,0]},\n{"score":[1,0,0]}]}',
+      'json',
+      'PROB_CLASS_COUNT',
+      'f:3:',
+    ],
+    [
+      'JSON form missing comma',
+      '{"predictions":[{"score":[1,0,0,0,0,0,0,0,0,0]}\n{"score":[1,0,0,0,0,0,0,0,0,0]}]}',
+      'json',
+      'PROB_JSON',
+      'f:2:',
+    ],
   ] as const)('%s', async (_name, text, format, code, where) => {
     const e = await errorOf(text, format);
     expect(e.code).toBe(code);

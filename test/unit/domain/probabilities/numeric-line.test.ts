@@ -39,7 +39,25 @@ function numberText(): string {
 /** Occasionally a field that is not a plain number at all. */
 function fieldText(): string {
   if (rnd() < 0.97) return numberText();
-  return pick(['', ' ', 'NaN', 'Infinity', '-Infinity', '0x1A', '1e', '1e+', '--1', '1.2.3', '"0.5"', '\t0.5', '1_000', 'abc', '.', '-', '1e99999']);
+  return pick([
+    '',
+    ' ',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '0x1A',
+    '1e',
+    '1e+',
+    '--1',
+    '1.2.3',
+    '"0.5"',
+    '\t0.5',
+    '1_000',
+    'abc',
+    '.',
+    '-',
+    '1e99999',
+  ]);
 }
 
 describe('parseNumericLine', () => {
@@ -59,7 +77,16 @@ describe('parseNumericLine', () => {
 
   it('refuses what it cannot do exactly', () => {
     const out = new Float64Array(3);
-    for (const bad of ['1,2', '1,2,3,', ',1,2', '1,,2', '1,2,NaN', '1, 2\t,3', '1,2,1e23', '1,2,12345678901234567890']) {
+    for (const bad of [
+      '1,2',
+      '1,2,3,',
+      ',1,2',
+      '1,,2',
+      '1,2,NaN',
+      '1, 2\t,3',
+      '1,2,1e23',
+      '1,2,12345678901234567890',
+    ]) {
       expect(parseNumericLine(bad, 3, out), bad).toBe(false);
     }
     expect(parseNumericLine('7,0.5,1.5e-7', 3, out, 0)).toBe(true);
@@ -69,15 +96,20 @@ describe('parseNumericLine', () => {
 });
 
 describe('CSV probability rows: fast path and reference agree on any line', () => {
-  async function viaParser(text: string, strict: boolean): Promise<ProbabilityRow[] | { code: string; message: string }> {
+  async function viaParser(
+    text: string,
+    strict: boolean,
+  ): Promise<ProbabilityRow[] | { code: string; message: string }> {
     try {
       const rows: ProbabilityRow[] = [];
       // Sometimes in small random chunks: lines (and a CRLF, and UTF-8) cut across reads.
       const bytes = Buffer.from(text);
       const chunks: Buffer[] = [];
-      if (rnd() < 0.3) for (let i = 0; i < bytes.length; ) chunks.push(bytes.subarray(i, (i += 1 + Math.floor(rnd() * 7))));
+      if (rnd() < 0.3)
+        for (let i = 0; i < bytes.length;) chunks.push(bytes.subarray(i, (i += 1 + Math.floor(rnd() * 7))));
       else chunks.push(bytes);
-      for await (const b of parseCsvProbabilityBatches(Readable.from(chunks), { file: 'p.csv', numClasses: 3, strict })) rows.push(...b);
+      for await (const b of parseCsvProbabilityBatches(Readable.from(chunks), { file: 'p.csv', numClasses: 3, strict }))
+        rows.push(...b);
       return rows;
     } catch (e) {
       return { code: (e as { code: string }).code, message: (e as Error).message };
@@ -105,7 +137,11 @@ describe('CSV probability rows: fast path and reference agree on any line', () =
       const lines = [header];
       const n = 1 + Math.floor(rnd() * 6);
       for (let r = 0; r < n; r++) {
-        const fields = Array.from({ length: width }, (_, c) => (c === 0 && /^(ImageId|tag)/.test(header) ? pick([String(r + 1), String(r + 1), '0', '00', ' 3', '+4', '5.0', '']) : fieldText()));
+        const fields = Array.from({ length: width }, (_, c) =>
+          c === 0 && /^(ImageId|tag)/.test(header)
+            ? pick([String(r + 1), String(r + 1), '0', '00', ' 3', '+4', '5.0', ''])
+            : fieldText(),
+        );
         if (rnd() < 0.03) fields.pop();
         if (rnd() < 0.03) fields.push('0.1');
         lines.push(rnd() < 0.03 ? '' : fields.join(',') + (rnd() < 0.05 ? '\r' : '') + (rnd() < 0.02 ? 'é' : ''));
@@ -113,7 +149,8 @@ describe('CSV probability rows: fast path and reference agree on any line', () =
       const text = lines.join('\n') + (rnd() < 0.5 ? '\n' : '');
       const got = await viaParser(text, strict);
       const want = viaReference(text, strict);
-      if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`file ${f}:\n${text}\nfast: ${JSON.stringify(got)}\nreference: ${JSON.stringify(want)}`);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        throw new Error(`file ${f}:\n${text}\nfast: ${JSON.stringify(got)}\nreference: ${JSON.stringify(want)}`);
     }
   });
 });

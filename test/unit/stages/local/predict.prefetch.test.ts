@@ -24,7 +24,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const sig = (c: { pixels: Uint8Array; rows: number; firstRow: number }) => `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}`;
+const sig = (c: { pixels: Uint8Array; rows: number; firstRow: number }) =>
+  `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}`;
 
 describe('prefetchTestRows', () => {
   it('starts the thread at once and yields the chunks of the in-thread reader', async () => {
@@ -33,7 +34,11 @@ describe('prefetchTestRows', () => {
     const got: string[] = [];
     for (let n = await reader.next(); !n.done; n = await reader.next()) got.push(sig(n.value));
     const want: string[] = [];
-    for await (const c of streamKaggleCsvFile(join(dir, 'test.csv'), { layout: 'auto', chunkRows: DEFAULT_PREDICT_CHUNK_ROWS })) want.push(sig(c));
+    for await (const c of streamKaggleCsvFile(join(dir, 'test.csv'), {
+      layout: 'auto',
+      chunkRows: DEFAULT_PREDICT_CHUNK_ROWS,
+    }))
+      want.push(sig(c));
     expect(got.length).toBeGreaterThanOrEqual(2);
     expect(got).toEqual(want);
     expect(liveCsvReaderThreads()).toBe(0);

@@ -9,9 +9,15 @@ import { join } from 'node:path';
 import { digitsSplit } from '../../../helpers/tfjs-fixtures.js';
 
 const { train, test } = digitsSplit(1200, 400);
-const deps = (): StageDeps & { reporter: ReturnType<typeof collectingReporter> } => ({ reporter: collectingReporter(), clock: systemClock });
+const deps = (): StageDeps & { reporter: ReturnType<typeof collectingReporter> } => ({
+  reporter: collectingReporter(),
+  clock: systemClock,
+});
 const opts = { model: 'linear' as const, epochs: 4, seed: 7, backend: 'wasm' as const };
-const holdout = selectRows(test, Array.from({ length: 200 }, (_, i) => i));
+const holdout = selectRows(
+  test,
+  Array.from({ length: 200 }, (_, i) => i),
+);
 
 function accuracy(probs: Float32Array, labels: Uint8Array): number {
   let hit = 0;
@@ -47,10 +53,15 @@ describe('local linear model', () => {
       for (let k = 0; k < 10; k++) s += probs[r * 10 + k];
       expect(Math.abs(s - 1)).toBeLessThan(1e-5);
     }
-    const reversed = selectRows(test, Array.from({ length: test.rows }, (_, i) => test.rows - 1 - i));
+    const reversed = selectRows(
+      test,
+      Array.from({ length: test.rows }, (_, i) => test.rows - 1 - i),
+    );
     const rp = await model.predictProbabilities(reversed.pixels, reversed.rows);
     for (const r of [0, 17, 399]) {
-      expect(Array.from(rp.subarray((test.rows - 1 - r) * 10, (test.rows - r) * 10))).toEqual(Array.from(probs.subarray(r * 10, r * 10 + 10)));
+      expect(Array.from(rp.subarray((test.rows - 1 - r) * 10, (test.rows - r) * 10))).toEqual(
+        Array.from(probs.subarray(r * 10, r * 10 + 10)),
+      );
     }
     // One row alone gives the same numbers as within a batch.
     const one = await model.predictProbabilities(test.pixels.subarray(5 * PIXELS, 6 * PIXELS), 1);
@@ -71,7 +82,9 @@ describe('local linear model', () => {
 
   it('same seed on the same backend gives the same metrics and weights; another seed does not', async () => {
     const again = await fitLocalModel(train, holdout, opts, deps());
-    expect(again.training!.history.map(({ seconds: _seconds, ...m }) => m)).toEqual(model.training!.history.map(({ seconds: _seconds, ...m }) => m));
+    expect(again.training!.history.map(({ seconds: _seconds, ...m }) => m)).toEqual(
+      model.training!.history.map(({ seconds: _seconds, ...m }) => m),
+    );
     expect(Array.from(await again.predictProbabilities(test.pixels, 50))).toEqual(Array.from(probs.subarray(0, 500)));
     again.dispose();
     const other = await fitLocalModel(train, holdout, { ...opts, seed: 8, epochs: 1 }, deps());
@@ -116,8 +129,16 @@ describe('local linear model', () => {
 
 describe('local CNN', () => {
   it('trains on wasm (needs the registered Conv2DBackpropFilter) and predicts', async () => {
-    const small = selectRows(train, Array.from({ length: 192 }, (_, i) => i));
-    const m = await fitLocalModel(small, undefined, { model: 'cnn', epochs: 1, batchSize: 64, seed: 3, backend: 'wasm' }, deps());
+    const small = selectRows(
+      train,
+      Array.from({ length: 192 }, (_, i) => i),
+    );
+    const m = await fitLocalModel(
+      small,
+      undefined,
+      { model: 'cnn', epochs: 1, batchSize: 64, seed: 3, backend: 'wasm' },
+      deps(),
+    );
     expect(m.training!.history[0].loss).toBeGreaterThan(0);
     const p = await m.predictProbabilities(test.pixels, 3);
     expect(p).toHaveLength(30);
@@ -158,15 +179,43 @@ describe('linear fast step', () => {
   it('matches the tfjs autodiff gradient stepper (losses, accuracies, weights) including L2 and LR decay', async () => {
     const { trainLoop } = await import('../../../../src/adapters/tfjs/train/train-loop.js');
     const { MODEL_SPECS } = await import('../../../../src/adapters/tfjs/model/model-specs.js');
-    const { computeNormalization, normalizePixels } = await import('../../../../src/adapters/tfjs/model/model-inputs.js');
+    const { computeNormalization, normalizePixels } =
+      await import('../../../../src/adapters/tfjs/model/model-inputs.js');
     const { selectBackend } = await import('../../../../src/adapters/tfjs/runtime/backend.js');
     await selectBackend('wasm');
-    const slice = selectRows(train, Array.from({ length: 600 }, (_, i) => i));
+    const slice = selectRows(
+      train,
+      Array.from({ length: 600 }, (_, i) => i),
+    );
     const norm = computeNormalization('standardize', slice.pixels, slice.rows);
-    const data = { x: normalizePixels(slice.pixels, slice.rows, norm), pixels: slice.pixels, normalization: norm, labels: slice.labels!, rows: slice.rows };
+    const data = {
+      x: normalizePixels(slice.pixels, slice.rows, norm),
+      pixels: slice.pixels,
+      normalization: norm,
+      labels: slice.labels!,
+      rows: slice.rows,
+    };
     const run = async (stepper: 'softmax-regression' | 'gradient') => {
       const m = await MODEL_SPECS.linear.build(10, 5);
-      const r = await trainLoop(m, data, undefined, { epochs: 3, batchSize: 100, learningRate: 0.01, lrDecay: 1, l2: 0.001, patience: 0, seed: 5, inputShape: [784], numClasses: 10, kind: 'linear', stepper }, deps());
+      const r = await trainLoop(
+        m,
+        data,
+        undefined,
+        {
+          epochs: 3,
+          batchSize: 100,
+          learningRate: 0.01,
+          lrDecay: 1,
+          l2: 0.001,
+          patience: 0,
+          seed: 5,
+          inputShape: [784],
+          numClasses: 10,
+          kind: 'linear',
+          stepper,
+        },
+        deps(),
+      );
       const w = m.getWeights().map((t) => Array.from(t.dataSync()));
       m.dispose();
       return { r, w };
@@ -183,18 +232,22 @@ describe('linear fast step', () => {
 });
 
 describe('sparse rows of the linear stepper', () => {
-  it('lists each row\'s non-zero pixels in order, on the 4-pixel-word path and the byte path', async () => {
+  it("lists each row's non-zero pixels in order, on the 4-pixel-word path and the byte path", async () => {
     const { sparseRows } = await import('../../../../src/adapters/tfjs/train/steppers.js');
     const rows = 5;
     const px = new Uint8Array(rows * 784);
     for (let i = 0; i < px.length; i += 1 + (i % 13)) px[i] = (i * 7) % 256;
     px.fill(0, 784, 2 * 784); // a blank row
-    const expected = Array.from({ length: rows }, (_, r) => [...px.subarray(r * 784, (r + 1) * 784)].flatMap((v, j) => (v ? [[j, v]] : [])));
+    const expected = Array.from({ length: rows }, (_, r) =>
+      [...px.subarray(r * 784, (r + 1) * 784)].flatMap((v, j) => (v ? [[j, v]] : [])),
+    );
     const unaligned = new Uint8Array(px.length + 1).fill(9);
     unaligned.set(px, 1);
     for (const view of [px, unaligned.subarray(1)]) {
       const s = sparseRows(view, rows, 784);
-      const got = Array.from({ length: rows }, (_, r) => Array.from({ length: s.start[r + 1] - s.start[r] }, (_, k) => [s.col[s.start[r] + k], s.val[s.start[r] + k]]));
+      const got = Array.from({ length: rows }, (_, r) =>
+        Array.from({ length: s.start[r + 1] - s.start[r] }, (_, k) => [s.col[s.start[r] + k], s.val[s.start[r] + k]]),
+      );
       expect(got).toEqual(expected);
     }
     expect(expected[1]).toEqual([]);

@@ -18,7 +18,9 @@ function deps(): SageMakerDeps {
   return {
     reporter: collectingReporter(),
     clock: { now: () => t, sleep: async (ms) => void (t += ms) },
-    sagemaker: sageMakerJobs(new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })),
+    sagemaker: sageMakerJobs(
+      new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+    ),
     storage: undefined as never, // not used without a run folder
   };
 }
@@ -34,8 +36,16 @@ describe('attach without --run', () => {
         TransformResources: { InstanceCount: 2, InstanceType: 'ml.m5.large' },
         TransformOutput: { S3OutputPath: 's3://b/p/r1/transform/test' },
       });
-    const r = await attachStage({ job: 'digitflow-tf-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } }, deps());
-    expect(r).toMatchObject({ kind: 'transform', status: 'Completed', billableSeconds: 240, transformOutput: 's3://b/p/r1/transform/test' });
+    const r = await attachStage(
+      { job: 'digitflow-tf-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } },
+      deps(),
+    );
+    expect(r).toMatchObject({
+      kind: 'transform',
+      status: 'Completed',
+      billableSeconds: 240,
+      transformOutput: 's3://b/p/r1/transform/test',
+    });
     expect(r.outputs).toBeUndefined();
   });
 
@@ -46,24 +56,51 @@ describe('attach without --run', () => {
       ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 },
       ModelArtifacts: { S3ModelArtifacts: 's3://b/p/r1/model/digitflow-train-r1/output/model.tar.gz' },
     });
-    const r = await attachStage({ job: 'digitflow-train-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } }, deps());
-    expect(r).toMatchObject({ kind: 'training', billableSeconds: 100, modelDataUrl: 's3://b/p/r1/model/digitflow-train-r1/output/model.tar.gz' });
+    const r = await attachStage(
+      { job: 'digitflow-train-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } },
+      deps(),
+    );
+    expect(r).toMatchObject({
+      kind: 'training',
+      billableSeconds: 100,
+      modelDataUrl: 's3://b/p/r1/model/digitflow-train-r1/output/model.tar.gz',
+    });
     expect(r.model).toBeUndefined();
   });
 });
 
 describe('attach: missing jobs and credentials', () => {
-  it.each(['ResourceNotFound', 'ValidationException'])('a missing job answered with %s is JOB_NOT_FOUND (exit 2)', async (name) => {
-    sm.on(DescribeTrainingJobCommand).rejects(Object.assign(new Error('Requested resource not found.'), { name, $metadata: { httpStatusCode: 400 } }));
-    const e = await attachStage({ job: 'digitflow-train-gone', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } }, deps()).catch((x) => x);
-    expect(e.code).toBe('JOB_NOT_FOUND');
-    expect(e.exitCode).toBe(2);
-  });
+  it.each(['ResourceNotFound', 'ValidationException'])(
+    'a missing job answered with %s is JOB_NOT_FOUND (exit 2)',
+    async (name) => {
+      sm.on(DescribeTrainingJobCommand).rejects(
+        Object.assign(new Error('Requested resource not found.'), { name, $metadata: { httpStatusCode: 400 } }),
+      );
+      const e = await attachStage(
+        { job: 'digitflow-train-gone', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } },
+        deps(),
+      ).catch((x) => x);
+      expect(e.code).toBe('JOB_NOT_FOUND');
+      expect(e.exitCode).toBe(2);
+    },
+  );
 
   it('no credentials: AWS_NO_CREDENTIALS before any Describe call', async () => {
     const d = deps();
-    d.sagemaker = sageMakerJobs(new SageMakerClient({ region: 'us-east-1', credentials: async () => { throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }); } }));
-    const e = await attachStage({ job: 'digitflow-train-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } }, d).catch((x) => x);
+    d.sagemaker = sageMakerJobs(
+      new SageMakerClient({
+        region: 'us-east-1',
+        credentials: async () => {
+          throw Object.assign(new Error('Could not load credentials from any providers'), {
+            name: 'CredentialsProviderError',
+          });
+        },
+      }),
+    );
+    const e = await attachStage(
+      { job: 'digitflow-train-r1', region: 'us-east-1', wait: { pollSeconds: 1, logs: false } },
+      d,
+    ).catch((x) => x);
     expect(e.code).toBe('AWS_NO_CREDENTIALS');
     expect(sm.calls()).toHaveLength(0);
   });

@@ -16,10 +16,23 @@ const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
 const pixels = (i: number) => [i % 256, ...new Array(783).fill(0)].join(',');
 
 describe('Linear Learner data preparation', () => {
-  it('train/validation channels: no header, label first, the local engine\'s split, shuffled shards covering every row once', async () => {
+  it("train/validation channels: no header, label first, the local engine's split, shuffled shards covering every row once", async () => {
     const n = 200;
-    await writeFile(join(dir, 'train.csv'), `label,${header}\n` + Array.from({ length: n }, (_, i) => `${i % 10},${pixels(i)}`).join('\n') + '\n');
-    const out = await prepareTrainData({ trainFile: join(dir, 'train.csv'), validationFraction: 0.1, seed: 7, numClasses: 10, outDir: join(dir, 'o'), shards: 3 }, defaultDeps());
+    await writeFile(
+      join(dir, 'train.csv'),
+      `label,${header}\n` + Array.from({ length: n }, (_, i) => `${i % 10},${pixels(i)}`).join('\n') + '\n',
+    );
+    const out = await prepareTrainData(
+      {
+        trainFile: join(dir, 'train.csv'),
+        validationFraction: 0.1,
+        seed: 7,
+        numClasses: 10,
+        outDir: join(dir, 'o'),
+        shards: 3,
+      },
+      defaultDeps(),
+    );
     const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
     const expected = stratifiedSplit(labels, 10, { seed: 7, secondFraction: 0.1 });
     expect(out.split.validationRows).toEqual(Array.from(expected.second));
@@ -48,10 +61,27 @@ describe('Linear Learner data preparation', () => {
   });
 
   it('test shards are contiguous blocks in ImageId order', async () => {
-    await writeFile(join(dir, 'test.csv'), `${header}\n` + Array.from({ length: 10 }, (_, i) => pixels(i)).join('\n') + '\n');
-    const t = await prepareTestShards({ testFile: join(dir, 'test.csv'), shards: 3, outDir: join(dir, 'o'), numClasses: 10 }, defaultDeps());
+    await writeFile(
+      join(dir, 'test.csv'),
+      `${header}\n` + Array.from({ length: 10 }, (_, i) => pixels(i)).join('\n') + '\n',
+    );
+    const t = await prepareTestShards(
+      { testFile: join(dir, 'test.csv'), shards: 3, outDir: join(dir, 'o'), numClasses: 10 },
+      defaultDeps(),
+    );
     expect(t.shardRows).toEqual([4, 3, 3]);
-    const firsts = await Promise.all(t.shards.map(async (p) => (await readFile(p, 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[0]))));
-    expect(firsts).toEqual([[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    const firsts = await Promise.all(
+      t.shards.map(async (p) =>
+        (await readFile(p, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => Number(l.split(',')[0])),
+      ),
+    );
+    expect(firsts).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
   });
 });

@@ -36,8 +36,17 @@ beforeEach(async () => {
 afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 const planInput: PlanInput = {
-  runId: 'r1', region: 'us-west-2', bucket: 'bkt', prefix: 'p', roleArn: 'arn:aws:iam::123456789012:role/R',
-  instanceType: 'ml.m5.large', instanceCount: 2, spot: false, maxRuntimeSeconds: 600, numClasses: 10, validation: true,
+  runId: 'r1',
+  region: 'us-west-2',
+  bucket: 'bkt',
+  prefix: 'p',
+  roleArn: 'arn:aws:iam::123456789012:role/R',
+  instanceType: 'ml.m5.large',
+  instanceCount: 2,
+  spot: false,
+  maxRuntimeSeconds: 600,
+  numClasses: 10,
+  validation: true,
 };
 
 /** In-memory S3: objects keyed by URI. */
@@ -59,7 +68,8 @@ function memStorage(objects: Map<string, string>): RunStorage & { deleted: strin
       return t.length;
     },
     // Like S3: keys within the bucket, not URIs.
-    listKeys: async (uri) => [...objects.keys()].filter((k) => k.startsWith(uri)).map((k) => k.replace(/^s3:\/\/[^/]+\//, '')),
+    listKeys: async (uri) =>
+      [...objects.keys()].filter((k) => k.startsWith(uri)).map((k) => k.replace(/^s3:\/\/[^/]+\//, '')),
     deletePrefix: async (uri) => {
       deleted.push(uri);
       const keys = [...objects.keys()].filter((k) => k.startsWith(uri));
@@ -75,10 +85,19 @@ function setup(objects = new Map<string, string>()) {
   const deps: SageMakerDeps = {
     reporter,
     clock: { now: () => t, sleep: async (ms) => void (t += ms) },
-    sagemaker: sageMakerJobs(new SageMakerClient({ region: 'us-west-2', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })),
+    sagemaker: sageMakerJobs(
+      new SageMakerClient({ region: 'us-west-2', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+    ),
     storage: memStorage(objects),
   };
-  const manifest = newManifest({ runId: 'r1', command: 'run', engine: 'sagemaker', seed: 1, now: new Date(0), versions: {} });
+  const manifest = newManifest({
+    runId: 'r1',
+    command: 'run',
+    engine: 'sagemaker',
+    seed: 1,
+    now: new Date(0),
+    versions: {},
+  });
   return { deps, reporter, rec: new ManifestRecorder(dir, manifest, { now: () => deps.clock.now() }), objects };
 }
 
@@ -88,19 +107,33 @@ describe('training', () => {
     sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn:x' });
     sm.on(DescribeTrainingJobCommand)
       .resolvesOnce({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Downloading' })
-      .resolves({ TrainingJobStatus: 'Completed', SecondaryStatus: 'Completed', BillableTimeInSeconds: 60, ResourceConfig: { InstanceCount: 2, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 }, ModelArtifacts: { S3ModelArtifacts: `${plan.s3.modelOutput}${plan.names.trainingJob}/output/model.tar.gz` } });
+      .resolves({
+        TrainingJobStatus: 'Completed',
+        SecondaryStatus: 'Completed',
+        BillableTimeInSeconds: 60,
+        ResourceConfig: { InstanceCount: 2, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 },
+        ModelArtifacts: { S3ModelArtifacts: `${plan.s3.modelOutput}${plan.names.trainingJob}/output/model.tar.gz` },
+      });
     sm.on(CreateModelCommand).resolves({ ModelArn: 'arn:m' });
     const { deps, rec } = setup();
     const r = await runTrainingJob(plan, { pollSeconds: 5, logs: false }, rec, deps);
     expect(r.billableSeconds).toBe(120);
     expect(sm).toHaveReceivedCommandWith(CreateTrainingJobCommand, {
       TrainingJobName: 'digitflow-train-r1',
-      AlgorithmSpecification: { TrainingImage: '174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1', TrainingInputMode: 'File' },
+      AlgorithmSpecification: {
+        TrainingImage: '174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1',
+        TrainingInputMode: 'File',
+      },
       HyperParameters: { predictor_type: 'multiclass_classifier', num_classes: '10', feature_dim: '784' },
     });
-    expect(sm).toHaveReceivedCommandWith(CreateModelCommand, { ModelName: 'digitflow-model-r1', PrimaryContainer: { Image: plan.image, ModelDataUrl: r.modelDataUrl } });
+    expect(sm).toHaveReceivedCommandWith(CreateModelCommand, {
+      ModelName: 'digitflow-model-r1',
+      PrimaryContainer: { Image: plan.image, ModelDataUrl: r.modelDataUrl },
+    });
     const onDisk = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-    expect(onDisk.resources.map((x: { kind: string; id: string; deletable: boolean }) => [x.kind, x.id, x.deletable])).toEqual([
+    expect(
+      onDisk.resources.map((x: { kind: string; id: string; deletable: boolean }) => [x.kind, x.id, x.deletable]),
+    ).toEqual([
       ['training-job', 'digitflow-train-r1', false],
       ['model', 'digitflow-model-r1', true],
     ]);
@@ -108,9 +141,14 @@ describe('training', () => {
 
   it('a failed job: no model, error carries the reason, the job is still in the manifest', async () => {
     sm.on(CreateTrainingJobCommand).resolves({});
-    sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: bad label' });
+    sm.on(DescribeTrainingJobCommand).resolves({
+      TrainingJobStatus: 'Failed',
+      FailureReason: 'AlgorithmError: bad label',
+    });
     const { deps, rec } = setup();
-    const err = await runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
+    const err = await runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps).catch(
+      (e) => e,
+    );
     expect(err.code).toBe('TRAINING_JOB_FAILED');
     expect(err.message).toContain('bad label');
     expect(sm).not.toHaveReceivedCommand(CreateModelCommand);
@@ -154,7 +192,9 @@ describe('training', () => {
       deps.signal = ac.signal;
       let asked: string[] = [];
       deps.onInterrupt = async (jobs) => ((asked = jobs.map((j) => j.name)), decision);
-      const err = await runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
+      const err = await runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps).catch(
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(InterruptedError);
       expect(asked).toEqual(['digitflow-train-r1']);
       expect(sm.commandCalls(StopTrainingJobCommand)).toHaveLength(decision === 'stop' ? 1 : 0);
@@ -169,7 +209,9 @@ describe('after Ctrl-C nothing new is created', () => {
     const ac = new AbortController();
     ac.abort(new InterruptedError());
     deps.signal = ac.signal;
-    await expect(runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps)).rejects.toThrow(InterruptedError);
+    await expect(runTrainingJob(buildRunPlan(planInput), { pollSeconds: 1, logs: false }, rec, deps)).rejects.toThrow(
+      InterruptedError,
+    );
     expect(sm).not.toHaveReceivedCommand(CreateTrainingJobCommand);
   });
   it('transform: interrupted while the transform job is created -> asks about it', async () => {
@@ -182,7 +224,16 @@ describe('after Ctrl-C nothing new is created', () => {
     deps.signal = ac.signal;
     let asked: string[] = [];
     deps.onInterrupt = async (jobs) => ((asked = jobs.map((j) => j.name)), 'detach');
-    await expect(runTransformJobs(buildRunPlan({ ...planInput, transformInstanceCount: 2 }), [1, 1], 1, { pollSeconds: 1, logs: false }, rec, deps)).rejects.toThrow(/detached/);
+    await expect(
+      runTransformJobs(
+        buildRunPlan({ ...planInput, transformInstanceCount: 2 }),
+        [1, 1],
+        1,
+        { pollSeconds: 1, logs: false },
+        rec,
+        deps,
+      ),
+    ).rejects.toThrow(/detached/);
     expect(sm.commandCalls(CreateTransformJobCommand)).toHaveLength(1);
     expect(asked).toEqual(['digitflow-tf-r1']);
   });
@@ -191,7 +242,8 @@ describe('after Ctrl-C nothing new is created', () => {
 describe('transform', () => {
   it('one transform scores test shards + validation rows; shards reassembled in ImageId order, blank lines dropped', async () => {
     const plan = buildRunPlan({ ...planInput, transformInstanceCount: 2 });
-    const line = (k: number) => JSON.stringify({ score: Array.from({ length: 10 }, (_, c) => (c === k ? 0.91 : 0.01)), predicted_label: k });
+    const line = (k: number) =>
+      JSON.stringify({ score: Array.from({ length: 10 }, (_, c) => (c === k ? 0.91 : 0.01)), predicted_label: k });
     const objects = new Map<string, string>([
       [`${plan.s3.transformOutput}test-part-00000.csv.out`, `${line(1)}\n${line(2)}\n\n`],
       [`${plan.s3.transformOutput}test-part-00001.csv.out`, `${line(3)}`],
@@ -204,7 +256,16 @@ describe('transform', () => {
     expect(await readFile(r.testOutput, 'utf8')).toBe(`${line(1)}\n${line(2)}\n${line(3)}\n`);
     expect(await readFile(r.validationOutput!, 'utf8')).toBe(`${line(7)}\n`);
     const calls = sm.commandCalls(CreateTransformJobCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => [c.TransformJobName, c.TransformResources?.InstanceType, c.TransformResources?.InstanceCount, c.TransformOutput?.Accept, c.TransformInput?.SplitType, c.TransformInput?.DataSource?.S3DataSource?.S3Uri])).toEqual([
+    expect(
+      calls.map((c) => [
+        c.TransformJobName,
+        c.TransformResources?.InstanceType,
+        c.TransformResources?.InstanceCount,
+        c.TransformOutput?.Accept,
+        c.TransformInput?.SplitType,
+        c.TransformInput?.DataSource?.S3DataSource?.S3Uri,
+      ]),
+    ).toEqual([
       ['digitflow-tf-r1', 'ml.m5.large', 2, 'application/jsonlines', 'Line', 's3://bkt/p/r1/data/transform-input/'],
     ]);
   });
@@ -229,18 +290,26 @@ describe('transform', () => {
     expect(onDisk.costEstimate.usd).toBe(estimateCost('ml.c5.xlarge', 1, 30));
   });
 
-  it('ResourceInUse on a retried create: adopted with this run\'s tag, refused with another\'s', async () => {
+  it("ResourceInUse on a retried create: adopted with this run's tag, refused with another's", async () => {
     const plan = buildRunPlan({ ...planInput, validation: false });
     const arn = 'arn:aws:sagemaker:us-west-2:1:transform-job/digitflow-tf-r1';
-    sm.on(CreateTransformJobCommand).rejects(Object.assign(new Error('Transform job names must be unique'), { name: 'ResourceInUse' }));
+    sm.on(CreateTransformJobCommand).rejects(
+      Object.assign(new Error('Transform job names must be unique'), { name: 'ResourceInUse' }),
+    );
     sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed', TransformJobArn: arn });
     sm.on(ListTagsCommand).resolves({ Tags: [{ Key: 'digitflow:run-id', Value: 'someone-else' }] });
-    const other = setup(new Map([[`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n']]));
-    const err = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, other.rec, other.deps).catch((e) => e);
+    const other = setup(
+      new Map([[`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n']]),
+    );
+    const err = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, other.rec, other.deps).catch(
+      (e) => e,
+    );
     expect(err.code).toBe('NAME_IN_USE');
     expect(other.rec.manifest.resources).toEqual([]);
     sm.on(ListTagsCommand).resolves({ Tags: [{ Key: 'digitflow:run-id', Value: 'r1' }] });
-    const ours = setup(new Map([[`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n']]));
+    const ours = setup(
+      new Map([[`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n']]),
+    );
     const r = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, ours.rec, ours.deps);
     expect(await readFile(r.testOutput, 'utf8')).toBe('{"score":[1,0,0],"predicted_label":0}\n');
     expect(ours.rec.manifest.resources.map((x) => x.id)).toEqual(['digitflow-tf-r1']);
@@ -250,8 +319,16 @@ describe('transform', () => {
   it('a Create that fails after the run created something names it with attach and cleanup commands', async () => {
     const plan = buildRunPlan(planInput);
     sm.on(CreateTrainingJobCommand).resolves({});
-    sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://bkt/p/r1/model/x/output/model.tar.gz' } });
-    sm.on(CreateModelCommand).rejects(Object.assign(new Error('not authorized to perform iam:PassRole'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    sm.on(DescribeTrainingJobCommand).resolves({
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: { S3ModelArtifacts: 's3://bkt/p/r1/model/x/output/model.tar.gz' },
+    });
+    sm.on(CreateModelCommand).rejects(
+      Object.assign(new Error('not authorized to perform iam:PassRole'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const { deps, rec } = setup();
     const err = await runTrainingJob(plan, { pollSeconds: 1, logs: false }, rec, deps).catch((e) => e);
     expect(err.code).toBe('AWS_ACCESS_DENIED');
@@ -269,14 +346,18 @@ describe('transform', () => {
     const r = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, ok.rec, ok.deps);
     expect(await readFile(r.testOutput, 'utf8')).toBe('{"score":[1,0,0],"predicted_label":0}\n');
     const none = setup(new Map());
-    const err = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, none.rec, none.deps).catch((e) => e);
+    const err = await runTransformJobs(plan, [1], 0, { pollSeconds: 1, logs: false }, none.rec, none.deps).catch(
+      (e) => e,
+    );
     expect(err.code).toBe('TRANSFORM_OUTPUT_MISSING');
     expect(err.message).toContain('test-part-00000.csv.out');
   });
 
   it('a .out with a missing row is an error, not shifted ImageIds', async () => {
     const plan = buildRunPlan({ ...planInput, instanceCount: 1, validation: false });
-    const objects = new Map([[`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n\n']]);
+    const objects = new Map([
+      [`${plan.s3.transformOutput}test-part-00000.csv.out`, '{"score":[1,0,0],"predicted_label":0}\n\n'],
+    ]);
     sm.on(CreateTransformJobCommand).resolves({});
     sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' });
     const { deps, rec } = setup(objects);
@@ -287,12 +368,25 @@ describe('transform', () => {
 
 describe('cleanup', () => {
   it('deletes the prefix and models, keeps job records, tolerates an already-deleted model', async () => {
-    const { deps, rec, objects } = setup(new Map([['s3://bkt/p/r1/data/train/train.csv', 'x'], ['s3://bkt/p/r10/keep.csv', 'y']]));
-    for (const [k, id, d] of [['s3-prefix', 's3://bkt/p/r1/', true], ['training-job', 'digitflow-train-r1', false], ['model', 'digitflow-model-r1', true], ['model', 'digitflow-model-old', true], ['transform-job', 'digitflow-tf-r1', false]] as const) {
+    const { deps, rec, objects } = setup(
+      new Map([
+        ['s3://bkt/p/r1/data/train/train.csv', 'x'],
+        ['s3://bkt/p/r10/keep.csv', 'y'],
+      ]),
+    );
+    for (const [k, id, d] of [
+      ['s3-prefix', 's3://bkt/p/r1/', true],
+      ['training-job', 'digitflow-train-r1', false],
+      ['model', 'digitflow-model-r1', true],
+      ['model', 'digitflow-model-old', true],
+      ['transform-job', 'digitflow-tf-r1', false],
+    ] as const) {
       await rec.addResource(k, id, 'us-west-2', d);
     }
     sm.on(DeleteModelCommand, { ModelName: 'digitflow-model-r1' }).resolves({});
-    sm.on(DeleteModelCommand, { ModelName: 'digitflow-model-old' }).rejects(Object.assign(new Error('Could not find model "digitflow-model-old".'), { name: 'ValidationException' }));
+    sm.on(DeleteModelCommand, { ModelName: 'digitflow-model-old' }).rejects(
+      Object.assign(new Error('Could not find model "digitflow-model-old".'), { name: 'ValidationException' }),
+    );
     const dry = await cleanupStage({ manifest: rec.manifest, dryRun: true }, deps);
     expect(dry.deleted).toEqual([]);
     expect(dry.wouldDelete).toEqual([

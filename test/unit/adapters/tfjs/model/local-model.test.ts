@@ -25,7 +25,9 @@ describe('LocalModel.predictProbabilities (linear)', () => {
     try {
       const fast = await model.predictProbabilities(test.pixels, test.rows);
       const x = normalizePixels(test.pixels, test.rows, model.metadata.normalization);
-      const plain = tf.tidy(() => tf.softmax(model.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync());
+      const plain = tf.tidy(() =>
+        tf.softmax(model.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync(),
+      );
       expect(fast.length).toBe(test.rows * 10);
       let maxDiff = 0;
       for (let i = 0; i < fast.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fast[i] - plain[i]));
@@ -52,7 +54,9 @@ describe('loadProbabilityModel (prediction straight from the files)', () => {
       const loaded = await LocalModel.load(dir);
       const fromFiles = await scorer.predictProbabilities(test.pixels, test.rows);
       const x = normalizePixels(test.pixels, test.rows, loaded.metadata.normalization);
-      const plain = tf.tidy(() => tf.softmax(loaded.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync());
+      const plain = tf.tidy(() =>
+        tf.softmax(loaded.network.apply(tf.tensor2d(x, [test.rows, 784])) as tf.Tensor2D).dataSync(),
+      );
       let maxDiff = 0;
       for (let i = 0; i < plain.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fromFiles[i] - plain[i]));
       expect(fromFiles.length).toBe(test.rows * 10);
@@ -80,7 +84,10 @@ describe('loadProbabilityModel (prediction straight from the files)', () => {
     try {
       await model.save(dir);
       const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'));
-      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...meta, numClasses: 12, classes: Array.from({ length: 12 }, (_, i) => String(i)) }));
+      writeFileSync(
+        join(dir, 'metadata.json'),
+        JSON.stringify({ ...meta, numClasses: 12, classes: Array.from({ length: 12 }, (_, i) => String(i)) }),
+      );
       const err = await loadProbabilityModel(dir).catch((e) => e);
       expect(err.code).toBe('MODEL_INVALID');
       expect(err.message).toContain('does not hold a linear model of 784 inputs and 12 classes');

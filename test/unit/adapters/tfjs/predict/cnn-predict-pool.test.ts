@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { readKaggleCsvFile } from '../../../../../src/adapters/kaggle-csv-file.js';
 import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
 import { LocalModel } from '../../../../../src/adapters/tfjs/model/local-model.js';
-import { liveCnnPredictWorkers, TwoThreadCnnPredictor } from '../../../../../src/adapters/tfjs/predict/cnn-predict-pool.js';
+import {
+  liveCnnPredictWorkers,
+  TwoThreadCnnPredictor,
+} from '../../../../../src/adapters/tfjs/predict/cnn-predict-pool.js';
 import { fitLocalModel } from '../../../../../src/stages/local/train.js';
 import { defaultDeps } from '../../../../../src/runtime/deps.js';
 import { repoRoot } from '../../../../helpers/cli.js';
@@ -25,13 +28,19 @@ describe('TwoThreadCnnPredictor', () => {
   it('splits at 512-row pieces and returns exactly the one-thread probabilities', async () => {
     await selectBackend('wasm');
     const train = (await readKaggleCsvFile(join(repoRoot, 'data', 'sample', 'train.csv'))).dataset;
-    const trained = await fitLocalModel(train, undefined, { model: 'cnn', epochs: 1, seed: 4, workers: 1 }, defaultDeps());
+    const trained = await fitLocalModel(
+      train,
+      undefined,
+      { model: 'cnn', epochs: 1, seed: 4, workers: 1 },
+      defaultDeps(),
+    );
     await trained.save(join(dir, 'model'));
     trained.dispose();
     // 1,300 rows: three 512-row pieces (the last one short), built from the sample images.
     const rows = 1300;
     const pixels = new Uint8Array(rows * 784);
-    for (let r = 0; r < rows; r++) pixels.set(train.pixels.subarray((r % train.rows) * 784, (r % train.rows + 1) * 784), r * 784);
+    for (let r = 0; r < rows; r++)
+      pixels.set(train.pixels.subarray((r % train.rows) * 784, ((r % train.rows) + 1) * 784), r * 784);
 
     const one = await LocalModel.load(join(dir, 'model'));
     const expected = await one.predictProbabilities(pixels, rows);

@@ -3,9 +3,13 @@ import { selectBackend, tf, type BackendLoaders } from '../../../../../src/adapt
 import { UserInputError } from '../../../../../src/errors/index.js';
 
 const realWasm = () => import('@tensorflow/tfjs-backend-wasm');
-const notFound = () => Promise.reject(Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }));
+const notFound = () =>
+  Promise.reject(
+    Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node'"), { code: 'ERR_MODULE_NOT_FOUND' }),
+  );
 // What an `npm ci --ignore-scripts` install does: the package exists but its native binding does not.
-const broken = () => Promise.reject(new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: x'));
+const broken = () =>
+  Promise.reject(new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: x'));
 
 describe('tfjs backend selection', () => {
   it('falls back to wasm when tfjs-node is not installed, and says why', async () => {

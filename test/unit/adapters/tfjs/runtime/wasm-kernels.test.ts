@@ -22,7 +22,12 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 function convGrads(x: Float32Array, w: Float32Array, dy: Float32Array, xs: number[], ws: number[], ys: number[]) {
   return tf.tidy(() => {
     const dyT = tf.tensor4d(dy, ys as [number, number, number, number]);
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid').mul(dyT).sum());
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf
+        .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')
+        .mul(dyT)
+        .sum(),
+    );
     const [dx, dw] = g([tf.tensor4d(x, xs as never), tf.tensor4d(w, ws as never)]);
     return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
   });
@@ -32,9 +37,29 @@ function convGrads(x: Float32Array, w: Float32Array, dy: Float32Array, xs: numbe
 function poolSumCases(): { shape: number[]; values: Float32Array }[] {
   return tf.tidy(() => {
     const out: tf.Tensor[] = [];
-    for (const [shape, seed] of [[[3, 6, 6, 4], 31], [[2, 7, 5, 3], 32]] as [number[], number][]) {
-      const x = tf.tensor(rand(shape.reduce((a, b) => a * b), seed), shape);
-      const f = (a: tf.Tensor) => tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid').mul(tf.tensor(rand(shape[0] * Math.floor(shape[1] / 2) * Math.floor(shape[2] / 2) * shape[3], seed + 1), [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]])).sum();
+    for (const [shape, seed] of [
+      [[3, 6, 6, 4], 31],
+      [[2, 7, 5, 3], 32],
+    ] as [number[], number][]) {
+      const x = tf.tensor(
+        rand(
+          shape.reduce((a, b) => a * b),
+          seed,
+        ),
+        shape,
+      );
+      const f = (a: tf.Tensor) =>
+        tf
+          .maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid')
+          .mul(
+            tf.tensor(rand(shape[0] * Math.floor(shape[1] / 2) * Math.floor(shape[2] / 2) * shape[3], seed + 1), [
+              shape[0],
+              Math.floor(shape[1] / 2),
+              Math.floor(shape[2] / 2),
+              shape[3],
+            ]),
+          )
+          .sum();
       out.push(tf.grad(f)(x));
       out.push(tf.sum(x, [0, 1, 2]), tf.sum(x, 0), tf.sum(x, [0, 1], true), tf.sum(x, [1, 2]), tf.sum(x, -1));
     }
@@ -66,10 +91,34 @@ describe('wasm gradient kernels against the cpu backend', () => {
     await tf.setBackend('cpu'); // stock cpu kernels: nothing registered yet in this file
     const cpuGrads = convCases.map((c) => convGrads(c.x, c.w, c.dy, c.xs, c.ws, c.ys));
     const mmCpu = matmulCases.map(([as, bs, ta, tb], i) =>
-      tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb).dataSync() as Float32Array),
+      tf.tidy(
+        () =>
+          tf
+            .matMul(
+              tf.tensor(
+                rand(
+                  as.reduce((p, q) => p * q),
+                  10 + i,
+                ),
+                as,
+              ),
+              tf.tensor(
+                rand(
+                  bs.reduce((p, q) => p * q),
+                  20 + i,
+                ),
+                bs,
+              ),
+              ta,
+              tb,
+            )
+            .dataSync() as Float32Array,
+      ),
     );
     const poolCpu = poolSumCases();
-    const mmShapes = matmulCases.map(([as, bs, ta, tb]) => tf.tidy(() => tf.matMul(tf.zeros(as), tf.zeros(bs), ta, tb).shape));
+    const mmShapes = matmulCases.map(([as, bs, ta, tb]) =>
+      tf.tidy(() => tf.matMul(tf.zeros(as), tf.zeros(bs), ta, tb).shape),
+    );
 
     const { selectBackend } = await import('../../../../../src/adapters/tfjs/runtime/backend.js');
     await selectBackend('wasm');
@@ -90,7 +139,26 @@ describe('wasm gradient kernels against the cpu backend', () => {
     });
 
     matmulCases.forEach(([as, bs, ta, tb], i) => {
-      const out = tf.tidy(() => tf.matMul(tf.tensor(rand(as.reduce((p, q) => p * q), 10 + i), as), tf.tensor(rand(bs.reduce((p, q) => p * q), 20 + i), bs), ta, tb));
+      const out = tf.tidy(() =>
+        tf.matMul(
+          tf.tensor(
+            rand(
+              as.reduce((p, q) => p * q),
+              10 + i,
+            ),
+            as,
+          ),
+          tf.tensor(
+            rand(
+              bs.reduce((p, q) => p * q),
+              20 + i,
+            ),
+            bs,
+          ),
+          ta,
+          tb,
+        ),
+      );
       expect(out.shape).toEqual(mmShapes[i]);
       expect(maxRelDiff(out.dataSync() as Float32Array, mmCpu[i])).toBeLessThan(1e-5);
       out.dispose();
@@ -104,13 +172,27 @@ describe('wasm gradient kernels against the cpu backend', () => {
     const xT = tf.tensor4d(x, xs as never);
     const dyT = tf.zeros([3, 4, 3, 5]);
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: xT, dy: dyT }, { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws }),
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: xT, dy: dyT },
+          { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws },
+        ),
     ).toThrow(/supports only stride 1, VALID padding, dilation 1, NHWC; got stride 2x2/);
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: xT, dy: tf.zeros(ys) }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws }),
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: xT, dy: tf.zeros(ys) },
+          { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws },
+        ),
     ).toThrow(/only VALID padding/);
     // The input gradient falls back to wasm's own kernel for shapes the shim does not cover.
-    const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, tf.tensor4d(w, ws as never), 2, 'valid').sum())(xT));
+    const dx = tf.tidy(() =>
+      tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, tf.tensor4d(w, ws as never), 2, 'valid').sum())(xT),
+    );
     expect(dx.shape).toEqual(xs);
   });
 });

@@ -35,7 +35,9 @@ describe('affine augmentation', () => {
     for (let y = 4; y < 24; y++) src[y * side + 13] = 1; // vertical, just left of the centre column 13.5
     const dst = new Float32Array(side * side);
     warp(src, 0, dst, 0, side, side, Math.PI / 2, 1, 0, 0);
-    let rowSums = Array.from({ length: side }, (_, y) => dst.subarray(y * side, (y + 1) * side).reduce((a, b) => a + b, 0));
+    let rowSums = Array.from({ length: side }, (_, y) =>
+      dst.subarray(y * side, (y + 1) * side).reduce((a, b) => a + b, 0),
+    );
     const best = rowSums.indexOf(Math.max(...rowSums));
     expect(Math.abs(best - 13.5)).toBeLessThanOrEqual(0.5);
     expect(rowSums[best]).toBeGreaterThan(15);
@@ -74,7 +76,15 @@ describe('augmented CNN training', () => {
     const { digitsSplit } = await import('../../../../helpers/tfjs-fixtures.js');
     const { train } = digitsSplit(48, 0, 3);
     const deps = { reporter: collectingReporter(), clock: systemClock };
-    const base = { model: 'cnn' as const, epochs: 1, batchSize: 16, seed: 9, backend: 'wasm' as const, workers: 1, patience: 0 };
+    const base = {
+      model: 'cnn' as const,
+      epochs: 1,
+      batchSize: 16,
+      seed: 9,
+      backend: 'wasm' as const,
+      workers: 1,
+      patience: 0,
+    };
     const fit = async (extra: object) => {
       const m = await fitLocalModel(train, undefined, { ...base, ...extra }, deps);
       const w = Array.from(m.network.getWeights()[0].dataSync());

@@ -6,7 +6,12 @@ import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.
 import { MODEL_SPECS } from '../../../../../src/adapters/tfjs/model/model-specs.js';
 import { computeNormalization, normalizePixels } from '../../../../../src/adapters/tfjs/model/model-inputs.js';
 import { gradProgram } from '../../../../../src/adapters/tfjs/train/grad-program.js';
-import { gradientStepper, cnnWorkerScript, liveCnnWorkers, sliceBounds } from '../../../../../src/adapters/tfjs/train/gradient-stepper.js';
+import {
+  gradientStepper,
+  cnnWorkerScript,
+  liveCnnWorkers,
+  sliceBounds,
+} from '../../../../../src/adapters/tfjs/train/gradient-stepper.js';
 import { digitsSplit } from '../../../../helpers/tfjs-fixtures.js';
 
 // The worker script runs from dist/ (worker threads cannot load .ts): `npm test` builds first.
@@ -28,7 +33,10 @@ describe('CNN data-parallel gradients (worker threads)', () => {
   it('2 threads give the same loss, hits and gradients as 1 on a small batch, including L2', async () => {
     await selectBackend('wasm');
     const n = 13; // odd: unequal slices must be weighted by their sizes
-    const rows = selectRows(train, Array.from({ length: n }, (_, i) => i));
+    const rows = selectRows(
+      train,
+      Array.from({ length: n }, (_, i) => i),
+    );
     const x = normalizePixels(rows.pixels, n, computeNormalization('scale', rows.pixels, n));
     const y = Int32Array.from(rows.labels!);
     const opts = { kind: 'cnn' as const, inputShape: shape, numClasses: 10, l2: 0.01, seed: 4, batchSize: 16 };
@@ -72,16 +80,27 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     await selectBackend('wasm');
     const model = await MODEL_SPECS.cnn.build(10, 1);
     // tfjs-node is not installed here, so a worker asked to load it fails during start-up.
-    await expect(gradientStepper(model, { kind: 'cnn', inputShape: shape, numClasses: 10, l2: 0, seed: 1, batchSize: 8 }, 2, 'node')).rejects.toThrow(
-      /CNN gradient worker failed/,
-    );
+    await expect(
+      gradientStepper(
+        model,
+        { kind: 'cnn', inputShape: shape, numClasses: 10, l2: 0, seed: 1, batchSize: 8 },
+        2,
+        'node',
+      ),
+    ).rejects.toThrow(/CNN gradient worker failed/);
     expect(liveCnnWorkers()).toBe(0);
     model.dispose();
   });
 
   it('training with 2 workers is deterministic, recorded, and terminates its workers (also on abort)', async () => {
-    const small = selectRows(train, Array.from({ length: 160 }, (_, i) => i));
-    const val = selectRows(train, Array.from({ length: 64 }, (_, i) => 200 + i));
+    const small = selectRows(
+      train,
+      Array.from({ length: 160 }, (_, i) => i),
+    );
+    const val = selectRows(
+      train,
+      Array.from({ length: 64 }, (_, i) => 200 + i),
+    );
     const o = { model: 'cnn' as const, epochs: 2, batchSize: 32, seed: 9, backend: 'wasm' as const, workers: 2 };
     const a = await fitLocalModel(small, val, o, deps());
     const b = await fitLocalModel(small, val, o, deps());

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, WARMUP_FRACTION, type ScheduleOptions } from '../../../../../src/adapters/tfjs/train/lr-schedule.js';
+import {
+  learningRateAt,
+  WARMUP_FRACTION,
+  type ScheduleOptions,
+} from '../../../../../src/adapters/tfjs/train/lr-schedule.js';
 
 const base: ScheduleOptions = { schedule: 'cosine', learningRate: 0.002, lrDecay: 0, epochs: 10, stepsPerEpoch: 100 };
-const all = (o: ScheduleOptions) => Array.from({ length: o.epochs * o.stepsPerEpoch }, (_, t) => learningRateAt(o, Math.floor(t / o.stepsPerEpoch) + 1, t % o.stepsPerEpoch));
+const all = (o: ScheduleOptions) =>
+  Array.from({ length: o.epochs * o.stepsPerEpoch }, (_, t) =>
+    learningRateAt(o, Math.floor(t / o.stepsPerEpoch) + 1, t % o.stepsPerEpoch),
+  );
 
 describe('learning-rate schedule', () => {
   it("'decay' is constant within an epoch and lr / (1 + decay (e - 1)) across epochs", () => {
@@ -48,7 +55,12 @@ describe('the schedule in training', () => {
     const { train } = digitsSplit(256, 0, 5);
     const deps = { reporter: collectingReporter(), clock: systemClock };
     const fit = async (extra: object) => {
-      const m = await fitLocalModel(train, undefined, { model: 'linear', epochs: 2, seed: 3, backend: 'wasm', patience: 0, ...extra }, deps);
+      const m = await fitLocalModel(
+        train,
+        undefined,
+        { model: 'linear', epochs: 2, seed: 3, backend: 'wasm', patience: 0, ...extra },
+        deps,
+      );
       const w = Array.from(m.network.getWeights()[0].dataSync());
       const hp = m.metadata.hyperparameters;
       m.dispose();

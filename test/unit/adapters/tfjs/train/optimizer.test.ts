@@ -48,7 +48,14 @@ describe('the one Adam (optimizer.ts)', () => {
     const o1 = adam(size);
     const o2 = adam(size);
     for (let i = 0; i < 3; i++) {
-      o1.applyGradients(p1, [{ grad: a, weight: 0.25 }, { grad: b, weight: 0.75 }], 0.01);
+      o1.applyGradients(
+        p1,
+        [
+          { grad: a, weight: 0.25 },
+          { grad: b, weight: 0.75 },
+        ],
+        0.01,
+      );
       o2.applyGradients(p2, [{ grad: mean, weight: 1 }], 0.01);
     }
     for (let k = 0; k < size; k++) expect(p1[k]).toBeCloseTo(p2[k], 6);
@@ -56,6 +63,8 @@ describe('the one Adam (optimizer.ts)', () => {
   });
 
   it('refuses weights of another size', () => {
-    expect(() => adam(3).applyGradients(new Float32Array(4), [{ grad: new Float32Array(4), weight: 1 }], 0.1)).toThrow(/3 weights/);
+    expect(() => adam(3).applyGradients(new Float32Array(4), [{ grad: new Float32Array(4), weight: 1 }], 0.1)).toThrow(
+      /3 weights/,
+    );
   });
 });
