@@ -1,14 +1,41 @@
 /**
  * Worker-thread entry of the two-core scan (csv-scan.ts): parses bytes [start, end) of a plain
  * Kaggle CSV with the same fast parser as every reader (the first part with header detection,
- * later parts as headerless rows) and posts the part's statistics and row digests. Problems are
- * only counted: any problem makes the caller rescan the whole file on one core.
+ * later parts as headerless rows) and posts the part's statistics and its row digests, sorted.
+ * Problems are only counted: any problem makes the caller rescan the whole file on one core.
+ *
+ * The part is read with positioned reads into one reused buffer, in small pieces: no fresh memory
+ * per read (each fresh page costs a fault), and each piece's rows are counted while they are still
+ * in the CPU cache.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseKaggleCsvFast } from '../domain/csv/fast-parser.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
 import { RowStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan-stats.js';
+
+/** Bytes per read: about 140 Kaggle rows, whose 110 kB of pixels stay in the cache for the statistics. */
+const READ_BYTES = 256 * 1024;
+/** A chunk is yielded after the read that brings it to this many rows. */
+const CHUNK_ROWS = 128;
+/** Buffer rows: CHUNK_ROWS plus one read's worth of the shortest valid rows (1,567 bytes), so it never grows. */
+const BUFFER_ROWS = CHUNK_ROWS + Math.ceil(READ_BYTES / 1567) + 1;
+
+/** Bytes [start, end) of the file, as views of one reused buffer (the parser keeps no view). */
+function* readRange(path: string, start: number, end: number): Generator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(READ_BYTES);
+    for (let pos = start; pos < end;) {
+      const n = readSync(fd, buf, 0, Math.min(READ_BYTES, end - pos), pos);
+      if (n === 0) break; // the file shrank: the parts' row counts will not add up to a clean scan
+      pos += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -19,14 +46,13 @@ async function main(): Promise<void> {
   let problems = 0;
   let last = 0;
   try {
-    const stream = createReadStream(data.path, { start: data.start, end: data.end - 1, highWaterMark: 1 << 20 });
-    for await (const chunk of parseKaggleCsvFast(stream as AsyncIterable<Uint8Array>, {
+    for await (const chunk of parseKaggleCsvFast(readRange(data.path, data.start, data.end), {
       file: data.path,
       layout: 'auto',
       header: data.first ? 'auto' : 'none',
       numClasses: data.numClasses,
-      chunkRows: 4096,
-      rowsHint: 8192, // a chunk ends past 4096 rows by up to one read's worth: no growing
+      chunkRows: CHUNK_ROWS,
+      rowsHint: BUFFER_ROWS,
       borrowChunks: true, // each chunk is counted at once
       onProblem: () => void problems++,
       onLayout: (l, h) => {
@@ -44,7 +70,8 @@ async function main(): Promise<void> {
     }
     port.postMessage({ kind: 'bytes', bytes: data.end - data.start } satisfies ScanWorkerMessage);
     const { digests, ...figures } = stats;
-    const mine = digests.slice(0, stats.rows);
+    // Sorted here, on this part's core: the main thread only merges the sorted parts.
+    const mine = digests.slice(0, stats.rows).sort();
     port.postMessage(
       { kind: 'done', stats: { ...figures }, digests: mine, layout, hasHeader, problems } satisfies ScanWorkerMessage,
       [mine.buffer],

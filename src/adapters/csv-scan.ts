@@ -49,18 +49,34 @@ export interface ScanOptions {
   onChunk?: (chunk: RowChunk & { layout: Layout }) => void;
 }
 
-function countDuplicates(parts: Float64Array[]): number {
-  // Sorted digests: a duplicate is a digest equal to the one before it (no Set of 126,000 numbers).
-  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
+/**
+ * Images that repeat an earlier one: the digests minus the distinct digests. `sorted` are sorted
+ * digest arrays (each thread sorts its own part); they are merged here without building one array.
+ */
+export function countDuplicates(sorted: Float64Array[]): number {
+  const pos = sorted.map(() => 0);
+  let total = 0;
+  let distinct = 0;
+  let prev = NaN;
+  for (;;) {
+    // The smallest head among the parts (a handful of parts: a linear look is enough).
+    let k = -1;
+    let v = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      if (pos[i] < sorted[i].length && (k < 0 || sorted[i][pos[i]] < v)) {
+        k = i;
+        v = sorted[i][pos[i]];
+      }
+    }
+    if (k < 0) break;
+    pos[k]++;
+    total++;
+    if (v !== prev) {
+      distinct++;
+      prev = v;
+    }
   }
-  all.sort();
-  let dups = 0;
-  for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1]) dups++;
-  return dups;
+  return total - distinct;
 }
 
 /** The one-core scan: every row through the reader, problems collected, a bad header reported as the file's problem. */
@@ -106,7 +122,7 @@ async function scanSequential(path: string, options: ScanOptions): Promise<ScanR
     ...figures,
     layout,
     hasHeader,
-    duplicateImages: countDuplicates([digests.subarray(0, stats.rows)]),
+    duplicateImages: countDuplicates([digests.subarray(0, stats.rows).sort()]),
     problemCount,
     problemsByKind: byKind,
     problems,

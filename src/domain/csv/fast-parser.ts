@@ -20,8 +20,12 @@ const ZERO = 48;
 const NINE = 57;
 const decoder = new TextDecoder();
 
+/**
+ * Parses the bytes of `source` in order. A source may hand out views of one reused buffer: no byte
+ * of a chunk is kept once the next one is asked for (a line cut by a chunk boundary is copied).
+ */
 export async function* parseKaggleCsvFast(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ParseOptions,
 ): AsyncGenerator<RowChunk> {
   const state = new FastParserState(options);
@@ -96,9 +100,19 @@ class FastParserState {
       start = take;
     }
     const n = buf.length;
-    while (start < n) {
+    // Complete lines end at or before the chunk's last LF. A plain data row is parsed straight from
+    // its first byte (the parser finds its end: no separate search for the newline); anything else
+    // (the header, empty lines, the line after them, a row the fast path refuses) takes handleLine.
+    const last = start < n ? buf.lastIndexOf(LF) : -1;
+    while (start <= last) {
+      if (this.headerDone && this.pendingEmpty === 0) {
+        const next = this.fastLine(buf, start);
+        if (next > 0) {
+          start = next;
+          continue;
+        }
+      }
       const nl = buf.indexOf(LF, start);
-      if (nl < 0) break;
       this.handleLine(buf, start, nl);
       start = nl + 1;
     }
@@ -196,18 +210,39 @@ class FastParserState {
 
   private begin(): void {
     this.width = expectedFields(this.layout!);
-    const hint = this.o.rowsHint ?? 1024;
-    this.out = new RowBuffer(
-      Math.min(hint, this.o.chunkRows === Infinity ? hint : this.o.chunkRows),
-      this.layout === 'train',
-    );
+    // The hint sizes the buffer as given (a caller that yields past chunkRows asks for room); without
+    // one, a chunk's worth up to 1024 rows, grown as needed.
+    this.out = new RowBuffer(this.o.rowsHint ?? Math.min(1024, this.o.chunkRows), this.layout === 'train');
+  }
+
+  /**
+   * A data line at `start` (the header is done, no empty lines pending) when it is plain digits and
+   * commas of the right count ending in LF or CR LF, parsed into the buffer: returns the index after
+   * its LF. Returns -1, having counted nothing, for anything else; handleLine then takes the line.
+   * The caller guarantees an LF at or after the line's end, so no read leaves the buffer.
+   */
+  private fastLine(buf: Uint8Array, start: number): number {
+    const out = this.out!;
+    const offset = out.reserveRow(); // may grow the buffer: before reading out.pixels
+    const p = this.parseRow(buf, start, out.pixels, offset, out.labels, out.rows);
+    if (p < 0) return -1;
+    let nl = p;
+    if (buf[p] !== LF) {
+      if (buf[p] !== CR || buf[p + 1] !== LF) return -1;
+      nl = p + 1;
+    }
+    if (nl - start > this.maxLine) return -1;
+    this.line++;
+    out.rows++;
+    this.totalRows++;
+    return nl + 1;
   }
 
   /** Parses one data line into the buffer; on anything unusual defers to the shared slow path. */
   private dataLine(buf: Uint8Array, start: number, end: number): void {
     const out = this.out!;
     const offset = out.reserveRow();
-    if (this.parseRow(buf, start, end, out.pixels, offset, out.labels, out.rows)) {
+    if (this.parseRow(buf, start, out.pixels, offset, out.labels, out.rows) === end) {
       out.rows++;
       this.totalRows++;
       return;
@@ -217,31 +252,31 @@ class FastParserState {
 
   /**
    * The hot loop. Every line ends in CR or LF (see end()), so reading one byte past a field never
-   * leaves the buffer. Returns false on anything that is not plain digits and commas of the right
-   * count; the caller then re-parses the line on the reference path.
+   * leaves the buffer. Returns the index of the byte that ended the last field (the line's end when
+   * the row is good), or -1 on anything that is not plain digits and commas of the right count; the
+   * caller then re-parses the line on the reference path.
    */
   private parseRow(
     buf: Uint8Array,
     start: number,
-    end: number,
     pixels: Uint8Array,
     offset: number,
     labels: Uint8Array | undefined,
     row: number,
-  ): boolean {
+  ): number {
     let p = start;
     let c: number;
     if (labels) {
       c = buf[p];
       let v = c - ZERO;
-      if (v < 0 || v > 9) return false;
+      if (v < 0 || v > 9) return -1;
       c = buf[++p];
       while (c >= ZERO && c <= NINE) {
         v = v * 10 + (c - ZERO);
-        if (v > 255) return false;
+        if (v > 255) return -1;
         c = buf[++p];
       }
-      if (c !== COMMA || p - start > 3 || v >= this.o.numClasses) return false;
+      if (c !== COMMA || p - start > 3 || v >= this.o.numClasses) return -1;
       labels[row] = v;
       p++;
     }
@@ -256,7 +291,7 @@ class FastParserState {
         continue;
       }
       let v = c - ZERO;
-      if (v < 0 || v > 9) return false;
+      if (v < 0 || v > 9) return -1;
       c = buf[++p];
       if (c >= ZERO && c <= NINE) {
         v = v * 10 + (c - ZERO);
@@ -264,7 +299,7 @@ class FastParserState {
         if (c >= ZERO && c <= NINE) {
           v = v * 10 + (c - ZERO);
           c = buf[++p];
-          if ((c >= ZERO && c <= NINE) || v > 255) return false;
+          if ((c >= ZERO && c <= NINE) || v > 255) return -1;
         }
       }
       pixels[at++] = v;
@@ -274,9 +309,9 @@ class FastParserState {
       }
       break;
     }
-    // Exactly the expected fields: all pixels written and the last one ended the line.
-    // (A trailing comma would mean one more, empty, field.)
-    return at === atEnd && p === end && buf[p - 1] !== COMMA;
+    // Exactly the expected fields: all pixels written and the last one not followed by a comma
+    // (a trailing comma would mean one more, empty, field).
+    return at === atEnd && buf[p - 1] !== COMMA ? p : -1;
   }
 
   /** The reference path for one line: csv-parse it, then the shared validator. */

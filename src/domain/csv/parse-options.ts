@@ -11,7 +11,7 @@ export interface ParseOptions {
   numClasses: number;
   /** Yield a chunk once this many rows are buffered (Infinity: one chunk at the end). */
   chunkRows: number;
-  /** Expected number of rows, to size the buffer (optional). */
+  /** Rows the buffer holds before it grows (optional; default a chunk's worth, at most 1024). */
   rowsHint?: number;
   /**
    * Collect mode: called for every problem and the bad row is skipped. Without it the first

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanKaggleCsv, splitPoints } from '../../../src/adapters/csv-scan.js';
+import { countDuplicates, scanKaggleCsv, splitPoints } from '../../../src/adapters/csv-scan.js';
 import { header, PIX } from '../../helpers/kaggle-fixtures.js';
 
 let dir: string;
@@ -140,6 +140,23 @@ describe('duplicate images: row digests', () => {
       return aligned.digests[0];
     });
     expect(new Set(digests).size).toBe(variants.length);
+  });
+});
+
+describe('countDuplicates: merged sorted parts', () => {
+  it('counts every value beyond its first, within and across parts, for any number of parts', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => ((i * 7919) % 701) * 2 ** 40 + (i % 2));
+    const expected = values.length - new Set(values).size;
+    expect(expected).toBeGreaterThan(1000);
+    for (const parts of [1, 2, 3, 5]) {
+      const cut = values.map((_, i) => Math.floor((i * parts) / values.length));
+      const sorted = Array.from({ length: parts }, (_, k) =>
+        Float64Array.from(values.filter((_, i) => cut[i] === k)).sort(),
+      );
+      expect(countDuplicates(sorted), `${parts} parts`).toBe(expected);
+    }
+    expect(countDuplicates([new Float64Array(0), Float64Array.of(1, 1, 2)])).toBe(1);
+    expect(countDuplicates([])).toBe(0);
   });
 });
 
