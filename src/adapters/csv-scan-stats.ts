@@ -137,16 +137,20 @@ export function rowDigest(px: Uint8Array, base: number): number {
   return finishDigest(h1, h2);
 }
 
-/** What a worker posts back. */
-export type ScanWorkerMessage =
-  | { kind: 'bytes'; bytes: number }
-  | { kind: 'done'; stats: ScanStats; digests: Float64Array; layout?: Layout; hasHeader?: boolean; problems: number }
-  | { kind: 'error'; message: string };
+/** What a scan thread posts back when it has no block left. */
+export type ScanWorkerMessage = {
+  kind: 'done';
+  stats: ScanStats;
+  /** Its rows' digests, sorted. */
+  digests: Float64Array;
+  /** The layout of each block it scanned (they must agree). */
+  layouts: Layout[];
+  hasHeader?: boolean;
+  problems: number;
+};
 
 export interface ScanWorkerData {
-  path: string;
-  start: number;
-  end: number;
-  first: boolean;
-  numClasses: number;
+  plan: { path: string; size: number; blockBytes: number; numClasses: number };
+  /** The shared counters (csv-scan-blocks.ts Slot). */
+  shared: SharedArrayBuffer;
 }

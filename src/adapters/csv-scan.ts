@@ -1,12 +1,13 @@
 /**
  * The statistics `inspect` computes over a Kaggle CSV (label counts, pixel range, blank and
- * duplicate images) in one pass with bounded memory, on one core or on two.
+ * duplicate images) in one pass with bounded memory, on one core or on several.
  *
- * The two-core path cuts a plain (uncompressed) file at a line boundary, scans each part on a
- * worker thread (csv-scan-worker.ts) with the same parser, and merges the partial statistics.
- * It is only an accelerator: when any part meets a problem, or the parts disagree on the layout,
- * the file is scanned again on one core, so problems, their line numbers and every figure are
- * always those of the one-core scan (checked by the differential test in test/unit/adapters/csv-scan.test.ts).
+ * The multi-core path cuts a plain (uncompressed) file into blocks that the main thread and the
+ * scan threads (csv-scan-worker.ts) take in turn (csv-scan-blocks.ts), each with the same parser,
+ * and merges the statistics. It is only an accelerator: when any block meets a problem, or the
+ * blocks disagree on the layout, the file is scanned again on one core, so problems, their line
+ * numbers and every figure are always those of the one-core scan (checked by the differential
+ * test in test/unit/adapters/csv-scan.test.ts).
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { isPipelineError, InterruptedError } from '../errors/index.js';
 import type { Reporter } from '../runtime/deps.js';
 import { streamKaggleCsvFile, type RowChunk } from './kaggle-csv-file.js';
 import { RowStats, type ScanStats, type ScanWorkerData, type ScanWorkerMessage } from './csv-scan-stats.js';
+import { scanBlocks, SHARED_SLOTS, Slot, type BlockPlan } from './csv-scan-blocks.js';
 
 export { RowStats, type ScanStats } from './csv-scan-stats.js';
 
@@ -45,6 +47,8 @@ export interface ScanOptions {
   threads?: number;
   /** Smallest plain file scanned on several threads (default 32 MB: below, thread start-up dominates). */
   parallelMinBytes?: number;
+  /** Bytes per block of the multi-core scan (default 4 MiB). */
+  blockBytes?: number;
   /** Sees every chunk of rows in file order (inspect --html); the scan then stays on one thread. */
   onChunk?: (chunk: RowChunk & { layout: Layout }) => void;
 }
@@ -139,42 +143,6 @@ function workerScript(): URL | undefined {
   return candidates.find((u) => existsSync(fileURLToPath(u)));
 }
 
-/**
- * Byte offsets where parts start: each right after a LF, before a line that starts with a digit,
- * and after a non-empty line, so no part starts inside a line, the header, or a run of empty lines.
- */
-export async function splitPoints(path: string, size: number, parts: number): Promise<number[] | undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const points = [0];
-    const buf = Buffer.alloc(1 << 16);
-    const LF = 10;
-    const CR = 13;
-    for (let k = 1; k < parts; k++) {
-      let pos = Math.max(0, Math.floor((size * k) / parts) - 3);
-      let found = -1;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        for (let i = 3; i < bytesRead; i++) {
-          const b = buf[i];
-          if (buf[i - 1] !== LF || b < 48 || b > 57) continue;
-          // The line before must not be empty (LF LF, or LF CR LF).
-          if (buf[i - 2] === LF || (buf[i - 2] === CR && buf[i - 3] === LF)) continue;
-          found = pos + i;
-          break;
-        }
-        if (found >= 0 || bytesRead < buf.length) break;
-        pos += bytesRead - 3;
-      }
-      if (found <= points[points.length - 1]) return undefined;
-      points.push(found);
-    }
-    return points;
-  } finally {
-    await fh.close();
-  }
-}
-
 async function scanParallel(
   path: string,
   size: number,
@@ -182,62 +150,88 @@ async function scanParallel(
   options: ScanOptions,
 ): Promise<ScanResult | undefined> {
   const script = workerScript();
-  const points = script && (await splitPoints(path, size, threads));
-  if (!script || !points) return undefined;
-  const bounds = points.map((start, k) => ({ start, end: points[k + 1] ?? size }));
+  if (!script) return undefined;
+  const numClasses = options.numClasses ?? 10;
+  const plan: BlockPlan = { path, size, blockBytes: options.blockBytes ?? 4 << 20, numClasses };
+  const blocks = Math.ceil(size / plan.blockBytes);
+  const shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * 4));
   const task = `read:${path}`;
-  const doneBytes = bounds.map(() => 0);
-  let lastReport = 0;
   const workers: Worker[] = [];
   const onAbort = () => workers.forEach((w) => void w.terminate());
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const results = await Promise.all(
-      bounds.map(
-        (b, k) =>
-          new Promise<Extract<ScanWorkerMessage, { kind: 'done' }>>((resolve, reject) => {
-            const data: ScanWorkerData = {
-              path,
-              start: b.start,
-              end: b.end,
-              first: k === 0,
-              numClasses: options.numClasses ?? 10,
-            };
-            const w = new Worker(script, { workerData: data });
-            workers.push(w);
-            w.on('message', (m: ScanWorkerMessage) => {
-              if (m.kind === 'bytes') {
-                doneBytes[k] = m.bytes;
-                const done = doneBytes.reduce((a, c) => a + c, 0);
-                if (options.reporter && (done - lastReport >= 4 << 20 || done === size)) {
-                  lastReport = done;
-                  options.reporter.emit({
-                    kind: 'progress',
-                    task,
-                    label: `read ${basename(path)}`,
-                    done,
-                    total: size,
-                    unit: 'bytes',
-                  });
-                }
-              } else if (m.kind === 'done') resolve(m);
-              else reject(new Error(m.message));
-            });
-            w.on('error', reject);
-            w.on('exit', (code) =>
-              reject(
-                options.signal?.aborted
-                  ? new InterruptedError('inspect interrupted')
-                  : new Error(`scan thread exited with code ${code}`),
-              ),
-            );
-          }),
-      ),
+    // The scan threads start first; the main thread scans blocks while they boot.
+    const others = Array.from(
+      { length: threads - 1 },
+      () =>
+        new Promise<ScanWorkerMessage>((resolve, reject) => {
+          const data: ScanWorkerData = { plan, shared: shared.buffer as SharedArrayBuffer };
+          const w = new Worker(script, { workerData: data });
+          workers.push(w);
+          w.on('message', resolve);
+          w.on('error', reject);
+          w.on('exit', (code) =>
+            reject(
+              options.signal?.aborted
+                ? new InterruptedError('inspect interrupted')
+                : new Error(`scan thread exited with code ${code}`),
+            ),
+          );
+        }),
     );
-    options.reporter?.emit({ kind: 'progress-end', task });
-    // Any problem, or parts that disagree on the layout: the one-core scan decides.
-    if (results.some((r) => r.problems > 0 || r.layout !== results[0].layout || r.stats.rows === 0)) return undefined;
-    const numClasses = options.numClasses ?? 10;
+    // Unhandled until awaited below: a thread that fails early must not crash the process meanwhile.
+    others.forEach((p) => p.catch(() => undefined));
+    let lastReport = 0;
+    const mine = await scanBlocks(plan, shared, async () => {
+      const done = Math.min(size, Atomics.load(shared, Slot.Done) * plan.blockBytes);
+      if (options.reporter && done - lastReport >= 4 << 20) {
+        lastReport = done;
+        options.reporter.emit({
+          kind: 'progress',
+          task,
+          label: `read ${basename(path)}`,
+          done,
+          total: size,
+          unit: 'bytes',
+        });
+      }
+      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('inspect interrupted');
+      // Lets the event loop run (a signal, a thread's message) between blocks.
+      await new Promise((r) => setImmediate(r));
+    });
+    const { digests, ...figures } = mine.stats;
+    const results: ScanWorkerMessage[] = [
+      {
+        kind: 'done',
+        stats: figures,
+        digests: digests.slice(0, mine.stats.rows).sort(),
+        layouts: mine.layouts,
+        hasHeader: mine.hasHeader,
+        problems: mine.problems,
+      },
+      ...(await Promise.all(others)),
+    ];
+    if (options.reporter) {
+      options.reporter.emit({
+        kind: 'progress',
+        task,
+        label: `read ${basename(path)}`,
+        done: size,
+        total: size,
+        unit: 'bytes',
+      });
+      options.reporter.emit({ kind: 'progress-end', task });
+    }
+    // Any problem, blocks that disagree on the layout, or no rows: the one-core scan decides.
+    const layouts = results.flatMap((r) => r.layouts);
+    if (
+      results.some((r) => r.problems > 0) ||
+      Atomics.load(shared, Slot.Done) < blocks ||
+      layouts.some((l) => l !== layouts[0]) ||
+      results.every((r) => r.stats.rows === 0)
+    ) {
+      return undefined;
+    }
     const merged: ScanStats = {
       rows: 0,
       labelCounts: new Array<number>(numClasses).fill(0),
@@ -248,6 +242,7 @@ async function scanParallel(
       blankImages: 0,
     };
     for (const { stats } of results) {
+      if (stats.rows === 0) continue;
       merged.rows += stats.rows;
       stats.labelCounts.forEach((c, i) => (merged.labelCounts[i] += c));
       merged.pixelMin = Math.min(merged.pixelMin, stats.pixelMin);
@@ -258,8 +253,8 @@ async function scanParallel(
     }
     return {
       ...merged,
-      layout: results[0].layout,
-      hasHeader: results[0].hasHeader,
+      layout: layouts[0],
+      hasHeader: results.find((r) => r.hasHeader !== undefined)?.hasHeader,
       duplicateImages: countDuplicates(results.map((r) => r.digests)),
       problemCount: 0,
       problemsByKind: {},

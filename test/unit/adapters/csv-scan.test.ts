@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countDuplicates, scanKaggleCsv, splitPoints } from '../../../src/adapters/csv-scan.js';
+import { closeSync, openSync } from 'node:fs';
+import { countDuplicates, scanKaggleCsv } from '../../../src/adapters/csv-scan.js';
+import { blockStart } from '../../../src/adapters/csv-scan-blocks.js';
 import { header, PIX } from '../../helpers/kaggle-fixtures.js';
 
 let dir: string;
@@ -31,7 +33,8 @@ function csv(
   return lines.join(eol) + eol;
 }
 
-const forced = { parallelMinBytes: 0 };
+// Small blocks: every file below is cut into many, taken in turn by the main thread and the scan threads.
+const forced = { parallelMinBytes: 0, blockBytes: 100_000 };
 const strip = <T extends { threads: number }>(r: T) => ({ ...r, threads: undefined });
 
 describe('inspect scan: the two-core path gives exactly the one-core figures', () => {
@@ -81,20 +84,43 @@ describe('inspect scan: the two-core path gives exactly the one-core figures', (
     expect(bad).toMatchObject({ rows: 0, problemCount: 1, problems: [{ kind: 'header', line: 1 }] });
   });
 
-  it('cuts only at the start of a line that follows a non-empty line', async () => {
+  it('blocks start only at a line that follows a non-empty line, and cover every line once', async () => {
     const p = join(dir, 'cuts.csv');
     const text = csv(400, { eol: '\r\n', lines: (l) => l.splice(200, 0, '', '', '') });
     await writeFile(p, text);
     const bytes = await readFile(p);
-    for (const parts of [2, 3, 5]) {
-      const points = (await splitPoints(p, bytes.length, parts))!;
-      expect(points).toHaveLength(parts);
-      expect(points[0]).toBe(0);
-      for (const at of points.slice(1)) {
-        expect(bytes[at - 1]).toBe(10);
-        expect(bytes[at]).toBeGreaterThanOrEqual(48);
-        expect(bytes.subarray(at - 4, at).toString()).not.toMatch(/\n\r?\n$/);
+    const fd = openSync(p, 'r');
+    try {
+      let starts = 0;
+      for (let at = 1; at < bytes.length; at += 997) {
+        const s = blockStart(fd, at, bytes.length);
+        expect(s).toBeGreaterThanOrEqual(at);
+        // The first line start at or after `at` that qualifies: none is skipped.
+        const next = bytes.indexOf(10, at - 1) + 1;
+        if (s < bytes.length) {
+          expect(bytes[s - 1]).toBe(10);
+          expect(bytes[s]).toBeGreaterThanOrEqual(48);
+          expect(bytes.subarray(s - 4, s).toString()).not.toMatch(/\n\r?\n$/);
+          if (
+            !/^\r?\n/.test(
+              bytes
+                .subarray(next - 3, next + 2)
+                .toString()
+                .slice(0, 2),
+            )
+          )
+            starts++;
+        }
       }
+      expect(starts).toBeGreaterThan(100);
+      expect(blockStart(fd, 0, bytes.length)).toBe(0);
+      expect(blockStart(fd, bytes.length, bytes.length)).toBe(bytes.length);
+      // Trailing empty lines: no block starts in them.
+      await writeFile(p, csv(3) + '\n\n\n');
+      const tail = (await readFile(p)).length;
+      expect(blockStart(fd, tail - 2, tail)).toBe(tail);
+    } finally {
+      closeSync(fd);
     }
   });
 });
