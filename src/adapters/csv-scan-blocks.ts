@@ -49,6 +49,9 @@ export interface BlockScan {
   problems: number;
 }
 
+/** blockStart's reads: a few Kaggle lines (the search usually ends within two). */
+const scratch = new Uint8Array(8192);
+
 /**
  * Where the block at byte `at` starts: `at` itself when it is 0 or the file's end, else the first
  * line start at or after `at` whose line starts with a digit and follows a non-empty line (the
@@ -59,7 +62,7 @@ export function blockStart(fd: number, at: number, size: number): number {
   if (at >= size) return size;
   const LF = 10;
   const CR = 13;
-  const buf = Buffer.alloc(1 << 16);
+  const buf = scratch;
   // Three bytes of look-behind: the LF ending the line before, and an LF or LF CR before that
   // (which would make that line empty).
   let pos = Math.max(0, at - 3);

@@ -106,6 +106,35 @@ describe('fast parser row path == csv-parse reference', () => {
     });
   }
 
+  it('headers, plain and unusual, are read as csv-parse reads them', async () => {
+    const h = header('train');
+    const headers = [
+      h,
+      h.replace('label', '"label"'),
+      h.replace('pixel5,', '"pixel5",'),
+      h.replace('pixel5,', '"pixel,5",'),
+      h.replace('pixel5', ' pixel5'),
+      h.replace('pixel5,', ''),
+      h + ',',
+      h.replace('label', 'lbl'),
+      h.replace('pixel9,', 'pixel9\r,'),
+      header('test'),
+      header('test').replace('pixel0', 'label'),
+    ];
+    const outcomes = new Set<string>();
+    for (const [i, line] of headers.entries()) {
+      const bytes = new TextEncoder().encode([line, ...rows(3, 'train')].join('\n') + '\n');
+      for (const mode of ['kaggle', 'auto'] as const) {
+        const ref = await run(parseKaggleCsvReference, copies(bytes, 1 << 20), { header: mode, onProblem: undefined });
+        const fast = await run(parseKaggleCsvFast, reusedBuffer(bytes, 4099), { header: mode, onProblem: undefined });
+        expect(fast, `header ${i}, ${mode}`).toEqual(ref);
+        outcomes.add(ref.error?.split(':')[0] ?? `${ref.rows} rows`);
+      }
+    }
+    // Accepted headers, rejected headers, and a first line taken as data all occur.
+    expect(outcomes.size).toBeGreaterThanOrEqual(3);
+  });
+
   it('a row longer than --max-line-bytes stops the read on both paths', async () => {
     const bytes = new TextEncoder().encode([header('test'), ...rows(5, 'test')].join('\n') + '\n');
     const long = rows(1, 'test')[0].length;
