@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Transform, type Readable } from 'node:stream';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { UserInputError } from '../errors/index.js';
 import { fileKind } from './atomic-file.js';
 import { formatBytes, limits } from './limits.js';
@@ -125,9 +125,11 @@ export async function listZipEntries(path: string): Promise<string[]> {
   return names;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  // Loaded on first use: yauzl costs ~50 ms of start-up, and most inputs are plain or gzip files.
+  const { default: zipLib } = await import('yauzl');
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
+    zipLib.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
       if (err || !zip) reject(zipError(path, err ?? new Error('unknown error')));
       else resolve(zip);
     }),
