@@ -110,12 +110,18 @@ export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
   let sameValidationRows: boolean | null = null;
   if (keys.every((k) => k !== null)) {
     sameValidationRows = !differentTrainFiles && keys.every((k) => k === keys[0]);
+    const rowCounts = counts.every((c) => c === counts[0])
+      ? `same count, ${counts[0]}, but other rows`
+      : `${counts.join(' vs ')} rows`;
     messages.push(
       sameValidationRows && !differentTrainFiles
         ? `same held-out rows: all runs were validated on the same ${counts[0]} rows of the training file`
         : differentTrainFiles
-          ? 'DIFFERENT training files (sha256 differs): the held-out rows are rows of different files, so validation numbers are NOT comparable; train on the same file to compare them'
-          : `DIFFERENT held-out rows (${counts.every((c) => c === counts[0]) ? `same count, ${counts[0]}, but other rows` : `${counts.join(' vs ')} rows`}): validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
+          ? 'DIFFERENT training files (sha256 differs): the held-out rows are rows of different files, ' +
+            'so validation numbers are NOT comparable; train on the same file to compare them'
+          : `DIFFERENT held-out rows ` +
+            `(${rowCounts}): ` +
+            `validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
     );
   } else if (runs.length > 1) {
     const without = runs.filter((_, i) => keys[i] === null).map((r) => r.manifest.runId);
