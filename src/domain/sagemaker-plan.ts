@@ -385,9 +385,9 @@ export function renderPlanText(plan: RunPlan): string {
     ),
     `  model            ${plan.names.model}  artifacts under ${plan.s3.modelOutput}`,
     `  transform job    ${plan.names.transform}  ${plan.transform.instanceCount} x ${plan.transform.instanceType}: ` +
-      `${plan.s3.testShards.length} test ` +
-      `shard(s)${plan.s3.validationFeatures ? ` + ${plan.s3.validationFeatures}` : ''} in ` +
-      `${plan.s3.transformInput} -> ${plan.s3.transformOutput}`,
+      `${plan.s3.testShards.length} test shard(s)` +
+      `${plan.s3.validationFeatures ? ` + ${plan.s3.validationFeatures}` : ''} ` +
+      `in ${plan.s3.transformInput} -> ${plan.s3.transformOutput}`,
   ];
   for (const n of plan.notes) lines.push(`  checked          ${n}`);
   lines.push(

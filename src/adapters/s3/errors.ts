@@ -172,9 +172,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_NO_SUCH_BUCKET',
       `bucket '${ctx.bucket ?? '?'}' does not exist at ${endpoint}`,
       opts(
-        `check the bucket name, ` +
-          `or create it first (aws s3 mb ` +
-          `s3://${ctx.bucket ?? 'BUCKET'}${ctx.region ? ` --region ${ctx.region}` : ''})`,
+        `check the bucket name, or create it first ` +
+          `(aws s3 mb s3://${ctx.bucket ?? 'BUCKET'}${ctx.region ? ` --region ${ctx.region}` : ''})`,
       ),
     );
   }
