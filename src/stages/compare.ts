@@ -11,8 +11,8 @@ import { UserInputError } from '../errors/index.js';
 import { readManifest } from '../adapters/run-store.js';
 import { fileExists } from '../adapters/atomic-file.js';
 import type { RunManifest } from '../domain/manifest.js';
-import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
-import { argmax } from '../domain/probabilities/index.js';
+import { computeMetrics, type Metrics } from '../domain/metrics.js';
+import { matchLabels } from '../domain/probabilities/match-labels.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { createReadStream } from 'node:fs';
 import { readProbabilityFile } from '../adapters/probability-file.js';
@@ -44,30 +44,13 @@ export async function metricsFromProbabilities(
 ): Promise<Metrics> {
   const truthById = await readIdLabelFile(createReadStream(labels), labels, numClasses);
   const { rows } = await readProbabilityFile(probabilities, { numClasses });
-  const truth: number[] = [];
-  const pred: number[] = [];
-  const ll = new LogLossAccumulator();
-  let n = 0;
-  for await (const row of rows) {
-    n++;
-    const id = row.id ?? n;
-    const t = truthById.get(id);
-    if (t === undefined) {
-      throw new UserInputError('IDS_MISMATCH', `${probabilities}:${row.line}: ImageId ${id} is not in ${labels}`, {
-        details: { file: probabilities, line: row.line },
-      });
-    }
-    truth.push(t);
-    pred.push(argmax(row.scores));
-    ll.add(t, row.scores);
-  }
-  if (n !== truthById.size) {
-    throw new UserInputError('IDS_MISMATCH', `${probabilities} has ${n} rows but ${labels} has ${truthById.size}`, {
-      hint: 'both files must cover the same validation rows',
-    });
-  }
-  const m = computeMetrics(truth, pred, numClasses);
-  m.logLoss = ll.value();
+  const matched = await matchLabels(rows, truthById, {
+    probabilities,
+    labels,
+    countHint: 'both files must cover the same validation rows',
+  });
+  const m = computeMetrics(matched.truth, matched.predicted, numClasses);
+  m.logLoss = matched.logLoss;
   return m;
 }
 
