@@ -7,8 +7,8 @@
  * scripts/line-length-baseline.json, while it exists, lists files that are being rewritten on another branch and
  * the number of long lines each may keep until then; every other file may keep none. Lower a count when you fix a
  * line; delete the file when it is empty. Exit 1 on a finding.
- * Usage: `node scripts/check-line-length.mjs [dir-or-file...]` (default: src test bench scripts and the config files
- * at the top of the repository).
+ * Usage: `node scripts/check-line-length.mjs [dir-or-file...]` (default: src test bench scripts notebooks and the
+ * config files at the top of the repository).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,7 +17,16 @@ import { pathToFileURL } from 'node:url';
 export const MAX = 120;
 const EXTENSIONS = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const SKIP = new Set(['node_modules', 'dist', '.out', 'fixtures']);
-const ROOTS = ['src', 'test', 'bench', 'scripts', 'eslint.config.js', 'vitest.config.ts', '.dependency-cruiser.cjs'];
+const ROOTS = [
+  'src',
+  'test',
+  'bench',
+  'scripts',
+  'notebooks',
+  'eslint.config.js',
+  'vitest.config.ts',
+  '.dependency-cruiser.cjs',
+];
 
 function* files(path) {
   if (!existsSync(path)) return;
