@@ -76,7 +76,8 @@ export async function inspectStage(input: InspectInput, deps: StageDeps): Promis
     if (members.length === 0) {
       throw new UserInputError(
         'ZIP_MEMBER_MISSING',
-        `${input.path} holds no train or test CSV (it has: ${names.slice(0, 10).join(', ') || 'nothing'}${names.length > 10 ? `, ... ${names.length} files` : ''})`,
+        `${input.path} holds no train or test CSV (it has: ${names.slice(0, 10).join(', ') || 'nothing'}` +
+          `${names.length > 10 ? `, ... ${names.length} files` : ''})`,
         {
           hint: 'a Kaggle digit-recognizer zip holds train.csv, test.csv and sample_submission.csv',
           details: { path: input.path },

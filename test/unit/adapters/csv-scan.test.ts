@@ -62,7 +62,7 @@ describe('inspect scan: the two-core path gives exactly the one-core figures', (
     });
   }
 
-  it('falls back to one core when any part meets a problem, so problems and line numbers are the one-core ones', async () => {
+  it('falls back to one core on any problem in a block: problems and lines are the one-core ones', async () => {
     const variants: [string, (l: string[]) => void][] = [
       ['bad row late', (l) => (l[l.length - 5] = l[l.length - 5].replace(/^\d+,/, '12,'))],
       ['empty lines in the middle', (l) => l.splice(Math.floor(l.length / 2), 0, '', '')],
@@ -141,7 +141,7 @@ describe('duplicate images: row digests', () => {
     expect((await scanKaggleCsv(p, { ...forced, threads: 2 })).duplicateImages).toBe(expected);
   });
 
-  it('the word path and the byte path give the same digest; one changed pixel or two swapped words change it', async () => {
+  it('word path and byte path give the same digest; one changed pixel or two swapped words change it', async () => {
     const { RowStats, rowDigest } = await import('../../../src/adapters/csv-scan-stats.js');
     const base = new Uint8Array(PIX);
     for (let j = 100; j < 700; j += 37) base[j] = (j * 7) % 256 || 1;
@@ -192,7 +192,8 @@ describe('borrowed chunks', () => {
     const p = join(dir, 'borrow.csv');
     await writeFile(p, csv(3000));
     const sig = (c: { pixels: Uint8Array; labels?: Uint8Array; rows: number; firstRow: number }) =>
-      `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}:${Buffer.from(c.labels ?? []).toString('base64')}`;
+      `${c.firstRow}:${c.rows}:${Buffer.from(c.pixels).toString('base64')}:` +
+      Buffer.from(c.labels ?? []).toString('base64');
     const borrowed: string[] = [];
     for await (const c of streamKaggleCsvFile(p, { chunkRows: 256, borrowChunks: true })) borrowed.push(sig(c));
     const copied: string[] = [];
