@@ -16,7 +16,8 @@
  *     goals (>= 0.995 in <= 20 min). Takes many minutes, so it runs only with --cnn (or
  *     BENCH_KAGGLE_CNN=1); otherwise its row says skipped.
  * Peers come from Debian: apt-get install python3-pandas python3-torch.
- * Options: --runs N (default 3 for inspect, 2 for the pipeline), --cnn, --json.
+ * Options: --runs N (default 3 for inspect, 2 for the pipeline), --cnn, --json; BENCH_KAGGLE_ONLY=inspect
+ * stops after the inspect row.
  * Results also go to bench/.out/kaggle-results.json. The load average is printed before and after.
  */
 import { spawn } from 'node:child_process';
@@ -170,6 +171,11 @@ if (pandasOk) {
   console.log(`  ratio digitflow / pandas: ${(p / insBest).toFixed(2)}x wall   (goal >= 3x; both cores may be used)`);
   results.rows.inspect.ratio = p / insBest;
 } else console.log('  pandas: skipped (apt-get install python3-pandas)');
+if (process.env.BENCH_KAGGLE_ONLY === 'inspect') {
+  // Only the inspect row (BENCH_KAGGLE_ONLY=inspect): kaggle-results.json keeps the last full run.
+  console.log(`\nload average at the end: ${load().join(' ')}`);
+  process.exit(0);
+}
 
 // 3. linear pipeline vs pandas + PyTorch -------------------------------------------------------------------
 const torchOk = pandasOk && (await hasPython('torch'));
