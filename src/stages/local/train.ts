@@ -30,6 +30,7 @@ import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-sche
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
+import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
 import type { StageDeps } from '../../runtime/deps.js';
 
 export { LocalModel };
@@ -98,6 +99,12 @@ export interface TrainLocalInput {
   full?: boolean;
   /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
   settingsFrom?: string;
+  /**
+   * Training starts once this settles, and its rejection is the stage's error, also when reading
+   * the train file failed (run: the check of the test file and answer key, made while the train
+   * file is read).
+   */
+  ready?: Promise<unknown>;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -204,6 +211,8 @@ export interface TrainLocalOutput {
   validationRows: number[];
   trainRows: number;
   outputs: Record<string, string>;
+  /** What the validation files hold (for run's argmax and evaluate of them in memory). */
+  validation?: ValidationInMemory;
 }
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
@@ -344,13 +353,13 @@ const TRAIN_LOCAL_OUTPUTS = [
   'validation-labels.csv',
 ] as const;
 
-/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
+/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`; returns what they hold too. */
 async function writeValidationFiles(
   runDir: string,
   model: LocalModel,
   val: Dataset,
   force: boolean,
-): Promise<Record<string, string>> {
+): Promise<{ outputs: Record<string, string>; held: ValidationInMemory }> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
   await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
     await writeChunk(s, probabilityHeader(model.numClasses));
@@ -361,7 +370,19 @@ async function writeValidationFiles(
     for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
     await writeChunk(s, text);
   });
-  return { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' };
+  return {
+    outputs: { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' },
+    held: {
+      probabilities: { probabilities: probs, rows: val.rows, numClasses: model.numClasses, firstId: 1 },
+      labels: val.labels!,
+    },
+  };
+}
+
+/** The validation files' contents: probabilities (ImageIds from 1) and the labels of the same rows. */
+export interface ValidationInMemory {
+  probabilities: ProbabilitiesInMemory;
+  labels: Uint8Array;
 }
 
 /** `digitflow train --engine local`. */
@@ -385,7 +406,10 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   const [read, hash] = await Promise.all([
     readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
     sha256File(input.train),
-  ]);
+  ]).catch(async (e) => {
+    await input.ready;
+    throw e;
+  });
   const ds = read.dataset;
   if (!ds.labels)
     throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, {
@@ -410,6 +434,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       data: { absent },
     });
   }
+  await input.ready;
   const tRead = deps.clock.now();
 
   deps.reporter.emit({
@@ -444,7 +469,12 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     const summary = model.training!;
     await model.save(modelDir, { force });
     const outputs: Record<string, string> = { model: 'model' };
-    if (valSet) Object.assign(outputs, await writeValidationFiles(runDir, model, valSet, force));
+    let validation: ValidationInMemory | undefined;
+    if (valSet) {
+      const written = await writeValidationFiles(runDir, model, valSet, force);
+      Object.assign(outputs, written.outputs);
+      validation = written.held;
+    }
     const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
     const validationRows = Array.from(split.second);
 
@@ -514,6 +544,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       validationRows,
       trainRows: trainSet.rows,
       outputs,
+      validation,
     };
   } finally {
     model.dispose();
