@@ -12,7 +12,7 @@ import { labelCounts, selectRows, type Dataset } from '../../domain/dataset.js';
 import { stratifiedSplit } from '../../domain/split.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import { newManifest, type RunManifest } from '../../domain/manifest.js';
-import { readKaggleCsvFile } from '../../adapters/kaggle-csv-file.js';
+import { readKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
 import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
@@ -24,7 +24,6 @@ import {
   specNormalization,
   type LocalModelKind,
 } from '../../adapters/tfjs/model/model-specs.js';
-import { trainLoop } from '../../adapters/tfjs/train/train-loop.js';
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
@@ -34,6 +33,12 @@ import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-r
 import type { StageDeps } from '../../runtime/deps.js';
 
 export { LocalModel };
+
+/**
+ * The training loop and the TensorFlow.js layers package under it (~0.2 s to load): imported on
+ * first use, so that `train` and `run` start reading their files first and load it meanwhile.
+ */
+const loadTrainLoop = () => import('../../adapters/tfjs/train/train-loop.js');
 
 /** Hyperparameters of a local fit; unset ones take the model's defaults. */
 export interface LocalFitOptions {
@@ -275,6 +280,7 @@ export async function fitLocalModel(
     spec.stepper === 'softmax-regression'
       ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows }
       : arrays(train);
+  const { trainLoop } = await loadTrainLoop();
   const result = await trainLoop(
     network,
     trainArrays,
@@ -403,10 +409,14 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   }
   const t0 = deps.clock.now();
   deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
-  const [read, hash] = await Promise.all([
-    readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
+  // The file is parsed on a worker thread while this one hashes it and loads the training code.
+  const reading = Promise.all([
+    readKaggleCsvFileThreaded(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
     sha256File(input.train),
-  ]).catch(async (e) => {
+  ]);
+  reading.catch(() => undefined); // handled below, once the code is loaded
+  await loadTrainLoop().catch(() => undefined); // a failure to load surfaces where it is used
+  const [read, hash] = await reading.catch(async (e) => {
     await input.ready;
     throw e;
   });
