@@ -77,6 +77,9 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
     step: 'check',
     message: `checking ${input.test}${input.labels ? ` and ${input.labels}` : ''} before training`,
   });
+  // The answer key is read while the test file is counted; a bad test file is still the error reported first.
+  const reading = input.labels ? readLabels(input.labels, numClasses) : undefined;
+  reading?.catch(() => undefined);
   const known = await input.testRowCount;
   let testRows = known ?? 0;
   if (known === undefined) {
@@ -91,8 +94,7 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
 
   let truth: Map<number, number> | undefined;
   if (input.labels) {
-    await assertReadableFile(input.labels, 'labels file');
-    truth = await readIdLabelFile(createReadStream(input.labels), input.labels, numClasses);
+    truth = await reading!;
     const missing: number[] = [];
     for (let id = 1; id <= testRows && missing.length < 10; id++) if (!truth.has(id)) missing.push(id);
     if (missing.length > 0 || truth.size !== testRows) {
@@ -108,4 +110,9 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
     }
   }
   return { testRows, truth };
+}
+
+async function readLabels(path: string, numClasses: number): Promise<Map<number, number>> {
+  await assertReadableFile(path, 'labels file');
+  return readIdLabelFile(createReadStream(path), path, numClasses);
 }

@@ -49,6 +49,8 @@ export interface PredictLocalInput {
    * argmax and evaluate, instead of reading back the file it wrote); default 0, none kept.
    */
   keepRows?: number;
+  /** The hash of `test`, already being computed (run: on a worker thread while it trains). */
+  testHash?: Promise<{ sha256: string; bytes: number }>;
 }
 
 /** A reader of a test file's row chunks (kaggle-csv-threaded.ts). */
@@ -208,7 +210,9 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
   const inside = output.startsWith(runDir + '/');
   const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));
   // Hash while predicting: the file is read twice, but not one after the other.
-  const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
+  const hashing = record
+    ? (input.testHash ?? sha256File(input.test)).catch(() => undefined)
+    : Promise.resolve(undefined);
   try {
     // TensorFlow.js loads only now, while the reader thread starts up and parses.
     const { selectBackend } = await import('../../adapters/tfjs/runtime/backend.js');

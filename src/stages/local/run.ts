@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
-import { sha256File } from '../../adapters/file-hash.js';
+import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
 import { rm } from 'node:fs/promises';
 import { UserInputError, isPipelineError } from '../../errors/index.js';
 import { assertRunOutputs, preflightRunLocal, RUN_LOCAL_OUTPUTS } from '../run-preflight.js';
@@ -146,6 +146,9 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     deps,
   );
   checked.catch(() => undefined); // awaited by the train stage, and below
+  // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
+  const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
+  testHash.catch(() => undefined); // a failed check is reported through `checked`
   let trained: TrainLocalOutput;
   try {
     trained = await trainLocalFor(input, train, runDir, deps, checked);
@@ -164,7 +167,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
   const predicted = await localPredictStage(
-    { runDir, test, output: probabilities, force: input.force, rows: testRows, keepRows: KEEP_ROWS },
+    { runDir, test, output: probabilities, force: input.force, rows: testRows, keepRows: KEEP_ROWS, testHash },
     deps,
   );
   timings.predict = predicted.seconds;

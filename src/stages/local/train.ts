@@ -15,7 +15,7 @@ import { newManifest, type RunManifest } from '../../domain/manifest.js';
 import { readKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
-import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
+import { gitShaAsync, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { normalizePixels } from '../../adapters/tfjs/model/model-inputs.js';
 import {
@@ -408,6 +408,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     });
   }
   const t0 = deps.clock.now();
+  const commit = gitShaAsync(); // recorded in the manifest; git runs while the file is read
   deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
   // The file is parsed on a worker thread while this one hashes it and loads the training code.
   const reading = Promise.all([
@@ -503,7 +504,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     manifest.model = input.model;
     manifest.seed = input.seed;
     manifest.backend = model.metadata.backend;
-    manifest.gitSha ??= gitSha();
+    manifest.gitSha ??= await commit;
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
