@@ -416,7 +416,8 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     sha256File(input.train),
   ]);
   reading.catch(() => undefined); // handled below, once the code is loaded
-  await loadTrainLoop().catch(() => undefined); // a failure to load surfaces where it is used
+  // A failure to load surfaces where it is used (fitLocalModel selects the backend again).
+  await Promise.all([loadTrainLoop(), selectBackend(input.backend ?? 'auto')]).catch(() => undefined);
   const [read, hash] = await reading.catch(async (e) => {
     await input.ready;
     throw e;
