@@ -259,7 +259,13 @@ if (args.includes('--timeline')) {
         continue;
       }
       const what =
-        e.event === 'step' ? `${e.step}` : e.event === 'epoch' ? `epoch ${e.epoch} done` : e.event === 'progress' ? `${e.label.replace(/ \d+\/\d+$/, '')} (progress)` : undefined;
+        e.event === 'step'
+          ? `${e.step}`
+          : e.event === 'epoch'
+            ? `epoch ${e.epoch} done`
+            : e.event === 'progress'
+              ? `${e.label.replace(/ \d+\/\d+$/, '')} (progress)`
+              : undefined;
       if (what && what !== last) phases.push({ ms: Math.round(ms), what });
       if (what) last = what;
     }

@@ -26,7 +26,7 @@ export function selectRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const n = indices.length;
   const pixels = new Uint8Array(n * PIXELS);
   const labels = ds.labels ? new Uint8Array(n) : undefined;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const r = indices[i];
     let j = i + 1;
     while (j < n && indices[j] === r + (j - i)) j++;

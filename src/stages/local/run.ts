@@ -181,9 +181,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
       input: probabilities,
       output: submission,
       force: input.force,
-      ...(predicted.probabilities
-        ? { rows: writtenProbabilityRows(predicted.probabilities), keepLabels: true }
-        : {}),
+      ...(predicted.probabilities ? { rows: writtenProbabilityRows(predicted.probabilities), keepLabels: true } : {}),
     },
     deps,
   );

@@ -70,9 +70,7 @@ describe('run: argmax and evaluate from memory', () => {
       { input: join(r, 'validation-probabilities.csv'), output: join(dir, 'validation-submission.csv') },
       deps(),
     );
-    expect(await bytes(join(dir, 'validation-submission.csv'))).toBe(
-      await bytes(join(r, 'validation-submission.csv')),
-    );
+    expect(await bytes(join(dir, 'validation-submission.csv'))).toBe(await bytes(join(r, 'validation-submission.csv')));
     await evaluateStage(
       {
         submission: join(dir, 'validation-submission.csv'),
