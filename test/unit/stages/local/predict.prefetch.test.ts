@@ -63,7 +63,7 @@ describe('prefetchTestRows', () => {
     expect(liveCsvReaderThreads()).toBe(0);
   });
 
-  it('counted(): the row count once the whole file is held, without a second parse; the chunks still follow', async () => {
+  it('counted(): the row count once the whole file is held (no second parse); chunks still follow', async () => {
     const reader = prefetchTestRows(join(dir, 'test.csv'), 10);
     expect(await reader.counted()).toBe(DEFAULT_PREDICT_CHUNK_ROWS * 2 + 300);
     let rows = 0;
@@ -72,7 +72,7 @@ describe('prefetchTestRows', () => {
     expect(liveCsvReaderThreads()).toBe(0);
   });
 
-  it('counted(): undefined when the read-ahead fills first (the caller counts), and every chunk is still read', async () => {
+  it('counted(): undefined when the read-ahead fills first (the caller counts); every chunk is read', async () => {
     const reader = prefetchTestRows(join(dir, 'test.csv'), 10, undefined, 1);
     expect(await reader.counted()).toBeUndefined();
     let rows = 0;
@@ -80,7 +80,7 @@ describe('prefetchTestRows', () => {
     expect(rows).toBe(DEFAULT_PREDICT_CHUNK_ROWS * 2 + 300);
   });
 
-  it("counted(): a bad file rejects with the reader's error; closed before the end, it rejects as interrupted", async () => {
+  it("counted(): a bad file rejects with the reader's error; closed early, it rejects as interrupted", async () => {
     const bad = prefetchTestRows(join(dir, 'bad.csv'), 10);
     const err = await bad.counted().catch((e) => e);
     expect(err).toBeInstanceOf(UserInputError);
