@@ -16,8 +16,10 @@
  *     goals (>= 0.995 in <= 20 min). Takes many minutes, so it runs only with --cnn (or
  *     BENCH_KAGGLE_CNN=1); otherwise its row says skipped.
  * Peers come from Debian: apt-get install python3-pandas python3-torch.
- * Options: --runs N (default 3 for inspect, 2 for the pipeline), --cnn, --json; BENCH_KAGGLE_ONLY=inspect
- * stops after the inspect row.
+ * Options: --runs N (default 3 for inspect, 2 for the pipeline), --cnn, --json, --timeline (one
+ * more linear run, printing when each of its phases began: read, train epochs, predict, argmax,
+ * evaluate, exit; the events come from `--json` on stderr); BENCH_KAGGLE_ONLY=inspect stops after
+ * the inspect row.
  * Results also go to bench/.out/kaggle-results.json. The load average is printed before and after.
  */
 import { spawn } from 'node:child_process';
@@ -240,6 +242,46 @@ if (torchOk) {
   console.log(`  ratio digitflow / pandas+PyTorch: ${(p / dfBest).toFixed(2)}x wall   (goal >= 2x)`);
   results.rows.linear.ratio = p / dfBest;
 } else console.log('  pandas + PyTorch: skipped (apt-get install python3-pandas python3-torch)');
+
+if (args.includes('--timeline')) {
+  // One more run, not quiet: the time each event line arrives says where the wall time goes.
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--train', train, '--test', test, '--labels', labels, '--out', join(tmp, 'timeline'), '--json'],
+    { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const phases = [];
+  let pending = '';
+  let last = '';
+  child.stderr.on('data', (d) => {
+    const ms = performance.now() - t0;
+    pending += d;
+    for (let i; (i = pending.indexOf('\n')) >= 0; pending = pending.slice(i + 1)) {
+      let e;
+      try {
+        e = JSON.parse(pending.slice(0, i));
+      } catch {
+        continue;
+      }
+      const what =
+        e.event === 'step'
+          ? `${e.step}`
+          : e.event === 'epoch'
+            ? `epoch ${e.epoch} done`
+            : e.event === 'progress'
+              ? `${e.label.replace(/ \d+\/\d+$/, '')} (progress)`
+              : undefined;
+      if (what && what !== last) phases.push({ ms: Math.round(ms), what });
+      if (what) last = what;
+    }
+  });
+  const code = await new Promise((r) => child.on('close', r));
+  phases.push({ ms: Math.round(performance.now() - t0), what: `exit ${code}` });
+  results.rows.linear.timeline = phases;
+  console.log('  timeline of one more run (ms since spawn, first event of each phase):');
+  for (const p of phases) console.log(`    ${String(p.ms).padStart(6)}  ${p.what}`);
+}
 
 // 4. CNN pipeline ----------------------------------------------------------------------------------------
 console.log('\nCNN pipeline, 42,000 -> 28,000 rows (digitflow run --model cnn, defaults):');

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { streamKaggleCsvFile, type StreamCsvOptions } from './kaggle-csv-file.js';
 import { setLimits, type Limits } from './limits.js';
+import type { ProgressEvent, Reporter } from '../runtime/deps.js';
 
 /** What the main thread passes at start-up. */
 export interface CsvReadWorkerData {
@@ -20,6 +21,8 @@ export interface CsvReadWorkerData {
   limits?: Limits;
   /** Chunks posted ahead of the consumer. */
   window: number;
+  /** Post the reader's progress events (bytes read) to the main thread. */
+  progress?: boolean;
 }
 
 /** Messages to the main thread. */
@@ -34,6 +37,7 @@ export type CsvReadWorkerMessage =
       hasHeader: boolean;
     }
   | { kind: 'end' }
+  | { kind: 'event'; event: ProgressEvent }
   | {
       kind: 'error';
       error: {
@@ -58,7 +62,10 @@ async function main(): Promise<void> {
     wake = undefined;
   });
   try {
-    for await (const c of streamKaggleCsvFile(data.path, data.options)) {
+    const reporter: Reporter | undefined = data.progress
+      ? { emit: (event) => port.postMessage({ kind: 'event', event } satisfies CsvReadWorkerMessage) }
+      : undefined;
+    for await (const c of streamKaggleCsvFile(data.path, { ...data.options, reporter })) {
       while (credits === 0) await new Promise<void>((r) => (wake = r));
       credits--;
       const msg: CsvReadWorkerMessage = {

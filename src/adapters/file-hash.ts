@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { assertReadableFile } from './byte-source.js';
+import { findWorkerScript, runThreadTask } from './thread-task.js';
 
 /**
  * Hashes a regular file (a device, FIFO or folder is a NOT_A_FILE error: /dev/zero would never
@@ -19,4 +20,18 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
 
 export function sha256Bytes(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * sha256File on a worker thread, for a core that would otherwise be idle (run: the test file is
+ * hashed while the model trains). The same result and errors; in-thread when the built worker
+ * script is missing.
+ */
+export async function sha256FileThreaded(path: string): Promise<{ sha256: string; bytes: number }> {
+  const script = findWorkerScript([
+    new URL('./file-hash-worker.js', import.meta.url),
+    new URL('../../dist/adapters/file-hash-worker.js', import.meta.url),
+  ]);
+  if (!script) return sha256File(path);
+  return runThreadTask<{ sha256: string; bytes: number }>(script, { path }, {});
 }

@@ -148,6 +148,15 @@ function wrapReadError(e: unknown, file: string): unknown {
 export async function readKaggleCsvFile(path: string, options: ReadCsvOptions = {}): Promise<ReadCsvResult> {
   const chunks: (RowChunk & { layout: Layout; hasHeader: boolean })[] = [];
   for await (const c of streamKaggleCsvFile(path, { ...options, chunkRows: Infinity })) chunks.push(c);
+  return datasetFromChunks(chunks, path, options);
+}
+
+/** One dataset from a file's row chunks (in file order): the only chunk as it is, else concatenated. */
+export function datasetFromChunks(
+  chunks: (RowChunk & { layout: Layout; hasHeader: boolean })[],
+  path: string,
+  options: Pick<ReadCsvOptions, 'numClasses' | 'header'>,
+): ReadCsvResult {
   const layout = chunks[0]?.layout ?? 'train';
   const rows = chunks.reduce((s, c) => s + c.rows, 0);
   let pixels: Uint8Array;

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CloudError, InternalError, InterruptedError, UserInputError, errorCodeWithExit } from '../errors/index.js';
 import type { CsvReadWorkerData, CsvReadWorkerMessage } from './csv-read-worker.js';
-import { streamKaggleCsvFile, type RowChunk, type StreamCsvOptions } from './kaggle-csv-file.js';
+import {
+  datasetFromChunks,
+  readKaggleCsvFile,
+  streamKaggleCsvFile,
+  type ReadCsvResult,
+  type RowChunk,
+  type StreamCsvOptions,
+} from './kaggle-csv-file.js';
 import type { Layout } from '../domain/csv/kaggle-layout.js';
 import { limits } from './limits.js';
 
@@ -50,7 +57,7 @@ function rebuild(e: ErrorData): Error {
 
 export interface ThreadedCsvOptions extends Pick<
   StreamCsvOptions,
-  'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes'
+  'layout' | 'header' | 'numClasses' | 'zipMember' | 'parser' | 'chunkRows' | 'signal' | 'maxLineBytes' | 'reporter'
 > {
   /** Parsed chunks allowed ahead of the consumer (default 2): memory is about (window + 1) chunks. */
   window?: number;
@@ -62,13 +69,13 @@ export async function* streamKaggleCsvFileThreaded(
   options: ThreadedCsvOptions = {},
 ): AsyncGenerator<Chunk> {
   const script = workerScript();
-  const { signal, window = 2, ...rest } = options;
+  const { signal, window = 2, reporter, ...rest } = options;
   if (!script) {
     yield* streamKaggleCsvFile(path, options);
     return;
   }
   // The worker is a fresh module instance: hand it this process's limits (--max-line-bytes, --max-zip-*).
-  const data: CsvReadWorkerData = { path, options: rest, window, limits: { ...limits() } };
+  const data: CsvReadWorkerData = { path, options: rest, window, limits: { ...limits() }, progress: !!reporter };
   const worker = new Worker(script, { workerData: data });
   live++;
   const queue: CsvReadWorkerMessage[] = [];
@@ -79,6 +86,10 @@ export async function* streamKaggleCsvFileThreaded(
     wake = undefined;
   };
   worker.on('message', (m: CsvReadWorkerMessage) => {
+    if (m.kind === 'event') {
+      reporter?.emit(m.event);
+      return;
+    }
     queue.push(m);
     notify();
   });
@@ -102,6 +113,7 @@ export async function* streamKaggleCsvFileThreaded(
       if (signal?.aborted || (failure && queue.length === 0)) throw failure;
       const m = queue.shift()!;
       if (m.kind === 'end') return;
+      if (m.kind === 'event') continue;
       if (m.kind === 'error') throw rebuild(m.error);
       worker.postMessage('more');
       yield {
@@ -117,4 +129,20 @@ export async function* streamKaggleCsvFileThreaded(
     signal?.removeEventListener('abort', onAbort);
     await worker.terminate().catch(() => undefined);
   }
+}
+
+/**
+ * `readKaggleCsvFile` on a worker thread: the whole file parsed on a second core into one buffer
+ * (transferred, not copied), while this thread does other work (run: hashing the file, loading
+ * TensorFlow.js). Same dataset, same errors; progress events are passed on to `options.reporter`.
+ */
+export async function readKaggleCsvFileThreaded(
+  path: string,
+  options: Omit<ThreadedCsvOptions, 'chunkRows' | 'window'> = {},
+): Promise<ReadCsvResult> {
+  if (!workerScript()) return readKaggleCsvFile(path, options);
+  const chunks: Chunk[] = [];
+  for await (const c of streamKaggleCsvFileThreaded(path, { ...options, chunkRows: Infinity, window: 1 }))
+    chunks.push(c);
+  return datasetFromChunks(chunks, path, options);
 }

@@ -4,7 +4,7 @@
  */
 import { readFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { UserInputError } from '../errors/index.js';
 import {
@@ -117,6 +117,18 @@ export function gitSha(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+let gitShaRunning: Promise<string | undefined> | undefined;
+
+/** gitSha() without blocking this thread: `git` runs while the caller works (one process per run). */
+export function gitShaAsync(): Promise<string | undefined> {
+  gitShaRunning ??= new Promise((resolve) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: packageRoot }, (err, stdout) =>
+      resolve(err ? undefined : String(stdout).trim()),
+    );
+  });
+  return gitShaRunning;
 }
 
 /**

@@ -18,15 +18,21 @@ export interface Dataset {
   numClasses: number;
 }
 
-/** A view of `rows` selected by index (copies the selected rows, in the given order). */
+/**
+ * A view of `rows` selected by index (copies the selected rows, in the given order). Runs of
+ * consecutive indices (a split's rows are in file order) are copied as one block.
+ */
 export function selectRows(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const n = indices.length;
   const pixels = new Uint8Array(n * PIXELS);
   const labels = ds.labels ? new Uint8Array(n) : undefined;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n;) {
     const r = indices[i];
-    pixels.set(ds.pixels.subarray(r * PIXELS, (r + 1) * PIXELS), i * PIXELS);
-    if (labels && ds.labels) labels[i] = ds.labels[r];
+    let j = i + 1;
+    while (j < n && indices[j] === r + (j - i)) j++;
+    pixels.set(ds.pixels.subarray(r * PIXELS, (r + j - i) * PIXELS), i * PIXELS);
+    if (labels && ds.labels) labels.set(ds.labels.subarray(r, r + j - i), i);
+    i = j;
   }
   return { pixels, labels, rows: n, numClasses: ds.numClasses };
 }

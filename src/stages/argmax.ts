@@ -7,7 +7,7 @@ import { InterruptedError, UserInputError } from '../errors/index.js';
 import { assertWritable, fileExists, withAtomicWriteStream, writeChunk } from '../adapters/atomic-file.js';
 import { assertReadableFile } from '../adapters/byte-source.js';
 import { readProbabilityBatches } from '../adapters/probability-file.js';
-import { argmax, type ProbabilityFormat } from '../domain/probabilities/index.js';
+import { argmax, type ProbabilityFormat, type ProbabilityRow } from '../domain/probabilities/index.js';
 import { SUBMISSION_HEADER } from '../domain/submission.js';
 import { recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
 import type { StageDeps } from '../runtime/deps.js';
@@ -23,6 +23,13 @@ export interface ArgmaxInput {
   format?: 'auto' | ProbabilityFormat;
   force?: boolean;
   numClasses?: number;
+  /**
+   * The rows of the probability file, already in memory exactly as a reader of it gets them (run:
+   * `writtenProbabilityRows` of the probabilities it just wrote): the file is then not read again.
+   */
+  rows?: Iterable<ProbabilityRow[]>;
+  /** Also return the labels written (ImageId -> label), for an evaluation in memory. */
+  keepLabels?: boolean;
 }
 
 export interface ArgmaxResult {
@@ -36,6 +43,8 @@ export interface ArgmaxResult {
   /** Rows whose scores do not sum to ~1 (each is reported as a warning event, the first few in full). */
   warnings: number;
   classCounts: number[];
+  /** With `keepLabels`: the submission's rows, ImageId -> label. */
+  labels?: Map<number, number>;
 }
 
 /** Rows whose sum is further than this from 1 get a warning (AML prints 7 significant digits). */
@@ -86,7 +95,10 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
   const source = paths.probabilities;
   // Refuse early so a long read is not wasted on an output we may not write.
   await assertWritable(paths.output, { force: paths.force });
-  const { format, batches } = await readProbabilityBatches(source, { format: input.format, numClasses });
+  const { format, batches } = input.rows
+    ? { format: 'csv', batches: input.rows }
+    : await readProbabilityBatches(source, { format: input.format, numClasses });
+  const labels = input.keepLabels ? new Map<number, number>() : undefined;
   deps.reporter.emit({ kind: 'step', step: 'argmax', message: `reading ${source} as ${format}` });
   const classCounts = new Array<number>(numClasses).fill(0);
   let n = 0;
@@ -115,6 +127,7 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
           }
         }
         buf += `${row.id ?? n},${label}\n`;
+        labels?.set(row.id ?? n, label);
         if ((n & 4095) === 0) {
           await writeChunk(out, buf);
           buf = '';
@@ -141,5 +154,5 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
     });
   }
   if (paths.runDir) await recordInRun(paths.runDir, { outputs: { submission: paths.output } }, deps);
-  return { output: paths.output, input: source, runDir: paths.runDir, rows: n, format, warnings, classCounts };
+  return { output: paths.output, input: source, runDir: paths.runDir, rows: n, format, warnings, classCounts, labels };
 }

@@ -13,6 +13,7 @@ import { computeMetrics, type Metrics } from '../domain/metrics.js';
 import { matchLabels } from '../domain/probabilities/match-labels.js';
 import { assertInputFile } from './argmax.js';
 import { readProbabilityFile } from '../adapters/probability-file.js';
+import type { ProbabilityRow } from '../domain/probabilities/index.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export interface EvaluateInput {
@@ -29,6 +30,18 @@ export interface EvaluateInput {
   output?: string;
   force?: boolean;
   numClasses?: number;
+  /**
+   * What the files hold, already in memory (run: the answer key it checked before training, the
+   * labels argmax just wrote, the probability rows as written): those files are then not read again.
+   */
+  inMemory?: {
+    /** The answer key `labels`: ImageId -> label. */
+    truth?: Map<number, number>;
+    /** The submission: ImageId -> label. */
+    predicted?: Map<number, number>;
+    /** The rows of `probabilities` as a reader of it gets them. */
+    probabilityRows?: Iterable<ProbabilityRow[]>;
+  };
 }
 
 /** The files `evaluate` reads and writes, resolved from a run folder or taken as given. */
@@ -137,8 +150,9 @@ export async function evaluateWithPaths(
     step: 'evaluate',
     message: `scoring ${input.submission} against ${input.labels}`,
   });
-  const truthById = await readIdLabels(input.labels, 'labels file', numClasses);
-  const predById = await readIdLabels(input.submission, 'submission', numClasses);
+  const held = given.inMemory;
+  const truthById = held?.truth ?? (await readIdLabels(input.labels, 'labels file', numClasses));
+  const predById = held?.predicted ?? (await readIdLabels(input.submission, 'submission', numClasses));
   const missing = [...truthById.keys()].filter((id) => !predById.has(id));
   const extra = [...predById.keys()].filter((id) => !truthById.has(id));
   if (missing.length > 0 || extra.length > 0) {
@@ -157,7 +171,11 @@ export async function evaluateWithPaths(
   const predicted = Uint8Array.from(ids, (id) => predById.get(id)!);
   const metrics = computeMetrics(truth, predicted, numClasses);
   if (input.probabilities) {
-    const { rows } = await readProbabilityFile(input.probabilities, { numClasses });
+    const rows = held?.probabilityRows
+      ? (async function* () {
+          for (const batch of held.probabilityRows!) yield* batch;
+        })()
+      : (await readProbabilityFile(input.probabilities, { numClasses })).rows;
     const matched = await matchLabels(rows, truthById, {
       probabilities: input.probabilities,
       labels: input.labels,

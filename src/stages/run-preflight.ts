@@ -34,6 +34,17 @@ export interface RunPreflightInput {
   runDir: string;
   force?: boolean;
   numClasses?: number;
+  /**
+   * The test file's row count from a reader already parsing it (run: prefetchTestRows' counted()),
+   * so the file is not parsed twice; undefined from it means "not known": the file is counted here.
+   */
+  testRowCount?: Promise<number | undefined>;
+}
+
+/** What the check found: the test file's rows and the answer key (ImageId -> label) when given. */
+export interface RunPreflightResult {
+  testRows: number;
+  truth?: Map<number, number>;
 }
 
 /**
@@ -57,7 +68,7 @@ export async function assertRunOutputs(runDir: string, outputs: readonly string[
  * test file (a streaming pass, cheap next to training) and the answer key (readable, one label per
  * test row). Returns the test file's row count.
  */
-export async function preflightRunLocal(input: RunPreflightInput, deps: StageDeps): Promise<{ testRows: number }> {
+export async function preflightRunLocal(input: RunPreflightInput, deps: StageDeps): Promise<RunPreflightResult> {
   const numClasses = input.numClasses ?? 10;
   await assertRunOutputs(input.runDir, RUN_LOCAL_OUTPUTS, input.force);
 
@@ -66,18 +77,24 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
     step: 'check',
     message: `checking ${input.test}${input.labels ? ` and ${input.labels}` : ''} before training`,
   });
-  let testRows = 0;
-  for await (const chunk of streamKaggleCsvFile(input.test, {
-    layout: 'auto',
-    numClasses,
-    signal: deps.signal,
-    chunkRows: 8192,
-  }))
-    testRows += chunk.rows;
+  // The answer key is read while the test file is counted; a bad test file is still the error reported first.
+  const reading = input.labels ? readLabels(input.labels, numClasses) : undefined;
+  reading?.catch(() => undefined);
+  const known = await input.testRowCount;
+  let testRows = known ?? 0;
+  if (known === undefined) {
+    for await (const chunk of streamKaggleCsvFile(input.test, {
+      layout: 'auto',
+      numClasses,
+      signal: deps.signal,
+      chunkRows: 8192,
+    }))
+      testRows += chunk.rows;
+  }
 
+  let truth: Map<number, number> | undefined;
   if (input.labels) {
-    await assertReadableFile(input.labels, 'labels file');
-    const truth = await readIdLabelFile(createReadStream(input.labels), input.labels, numClasses);
+    truth = await reading!;
     const missing: number[] = [];
     for (let id = 1; id <= testRows && missing.length < 10; id++) if (!truth.has(id)) missing.push(id);
     if (missing.length > 0 || truth.size !== testRows) {
@@ -92,5 +109,10 @@ export async function preflightRunLocal(input: RunPreflightInput, deps: StageDep
       );
     }
   }
-  return { testRows };
+  return { testRows, truth };
+}
+
+async function readLabels(path: string, numClasses: number): Promise<Map<number, number>> {
+  await assertReadableFile(path, 'labels file');
+  return readIdLabelFile(createReadStream(path), path, numClasses);
 }

@@ -50,14 +50,14 @@ describe('run validates before training', () => {
     );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/error\[CSV_VALUE\]: bad-test\.csv:4:/);
-    expect(r.stderr).not.toContain('training the local');
+    expect(r.stderr).not.toContain('training cnn on'); // the train file is read meanwhile, but never trained on
     expect(existsSync(join(dir, 'runs/bad-test'))).toBe(false);
   });
 
   it('a bad or short answer key fails before training', async () => {
     const bad = await runCli([...base, '--labels', 'bad-labels.csv', '--out', 'runs/bad-labels'], { cwd: dir });
     expect(bad.code, bad.stderr).toBe(2);
-    expect(bad.stderr).not.toContain('training the local');
+    expect(bad.stderr).not.toContain('training cnn on');
     expect(existsSync(join(dir, 'runs/bad-labels'))).toBe(false);
     const short = await runCli([...base, '--labels', 'short-labels.csv', '--out', 'runs/short'], { cwd: dir });
     expect(short.code, short.stderr).toBe(2);

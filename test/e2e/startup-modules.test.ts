@@ -20,4 +20,16 @@ describe('CLI start-up', () => {
     expect(loaded.filter((p) => p.includes('@aws-sdk') || p.includes('@smithy'))).toEqual([]);
     expect(loaded.filter((p) => p.includes('@tensorflow'))).toEqual([]);
   });
+
+  it("run's stage loads no TensorFlow.js layers package before it starts reading its files", () => {
+    // The train stage loads the training loop (and tfjs-layers, ~0.2 s) while its file is parsed.
+    const stage = join(repoRoot, 'dist', 'stages', 'local', 'run.js');
+    const code = `await import(${JSON.stringify(stage)}); const { createRequire } = await import('node:module');
+      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }),
+    ) as string[];
+    expect(loaded.some((p) => p.includes('tfjs-core'))).toBe(true); // the probe sees the engine
+    expect(loaded.filter((p) => p.includes('tfjs-layers') || p.includes('@tensorflow/tfjs/'))).toEqual([]);
+  });
 });

@@ -110,3 +110,29 @@ export function writeProbability(out: Uint8Array, o: number, p: number): number 
   out[o++] = ZERO + (x % 10);
   return o;
 }
+
+/**
+ * The number a reader of the probability file gets back for `p`: Number(formatProbability(p)),
+ * without the text. The same rounding as writeProbability gives the 6-digit mantissa n and the
+ * exponent; n / 10^k with both exact doubles (k <= 21) is one correctly rounded division, which is
+ * what Number() returns for that decimal. `run` scores its predictions from these values instead
+ * of parsing the file it just wrote (differential test against Number(formatProbability(p))).
+ */
+export function writtenProbability(p: number): number {
+  if (p === 0) return 0;
+  if (!(p > MIN_FAST && p < 1)) return Number(formatProbability(p));
+  let e = Math.floor(Math.log10(p));
+  let m = p * POW10[5 - e];
+  if (m < 1e5) m = p * POW10[5 - --e];
+  else if (m >= 1e6) m = p * POW10[5 - ++e];
+  let n = Math.floor(m);
+  const frac = m - n;
+  if (Math.abs(frac - 0.5) < 1e-6) return Number(formatProbability(p));
+  if (frac > 0.5) n++;
+  if (n === 1e6) {
+    n = 1e5;
+    e++;
+  }
+  if (e === 0) return 1;
+  return n / POW10[5 - e];
+}

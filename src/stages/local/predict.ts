@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserInputError } from '../../errors/index.js';
+import { InterruptedError, UserInputError } from '../../errors/index.js';
 import { streamKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
@@ -13,6 +13,7 @@ import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import type { BackendChoice, BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { readModelFiles } from '../../adapters/tfjs/model/model-files.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
+import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
 import type { StageDeps } from '../../runtime/deps.js';
 
 /**
@@ -43,42 +44,122 @@ export interface PredictLocalInput {
    * the file is parsed on a second core meanwhile). Closed by localPredictStage in every case.
    */
   rows?: TestRowReader;
+  /**
+   * Also return the probabilities in memory when the file has at most this many rows (run: for
+   * argmax and evaluate, instead of reading back the file it wrote); default 0, none kept.
+   */
+  keepRows?: number;
+  /** The hash of `test`, already being computed (run: on a worker thread while it trains). */
+  testHash?: Promise<{ sha256: string; bytes: number }>;
 }
 
 /** A reader of a test file's row chunks (kaggle-csv-threaded.ts). */
 export type TestRowReader = Pick<ReturnType<typeof streamKaggleCsvFileThreaded>, 'next' | 'return'>;
 
+type TestChunk = Awaited<ReturnType<TestRowReader['next']>> extends IteratorResult<infer C> ? C : never;
+
+/** A test file being read ahead on a worker thread (prefetchTestRows). */
+export interface PrefetchedTestRows extends TestRowReader {
+  /**
+   * The file's row count once every row is parsed and held (the whole file fit in the read-ahead),
+   * or undefined when the read-ahead filled first (the caller counts some other way). Rejects with
+   * the reader's error (a bad row, an unreadable file): what the check before training needs,
+   * without parsing the file a second time.
+   */
+  counted(): Promise<number | undefined>;
+}
+
 /**
  * Starts reading `test` on a worker thread now, up to `aheadChunks` chunks before they are asked
  * for (default 64 chunks of DEFAULT_PREDICT_CHUNK_ROWS rows, ~100 MB of pixels at most), for a later
- * localPredictStage({ rows }). Errors surface when localPredictStage reads the chunks; `return()` stops the thread.
+ * localPredictStage({ rows }). Errors surface when the chunks are read (and from counted());
+ * `return()` stops the thread.
  */
 export function prefetchTestRows(
   test: string,
   numClasses: number,
   signal?: AbortSignal,
   aheadChunks = 64,
-): TestRowReader {
+): PrefetchedTestRows {
   const reader = streamKaggleCsvFileThreaded(test, {
     layout: 'auto',
     numClasses,
     chunkRows: DEFAULT_PREDICT_CHUNK_ROWS,
-    window: aheadChunks,
+    window: 2,
     signal,
   });
-  // A generator's body runs on its first next(): ask for the first chunk now to start the thread.
-  let first: ReturnType<typeof reader.next> | undefined = reader.next();
-  first.catch(() => undefined); // surfaces through next() below
+  const held: TestChunk[] = [];
+  let rows = 0;
+  let ended = false;
+  let closed = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined; // the consumer, waiting for a chunk
+  let space: (() => void) | undefined; // the pump, waiting for room
+  let settleCount!: (n: number | undefined) => void;
+  let failCount!: (e: unknown) => void;
+  const count = new Promise<number | undefined>((resolve, reject) => {
+    settleCount = resolve;
+    failCount = reject;
+  });
+  count.catch(() => undefined); // surfaces through counted() and next()
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  // Pulls chunks as the thread posts them (its generator starts the thread on the first pull).
+  const pump = (async () => {
+    while (!closed) {
+      if (held.length >= aheadChunks) {
+        settleCount(undefined);
+        await new Promise<void>((r) => (space = r));
+        continue;
+      }
+      let r: IteratorResult<TestChunk>;
+      try {
+        r = await reader.next();
+      } catch (e) {
+        failure = { error: e };
+        failCount(e);
+        notify();
+        return;
+      }
+      if (r.done) {
+        ended = true;
+        settleCount(rows);
+        notify();
+        return;
+      }
+      if (closed) return;
+      held.push(r.value);
+      rows += r.value.rows;
+      notify();
+    }
+  })();
   return {
-    next() {
-      const f = first;
-      first = undefined;
-      return f ?? reader.next();
+    async next() {
+      for (;;) {
+        if (held.length > 0) {
+          const value = held.shift()!;
+          space?.();
+          space = undefined;
+          return { done: false, value };
+        }
+        if (failure) throw failure.error;
+        if (ended || closed) return { done: true, value: undefined };
+        await new Promise<void>((r) => (wake = r));
+      }
     },
-    return(value) {
-      first = undefined;
-      return reader.return(value);
+    async return() {
+      closed = true;
+      held.length = 0;
+      space?.();
+      space = undefined;
+      failCount(new InterruptedError(`reading ${test} stopped before its rows were counted`));
+      notify();
+      await pump;
+      return reader.return(undefined);
     },
+    counted: () => count,
   };
 }
 
@@ -88,6 +169,8 @@ export interface PredictLocalOutput {
   seconds: number;
   backend: string;
   backendNote: string;
+  /** With `keepRows`: what was written to `output`, as float32 probabilities (ImageIds from 1). */
+  probabilities?: ProbabilitiesInMemory;
 }
 
 /** Predicts probabilities for every row of `test` with the run's local model. */
@@ -121,12 +204,15 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
   const first = reader.next();
   first.catch(() => undefined); // awaited below; a failure before that must not go unhandled
   let rows = 0;
+  let kept: Float32Array[] | undefined = (input.keepRows ?? 0) > 0 ? [] : undefined;
   let choice: BackendChoice | undefined;
   // Only a prediction written into the run folder becomes part of the run's record.
   const inside = output.startsWith(runDir + '/');
   const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));
   // Hash while predicting: the file is read twice, but not one after the other.
-  const hashing = record ? sha256File(input.test).catch(() => undefined) : Promise.resolve(undefined);
+  const hashing = record
+    ? (input.testHash ?? sha256File(input.test)).catch(() => undefined)
+    : Promise.resolve(undefined);
   try {
     // TensorFlow.js loads only now, while the reader thread starts up and parses.
     const { selectBackend } = await import('../../adapters/tfjs/runtime/backend.js');
@@ -150,6 +236,8 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
           const probs = await model.predictProbabilities(chunk.pixels, chunk.rows);
           await writeProbabilityRows(stream, probs, chunk.rows, numClasses, chunk.firstRow + 1);
           rows += chunk.rows;
+          if (kept && rows <= input.keepRows!) kept.push(probs.slice(0, chunk.rows * numClasses));
+          else kept = undefined;
           deps.reporter.emit({ kind: 'progress', task, label: 'predict', done: rows, unit: 'rows' });
         }
         deps.reporter.emit({ kind: 'progress-end', task });
@@ -176,5 +264,15 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
     manifest.timings = { ...manifest.timings, predict: seconds };
     await new RunRecorder(runDir, manifest, deps.clock).save();
   }
-  return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary };
+  let probabilities: ProbabilitiesInMemory | undefined;
+  if (kept) {
+    const all = new Float32Array(rows * numClasses);
+    let at = 0;
+    for (const p of kept) {
+      all.set(p, at);
+      at += p.length;
+    }
+    probabilities = { probabilities: all, rows, numClasses, firstId: 1 };
+  }
+  return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary, probabilities };
 }

@@ -7,19 +7,26 @@
 import { join } from 'node:path';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
-import { sha256File } from '../../adapters/file-hash.js';
+import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
 import { rm } from 'node:fs/promises';
 import { UserInputError, isPipelineError } from '../../errors/index.js';
-import { preflightRunLocal } from '../run-preflight.js';
+import { assertRunOutputs, preflightRunLocal, RUN_LOCAL_OUTPUTS } from '../run-preflight.js';
 import type { Metrics } from '../../domain/metrics.js';
 import type { StageDeps } from '../../runtime/deps.js';
 import type { LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
 import type { LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
-import { prefetchTestRows, localPredictStage, type TestRowReader } from './predict.js';
+import { prefetchTestRows, localPredictStage } from './predict.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
+import { writtenProbabilityRows } from '../../domain/probabilities/written-rows.js';
+
+/**
+ * Test files up to this many rows keep their probabilities in memory for argmax and evaluate
+ * (40 bytes a row: 10 MB); larger ones are read back from the files, in constant memory.
+ */
+const KEEP_ROWS = 1 << 18;
 
 export interface RunLocalInput {
   /** Kaggle train.csv; default <dataDir>/train.csv, prepared from the bundled digits when missing. */
@@ -128,30 +135,56 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   }
   guard.runDir = runDir;
   guard.created = !(await fileExists(runDir));
-  await preflightRunLocal({ test, labels, runDir, force: input.force }, deps);
-
-  // The test file is parsed on a second core while the model trains on this one.
-  const testRows: TestRowReader = prefetchTestRows(test, 10, deps.signal);
+  // Nothing starts when the run folder cannot take the outputs.
+  await assertRunOutputs(runDir, RUN_LOCAL_OUTPUTS, input.force);
+  // The test file is parsed once, on a second core, while the train file is read on this one: the
+  // check of the test file and the answer key ends before training starts (the train stage waits
+  // for it), and the parsed rows wait for prediction.
+  const testRows = prefetchTestRows(test, 10, deps.signal);
+  const checked = preflightRunLocal(
+    { test, labels, runDir, force: input.force, testRowCount: testRows.counted() },
+    deps,
+  );
+  checked.catch(() => undefined); // awaited by the train stage, and below
+  // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
+  const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
+  testHash.catch(() => undefined); // a failed check is reported through `checked`
   let trained: TrainLocalOutput;
   try {
-    trained = await trainLocalFor(input, train, runDir, deps);
+    trained = await trainLocalFor(input, train, runDir, deps, checked);
   } catch (e) {
+    // As when the check ran first: its error (a bad test file or answer key) is the one reported.
+    const failedCheck = await checked.then(
+      () => undefined,
+      (c: unknown) => c,
+    );
     await testRows.return(undefined);
-    throw e;
+    throw failedCheck ?? e;
   }
+  const { truth } = await checked;
   timings.train = trained.trainSeconds;
 
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
   const predicted = await localPredictStage(
-    { runDir, test, output: probabilities, force: input.force, rows: testRows },
+    { runDir, test, output: probabilities, force: input.force, rows: testRows, keepRows: KEEP_ROWS, testHash },
     deps,
   );
   timings.predict = predicted.seconds;
 
+  // argmax and evaluate write their files as always, but from what predict (and the check before
+  // training) already hold in memory, instead of reading back the files this run just wrote.
   const submission = join(runDir, 'submission.csv');
   let t = deps.clock.now();
-  await argmaxStage({ input: probabilities, output: submission, force: input.force }, deps);
+  const argmaxed = await argmaxStage(
+    {
+      input: probabilities,
+      output: submission,
+      force: input.force,
+      ...(predicted.probabilities ? { rows: writtenProbabilityRows(predicted.probabilities), keepLabels: true } : {}),
+    },
+    deps,
+  );
   timings.argmax = (deps.clock.now() - t) / 1000;
 
   const files: Record<string, string> = { probabilities, submission, model: join(runDir, 'model') };
@@ -159,7 +192,18 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   if (labels) {
     t = deps.clock.now();
     metrics = await evaluateStage(
-      { submission, labels, probabilities, output: join(runDir, 'metrics.json'), force: input.force },
+      {
+        submission,
+        labels,
+        probabilities,
+        output: join(runDir, 'metrics.json'),
+        force: input.force,
+        inMemory: {
+          truth,
+          predicted: argmaxed.labels,
+          probabilityRows: predicted.probabilities && writtenProbabilityRows(predicted.probabilities),
+        },
+      },
       deps,
     );
     timings.evaluate = (deps.clock.now() - t) / 1000;
@@ -173,7 +217,16 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   const valLabels = trained.outputs.validationLabels ? join(runDir, trained.outputs.validationLabels) : undefined;
   if (valProbs && valLabels && (await fileExists(valProbs))) {
     const valSubmission = join(runDir, 'validation-submission.csv');
-    await argmaxStage({ input: valProbs, output: valSubmission, force: input.force }, deps);
+    const held = trained.validation;
+    const valArgmax = await argmaxStage(
+      {
+        input: valProbs,
+        output: valSubmission,
+        force: input.force,
+        ...(held ? { rows: writtenProbabilityRows(held.probabilities), keepLabels: true } : {}),
+      },
+      deps,
+    );
     validationMetrics = await evaluateStage(
       {
         submission: valSubmission,
@@ -181,6 +234,11 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
         probabilities: valProbs,
         output: join(runDir, 'validation-metrics.json'),
         force: input.force,
+        inMemory: held && {
+          truth: new Map(Array.from(held.labels, (label, i) => [i + 1, label])),
+          predicted: valArgmax.labels,
+          probabilityRows: writtenProbabilityRows(held.probabilities),
+        },
       },
       deps,
     );
@@ -244,8 +302,8 @@ function trainLocalFor(
   train: string,
   runDir: string,
   deps: StageDeps,
+  ready: Promise<unknown>,
 ): Promise<TrainLocalOutput> {
-  deps.reporter.emit({ kind: 'step', step: 'train', message: `training the local ${input.model} model on ${train}` });
   return localTrainStage(
     {
       train,
@@ -269,6 +327,7 @@ function trainLocalFor(
       full: input.full,
       settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
+      ready,
     },
     deps,
   );

@@ -12,10 +12,10 @@ import { labelCounts, selectRows, type Dataset } from '../../domain/dataset.js';
 import { stratifiedSplit } from '../../domain/split.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import { newManifest, type RunManifest } from '../../domain/manifest.js';
-import { readKaggleCsvFile } from '../../adapters/kaggle-csv-file.js';
+import { readKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
 import { sha256File } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
-import { gitSha, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
+import { gitShaAsync, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { normalizePixels } from '../../adapters/tfjs/model/model-inputs.js';
 import {
@@ -24,15 +24,21 @@ import {
   specNormalization,
   type LocalModelKind,
 } from '../../adapters/tfjs/model/model-specs.js';
-import { trainLoop } from '../../adapters/tfjs/train/train-loop.js';
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
+import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
 import type { StageDeps } from '../../runtime/deps.js';
 
 export { LocalModel };
+
+/**
+ * The training loop and the TensorFlow.js layers package under it (~0.2 s to load): imported on
+ * first use, so that `train` and `run` start reading their files first and load it meanwhile.
+ */
+const loadTrainLoop = () => import('../../adapters/tfjs/train/train-loop.js');
 
 /** Hyperparameters of a local fit; unset ones take the model's defaults. */
 export interface LocalFitOptions {
@@ -98,6 +104,12 @@ export interface TrainLocalInput {
   full?: boolean;
   /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
   settingsFrom?: string;
+  /**
+   * Training starts once this settles, and its rejection is the stage's error, also when reading
+   * the train file failed (run: the check of the test file and answer key, made while the train
+   * file is read).
+   */
+  ready?: Promise<unknown>;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -204,6 +216,8 @@ export interface TrainLocalOutput {
   validationRows: number[];
   trainRows: number;
   outputs: Record<string, string>;
+  /** What the validation files hold (for run's argmax and evaluate of them in memory). */
+  validation?: ValidationInMemory;
 }
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
@@ -266,6 +280,7 @@ export async function fitLocalModel(
     spec.stepper === 'softmax-regression'
       ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows }
       : arrays(train);
+  const { trainLoop } = await loadTrainLoop();
   const result = await trainLoop(
     network,
     trainArrays,
@@ -344,13 +359,13 @@ const TRAIN_LOCAL_OUTPUTS = [
   'validation-labels.csv',
 ] as const;
 
-/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`. */
+/** Writes `<runDir>/validation-probabilities.csv` and `validation-labels.csv`; returns what they hold too. */
 async function writeValidationFiles(
   runDir: string,
   model: LocalModel,
   val: Dataset,
   force: boolean,
-): Promise<Record<string, string>> {
+): Promise<{ outputs: Record<string, string>; held: ValidationInMemory }> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
   await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
     await writeChunk(s, probabilityHeader(model.numClasses));
@@ -361,7 +376,19 @@ async function writeValidationFiles(
     for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
     await writeChunk(s, text);
   });
-  return { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' };
+  return {
+    outputs: { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' },
+    held: {
+      probabilities: { probabilities: probs, rows: val.rows, numClasses: model.numClasses, firstId: 1 },
+      labels: val.labels!,
+    },
+  };
+}
+
+/** The validation files' contents: probabilities (ImageIds from 1) and the labels of the same rows. */
+export interface ValidationInMemory {
+  probabilities: ProbabilitiesInMemory;
+  labels: Uint8Array;
 }
 
 /** `digitflow train --engine local`. */
@@ -381,11 +408,20 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     });
   }
   const t0 = deps.clock.now();
+  const commit = gitShaAsync(); // recorded in the manifest; git runs while the file is read
   deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
-  const [read, hash] = await Promise.all([
-    readKaggleCsvFile(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
+  // The file is parsed on a worker thread while this one hashes it and loads the training code.
+  const reading = Promise.all([
+    readKaggleCsvFileThreaded(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
     sha256File(input.train),
   ]);
+  reading.catch(() => undefined); // handled below, once the code is loaded
+  // A failure to load surfaces where it is used (fitLocalModel selects the backend again).
+  await Promise.all([loadTrainLoop(), selectBackend(input.backend ?? 'auto')]).catch(() => undefined);
+  const [read, hash] = await reading.catch(async (e) => {
+    await input.ready;
+    throw e;
+  });
   const ds = read.dataset;
   if (!ds.labels)
     throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, {
@@ -410,6 +446,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       data: { absent },
     });
   }
+  await input.ready;
   const tRead = deps.clock.now();
 
   deps.reporter.emit({
@@ -444,7 +481,12 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     const summary = model.training!;
     await model.save(modelDir, { force });
     const outputs: Record<string, string> = { model: 'model' };
-    if (valSet) Object.assign(outputs, await writeValidationFiles(runDir, model, valSet, force));
+    let validation: ValidationInMemory | undefined;
+    if (valSet) {
+      const written = await writeValidationFiles(runDir, model, valSet, force);
+      Object.assign(outputs, written.outputs);
+      validation = written.held;
+    }
     const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
     const validationRows = Array.from(split.second);
 
@@ -463,7 +505,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     manifest.model = input.model;
     manifest.seed = input.seed;
     manifest.backend = model.metadata.backend;
-    manifest.gitSha ??= gitSha();
+    manifest.gitSha ??= await commit;
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
     manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
@@ -514,6 +556,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       validationRows,
       trainRows: trainSet.rows,
       outputs,
+      validation,
     };
   } finally {
     model.dispose();

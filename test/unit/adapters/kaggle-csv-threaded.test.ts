@@ -7,8 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamKaggleCsvFile } from '../../../src/adapters/kaggle-csv-file.js';
-import { liveCsvReaderThreads, streamKaggleCsvFileThreaded } from '../../../src/adapters/kaggle-csv-threaded.js';
+import { readKaggleCsvFile, streamKaggleCsvFile } from '../../../src/adapters/kaggle-csv-file.js';
+import { collectingReporter } from '../../../src/runtime/deps.js';
+import {
+  liveCsvReaderThreads,
+  readKaggleCsvFileThreaded,
+  streamKaggleCsvFileThreaded,
+} from '../../../src/adapters/kaggle-csv-threaded.js';
 import { InterruptedError, UserInputError } from '../../../src/errors/index.js';
 import { testCsv, trainCsv } from '../../helpers/kaggle-fixtures.js';
 
@@ -83,6 +88,38 @@ describe('streamKaggleCsvFileThreaded', () => {
     controller.abort(reason);
     const err = await it.next().catch((e) => e);
     expect(err).toBe(reason); // the signal's reason, as the in-thread reader throws it
+    expect(liveCsvReaderThreads()).toBe(0);
+  });
+});
+
+describe('readKaggleCsvFileThreaded', () => {
+  it('reads the dataset the in-thread reader reads, and passes the progress events on', async () => {
+    for (const file of ['train.csv', 'test.csv']) {
+      const reporter = collectingReporter();
+      const threaded = await readKaggleCsvFileThreaded(join(dir, file), { layout: 'auto', reporter });
+      const inThread = await readKaggleCsvFile(join(dir, file), { layout: 'auto' });
+      expect(threaded.rows).toBeGreaterThan(1000);
+      expect({ ...threaded, dataset: undefined }).toEqual({ ...inThread, dataset: undefined });
+      expect(Buffer.from(threaded.dataset.pixels).equals(Buffer.from(inThread.dataset.pixels))).toBe(true);
+      expect(threaded.dataset.labels && Array.from(threaded.dataset.labels)).toEqual(
+        inThread.dataset.labels && Array.from(inThread.dataset.labels),
+      );
+      const kinds = reporter.events.map((e) => e.kind);
+      expect(kinds).toContain('progress');
+      expect(kinds.at(-1)).toBe('progress-end');
+    }
+    expect(liveCsvReaderThreads()).toBe(0);
+  });
+
+  it('fails with the in-thread reader error and leaves no thread', async () => {
+    const threaded = await readKaggleCsvFileThreaded(join(dir, 'bad.csv'), { layout: 'train' }).catch((e) => e);
+    const inThread = await readKaggleCsvFile(join(dir, 'bad.csv'), { layout: 'train' }).catch((e) => e);
+    expect(threaded).toBeInstanceOf(UserInputError);
+    expect([threaded.code, threaded.message, threaded.details]).toEqual([
+      inThread.code,
+      inThread.message,
+      inThread.details,
+    ]);
     expect(liveCsvReaderThreads()).toBe(0);
   });
 });

@@ -3,7 +3,11 @@
  * identical characters for every float32 value tried, including the awkward ones.
  */
 import { describe, expect, it } from 'vitest';
-import { formatProbability, writeProbability } from '../../../../src/domain/probabilities/format-probability.js';
+import {
+  formatProbability,
+  writeProbability,
+  writtenProbability,
+} from '../../../../src/domain/probabilities/format-probability.js';
 import { formatProbabilityRows } from '../../../../src/adapters/tfjs/predict/probability-csv.js';
 import { mulberry32 } from '../../../../src/domain/random.js';
 
@@ -92,5 +96,39 @@ describe('formatProbabilityRows', () => {
       ).join('\n') + '\n';
     expect(formatProbabilityRows(probs, rows, k, 998).toString('latin1')).toBe(expected);
     expect(formatProbabilityRows(probs, 0, k, 1).length).toBe(0);
+  });
+});
+
+describe('writtenProbability', () => {
+  const reference = (p: number) => Number(formatProbability(p));
+
+  it('is the number a reader gets back from the written text, for 600,000 random float32 values', () => {
+    const bits = new Uint32Array(1);
+    const f32 = new Float32Array(bits.buffer);
+    const rnd = mulberry32(11);
+    const bad: string[] = [];
+    for (let i = 0; i < 600_000; i++) {
+      bits[0] = Math.floor(rnd() * 0x3f800001); // [0, 1] by bit pattern: every exponent, 1 included
+      const p = f32[0];
+      if (!Object.is(writtenProbability(p), reference(p)) && bad.length < 5)
+        bad.push(`${p}: ${writtenProbability(p)} != ${reference(p)}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('agrees on edges: 0, 1, rounding up to 1, powers of ten, ties, tiny values, out of range', () => {
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const values = [0, 1, 0.5, 0.99999999, 0.9999995, 0.99999949, 0.1234565, 0.0001234565, 2.5e-7, 1e-16, 9e-17];
+    values.push(1.0000001e-16, 1e-30, 1.4e-45, -0.25, 1.5);
+    for (let k = 1; k <= 20; k++) {
+      values.push(10 ** -k * (1 - 2 ** -52), 10 ** -k * (1 + 2 ** -52));
+      f32[0] = 10 ** -k;
+      for (const d of [-2, -1, 0, 1, 2]) values.push(new Float32Array(new Uint32Array([u32[0] + d]).buffer)[0]);
+    }
+    for (const p of values) expect(writtenProbability(p), String(p)).toBe(reference(p));
+    expect(writtenProbability(0.123456789)).toBe(0.123457);
+    expect(writtenProbability(1.5e-9)).toBe(1.5e-9);
+    expect(Number.isNaN(writtenProbability(NaN))).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { streamKaggleCsvFile } from '../../../../src/adapters/kaggle-csv-file.js';
 import { liveCsvReaderThreads } from '../../../../src/adapters/kaggle-csv-threaded.js';
 import { DEFAULT_PREDICT_CHUNK_ROWS, prefetchTestRows } from '../../../../src/stages/local/predict.js';
-import { UserInputError } from '../../../../src/errors/index.js';
+import { InterruptedError, UserInputError } from '../../../../src/errors/index.js';
 import { testCsv } from '../../../helpers/kaggle-fixtures.js';
 
 let dir: string;
@@ -59,6 +59,42 @@ describe('prefetchTestRows', () => {
     expect(err).toBeInstanceOf(UserInputError);
     expect(err.message).toContain('bad.csv:21');
     await reader.return(undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(liveCsvReaderThreads()).toBe(0);
+  });
+
+  it('counted(): the row count once the whole file is held (no second parse); chunks still follow', async () => {
+    const reader = prefetchTestRows(join(dir, 'test.csv'), 10);
+    expect(await reader.counted()).toBe(DEFAULT_PREDICT_CHUNK_ROWS * 2 + 300);
+    let rows = 0;
+    for (let n = await reader.next(); !n.done; n = await reader.next()) rows += n.value.rows;
+    expect(rows).toBe(DEFAULT_PREDICT_CHUNK_ROWS * 2 + 300);
+    expect(liveCsvReaderThreads()).toBe(0);
+  });
+
+  it('counted(): undefined when the read-ahead fills first (the caller counts); every chunk is read', async () => {
+    const reader = prefetchTestRows(join(dir, 'test.csv'), 10, undefined, 1);
+    expect(await reader.counted()).toBeUndefined();
+    let rows = 0;
+    for (let n = await reader.next(); !n.done; n = await reader.next()) rows += n.value.rows;
+    expect(rows).toBe(DEFAULT_PREDICT_CHUNK_ROWS * 2 + 300);
+  });
+
+  it("counted(): a bad file rejects with the reader's error; closed early, it rejects as interrupted", async () => {
+    const bad = prefetchTestRows(join(dir, 'bad.csv'), 10);
+    const err = await bad.counted().catch((e) => e);
+    expect(err).toBeInstanceOf(UserInputError);
+    expect(err.message).toContain('bad.csv:21');
+    await bad.return(undefined);
+    const closed = prefetchTestRows(join(dir, 'test.csv'), 10);
+    const counted = closed.counted();
+    await closed.return(undefined);
+    const why = await counted.then(
+      (n) => n,
+      (e) => e,
+    );
+    // Either the thread finished first (a count) or the close came first (interrupted): never a hang.
+    if (typeof why !== 'number') expect(why).toBeInstanceOf(InterruptedError);
     await new Promise((r) => setTimeout(r, 50));
     expect(liveCsvReaderThreads()).toBe(0);
   });
