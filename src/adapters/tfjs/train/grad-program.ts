@@ -44,11 +44,13 @@ export interface GradProgram {
   gradients(x: Float32Array, y: Int32Array, n: number, out: Float32Array): { loss: number; hits: number };
   /** Copies flat weights into the model's variables. */
   setWeights(flat: Float32Array): void;
-  /** Copies the model's variables into a flat array. */
+  /** Copies the program's current weights into a flat array. */
   getWeights(out: Float32Array): void;
+  /** Writes the weights last given to setWeights into the model's variables (if not done already). */
+  writeModel(): void;
 }
 
-/** A gradient program over `model`'s trainable weights. */
+/** The tfjs autodiff gradient program over `model`'s trainable weights (any model, any backend). */
 export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram {
   const layout = weightLayout(model);
   const features = opts.inputShape.reduce((a, b) => a * b, 1);
@@ -86,5 +88,6 @@ export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram 
     getWeights(out) {
       vars.forEach((v, i) => out.set(v.dataSync() as Float32Array, layout.offsets[i]));
     },
+    writeModel: () => undefined, // setWeights writes the variables
   };
 }

@@ -15,7 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from '../runtime/backend.js';
 import type { CnnWorkerData } from './gradient-worker.js';
-import { gradProgram, type GradOptions } from './grad-program.js';
+import type { GradOptions } from './grad-program.js';
+import { trainingGradProgram } from './direct-program.js';
 import type { LocalModelKind } from '../model/model-specs.js';
 import { adam } from './optimizer.js';
 import type { StepResult, Stepper } from './train-options.js';
@@ -118,7 +119,7 @@ export async function gradientStepper(
   if (threads > 1 && (!script || !backend)) return undefined;
   threads = Math.max(1, threads);
   const grad: GradOptions = { inputShape: opts.inputShape, numClasses: opts.numClasses, l2: opts.l2 };
-  const program = gradProgram(model, grad);
+  const program = trainingGradProgram(model, grad);
   const P = program.layout.total;
   const F = opts.inputShape.reduce((a, b) => a * b, 1);
   const params = new Float32Array(new SharedArrayBuffer(P * 4));
@@ -219,7 +220,7 @@ export async function gradientStepper(
       program.setWeights(params); // the workers read `params` at their next step
       return { loss, hits };
     },
-    sync: () => undefined, // program.setWeights wrote the model's variables at every step
+    sync: () => program.writeModel(),
     async dispose() {
       await Promise.all(parts.map((p) => p.link.terminate()));
     },
