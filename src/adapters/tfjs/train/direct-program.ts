@@ -33,6 +33,9 @@ type Op =
   | { kind: 'flatten' }
   | { kind: 'dense'; act: Act; w: number; b: number };
 
+/** Input channels up to which a first conv's filter gradient is summed sparsely (firstConvGrads). */
+const FIRST_CONV_MAX_CHANNELS = 4;
+
 const pairOf = (v: unknown): [number, number] =>
   Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number];
 
@@ -196,6 +199,102 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
     return dx;
   };
 
+  /**
+   * The bias and filter gradients of a FIRST-layer conv with few input channels, straight from
+   * dL/d(pool output): after the max pool (and the ReLU) at most one position in four of the
+   * conv's output has a gradient, so dW = sum over those positions of gradient x input patch is
+   * a quarter of the dense product's multiply-adds, needs no patch matrix, and the conv's
+   * full-size gradient is never written (the first layer needs no input gradient).
+   */
+  const firstConvGrads = (
+    dy: TensorInfo,
+    a: TensorInfo,
+    xin: TensorInfo,
+    relu: boolean,
+    kh: number,
+    kw: number,
+    out: Float32Array,
+    wOffset: number,
+    bOffset: number,
+  ) => {
+    const [B, H, W, C] = a.shape;
+    const [, IH, IW, CI] = xin.shape;
+    const OH = H >> 1;
+    const OW = W >> 1;
+    const av = view(a);
+    const g = view(dy);
+    const xv = view(xin);
+    const acc = new Float64Array(C);
+    const dw = new Float64Array(kh * kw * CI * C);
+    const row = W * C;
+    for (let b = 0; b < B; b++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const o00 = ((b * H + 2 * oy) * W + 2 * ox) * C;
+          const go = ((b * OH + oy) * OW + ox) * C;
+          for (let c = 0; c < C; c++) {
+            const gv0 = g[go + c];
+            if (gv0 === 0) continue;
+            let best = 0;
+            let v = av[o00 + c];
+            if (av[o00 + C + c] > v) {
+              v = av[o00 + C + c];
+              best = 1;
+            }
+            if (av[o00 + row + c] > v) {
+              v = av[o00 + row + c];
+              best = 2;
+            }
+            if (av[o00 + row + C + c] > v) {
+              v = av[o00 + row + C + c];
+              best = 3;
+            }
+            if (relu && !(v > 0)) continue;
+            acc[c] += gv0;
+            // The input patch under output position (2oy + best>>1, 2ox + best&1).
+            const y0 = 2 * oy + (best >> 1);
+            const x0 = 2 * ox + (best & 1);
+            for (let i = 0; i < kh; i++) {
+              const xs = ((b * IH + y0 + i) * IW + x0) * CI;
+              const ws = i * kw * CI * C + c;
+              for (let j = 0; j < kw * CI; j++) dw[ws + j * C] += gv0 * xv[xs + j];
+            }
+          }
+        }
+      }
+    }
+    for (let c = 0; c < C; c++) out[bOffset + c] = acc[c];
+    for (let k = 0; k < dw.length; k++) out[wOffset + k] = dw[k];
+  };
+
+  /** [r, c] -> [c, r] from one heap tensor into a new one. */
+  const transpose2 = (t: TensorInfo, shape: number[]) => {
+    const [r, c] = t.shape.slice(-2);
+    const o = backend.makeOutput(shape, 'float32'); // allocate before taking views
+    const src = view(t);
+    const dst = view(o);
+    for (let i = 0; i < r; i++) for (let j = 0, s = i * c; j < c; j++) dst[j * r + i] = src[s + j];
+    return o;
+  };
+  /**
+   * dx = dy · W^T of a dense layer as (W · dy^T)^T: only the small dy and dx are transposed, never
+   * the large W (the transposed-operand product transposes and repacks all of W every step).
+   */
+  const denseInputGrad = (dy: TensorInfo, wk: TensorInfo) => {
+    const [n, outF] = dy.shape;
+    const inF = wk.shape[0];
+    const dyT = transpose2(dy, [1, outF, n]);
+    const prod = run(
+      K.batchMatMul,
+      { a: { ...wk, shape: [1, inF, outF] }, b: dyT },
+      { transposeA: false, transposeB: false },
+    );
+    const dx = transpose2({ ...prod, shape: [inF, n] }, [n, inF]);
+    backend.disposeData(dyT.dataId);
+    backend.disposeData(prod.dataId);
+    return dx;
+  };
+
   return {
     layout,
     gradients(x, y, n, out) {
@@ -269,12 +368,18 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             out.set(view(dW), layout.offsets[op.w]);
             backend.disposeData(dW.dataId);
             biasGrad(dy, out, layout.offsets[op.b]);
-            if (needDx) dy = keep(run(K.batchMatMul, { a: dy, b: wt[op.w] }, { transposeA: false, transposeB: true }));
+            if (needDx) dy = keep(denseInputGrad(dy, wt[op.w]));
           } else if (op.kind === 'flatten') {
             dy = { ...dy, shape: [...input.shape] };
           } else if (op.kind === 'pool') {
             const prev = plan[li - 1];
-            if (prev?.kind === 'conv' && input.shape[1] % 2 === 0 && input.shape[2] % 2 === 0) {
+            const even = input.shape[1] % 2 === 0 && input.shape[2] % 2 === 0;
+            if (prev?.kind === 'conv' && even && li === 1 && acts[0].shape[3] <= FIRST_CONV_MAX_CHANNELS) {
+              const [ko, bo] = [layout.offsets[prev.w], layout.offsets[prev.b]];
+              firstConvGrads(dy, input, acts[0], prev.act === 'relu', prev.kh, prev.kw, out, ko, bo);
+              break; // the first conv is done: no gradient flows into the input
+            }
+            if (prev?.kind === 'conv' && even) {
               // Pool gradient, the conv's ReLU mask and its bias gradient in one pass.
               dy = keep(poolGradReluBias(dy, input, prev.act === 'relu', out, layout.offsets[prev.b]));
               convDone = true;

@@ -119,6 +119,29 @@ describe('direct (tape-free) CNN gradients on wasm', () => {
     model.dispose();
   });
 
+  it('a linear first conv (sparse filter gradient without ReLU) and a ReLU dense hidden layer match autodiff', async () => {
+    await selectBackend('wasm');
+    const model = tf.sequential();
+    model.add(
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 3,
+        kernelSize: 3,
+        kernelInitializer: tf.initializers.heNormal({ seed: 4 }),
+      }),
+    );
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.flatten());
+    model.add(
+      tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 5 }) }),
+    );
+    model.add(tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
+    const n = 9;
+    const { x, y } = batch(n);
+    await expectSameGradients(model, [28, 28, 1], x, y, n);
+    model.dispose();
+  });
+
   it('a model with a layer it does not support keeps autodiff (training still works)', async () => {
     await selectBackend('wasm');
     const model = tf.sequential();
