@@ -142,11 +142,11 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
   };
 
   /**
-   * dL/d(conv output) from dL/d(pool output) for a 2x2/stride-2 max pool over a conv's output `a`
-   * (even height and width): each window's gradient goes to its first maximum (as tfjs's
+   * dL/d(conv output) from dL/d(pool output) for a 2x2/stride-2 VALID max pool over a conv's
+   * output `a` (an odd last row or column is in no window: zero gradient): each window's gradient goes to its first maximum (as tfjs's
    * MaxPoolGrad does), times the ReLU's mask (a > 0) when `relu`; the masked gradient's sum per
    * channel is the conv's bias gradient, written into out at `biasOffset`. Every output element
-   * is written once (no separate zero fill, mask or bias pass).
+   * is written once (no separate zero fill for even sizes, no mask or bias pass).
    */
   const poolGradReluBias = (dy: TensorInfo, a: TensorInfo, relu: boolean, out: Float32Array, biasOffset: number) => {
     const [B, H, W, C] = a.shape;
@@ -156,6 +156,7 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
     const av = view(a);
     const g = view(dy);
     const d = view(dx);
+    if (H % 2 === 1 || W % 2 === 1) d.fill(0); // the last row/column is in no window
     const acc = new Float64Array(C);
     const row = W * C;
     for (let b = 0; b < B; b++) {
@@ -373,13 +374,12 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             dy = { ...dy, shape: [...input.shape] };
           } else if (op.kind === 'pool') {
             const prev = plan[li - 1];
-            const even = input.shape[1] % 2 === 0 && input.shape[2] % 2 === 0;
-            if (prev?.kind === 'conv' && even && li === 1 && acts[0].shape[3] <= FIRST_CONV_MAX_CHANNELS) {
+            if (prev?.kind === 'conv' && li === 1 && acts[0].shape[3] <= FIRST_CONV_MAX_CHANNELS) {
               const [ko, bo] = [layout.offsets[prev.w], layout.offsets[prev.b]];
               firstConvGrads(dy, input, acts[0], prev.act === 'relu', prev.kh, prev.kw, out, ko, bo);
               break; // the first conv is done: no gradient flows into the input
             }
-            if (prev?.kind === 'conv' && even) {
+            if (prev?.kind === 'conv') {
               // Pool gradient, the conv's ReLU mask and its bias gradient in one pass.
               dy = keep(poolGradReluBias(dy, input, prev.act === 'relu', out, layout.offsets[prev.b]));
               convDone = true;
