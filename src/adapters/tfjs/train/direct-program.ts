@@ -226,11 +226,18 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
     const g = view(dy);
     const xv = view(xin);
     const acc = new Float64Array(C);
-    const dw = new Float64Array(kh * kw * CI * C);
+    const KK = kh * kw * CI;
+    const dw = new Float64Array(C * KK); // channel-major while summing: one channel's terms are adjacent
+    const RW = (kw + 1) * CI;
+    const region = new Float64Array((kh + 1) * RW); // the input under a window's 4 patches
     const row = W * C;
     for (let b = 0; b < B; b++) {
       for (let oy = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
+          for (let i = 0; i <= kh; i++) {
+            const xs = ((b * IH + 2 * oy + i) * IW + 2 * ox) * CI;
+            for (let j = 0; j < RW; j++) region[i * RW + j] = xv[xs + j];
+          }
           const o00 = ((b * H + 2 * oy) * W + 2 * ox) * C;
           const go = ((b * OH + oy) * OW + ox) * C;
           for (let c = 0; c < C; c++) {
@@ -252,20 +259,19 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             }
             if (relu && !(v > 0)) continue;
             acc[c] += gv0;
-            // The input patch under output position (2oy + best>>1, 2ox + best&1).
-            const y0 = 2 * oy + (best >> 1);
-            const x0 = 2 * ox + (best & 1);
+            // The patch under output position (2oy + best>>1, 2ox + best&1), from the region.
+            const base = (best >> 1) * RW + (best & 1) * CI;
+            let k = c * KK;
             for (let i = 0; i < kh; i++) {
-              const xs = ((b * IH + y0 + i) * IW + x0) * CI;
-              const ws = i * kw * CI * C + c;
-              for (let j = 0; j < kw * CI; j++) dw[ws + j * C] += gv0 * xv[xs + j];
+              const r = base + i * RW;
+              for (let j = 0; j < kw * CI; j++) dw[k++] += gv0 * region[r + j];
             }
           }
         }
       }
     }
     for (let c = 0; c < C; c++) out[bOffset + c] = acc[c];
-    for (let k = 0; k < dw.length; k++) out[wOffset + k] = dw[k];
+    for (let c = 0; c < C; c++) for (let k = 0; k < KK; k++) out[wOffset + k * C + c] = dw[c * KK + k];
   };
 
   /** [r, c] -> [c, r] from one heap tensor into a new one. */
