@@ -3,6 +3,8 @@
  * mean softmax cross-entropy (+ L2 on kernels) of a batch, its hit count, and the gradients of
  * every trainable weight written into one flat Float32Array (weights in `trainableWeights` order).
  * The same code on both sides keeps the split-batch maths identical to the one-thread path.
+ * Training takes the faster direct program where it applies (direct-program.ts,
+ * `trainingGradProgram`); this autodiff one is the fallback and the reference of its tests.
  */
 import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { requireTfjs } from '../runtime/tfjs-modules.js';

@@ -1,6 +1,7 @@
 /**
- * The gradient stepper (registry stepper 'gradient'): tfjs autodiff gradients of the batch, then
- * the shared Adam (optimizer.ts) on flat weights. With one thread it is a plain step. The wasm
+ * The gradient stepper (registry stepper 'gradient'): the gradients of the batch (the tape-free
+ * direct program of direct-program.ts on wasm where the model's layers allow, else tfjs autodiff),
+ * then the shared Adam (optimizer.ts) on flat weights. With one thread it is a plain step. The wasm
  * backend is single-threaded in Node, so one tfjs engine uses one core; with `threads` > 1 the
  * batch is cut into fixed contiguous slices, the main thread computes the gradients of slice 0
  * while each worker thread (its own engine and wasm backend, see gradient-worker.ts) computes those of
