@@ -143,10 +143,10 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
 
   /**
    * dL/d(conv output) from dL/d(pool output) for a 2x2/stride-2 VALID max pool over a conv's
-   * output `a` (an odd last row or column is in no window: zero gradient): each window's gradient goes to its first maximum (as tfjs's
-   * MaxPoolGrad does), times the ReLU's mask (a > 0) when `relu`; the masked gradient's sum per
-   * channel is the conv's bias gradient, written into out at `biasOffset`. Every output element
-   * is written once (no separate zero fill for even sizes, no mask or bias pass).
+   * output `a` (an odd last row or column is in no window: zero gradient). Each window's gradient
+   * goes to its first maximum (as tfjs's MaxPoolGrad does), times the ReLU's mask (a > 0) when
+   * `relu`; the masked gradient's sum per channel is the conv's bias gradient, written into out at
+   * `biasOffset`. Every output element is written once (no mask or bias pass).
    */
   const poolGradReluBias = (dy: TensorInfo, a: TensorInfo, relu: boolean, out: Float32Array, biasOffset: number) => {
     const [B, H, W, C] = a.shape;

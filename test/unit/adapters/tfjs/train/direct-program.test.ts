@@ -57,7 +57,7 @@ async function expectSameGradients(model: LayersModel, shape: number[], x: Float
 }
 
 describe('direct (tape-free) CNN gradients on wasm', () => {
-  it('the CNN is supported; its gradients, loss and hits equal tfjs autodiff (with L2), also after a weight change', async () => {
+  it('the CNN is supported; gradients, loss and hits equal autodiff (with L2), also after a weight change', async () => {
     await selectBackend('wasm');
     const model = await MODEL_SPECS.cnn.build(10, 3);
     expect(directPlan(model)).not.toBeTypeOf('string');
@@ -119,7 +119,7 @@ describe('direct (tape-free) CNN gradients on wasm', () => {
     model.dispose();
   });
 
-  it('a linear first conv (sparse filter gradient without ReLU) and a ReLU dense hidden layer match autodiff', async () => {
+  it('a linear first conv (sparse filter gradient, no ReLU) and a ReLU dense hidden layer match autodiff', async () => {
     await selectBackend('wasm');
     const model = tf.sequential();
     model.add(
