@@ -1,4 +1,6 @@
-/** Import rules: cli → stages → adapters → domain → errors (and runtime interfaces below stages and adapters). */
+/**
+ * Import rules: cli → stages → adapters → domain → errors (and runtime interfaces below stages and adapters).
+ */
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },

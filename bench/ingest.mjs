@@ -87,7 +87,8 @@ console.log(line('digitflow reference reader (csv-parse)', ref));
 if (pandas) {
   console.log(line('pandas read_csv(dtype=uint8) -> numpy', pandas));
   console.log(
-    `ratio fast / pandas: ${(pandas.seconds / fast.seconds).toFixed(2)}x wall, ${(pandas.cpuSeconds / fast.cpuSeconds).toFixed(2)}x cpu   (goal >= 2x, and >= 150 MB/s)`,
+    `ratio fast / pandas: ${(pandas.seconds / fast.seconds).toFixed(2)}x wall, ` +
+      `${(pandas.cpuSeconds / fast.cpuSeconds).toFixed(2)}x cpu   (goal >= 2x, and >= 150 MB/s)`,
   );
 } else {
   console.log('pandas: skipped (install Debian python3-pandas to compare)');

@@ -39,7 +39,8 @@ if (!existsSync(join(data, 'train.csv'))) {
   );
   if (r.status !== 0 || !existsSync(join(data, 'train.csv'))) {
     console.error(
-      `no Kaggle-shaped data in ${data}: pass --data DIR holding train.csv, test.csv, test_labels.csv (42,000 / 28,000 rows)`,
+      `no Kaggle-shaped data in ${data}: pass --data DIR holding train.csv, test.csv, ` +
+        `test_labels.csv (42,000 / 28,000 rows)`,
     );
     process.exit(2);
   }
@@ -105,14 +106,21 @@ try {
     };
     const minutes = m.minutes ? `, wall goal <= ${m.minutes} min: ${wall <= m.minutes * 60 ? 'met' : 'NOT met'}` : '';
     console.log(
-      `\n${m.model}${m.extra.length ? ` (${m.extra.join(' ')})` : ' (defaults)'}: test accuracy ${res.accuracy.toFixed(4)} (goal >= ${m.goal}: ${res.accuracy >= m.goal ? 'met' : 'NOT met'}${minutes})`,
+      `\n${m.model}${m.extra.length ? ` (${m.extra.join(' ')})` : ' (defaults)'}: ` +
+        `test accuracy ${res.accuracy.toFixed(4)} (goal >= ${m.goal}: ` +
+        `${res.accuracy >= m.goal ? 'met' : 'NOT met'}${minutes})`,
     );
     console.log(
-      `  wall ${wall.toFixed(1)} s (train ${res.timings.train.toFixed(1)} s, predict ${res.timings.predict.toFixed(1)} s), validation accuracy ${res.validationAccuracy?.toFixed(4)}, ${manifest.hyperparameters.workers ?? 1} gradient thread(s)`,
+      `  wall ${wall.toFixed(1)} s (train ${res.timings.train.toFixed(1)} s, ` +
+        `predict ${res.timings.predict.toFixed(1)} s), ` +
+        `validation accuracy ${res.validationAccuracy?.toFixed(4)}, ${manifest.hyperparameters.workers ?? 1} ` +
+        `gradient thread(s)`,
     );
     for (const e of local.epochs ?? []) {
       console.log(
-        `    epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val_acc ${e.valAccuracy?.toFixed(4) ?? '-'}  ${e.seconds.toFixed(1)} s${e.epoch === local.bestEpoch ? '  *best' : ''}`,
+        `    epoch ${String(e.epoch).padStart(2)}  loss ${e.loss.toFixed(4)}  val_acc ` +
+          `${e.valAccuracy?.toFixed(4) ?? '-'}  ${e.seconds.toFixed(1)} ` +
+          `s${e.epoch === local.bestEpoch ? '  *best' : ''}`,
       );
     }
   }

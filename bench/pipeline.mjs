@@ -162,7 +162,8 @@ async function benchArgmax() {
     f.peerRows = ROWS;
   }
   console.log(
-    `\nargmax of ${ROWS} probability rows (built CLI as a child process, node start-up included), best of ${RUNS} alternated rounds${TIME ? '' : '; /usr/bin/time not found: peak RSS n/a'}:`,
+    `\nargmax of ${ROWS} probability rows (built CLI as a child process, node start-up included), ` +
+      `best of ${RUNS} alternated rounds${TIME ? '' : '; /usr/bin/time not found: peak RSS n/a'}:`,
   );
   if (!pandasOk)
     console.log(`  pandas: skipped (${python} cannot import pandas/numpy; apt-get install python3-pandas to compare)`);
@@ -228,7 +229,8 @@ async function benchArgmax() {
       const rows = f.peerRows;
       const fewer =
         rows !== ROWS
-          ? `\n      pandas on the first ${rows} rows only: ${ROWS} rows would take over ${PEER_LIMIT_S} s; compared per row`
+          ? `\n      pandas on the first ${rows} rows only: ${ROWS} rows would take over ${PEER_LIMIT_S} s; ` +
+            `compared per row`
           : '';
       console.log(
         `    ${`pandas ${pd()}`.padEnd(24)} ${fmt(p)} s  ${Math.round(rows / p)
@@ -247,7 +249,8 @@ async function benchArgmax() {
           : `first ${rows} rows identical`
         : 'DIFFER';
       console.log(
-        `    ratio digitflow / pandas rows/s: ${fmt(ratio, 2)}x${rows !== ROWS ? ' (per row)' : ''}   submissions: ${same}`,
+        `    ratio digitflow / pandas rows/s: ${fmt(ratio, 2)}x${rows !== ROWS ? ' (per row)' : ''}   ` +
+          `submissions: ${same}`,
       );
       out.pandas = {
         version: pd(),
@@ -340,7 +343,8 @@ async function benchUpload() {
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     };
     for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[k];
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // no Node 22 notice from the SDK in this output
+    // no Node 22 notice from the SDK in this output
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { S3Client, CreateBucketCommand, HeadObjectCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
       endpoint,
@@ -369,18 +373,22 @@ async function benchUpload() {
     const sendSeconds = o.uploaded.reduce((s, f) => s + f.seconds, 0);
     const t = bestRun.seconds;
     console.log(
-      `\nupload of ${csv.slice(root.length + 1)} (${mb.toFixed(1)} MB, 42,000 rows) to s3rver on 127.0.0.1 (built CLI, node start-up included), best of ${RUNS}:`,
+      `\nupload of ${csv.slice(root.length + 1)} (${mb.toFixed(1)} MB, 42,000 rows) ` +
+        `to s3rver on 127.0.0.1 (built CLI, node start-up included), best of ${RUNS}:`,
     );
     console.log(
-      `  digitflow upload (read, convert, split, hash, send)  ${fmt(t)} s  ${fmt(mb / t, 1).padStart(6)} MB/s of input  peak RSS ${rss(maxRss(fresh))}  (runs ${runList(fresh)})`,
+      `  digitflow upload (read, convert, split, hash, send)  ${fmt(t)} s  ${fmt(mb / t, 1).padStart(6)} ` +
+        `MB/s of input  peak RSS ${rss(maxRss(fresh))}  (runs ${runList(fresh)})`,
     );
     // The CLI's own per-object seconds: HEAD (skip check), multipart send, HEAD (stored size check).
     console.log(
-      `    of which S3 (${o.uploaded.length} objects, ${sentMB.toFixed(1)} MB of Linear Learner CSV; HEAD, send, size check): ${fmt(sendSeconds)} s, ${fmt(sentMB / sendSeconds, 1)} MB/s`,
+      `    of which S3 (${o.uploaded.length} objects, ${sentMB.toFixed(1)} MB of Linear Learner CSV; HEAD, ` +
+        `send, size check): ${fmt(sendSeconds)} s, ${fmt(sentMB / sendSeconds, 1)} MB/s`,
     );
     const a = parse(again);
     console.log(
-      `  the same upload again (run-1: all ${a.skipped.length} objects unchanged, skipped, nothing sent)  ${fmt(again.seconds)} s  peak RSS ${rss(again.rssMB)}`,
+      `  the same upload again (run-1: all ${a.skipped.length} objects unchanged, skipped, ` +
+        `nothing sent)  ${fmt(again.seconds)} s  peak RSS ${rss(again.rssMB)}`,
     );
     results.upload = {
       file: csv,
@@ -430,10 +438,13 @@ async function benchUpload() {
           : `STORED ${head.ContentLength} BYTES, not ${statSync(csv).size}`;
       const p = best(peer.map((r) => r.seconds));
       console.log(
-        `  ${version} s3 cp (send only, python start-up included) ${fmt(p)} s  ${fmt(mb / p, 1).padStart(6)} MB/s  peak RSS ${rss(maxRss(peer))}  (runs ${runList(peer)}; ${stored})`,
+        `  ${version} s3 cp (send only, python start-up included) ` +
+          `${fmt(p)} s  ${fmt(mb / p, 1).padStart(6)} MB/s  peak RSS ${rss(maxRss(peer))}  (runs ` +
+          `${runList(peer)}; ${stored})`,
       );
       console.log(
-        `  ratio digitflow S3 part MB/s (in-process) / aws s3 cp MB/s (whole process): ${fmt(sentMB / sendSeconds / (mb / p), 2)}x`,
+        `  ratio digitflow S3 part MB/s (in-process) / aws s3 cp MB/s (whole process): ` +
+          `${fmt(sentMB / sendSeconds / (mb / p), 2)}x`,
       );
       console.log(
         `  ratio wall, whole digitflow upload (also converts, splits, hashes) / aws s3 cp: ${fmt(t / p, 2)}x`,

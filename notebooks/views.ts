@@ -44,8 +44,14 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * Encodes an 8-bit grayscale image (row-major, `width*height` bytes) as a PNG file.
  * `invert` draws ink dark on white, as digits look on paper.
  */
-export function grayPng(pixels: Uint8Array, width: number, height: number, opts: { invert?: boolean } = {}): Uint8Array {
-  if (pixels.length !== width * height) throw new Error(`grayPng: ${pixels.length} bytes for a ${width}x${height} image`);
+export function grayPng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  opts: { invert?: boolean } = {},
+): Uint8Array {
+  if (pixels.length !== width * height)
+    throw new Error(`grayPng: ${pixels.length} bytes for a ${width}x${height} image`);
   // Each scanline starts with filter byte 0 (None).
   const raw = new Uint8Array(height * (width + 1));
   for (let y = 0; y < height; y++) {
@@ -93,29 +99,46 @@ export function digitImg(ds: Dataset, row: number, opts: { scale?: number; title
   const size = IMAGE_SIDE * (opts.scale ?? 2);
   const b64 = Buffer.from(grayPng(digitPixels(ds, row), IMAGE_SIDE, IMAGE_SIDE, { invert: true })).toString('base64');
   const title = opts.title ? ` title="${escapeHtml(opts.title)}"` : '';
-  return `<img src="data:image/png;base64,${b64}" width="${size}" height="${size}" style="image-rendering:pixelated;border:1px solid #ccc"${title}>`;
+  return (
+    `<img src="data:image/png;base64,${b64}" width="${size}" height="${size}" ` +
+    `style="image-rendering:pixelated;border:1px solid #ccc"${title}>`
+  );
 }
 
 /** A wrapping grid of digits, each with an optional caption under it. */
-export function digitGridHtml(ds: Dataset, rows: number[], opts: { captions?: string[]; scale?: number; title?: string; perRow?: number } = {}): string {
+export function digitGridHtml(
+  ds: Dataset,
+  rows: number[],
+  opts: { captions?: string[]; scale?: number; title?: string; perRow?: number } = {},
+): string {
   const cells = rows.map((r, i) => {
     const caption = opts.captions?.[i];
-    const cap = caption === undefined ? '' : `<div style="font:11px monospace;text-align:center">${escapeHtml(caption)}</div>`;
-    return `<div class="digit" style="display:inline-block;margin:2px">${digitImg(ds, r, { scale: opts.scale, title: `row ${r}` })}${cap}</div>`;
+    const cap =
+      caption === undefined ? '' : `<div style="font:11px monospace;text-align:center">${escapeHtml(caption)}</div>`;
+    const img = digitImg(ds, r, { scale: opts.scale, title: `row ${r}` });
+    return `<div class="digit" style="display:inline-block;margin:2px">${img}${cap}</div>`;
   });
   const title = opts.title ? `<div style="font-weight:bold;margin:4px 0">${escapeHtml(opts.title)}</div>` : '';
-  const layout = opts.perRow ? `display:grid;grid-template-columns:repeat(${opts.perRow},max-content)` : 'display:flex;flex-wrap:wrap;max-width:760px';
+  const layout = opts.perRow
+    ? `display:grid;grid-template-columns:repeat(${opts.perRow},max-content)`
+    : 'display:flex;flex-wrap:wrap;max-width:760px';
   return `<div class="digit-grid">${title}<div style="${layout}">${cells.join('')}</div></div>`;
 }
 
 /** A plain HTML table; `highlight[i]` marks row i (e.g. the rows where runs differ). */
-export function htmlTable(headers: string[], rows: (string | number)[][], opts: { highlight?: boolean[]; caption?: string } = {}): string {
+export function htmlTable(
+  headers: string[],
+  rows: (string | number)[][],
+  opts: { highlight?: boolean[]; caption?: string } = {},
+): string {
   const th = headers.map((h) => `<th style="text-align:left;padding:2px 8px">${escapeHtml(h)}</th>`).join('');
   const trs = rows.map((r, i) => {
     const style = opts.highlight?.[i] ? ' style="background:#fff3c4"' : '';
     return `<tr${style}>${r.map((c) => `<td style="padding:2px 8px">${escapeHtml(String(c))}</td>`).join('')}</tr>`;
   });
-  const caption = opts.caption ? `<caption style="text-align:left;white-space:nowrap">${escapeHtml(opts.caption)}</caption>` : '';
+  const caption = opts.caption
+    ? `<caption style="text-align:left;white-space:nowrap">${escapeHtml(opts.caption)}</caption>`
+    : '';
   return `<table>${caption}<thead><tr>${th}</tr></thead><tbody>${trs.join('')}</tbody></table>`;
 }
 
@@ -130,9 +153,9 @@ export function compareTableHtml(result: CompareResult): string {
 
 /**
  * `confusion[true][pred]` as an SVG heatmap (show it with `display.html`: inline SVG in HTML
- * renders in Jupyter and in nbconvert's HTML export, whose sanitiser empties `image/svg+xml` outputs). Each cell is shaded by its share of the true
- * class's rows (so a rare class's mistakes show as clearly as a frequent one's): the diagonal in
- * blue, mistakes in red. Counts are printed in every non-zero cell.
+ * renders in Jupyter and in nbconvert's HTML export, whose sanitiser empties `image/svg+xml` outputs).
+ * Each cell is shaded by its share of the true class's rows (so a rare class's mistakes show as
+ * clearly as a frequent one's): the diagonal in blue, mistakes in red. Counts are printed in every non-zero cell.
  */
 export function confusionSvg(confusion: number[][], opts: { title?: string; cell?: number } = {}): string {
   const k = confusion.length;
@@ -142,15 +165,24 @@ export function confusionSvg(confusion: number[][], opts: { title?: string; cell
   const width = left + k * cell + 60;
   const height = top + k * cell + 20;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`);
-  parts.push(`<text x="${left}" y="14" font-size="13" font-weight="bold">${escapeHtml(opts.title ?? 'confusion matrix')}</text>`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      'font-family="sans-serif" font-size="11">',
+  );
+  parts.push(
+    `<text x="${left}" y="14" font-size="13" font-weight="bold">${escapeHtml(opts.title ?? 'confusion matrix')}</text>`,
+  );
   parts.push(`<text x="${left + (k * cell) / 2}" y="30" text-anchor="middle">predicted</text>`);
-  parts.push(`<text x="12" y="${top + (k * cell) / 2}" text-anchor="middle" transform="rotate(-90 12 ${top + (k * cell) / 2})">true</text>`);
+  parts.push(
+    `<text x="12" y="${top + (k * cell) / 2}" text-anchor="middle" ` +
+      `transform="rotate(-90 12 ${top + (k * cell) / 2})">true</text>`,
+  );
   for (let t = 0; t < k; t++) {
     const support = confusion[t].reduce((a, b) => a + b, 0);
     parts.push(`<text x="${left - 6}" y="${top + t * cell + cell / 2 + 4}" text-anchor="end">${t}</text>`);
     for (let p = 0; p < k; p++) {
-      if (t === 0) parts.push(`<text x="${left + p * cell + cell / 2}" y="${top - 4}" text-anchor="middle">${p}</text>`);
+      if (t === 0)
+        parts.push(`<text x="${left + p * cell + cell / 2}" y="${top - 4}" text-anchor="middle">${p}</text>`);
       const c = confusion[t][p];
       const share = support > 0 ? c / support : 0;
       // Mistakes are rarely above ~20% of a row: stretch their scale so they stay visible.
@@ -159,7 +191,9 @@ export function confusionSvg(confusion: number[][], opts: { title?: string; cell
       const x = left + p * cell;
       const y = top + t * cell;
       parts.push(
-        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgba(${rgb},${alpha.toFixed(3)})" stroke="#ddd"><title>true ${t}, predicted ${p}: ${c} (${(share * 100).toFixed(1)}% of true ${t})</title></rect>`,
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" ` +
+          `fill="rgba(${rgb},${alpha.toFixed(3)})" stroke="#ddd">` +
+          `<title>true ${t}, predicted ${p}: ${c} (${(share * 100).toFixed(1)}% of true ${t})</title></rect>`,
       );
       if (c > 0) {
         const ink = alpha > 0.6 ? '#fff' : '#000';

@@ -75,7 +75,8 @@ for (const file of files) {
   dirty++;
   if (check) {
     console.error(
-      `${file}: not stripped (${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; +${changes.length - 5} more` : ''})`,
+      `${file}: not stripped ` +
+        `(${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; +${changes.length - 5} more` : ''})`,
     );
     console.error(`  fix: node scripts/strip-notebook-outputs.mjs ${file}`);
   } else {

@@ -58,7 +58,8 @@ function zipError(path: string, err: unknown): UserInputError {
   return new UserInputError(
     'ZIP_INVALID',
     unsafe
-      ? `${path} holds a member with an unsafe name (${message.replace(/^[^:]*: /, '')}): it would point outside the archive's folder`
+      ? `${path} holds a member with an unsafe name (${message.replace(/^[^:]*: /, '')}): ` +
+          `it would point outside the archive's folder`
       : `${path} is not a readable zip archive: ${message}`,
     {
       hint: unsafe
@@ -75,7 +76,8 @@ function checkZipExpansion(path: string, e: yauzl.Entry): void {
   if (e.uncompressedSize > maxZipBytes) {
     throw new UserInputError(
       'ZIP_TOO_LARGE',
-      `${path}: member ${e.fileName} expands to ${e.uncompressedSize} bytes, more than the limit of ${formatBytes(maxZipBytes)}`,
+      `${path}: member ${e.fileName} expands to ${e.uncompressedSize} bytes, ` +
+        `more than the limit of ${formatBytes(maxZipBytes)}`,
       {
         hint: 'unzip it yourself and pass the CSV, or raise the limit with --max-zip-bytes <n>',
         details: { path, member: e.fileName },
@@ -87,10 +89,13 @@ function checkZipExpansion(path: string, e: yauzl.Entry): void {
   if (e.uncompressedSize > ZIP_RATIO_MIN_BYTES && ratio > maxZipRatio) {
     throw new UserInputError(
       'ZIP_TOO_LARGE',
-      `${path}: member ${e.fileName} expands ${Math.round(ratio)}:1 (${e.compressedSize} -> ${e.uncompressedSize} bytes), ` +
+      `${path}: member ${e.fileName} expands ${Math.round(ratio)}:1 (${e.compressedSize} -> ` +
+        `${e.uncompressedSize} bytes), ` +
         `more than the limit of ${maxZipRatio}:1 (a digit CSV deflates about 8:1)`,
       {
-        hint: 'this looks like a zip bomb; if the file is genuine, unzip it yourself or raise the limit with --max-zip-ratio <n>',
+        hint:
+          'this looks like a zip bomb; if the file is genuine, unzip it yourself or raise the limit with ' +
+          '--max-zip-ratio <n>',
         details: { path, member: e.fileName },
       },
     );

@@ -30,7 +30,8 @@ export function errorFromThread(e: {
   details?: Record<string, unknown>;
 }): Error {
   const opts = { hint: e.hint, details: e.details };
-  // Only registered codes of the class's exit code are rebuilt as that class; anything else stays a plain Error (a bug).
+  // Only registered codes of the class's exit code are rebuilt as that class; anything else stays a plain Error (a
+  // bug).
   const user = errorCodeWithExit(e.code, 2);
   const cloud = errorCodeWithExit(e.code, 3);
   const internal = errorCodeWithExit(e.code, 1);

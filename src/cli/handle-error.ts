@@ -42,7 +42,9 @@ export function renderError(e: unknown, version: string): RenderedError {
   const err = e instanceof Error ? e : new Error(String(e));
   return {
     exitCode: 1,
-    text: `error[BUG]: ${terminalSafe(err.message)}\n${BUG_HINT} (digitflow ${version}, node ${process.version})\n${err.stack ?? ''}`,
+    text:
+      `error[BUG]: ${terminalSafe(err.message)}\n${BUG_HINT} (digitflow ${version}, ` +
+      `node ${process.version})\n${err.stack ?? ''}`,
     json: { error: { code: 'BUG', message: err.message, hint: BUG_HINT, fault: 'internal' } },
   };
 }

@@ -137,7 +137,8 @@ export function addLocalTrainingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--validation-fraction <f>',
-        'share of the training rows held out (seeded, stratified; the rows `upload` holds out too) for early stopping and scoring; 0 = none',
+        'share of the training rows held out (seeded, stratified; the rows `upload` holds out too) ' +
+          'for early stopping and scoring; 0 = none',
       )
         .argParser(parseFloatIn('--validation-fraction', 0, 1, { exclusiveMax: true }))
         .default(0.1),
@@ -154,7 +155,9 @@ export function addLocalTrainingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--full [run]',
-        '[local] final submission: train on every row (no validation hold-out, no early stopping) for fixed epochs: --epochs, else the best epoch of <run> (whose settings it repeats), else the default',
+        '[local] final submission: train on every row (no validation hold-out, no early stopping) ' +
+          'for fixed epochs: --epochs, else the best epoch of <run> (whose settings it repeats), ' +
+          'else the default',
       ),
     )
     .addOption(

@@ -15,8 +15,11 @@ export function buildProgram(): Command {
     .usage('<command> [options]')
     .description(
       paragraphs(
-        'Digit recognizer, end to end: Kaggle CSVs, S3, SageMaker Linear Learner or a local TensorFlow.js model, batch prediction, argmax, submission, evaluation and comparison.',
-        'With no arguments `digitflow run` does the whole local path on the bundled MNIST digits. Grammar: the file or run folder a command acts on comes first, `-o, --out` says where results go, other inputs are named options; `digitflow <command> --help` shows examples.',
+        'Digit recognizer, end to end: Kaggle CSVs, S3, SageMaker Linear Learner or a local TensorFlow.js ' +
+          'model, batch prediction, argmax, submission, evaluation and comparison.',
+        'With no arguments `digitflow run` does the whole local path on the bundled MNIST digits. Grammar: ' +
+          'the file or run folder a command acts on comes first, `-o, --out` says where results go, ' +
+          'other inputs are named options; `digitflow <command> --help` shows examples.',
       ),
     )
     .version(packageVersion(), '-V, --version')

@@ -85,7 +85,10 @@ class JsonReporter implements Reporter {
 /** Plain lines for logs: progress at most every 10% or 5 s per task, never a carriage return. */
 class PlainReporter implements Reporter {
   private readonly last = new Map<string, { at: number; pct: number }>();
-  /** The latest progress event of each task that was throttled away: printed at its end, so a log ends on the final count. */
+  /**
+   * The latest progress event of each task that was throttled away: printed at its end, so a log ends on the final
+   * count.
+   */
   private readonly unprinted = new Map<string, ProgressEvent>();
   constructor(
     private readonly out: NodeJS.WriteStream,

@@ -115,7 +115,10 @@ export function kaggleDateMs(date: string): number {
   return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + 'Z');
 }
 
-/** The listing row of `rec`: same message and file name, the newest one not older than the submission (5 min clock slack). */
+/**
+ * The listing row of `rec`: same message and file name, the newest one not older than the submission (5 min clock
+ * slack).
+ */
 export function matchListingRow(rec: KaggleSubmissionRecord, rows: KaggleListingRow[]): KaggleListingRow | undefined {
   const base = rec.file.split(/[\\/]/).pop() ?? rec.file;
   const sent = Date.parse(rec.submittedAt);

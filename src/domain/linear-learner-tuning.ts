@@ -75,7 +75,9 @@ export function tuningJobName(runId: string): string {
 
 const fmt = (r: TunableRange) => (r.type === 'categorical' ? r.values.join(',') : `${r.min}:${r.max}`);
 
-/** Parses repeated `--range name=min:max` / `--range use_bias=true,false`; each must lie within the documented range. */
+/**
+ * Parses repeated `--range name=min:max` / `--range use_bias=true,false`; each must lie within the documented range.
+ */
 export function parseTuningRanges(items: readonly string[]): Record<string, TunableRange> {
   const out: Record<string, TunableRange> = {};
   for (const item of items) {
@@ -226,7 +228,11 @@ export function tuningCost(plan: RunPlan, maxJobs: number): TuningPlan['costEsti
   const usd = Math.round((c.trainingUsd * maxJobs + c.transformUsd) * 100) / 100;
   return {
     usd,
-    basis: `upper bound: ${maxJobs} training job(s) x $${c.trainingUsd.toFixed(2)} (${plan.training.instanceCount} x ${plan.training.instanceType} for the full --max-runtime ${plan.training.maxRuntimeSeconds}s, ${plan.region} prices of ${c.priceTableDate}) + $${c.transformUsd.toFixed(2)} for the best trial's batch transform`,
+    basis:
+      `upper bound: ${maxJobs} training job(s) x $${c.trainingUsd.toFixed(2)} (${plan.training.instanceCount} ` +
+      `x ${plan.training.instanceType} for the full --max-runtime ${plan.training.maxRuntimeSeconds}s, ` +
+      `${plan.region} prices of ${c.priceTableDate}) + $${c.transformUsd.toFixed(2)} for the best trial's ` +
+      `batch transform`,
     priceTableDate: c.priceTableDate,
   };
 }
@@ -288,17 +294,23 @@ export function buildCreateTuningJob(plan: RunPlan, t: TuningPlan): CreateHyperP
 /** The tuning plan as aligned text for `--dry-run` (after the run plan). */
 export function renderTuningPlanText(t: TuningPlan): string {
   const lines = [
-    `  tuning job       ${t.name}  ${t.strategy}, up to ${t.maxJobs} training job(s), ${t.maxParallel} at a time, seed ${t.seed}`,
+    `  tuning job       ${t.name}  ${t.strategy}, up to ${t.maxJobs} training job(s), ` +
+      `${t.maxParallel} at a time, seed ${t.seed}`,
     `  objective        ${t.objective.MetricName} (${t.objective.Type})`,
     ...Object.entries(t.ranges).map(
       ([k, r]) =>
-        `  tuned            ${k.padEnd(16)} ${r.type === 'categorical' ? r.values.join(' | ') : `${r.min} .. ${r.max}${r.type === 'continuous' ? ' (log scale)' : ''}`}`,
+        `  tuned            ${k.padEnd(16)} ` +
+        (r.type === 'categorical'
+          ? r.values.join(' | ')
+          : `${r.min} .. ${r.max}${r.type === 'continuous' ? ' (log scale)' : ''}`),
     ),
     `  static           ${Object.entries(t.staticHyperparameters)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     ...t.notes.map((n) => `  checked          ${n}`),
-    `  estimated cost   ${t.costEstimate.usd === undefined ? 'unknown' : `<= $${t.costEstimate.usd.toFixed(2)}`}  (${t.costEstimate.basis})`,
+    `  estimated cost   ` +
+      `${t.costEstimate.usd === undefined ? 'unknown' : `<= $${t.costEstimate.usd.toFixed(2)}`}  ` +
+      `(${t.costEstimate.basis})`,
   ];
   return lines.join('\n');
 }

@@ -231,14 +231,17 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
     if (given === undefined) {
       hyperparameters.mini_batch_size = String(Math.min(DEFAULT_MINI_BATCH_SIZE, perHost));
       notes.push(
-        `mini_batch_size ${hyperparameters.mini_batch_size} = min(${DEFAULT_MINI_BATCH_SIZE}, ${perHost} rows per training host)`,
+        `mini_batch_size ${hyperparameters.mini_batch_size} = min(${DEFAULT_MINI_BATCH_SIZE}, ` +
+          `${perHost} rows per training host)`,
       );
     } else if (Number(given) > perHost) {
       throw new UserInputError(
         'MINI_BATCH_TOO_LARGE',
         `mini_batch_size ${given} is larger than the ${perHost} training rows each of ${count} host(s) reads`,
         {
-          hint: `use --batch-size ${perHost} or less (or fewer --instance-count); Linear Learner fails such a job after start-up`,
+          hint:
+            `use --batch-size ${perHost} or less (or fewer --instance-count); ` +
+            `Linear Learner fails such a job after start-up`,
           details: { miniBatchSize: Number(given), rowsPerHost: perHost, instanceCount: count },
         },
       );
@@ -279,7 +282,8 @@ export function buildRunPlan(input: PlanInput, prices: PriceSource = shippedPric
     // Linear Learner checkpoints, so the run sends CheckpointConfig and the 3600 s cap of
     // non-checkpointing built-ins does not apply; an interrupted job resumes from the checkpoint.
     notes.push(
-      `spot: checkpoints to ${s3.checkpoints} (Linear Learner resumes from them), so max wait ${maxWaitSeconds}s may exceed ${SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}s`,
+      `spot: checkpoints to ${s3.checkpoints} (Linear Learner resumes from them), ` +
+        `so max wait ${maxWaitSeconds}s may exceed ${SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}s`,
     );
   } else if (input.maxWaitSeconds !== undefined) {
     throw new UserInputError('FLAG_NOT_APPLICABLE', '--max-wait applies to --spot training only', {
@@ -337,7 +341,8 @@ function planCost(
   if (prices.source === 'none') basis = `${text}: cost unknown`;
   else if (usd === undefined) {
     const missing = trainingUsd === undefined ? `training on ${trainType}` : `transform on ${tfType}`;
-    basis = `no ${region} price for ${missing} in ${where}: cost unknown, see https://aws.amazon.com/sagemaker/pricing/`;
+    basis =
+      `no ${region} price for ${missing} in ${where}: cost unknown, ` + `see https://aws.amazon.com/sagemaker/pricing/`;
   } else {
     const of =
       prices.source === 'price-list-api'
@@ -345,7 +350,8 @@ function planCost(
         : `${region} prices of ${prices.date}, an estimate`;
     basis =
       `upper bound: ${trainCount} x ${trainType} on-demand (${of}) ` +
-      `for the full --max-runtime ${maxRuntime}s, plus 1 transform job on ${tfCount} x ${tfType} assumed ${ASSUMED_TRANSFORM_SECONDS}s` +
+      `for the full --max-runtime ${maxRuntime}s, plus 1 transform job on ${tfCount} x ${tfType} assumed ` +
+      `${ASSUMED_TRANSFORM_SECONDS}s` +
       (spot ? '; spot is usually cheaper than this' : '');
   }
   const summary = {
@@ -369,19 +375,25 @@ export function renderPlanText(plan: RunPlan): string {
     `  image            ${plan.image}`,
     `  role             ${plan.roleArn}`,
     `  training job     ${plan.names.trainingJob}  ${t.instanceCount} x ${t.instanceType}` +
-      `  max ${t.maxRuntimeSeconds}s${t.spot ? `  spot (max wait ${t.maxWaitSeconds}s, checkpoints ${plan.s3.checkpoints})` : ''}`,
+      `  max ${t.maxRuntimeSeconds}s` +
+      (t.spot ? `  spot (max wait ${t.maxWaitSeconds}s, checkpoints ${plan.s3.checkpoints})` : ''),
     `  hyperparameters  ${hp}`,
     ...plan.channels.map(
       (c) =>
-        `  ${('channel ' + (c.name === 'validation' ? 'val' : c.name)).padEnd(17)}${c.s3Uri}  ${c.contentType} ${c.distribution}`,
+        `  ${('channel ' + (c.name === 'validation' ? 'val' : c.name)).padEnd(17)}${c.s3Uri}  ` +
+        `${c.contentType} ${c.distribution}`,
     ),
     `  model            ${plan.names.model}  artifacts under ${plan.s3.modelOutput}`,
     `  transform job    ${plan.names.transform}  ${plan.transform.instanceCount} x ${plan.transform.instanceType}: ` +
-      `${plan.s3.testShards.length} test shard(s)${plan.s3.validationFeatures ? ` + ${plan.s3.validationFeatures}` : ''} in ${plan.s3.transformInput} -> ${plan.s3.transformOutput}`,
+      `${plan.s3.testShards.length} test shard(s)` +
+      `${plan.s3.validationFeatures ? ` + ${plan.s3.validationFeatures}` : ''} ` +
+      `in ${plan.s3.transformInput} -> ${plan.s3.transformOutput}`,
   ];
   for (const n of plan.notes) lines.push(`  checked          ${n}`);
   lines.push(
-    `  estimated cost   ${plan.costEstimate.usd === undefined ? 'unknown' : `<= $${plan.costEstimate.usd.toFixed(2)}`}  (${plan.costEstimate.basis})`,
+    `  estimated cost   ` +
+      `${plan.costEstimate.usd === undefined ? 'unknown' : `<= $${plan.costEstimate.usd.toFixed(2)}`}  ` +
+      `(${plan.costEstimate.basis})`,
   );
   if (plan.costEstimate.prices && plan.costEstimate.prices.source !== 'none')
     lines.push(`  ${plan.costEstimate.prices.text}`);

@@ -35,7 +35,8 @@ export function checkExpirySeconds(seconds: number, asGiven = `${seconds}s`): nu
   if (seconds > MAX_PRESIGN_SECONDS) {
     throw new UserInputError(
       'EXPIRES_INVALID',
-      `--expires ${asGiven} is ${seconds} s, longer than the ${MAX_PRESIGN_SECONDS} s (7 days) S3 allows for a presigned URL`,
+      `--expires ${asGiven} is ${seconds} s, longer than the ${MAX_PRESIGN_SECONDS} s (7 days) ` +
+        `S3 allows for a presigned URL`,
       {
         hint: 'use --expires 7d or less; for longer sharing, run `digitflow share` again when the link expires',
         details: { seconds, max: MAX_PRESIGN_SECONDS },

@@ -156,7 +156,9 @@ export function submissionError(file: string, check: SubmissionCheck, shown = 20
     'SUBMISSION_INVALID',
     `${file} has ${check.defectCount} problem(s):\n${lines.join('\n')}${more}`,
     {
-      hint: 'fix the file (or regenerate it with `digitflow argmax`) and check it again with `digitflow validate-submission`',
+      hint:
+        'fix the file (or regenerate it with `digitflow argmax`) ' +
+        'and check it again with `digitflow validate-submission`',
       details: {
         file,
         rows: check.rows,

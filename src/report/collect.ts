@@ -45,7 +45,8 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
   if (m.split)
     p.push([
       'validation split',
-      `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, seed ${m.split.seed}), ${m.split.trainRows} training rows`,
+      `${m.split.validationRows.length} held-out rows (fraction ${m.split.validationFraction}, ` +
+        `seed ${m.split.seed}), ${m.split.trainRows} training rows`,
     ]);
   for (const [k, v] of Object.entries(m.hyperparameters ?? {})) p.push([`hyperparameter ${k}`, String(v)]);
   for (const [k, v] of Object.entries(m.timings ?? {})) p.push([`time ${k}`, `${v.toFixed(1)} s`]);
@@ -54,7 +55,8 @@ function paramsOf(m: RunManifest, dir: string): [string, string][] {
   for (const i of m.inputs ?? [])
     p.push([
       `input ${i.role}`,
-      `${i.path}${i.rows !== undefined ? ` (${i.rows} rows)` : ''}${i.sha256 ? ` sha256 ${i.sha256.slice(0, 12)}…` : ''}`,
+      `${i.path}${i.rows !== undefined ? ` (${i.rows} rows)` : ''}` +
+        (i.sha256 ? ` sha256 ${i.sha256.slice(0, 12)}…` : ''),
     ]);
   for (const [k, v] of Object.entries(m.versions ?? {})) p.push([`version ${k}`, v]);
   if (m.gitSha) p.push(['git', m.gitSha]);
@@ -150,9 +152,12 @@ async function misclassifiedSource(run: LoadedRun, notes: string[]): Promise<Sou
       rowOf: (id) => rows[id - 1],
     };
   }
-  notes.push(
-    `No grid of misclassified digits: ${why}, and the held-out rows cannot be drawn either (${!rows ? 'no validation split recorded' : !train ? 'training file not found' : 'validation labels or predictions missing'}).`,
-  );
+  const cannot = !rows
+    ? 'no validation split recorded'
+    : !train
+      ? 'training file not found'
+      : 'validation labels or predictions missing';
+  notes.push(`No grid of misclassified digits: ${why}, and the held-out rows cannot be drawn either (${cannot}).`);
   return undefined;
 }
 
@@ -176,7 +181,8 @@ export async function collectReportData(
     notes.push(
       m.command === 'blend'
         ? "No training curves: a blend trains nothing; its members' reports have theirs."
-        : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report only final metrics).',
+        : 'No training curves: the manifest records no per-epoch history (managed Linear Learner runs report ' +
+            'only final metrics).',
     );
   const src = await misclassifiedSource(run, notes);
   if (src) {

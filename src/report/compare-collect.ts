@@ -159,7 +159,8 @@ export async function collectCompareReportData(
           : undefined;
     if (!on || first[on]!.confusion.length !== r[on]!.confusion.length) {
       notes.push(
-        `No confusion difference for ${r.manifest.runId}: it and ${first.manifest.runId} have no metrics on the same rows.`,
+        `No confusion difference for ${r.manifest.runId}: it and ${first.manifest.runId} have no metrics on ` +
+          `the same rows.`,
       );
       continue;
     }

@@ -31,14 +31,17 @@ export function confusionDiffSvg(diff: number[][], id: string): string {
   const maxAbs = Math.max(1, ...diff.flat().map(Math.abs));
   const parts: string[] = [];
   parts.push(
-    `<svg id="${esc(id)}" class="chart confusion-diff" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" data-classes="${k}">`,
+    `<svg id="${esc(id)}" class="chart confusion-diff" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+      `height="${height}" role="img" data-classes="${k}">`,
   );
   parts.push(
-    '<title>Confusion difference: rows are true classes, columns predicted classes; green = better, red = worse</title>',
+    '<title>Confusion difference: rows are true classes, columns predicted classes; green = better, ' +
+      'red = worse</title>',
   );
   parts.push(`<text x="${left + size / 2}" y="16" text-anchor="middle" class="axis-title">predicted class</text>`);
   parts.push(
-    `<text x="14" y="${top + size / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 ${top + size / 2})">true class</text>`,
+    `<text x="14" y="${top + size / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 ` +
+      `${top + size / 2})">true class</text>`,
   );
   for (let p = 0; p < k; p++)
     parts.push(`<text x="${left + p * cell + cell / 2}" y="${top - 8}" text-anchor="middle" class="tick">${p}</text>`);
@@ -53,9 +56,13 @@ export function confusionDiffSvg(diff: number[][], id: string): string {
       const y = top + t * cell;
       const label = v > 0 ? `+${v}` : String(v);
       parts.push(
-        `<g class="cell" data-true="${t}" data-pred="${p}" data-diff="${v}" data-better="${v === 0 ? '' : better}"><rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" rx="3" fill="${fill}"><title>true ${t}, predicted ${p}: ${label}</title></rect>` +
+        `<g class="cell" data-true="${t}" data-pred="${p}" data-diff="${v}" ` +
+          `data-better="${v === 0 ? '' : better}"><rect x="${x}" y="${y}" width="${cell - 2}" ` +
+          `height="${cell - 2}" rx="3" fill="${fill}"><title>true ${t}, predicted ${p}: ${label}</title>` +
+          `</rect>` +
           (v !== 0
-            ? `<text x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" class="cell-text${alpha > 0.6 ? ' neg' : ''}">${label}</text>`
+            ? `<text x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" ` +
+              `class="cell-text${alpha > 0.6 ? ' neg' : ''}">${label}</text>`
             : '') +
           '</g>',
       );
@@ -69,7 +76,11 @@ function digitGrid(id: string, digits: DisagreementDigit[], offset: number, a: s
   const figs = digits
     .map(
       (g, i) =>
-        `<figure data-true="${g.truth}" data-a="${g.a}" data-b="${g.b}"><canvas width="28" height="28" data-digit="${offset + i}" aria-label="image ${g.id}"></canvas><figcaption>#${g.id}: true ${g.truth}<br>${esc(a)}: ${g.a === g.truth ? g.a : `<span class="p">${g.a}</span>`} · ${esc(b)}: ${g.b === g.truth ? g.b : `<span class="p">${g.b}</span>`}</figcaption></figure>`,
+        `<figure data-true="${g.truth}" data-a="${g.a}" data-b="${g.b}">` +
+        `<canvas width="28" height="28" data-digit="${offset + i}" aria-label="image ${g.id}"></canvas>` +
+        `<figcaption>#${g.id}: true ${g.truth}<br>${esc(a)}: ` +
+        `${g.a === g.truth ? g.a : `<span class="p">${g.a}</span>`} · ${esc(b)}: ` +
+        `${g.b === g.truth ? g.b : `<span class="p">${g.b}</span>`}</figcaption></figure>`,
     )
     .join('');
   return `<div class="panel digits" id="${esc(id)}">${figs || '<p class="sub">none</p>'}</div>`;
@@ -79,7 +90,8 @@ export function renderCompareReportHtml(d: CompareReportData): string {
   const ids = d.runs.map((r) => r.runId);
   const body: string[] = [];
   body.push(
-    `<h1>digitflow comparison: ${ids.map(esc).join(' vs ')}</h1><p class="sub">report generated ${esc(d.generatedAt)}</p>`,
+    `<h1>digitflow comparison: ${ids.map(esc).join(' vs ')}</h1>` +
+      `<p class="sub">report generated ${esc(d.generatedAt)}</p>`,
   );
   const checks = d.compare.heldOut.messages
     .map((m) =>
@@ -105,25 +117,34 @@ export function renderCompareReportHtml(d: CompareReportData): string {
       const cells = row.values
         .map(
           (v, i) =>
-            `<td class="num${best !== undefined && nums[i] === best ? ' best' : ''}">${esc(displayValue(v, row.key))}</td>`,
+            `<td class="num${best !== undefined && nums[i] === best ? ' best' : ''}">` +
+            `${esc(displayValue(v, row.key))}</td>`,
         )
         .join('');
-      return `<tr class="${row.differs ? 'differs' : ''}" data-key="${esc(row.key)}"><th>${esc(row.label)}</th>${cells}</tr>`;
+      return (
+        `<tr class="${row.differs ? 'differs' : ''}" data-key="${esc(row.key)}">` +
+        `<th>${esc(row.label)}</th>${cells}</tr>`
+      );
     })
     .join('');
   body.push(
-    `<section id="metrics"><h2>Side by side</h2><div class="panel"><table id="compare-table">${head}${rows}</table></div><p class="sub">Blue labels: rows whose values differ. Bold: the best accuracy, macro-F1 or recall.</p></section>`,
+    `<section id="metrics"><h2>Side by side</h2><div class="panel">` +
+      `<table id="compare-table">${head}${rows}</table></div><p class="sub">Blue labels: ` +
+      `rows whose values differ. Bold: the best accuracy, macro-F1 or recall.</p></section>`,
   );
 
   if (d.confusionDiffs.length) {
     const panels = d.confusionDiffs
       .map(
         (c, i) =>
-          `<div class="panel"><p><b>${esc(c.b)}</b> minus <b>${esc(c.a)}</b> on the ${esc(c.on)} rows</p>${confusionDiffSvg(c.diff, `confusion-diff-${i + 1}`)}</div>`,
+          `<div class="panel"><p><b>${esc(c.b)}</b> minus <b>${esc(c.a)}</b> on the ${esc(c.on)} ` +
+          `rows</p>${confusionDiffSvg(c.diff, `confusion-diff-${i + 1}`)}</div>`,
       )
       .join('');
     body.push(
-      `<section id="confusion-diff"><h2>Confusion difference</h2><p class="sub">Green: the second run is better there (more right on the diagonal, fewer mistakes off it); red: worse.</p><div class="row">${panels}</div></section>`,
+      `<section id="confusion-diff"><h2>Confusion difference</h2>` +
+        `<p class="sub">Green: the second run is better there (more right on the diagonal, ` +
+        `fewer mistakes off it); red: worse.</p><div class="row">${panels}</div></section>`,
     );
   }
 
@@ -133,15 +154,21 @@ export function renderCompareReportHtml(d: CompareReportData): string {
     const all = [...g.aRightBWrong.digits, ...g.bRightAWrong.digits];
     body.push(
       `<section id="disagreements"><h2>Digits one run gets right and the other wrong (${esc(g.on)} rows)</h2>` +
-        `<p class="sub">Of ${g.rows} rows: only ${esc(g.a)} right ${g.aRightBWrong.total}, only ${esc(g.b)} right ${g.bRightAWrong.total}, both wrong ${g.bothWrong}.</p>` +
-        `<h3>${esc(g.a)} right, ${esc(g.b)} wrong (${g.aRightBWrong.digits.length} of ${g.aRightBWrong.total})</h3>${digitGrid('a-right', g.aRightBWrong.digits, 0, g.a, g.b)}` +
-        `<h3>${esc(g.b)} right, ${esc(g.a)} wrong (${g.bRightAWrong.digits.length} of ${g.bRightAWrong.total})</h3>${digitGrid('b-right', g.bRightAWrong.digits, g.aRightBWrong.digits.length, g.a, g.b)}</section>`,
+        `<p class="sub">Of ${g.rows} rows: only ${esc(g.a)} right ${g.aRightBWrong.total}, ` +
+        `only ${esc(g.b)} right ${g.bRightAWrong.total}, both wrong ${g.bothWrong}.</p>` +
+        `<h3>${esc(g.a)} right, ${esc(g.b)} wrong (${g.aRightBWrong.digits.length} of ` +
+        `${g.aRightBWrong.total})</h3>${digitGrid('a-right', g.aRightBWrong.digits, 0, g.a, g.b)}` +
+        `<h3>${esc(g.b)} right, ${esc(g.a)} wrong (${g.bRightAWrong.digits.length} of ` +
+        `${g.bRightAWrong.total})</h3>` +
+        `${digitGrid('b-right', g.bRightAWrong.digits, g.aRightBWrong.digits.length, g.a, g.b)}</section>`,
     );
     if (all.length) {
       const b64 = all.map((x) =>
         Buffer.from(x.pixels.buffer, x.pixels.byteOffset, x.pixels.byteLength).toString('base64'),
       );
-      dataScript = `<script type="application/json" id="digit-data">${JSON.stringify(b64)}</script><script>${DRAW_SCRIPT}</script>`;
+      dataScript =
+        `<script type="application/json" id="digit-data">${JSON.stringify(b64)}</script>` +
+        `<script>${DRAW_SCRIPT}</script>`;
     }
   }
 
@@ -173,15 +200,20 @@ export function renderCompareReportHtml(d: CompareReportData): string {
   const runsTable = d.runs
     .map(
       (r) =>
-        `<tr><th>${esc(r.runId)}</th><td>${esc(r.engine)}</td><td>${esc(r.model ?? '')}</td><td>${esc(r.dir)}</td></tr>`,
+        `<tr><th>${esc(r.runId)}</th><td>${esc(r.engine)}</td><td>${esc(r.model ?? '')}</td>` +
+        `<td>${esc(r.dir)}</td></tr>`,
     )
     .join('');
   body.push(
-    `<section id="runs"><h2>Runs</h2><div class="panel"><table><tr><th>run</th><th>engine</th><th>model</th><th>folder</th></tr>${runsTable}</table></div></section>`,
+    `<section id="runs"><h2>Runs</h2><div class="panel"><table><tr><th>run</th><th>engine</th><th>model</th>` +
+      `<th>folder</th></tr>${runsTable}</table></div></section>`,
   );
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<link rel="icon" href="data:,"><title>digitflow comparison ${ids.map(esc).join(' vs ')}</title><style>${CSS}${EXTRA_CSS}</style></head>
+<link rel="icon" href="data:,"><title>digitflow comparison ${ids.map(esc).join(' vs ')}</title>` +
+    `<style>${CSS}${EXTRA_CSS}</style></head>
 <body><main>${body.join('\n')}</main>${dataScript}</body></html>
-`;
+`
+  );
 }

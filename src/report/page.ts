@@ -26,7 +26,9 @@ export interface ReportData {
   /** Validation metrics shown next to test metrics when both exist. */
   secondary?: { on: 'test' | 'validation'; metrics: Metrics };
   history?: HistoryPoint[];
-  /** Where training stopped and the epoch kept, in words (e.g. "stopped early at epoch 14 of 15 (...), kept epoch 11"). */
+  /**
+   * Where training stopped and the epoch kept, in words (e.g. "stopped early at epoch 14 of 15 (...), kept epoch 11").
+   */
   trainingStop?: string;
   misclassified?: { on: 'test' | 'validation'; total: number; digits: MisclassifiedDigit[] };
   /** Run parameters as label/value pairs. */
@@ -35,7 +37,8 @@ export interface ReportData {
   notes: string[];
 }
 
-export const CSS = `
+export const CSS =
+  `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#fafafa;color:#1f2937}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
@@ -52,20 +55,23 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .digits figure{margin:0;background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:6px;text-align:center}
 .digits canvas{width:56px;height:56px;image-rendering:pixelated;background:#000}
 .digits figcaption{font-size:11px;color:#374151}.digits .p{color:#dc2626;font-weight:600}
-table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #f0f0f0;text-align:left;vertical-align:top}
+table{border-collapse:collapse}` +
+  `td,th{padding:3px 10px;border-bottom:1px solid #f0f0f0;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff7ed;border:1px solid #fed7aa;border-radius:6px;padding:8px 12px;margin:6px 0}
 `;
 
 /** Draws each digit's base64 pixels into its canvas; no network, no libraries. */
-export const DRAW_SCRIPT = `
+export const DRAW_SCRIPT =
+  `
 (function(){
   var el=document.getElementById('digit-data'); if(!el) return;
   var data=JSON.parse(el.textContent);
   document.querySelectorAll('canvas[data-digit]').forEach(function(c){
     var b=atob(data[Number(c.getAttribute('data-digit'))]);
     var ctx=c.getContext('2d'); var img=ctx.createImageData(28,28);
-    for(var i=0;i<784;i++){var v=b.charCodeAt(i);img.data[i*4]=v;img.data[i*4+1]=v;img.data[i*4+2]=v;img.data[i*4+3]=255;}
+    for(var i=0;i<784;i++){var v=b.charCodeAt(i);` +
+  `img.data[i*4]=v;img.data[i*4+1]=v;img.data[i*4+2]=v;img.data[i*4+3]=255;}
     ctx.putImageData(img,0,0); c.setAttribute('data-drawn','1');
   });
 })();`;
@@ -90,10 +96,15 @@ function perClassTable(m: Metrics): string {
   const rows = m.perClass
     .map(
       (c) =>
-        `<tr><td>${c.label}</td><td class="num">${c.precision.toFixed(4)}</td><td class="num">${c.recall.toFixed(4)}</td><td class="num">${c.f1.toFixed(4)}</td><td class="num">${c.support}</td></tr>`,
+        `<tr><td>${c.label}</td><td class="num">${c.precision.toFixed(4)}</td>` +
+        `<td class="num">${c.recall.toFixed(4)}</td><td class="num">${c.f1.toFixed(4)}</td>` +
+        `<td class="num">${c.support}</td></tr>`,
     )
     .join('');
-  return `<table id="per-class-table"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return (
+    `<table id="per-class-table"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th>` +
+    `<th>support</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 function curves(history: HistoryPoint[]): string {
@@ -127,20 +138,22 @@ export function renderReportHtml(d: ReportData): string {
     body.push(`<section id="summary"><h2>Summary</h2>${summaryCards(m, d.metrics.on)}`);
     if (d.secondary)
       body.push(
-        `<p class="sub" style="margin-top:8px">${esc(d.secondary.on)}: accuracy ${pct(d.secondary.metrics.accuracy)}, macro-F1 ${d.secondary.metrics.macroF1.toFixed(4)} on ${d.secondary.metrics.rows} rows</p>`,
+        `<p class="sub" style="margin-top:8px">${esc(d.secondary.on)}: ` +
+          `accuracy ${pct(d.secondary.metrics.accuracy)}, macro-F1 ${d.secondary.metrics.macroF1.toFixed(4)} ` +
+          `on ${d.secondary.metrics.rows} rows</p>`,
       );
     body.push('</section>');
     body.push(
-      `<section id="confusion"><h2>Confusion matrix (${esc(d.metrics.on)})</h2><div class="panel">${confusionHeatmapSvg(m.confusion)}</div></section>`,
+      `<section id="confusion"><h2>Confusion matrix (${esc(d.metrics.on)})</h2>` +
+        `<div class="panel">${confusionHeatmapSvg(m.confusion)}</div></section>`,
     );
     body.push(
-      `<section id="per-class"><h2>Per-class precision, recall and F1 (${esc(d.metrics.on)})</h2><div class="row"><div class="panel">${groupedBarsSvg(
-        [
+      `<section id="per-class"><h2>Per-class precision, recall and F1 (${esc(d.metrics.on)})</h2>` +
+        `<div class="row"><div class="panel">${groupedBarsSvg([
           { name: 'precision', color: '#2563eb', values: m.perClass.map((c) => c.precision) },
           { name: 'recall', color: '#16a34a', values: m.perClass.map((c) => c.recall) },
           { name: 'F1', color: '#9333ea', values: m.perClass.map((c) => c.f1) },
-        ],
-      )}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
+        ])}</div><div class="panel">${perClassTable(m)}</div></div></section>`,
     );
   }
   if (d.history && d.history.length) {
@@ -155,16 +168,22 @@ export function renderReportHtml(d: ReportData): string {
     const figs = mc.digits
       .map(
         (g, i) =>
-          `<figure data-true="${g.truth}" data-pred="${g.predicted}"><canvas width="28" height="28" data-digit="${i}" aria-label="image ${g.id}"></canvas><figcaption>#${g.id}: true ${g.truth} → <span class="p">${g.predicted}</span></figcaption></figure>`,
+          `<figure data-true="${g.truth}" data-pred="${g.predicted}">` +
+          `<canvas width="28" height="28" data-digit="${i}" aria-label="image ${g.id}"></canvas>` +
+          `<figcaption>#${g.id}: true ${g.truth} → <span class="p">${g.predicted}</span></figcaption>` +
+          `</figure>`,
       )
       .join('');
     body.push(
-      `<section id="misclassified"><h2>Misclassified ${esc(mc.on)} digits (${mc.digits.length} of ${mc.total})</h2><div class="panel digits">${figs}</div></section>`,
+      `<section id="misclassified"><h2>Misclassified ${esc(mc.on)} digits (${mc.digits.length} of ` +
+        `${mc.total})</h2><div class="panel digits">${figs}</div></section>`,
     );
     const b64 = mc.digits.map((g) =>
       Buffer.from(g.pixels.buffer, g.pixels.byteOffset, g.pixels.byteLength).toString('base64'),
     );
-    dataScript = `<script type="application/json" id="digit-data">${JSON.stringify(b64)}</script><script>${DRAW_SCRIPT}</script>`;
+    dataScript =
+      `<script type="application/json" id="digit-data">${JSON.stringify(b64)}</script>` +
+      `<script>${DRAW_SCRIPT}</script>`;
   }
   const params = d.params.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   body.push(

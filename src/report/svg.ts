@@ -25,12 +25,14 @@ export function confusionHeatmapSvg(confusion: number[][], id = 'confusion-heatm
   const height = top + size + 16;
   const parts: string[] = [];
   parts.push(
-    `<svg id="${id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" data-classes="${k}">`,
+    `<svg id="${id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
+      `role="img" data-classes="${k}">`,
   );
   parts.push('<title>Confusion matrix: rows are true classes, columns predicted classes</title>');
   parts.push(`<text x="${left + size / 2}" y="16" text-anchor="middle" class="axis-title">predicted class</text>`);
   parts.push(
-    `<text x="14" y="${top + size / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 ${top + size / 2})">true class</text>`,
+    `<text x="14" y="${top + size / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 ` +
+      `${top + size / 2})">true class</text>`,
   );
   for (let p = 0; p < k; p++)
     parts.push(`<text x="${left + p * cell + cell / 2}" y="${top - 8}" text-anchor="middle" class="tick">${p}</text>`);
@@ -52,9 +54,12 @@ export function confusionHeatmapSvg(confusion: number[][], id = 'confusion-heatm
       const x = left + p * cell;
       const y = top + t * cell;
       parts.push(
-        `<g class="cell" data-true="${t}" data-pred="${p}" data-count="${v}"><rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" rx="3" fill="${fill}"><title>true ${t}, predicted ${p}: ${v} (${fmt(share * 100)}% of class ${t})</title></rect>` +
+        `<g class="cell" data-true="${t}" data-pred="${p}" data-count="${v}">` +
+          `<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" rx="3" fill="${fill}">` +
+          `<title>true ${t}, predicted ${p}: ${v} (${fmt(share * 100)}% of class ${t})</title></rect>` +
           (v > 0
-            ? `<text x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" class="cell-text${dark ? ' on-dark' : ''}">${v}</text>`
+            ? `<text x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" ` +
+              `class="cell-text${dark ? ' on-dark' : ''}">${v}</text>`
             : '') +
           '</g>',
       );
@@ -82,14 +87,16 @@ export function groupedBarsSvg(series: BarSeries[], id = 'per-class-bars'): stri
   const barW = Math.floor((group - 12) / Math.max(1, series.length));
   const parts: string[] = [];
   parts.push(
-    `<svg id="${id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" data-classes="${k}">`,
+    `<svg id="${id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
+      `role="img" data-classes="${k}">`,
   );
   parts.push('<title>Per-class precision, recall and F1</title>');
   for (let i = 0; i <= 4; i++) {
     const v = i / 4;
     const y = top + plotH - v * plotH;
     parts.push(
-      `<line x1="${left}" x2="${width - 8}" y1="${y}" y2="${y}" class="grid"/><text x="${left - 6}" y="${y + 4}" text-anchor="end" class="tick">${fmt(v, 2)}</text>`,
+      `<line x1="${left}" x2="${width - 8}" y1="${y}" y2="${y}" class="grid"/>` +
+        `<text x="${left - 6}" y="${y + 4}" text-anchor="end" class="tick">${fmt(v, 2)}</text>`,
     );
   }
   for (let c = 0; c < k; c++) {
@@ -98,17 +105,22 @@ export function groupedBarsSvg(series: BarSeries[], id = 'per-class-bars'): stri
       const v = Math.max(0, Math.min(1, s.values[c]));
       const h = v * plotH;
       parts.push(
-        `<rect class="bar" data-series="${esc(s.name)}" data-class="${c}" data-value="${fmt(s.values[c], 4)}" x="${gx + j * barW}" y="${top + plotH - h}" width="${barW - 2}" height="${h}" fill="${s.color}"><title>class ${c} ${esc(s.name)}: ${fmt(s.values[c], 4)}</title></rect>`,
+        `<rect class="bar" data-series="${esc(s.name)}" data-class="${c}" ` +
+          `data-value="${fmt(s.values[c], 4)}" x="${gx + j * barW}" y="${top + plotH - h}" width="${barW - 2}" ` +
+          `height="${h}" fill="${s.color}"><title>class ${c} ${esc(s.name)}: ${fmt(s.values[c], 4)}</title>` +
+          `</rect>`,
       );
     });
     parts.push(
-      `<text x="${gx + (barW * series.length) / 2}" y="${top + plotH + 16}" text-anchor="middle" class="tick">${c}</text>`,
+      `<text x="${gx + (barW * series.length) / 2}" y="${top + plotH + 16}" text-anchor="middle" ` +
+        `class="tick">${c}</text>`,
     );
   }
   let lx = left;
   for (const s of series) {
     parts.push(
-      `<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${height - 5}" class="legend">${esc(s.name)}</text>`,
+      `<rect x="${lx}" y="${height - 14}" width="10" height="10" fill="${s.color}"/>` +
+        `<text x="${lx + 14}" y="${height - 5}" class="legend">${esc(s.name)}</text>`,
     );
     lx += 90;
   }
@@ -152,13 +164,15 @@ export function lineChartSvg(
   const py = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * (height - top - bottom);
   const parts: string[] = [];
   parts.push(
-    `<svg id="${opts.id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">`,
+    `<svg id="${opts.id}" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+      `height="${height}" role="img">`,
   );
   parts.push(`<title>${esc(opts.title)}</title>`);
   for (let i = 0; i <= 4; i++) {
     const v = yMin + ((yMax - yMin) * i) / 4;
     parts.push(
-      `<line x1="${left}" x2="${width - right}" y1="${py(v)}" y2="${py(v)}" class="grid"/><text x="${left - 6}" y="${py(v) + 4}" text-anchor="end" class="tick">${v.toFixed(decimals)}</text>`,
+      `<line x1="${left}" x2="${width - right}" y1="${py(v)}" y2="${py(v)}" class="grid"/>` +
+        `<text x="${left - 6}" y="${py(v) + 4}" text-anchor="end" class="tick">${v.toFixed(decimals)}</text>`,
     );
   }
   const xTicks =
@@ -168,27 +182,33 @@ export function lineChartSvg(
   for (const x of xTicks)
     parts.push(`<text x="${px(x)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${x}</text>`);
   parts.push(
-    `<text x="${(left + width - right) / 2}" y="${height - bottom + 32}" text-anchor="middle" class="axis-title">epoch</text>`,
+    `<text x="${(left + width - right) / 2}" y="${height - bottom + 32}" text-anchor="middle" ` +
+      `class="axis-title">epoch</text>`,
   );
   parts.push(
-    `<text x="12" y="${(top + height - bottom) / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 12 ${(top + height - bottom) / 2})">${esc(opts.yLabel)}</text>`,
+    `<text x="12" y="${(top + height - bottom) / 2}" text-anchor="middle" class="axis-title" ` +
+      `transform="rotate(-90 12 ${(top + height - bottom) / 2})">${esc(opts.yLabel)}</text>`,
   );
   for (const s of series) {
     const pts = s.points.filter((p) => Number.isFinite(p.y));
     if (pts.length === 0) continue;
     const d = pts.map((p, i) => `${i ? 'L' : 'M'}${fmt(px(p.x), 2)},${fmt(py(p.y), 2)}`).join('');
     parts.push(
-      `<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+      `<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
     );
     for (const p of pts)
       parts.push(
-        `<circle cx="${fmt(px(p.x), 2)}" cy="${fmt(py(p.y), 2)}" r="3" fill="${s.color}"><title>${esc(s.name)} epoch ${p.x}: ${fmt(p.y, 4)}</title></circle>`,
+        `<circle cx="${fmt(px(p.x), 2)}" cy="${fmt(py(p.y), 2)}" r="3" fill="${s.color}">` +
+          `<title>${esc(s.name)} epoch ${p.x}: ${fmt(p.y, 4)}</title></circle>`,
       );
   }
   let lx = left;
   for (const s of series) {
     parts.push(
-      `<line x1="${lx}" x2="${lx + 16}" y1="${height - 6}" y2="${height - 6}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/><text x="${lx + 20}" y="${height - 2}" class="legend">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 16}" y1="${height - 6}" y2="${height - 6}" stroke="${s.color}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>` +
+        `<text x="${lx + 20}" y="${height - 2}" class="legend">${esc(s.name)}</text>`,
     );
     lx += 110;
   }

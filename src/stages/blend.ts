@@ -115,7 +115,10 @@ function alignTo(s: Scores, order: number[], numClasses: number, what: string, r
   if (missing.length > 0 || s.ids.length !== order.length) {
     throw new UserInputError(
       'IDS_MISMATCH',
-      `${s.path} has ${s.ids.length} ${what} rows, ${reference} has ${order.length}${missing.length ? `; ImageId(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''} are missing` : ''}`,
+      `${s.path} has ${s.ids.length} ${what} rows, ${reference} has ${order.length}` +
+        (missing.length
+          ? `; ImageId(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''} are missing`
+          : ''),
       {
         hint: 'blend runs that predicted the same file; rerun predict on the same test file',
         details: { file: s.path, missing: missing.slice(0, 100) },
@@ -206,7 +209,8 @@ function checkValidation(members: Member[], checks: string[]): number[] | undefi
   if (new Set(trainShas).size > 1) {
     throw new UserInputError(
       'SPLIT_MISMATCH',
-      'the runs were trained on different training files (sha256 differs), so their validation rows are different images',
+      'the runs were trained on different training files (sha256 differs), ' +
+        'so their validation rows are different images',
       {
         hint: 'blend runs trained on the same train.csv with the same --seed and --validation-fraction',
       },
@@ -220,7 +224,9 @@ function checkValidation(members: Member[], checks: string[]): number[] | undefi
       )
       .join('; ');
     throw new UserInputError('SPLIT_MISMATCH', `the runs held out different validation rows (${counts})`, {
-      hint: 'blend runs made with the same --seed and --validation-fraction, so weights are fitted and scored on the same images',
+      hint:
+        'blend runs made with the same --seed and --validation-fraction, ' +
+        'so weights are fitted and scored on the same images',
     });
   }
   const rows = members[0].manifest.split!.validationRows;
@@ -285,7 +291,9 @@ async function writeScores(path: string, ids: number[], scores: Float64Array, nu
 function checkWeights(weights: number[], count: number): void {
   if (weights.length !== count) {
     throw new UserInputError('WEIGHTS_INVALID', `--weights has ${weights.length} value(s) for ${count} runs`, {
-      hint: `give one weight per run, e.g. --weights ${Array.from({ length: count }, () => (1 / count).toFixed(2)).join(',')}, or --weights auto`,
+      hint:
+        `give one weight per run, e.g. ` +
+        `--weights ${Array.from({ length: count }, () => (1 / count).toFixed(2)).join(',')}, or --weights auto`,
     });
   }
   if (weights.some((w) => !Number.isFinite(w) || w < 0) || weights.every((w) => w === 0)) {
@@ -335,7 +343,9 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
       'VALIDATION_MISSING',
       '--weights auto fits the weights on the held-out validation rows, and not every run has them',
       {
-        hint: 'give the weights (e.g. --weights 0.5,0.5), or blend runs trained with a validation split (--validation-fraction > 0)',
+        hint:
+          'give the weights (e.g. --weights 0.5,0.5), or blend runs trained with a validation split ' +
+          '(--validation-fraction > 0)',
       },
     );
   }
@@ -364,7 +374,10 @@ export async function blendStage(input: BlendInput, deps: StageDeps): Promise<Bl
     weightsFrom = 'auto';
     deps.reporter.emit({
       kind: 'info',
-      message: `weights fitted on ${valTruth!.length} validation rows: ${weights.map((w) => w.toFixed(2)).join(', ')} (validation accuracy ${fit.accuracy.toFixed(4)}, ${fit.tried} weightings tried)`,
+      message:
+        `weights fitted on ${valTruth!.length} validation rows: ` +
+        `${weights.map((w) => w.toFixed(2)).join(', ')} (validation accuracy ${fit.accuracy.toFixed(4)}, ` +
+        `${fit.tried} weightings tried)`,
     });
   } else if (Array.isArray(input.weights)) {
     weights = normalizeWeights(input.weights);

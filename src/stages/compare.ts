@@ -11,8 +11,8 @@ import { UserInputError } from '../errors/index.js';
 import { readManifest } from '../adapters/run-store.js';
 import { fileExists } from '../adapters/atomic-file.js';
 import type { RunManifest } from '../domain/manifest.js';
-import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
-import { argmax } from '../domain/probabilities/index.js';
+import { computeMetrics, type Metrics } from '../domain/metrics.js';
+import { matchLabels } from '../domain/probabilities/match-labels.js';
 import { readIdLabelFile } from '../domain/submission.js';
 import { createReadStream } from 'node:fs';
 import { readProbabilityFile } from '../adapters/probability-file.js';
@@ -44,30 +44,13 @@ export async function metricsFromProbabilities(
 ): Promise<Metrics> {
   const truthById = await readIdLabelFile(createReadStream(labels), labels, numClasses);
   const { rows } = await readProbabilityFile(probabilities, { numClasses });
-  const truth: number[] = [];
-  const pred: number[] = [];
-  const ll = new LogLossAccumulator();
-  let n = 0;
-  for await (const row of rows) {
-    n++;
-    const id = row.id ?? n;
-    const t = truthById.get(id);
-    if (t === undefined) {
-      throw new UserInputError('IDS_MISMATCH', `${probabilities}:${row.line}: ImageId ${id} is not in ${labels}`, {
-        details: { file: probabilities, line: row.line },
-      });
-    }
-    truth.push(t);
-    pred.push(argmax(row.scores));
-    ll.add(t, row.scores);
-  }
-  if (n !== truthById.size) {
-    throw new UserInputError('IDS_MISMATCH', `${probabilities} has ${n} rows but ${labels} has ${truthById.size}`, {
-      hint: 'both files must cover the same validation rows',
-    });
-  }
-  const m = computeMetrics(truth, pred, numClasses);
-  m.logLoss = ll.value();
+  const matched = await matchLabels(rows, truthById, {
+    probabilities,
+    labels,
+    countHint: 'both files must cover the same validation rows',
+  });
+  const m = computeMetrics(matched.truth, matched.predicted, numClasses);
+  m.logLoss = matched.logLoss;
   return m;
 }
 
@@ -110,12 +93,18 @@ export function checkHeldOut(runs: LoadedRun[]): HeldOutCheck {
   let sameValidationRows: boolean | null = null;
   if (keys.every((k) => k !== null)) {
     sameValidationRows = !differentTrainFiles && keys.every((k) => k === keys[0]);
+    const rowCounts = counts.every((c) => c === counts[0])
+      ? `same count, ${counts[0]}, but other rows`
+      : `${counts.join(' vs ')} rows`;
     messages.push(
       sameValidationRows && !differentTrainFiles
         ? `same held-out rows: all runs were validated on the same ${counts[0]} rows of the training file`
         : differentTrainFiles
-          ? 'DIFFERENT training files (sha256 differs): the held-out rows are rows of different files, so validation numbers are NOT comparable; train on the same file to compare them'
-          : `DIFFERENT held-out rows (${counts.every((c) => c === counts[0]) ? `same count, ${counts[0]}, but other rows` : `${counts.join(' vs ')} rows`}): validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
+          ? 'DIFFERENT training files (sha256 differs): the held-out rows are rows of different files, ' +
+            'so validation numbers are NOT comparable; train on the same file to compare them'
+          : `DIFFERENT held-out rows ` +
+            `(${rowCounts}): ` +
+            `validation numbers are NOT comparable; rerun with the same --seed and --validation-fraction`,
     );
   } else if (runs.length > 1) {
     const without = runs.filter((_, i) => keys[i] === null).map((r) => r.manifest.runId);

@@ -9,7 +9,8 @@ import { sha256File } from '../adapters/file-hash.js';
 import { openByteSource } from '../adapters/byte-source.js';
 import { manifestIfAny, recordedInput, recordInRun, runOutputPath, runOwning, targetOf } from './run-folder.js';
 import { readIdLabelFile } from '../domain/submission.js';
-import { computeMetrics, LogLossAccumulator, type Metrics } from '../domain/metrics.js';
+import { computeMetrics, type Metrics } from '../domain/metrics.js';
+import { matchLabels } from '../domain/probabilities/match-labels.js';
 import { assertInputFile } from './argmax.js';
 import { readProbabilityFile } from '../adapters/probability-file.js';
 import type { StageDeps } from '../runtime/deps.js';
@@ -157,34 +158,13 @@ export async function evaluateWithPaths(
   const metrics = computeMetrics(truth, predicted, numClasses);
   if (input.probabilities) {
     const { rows } = await readProbabilityFile(input.probabilities, { numClasses });
-    const acc = new LogLossAccumulator();
-    let n = 0;
-    for await (const row of rows) {
-      n++;
-      const id = row.id ?? n;
-      const label = truthById.get(id);
-      if (label === undefined) {
-        throw new UserInputError(
-          'IDS_MISMATCH',
-          `${input.probabilities}:${row.line}: ImageId ${id} is not in ${input.labels}`,
-          {
-            hint: 'the probabilities must be for the same images as the labels',
-            details: { file: input.probabilities, line: row.line, id },
-          },
-        );
-      }
-      acc.add(label, row.scores);
-    }
-    if (acc.rows !== truthById.size) {
-      throw new UserInputError(
-        'IDS_MISMATCH',
-        `${input.probabilities} has ${acc.rows} rows but ${input.labels} has ${truthById.size}`,
-        {
-          hint: 'the probabilities must cover every labelled image',
-        },
-      );
-    }
-    metrics.logLoss = acc.value();
+    const matched = await matchLabels(rows, truthById, {
+      probabilities: input.probabilities,
+      labels: input.labels,
+      unknownIdHint: 'the probabilities must be for the same images as the labels',
+      countHint: 'the probabilities must cover every labelled image',
+    });
+    metrics.logLoss = matched.logLoss;
   }
   if (input.output) await writeJsonAtomic(input.output, metrics, { force: input.force });
   if (paths.runDir && input.output) {

@@ -26,7 +26,10 @@ export interface InspectHtmlResult extends InspectOutput {
 
 const MAX_LISTED = 24;
 
-/** `data/train.csv` → `train.inspect.html`, `digit-recognizer.zip` → `digit-recognizer.inspect.html` (current folder). */
+/**
+ * `data/train.csv` → `train.inspect.html`, `digit-recognizer.zip` → `digit-recognizer.inspect.html`
+ * (current folder).
+ */
 export function defaultInspectHtmlPath(input: string): string {
   const name = basename(input).replace(/(\.csv)?(\.gz|\.zip)?$/i, '') || 'data';
   return `${name}.inspect.html`;

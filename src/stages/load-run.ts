@@ -33,7 +33,9 @@ export async function loadRun(dir: string, options: { backend?: BackendRequest }
   const getModel = async (): Promise<ProbabilityModel> => {
     if (!(await fileExists(join(modelDir, 'metadata.json')))) {
       throw new UserInputError('MODEL_NOT_FOUND', `${dir} has no local model (${modelDir}/metadata.json)`, {
-        hint: 'load a run trained by the local engine; a SageMaker run predicts with `digitflow predict <run> --engine sagemaker`',
+        hint:
+          'load a run trained by the local engine; a SageMaker run predicts with ' +
+          '`digitflow predict <run> --engine sagemaker`',
         details: { path: dir },
       });
     }

@@ -29,7 +29,10 @@ import { runtimeVersions } from '../adapters/run-store.js';
 import type { StageDeps } from '../runtime/deps.js';
 
 export type PrepareSource = 'bundled' | 'mnist' | 'idx' | 'kaggle';
-/** official: the files' own train/test parts (MNIST 60,000/10,000); kaggle: a seeded, stratified 60/40 split of all rows (MNIST 42,000/28,000). */
+/**
+ * official: the files' own train/test parts (MNIST 60,000/10,000); kaggle: a seeded, stratified 60/40 split of all rows
+ * (MNIST 42,000/28,000).
+ */
 export type PrepareSplit = 'official' | 'kaggle';
 
 export interface PrepareInput {
@@ -127,7 +130,10 @@ function shuffled(ds: Dataset, seed: number): Dataset {
   return selectRows(ds, order);
 }
 
-/** A seeded, stratified hold-out of `testSize` rows; both parts shuffled (their own derived seeds) so rows are not grouped by class. */
+/**
+ * A seeded, stratified hold-out of `testSize` rows; both parts shuffled (their own derived seeds) so rows are not
+ * grouped by class.
+ */
 function holdOut(all: Dataset, testSize: number, seed: number): { train: Dataset; test: Dataset } {
   const split = stratifiedSplit(all.labels!, all.numClasses, { seed: deriveSeed(seed, 'split'), secondSize: testSize });
   // Linear Learner needs shuffled input.
@@ -161,7 +167,9 @@ export async function detectSource(path: string): Promise<'idx' | 'kaggle'> {
     'SOURCE_UNRECOGNISED',
     `${path} is neither a Kaggle download (zip, or a folder with train.csv) nor a folder of MNIST IDX files`,
     {
-      hint: 'say what it is with --source kaggle or --source idx; to use a single CSV, pass it straight to `run --train` or `train --train`',
+      hint:
+        'say what it is with --source kaggle or --source idx; to use a single CSV, ' +
+        'pass it straight to `run --train` or `train --train`',
       details: { path },
     },
   );
@@ -171,7 +179,9 @@ export async function prepareStage(given: PrepareInput, deps: StageDeps): Promis
   const started = deps.clock.now();
   if (given.source === 'bundled' && given.path) {
     throw new UserInputError('SOURCE_PATH_UNUSED', `--source bundled reads no path, but ${given.path} was given`, {
-      hint: `drop the path, or say what it is: --source kaggle ${given.path} (zip or folder) or --source idx ${given.path}`,
+      hint:
+        `drop the path, or say what it is: --source kaggle ${given.path} (zip or folder) ` +
+        `or --source idx ${given.path}`,
     });
   }
   const source: PrepareSource =
@@ -276,7 +286,9 @@ async function prepareLocked(
         'SOURCE_PATH_REQUIRED',
         '--source kaggle needs the competition download (zip or folder)',
         {
-          hint: 'download it with `kaggle competitions download -c digit-recognizer`, then: digitflow prepare digit-recognizer.zip',
+          hint:
+            'download it with `kaggle competitions download -c digit-recognizer`, then: ' +
+            'digitflow prepare digit-recognizer.zip',
         },
       );
     deps.reporter.emit({ kind: 'step', step: 'prepare', message: `reading the Kaggle download ${input.path}` });

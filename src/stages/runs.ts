@@ -222,11 +222,13 @@ export async function runsStage(input: RunsInput, deps: StageDeps): Promise<Runs
   });
   if (valLetters.size > 1)
     notes.push(
-      `${valLetters.size} different held-out validation splits (A is the most common): validation accuracies of different letters are not comparable`,
+      `${valLetters.size} different held-out validation splits (A is the most common): ` +
+        `validation accuracies of different letters are not comparable`,
     );
   if (testLetters.size > 1)
     notes.push(
-      `${testLetters.size} different test files (A is the most common): test accuracies of different letters are not comparable`,
+      `${testLetters.size} different test files (A is the most common): ` +
+        `test accuracies of different letters are not comparable`,
     );
   const entries = runs.map((r) => r.entry).sort(compareBy(sort));
   return { dir, sort, runs: entries, skipped, notes };

@@ -82,7 +82,9 @@ export async function shareStage(input: ShareInput, deps: StageDeps): Promise<Sh
       'SHARE_NO_BUCKET',
       `${input.file} is not in a run with an S3 prefix, so there is nowhere to put it`,
       {
-        hint: 'pass --bucket <name> (and --prefix), or share a file from a run folder that was uploaded (`digitflow upload` or `run --engine sagemaker`)',
+        hint:
+          'pass --bucket <name> (and --prefix), or share a file from a run folder that was uploaded ' +
+          '(`digitflow upload` or `run --engine sagemaker`)',
         details: { file: input.file, runDir },
       },
     );

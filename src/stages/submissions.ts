@@ -58,7 +58,9 @@ async function listSubmissions(
       'KAGGLE_CLI_FAILED',
       `kaggle ${args.join(' ')} exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
       {
-        hint: 'check your Kaggle API token and that you joined the competition; the submission itself is recorded and can be checked later with `digitflow submissions <run>`',
+        hint:
+          'check your Kaggle API token and that you joined the competition; ' +
+          'the submission itself is recorded and can be checked later with `digitflow submissions <run>`',
         details: { exitCode: code, output, command: ['kaggle', ...args] },
       },
     );
@@ -70,7 +72,9 @@ async function listSubmissions(
       'KAGGLE_CLI_FAILED',
       `could not read the output of kaggle ${args.join(' ')}: ${(e as Error).message}`,
       {
-        hint: 'update the Kaggle CLI (`pip install -U kaggle`); digitflow reads the columns fileName, date, description, status, publicScore',
+        hint:
+          'update the Kaggle CLI (`pip install -U kaggle`); digitflow reads the columns fileName, date, ' +
+          'description, status, publicScore',
         details: { output },
       },
     );
@@ -131,9 +135,12 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
     if (deps.clock.now() - started >= timeoutMs) {
       throw new CloudError(
         'KAGGLE_WAIT_TIMEOUT',
-        `${open.length} submission(s) still ${open.map((r) => r.status).join(', ')} after ${Math.round(timeoutMs / 1000)} s`,
+        `${open.length} submission(s) still ${open.map((r) => r.status).join(', ')} after ` +
+          `${Math.round(timeoutMs / 1000)} s`,
         {
-          hint: 'Kaggle is still scoring: check again later with `digitflow submissions <run>` (the submission is recorded)',
+          hint:
+            'Kaggle is still scoring: check again later with `digitflow submissions <run>` (the submission is ' +
+            'recorded)',
           details: { pending: open.map((r) => r.message) },
         },
       );
@@ -146,9 +153,12 @@ export async function submissionsStage(input: SubmissionsInput, deps: StageDeps)
   if (input.wait && failed.length) {
     throw new CloudError(
       'KAGGLE_SCORING_FAILED',
-      `Kaggle could not score ${failed.map((r) => `${r.file} (${JSON.stringify(r.message)})`).join(', ')}: status error`,
+      `Kaggle could not score ${failed.map((r) => `${r.file} (${JSON.stringify(r.message)})`).join(', ')}: ` +
+        `status error`,
       {
-        hint: 'open the competition\'s "My Submissions" page on kaggle.com for the reason; the status is recorded in the manifest',
+        hint:
+          'open the competition\'s "My Submissions" page on kaggle.com for the reason; ' +
+          'the status is recorded in the manifest',
         details: { failed },
       },
     );

@@ -92,7 +92,9 @@ export async function requireKaggle(
       'KAGGLE_NO_CREDENTIALS',
       `no Kaggle credentials (looked for KAGGLE_USERNAME/KAGGLE_KEY and ${where}), so nothing was sent to Kaggle`,
       {
-        hint: `create an API token on kaggle.com (Settings → API) and save it as ${kaggleJsonCandidates(env, home)[0]}${manual}`,
+        hint:
+          `create an API token on kaggle.com (Settings → API) ` +
+          `and save it as ${kaggleJsonCandidates(env, home)[0]}${manual}`,
         details: { command: commandLine, looked: kaggleJsonCandidates(env, home) },
       },
     );
@@ -137,7 +139,9 @@ export async function submitStage(input: SubmitInput, deps: StageDeps): Promise<
       'KAGGLE_SUBMIT_FAILED',
       `kaggle competitions submit exited with code ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
       {
-        hint: 'check that you accepted the competition rules on kaggle.com and that your API token is current; the file itself passed validation',
+        hint:
+          'check that you accepted the competition rules on kaggle.com and that your API token is current; ' +
+          'the file itself passed validation',
         details: { exitCode: code, output, command: base.command },
       },
     );

@@ -177,9 +177,12 @@ export async function uploadStage(
       ) {
         throw new UserInputError(
           'SPLIT_MISMATCH',
-          `${runDir} already holds out a different validation split (seed ${prior.seed}, fraction ${prior.validationFraction})`,
+          `${runDir} already holds out a different validation split (seed ${prior.seed}, ` +
+            `fraction ${prior.validationFraction})`,
           {
-            hint: `pass --seed ${prior.seed} --validation-fraction ${prior.validationFraction} so both engines are scored on the same rows, or start a new run`,
+            hint:
+              `pass --seed ${prior.seed} --validation-fraction ${prior.validationFraction} so both engines ` +
+              `are scored on the same rows, or start a new run`,
           },
         );
       }

@@ -54,7 +54,8 @@ describe('tune → blend → runs → report (built binary)', () => {
     const list = await runCli(['runs', '--dir', runs, '--sort', 'test-acc', '--json']);
     expect(list.code, list.stderr).toBe(0);
     const board = JSON.parse(list.stdout);
-    expect(board.runs.map((e: { runId: string }) => e.runId).sort()).toEqual(['blend', 'linear']); // the tune folder is not a run
+    // the tune folder is not a run
+    expect(board.runs.map((e: { runId: string }) => e.runId).sort()).toEqual(['blend', 'linear']);
     expect(board.runs.find((e: { runId: string }) => e.runId === 'blend').engine).toBe('blend');
     const text = await runCli(['runs', '--dir', tuneDir]);
     expect(text.stdout).toMatch(/^#\s+run\s+engine\s+model\s+hyperparameters/);

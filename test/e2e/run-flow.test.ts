@@ -60,7 +60,7 @@ describe('predict <run> → argmax <run> → evaluate <run> → report <run>', (
     await expect(stat(join(dir, 'submission.csv'))).rejects.toThrow();
   });
 
-  it('compare shows the test metrics evaluate recorded, the epochs trained and kept, and validation recall', async () => {
+  it('compare shows the test metrics evaluate recorded, the epochs trained and kept, validation recall', async () => {
     const c = await run(['compare', 'runs/a']);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/test accuracy\s+\d+\.\d+%/);

@@ -81,7 +81,9 @@ export interface SageMakerTestServer {
   failNext(kind: 'training' | 'transform', reason: string): void;
   /** The next job of this kind ends as Stopped (as if someone called Stop*Job). */
   stopNext(kind: 'training' | 'transform'): void;
-  /** The next Create of this kind succeeds but answers 500 (a lost response): the SDK's retry then meets ResourceInUse. */
+  /**
+   * The next Create of this kind succeeds but answers 500 (a lost response): the SDK's retry then meets ResourceInUse.
+   */
   loseNextCreateResponse(kind: 'training' | 'transform' | 'model'): void;
   /** The next training job ends Stopped with SecondaryStatus MaxRuntimeExceeded (its stopping condition). */
   exceedRuntimeNext(): void;
@@ -112,11 +114,12 @@ const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  */
 const LL_NAMES = new Set(
   (
-    'accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult binary_classifier_model_selection_criteria ' +
-    'early_stopping_patience early_stopping_tolerance epochs f_beta feature_dim huber_delta init_bias init_method init_scale ' +
-    'init_sigma l1 learning_rate loss loss_insensitivity lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin ' +
-    'mini_batch_size momentum normalize_data normalize_label num_calibration_samples num_classes num_models num_point_for_scaler ' +
-    'optimizer positive_example_weight_mult predictor_type quantile target_precision target_recall unbias_data unbias_label ' +
+    'accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult ' +
+    'binary_classifier_model_selection_criteria early_stopping_patience early_stopping_tolerance epochs f_beta ' +
+    'feature_dim huber_delta init_bias init_method init_scale init_sigma l1 learning_rate loss loss_insensitivity ' +
+    'lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin mini_batch_size momentum normalize_data ' +
+    'normalize_label num_calibration_samples num_classes num_models num_point_for_scaler optimizer ' +
+    'positive_example_weight_mult predictor_type quantile target_precision target_recall unbias_data unbias_label ' +
     'use_bias use_lr_scheduler wd _tuning_objective_metric'
   ).split(' '),
 );
@@ -160,7 +163,8 @@ function checkLinearLearnerHyperparameters(hp: Record<string, string>): void {
     const ok = LL_VALUES[n];
     if (ok && !ok(String(hp[n])))
       throw new Error(
-        `ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' (caused by ValidationError)`,
+        `ClientError: u'${hp[n]}' is not valid under any of the given schemas for hyperparameter '${n}' ` +
+          `(caused by ValidationError)`,
       );
   }
   if (!hp.predictor_type)
@@ -187,7 +191,8 @@ function checkName(name: string, field: string): void {
   if (!NAME_RE.test(name))
     throw new ApiError(
       'ValidationException',
-      `Value '${name}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
+      `Value '${name}' at '${field}' failed to satisfy constraint: ` +
+        `Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
     );
 }
 
@@ -196,7 +201,8 @@ function checkInstance(type: string, allowed: Set<string>, field: string): void 
   if (!allowed.has(type)) {
     throw new ApiError(
       'ValidationException',
-      `1 validation error detected: Value '${type}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${[...allowed].slice(0, 8).join(', ')}, ...]`,
+      `1 validation error detected: Value '${type}' at '${field}' failed to satisfy constraint: ` +
+        `Member must satisfy enum value set: [${[...allowed].slice(0, 8).join(', ')}, ...]`,
     );
   }
 }
@@ -206,12 +212,14 @@ function checkTags(list: { Key?: string; Value?: string }[] | undefined): void {
     if (!t.Key || t.Key.length > 128 || !TAG_RE.test(t.Key))
       throw new ApiError(
         'ValidationException',
-        `Value '${t.Key}' at 'tags.${i + 1}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+        `Value '${t.Key}' at 'tags.${i + 1}.member.key' failed to satisfy constraint: ` +
+          `Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
       );
     if ((t.Value ?? '').length > 256 || !TAG_RE.test(t.Value ?? ''))
       throw new ApiError(
         'ValidationException',
-        `Value '${t.Value}' at 'tags.${i + 1}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+        `Value '${t.Value}' at 'tags.${i + 1}.member.value' failed to satisfy constraint: ` +
+          `Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
       );
   }
 }
@@ -369,7 +377,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       const smallest = Math.min(...hostRows);
       if (miniBatch > smallest) {
         throw new Error(
-          `ClientError: mini_batch_size (${miniBatch}) is larger than the number of records (${smallest}) on host algo-${hostRows.indexOf(smallest) + 1}; reduce mini_batch_size`,
+          `ClientError: mini_batch_size (${miniBatch}) is larger than the number of records (${smallest}) ` +
+            `on host algo-${hostRows.indexOf(smallest) + 1}; reduce mini_batch_size`,
         );
       }
       for (const l of trainDs.labels!)
@@ -381,7 +390,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       move(job, 'Training', 'Training image download completed. Training in progress.');
       log(
         job,
-        `[loopback] Linear Learner stand-in: ${trainDs.rows} train rows, ${valDs?.rows ?? 0} validation rows, hyperparameters ${JSON.stringify(hp)}`,
+        `[loopback] Linear Learner stand-in: ${trainDs.rows} train rows, ` +
+          `${valDs?.rows ?? 0} validation rows, hyperparameters ${JSON.stringify(hp)}`,
       );
       const reporter = {
         emit: (e: { kind: string; epoch?: number; accuracy?: number; valAccuracy?: number }) => {
@@ -501,7 +511,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
     if (jobs.has(name))
       throw new ApiError(
         'ResourceInUse',
-        `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account and region, and a job with this name already exists (${name})`,
+        `${kind === 'training' ? 'Training' : 'Transform'} job names must be unique within an AWS account ` +
+          `and region, and a job with this name already exists (${name})`,
       );
     const job: Job = {
       kind,
@@ -639,7 +650,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       ) {
         throw new ApiError(
           'ValidationException',
-          'MaxWaitTimeInSeconds above 3600 requires CheckpointConfig for a built-in algorithm that is not checkpointing (managed spot training)',
+          'MaxWaitTimeInSeconds above 3600 requires CheckpointConfig for a built-in algorithm that is not ' +
+            'checkpointing (managed spot training)',
         );
       }
       const img = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/linear-learner:1$/.exec(
@@ -849,7 +861,8 @@ export async function startSageMakerServer(opts: SageMakerServerOptions): Promis
       if (max < 1 || max > 100)
         throw new ApiError(
           'ValidationException',
-          `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`,
+          `Value '${max}' at 'maxResults' failed to satisfy constraint: ` +
+            `Member must have value less than or equal to 100`,
         );
       const from = b.NextToken ? Number(b.NextToken) : 0;
       const all = t.trials.map((n) => trialSummary(jobs.get(n)!));
@@ -1023,7 +1036,9 @@ async function untarGz(bytes: Buffer, dir: string): Promise<void> {
   await Promise.all(files);
 }
 
-/** Linear Learner's tunable hyperparameters and the bounds the service accepts (guide: "Tune a linear learner model"). */
+/**
+ * Linear Learner's tunable hyperparameters and the bounds the service accepts (guide: "Tune a linear learner model").
+ */
 const LL_TUNABLE: Record<
   string,
   { type: 'Continuous' | 'Integer' | 'Categorical'; min?: number; max?: number; values?: string[] }
@@ -1064,18 +1079,21 @@ function checkTuningRequest(b: Json): void {
   if (name.length > 32)
     throw new ApiError(
       'ValidationException',
-      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must have length less than or equal to 32`,
+      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy ` +
+        `constraint: Member must have length less than or equal to 32`,
     );
   if (!TUNING_NAME_RE.test(name))
     throw new ApiError(
       'ValidationException',
-      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`,
+      `1 validation error detected: Value '${name}' at 'hyperParameterTuningJobName' failed to satisfy ` +
+        `constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`,
     );
   const cfg = b.HyperParameterTuningJobConfig;
   if (!['Bayesian', 'Random', 'Hyperband', 'Grid'].includes(cfg.Strategy))
     throw new ApiError(
       'ValidationException',
-      `Value '${cfg.Strategy}' at 'hyperParameterTuningJobConfig.strategy' failed to satisfy constraint: Member must satisfy enum value set: [Bayesian, Random, Hyperband, Grid]`,
+      `Value '${cfg.Strategy}' at 'hyperParameterTuningJobConfig.strategy' failed to satisfy constraint: ` +
+        `Member must satisfy enum value set: [Bayesian, Random, Hyperband, Grid]`,
     );
   const limits = cfg.ResourceLimits;
   if (
@@ -1090,7 +1108,8 @@ function checkTuningRequest(b: Json): void {
   if (limits.MaxNumberOfTrainingJobs !== undefined && limits.MaxParallelTrainingJobs > limits.MaxNumberOfTrainingJobs) {
     throw new ApiError(
       'ValidationException',
-      `MaxParallelTrainingJobs (${limits.MaxParallelTrainingJobs}) cannot be greater than MaxNumberOfTrainingJobs (${limits.MaxNumberOfTrainingJobs})`,
+      `MaxParallelTrainingJobs (${limits.MaxParallelTrainingJobs}) ` +
+        `cannot be greater than MaxNumberOfTrainingJobs (${limits.MaxNumberOfTrainingJobs})`,
     );
   }
   const objective = cfg.HyperParameterTuningJobObjective;
@@ -1158,7 +1177,8 @@ function checkTuningRequest(b: Json): void {
     if (lo < doc.min! || hi > doc.max!)
       throw new ApiError(
         'ValidationException',
-        `The range ${x.MinValue}..${x.MaxValue} for hyperparameter ${x.Name} is outside the algorithm's valid range ${doc.min}..${doc.max}`,
+        `The range ${x.MinValue}..${x.MaxValue} for hyperparameter ${x.Name} is outside the algorithm's ` +
+          `valid range ${doc.min}..${doc.max}`,
       );
     if (
       ['Logarithmic', 'ReverseLogarithmic'].includes(x.ScalingType) &&
@@ -1166,7 +1186,8 @@ function checkTuningRequest(b: Json): void {
     )
       throw new ApiError(
         'ValidationException',
-        `ScalingType ${x.ScalingType} needs a range within (0, ${x.ScalingType === 'Logarithmic' ? 'inf' : '1'}) for ${x.Name}`,
+        `ScalingType ${x.ScalingType} needs a range within (0, ` +
+          `${x.ScalingType === 'Logarithmic' ? 'inf' : '1'}) for ${x.Name}`,
       );
   }
   if (cfg.Strategy === 'Grid' && ranges.some(([type]) => type !== 'Categorical'))

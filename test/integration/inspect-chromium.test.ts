@@ -34,7 +34,10 @@ function bar(col: number): number[] {
   return px;
 }
 
-/** 30 train rows: label k has bars at column 2 + 2k; row 21 is blank; rows 22 and 23 repeat rows 1 and 2; rows 24-30 are grey 200. */
+/**
+ * 30 train rows: label k has bars at column 2 + 2k; row 21 is blank; rows 22 and 23 repeat rows 1 and 2; rows 24-30 are
+ * grey 200.
+ */
 function trainText(): string {
   const rows: string[] = [];
   // Rows 11-20 repeat the bars of rows 1-10 at grey 254, so they are not duplicates.
@@ -91,45 +94,48 @@ describe.skipIf(!available)('inspect --html in headless Chromium', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('a gzip train file: histogram, means, samples, blank and duplicates, pixel histogram, no errors, no network', async () => {
-    const gz = join(dir, 'train.csv.gz');
-    await writeFile(gz, gzipSync(trainText()));
-    const out = join(dir, 'train.html');
-    const r = await inspectHtmlStage({ path: gz, output: out }, defaultDeps());
-    expect(r.files[0]).toMatchObject({ rows: 30, layout: 'train', blankImages: 1, duplicateImages: 2 });
-    const { page, errors, requests } = await render(out);
-    expect(errors).toEqual([]);
-    expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
-    expect(await page.locator('#label-histogram-0 rect.bar').count()).toBe(10);
-    expect(await page.locator('#label-histogram-0 rect.bar[data-label="3"]').getAttribute('data-count')).toBe('4');
-    expect(await page.locator('#pixel-histogram-0 rect.bin').count()).toBe(256);
-    expect(await page.locator('#pixel-histogram-0 rect.bin[data-value="200"]').getAttribute('data-count')).toBe(
-      String(7 * 60),
-    );
-    expect(await page.locator('.means canvas[data-drawn="1"]').count()).toBe(10);
-    expect(await page.locator('.samples .class-row').count()).toBe(10);
-    expect(await page.locator('.samples .class-row[data-group="0"] figure').count()).toBe(4);
-    expect(await page.locator('.duplicates figure').count()).toBe(2);
-    expect(await page.locator('.duplicates figure').first().getAttribute('data-same')).toBe('1');
-    expect(await page.locator('.blanks').textContent()).toContain('row 21');
-    // The first sample of class 0 is drawn from its pixels: 60 white pixels where the bar is.
-    const lit = await page.evaluate(() => {
-      const c = document.querySelector('.samples .class-row[data-group="0"] canvas') as HTMLCanvasElement;
-      const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] === 255) n++;
-      return n;
-    });
-    expect(lit).toBe(60);
-    // Class 0's mean mixes bars of 255 (rows 1 and 22), 254 (row 11) and 200 (row 24) at the same column.
-    const mean = await page.evaluate(() => {
-      const c = document.querySelector('.means figure[data-group="0"] canvas') as HTMLCanvasElement;
-      return c.getContext('2d')!.getImageData(2, 10, 1, 1).data[0];
-    });
-    expect(mean).toBe(Math.round((255 * 2 + 254 + 200) / 4));
-    await page.close();
-    expect(await readFile(out, 'utf8')).not.toMatch(/https?:\/\//);
-  });
+  it(
+    'a gzip train file: histogram, means, samples, ' + 'blank and duplicates, pixel histogram, no errors, no network',
+    async () => {
+      const gz = join(dir, 'train.csv.gz');
+      await writeFile(gz, gzipSync(trainText()));
+      const out = join(dir, 'train.html');
+      const r = await inspectHtmlStage({ path: gz, output: out }, defaultDeps());
+      expect(r.files[0]).toMatchObject({ rows: 30, layout: 'train', blankImages: 1, duplicateImages: 2 });
+      const { page, errors, requests } = await render(out);
+      expect(errors).toEqual([]);
+      expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
+      expect(await page.locator('#label-histogram-0 rect.bar').count()).toBe(10);
+      expect(await page.locator('#label-histogram-0 rect.bar[data-label="3"]').getAttribute('data-count')).toBe('4');
+      expect(await page.locator('#pixel-histogram-0 rect.bin').count()).toBe(256);
+      expect(await page.locator('#pixel-histogram-0 rect.bin[data-value="200"]').getAttribute('data-count')).toBe(
+        String(7 * 60),
+      );
+      expect(await page.locator('.means canvas[data-drawn="1"]').count()).toBe(10);
+      expect(await page.locator('.samples .class-row').count()).toBe(10);
+      expect(await page.locator('.samples .class-row[data-group="0"] figure').count()).toBe(4);
+      expect(await page.locator('.duplicates figure').count()).toBe(2);
+      expect(await page.locator('.duplicates figure').first().getAttribute('data-same')).toBe('1');
+      expect(await page.locator('.blanks').textContent()).toContain('row 21');
+      // The first sample of class 0 is drawn from its pixels: 60 white pixels where the bar is.
+      const lit = await page.evaluate(() => {
+        const c = document.querySelector('.samples .class-row[data-group="0"] canvas') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === 255) n++;
+        return n;
+      });
+      expect(lit).toBe(60);
+      // Class 0's mean mixes bars of 255 (rows 1 and 22), 254 (row 11) and 200 (row 24) at the same column.
+      const mean = await page.evaluate(() => {
+        const c = document.querySelector('.means figure[data-group="0"] canvas') as HTMLCanvasElement;
+        return c.getContext('2d')!.getImageData(2, 10, 1, 1).data[0];
+      });
+      expect(mean).toBe(Math.round((255 * 2 + 254 + 200) / 4));
+      await page.close();
+      expect(await readFile(out, 'utf8')).not.toMatch(/https?:\/\//);
+    },
+  );
 
   it('the competition zip: one section per member, test layout without labels, names escaped', async () => {
     const test = header('test') + '\n' + [bar(5), bar(9), bar(5)].map((p) => p.join(',')).join('\n') + '\n';

@@ -89,7 +89,7 @@ describe('MNIST source: checked download, cache, local folder', () => {
     ).toBe(true);
   });
 
-  it('reads a local folder (plain or .gz) without any network, and refuses files that are not the pinned ones', async () => {
+  it('reads a local folder (plain or .gz) offline, and refuses files that are not the pinned ones', async () => {
     const d = await fresh('local');
     for (const [name, b] of fixture.contents)
       await writeFile(
@@ -154,7 +154,7 @@ describe('prepare --source mnist --split kaggle', () => {
     expect(new Set([...testCsv, ...trainCsv]).size).toBe(50);
   });
 
-  it('keeps the official split by default and refuses --split kaggle where it does not apply, before any work', async () => {
+  it('keeps the official split by default and refuses --split kaggle where it does not apply, first', async () => {
     const src = join(dir, 'idx-src');
     const o = await prepareStage({ source: 'idx', path: src, outDir: join(dir, 'o1'), seed: 42 }, defaultDeps());
     expect([o.split, o.trainRows, o.testRows]).toEqual(['official', 30, 20]);

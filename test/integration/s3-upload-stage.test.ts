@@ -65,122 +65,126 @@ const parse = (csv: string) =>
     .map((l) => l.split(',').map(Number));
 
 describe(`upload stage against ${server.kind}`, () => {
-  it('writes Linear Learner CSVs with the seeded split, records them in the manifest, and skips them the second time', async () => {
-    const input = {
-      bucket,
-      prefix: 'it',
-      train: join(work, 'train.csv'),
-      test: join(work, 'test.csv'),
-      validationFraction: 0.25,
-      seed: 7,
-      runId: 'stage-1',
-      runsDir: join(work, 'runs'),
-      shards: 2,
-      s3,
-    };
-    const r = await uploadStage(input, deps());
-    const base = `s3://${bucket}/it/stage-1/data`;
-    // The managed run's layout: a later `run --engine sagemaker --out runs/stage-1` reuses these objects.
-    expect(r.uris).toEqual({
-      train: `${base}/train/train.csv`,
-      validation: `${base}/validation/validation.csv`,
-      test: `${base}/transform-input/`,
-      testKeys: [`${base}/transform-input/test-part-00000.csv`, `${base}/transform-input/test-part-00001.csv`],
-    });
-    expect(r.uploaded.map((f) => f.uri.split('/').slice(-2).join('/'))).toEqual([
-      'train/train.csv',
-      'validation/validation.csv',
-      'transform-input/validation-features.csv',
-      'transform-input/test-part-00000.csv',
-      'transform-input/test-part-00001.csv',
-    ]);
-    expect(r.skipped).toHaveLength(0);
+  it(
+    'writes Linear Learner CSVs with the seeded split, records them in the manifest, ' +
+      'and skips them the second time',
+    async () => {
+      const input = {
+        bucket,
+        prefix: 'it',
+        train: join(work, 'train.csv'),
+        test: join(work, 'test.csv'),
+        validationFraction: 0.25,
+        seed: 7,
+        runId: 'stage-1',
+        runsDir: join(work, 'runs'),
+        shards: 2,
+        s3,
+      };
+      const r = await uploadStage(input, deps());
+      const base = `s3://${bucket}/it/stage-1/data`;
+      // The managed run's layout: a later `run --engine sagemaker --out runs/stage-1` reuses these objects.
+      expect(r.uris).toEqual({
+        train: `${base}/train/train.csv`,
+        validation: `${base}/validation/validation.csv`,
+        test: `${base}/transform-input/`,
+        testKeys: [`${base}/transform-input/test-part-00000.csv`, `${base}/transform-input/test-part-00001.csv`],
+      });
+      expect(r.uploaded.map((f) => f.uri.split('/').slice(-2).join('/'))).toEqual([
+        'train/train.csv',
+        'validation/validation.csv',
+        'transform-input/validation-features.csv',
+        'transform-input/test-part-00000.csv',
+        'transform-input/test-part-00001.csv',
+      ]);
+      expect(r.skipped).toHaveLength(0);
 
-    const expected = stratifiedSplit(Uint8Array.from(trainLabels), 10, { seed: 7, secondFraction: 0.25 });
-    expect(r.validationRows).toEqual(Array.from(expected.second));
+      const expected = stratifiedSplit(Uint8Array.from(trainLabels), 10, { seed: 7, secondFraction: 0.25 });
+      expect(r.validationRows).toEqual(Array.from(expected.second));
 
-    const readObject = async (uri: string) => {
-      const [, b, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri)!;
-      return text((await client.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body as NodeJS.ReadableStream);
-    };
-    const validation = parse(await readObject(r.uris.validation!));
-    expect(validation).toEqual(Array.from(expected.second, (i) => [trainLabels[i], ...trainPixels[i]]));
-    const train = parse(await readObject(r.uris.train!));
-    expect(train).toHaveLength(expected.first.length);
-    // Shuffled (seeded) but the same multiset of labelled rows as the first part of the split.
-    const key = (row: number[]) => row.join(',');
-    expect(train.map(key).sort()).toEqual(
-      Array.from(expected.first, (i) => key([trainLabels[i], ...trainPixels[i]])).sort(),
-    );
-    const shards = await Promise.all(r.uris.testKeys!.map(async (u) => parse(await readObject(u))));
-    expect(shards.map((s) => s.length)).toEqual([75, 75]);
-    expect(shards.flat()).toEqual(testPixels);
-    expect(await headObjectMeta(client, r.uris.train!)).toMatchObject({ contentType: 'text/csv' });
+      const readObject = async (uri: string) => {
+        const [, b, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri)!;
+        return text((await client.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body as NodeJS.ReadableStream);
+      };
+      const validation = parse(await readObject(r.uris.validation!));
+      expect(validation).toEqual(Array.from(expected.second, (i) => [trainLabels[i], ...trainPixels[i]]));
+      const train = parse(await readObject(r.uris.train!));
+      expect(train).toHaveLength(expected.first.length);
+      // Shuffled (seeded) but the same multiset of labelled rows as the first part of the split.
+      const key = (row: number[]) => row.join(',');
+      expect(train.map(key).sort()).toEqual(
+        Array.from(expected.first, (i) => key([trainLabels[i], ...trainPixels[i]])).sort(),
+      );
+      const shards = await Promise.all(r.uris.testKeys!.map(async (u) => parse(await readObject(u))));
+      expect(shards.map((s) => s.length)).toEqual([75, 75]);
+      expect(shards.flat()).toEqual(testPixels);
+      expect(await headObjectMeta(client, r.uris.train!)).toMatchObject({ contentType: 'text/csv' });
 
-    const m = await readManifest(join(work, 'runs', 'stage-1'));
-    expect(m.split).toEqual({
-      seed: 7,
-      validationFraction: 0.25,
-      validationRows: Array.from(expected.second),
-      trainRows: expected.first.length,
-    });
-    expect(m.inputs).toEqual([
-      { role: 'train', path: input.train, ...(await sha256File(input.train)), rows: TRAIN_ROWS },
-      { role: 'test', path: input.test, ...(await sha256File(input.test)), rows: TEST_ROWS },
-    ]);
-    expect(m.resources).toEqual([
-      expect.objectContaining({ kind: 's3-prefix', id: `s3://${bucket}/it/stage-1/`, deletable: true }),
-    ]);
-    expect(m.s3).toMatchObject({
-      train: r.uris.train,
-      validation: r.uris.validation,
-      test: r.uris.test,
-      testKeys: r.uris.testKeys,
-    });
-    expect(JSON.stringify(m)).not.toContain(server.secretAccessKey);
+      const m = await readManifest(join(work, 'runs', 'stage-1'));
+      expect(m.split).toEqual({
+        seed: 7,
+        validationFraction: 0.25,
+        validationRows: Array.from(expected.second),
+        trainRows: expected.first.length,
+      });
+      expect(m.inputs).toEqual([
+        { role: 'train', path: input.train, ...(await sha256File(input.train)), rows: TRAIN_ROWS },
+        { role: 'test', path: input.test, ...(await sha256File(input.test)), rows: TEST_ROWS },
+      ]);
+      expect(m.resources).toEqual([
+        expect.objectContaining({ kind: 's3-prefix', id: `s3://${bucket}/it/stage-1/`, deletable: true }),
+      ]);
+      expect(m.s3).toMatchObject({
+        train: r.uris.train,
+        validation: r.uris.validation,
+        test: r.uris.test,
+        testKeys: r.uris.testKeys,
+      });
+      expect(JSON.stringify(m)).not.toContain(server.secretAccessKey);
 
-    const again = await uploadStage(input, deps());
-    expect(again.uploaded).toHaveLength(0);
-    expect(again.skipped.map((f) => f.uri).sort()).toEqual(r.uploaded.map((f) => f.uri).sort());
-    expect((await readManifest(join(work, 'runs', 'stage-1'))).resources).toHaveLength(1);
+      const again = await uploadStage(input, deps());
+      expect(again.uploaded).toHaveLength(0);
+      expect(again.skipped.map((f) => f.uri).sort()).toEqual(r.uploaded.map((f) => f.uri).sort());
+      expect((await readManifest(join(work, 'runs', 'stage-1'))).resources).toHaveLength(1);
 
-    await expect(uploadStage({ ...input, seed: 8 }, deps())).rejects.toMatchObject({
-      code: 'SPLIT_MISMATCH',
-      hint: expect.stringContaining('--seed 7'),
-    });
+      await expect(uploadStage({ ...input, seed: 8 }, deps())).rejects.toMatchObject({
+        code: 'SPLIT_MISMATCH',
+        hint: expect.stringContaining('--seed 7'),
+      });
 
-    // Re-uploading the test set in one shard: the two old shards go, the held-out rows stay.
-    const one = await uploadStage({ ...input, train: undefined, shards: 1 }, deps());
-    expect(one.staleDeleted.map((u) => u.split('/').pop()).sort()).toEqual(['test-part-00001.csv']);
-    const listed = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'it/stage-1/data/transform-input/' }),
-    );
-    expect(listed.Contents!.map((o) => o.Key!.split('/').pop())).toEqual([
-      'test-part-00000.csv',
-      'validation-features.csv',
-    ]);
-    expect(parse(await readObject(one.uris.testKeys![0]))).toEqual(testPixels);
+      // Re-uploading the test set in one shard: the two old shards go, the held-out rows stay.
+      const one = await uploadStage({ ...input, train: undefined, shards: 1 }, deps());
+      expect(one.staleDeleted.map((u) => u.split('/').pop()).sort()).toEqual(['test-part-00001.csv']);
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: 'it/stage-1/data/transform-input/' }),
+      );
+      expect(listed.Contents!.map((o) => o.Key!.split('/').pop())).toEqual([
+        'test-part-00000.csv',
+        'validation-features.csv',
+      ]);
+      expect(parse(await readObject(one.uris.testKeys![0]))).toEqual(testPixels);
 
-    const out = join(work, 'dl');
-    const d = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
-    expect(d.mode).toBe('prefix');
-    expect(d.files.every((f) => f.verified)).toBe(true);
-    expect(parse(await readFile(join(out, 'validation', 'validation.csv'), 'utf8'))).toEqual(validation);
+      const out = join(work, 'dl');
+      const d = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
+      expect(d.mode).toBe('prefix');
+      expect(d.files.every((f) => f.verified)).toBe(true);
+      expect(parse(await readFile(join(out, 'validation', 'validation.csv'), 'utf8'))).toEqual(validation);
 
-    // The same download again keeps the identical files (no transfer, no --force); a file that
-    // differs locally is still refused without --force, and replaced with it.
-    const again2 = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
-    expect(again2.files.every((f) => f.unchanged)).toBe(true);
-    expect(again2.bytes).toBe(0);
-    const valPath = join(out, 'validation', 'validation.csv');
-    await writeFile(valPath, 'edited\n');
-    await expect(downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps())).rejects.toMatchObject({
-      code: 'OUTPUT_EXISTS',
-    });
-    const forced = await downloadStage({ uri: `${base}/`, outDir: out, s3, force: true }, deps());
-    expect(forced.files.filter((f) => !f.unchanged).map((f) => f.path)).toEqual([valPath]);
-    expect(parse(await readFile(valPath, 'utf8'))).toEqual(validation);
-  });
+      // The same download again keeps the identical files (no transfer, no --force); a file that
+      // differs locally is still refused without --force, and replaced with it.
+      const again2 = await downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps());
+      expect(again2.files.every((f) => f.unchanged)).toBe(true);
+      expect(again2.bytes).toBe(0);
+      const valPath = join(out, 'validation', 'validation.csv');
+      await writeFile(valPath, 'edited\n');
+      await expect(downloadStage({ uri: `${base}/`, outDir: out, s3 }, deps())).rejects.toMatchObject({
+        code: 'OUTPUT_EXISTS',
+      });
+      const forced = await downloadStage({ uri: `${base}/`, outDir: out, s3, force: true }, deps());
+      expect(forced.files.filter((f) => !f.unchanged).map((f) => f.path)).toEqual([valPath]);
+      expect(parse(await readFile(valPath, 'utf8'))).toEqual(validation);
+    },
+  );
 
   it('gives the documented errors for a missing bucket and nothing to upload', async () => {
     await expect(

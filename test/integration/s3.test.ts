@@ -198,7 +198,7 @@ describe(`S3 adapter against ${server.kind} (${server.endpoint})`, () => {
     });
   });
 
-  it('a server stopped mid-upload gives S3_NETWORK after retries and leaves no object that looks complete', async () => {
+  it('a server stopped mid-upload gives S3_NETWORK after retries and leaves no object that seems whole', async () => {
     // Its own s3rver (also in the RGW tier): this test kills the server it talks to.
     const own = await startS3rver();
     try {

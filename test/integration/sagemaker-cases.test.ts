@@ -243,19 +243,22 @@ describe('2 + 3. transform settings, one transform job, metrics; mini_batch_size
 });
 
 describe('4. managed spot', () => {
-  it('--spot sends CheckpointConfig under the run prefix, so a max wait past 3600 s is accepted; the plan says so', async () => {
-    const dry = await cli(['run', ...common, '--out', 'runs/spot', '--spot', '--dry-run']);
-    expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/spot: checkpoints to s3:\/\/\S+\/digitflow\/spot\/checkpoints\/ .*max wait 7200s/);
-    const r = await cli(['--json', 'run', ...common, '--out', 'runs/spot', '--spot']);
-    expect(r.code, r.stderr).toBe(0);
-    const ct = lastCreate('CreateTrainingJob');
-    expect(ct).toMatchObject({
-      EnableManagedSpotTraining: true,
-      CheckpointConfig: { S3Uri: `s3://${BUCKET}/digitflow/spot/checkpoints/` },
-      StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
-    });
-  });
+  it(
+    '--spot sends CheckpointConfig under the run prefix, ' + 'so a max wait past 3600 s is accepted; the plan says so',
+    async () => {
+      const dry = await cli(['run', ...common, '--out', 'runs/spot', '--spot', '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/spot: checkpoints to s3:\/\/\S+\/digitflow\/spot\/checkpoints\/ .*max wait 7200s/);
+      const r = await cli(['--json', 'run', ...common, '--out', 'runs/spot', '--spot']);
+      expect(r.code, r.stderr).toBe(0);
+      const ct = lastCreate('CreateTrainingJob');
+      expect(ct).toMatchObject({
+        EnableManagedSpotTraining: true,
+        CheckpointConfig: { S3Uri: `s3://${BUCKET}/digitflow/spot/checkpoints/` },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
+      });
+    },
+  );
 
   it('the loopback server refuses spot past 3600 s without CheckpointConfig, as the spot guide says', async () => {
     const sm = new SageMakerClient({
@@ -411,7 +414,7 @@ describe('7. the dry run checks what it can without AWS', () => {
 });
 
 describe('8. a retried Create that already succeeded', () => {
-  it("ResourceInUse on the retry: the job carries this run's tag, so it is adopted, recorded and waited on", async () => {
+  it("ResourceInUse on the retry: the job carries this run's tag, so it is adopted, recorded, waited on", async () => {
     server.loseNextCreateResponse('training');
     server.loseNextCreateResponse('transform');
     const r = await cli(['--json', 'run', ...common, '--out', 'runs/retry']);
@@ -440,7 +443,7 @@ describe('9. stopped jobs say why', () => {
     expect((await manifestOf('runs/maxrt')).resources.map((x: { kind: string }) => x.kind)).toContain('training-job');
   });
 
-  it('transform output ending in a blank line is counted by records (the server writes one after every .out)', async () => {
+  it('transform output ending in a blank line counts records (the server writes one after each .out)', async () => {
     const out = await readFile(join(dir, 'runs/t3/probabilities.jsonl'), 'utf8');
     expect(out.split('\n').filter(Boolean)).toHaveLength(200);
     expect(out.endsWith('}\n')).toBe(true);
@@ -505,7 +508,7 @@ describe('10. prices by region', () => {
     },
   );
 
-  it('a real eu-west-1 run records the price source in the manifest and prices its billed seconds with it', async () => {
+  it('a real eu-west-1 run records the price source in the manifest and prices its billed seconds by it', async () => {
     const r = await cli(['--json', 'run', ...eu, '--out', 'runs/eurun'], penv);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).costEstimate.priceSource).toMatchObject({
@@ -536,7 +539,7 @@ describe('10. prices by region', () => {
     expect(m.costEstimate.usd).toBeCloseTo(expected, 2);
   });
 
-  it('AccessDenied: us-east-1 falls back to the shipped table and eu-west-1 gets no figure, each saying why', async () => {
+  it('AccessDenied: us-east-1 falls back to the shipped table and eu-west-1 gets none, each says why', async () => {
     pricing.denyAll(true);
     try {
       const euPlan = JSON.parse(
@@ -642,61 +645,64 @@ describe('11. cleanup tells the truth; failed runs leave what cleanup needs and 
 });
 
 describe('upload is the first half of the managed run (one data pipeline)', () => {
-  it('a re-upload with fewer shards leaves exactly the objects it reports; a later run reuses the uploaded objects', async () => {
-    const first = await cli([
-      '--json',
-      'upload',
-      '--bucket',
-      BUCKET,
-      '--train',
-      'train.csv',
-      '--test',
-      'test.csv',
-      '--run-id',
-      'up2',
-      '--shards',
-      '3',
-      '--region',
-      'us-east-1',
-    ]);
-    expect(first.code, first.stderr).toBe(0);
-    const again = await cli([
-      '--json',
-      'upload',
-      '--bucket',
-      BUCKET,
-      '--test',
-      'test.csv',
-      '--run',
-      'runs/up2',
-      '--shards',
-      '1',
-      '--region',
-      'us-east-1',
-    ]);
-    expect(again.code, again.stderr).toBe(0);
-    const res = JSON.parse(again.stdout);
-    expect(res.uris.testKeys).toEqual([`s3://${BUCKET}/digitflow/up2/data/transform-input/test-part-00000.csv`]);
-    expect(res.staleDeleted.map((u: string) => u.split('/').pop()).sort()).toEqual([
-      'test-part-00001.csv',
-      'test-part-00002.csv',
-    ]);
-    const keys = await s3.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/up2/data/transform-input/' }),
-    );
-    expect(keys.Contents!.map((o) => o.Key!.split('/').pop())).toEqual([
-      'test-part-00000.csv',
-      'validation-features.csv',
-    ]);
+  it(
+    'a re-upload with fewer shards leaves exactly the objects ' + 'it reports; a later run reuses the uploaded objects',
+    async () => {
+      const first = await cli([
+        '--json',
+        'upload',
+        '--bucket',
+        BUCKET,
+        '--train',
+        'train.csv',
+        '--test',
+        'test.csv',
+        '--run-id',
+        'up2',
+        '--shards',
+        '3',
+        '--region',
+        'us-east-1',
+      ]);
+      expect(first.code, first.stderr).toBe(0);
+      const again = await cli([
+        '--json',
+        'upload',
+        '--bucket',
+        BUCKET,
+        '--test',
+        'test.csv',
+        '--run',
+        'runs/up2',
+        '--shards',
+        '1',
+        '--region',
+        'us-east-1',
+      ]);
+      expect(again.code, again.stderr).toBe(0);
+      const res = JSON.parse(again.stdout);
+      expect(res.uris.testKeys).toEqual([`s3://${BUCKET}/digitflow/up2/data/transform-input/test-part-00000.csv`]);
+      expect(res.staleDeleted.map((u: string) => u.split('/').pop()).sort()).toEqual([
+        'test-part-00001.csv',
+        'test-part-00002.csv',
+      ]);
+      const keys = await s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digitflow/up2/data/transform-input/' }),
+      );
+      expect(keys.Contents!.map((o) => o.Key!.split('/').pop())).toEqual([
+        'test-part-00000.csv',
+        'validation-features.csv',
+      ]);
 
-    const run = await cli(['--json', 'run', ...common, '--out', 'runs/up2']);
-    expect(run.code, run.stderr).toBe(0);
-    const unchanged = run.stderr.split('\n').filter((l) => l.includes('unchanged, not re-sent'));
-    expect(unchanged).toHaveLength(4); // train, validation, validation features, test shard
-    const m = await manifestOf('runs/up2');
-    expect(m.command).toBe('run');
-    expect(m.resources.filter((x: { kind: string }) => x.kind === 's3-prefix')).toHaveLength(1);
-  });
+      const run = await cli(['--json', 'run', ...common, '--out', 'runs/up2']);
+      expect(run.code, run.stderr).toBe(0);
+      const unchanged = run.stderr.split('\n').filter((l) => l.includes('unchanged, not re-sent'));
+      expect(unchanged).toHaveLength(4); // train, validation, validation features, test shard
+      const m = await manifestOf('runs/up2');
+      expect(m.command).toBe('run');
+      expect(m.resources.filter((x: { kind: string }) => x.kind === 's3-prefix')).toHaveLength(1);
+    },
+  );
 });
 
 describe('cloud commands fail fast and in order', () => {

@@ -222,35 +222,39 @@ describe('run --engine sagemaker over the wire', () => {
     expect(JSON.parse(again.stdout).deleted).toEqual([]);
   }, 180_000);
 
-  it('a failed training job: exit 3, FailureReason + log group + console URL, no model; --logs shows the container log', async () => {
-    server.failNext('training', 'AlgorithmError: simulated failure for the test');
-    const r = await cli(['--json', 'run', ...common, '--out', 'runs/failed', '--logs']);
-    expect(r.code).toBe(3);
-    const err = JSON.parse(r.stdout).error;
-    expect(err.code).toBe('TRAINING_JOB_FAILED');
-    expect(err.message).toContain('simulated failure');
-    expect(JSON.stringify(err)).toContain('/aws/sagemaker/TrainingJobs');
-    expect(JSON.stringify(err)).toContain('console.aws.amazon.com');
-    expect(server.models.has('digitflow-model-failed')).toBe(false);
-    // --logs: JSON progress events on stderr carry the job's CloudWatch lines.
-    const logLines = r.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l))
-      .filter((e) => e.event === 'log');
-    expect(logLines.map((e) => e.message)).toContain('AlgorithmError: simulated failure for the test');
-    expect(logLines[0].source).toMatch(/^digitflow-train-failed\/algo-1-\d+$/);
-    const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
-    expect(manifest.resources.map((x: { id: string }) => x.id)).toContain('digitflow-train-failed');
-    // Rerunning into the same folder: refused without --force; with it, new names (no collision).
-    const trainArgs = common.filter((a) => a !== '--test' && a !== 'test.csv');
-    const again = await cli(['train', ...trainArgs, '--out', 'runs/failed']);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('OUTPUT_EXISTS');
-    const forced = await cli(['--json', 'train', ...trainArgs, '--out', 'runs/failed', '--force']);
-    expect(forced.code, forced.stderr).toBe(0);
-    expect(JSON.parse(forced.stdout).trainingJob).toMatch(/^digitflow-train-failed-[a-z0-9]+$/);
-  });
+  it(
+    'a failed training job: exit 3, FailureReason + log group + console URL, no model; ' +
+      '--logs shows the container log',
+    async () => {
+      server.failNext('training', 'AlgorithmError: simulated failure for the test');
+      const r = await cli(['--json', 'run', ...common, '--out', 'runs/failed', '--logs']);
+      expect(r.code).toBe(3);
+      const err = JSON.parse(r.stdout).error;
+      expect(err.code).toBe('TRAINING_JOB_FAILED');
+      expect(err.message).toContain('simulated failure');
+      expect(JSON.stringify(err)).toContain('/aws/sagemaker/TrainingJobs');
+      expect(JSON.stringify(err)).toContain('console.aws.amazon.com');
+      expect(server.models.has('digitflow-model-failed')).toBe(false);
+      // --logs: JSON progress events on stderr carry the job's CloudWatch lines.
+      const logLines = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.event === 'log');
+      expect(logLines.map((e) => e.message)).toContain('AlgorithmError: simulated failure for the test');
+      expect(logLines[0].source).toMatch(/^digitflow-train-failed\/algo-1-\d+$/);
+      const manifest = JSON.parse(await readFile(join(dir, 'runs/failed/manifest.json'), 'utf8'));
+      expect(manifest.resources.map((x: { id: string }) => x.id)).toContain('digitflow-train-failed');
+      // Rerunning into the same folder: refused without --force; with it, new names (no collision).
+      const trainArgs = common.filter((a) => a !== '--test' && a !== 'test.csv');
+      const again = await cli(['train', ...trainArgs, '--out', 'runs/failed']);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain('OUTPUT_EXISTS');
+      const forced = await cli(['--json', 'train', ...trainArgs, '--out', 'runs/failed', '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(JSON.parse(forced.stdout).trainingJob).toMatch(/^digitflow-train-failed-[a-z0-9]+$/);
+    },
+  );
 
   it('a stopped transform job is an error (exit 3), not a success', async () => {
     server.stopNext('transform');
@@ -278,64 +282,69 @@ describe('run --engine sagemaker over the wire', () => {
     expect(server.requests.length).toBe(before);
   });
 
-  it('Ctrl-C while waiting (no TTY) detaches with the attach command; attach resumes training, then transform + scoring', async () => {
-    /** Starts the CLI, waits until `job` exists on the server, presses Ctrl-C, returns exit code + stderr. */
-    const interruptAt = async (args: string[], job: string) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
-      let stderr = '';
-      child.stderr.on('data', (b) => (stderr += b));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      for (let i = 0; i < 1200 && !server.jobs.has(job); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(server.jobs.get(job)?.status).toBe('InProgress');
-      await new Promise((r) => setTimeout(r, 200));
-      child.kill('SIGINT');
-      return { code: await exited, stderr };
-    };
-    server.pause('training');
-    const t = await interruptAt(
-      ['run', ...common, '--labels', 'labels.csv', '--out', 'runs/int'],
-      'digitflow-train-int',
-    );
-    server.resume('training');
-    expect(t.code).toBe(130);
-    expect(t.stderr).toContain('detached from digitflow-train-int');
-    expect(t.stderr).toMatch(/digitflow attach digitflow-train-int -o \S+runs\/int/);
-    expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
-    const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
-    expect(a.code, a.stderr).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({
-      job: 'digitflow-train-int',
-      kind: 'training',
-      status: 'Completed',
-      model: 'digitflow-model-int',
-    });
-    expect(server.models.has('digitflow-model-int')).toBe(true);
+  it(
+    'Ctrl-C while waiting (no TTY) detaches with the attach command; attach resumes training, ' +
+      'then transform + scoring',
+    async () => {
+      /** Starts the CLI, waits until `job` exists on the server, presses Ctrl-C, returns exit code + stderr. */
+      const interruptAt = async (args: string[], job: string) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
+        let stderr = '';
+        child.stderr.on('data', (b) => (stderr += b));
+        const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        for (let i = 0; i < 1200 && !server.jobs.has(job); i++) await new Promise((r) => setTimeout(r, 25));
+        expect(server.jobs.get(job)?.status).toBe('InProgress');
+        await new Promise((r) => setTimeout(r, 200));
+        child.kill('SIGINT');
+        return { code: await exited, stderr };
+      };
+      server.pause('training');
+      const t = await interruptAt(
+        ['run', ...common, '--labels', 'labels.csv', '--out', 'runs/int'],
+        'digitflow-train-int',
+      );
+      server.resume('training');
+      expect(t.code).toBe(130);
+      expect(t.stderr).toContain('detached from digitflow-train-int');
+      expect(t.stderr).toMatch(/digitflow attach digitflow-train-int -o \S+runs\/int/);
+      expect(server.requests.some((q) => q.op === 'StopTrainingJob')).toBe(false);
+      const a = await cli(['--json', 'attach', 'digitflow-train-int', '--run', 'runs/int', '--poll-seconds', '1']);
+      expect(a.code, a.stderr).toBe(0);
+      expect(JSON.parse(a.stdout)).toMatchObject({
+        job: 'digitflow-train-int',
+        kind: 'training',
+        status: 'Completed',
+        model: 'digitflow-model-int',
+      });
+      expect(server.models.has('digitflow-model-int')).toBe(true);
 
-    server.pause('transform');
-    const p = await interruptAt(
-      ['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'],
-      'digitflow-tf-int',
-    );
-    server.resume('transform');
-    expect(p.code).toBe(130);
-    expect(p.stderr).toContain('digitflow attach digitflow-tf-int -o');
-    const at = await cli(['--json', 'attach', 'digitflow-tf-int', '--run', 'runs/int', '--poll-seconds', '1']);
-    expect(at.code, at.stderr).toBe(0);
-    const ar = JSON.parse(at.stdout);
-    expect(ar.outputs.submission).toBe('submission.csv');
-    expect(ar.metrics.accuracy).toBeGreaterThan(0.5);
-    expect((await readFile(join(dir, 'runs/int/submission.csv'), 'utf8')).trim().split('\n')).toHaveLength(301);
-    const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
-    expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual([
-      's3://' + BUCKET + '/digitflow/int/',
-      'digitflow-train-int',
-      'digitflow-model-int',
-      'digitflow-tf-int',
-    ]);
-    const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('JOB_NOT_FOUND');
-  }, 180_000);
+      server.pause('transform');
+      const p = await interruptAt(
+        ['predict', '--engine', 'sagemaker', '--run', 'runs/int', '--poll-seconds', '1'],
+        'digitflow-tf-int',
+      );
+      server.resume('transform');
+      expect(p.code).toBe(130);
+      expect(p.stderr).toContain('digitflow attach digitflow-tf-int -o');
+      const at = await cli(['--json', 'attach', 'digitflow-tf-int', '--run', 'runs/int', '--poll-seconds', '1']);
+      expect(at.code, at.stderr).toBe(0);
+      const ar = JSON.parse(at.stdout);
+      expect(ar.outputs.submission).toBe('submission.csv');
+      expect(ar.metrics.accuracy).toBeGreaterThan(0.5);
+      expect((await readFile(join(dir, 'runs/int/submission.csv'), 'utf8')).trim().split('\n')).toHaveLength(301);
+      const manifest = JSON.parse(await readFile(join(dir, 'runs/int/manifest.json'), 'utf8'));
+      expect(manifest.resources.map((x: { id: string }) => x.id)).toEqual([
+        's3://' + BUCKET + '/digitflow/int/',
+        'digitflow-train-int',
+        'digitflow-model-int',
+        'digitflow-tf-int',
+      ]);
+      const unknown = await cli(['attach', 'digitflow-train-nope', '--region', 'us-east-1', '--poll-seconds', '1']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('JOB_NOT_FOUND');
+    },
+    180_000,
+  );
 
   it('the loopback server enforces the API rules the builders must satisfy', async () => {
     const sm = new SageMakerClient({

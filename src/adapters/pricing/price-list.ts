@@ -110,7 +110,9 @@ export function priceListLookup(
         if (found.used === 0) {
           return {
             ok: false,
-            reason: `the AWS Price List API has no on-demand training or transform price for ${types.join(', ')} in ${region}`,
+            reason:
+              `the AWS Price List API has no on-demand training or transform price for ${types.join(', ')} in ` +
+              `${region}`,
           };
         }
         return { ok: true, training: found.training, transform: found.transform, items: found.used };

@@ -51,7 +51,8 @@ export async function clientTarget(client: S3Client): Promise<{ endpoint: string
   try {
     if (client.config.endpoint) {
       const ep = await client.config.endpoint();
-      endpoint = `${ep.protocol}//${ep.hostname}${ep.port ? `:${ep.port}` : ''}${ep.path && ep.path !== '/' ? ep.path : ''}`;
+      const port = ep.port ? `:${ep.port}` : '';
+      endpoint = `${ep.protocol}//${ep.hostname}${port}${ep.path && ep.path !== '/' ? ep.path : ''}`;
     }
   } catch {
     // keep the generic name

@@ -120,7 +120,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_NO_CREDENTIALS',
       `no AWS credentials found for ${ctx.operation} of ${where}`,
       opts(
-        'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (run `aws sso login --profile NAME` for SSO), or run where an instance/task role is available',
+        'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (run ' +
+          '`aws sso login --profile NAME` for SSO), or run where an instance/task role is available',
       ),
     );
   }
@@ -143,7 +144,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_BAD_CREDENTIALS',
       `S3 at ${endpoint} rejected the credentials (${code}) for ${ctx.operation} of ${where}`,
       opts(
-        'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS_PROFILE in use (`aws sts get-caller-identity` shows who you are)',
+        'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS_PROFILE in use ' +
+          '(`aws sts get-caller-identity` shows who you are)',
       ),
     );
   }
@@ -170,7 +172,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_NO_SUCH_BUCKET',
       `bucket '${ctx.bucket ?? '?'}' does not exist at ${endpoint}`,
       opts(
-        `check the bucket name, or create it first (aws s3 mb s3://${ctx.bucket ?? 'BUCKET'}${ctx.region ? ` --region ${ctx.region}` : ''})`,
+        `check the bucket name, or create it first ` +
+          `(aws s3 mb s3://${ctx.bucket ?? 'BUCKET'}${ctx.region ? ` --region ${ctx.region}` : ''})`,
       ),
     );
   }
@@ -187,7 +190,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_ACCESS_DENIED',
       `access denied for ${ctx.operation} of ${where}${detail}`,
       opts(
-        'the identity needs s3:ListBucket on the bucket and s3:GetObject/s3:PutObject/s3:DeleteObject on the prefix; check IAM and the bucket policy',
+        'the identity needs s3:ListBucket on the bucket and s3:GetObject/s3:PutObject/s3:DeleteObject on ' +
+          'the prefix; check IAM and the bucket policy',
       ),
     );
   }
@@ -198,7 +202,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
       'S3_NETWORK',
       `could not reach S3 at ${endpoint} for ${ctx.operation} of ${where}: ${why}${tries}`,
       opts(
-        'check the network and the endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), then run the command again (upload skips files already in S3)',
+        'check the network and the endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), ' +
+          'then run the command again (upload skips files already in S3)',
       ),
     );
   }
@@ -210,7 +215,8 @@ export function mapS3Error(e: unknown, ctx: S3ErrorContext): PipelineError {
   ) {
     return new CloudError(
       'S3_SERVICE',
-      `S3 failed ${ctx.operation} of ${where}: ${code}${status ? ` (HTTP ${status})` : ''}${attempts ? ` after ${attempts} attempts` : ''}`,
+      `S3 failed ${ctx.operation} of ${where}: ` +
+        `${code}${status ? ` (HTTP ${status})` : ''}${attempts ? ` after ${attempts} attempts` : ''}`,
       opts('S3 is overloaded or failing; run the command again later'),
     );
   }

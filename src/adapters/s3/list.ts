@@ -86,7 +86,10 @@ export async function deletePrefix(client: S3Client, uri: string): Promise<numbe
       const first = errors[0];
       throw new CloudError(
         'S3_DELETE_FAILED',
-        `could not delete ${errors.length} object(s) under s3://${bucket}/${prefix}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+        (
+          `could not delete ${errors.length} object(s) under s3://${bucket}/${prefix}, ` +
+          `e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`
+        ).trim(),
         {
           hint: 'the identity needs s3:DeleteObject on the prefix; run the command again to retry',
           details: { uri: formatS3Uri(bucket, prefix), failed: errors.length, deletedBefore: deleted },

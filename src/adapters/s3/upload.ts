@@ -156,7 +156,9 @@ export async function uploadFileToS3(
       'S3_UPLOAD_CORRUPT',
       `${uri} was stored with ${stored?.bytes ?? 'no'} bytes instead of ${hashed.bytes}; the object was deleted`,
       {
-        hint: 'the S3 server altered the upload; with a custom endpoint digitflow sends checksum mode WHEN_REQUIRED, so check the server version',
+        hint:
+          'the S3 server altered the upload; with a custom endpoint digitflow sends checksum mode ' +
+          'WHEN_REQUIRED, so check the server version',
         details: { uri, expectedBytes: hashed.bytes, storedBytes: stored?.bytes },
       },
     );
@@ -192,7 +194,8 @@ export async function discardIncompleteUpload(
       ok: false,
       message:
         `the incomplete upload ${uploadId} could not be discarded (${why}); its parts stay in the bucket: ` +
-        `list them with \`aws s3api list-multipart-uploads --bucket ${bucket}\` and remove them with \`aws s3api abort-multipart-upload\``,
+        `list them with \`aws s3api list-multipart-uploads --bucket ${bucket}\` and remove them with \`aws ` +
+        `s3api abort-multipart-upload\``,
     };
   }
 }

@@ -236,7 +236,8 @@ function jobError(
     status === 'Stopped' ? `was stopped${secondary && secondary !== 'Stopped' ? ` (${secondary})` : ''}` : 'failed';
   const why = reason ?? (lastMessage && lastMessage !== secondary ? lastMessage : undefined);
   const stopHint = secondary ? STOP_HINTS[secondary] : undefined;
-  const logs = `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); console: ${url}`;
+  const logs =
+    `logs: CloudWatch group ${group}, streams ${stream}* (rerun with --logs to stream them); ` + `console: ${url}`;
   return new CloudError(
     opts.kind === 'training'
       ? status === 'Stopped'
@@ -245,7 +246,10 @@ function jobError(
       : status === 'Stopped'
         ? 'TRANSFORM_JOB_STOPPED'
         : 'TRANSFORM_JOB_FAILED',
-    `${opts.kind} job ${opts.name} ${what}${why ? `: ${why}` : ''}${reason && lastMessage && lastMessage !== reason && lastMessage !== secondary ? ` (last status: ${lastMessage})` : ''}`,
+    `${opts.kind} job ${opts.name} ${what}${why ? `: ${why}` : ''}` +
+      (reason && lastMessage && lastMessage !== reason && lastMessage !== secondary
+        ? ` (last status: ${lastMessage})`
+        : ''),
     {
       hint: stopHint ? `${stopHint}; ${logs}` : logs,
       details: {

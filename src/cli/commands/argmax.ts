@@ -19,10 +19,20 @@ export function registerArgmax(program: Command): void {
     .summary('probability rows → submission.csv (run or file)')
     .description(
       paragraphs(
-        "Turn per-class probability rows into a Kaggle submission (ImageId,Label). Given a run folder, it reads the run's probabilities.csv and writes the run's submission.csv (a previous one is replaced); given a file, it writes submission.csv in the current folder unless -o says otherwise (an existing file is kept unless --force).",
-        'Input formats, detected automatically (--format overrides): local CSV `ImageId,0,...,9`; SageMaker Linear Learner JSON Lines `{"score":[...],"predicted_label":k}` (the batch transform .out file) and its JSON form `{"predictions":[...]}`; legacy Amazon ML CSV (class columns in any order, mapped by header name; optional tag/trueLabel columns). Plain or gzip.',
-        'The label is always recomputed from the scores. Ties go to the LOWEST class: 0.5/0.5 between 3 and 5 gives 3. ImageId is the row number (1-based) unless the file carries ids (ImageId or the AML tag).',
-        'NaN, missing or negative scores and a wrong number of classes are errors naming file:line; rows that do not sum to 1 (within 0.01) are warnings. Any size streams in constant memory, and the output appears only when complete.',
+        'Turn per-class probability rows into a Kaggle submission (ImageId,Label). Given a run folder, ' +
+          "it reads the run's probabilities.csv and writes the run's submission.csv (a previous one is " +
+          'replaced); given a file, it writes submission.csv in the current folder unless -o says otherwise ' +
+          '(an existing file is kept unless --force).',
+        'Input formats, detected automatically (--format overrides): local CSV `ImageId,0,...,9`; ' +
+          'SageMaker Linear Learner JSON Lines `{"score":[...],"predicted_label":k}` (the batch transform .out ' +
+          'file) and its JSON form `{"predictions":[...]}`; legacy Amazon ML CSV (class columns in any order, ' +
+          'mapped by header name; optional tag/trueLabel columns). Plain or gzip.',
+        'The label is always recomputed from the scores. Ties go to the LOWEST class: ' +
+          '0.5/0.5 between 3 and 5 gives 3. ImageId is the row number (1-based) ' +
+          'unless the file carries ids (ImageId or the AML tag).',
+        'NaN, missing or negative scores and a wrong number of classes are errors naming file:line; ' +
+          'rows that do not sum to 1 (within 0.01) are warnings. Any size streams in constant memory, ' +
+          'and the output appears only when complete.',
       ),
     )
     .argument(

@@ -13,7 +13,9 @@ export function registerAttach(program: Command): void {
     .command('attach')
     .summary('wait again for a SageMaker job after a detach')
     .description(
-      'Wait again for a SageMaker training or transform job after Ctrl-C, a detach or a closed terminal. With the run folder the job belongs to, the result is recorded there (and the model is created after training).',
+      'Wait again for a SageMaker training or transform job after Ctrl-C, a detach or a closed terminal. ' +
+        'With the run folder the job belongs to, the result is recorded there (and the model is created after ' +
+        'training).',
     )
     .argument('<job>', 'job name, e.g. digitflow-train-20261126-133045-sagemaker')
     .addOption(
@@ -55,11 +57,11 @@ function renderAttach(r: AttachResult): string {
     if (r.tuning.progress) lines.push(`trials: ${r.tuning.progress}`);
     if (r.tuning.best)
       lines.push(
-        `best trial ${r.tuning.best.trainingJob}: ${r.tuning.best.objective ?? '—'} validation:multiclass_accuracy  ${Object.entries(
-          r.tuning.best.tuned,
-        )
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')}`,
+        `best trial ${r.tuning.best.trainingJob}: ${r.tuning.best.objective ?? '—'} ` +
+          'validation:multiclass_accuracy  ' +
+          Object.entries(r.tuning.best.tuned)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
       );
   }
   if (r.model && r.outputs) lines.push(`model ${r.model} (best trial) scored below`);
@@ -70,7 +72,8 @@ function renderAttach(r: AttachResult): string {
     const out = r.transformOutput.replace(/\/?$/, '/');
     lines.push(`output under ${out} (one <input file>.out per input file)`);
     lines.push(
-      `next: digitflow download ${out} -o transform-out && digitflow argmax transform-out/<input file>.out -o submission.csv`,
+      `next: digitflow download ${out} -o transform-out && digitflow argmax transform-out/<input file>.out ` +
+        `-o submission.csv`,
     );
   }
   for (const [k, v] of Object.entries(r.outputs ?? {})) lines.push(`  ${k.padEnd(24)} ${v}`);

@@ -14,7 +14,8 @@ export function renderBlendText(r: BlendResult): string {
 
 function blendText(r: BlendResult): string {
   const lines = [
-    `blend ${r.runId}: ${r.method} of ${r.members.length} runs, weights ${r.weightsFrom === 'auto' ? 'fitted on the validation rows' : r.weightsFrom}`,
+    `blend ${r.runId}: ${r.method} of ${r.members.length} runs, ` +
+      `weights ${r.weightsFrom === 'auto' ? 'fitted on the validation rows' : r.weightsFrom}`,
   ];
   for (const c of r.checks) lines.push(`  ✓ ${c}`);
   lines.push('');
@@ -22,7 +23,8 @@ function blendText(r: BlendResult): string {
   lines.push(`  ${'run'.padEnd(w)}${'weight'.padStart(8)}${'val acc'.padStart(10)}${'test acc'.padStart(10)}  format`);
   for (const m of r.members)
     lines.push(
-      `  ${m.runId.padEnd(w)}${m.weight.toFixed(3).padStart(8)}${pct(m.validationAccuracy).padStart(10)}${pct(m.testAccuracy).padStart(10)}  ${m.format}`,
+      `  ${m.runId.padEnd(w)}${m.weight.toFixed(3).padStart(8)}` +
+        `${pct(m.validationAccuracy).padStart(10)}${pct(m.testAccuracy).padStart(10)}  ${m.format}`,
     );
   lines.push(
     `  ${'= blend'.padEnd(w)}${''.padStart(8)}${pct(r.validationAccuracy).padStart(10)}${pct(r.accuracy).padStart(10)}`,
@@ -33,7 +35,8 @@ function blendText(r: BlendResult): string {
       const d = blendAcc - r.bestMember.accuracy;
       lines.push(
         '',
-        `${r.bestMember.on} accuracy ${pct(blendAcc)} vs best member ${r.bestMember.runId} ${pct(r.bestMember.accuracy)} (${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points)`,
+        `${r.bestMember.on} accuracy ${pct(blendAcc)} vs best member ${r.bestMember.runId} ` +
+          `${pct(r.bestMember.accuracy)} (${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} points)`,
       );
     }
   }
@@ -68,9 +71,16 @@ export function registerBlend(program: Command): void {
     .summary("average several runs' probabilities into a new run")
     .description(
       [
-        'Blend the per-class probabilities of several runs into a new run folder: probabilities.csv, submission.csv, metrics.json (when there is an answer key), the blended validation predictions and metrics, and a manifest naming its members and weights.',
-        'Reads every format argmax reads (local CSV, Linear Learner JSON Lines .out, Amazon ML CSV; plain or gzip). Before writing anything it checks that the runs predicted the same test file (sha256 in their manifests) with the same ImageIds, and held out the same validation rows.',
-        '--method mean averages the probabilities; geometric multiplies them (weighted) and renormalises. --weights auto tries weightings on a grid (steps of 0.05 for up to 3 runs) and keeps the one with the best validation accuracy (ties: lower log loss); the test answer key is never used to choose.',
+        'Blend the per-class probabilities of several runs into a new run folder: probabilities.csv, ' +
+          'submission.csv, metrics.json (when there is an answer key), ' +
+          'the blended validation predictions and metrics, and a manifest naming its members and weights.',
+        'Reads every format argmax reads (local CSV, Linear Learner JSON Lines .out, Amazon ML CSV; ' +
+          'plain or gzip). Before writing anything it checks that the runs predicted the same test file ' +
+          '(sha256 in their manifests) with the same ImageIds, and held out the same validation rows.',
+        '--method mean averages the probabilities; geometric multiplies them (weighted) and renormalises. ' +
+          '--weights auto tries weightings on a grid (steps of 0.05 for up to 3 runs) ' +
+          'and keeps the one with the best validation accuracy (ties: lower log loss); ' +
+          'the test answer key is never used to choose.',
       ].join('\n\n'),
     )
     .argument('<run...>', 'run folders to blend (at least two)')

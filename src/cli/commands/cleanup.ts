@@ -23,7 +23,8 @@ export function registerCleanup(program: Command): void {
     .command('cleanup')
     .summary("delete a run's S3 data and SageMaker models")
     .description(
-      "Delete a run's cloud resources (its S3 prefix and SageMaker models), after asking; lists the training and transform job records that SageMaker keeps and nobody can delete.",
+      "Delete a run's cloud resources (its S3 prefix and SageMaker models), after asking; " +
+        'lists the training and transform job records that SageMaker keeps and nobody can delete.',
     )
     .argument('<run>', 'run folder (runs/<run-id>)')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -93,7 +94,8 @@ function renderCleanup(r: CleanupResult): string {
     lines.push(`  would delete ${d.kind} ${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}`);
   for (const d of r.deleted)
     lines.push(
-      `  deleted ${d.kind} ${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}${d.alreadyGone ? ' (already gone)' : ''}`,
+      `  deleted ${d.kind} ` +
+        `${d.id}${d.objects !== undefined ? ` (${d.objects} objects)` : ''}${d.alreadyGone ? ' (already gone)' : ''}`,
     );
   for (const k of r.kept) lines.push(`  kept    ${k.kind} ${k.id}: ${k.why}`);
   if (r.deleted.length === 0 && r.wouldDelete.length === 0 && r.kept.length === 0)

@@ -32,7 +32,9 @@ export function renderCompareText(r: CompareResult, color = false): string {
       '',
       renderConfusionDiffText(r.confusionDiff.diff, {
         color,
-        title: `confusion on ${r.confusionDiff.on} rows, ${r.confusionDiff.b} minus ${r.confusionDiff.a} (rows: true, columns: predicted)`,
+        title:
+          `confusion on ${r.confusionDiff.on} rows, ${r.confusionDiff.b} minus ${r.confusionDiff.a} (rows: ` +
+          `true, columns: predicted)`,
       }),
     );
   }
@@ -45,8 +47,13 @@ export function registerCompare(program: Command): void {
     .summary('runs side by side, on the same held-out rows')
     .description(
       paragraphs(
-        'Runs side by side: engine, model, backend or instance type, hyperparameters, the epochs trained and the epoch kept, validation and test accuracy and macro-F1, train/predict seconds, billable seconds, estimated cost and per-class recall on the validation rows.',
-        'Checks that the runs were scored on the same held-out rows of the same training file (manifest split, sha256) and the same test file (sha256), and says so clearly when not. With two runs, also prints the difference of their confusion matrices.',
+        'Runs side by side: engine, model, backend or instance type, hyperparameters, ' +
+          'the epochs trained and the epoch kept, validation and test accuracy and macro-F1, ' +
+          'train/predict seconds, billable seconds, estimated cost and per-class recall on the validation ' +
+          'rows.',
+        'Checks that the runs were scored on the same held-out rows of the same training file (manifest ' +
+          'split, sha256) and the same test file (sha256), and says so clearly when not. With two runs, ' +
+          'also prints the difference of their confusion matrices.',
       ),
     )
     .argument('<run...>', 'run folders (runs/<run-id>)')

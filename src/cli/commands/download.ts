@@ -14,7 +14,8 @@ export function renderDownloadText(r: DownloadStageResult): string {
   );
   const kept = r.files.filter((f) => f.unchanged).length;
   lines.unshift(
-    `downloaded ${r.files.length - kept} file(s), ${(r.bytes / 1e6).toFixed(1)} MB from ${r.uri} in ${r.seconds.toFixed(1)} s` +
+    `downloaded ${r.files.length - kept} file(s), ${(r.bytes / 1e6).toFixed(1)} MB from ${r.uri} in ` +
+      `${r.seconds.toFixed(1)} s` +
       (kept ? `; ${kept} already up to date` : ''),
   );
   return lines.join('\n');
@@ -26,8 +27,11 @@ export function registerDownload(program: Command): void {
     .summary('S3 objects (a key or a prefix) into a local folder')
     .description(
       paragraphs(
-        'Stream one S3 object, or every object under a prefix, into a local folder. Keys containing `..`, absolute paths or anything that would land outside the folder are refused before anything is written; files appear only when complete (and sha256-checked when digitflow uploaded them).',
-        'A local file that already matches an object digitflow uploaded (same size and sha256) is kept: no transfer, no --force needed.',
+        'Stream one S3 object, or every object under a prefix, into a local folder. Keys containing `..`, ' +
+          'absolute paths or anything that would land outside the folder are refused before anything is ' +
+          'written; files appear only when complete (and sha256-checked when digitflow uploaded them).',
+        'A local file that already matches an object digitflow uploaded (same size and sha256) is kept: ' +
+          'no transfer, no --force needed.',
       ),
     )
     .argument('<uri>', 's3://BUCKET/KEY or s3://BUCKET/PREFIX/')

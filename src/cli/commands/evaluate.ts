@@ -19,7 +19,8 @@ export function renderMetricsText(m: Metrics, color = false): string {
   lines.push('', 'class  precision  recall      F1  support');
   for (const c of m.perClass) {
     lines.push(
-      `${String(c.label).padStart(5)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
+      `${String(c.label).padStart(5)}  ${c.precision.toFixed(4).padStart(9)}  ` +
+        `${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`,
     );
   }
   lines.push('', renderConfusionText(m.confusion, { color }));
@@ -33,8 +34,13 @@ export function registerEvaluate(program: Command): void {
     .summary('accuracy, F1, per-class metrics, confusion matrix')
     .description(
       paragraphs(
-        'Score a submission against an answer key: accuracy, macro-F1, per-class precision/recall/F1, the confusion matrix, log loss (with probabilities) and the most-frequent-class baseline.',
-        "Given a run folder, it scores the run's submission.csv against the run's answer key (recorded, or test_labels.csv beside its test file; --labels overrides), adds log loss from its probabilities.csv, and writes metrics.json into the run (a previous one is replaced), where `compare` and `report` find it. Given a submission file, --labels is needed and nothing is written unless -o.",
+        'Score a submission against an answer key: accuracy, macro-F1, per-class precision/recall/F1, ' +
+          'the confusion matrix, log loss (with probabilities) and the most-frequent-class baseline.',
+        "Given a run folder, it scores the run's submission.csv against the run's answer key (recorded, " +
+          'or test_labels.csv beside its test file; --labels overrides), ' +
+          'adds log loss from its probabilities.csv, and writes metrics.json into the run (a previous one is ' +
+          'replaced), where `compare` and `report` find it. Given a submission file, ' +
+          '--labels is needed and nothing is written unless -o.',
         'Both files are ImageId,Label; ImageIds that do not match are an error that lists them.',
       ),
     )

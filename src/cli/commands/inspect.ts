@@ -18,7 +18,8 @@ export function renderInspectText(r: InspectOutput): string {
     if (f.columns) out.push(`  columns     ${f.columns}`);
     if (f.pixelMin !== undefined) {
       out.push(
-        `  pixels      min ${f.pixelMin}  max ${f.pixelMax}  mean ${fmtNumber(f.pixelMean!)}  zero ${(100 * f.zeroFraction!).toFixed(1)}%`,
+        `  pixels      min ${f.pixelMin}  max ${f.pixelMax}  mean ${fmtNumber(f.pixelMean!)}  zero ` +
+          `${(100 * f.zeroFraction!).toFixed(1)}%`,
       );
     }
     if (f.labelCounts) {
@@ -50,7 +51,9 @@ export function registerInspect(program: Command): void {
     .summary('check a Kaggle CSV; every problem with its line')
     .description(
       paragraphs(
-        'Check a Kaggle CSV (.csv, .csv.gz or the competition zip, each CSV inside): layout, rows, columns, pixel range, label counts, the most-frequent-class share, blank and duplicate images, and every problem with its line number.',
+        'Check a Kaggle CSV (.csv, .csv.gz or the competition zip, each CSV inside): layout, rows, columns, ' +
+          'pixel range, label counts, the most-frequent-class share, blank and duplicate images, ' +
+          'and every problem with its line number.',
         'Exits 2 when there is any problem, so a script can gate a cloud job on a clean inspect.',
       ),
     )
@@ -59,12 +62,14 @@ export function registerInspect(program: Command): void {
     .option('--max-problems <n>', 'problems listed in full (all are counted)', parseInteger('--max-problems', 0), 50)
     .option(
       '--html',
-      'also write a self-contained page: label histogram, mean image and samples per class, blank/duplicate images, pixel histogram',
+      'also write a self-contained page: label histogram, mean image and samples per class, ' +
+        'blank/duplicate images, pixel histogram',
     )
     .addOption(
       outOption(
         'file',
-        'with --html: where the page goes (default <name>.inspect.html in the current folder); otherwise the findings as JSON (what --json prints)',
+        'with --html: where the page goes (default <name>.inspect.html in the current folder); ' +
+          'otherwise the findings as JSON (what --json prints)',
       ),
     )
     .option('--force', 'replace an existing -o file');

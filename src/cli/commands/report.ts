@@ -24,7 +24,8 @@ export function renderCompareReportText(r: CompareReportResult): string {
   const g = r.disagreements;
   if (g)
     lines.push(
-      `on the ${g.rows} ${g.on} rows: only ${r.runIds[0]} right ${g.aRightBWrong}, only ${r.runIds[1]} right ${g.bRightAWrong}, both wrong ${g.bothWrong}`,
+      `on the ${g.rows} ${g.on} rows: only ${r.runIds[0]} right ${g.aRightBWrong}, ` +
+        `only ${r.runIds[1]} right ${g.bRightAWrong}, both wrong ${g.bothWrong}`,
     );
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
@@ -36,9 +37,16 @@ export function registerReport(program: Command): void {
     .summary('HTML report of a run, or one page comparing runs')
     .description(
       paragraphs(
-        'Write a self-contained HTML report for a run (no CDN, no network): confusion-matrix heatmap, per-class precision/recall/F1 bars, training curves with the epoch kept and where training stopped, a grid of misclassified digits drawn from their pixels (test rows when the run has an answer key, else the held-out validation rows) and the run parameters.',
+        'Write a self-contained HTML report for a run (no CDN, no network): confusion-matrix heatmap, ' +
+          'per-class precision/recall/F1 bars, training curves with the epoch kept and where training stopped, ' +
+          'a grid of misclassified digits drawn from their pixels (test rows when the run has an answer key, ' +
+          'else the held-out validation rows) and the run parameters.',
         "By default the page is the run's report.html (a previous one is replaced).",
-        "With two or more runs: one comparison page (default <folder of the first run>/compare-<A>-vs-<B>.html): metrics side by side, whether they were scored on the same rows, confusion difference heatmaps against the first run, the digits the first two runs disagree on (one right, the other wrong), and every run's training curves. --each writes each run's own report.html instead.",
+        'With two or more runs: one comparison page (default <folder of the first ' +
+          'run>/compare-<A>-vs-<B>.html): metrics side by side, whether they were scored on the same rows, ' +
+          'confusion difference heatmaps against the first run, the digits the first two runs disagree on (one ' +
+          "right, the other wrong), and every run's training curves. --each writes each run's own report.html " +
+          'instead.',
       ),
     )
     .argument('<run...>', 'run folder(s) (runs/<run-id>); two or more make one comparison page')

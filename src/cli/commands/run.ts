@@ -13,11 +13,13 @@ export function renderRunText(r: RunLocalOutput, color = false): string {
   if (r.backendNote) lines.push(`  backend: ${r.backendNote}`);
   if (r.prepared) lines.push('  prepared the bundled MNIST digits into data/ first');
   lines.push(
-    `  trained on ${r.trainRows} rows (${r.validationRows} held out for validation) in ${r.timings.train.toFixed(1)}s; predicted ${r.testRows} rows in ${r.timings.predict.toFixed(2)}s`,
+    `  trained on ${r.trainRows} rows (${r.validationRows} held out for validation) ` +
+      `in ${r.timings.train.toFixed(1)}s; predicted ${r.testRows} rows in ${r.timings.predict.toFixed(2)}s`,
   );
   if (r.accuracy !== undefined) {
     lines.push(
-      `  test accuracy ${r.accuracy.toFixed(4)}   macro-F1 ${r.macroF1!.toFixed(4)}   (always guessing the most frequent class: ${r.baselineAccuracy!.toFixed(4)})`,
+      `  test accuracy ${r.accuracy.toFixed(4)}   macro-F1 ${r.macroF1!.toFixed(4)}   (always guessing the ` +
+        `most frequent class: ${r.baselineAccuracy!.toFixed(4)})`,
     );
   } else {
     lines.push('  test accuracy: no answer key (pass --labels FILE with ImageId,Label to score the test predictions)');
@@ -59,8 +61,12 @@ export function registerRun(program: Command): void {
     .summary('prepare, train, predict, argmax, evaluate at once')
     .description(
       paragraphs(
-        'The whole pipeline in one run folder: prepare the bundled digits (when --train is not given and data/ is empty), train, predict the test file, argmax into submission.csv, and score it against the answer key when there is one.',
-        'Writes runs/<run-id>/ (or -o): manifest.json, model/, probabilities.csv, submission.csv, metrics.json (with an answer key), validation-probabilities.csv and validation-metrics.json. Every training flag of `train` works here too.',
+        'The whole pipeline in one run folder: prepare the bundled digits (when --train is not given and ' +
+          'data/ is empty), train, predict the test file, argmax into submission.csv, ' +
+          'and score it against the answer key when there is one.',
+        'Writes runs/<run-id>/ (or -o): manifest.json, model/, probabilities.csv, submission.csv, ' +
+          'metrics.json (with an answer key), validation-probabilities.csv and validation-metrics.json. ' +
+          'Every training flag of `train` works here too.',
       ),
     )
     .addOption(
@@ -96,7 +102,8 @@ export function registerRun(program: Command): void {
       "final submission: every row, the chosen run's settings",
     ],
     [
-      'digitflow run --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+      'digitflow run --engine sagemaker --bucket my-bucket --role ' +
+        'arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
     ],
   ]);
   command.action(async (opts: RunFlags & Record<string, unknown>, cmd: Command) => {

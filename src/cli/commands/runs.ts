@@ -60,7 +60,10 @@ export function renderRunsText(r: RunsResult): string {
   const lines = [line(header), ...rows.map(line)];
   lines.push(
     '',
-    `${r.runs.length} run(s) in ${safe(r.dir)}, sorted by ${r.sort}${letters.val || letters.test ? '; letters after an accuracy name the held-out split / test file it was measured on' : ''}`,
+    `${r.runs.length} run(s) in ${safe(r.dir)}, sorted by ${r.sort}` +
+      (letters.val || letters.test
+        ? '; letters after an accuracy name the held-out split / test file it was measured on'
+        : ''),
   );
   for (const n of r.notes) lines.push(`! ${n}`);
   for (const s of r.skipped) lines.push(`skipped ${safe(s.dir)}: ${safe(s.reason)}`);
@@ -73,15 +76,20 @@ export function registerRuns(program: Command): void {
     .summary('leaderboard of the run folders')
     .description(
       [
-        'List every run folder under --dir (default runs/) as a leaderboard: id, engine (local, sagemaker, blend), model, key hyperparameters, validation and test accuracy, the Kaggle public score when a submission was scored, train seconds and billed cost.',
-        'Runs scored on different held-out rows or a different test file are flagged: each accuracy carries a letter for the split / test file it was measured on (A = the most common), and numbers with different letters are not comparable.',
+        'List every run folder under --dir (default runs/) as a leaderboard: id, engine (local, sagemaker, ' +
+          'blend), model, key hyperparameters, validation and test accuracy, ' +
+          'the Kaggle public score when a submission was scored, train seconds and billed cost.',
+        'Runs scored on different held-out rows or a different test file are flagged: ' +
+          'each accuracy carries a letter for the split / test file it was measured on (A = the most common), ' +
+          'and numbers with different letters are not comparable.',
         'Folders whose manifest cannot be read are listed as skipped, never fatal.',
       ].join('\n\n'),
     )
     .addOption(
       new Option(
         '--sort <key>',
-        'order: validation accuracy, test accuracy, Kaggle public score (best first), billed cost (cheapest first), or newest first',
+        'order: validation accuracy, test accuracy, Kaggle public score (best first), ' +
+          'billed cost (cheapest first), or newest first',
       )
         .choices(['val-acc', 'test-acc', 'kaggle', 'cost', 'created'])
         .default('val-acc'),

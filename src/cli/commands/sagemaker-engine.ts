@@ -437,9 +437,8 @@ export function renderDryRun(r: SageMakerDryRunResult): string {
   for (const f of r.checks.files)
     lines.push(`  checked          ${f.role} ${f.path}: ${f.rows} rows parse, Linear Learner CSV rules hold`);
   lines.push(`  region           ${r.checks.region}`);
-  lines.push(
-    `  credentials      ${r.checks.credentials.found ? 'found' : `not found${r.checks.credentials.detail ? ` (${r.checks.credentials.detail})` : ''}`}`,
-  );
+  const { found, detail } = r.checks.credentials;
+  lines.push(`  credentials      ${found ? 'found' : `not found${detail ? ` (${detail})` : ''}`}`);
   lines.push('(dry run: nothing was created, nothing was called that costs)');
   return lines.join('\n');
 }
@@ -463,7 +462,8 @@ export function renderResult(r: SageMakerRunResult): string {
         ? `, shipped ${src.region} table of ${src.date}`
         : '';
   lines.push(
-    `  billable       ${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`,
+    `  billable       ` +
+      `${r.billableSeconds}s${r.costEstimate ? `  ~$${r.costEstimate.usd.toFixed(2)} (estimate${from})` : ''}`,
   );
   lines.push(`  cleanup with   digitflow cleanup ${r.runDir}`);
   return lines.join('\n');

@@ -10,7 +10,8 @@ export function renderShareText(r: ShareResult): string {
   return [
     r.url,
     `  ${r.uploaded ? 'uploaded to' : 'already at'} ${safeText(r.uri)} (${r.bytes} bytes)`,
-    `  valid until ${r.expiresAt} (${r.expiresInSeconds} s from ${r.signedAt}); anyone with the link can download the file until then`,
+    `  valid until ${r.expiresAt} (${r.expiresInSeconds} s from ${r.signedAt}); ` +
+      `anyone with the link can download the file until then`,
   ].join('\n');
 }
 
@@ -20,8 +21,12 @@ export function registerShare(program: Command): void {
     .summary('upload a file to S3, print a presigned link')
     .description(
       paragraphs(
-        "Uploads the file under its run's S3 prefix (s3://BUCKET/PREFIX/<run-id>/shared/<name>; skipped when the same bytes are already there) and prints a presigned GET URL that works without AWS credentials until it expires.",
-        'A file outside an uploaded run needs --bucket (and --prefix). The link lifetime is --expires: 30m, 12h, 7d or seconds, at most 7d (604,800 s, the SigV4 limit; 7d exactly is accepted). The URL is signed at one captured instant and expires exactly that long after it.',
+        "Uploads the file under its run's S3 prefix (s3://BUCKET/PREFIX/<run-id>/shared/<name>; " +
+          'skipped when the same bytes are already there) and prints a presigned GET URL that works without ' +
+          'AWS credentials until it expires.',
+        'A file outside an uploaded run needs --bucket (and --prefix). The link lifetime is --expires: 30m, ' +
+          '12h, 7d or seconds, at most 7d (604,800 s, the SigV4 limit; 7d exactly is accepted). ' +
+          'The URL is signed at one captured instant and expires exactly that long after it.',
         'Credentials: the AWS SDK default chain. Custom endpoint: AWS_ENDPOINT_URL_S3.',
       ),
     )

@@ -43,8 +43,13 @@ export function registerShow(program: Command): void {
     .summary('draw digits in the terminal with their labels')
     .description(
       paragraphs(
-        'Draws digits from a Kaggle CSV (train or test layout; .csv, .csv.gz or the competition zip) as text: Unicode half blocks on a terminal, plain ASCII when piped (or --style). Each digit is 28 columns by 14 lines, captioned with its row and label (train) or its ImageId (test).',
-        'Pick digits with one of --rows 1-20 (1-based data rows), --label 7 (the first --limit digits of that class, train only) or --ids 12,40 (ImageIds, i.e. 1-based rows). Only as much of the file is read as needed.',
+        'Draws digits from a Kaggle CSV (train or test layout; .csv, .csv.gz or the competition zip) ' +
+          'as text: Unicode half blocks on a terminal, plain ASCII when piped (or --style). ' +
+          'Each digit is 28 columns by 14 lines, captioned with its row and label (train) ' +
+          'or its ImageId (test).',
+        'Pick digits with one of --rows 1-20 (1-based data rows), ' +
+          '--label 7 (the first --limit digits of that class, train only) or --ids 12,40 (ImageIds, i.e. ' +
+          '1-based rows). Only as much of the file is read as needed.',
       ),
     )
     .argument('<file>', 'train.csv / test.csv / .csv.gz / digit-recognizer.zip')

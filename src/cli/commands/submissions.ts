@@ -12,7 +12,8 @@ export function renderSubmissionsText(r: SubmissionsResult): string {
   if (r.runDir || r.tracked.length) {
     if (!r.tracked.length)
       lines.push(
-        `${r.runDir ?? 'this run'} has no recorded Kaggle submissions (make one with: digitflow submit ${r.runDir ?? '<run>'})`,
+        `${r.runDir ?? 'this run'} has no recorded Kaggle submissions (make one with: ` +
+          `digitflow submit ${r.runDir ?? '<run>'})`,
       );
     for (const t of r.tracked) {
       const score =
@@ -22,7 +23,8 @@ export function renderSubmissionsText(r: SubmissionsResult): string {
             ? 'not scored (error)'
             : 'not scored yet';
       lines.push(
-        `${t.status.padEnd(8)} ${score.padEnd(22)} ${clean(t.file)}  ${clean(JSON.stringify(t.message))}  sent ${t.submittedAt}`,
+        `${t.status.padEnd(8)} ${score.padEnd(22)} ${clean(t.file)}  ${clean(JSON.stringify(t.message))}  ` +
+          `sent ${t.submittedAt}`,
       );
     }
     return lines.join('\n');
@@ -31,7 +33,8 @@ export function renderSubmissionsText(r: SubmissionsResult): string {
   lines.push(`${'status'.padEnd(8)} ${'public'.padEnd(8)} ${'date'.padEnd(19)}  file  description`);
   for (const row of r.listing) {
     lines.push(
-      `${row.status.padEnd(8)} ${String(row.publicScore ?? '—').padEnd(8)} ${clean(row.date).padEnd(19)}  ${clean(row.fileName)}  ${clean(row.description)}`,
+      `${row.status.padEnd(8)} ${String(row.publicScore ?? '—').padEnd(8)} ${clean(row.date).padEnd(19)}  ` +
+        `${clean(row.fileName)}  ${clean(row.description)}`,
     );
   }
   return lines.join('\n');
@@ -43,8 +46,12 @@ export function registerSubmissions(program: Command): void {
     .summary("Kaggle's public score of a run's submissions")
     .description(
       paragraphs(
-        "Reads `kaggle competitions submissions -c <slug> --csv` (the official Kaggle CLI) and matches each row to the submissions the run recorded (same message and file name). Status and public score are stored in the run's manifest (kaggle.submissions[].publicScore), where `digitflow runs` and `compare` read them.",
-        "Without a run: lists the competition's submissions. With --wait: polls until every recorded submission is complete (exit 0) or errored (exit 3).",
+        'Reads `kaggle competitions submissions -c <slug> --csv` (the official Kaggle CLI) ' +
+          'and matches each row to the submissions the run recorded (same message and file name). ' +
+          "Status and public score are stored in the run's manifest (kaggle.submissions[].publicScore), " +
+          'where `digitflow runs` and `compare` read them.',
+        "Without a run: lists the competition's submissions. With --wait: " +
+          'polls until every recorded submission is complete (exit 0) or errored (exit 3).',
       ),
     )
     .argument('[run]', 'run folder whose recorded submissions to check')

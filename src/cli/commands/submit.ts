@@ -1,4 +1,7 @@
-/** `digitflow submit <run|file>`: validate, upload with the official Kaggle CLI, record it in the run; `--wait` for the score. */
+/**
+ * `digitflow submit <run|file>`: validate, upload with the official Kaggle CLI, record it in the run; `--wait` for the
+ * score.
+ */
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { createContext } from '../context.js';
@@ -16,7 +19,10 @@ export function renderSubmitText(r: SubmitResult & { score?: SubmissionsResult }
       r.kagglePath ? `kaggle at ${r.kagglePath}` : 'no kaggle on PATH',
       r.credentials ? `credentials from ${r.credentials}` : 'no Kaggle credentials',
     ];
-    return `${safeText(r.file)} is valid (${r.rows} rows) and was not submitted: dry run (${found.join(', ')}).\nThe command:\n  ${safeText(r.commandLine)}`;
+    return (
+      `${safeText(r.file)} is valid (${r.rows} rows) and was not submitted: ` +
+      `dry run (${found.join(', ')}).\nThe command:\n  ${safeText(r.commandLine)}`
+    );
   }
   const lines = [
     `submitted ${safeText(r.file)} (${r.rows} rows) to ${safeText(r.competition)}`,
@@ -24,7 +30,8 @@ export function renderSubmitText(r: SubmitResult & { score?: SubmissionsResult }
   ];
   if (r.runDir)
     lines.push(
-      `recorded in ${safeText(r.runDir)}/manifest.json (kaggle.submissions); read the score with: digitflow submissions ${safeText(r.runDir)}`,
+      `recorded in ${safeText(r.runDir)}/manifest.json (kaggle.submissions); read the score with: ` +
+        `digitflow submissions ${safeText(r.runDir)}`,
     );
   if (r.score) lines.push(renderSubmissionsText(r.score));
   return lines.filter(Boolean).join('\n');
@@ -47,10 +54,19 @@ export function registerSubmit(program: Command): void {
     .summary('validate, submit to Kaggle, record it in the run')
     .description(
       paragraphs(
-        "Validate a submission, then upload it with the official Kaggle CLI (`kaggle competitions submit -c ... -f ... -m ...`). Given a run folder, its submission.csv is sent and the submission (file sha256, message, time, competition) is recorded in the run's manifest under kaggle.submissions; a CSV inside a run folder is recorded there too.",
-        "Expected rows (the same rule as validate-submission): --rows, else the data rows of --test, else the run's test file, else the competition's (28,000 for digit-recognizer).",
-        'Credentials are found where the Kaggle CLI looks: KAGGLE_USERNAME/KAGGLE_KEY, $KAGGLE_CONFIG_DIR/kaggle.json, ~/.kaggle/kaggle.json, ~/.config/kaggle/kaggle.json. Nothing submitted (no `kaggle`, no credentials) exits 3 and prints the command to run yourself. An invalid file is never sent (exit 2, every problem with its line).',
-        'With --wait, polls `kaggle competitions submissions -c <slug> --csv` until the submission is scored and stores its public score in the manifest (read by `digitflow runs`).',
+        'Validate a submission, then upload it with the official Kaggle CLI ' +
+          '(`kaggle competitions submit -c ... -f ... -m ...`). Given a run folder, ' +
+          'its submission.csv is sent and the submission (file sha256, message, time, competition) ' +
+          "is recorded in the run's manifest under kaggle.submissions; " +
+          'a CSV inside a run folder is recorded there too.',
+        'Expected rows (the same rule as validate-submission): --rows, else the data rows of --test, ' +
+          "else the run's test file, else the competition's (28,000 for digit-recognizer).",
+        'Credentials are found where the Kaggle CLI looks: KAGGLE_USERNAME/KAGGLE_KEY, ' +
+          '$KAGGLE_CONFIG_DIR/kaggle.json, ~/.kaggle/kaggle.json, ~/.config/kaggle/kaggle.json. ' +
+          'Nothing submitted (no `kaggle`, no credentials) exits 3 and prints the command to run yourself. ' +
+          'An invalid file is never sent (exit 2, every problem with its line).',
+        'With --wait, polls `kaggle competitions submissions -c <slug> --csv` until the submission is ' +
+          'scored and stores its public score in the manifest (read by `digitflow runs`).',
       ),
     )
     .argument('<run|file>', 'run folder (its submission.csv) or submission CSV (ImageId,Label)')

@@ -16,7 +16,8 @@ export function renderTrainText(r: TrainLocalOutput): string {
       e.valAccuracy !== undefined ? `  val_loss ${e.valLoss!.toFixed(4)}  val_acc ${e.valAccuracy.toFixed(4)}` : '';
     const mark = e.epoch === r.bestEpoch ? '  *best' : '';
     lines.push(
-      `  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}  ${e.seconds.toFixed(2)}s${mark}`,
+      `  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}  ` +
+        `${e.seconds.toFixed(2)}s${mark}`,
     );
   }
   if (r.stoppedEarly)
@@ -47,8 +48,12 @@ export function registerTrain(program: Command): void {
     .summary('train a local or SageMaker model into a run')
     .description(
       paragraphs(
-        'Train a model on a Kaggle train.csv into a run folder (default runs/<new run id>): model/, validation-probabilities.csv, validation-labels.csv and manifest.json.',
-        'The local engine (default) uses TensorFlow.js on tfjs-node, else wasm, else cpu (--backend forces one). A seeded, stratified --validation-fraction of the rows is held out (the rows `upload` holds out too) for early stopping and scoring. Ctrl-C stops and keeps the best weights so far.',
+        'Train a model on a Kaggle train.csv into a run folder (default runs/<new run id>): model/, ' +
+          'validation-probabilities.csv, validation-labels.csv and manifest.json.',
+        'The local engine (default) uses TensorFlow.js on tfjs-node, else wasm, ' +
+          'else cpu (--backend forces one). A seeded, stratified --validation-fraction of the rows is held out ' +
+          '(the rows `upload` holds out too) for early stopping and scoring. ' +
+          'Ctrl-C stops and keeps the best weights so far.',
         'Flags marked [local] apply to the local engine, [sagemaker] to --engine sagemaker (SageMaker Linear Learner).',
       ),
     )
@@ -67,7 +72,8 @@ export function registerTrain(program: Command): void {
       "retrain on every row with that run's settings and best epoch",
     ],
     [
-      'digitflow train --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
+      'digitflow train --engine sagemaker --bucket my-bucket --role ' +
+        'arn:aws:iam::123456789012:role/SageMakerRole --dry-run',
     ],
   ]);
   command.action(async (opts: TrainOpts, cmd: Command) => {

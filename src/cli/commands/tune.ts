@@ -20,7 +20,8 @@ export function renderTuneText(r: TuneResult): string {
 
 function tuneText(r: TuneResult): string {
   const lines = [
-    `tune ${r.tuneId}: ${r.strategy} search of the local ${r.model} model, ${r.leaderboard.length} trial(s), seed ${r.seed}, ${r.seconds.toFixed(1)} s`,
+    `tune ${r.tuneId}: ${r.strategy} search of the local ${r.model} model, ` +
+      `${r.leaderboard.length} trial(s), seed ${r.seed}, ${r.seconds.toFixed(1)} s`,
   ];
   if (r.schedule)
     lines.push(`  successive halving: ${r.schedule.map((s) => `${s.trials} x ${s.epochs} epoch(s)`).join(' → ')}`);
@@ -58,16 +59,22 @@ function tuneText(r: TuneResult): string {
   lines.push(fmt(header), ...rows.map(fmt));
   lines.push(
     '',
-    `ranked by validation accuracy on the ${r.leaderboard[0]?.validationRows ?? 0} held-out rows every trial shares (ties: lower log loss); epochs = run/allowed (early stopping)`,
+    `ranked by validation accuracy on the ${r.leaderboard[0]?.validationRows ?? 0} held-out rows every ` +
+      `trial shares (ties: lower log loss); epochs = run/allowed (early stopping)`,
   );
   if (r.best) {
     lines.push(
-      `best: ${r.best.runDir} (${pct(r.best.validationAccuracy)} validation${r.best.testAccuracy !== undefined ? `, ${pct(r.best.testAccuracy)} on the ${r.best.testRows} test rows, scored after the search` : ''})`,
+      `best: ${r.best.runDir} (${pct(r.best.validationAccuracy)} validation` +
+        (r.best.testAccuracy !== undefined
+          ? `, ${pct(r.best.testAccuracy)} on the ${r.best.testRows} test rows, scored after the search`
+          : '') +
+        ')',
     );
     lines.push(`leaderboard: ${r.file}`);
     lines.push(
       '',
-      `next: digitflow report ${r.best.runDir}   |   digitflow runs --dir ${r.tuneDir}   |   digitflow blend ${r.best.runDir} <another run> --weights auto`,
+      `next: digitflow report ${r.best.runDir}   |   digitflow runs --dir ${r.tuneDir}   |   digitflow ` +
+        `blend ${r.best.runDir} <another run> --weights auto`,
     );
   }
   return lines.join('\n');
@@ -80,7 +87,9 @@ export function renderSageMakerTuneText(r: SageMakerTuneResult): string {
 
 function sageMakerTuneText(r: SageMakerTuneResult): string {
   const lines = [
-    `tune ${r.runId}: ${r.strategy} search of Linear Learner on SageMaker, tuning job ${r.tuningJob} ${r.status}, ${r.leaderboard.length} trial(s) of up to ${r.maxJobs} (${r.maxParallel} at a time)`,
+    `tune ${r.runId}: ${r.strategy} search of Linear Learner on SageMaker, ` +
+      `tuning job ${r.tuningJob} ${r.status}, ${r.leaderboard.length} trial(s) ` +
+      `of up to ${r.maxJobs} (${r.maxParallel} at a time)`,
     '',
   ];
   const names = [...new Set(r.leaderboard.flatMap((t) => Object.keys(t.tuned)))].sort();
@@ -104,7 +113,8 @@ function sageMakerTuneText(r: SageMakerTuneResult): string {
     lines.push(`  ${t.trainingJob}: ${t.failureReason}`);
   if (r.best) {
     lines.push(
-      `best: ${r.best.trainingJob} (${pct(r.best.objective)} validation) -> model ${r.model ?? '—'}, transform ${r.transformJobs.join(', ') || '—'}`,
+      `best: ${r.best.trainingJob} (${pct(r.best.objective)} validation) -> model ${r.model ?? '—'}, ` +
+        `transform ${r.transformJobs.join(', ') || '—'}`,
     );
     if (r.validationMetrics?.accuracy !== undefined)
       lines.push(
@@ -114,11 +124,13 @@ function sageMakerTuneText(r: SageMakerTuneResult): string {
     for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(24)} ${v}`);
   }
   lines.push(
-    `billable ${r.billableSeconds} instance-seconds${r.costEstimate ? `, ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`,
+    `billable ${r.billableSeconds} ` +
+      `instance-seconds${r.costEstimate ? `, ~$${r.costEstimate.usd.toFixed(2)} (estimate)` : ''}`,
   );
   lines.push(
     '',
-    `next: digitflow report ${r.runDir}   |   digitflow compare ${r.runDir} <another run>   |   digitflow cleanup ${r.runDir}`,
+    `next: digitflow report ${r.runDir}   |   digitflow compare ${r.runDir} <another run>   |   digitflow ` +
+      `cleanup ${r.runDir}`,
   );
   return lines.join('\n');
 }
@@ -133,9 +145,8 @@ export function renderSageMakerTuneDryRun(r: SageMakerTuneDryRun): string {
   const lines = [...runPlan, renderTuningPlanText(r.tuning)];
   for (const f of r.checks.files)
     lines.push(`  checked          ${f.role} ${f.path}: ${f.rows} rows parse, Linear Learner CSV rules hold`);
-  lines.push(
-    `  credentials      ${r.checks.credentials.found ? 'found' : `not found${r.checks.credentials.detail ? ` (${r.checks.credentials.detail})` : ''}`}`,
-  );
+  const { found, detail } = r.checks.credentials;
+  lines.push(`  credentials      ${found ? 'found' : `not found${detail ? ` (${detail})` : ''}`}`);
   lines.push('(dry run: nothing was created, nothing was called that costs)');
   return safeText(lines.join('\n'), true);
 }
@@ -167,10 +178,26 @@ export function registerTune(program: Command): void {
     .summary('hyperparameter search, each trial a run folder')
     .description(
       [
-        "Search the local model's hyperparameters (learning rate and l2 log-uniform, batch size, epochs; for the CNN also augmentation shift and learning-rate decay) with a seeded random search, or successive halving (--strategy halving: every setting gets a few epochs, the best third go on with three times as many).",
-        'Every trial is a run folder <out>/trial-NN made by the train stage with the same seeded split, so all trials are scored on the same held-out validation rows. The test file and its answer key are used only once the search is over, to predict and score the best trial (which becomes a complete run for submit, compare and blend).',
-        'The leaderboard is <out>/tune.json, rewritten after each finished trial; `digitflow runs --dir <out>` lists the trials like any runs. Ctrl-C stops: finished trials are kept, the half-trained one is removed.',
-        '--engine sagemaker runs one SageMaker hyperparameter tuning job for Linear Learner: the same pre-flight, upload, flags and plan as `run --engine sagemaker` (--hp fixes a hyperparameter for every trial), the objective validation:multiclass_accuracy (maximised), a Bayesian or random search over the documented ranges (learning_rate, wd, l1 on a log scale, mini_batch_size; narrow them with --range), at most --max-jobs trials, --max-parallel at a time. The best trial then goes through CreateModel and one batch transform like `run`. --dry-run prints both plans and the cost bound (max-jobs x one training job + the transform). Ctrl-C at a terminal asks whether to stop the tuning job (and its trials) or detach; otherwise it detaches and `digitflow attach <tuning job> -o <dir>` resumes.',
+        "Search the local model's hyperparameters (learning rate and l2 log-uniform, batch size, epochs; " +
+          'for the CNN also augmentation shift and learning-rate decay) with a seeded random search, ' +
+          'or successive halving (--strategy halving: every setting gets a few epochs, ' +
+          'the best third go on with three times as many).',
+        'Every trial is a run folder <out>/trial-NN made by the train stage with the same seeded split, ' +
+          'so all trials are scored on the same held-out validation rows. ' +
+          'The test file and its answer key are used only once the search is over, ' +
+          'to predict and score the best trial (which becomes a complete run for submit, compare and blend).',
+        'The leaderboard is <out>/tune.json, rewritten after each finished trial; ' +
+          '`digitflow runs --dir <out>` lists the trials like any runs. Ctrl-C stops: ' +
+          'finished trials are kept, the half-trained one is removed.',
+        '--engine sagemaker runs one SageMaker hyperparameter tuning job for Linear Learner: ' +
+          'the same pre-flight, upload, flags and plan as `run --engine sagemaker` (--hp fixes a ' +
+          'hyperparameter for every trial), the objective validation:multiclass_accuracy (maximised), ' +
+          'a Bayesian or random search over the documented ranges (learning_rate, wd, l1 on a log scale, ' +
+          'mini_batch_size; narrow them with --range), at most --max-jobs trials, --max-parallel at a time. ' +
+          'The best trial then goes through CreateModel and one batch transform like `run`. ' +
+          '--dry-run prints both plans and the cost bound (max-jobs x one training job + the transform). ' +
+          'Ctrl-C at a terminal asks whether to stop the tuning job (and its trials) or detach; ' +
+          'otherwise it detaches and `digitflow attach <tuning job> -o <dir>` resumes.',
       ].join('\n\n'),
     )
     .addOption(new Option('--engine <engine>', 'where trials train').choices(['local', 'sagemaker']).default('local'))
@@ -194,7 +221,8 @@ export function registerTune(program: Command): void {
     .option('--max-parallel <n>', '[sagemaker] trials running at once', parseInteger('--max-parallel', 1, 100), 2)
     .option(
       '--range <name=min:max>',
-      '[sagemaker] tune only these, within the documented ranges (repeatable; e.g. --range learning_rate=0.001:0.5, --range use_bias=true,false)',
+      '[sagemaker] tune only these, within the documented ranges (repeatable; e.g. ' +
+        '--range learning_rate=0.001:0.5, --range use_bias=true,false)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
@@ -233,10 +261,13 @@ export function registerTune(program: Command): void {
     ['digitflow tune --model cnn --trials 9 --strategy halving --max-epochs 12'],
     ['digitflow tune --trials 20 --parallel 2 --train data/train.csv --test data/test.csv -o runs/tune-1'],
     [
-      'digitflow tune --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --max-jobs 20 --max-parallel 4 --dry-run',
+      'digitflow tune --engine sagemaker --bucket my-bucket --role ' +
+        'arn:aws:iam::123456789012:role/SageMakerRole --max-jobs 20 --max-parallel 4 --dry-run',
     ],
     [
-      'digitflow tune --engine sagemaker --bucket my-bucket --role arn:aws:iam::123456789012:role/SageMakerRole --strategy random --range learning_rate=0.001:0.5 -o runs/tune-sm',
+      'digitflow tune --engine sagemaker --bucket my-bucket --role ' +
+        'arn:aws:iam::123456789012:role/SageMakerRole --strategy random --range learning_rate=0.001:0.5 -o ' +
+        'runs/tune-sm',
     ],
   ]);
   command.action(async (opts: TuneFlags, cmd: Command) => {

@@ -36,7 +36,8 @@ export function renderUploadText(r: UploadStageResult): string {
   for (const f of files) {
     const how = f.skipped ? 'unchanged, skipped' : `uploaded at ${f.mbPerSecond} MB/s`;
     lines.push(
-      `  ${f.channel.padEnd(10)} ${f.uri.padEnd(w)}  ${String(f.rows).padStart(6)} rows  ${mb(f.bytes).padStart(9)}  ${how}`,
+      `  ${f.channel.padEnd(10)} ${f.uri.padEnd(w)}  ${String(f.rows).padStart(6)} rows  ` +
+        `${mb(f.bytes).padStart(9)}  ${how}`,
     );
   }
   if (r.trainRows !== undefined)
@@ -58,9 +59,15 @@ export function registerUpload(program: Command): void {
     .summary('Kaggle CSVs → Linear Learner CSVs in S3')
     .description(
       paragraphs(
-        'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; test as headerless features, optionally in N shards) and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,transform-input}/, recorded in a run folder: the layout `run --engine sagemaker -o <run>` continues (objects already there are not re-sent). A re-upload leaves exactly the objects it reports.',
-        'The validation rows are the same seeded split the local engine uses (--seed, --validation-fraction). Files already in S3 with the same size and sha256 are skipped.',
-        'Credentials: the AWS SDK default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance roles). Custom endpoint: AWS_ENDPOINT_URL_S3.',
+        'Convert Kaggle CSVs to what SageMaker Linear Learner reads (no header, label first, text/csv; ' +
+          'test as headerless features, optionally in N shards) ' +
+          'and upload them to s3://BUCKET/PREFIX/<run-id>/data/{train,validation,transform-input}/, ' +
+          'recorded in a run folder: the layout `run --engine sagemaker -o <run>` continues (objects already ' +
+          'there are not re-sent). A re-upload leaves exactly the objects it reports.',
+        'The validation rows are the same seeded split the local engine uses (--seed, ' +
+          '--validation-fraction). Files already in S3 with the same size and sha256 are skipped.',
+        'Credentials: the AWS SDK default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, ' +
+          'instance roles). Custom endpoint: AWS_ENDPOINT_URL_S3.',
       ),
     );
   addRequiredOption(cmd, new Option('--bucket <name>', 'S3 bucket (must exist)'));

@@ -27,8 +27,12 @@ export function registerValidateSubmission(program: Command): void {
     .summary('check a submission; every problem with its line')
     .description(
       paragraphs(
-        'Check a submission the way Kaggle will, before uploading: exact header ImageId,Label, the row count, ImageIds 1..N unique and in order, labels whole numbers 0-9, no blank lines, spaces or extra fields.',
-        "Expected rows (the same rule as submit): --rows, else the data rows of --test, else the test file recorded by the run the file belongs to, else the competition's (28,000 for digit-recognizer).",
+        'Check a submission the way Kaggle will, before uploading: exact header ImageId,Label, ' +
+          'the row count, ImageIds 1..N unique and in order, labels whole numbers 0-9, no blank lines, ' +
+          'spaces or extra fields.',
+        'Expected rows (the same rule as submit): --rows, else the data rows of --test, ' +
+          'else the test file recorded by the run the file belongs to, ' +
+          "else the competition's (28,000 for digit-recognizer).",
         'Prints every problem with its line number and exits 2 if there is any.',
       ),
     )
@@ -58,7 +62,8 @@ export function registerValidateSubmission(program: Command): void {
       cmd: Command,
     ) => {
       const ctx = createContext(cmd);
-      const { assertValidSubmission, validateSubmissionStage } = await import('../../stages/validate-submission.js'); // loaded on use: keeps CLI start-up short
+      // loaded on use: keeps CLI start-up short
+      const { assertValidSubmission, validateSubmissionStage } = await import('../../stages/validate-submission.js');
       const result = await validateSubmissionStage(
         { file, rows: opts.rows, test: opts.test, competition: opts.competition },
         ctx.deps,

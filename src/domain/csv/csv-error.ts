@@ -23,7 +23,8 @@ const HINTS: Record<CsvProblem['kind'], string> = {
   'no-rows': 'a Kaggle CSV needs its header line and at least one image row after it; was the file written completely?',
   syntax: 'the file is not valid CSV at this line',
   'line-too-long':
-    'a Kaggle row is under 4 KB, so this is not a digit CSV (a missing line break?); if the lines really are this long, raise the limit with --max-line-bytes <n>',
+    'a Kaggle row is under 4 KB, so this is not a digit CSV (a missing line break?); ' +
+    'if the lines really are this long, raise the limit with --max-line-bytes <n>',
   'not-text': 'pass the Kaggle train.csv or test.csv as text (plain, gzip or zip): this file is binary or UTF-16',
 };
 

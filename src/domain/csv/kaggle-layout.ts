@@ -40,7 +40,9 @@ export function checkKaggleHeader(fields: string[], want: Layout | 'auto'): Head
   const expected = headerNames(layout);
   if (want === 'auto' && names[0] !== 'label' && names[0] !== 'pixel0') {
     return {
-      problem: `expected a header starting with 'label,pixel0' (train) or 'pixel0' (test), found '${names.slice(0, 2).join(',')}'`,
+      problem:
+        `expected a header starting with 'label,pixel0' (train) or 'pixel0' (test), ` +
+        `found '${names.slice(0, 2).join(',')}'`,
     };
   }
   for (let i = 0; i < Math.min(names.length, expected.length); i++) {

@@ -44,7 +44,9 @@ export function detectProbabilityFormat(head: string, file: string): Probability
     'PROB_FORMAT_UNKNOWN',
     `${file}:1: cannot tell the format from the header '${firstLine.slice(0, 80)}'`,
     {
-      hint: 'expected `ImageId,0,...,9` (local), JSON Lines {"score":[...]} (SageMaker) or an Amazon ML header of class names; pass --format to force one',
+      hint:
+        'expected `ImageId,0,...,9` (local), JSON Lines {"score":[...]} (SageMaker) ' +
+        'or an Amazon ML header of class names; pass --format to force one',
       details: { file, line: 1 },
     },
   );

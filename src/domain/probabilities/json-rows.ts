@@ -21,7 +21,9 @@ function rowFromObject(o: unknown, numClasses: number, file: string, line: numbe
   if (!Array.isArray(score)) {
     throw new UserInputError(
       'PROB_JSON_SHAPE',
-      `${file}:${line}: ${what} has no "score" array${typeof score === 'number' ? ' (a single number: binary or regression output, not multiclass)' : ''}`,
+      `${file}:${line}: ` +
+        `${what} has no "score" ` +
+        `array${typeof score === 'number' ? ' (a single number: binary or regression output, not multiclass)' : ''}`,
       {
         hint: 'train Linear Learner with predictor_type=multiclass_classifier so each row has one score per class',
         details: { file, line },

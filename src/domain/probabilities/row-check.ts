@@ -1,7 +1,10 @@
 /** Checks one row of scores and picks its class. Shared by every probability format. */
 import { UserInputError } from '../../errors/index.js';
 
-/** Throws a UserInputError naming `file:line` for a wrong class count, a missing/NaN or a negative score. Returns the sum. */
+/**
+ * Throws a UserInputError naming `file:line` for a wrong class count, a missing/NaN or a negative score. Returns the
+ * sum.
+ */
 export function checkScores(scores: number[], numClasses: number, file: string, line: number): number {
   if (scores.length !== numClasses) {
     throw new UserInputError(

@@ -174,7 +174,9 @@ function withCreatedResources(e: unknown, rec: RunRecorder): unknown {
     ? `; follow it with: ${jobs.map((j) => `digitflow attach ${j} -o ${rec.runDir}`).join('  |  ')}`
     : '';
   Object.assign(e, {
-    hint: `${e.hint ? e.hint + '. ' : ''}This run already created ${created}${attach}; delete what can be deleted with: digitflow cleanup ${rec.runDir}`,
+    hint:
+      `${e.hint ? e.hint + '. ' : ''}This run already created ${created}${attach}; ` +
+      `delete what can be deleted with: digitflow cleanup ${rec.runDir}`,
     details: { ...(e.details ?? {}), created: rec.manifest.resources.map((r) => ({ kind: r.kind, id: r.id })) },
   });
   return e;
@@ -286,7 +288,9 @@ export async function runTransformJobs(
   deps.reporter.emit({
     kind: 'step',
     step: 'transform',
-    message: `creating transform job ${plan.names.transform} (${plan.transform.instanceCount} x ${plan.transform.instanceType}: test${validationRows ? ' + validation' : ''})`,
+    message:
+      `creating transform job ${plan.names.transform} (${plan.transform.instanceCount} x ` +
+      `${plan.transform.instanceType}: test${validationRows ? ' + validation' : ''})`,
   });
   await createRecorded(
     plan,
@@ -357,7 +361,9 @@ async function locateOutput(uri: string, deps: SageMakerDeps): Promise<string> {
     'TRANSFORM_OUTPUT_MISSING',
     `no ${name} under ${prefix} (found: ${keys.slice(0, 5).join(', ') || 'nothing'})`,
     {
-      hint: 'the transform job completed without output for this input file; check its CloudWatch logs (/aws/sagemaker/TransformJobs)',
+      hint:
+        'the transform job completed without output for this input file; ' +
+        'check its CloudWatch logs (/aws/sagemaker/TransformJobs)',
       details: { expected: uri, found: keys.slice(0, 20) },
     },
   );
@@ -395,7 +401,9 @@ async function downloadConcatenated(
           'TRANSFORM_OUTPUT_ROWS',
           `${part.uri} has ${records} records, expected ${part.rows} (one per input row)`,
           {
-            hint: 'the transform output is incomplete or mixed with another job; rerun `digitflow predict --engine sagemaker`',
+            hint:
+              'the transform output is incomplete or mixed with another job; ' +
+              'rerun `digitflow predict --engine sagemaker`',
             details: { uri: part.uri, records, expected: part.rows },
           },
         );

@@ -163,7 +163,9 @@ export async function sagemakerTuneStage(input: SageMakerTuneInput, deps: SageMa
     deps.reporter.emit({
       kind: 'step',
       step: 'tune',
-      message: `creating tuning job ${t.name} (${t.strategy}, up to ${t.maxJobs} trial(s), ${t.maxParallel} at a time, ${plan.training.instanceCount} x ${plan.training.instanceType} each)`,
+      message:
+        `creating tuning job ${t.name} (${t.strategy}, up to ${t.maxJobs} trial(s), ` +
+        `${t.maxParallel} at a time, ${plan.training.instanceCount} x ${plan.training.instanceType} each)`,
     });
     const req = buildCreateTuningJob(plan, t);
     await createRecorded(plan, 'tuning-job', t.name, () => deps.sagemaker.createTuningJob(req), rec, deps);
@@ -222,9 +224,12 @@ export async function continueTuning(
     const reasons = [...new Set(trials.rows.map((r) => r.failureReason).filter(Boolean))].slice(0, 3);
     throw new CloudError(
       'TUNING_JOB_FAILED',
-      `tuning job ${t.name} ended ${t.status} without a completed trial${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+      `tuning job ${t.name} ended ${t.status} without a completed ` +
+        `trial${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
       {
-        hint: `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${t.name}-*; delete the uploaded data with: digitflow cleanup ${rec.runDir}`,
+        hint:
+          `the trials' logs are in CloudWatch group /aws/sagemaker/TrainingJobs, streams ${t.name}-*; ` +
+          `delete the uploaded data with: digitflow cleanup ${rec.runDir}`,
         details: { job: t.name, status: t.status, trials: trials.rows.length },
       },
     );
@@ -268,7 +273,10 @@ function leaderboard(rows: TuningTrial[]): TuneTrialRow[] {
   return sorted.map((r, i) => ({ rank: i + 1, ...r }));
 }
 
-/** Every trial into the manifest: a training-job resource (job records cannot be deleted), its billed seconds, its objective. */
+/**
+ * Every trial into the manifest: a training-job resource (job records cannot be deleted), its billed seconds, its
+ * objective.
+ */
 async function recordTrials(
   plan: RunPlan,
   rec: RunRecorder,

@@ -44,7 +44,7 @@ const epochs = [
 ];
 
 describe('readManifest reads run folders written by earlier versions', () => {
-  it('moves extra.local, extra.fullRetrain, extra.tune, extra.blend and extra.sagemaker to the typed fields', async () => {
+  it('moves extra.local, extra.fullRetrain, extra.tune, extra.blend and extra.sagemaker to typed fields', async () => {
     const old = legacyManifest({
       local: { epochs, bestEpoch: 2, stoppedEarly: true, interrupted: false, examplesPerSecond: 900 },
       fullRetrain: { settingsFrom: 'runs/a', epochs: 2 },

@@ -113,24 +113,31 @@ describe('buildRunPlan', () => {
     expect(eu.costEstimate.basis).toContain('no price figure for region eu-west-1');
     expect(eu.costEstimate.prices).toMatchObject({ source: 'none', region: 'eu-west-1' });
   });
-  it('with a Price List API source, training and transform are priced by their own usage type and the plan says so', () => {
-    const live = livePriceSource('eu-west-1', '2026-11-27', {
-      training: { 'ml.m5.large': 0.128 },
-      transform: { 'ml.m5.large': 0.131 },
-    });
-    const p = buildRunPlan({ ...base, region: 'eu-west-1' }, live);
-    expect(p.costEstimate.trainingUsd).toBe(Math.round(0.128 * 100) / 100);
-    expect(p.costEstimate.transformUsd).toBe(Math.round(0.131 * (600 / 3600) * 100) / 100);
-    expect(p.costEstimate.prices).toMatchObject({ source: 'price-list-api', region: 'eu-west-1', date: '2026-11-27' });
-    expect(p.costEstimate.basis).toContain('eu-west-1 prices from the AWS Price List API on 2026-11-27');
-    expect(renderPlanText(p)).toContain('prices: AWS Price List API (eu-west-1, 2026-11-27)');
-    // A type the answer did not price: no figure, named.
-    const partial = buildRunPlan({ ...base, region: 'eu-west-1', transformInstanceType: 'ml.c5.xlarge' }, live);
-    expect(partial.costEstimate.usd).toBeUndefined();
-    expect(partial.costEstimate.basis).toContain(
-      'no eu-west-1 price for transform on ml.c5.xlarge in AWS Price List API (eu-west-1, 2026-11-27)',
-    );
-  });
+  it(
+    'with a Price List API source, training and transform ' + 'are priced by their own usage type and the plan says so',
+    () => {
+      const live = livePriceSource('eu-west-1', '2026-11-27', {
+        training: { 'ml.m5.large': 0.128 },
+        transform: { 'ml.m5.large': 0.131 },
+      });
+      const p = buildRunPlan({ ...base, region: 'eu-west-1' }, live);
+      expect(p.costEstimate.trainingUsd).toBe(Math.round(0.128 * 100) / 100);
+      expect(p.costEstimate.transformUsd).toBe(Math.round(0.131 * (600 / 3600) * 100) / 100);
+      expect(p.costEstimate.prices).toMatchObject({
+        source: 'price-list-api',
+        region: 'eu-west-1',
+        date: '2026-11-27',
+      });
+      expect(p.costEstimate.basis).toContain('eu-west-1 prices from the AWS Price List API on 2026-11-27');
+      expect(renderPlanText(p)).toContain('prices: AWS Price List API (eu-west-1, 2026-11-27)');
+      // A type the answer did not price: no figure, named.
+      const partial = buildRunPlan({ ...base, region: 'eu-west-1', transformInstanceType: 'ml.c5.xlarge' }, live);
+      expect(partial.costEstimate.usd).toBeUndefined();
+      expect(partial.costEstimate.basis).toContain(
+        'no eu-west-1 price for transform on ml.c5.xlarge in AWS Price List API (eu-west-1, 2026-11-27)',
+      );
+    },
+  );
   it('the shipped table with the reason the API was not used; estimateCost keeps its region form', () => {
     const table = shippedPriceSource(
       'us-east-1',
@@ -146,7 +153,8 @@ describe('buildRunPlan', () => {
     );
     expect(estimateCost('ml.m5.large', 1, 3600, 'eu-west-1')).toBeUndefined();
     expect(describePriceSource(shippedPriceSource('eu-west-1', 'no AWS credentials'))).toBe(
-      'no price figure for region eu-west-1 (no AWS credentials; shipped tables: us-east-1; grant pricing:GetProducts ' +
+      'no price figure for region eu-west-1 (no AWS credentials; shipped tables: us-east-1; ' +
+        'grant pricing:GetProducts ' +
         'to look prices up in the AWS Price List API, or see https://aws.amazon.com/sagemaker/pricing/)',
     );
   });

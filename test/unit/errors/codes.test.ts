@@ -51,17 +51,22 @@ describe('error code registry', () => {
       .filter((c) => !isErrorCode(c.code) || ERROR_CODES[c.code].exit !== CLASS_EXIT[c.cls])
       .map(
         (c) =>
-          `${c.where}: new ${c.cls}('${c.code}') but the registry says ${isErrorCode(c.code) ? `exit ${ERROR_CODES[c.code].exit}` : 'nothing'}`,
+          `${c.where}: new ${c.cls}('${c.code}') ` +
+          `but the registry says ${isErrorCode(c.code) ? `exit ${ERROR_CODES[c.code].exit}` : 'nothing'}`,
       );
     expect(wrong).toEqual([]);
   });
 
-  it('no code is built at run time: a code argument is a literal or a typed variable, never a template or concatenation', () => {
-    const built = constructions()
-      .filter((c) => /[`+]/.test(c.arg))
-      .map((c) => `${c.where}: ${c.arg}`);
-    expect(built).toEqual([]);
-  });
+  it(
+    'no code is built at run time: a code argument is a literal or a typed variable, ' +
+      'never a template or concatenation',
+    () => {
+      const built = constructions()
+        .filter((c) => /[`+]/.test(c.arg))
+        .map((c) => `${c.where}: ${c.arg}`);
+      expect(built).toEqual([]);
+    },
+  );
 
   it('every registered code is used somewhere in src (no stale entries)', () => {
     const others = sources.filter((s) => !s.file.endsWith(join('errors', 'codes.ts')));
@@ -132,9 +137,13 @@ describe('call sites of merged synonyms throw the one registered code', () => {
 describe('README "Error codes" table', () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-  it('equals the table generated from the registry (regenerate: npm run build && node scripts/error-codes-table.mjs)', () => {
-    expect(withErrorCodesTable(readme)).toBe(readme);
-  });
+  it(
+    'equals the table generated from the registry (regenerate: ' +
+      'npm run build && node scripts/error-codes-table.mjs)',
+    () => {
+      expect(withErrorCodesTable(readme)).toBe(readme);
+    },
+  );
 
   it('lists every code once with its exit code', () => {
     const section = readme.slice(readme.indexOf(TABLE_BEGIN), readme.indexOf(TABLE_END));

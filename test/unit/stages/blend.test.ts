@@ -199,35 +199,39 @@ describe('blendStage', () => {
     expect(m.blend.fit).toMatchObject({ on: 'validation', rows: 4, accuracy: 1, tried: 21 });
   });
 
-  it('an Amazon ML member (class columns in any order) blends like the others; --labels overrides the recorded key', async () => {
-    const a = await makeRun(
-      'a',
-      testTruth.map((c) => lean(c, 0.6)),
-      valTruth.map((c) => probsFor(c)),
-    );
-    const b = await makeRun(
-      'b',
-      testTruth.map((c) => lean(c, 0.6)),
-      valTruth.map((c) => probsFor(c)),
-    );
-    // Replace b's probabilities with an AML file: columns 9..0, and class 9 favoured only on row 1.
-    const order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
-    const aml = testTruth.map((c, i) => {
-      const p = i === 0 ? lean(9, 0.95, c) : lean(c, 0.9);
-      return order.map((k) => p[k].toExponential(6)).join(',');
-    });
-    await writeFile(join(b, 'aml.csv'), order.join(',') + '\n' + aml.join('\n') + '\n');
-    const m = JSON.parse(await readFile(join(b, 'manifest.json'), 'utf8'));
-    m.outputs.probabilities = 'aml.csv';
-    await writeFile(join(b, 'manifest.json'), JSON.stringify(m));
-    const labels = await labelsFile();
-    const r = await blendStage({ runs: [a, b], out: join(dir, 'aml'), labels, seed: 1 }, defaultDeps());
-    expect(r.members.map((x) => x.format)).toEqual(['csv', 'aml']);
-    expect(r.members[1].testAccuracy).toBeCloseTo(5 / 6, 12); // row 1 went to class 9
-    // Row 1: a says 0 (0.6) / 1 (0.4); b says 9 (0.95) / 0 (0.05): the mean picks 9 — the columns were mapped by name.
-    expect((await readFile(join(dir, 'aml', 'submission.csv'), 'utf8')).split('\n')[1]).toBe('1,9');
-    expect(r.accuracy).toBeCloseTo(5 / 6, 12);
-  });
+  it(
+    'an Amazon ML member (class columns in any order) ' + 'blends like the others; --labels overrides the recorded key',
+    async () => {
+      const a = await makeRun(
+        'a',
+        testTruth.map((c) => lean(c, 0.6)),
+        valTruth.map((c) => probsFor(c)),
+      );
+      const b = await makeRun(
+        'b',
+        testTruth.map((c) => lean(c, 0.6)),
+        valTruth.map((c) => probsFor(c)),
+      );
+      // Replace b's probabilities with an AML file: columns 9..0, and class 9 favoured only on row 1.
+      const order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+      const aml = testTruth.map((c, i) => {
+        const p = i === 0 ? lean(9, 0.95, c) : lean(c, 0.9);
+        return order.map((k) => p[k].toExponential(6)).join(',');
+      });
+      await writeFile(join(b, 'aml.csv'), order.join(',') + '\n' + aml.join('\n') + '\n');
+      const m = JSON.parse(await readFile(join(b, 'manifest.json'), 'utf8'));
+      m.outputs.probabilities = 'aml.csv';
+      await writeFile(join(b, 'manifest.json'), JSON.stringify(m));
+      const labels = await labelsFile();
+      const r = await blendStage({ runs: [a, b], out: join(dir, 'aml'), labels, seed: 1 }, defaultDeps());
+      expect(r.members.map((x) => x.format)).toEqual(['csv', 'aml']);
+      expect(r.members[1].testAccuracy).toBeCloseTo(5 / 6, 12); // row 1 went to class 9
+      // Row 1: a says 0 (0.6) / 1 (0.4); b says 9 (0.95) / 0 (0.05): the mean picks 9 — the columns were mapped by
+      // name.
+      expect((await readFile(join(dir, 'aml', 'submission.csv'), 'utf8')).split('\n')[1]).toBe('1,9');
+      expect(r.accuracy).toBeCloseTo(5 / 6, 12);
+    },
+  );
 
   it('given weights are scaled to sum 1; the geometric method is recorded', async () => {
     const a = await makeRun(
@@ -289,7 +293,7 @@ describe('blendStage', () => {
       );
     });
 
-    it('wrong weights, one run, auto without validation rows, a run without probabilities, an existing folder', async () => {
+    it('wrong weights, one run, auto without validation rows, a run without probabilities, a used folder', async () => {
       const a = await makeRun('a', tp(), val());
       const b = await makeRun('b', tp(), val());
       await expectRefused(

@@ -119,63 +119,77 @@ describe('hyperparameters', () => {
     expect(r.rows.find((x) => x.key === 'hp.epochs')).toBeUndefined();
     expect(r.heldOut.messages.join(' ')).toContain('cannot check the held-out rows');
   });
-  it('local and managed runs line up: learningRate next to learning_rate, batchSize next to mini_batch_size, l2 next to wd', async () => {
-    const a = await writeRun(join(dir, 'l1'), {
-      runId: 'l1',
-      extra: { hyperparameters: { epochs: 5, learningRate: 0.01, batchSize: 128, l2: 0.001 } },
-    });
-    const b = await writeRun(join(dir, 'm1'), {
-      runId: 'm1',
-      engine: 'sagemaker',
-      extra: {
-        hyperparameters: { epochs: '5', learning_rate: '0.5', mini_batch_size: '1000', wd: '0.001', optimizer: 'sgd' },
-      },
-    });
-    const r = await compareStage({ runs: [a, b] }, defaultDeps());
-    expect(r.rows.find((x) => x.key === 'hp.learningRate')).toMatchObject({
-      label: 'learningRate / learning_rate',
-      values: ['0.01', '0.5'],
-    });
-    expect(r.rows.find((x) => x.key === 'hp.batchSize')).toMatchObject({
-      label: 'batchSize / mini_batch_size',
-      values: ['128', '1000'],
-    });
-    expect(r.rows.find((x) => x.key === 'hp.l2')).toMatchObject({
-      label: 'l2 / wd',
-      values: ['0.001', '0.001'],
-      differs: false,
-    });
-    expect(r.rows.find((x) => x.key === 'hp.optimizer')?.values).toEqual([null, 'sgd']);
-    expect(r.rows.filter((x) => x.key.startsWith('hp.learning'))).toHaveLength(1);
-  });
+  it(
+    'local and managed runs line up: learningRate next to learning_rate, batchSize next to mini_batch_size, ' +
+      'l2 next to wd',
+    async () => {
+      const a = await writeRun(join(dir, 'l1'), {
+        runId: 'l1',
+        extra: { hyperparameters: { epochs: 5, learningRate: 0.01, batchSize: 128, l2: 0.001 } },
+      });
+      const b = await writeRun(join(dir, 'm1'), {
+        runId: 'm1',
+        engine: 'sagemaker',
+        extra: {
+          hyperparameters: {
+            epochs: '5',
+            learning_rate: '0.5',
+            mini_batch_size: '1000',
+            wd: '0.001',
+            optimizer: 'sgd',
+          },
+        },
+      });
+      const r = await compareStage({ runs: [a, b] }, defaultDeps());
+      expect(r.rows.find((x) => x.key === 'hp.learningRate')).toMatchObject({
+        label: 'learningRate / learning_rate',
+        values: ['0.01', '0.5'],
+      });
+      expect(r.rows.find((x) => x.key === 'hp.batchSize')).toMatchObject({
+        label: 'batchSize / mini_batch_size',
+        values: ['128', '1000'],
+      });
+      expect(r.rows.find((x) => x.key === 'hp.l2')).toMatchObject({
+        label: 'l2 / wd',
+        values: ['0.001', '0.001'],
+        differs: false,
+      });
+      expect(r.rows.find((x) => x.key === 'hp.optimizer')?.values).toEqual([null, 'sgd']);
+      expect(r.rows.filter((x) => x.key.startsWith('hp.learning'))).toHaveLength(1);
+    },
+  );
 });
 
 describe('Kaggle public score', () => {
-  it('sits next to the test accuracy when a manifest has a scored submission (the latest scored one, as `runs` reads it)', async () => {
-    const subs = [
-      { ref: 1, file: 'submission.csv', sha256: 'a', status: 'complete', publicScore: 0.91234 },
-      { ref: 2, file: 'submission.csv', sha256: 'b', status: 'pending' },
-    ];
-    const a = await writeRun(join(dir, 'k1'), {
-      runId: 'k1',
-      metricsJson: computeMetrics(truth, localPred, 10),
-      extra: { kaggle: { competition: 'digit-recognizer', submissions: subs } },
-    });
-    const b = await writeRun(join(dir, 'k2'), { runId: 'k2', metricsJson: computeMetrics(truth, managedPred, 10) });
-    const r = await compareStage({ runs: [a, b] }, defaultDeps());
-    const keys = r.rows.map((x) => x.key);
-    const lastScore = Math.max(...keys.map((k, i) => (/^(validation|test)\./.test(k) ? i : -1)));
-    expect(lastScore).toBeGreaterThan(0);
-    expect(keys.indexOf('kaggle.publicScore')).toBe(lastScore + 1);
-    expect(r.rows.find((x) => x.key === 'kaggle.publicScore')).toMatchObject({
-      label: 'Kaggle public score',
-      values: [0.91234, null],
-      differs: true,
-    });
-    const text = renderCompareText(r);
-    expect(text).toMatch(/Kaggle public score\s+0\.91234\s+—/);
-    // No run with a score: no row.
-    const none = await compareStage({ runs: [b, b] }, defaultDeps());
-    expect(none.rows.some((x) => x.key === 'kaggle.publicScore')).toBe(false);
-  });
+  it(
+    'sits next to the test accuracy when a manifest has a scored submission (the latest scored one, ' +
+      'as `runs` reads it)',
+    async () => {
+      const subs = [
+        { ref: 1, file: 'submission.csv', sha256: 'a', status: 'complete', publicScore: 0.91234 },
+        { ref: 2, file: 'submission.csv', sha256: 'b', status: 'pending' },
+      ];
+      const a = await writeRun(join(dir, 'k1'), {
+        runId: 'k1',
+        metricsJson: computeMetrics(truth, localPred, 10),
+        extra: { kaggle: { competition: 'digit-recognizer', submissions: subs } },
+      });
+      const b = await writeRun(join(dir, 'k2'), { runId: 'k2', metricsJson: computeMetrics(truth, managedPred, 10) });
+      const r = await compareStage({ runs: [a, b] }, defaultDeps());
+      const keys = r.rows.map((x) => x.key);
+      const lastScore = Math.max(...keys.map((k, i) => (/^(validation|test)\./.test(k) ? i : -1)));
+      expect(lastScore).toBeGreaterThan(0);
+      expect(keys.indexOf('kaggle.publicScore')).toBe(lastScore + 1);
+      expect(r.rows.find((x) => x.key === 'kaggle.publicScore')).toMatchObject({
+        label: 'Kaggle public score',
+        values: [0.91234, null],
+        differs: true,
+      });
+      const text = renderCompareText(r);
+      expect(text).toMatch(/Kaggle public score\s+0\.91234\s+—/);
+      // No run with a score: no row.
+      const none = await compareStage({ runs: [b, b] }, defaultDeps());
+      expect(none.rows.some((x) => x.key === 'kaggle.publicScore')).toBe(false);
+    },
+  );
 });

@@ -15,7 +15,10 @@ let endpoint: string;
 const hits = new Map<string, number>();
 
 function xmlError(code: string, message: string, extra = ''): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>R1</RequestId><HostId>H1</HostId></Error>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
+    `<Message>${message}</Message>${extra}<RequestId>R1</RequestId><HostId>H1</HostId></Error>`
+  );
 }
 
 beforeAll(async () => {
@@ -61,7 +64,9 @@ beforeAll(async () => {
       default:
         return send(
           200,
-          '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>x</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
+          '<?xml version="1.0" encoding="UTF-8"?>' +
+            '<ListBucketResult><Name>x</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys>' +
+            '<IsTruncated>false</IsTruncated></ListBucketResult>',
         );
     }
   });

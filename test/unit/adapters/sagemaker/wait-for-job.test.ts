@@ -43,7 +43,7 @@ const client = () =>
   new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 
 describe('waitForJob state machine', () => {
-  it('InProgress -> Completed: resolves, reports SecondaryStatus transitions once each, billable x instances', async () => {
+  it('InProgress -> Completed: resolves, reports SecondaryStatus transitions once, billable x instances', async () => {
     sm.on(DescribeTrainingJobCommand)
       .resolvesOnce({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' })
       .resolvesOnce({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' })

@@ -16,49 +16,53 @@ const header = Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(',');
 const pixels = (i: number) => [i % 256, ...new Array(783).fill(0)].join(',');
 
 describe('Linear Learner data preparation', () => {
-  it("train/validation channels: no header, label first, the local engine's split, shuffled shards covering every row once", async () => {
-    const n = 200;
-    await writeFile(
-      join(dir, 'train.csv'),
-      `label,${header}\n` + Array.from({ length: n }, (_, i) => `${i % 10},${pixels(i)}`).join('\n') + '\n',
-    );
-    const out = await prepareTrainData(
-      {
-        trainFile: join(dir, 'train.csv'),
-        validationFraction: 0.1,
-        seed: 7,
-        numClasses: 10,
-        outDir: join(dir, 'o'),
-        shards: 3,
-      },
-      defaultDeps(),
-    );
-    const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-    const expected = stratifiedSplit(labels, 10, { seed: 7, secondFraction: 0.1 });
-    expect(out.split.validationRows).toEqual(Array.from(expected.second));
-    expect(out.train).toHaveLength(3);
-    const seen: number[] = [];
-    for (const part of out.train) {
-      const check = await checkLinearLearnerCsv(part, { labelled: true, numClasses: 10 });
-      const lines = (await readFile(part, 'utf8')).trim().split('\n');
-      expect(lines.length).toBe(check.rows);
-      for (const l of lines) {
-        const f = l.split(',');
-        seen.push(Number(f[1]));
-        expect(Number(f[0])).toBe(Number(f[1]) % 10);
+  it(
+    "train/validation channels: no header, label first, the local engine's split, " +
+      'shuffled shards covering every row once',
+    async () => {
+      const n = 200;
+      await writeFile(
+        join(dir, 'train.csv'),
+        `label,${header}\n` + Array.from({ length: n }, (_, i) => `${i % 10},${pixels(i)}`).join('\n') + '\n',
+      );
+      const out = await prepareTrainData(
+        {
+          trainFile: join(dir, 'train.csv'),
+          validationFraction: 0.1,
+          seed: 7,
+          numClasses: 10,
+          outDir: join(dir, 'o'),
+          shards: 3,
+        },
+        defaultDeps(),
+      );
+      const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+      const expected = stratifiedSplit(labels, 10, { seed: 7, secondFraction: 0.1 });
+      expect(out.split.validationRows).toEqual(Array.from(expected.second));
+      expect(out.train).toHaveLength(3);
+      const seen: number[] = [];
+      for (const part of out.train) {
+        const check = await checkLinearLearnerCsv(part, { labelled: true, numClasses: 10 });
+        const lines = (await readFile(part, 'utf8')).trim().split('\n');
+        expect(lines.length).toBe(check.rows);
+        for (const l of lines) {
+          const f = l.split(',');
+          seen.push(Number(f[1]));
+          expect(Number(f[0])).toBe(Number(f[1]) % 10);
+        }
       }
-    }
-    expect(seen.length).toBe(180);
-    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from(expected.first));
-    expect(seen).not.toEqual([...seen].sort((a, b) => a - b));
-    const feats = (await readFile(out.validationFeatures!, 'utf8')).trim().split('\n');
-    expect(feats).toHaveLength(20);
-    expect(feats[0].split(',')).toHaveLength(784);
-    expect(feats.map((l) => Number(l.split(',')[0]))).toEqual(Array.from(expected.second));
-    const vl = (await readFile(out.validationLabels!, 'utf8')).trim().split('\n');
-    expect(vl[0]).toBe('ImageId,Label');
-    expect(vl[1]).toBe(`1,${expected.second[0] % 10}`);
-  });
+      expect(seen.length).toBe(180);
+      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from(expected.first));
+      expect(seen).not.toEqual([...seen].sort((a, b) => a - b));
+      const feats = (await readFile(out.validationFeatures!, 'utf8')).trim().split('\n');
+      expect(feats).toHaveLength(20);
+      expect(feats[0].split(',')).toHaveLength(784);
+      expect(feats.map((l) => Number(l.split(',')[0]))).toEqual(Array.from(expected.second));
+      const vl = (await readFile(out.validationLabels!, 'utf8')).trim().split('\n');
+      expect(vl[0]).toBe('ImageId,Label');
+      expect(vl[1]).toBe(`1,${expected.second[0] % 10}`);
+    },
+  );
 
   it('test shards are contiguous blocks in ImageId order', async () => {
     await writeFile(

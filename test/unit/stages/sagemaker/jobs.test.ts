@@ -240,35 +240,38 @@ describe('after Ctrl-C nothing new is created', () => {
 });
 
 describe('transform', () => {
-  it('one transform scores test shards + validation rows; shards reassembled in ImageId order, blank lines dropped', async () => {
-    const plan = buildRunPlan({ ...planInput, transformInstanceCount: 2 });
-    const line = (k: number) =>
-      JSON.stringify({ score: Array.from({ length: 10 }, (_, c) => (c === k ? 0.91 : 0.01)), predicted_label: k });
-    const objects = new Map<string, string>([
-      [`${plan.s3.transformOutput}test-part-00000.csv.out`, `${line(1)}\n${line(2)}\n\n`],
-      [`${plan.s3.transformOutput}test-part-00001.csv.out`, `${line(3)}`],
-      [`${plan.s3.transformOutput}validation-features.csv.out`, `${line(7)}\n`],
-    ]);
-    sm.on(CreateTransformJobCommand).resolves({});
-    sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' });
-    const { deps, rec } = setup(objects);
-    const r = await runTransformJobs(plan, [2, 1], 1, { pollSeconds: 1, logs: false }, rec, deps);
-    expect(await readFile(r.testOutput, 'utf8')).toBe(`${line(1)}\n${line(2)}\n${line(3)}\n`);
-    expect(await readFile(r.validationOutput!, 'utf8')).toBe(`${line(7)}\n`);
-    const calls = sm.commandCalls(CreateTransformJobCommand).map((c) => c.args[0].input);
-    expect(
-      calls.map((c) => [
-        c.TransformJobName,
-        c.TransformResources?.InstanceType,
-        c.TransformResources?.InstanceCount,
-        c.TransformOutput?.Accept,
-        c.TransformInput?.SplitType,
-        c.TransformInput?.DataSource?.S3DataSource?.S3Uri,
-      ]),
-    ).toEqual([
-      ['digitflow-tf-r1', 'ml.m5.large', 2, 'application/jsonlines', 'Line', 's3://bkt/p/r1/data/transform-input/'],
-    ]);
-  });
+  it(
+    'one transform scores test shards + validation rows; ' + 'shards reassembled in ImageId order, blank lines dropped',
+    async () => {
+      const plan = buildRunPlan({ ...planInput, transformInstanceCount: 2 });
+      const line = (k: number) =>
+        JSON.stringify({ score: Array.from({ length: 10 }, (_, c) => (c === k ? 0.91 : 0.01)), predicted_label: k });
+      const objects = new Map<string, string>([
+        [`${plan.s3.transformOutput}test-part-00000.csv.out`, `${line(1)}\n${line(2)}\n\n`],
+        [`${plan.s3.transformOutput}test-part-00001.csv.out`, `${line(3)}`],
+        [`${plan.s3.transformOutput}validation-features.csv.out`, `${line(7)}\n`],
+      ]);
+      sm.on(CreateTransformJobCommand).resolves({});
+      sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' });
+      const { deps, rec } = setup(objects);
+      const r = await runTransformJobs(plan, [2, 1], 1, { pollSeconds: 1, logs: false }, rec, deps);
+      expect(await readFile(r.testOutput, 'utf8')).toBe(`${line(1)}\n${line(2)}\n${line(3)}\n`);
+      expect(await readFile(r.validationOutput!, 'utf8')).toBe(`${line(7)}\n`);
+      const calls = sm.commandCalls(CreateTransformJobCommand).map((c) => c.args[0].input);
+      expect(
+        calls.map((c) => [
+          c.TransformJobName,
+          c.TransformResources?.InstanceType,
+          c.TransformResources?.InstanceCount,
+          c.TransformOutput?.Accept,
+          c.TransformInput?.SplitType,
+          c.TransformInput?.DataSource?.S3DataSource?.S3Uri,
+        ]),
+      ).toEqual([
+        ['digitflow-tf-r1', 'ml.m5.large', 2, 'application/jsonlines', 'Line', 's3://bkt/p/r1/data/transform-input/'],
+      ]);
+    },
+  );
 
   it('a failed transform is billed on its own instance type', async () => {
     const plan = buildRunPlan({ ...planInput, region: 'us-east-1', transformInstanceType: 'ml.c5.xlarge' });

@@ -73,28 +73,32 @@ function deps(signal?: AbortSignal, onInterrupt?: SageMakerDeps['onInterrupt']):
 }
 
 describe('tuning plan', () => {
-  it('tunes the documented defaults (learning_rate, wd, l1 log-scaled; mini_batch_size), keeps the rest static, and bounds the cost by max-jobs', () => {
-    const plan = buildRunPlan(planInput);
-    const t = buildTuningPlan(plan, {}, settings);
-    expect(t.ranges).toEqual({
-      learning_rate: { type: 'continuous', min: 1e-5, max: 1 },
-      wd: { type: 'continuous', min: 1e-7, max: 1 },
-      l1: { type: 'continuous', min: 1e-7, max: 1 },
-      mini_batch_size: { type: 'integer', min: 100, max: 5000 },
-    });
-    // The run plan's own mini_batch_size default is not sent: it is tuned.
-    expect(t.staticHyperparameters).toEqual({
-      predictor_type: 'multiclass_classifier',
-      num_classes: '10',
-      feature_dim: '784',
-    });
-    // The run plan's per-job bounds (the same estimate functions `run` uses), times --max-jobs.
-    const perJob = plan.costEstimate.trainingUsd!;
-    const transform = plan.costEstimate.transformUsd!;
-    expect(perJob).toBeGreaterThan(0);
-    expect(t.costEstimate.usd).toBeCloseTo(perJob * 10 + transform, 2);
-    expect(t.costEstimate.basis).toContain('10 training job(s)');
-  });
+  it(
+    'tunes the documented defaults (learning_rate, wd, l1 log-scaled; mini_batch_size), ' +
+      'keeps the rest static, and bounds the cost by max-jobs',
+    () => {
+      const plan = buildRunPlan(planInput);
+      const t = buildTuningPlan(plan, {}, settings);
+      expect(t.ranges).toEqual({
+        learning_rate: { type: 'continuous', min: 1e-5, max: 1 },
+        wd: { type: 'continuous', min: 1e-7, max: 1 },
+        l1: { type: 'continuous', min: 1e-7, max: 1 },
+        mini_batch_size: { type: 'integer', min: 100, max: 5000 },
+      });
+      // The run plan's own mini_batch_size default is not sent: it is tuned.
+      expect(t.staticHyperparameters).toEqual({
+        predictor_type: 'multiclass_classifier',
+        num_classes: '10',
+        feature_dim: '784',
+      });
+      // The run plan's per-job bounds (the same estimate functions `run` uses), times --max-jobs.
+      const perJob = plan.costEstimate.trainingUsd!;
+      const transform = plan.costEstimate.transformUsd!;
+      expect(perJob).toBeGreaterThan(0);
+      expect(t.costEstimate.usd).toBeCloseTo(perJob * 10 + transform, 2);
+      expect(t.costEstimate.basis).toContain('10 training job(s)');
+    },
+  );
 
   it('a hyperparameter fixed with --hp is not tuned (noted); fixed and explicitly tuned is refused', () => {
     const plan = buildRunPlan({ ...planInput, hyperparameters: { learning_rate: '0.1' } });
@@ -111,26 +115,30 @@ describe('tuning plan', () => {
     ).toThrow(/both fixed/);
   });
 
-  it('mini_batch_size is capped at the rows per training host, or dropped (default) / refused (explicit) below its documented minimum', () => {
-    const small = buildRunPlan({ ...planInput, trainRows: 900 });
-    expect(buildTuningPlan(small, {}, settings).ranges.mini_batch_size).toEqual({
-      type: 'integer',
-      min: 100,
-      max: 900,
-    });
-    const tiny = buildRunPlan({ ...planInput, trainRows: 80 });
-    const t = buildTuningPlan(tiny, {}, settings);
-    expect(t.ranges.mini_batch_size).toBeUndefined();
-    expect(t.staticHyperparameters.mini_batch_size).toBe('80');
-    const err = (() => {
-      try {
-        buildTuningPlan(tiny, {}, { ...settings, ranges: parseTuningRanges(['mini_batch_size=100:200']) });
-      } catch (e) {
-        return e as UserInputError;
-      }
-    })();
-    expect(err?.code).toBe('MINI_BATCH_TOO_LARGE');
-  });
+  it(
+    'mini_batch_size is capped at the rows per training host, or dropped (default) / refused (explicit) ' +
+      'below its documented minimum',
+    () => {
+      const small = buildRunPlan({ ...planInput, trainRows: 900 });
+      expect(buildTuningPlan(small, {}, settings).ranges.mini_batch_size).toEqual({
+        type: 'integer',
+        min: 100,
+        max: 900,
+      });
+      const tiny = buildRunPlan({ ...planInput, trainRows: 80 });
+      const t = buildTuningPlan(tiny, {}, settings);
+      expect(t.ranges.mini_batch_size).toBeUndefined();
+      expect(t.staticHyperparameters.mini_batch_size).toBe('80');
+      const err = (() => {
+        try {
+          buildTuningPlan(tiny, {}, { ...settings, ranges: parseTuningRanges(['mini_batch_size=100:200']) });
+        } catch (e) {
+          return e as UserInputError;
+        }
+      })();
+      expect(err?.code).toBe('MINI_BATCH_TOO_LARGE');
+    },
+  );
 
   it('refuses --max-parallel above --max-jobs and a plan without validation rows', () => {
     const plan = buildRunPlan(planInput);
@@ -177,97 +185,107 @@ describe('tuning plan', () => {
 });
 
 describe('request shapes', () => {
-  it("CreateHyperParameterTuningJob carries the run's training definition, the ranges, objective, limits, seed and tags", async () => {
-    const plan = buildRunPlan({ ...planInput, hyperparameters: { epochs: '5' } });
-    const t = buildTuningPlan(plan, { epochs: '5' }, settings);
-    sm.on(CreateHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobArn: 'arn:t' });
-    const d = deps();
-    const rec = new ManifestRecorder(
-      dir,
-      newManifest({ runId: 'tune1', command: 'tune', engine: 'sagemaker', seed: 7, now: new Date(0), versions: {} }),
-      d.clock,
-    );
-    await createRecorded(
-      plan,
-      'tuning-job',
-      t.name,
-      () => d.sagemaker.createTuningJob(buildCreateTuningJob(plan, t)),
-      rec,
-      d,
-    );
-    expect(sm).toHaveReceivedCommandWith(CreateHyperParameterTuningJobCommand, {
-      HyperParameterTuningJobName: 'digitflow-tune-tune1',
-      HyperParameterTuningJobConfig: {
-        Strategy: 'Bayesian',
-        HyperParameterTuningJobObjective: { MetricName: 'validation:multiclass_accuracy', Type: 'Maximize' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 2 },
-        ParameterRanges: {
-          ContinuousParameterRanges: [
-            { Name: 'learning_rate', MinValue: '0.00001', MaxValue: '1', ScalingType: 'Logarithmic' },
-            { Name: 'wd', MinValue: '1e-7', MaxValue: '1', ScalingType: 'Logarithmic' },
-            { Name: 'l1', MinValue: '1e-7', MaxValue: '1', ScalingType: 'Logarithmic' },
-          ],
-          IntegerParameterRanges: [
-            { Name: 'mini_batch_size', MinValue: '100', MaxValue: '5000', ScalingType: 'Linear' },
-          ],
-          CategoricalParameterRanges: [],
+  it(
+    "CreateHyperParameterTuningJob carries the run's training definition, the ranges, objective, limits, " +
+      'seed and tags',
+    async () => {
+      const plan = buildRunPlan({ ...planInput, hyperparameters: { epochs: '5' } });
+      const t = buildTuningPlan(plan, { epochs: '5' }, settings);
+      sm.on(CreateHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobArn: 'arn:t' });
+      const d = deps();
+      const rec = new ManifestRecorder(
+        dir,
+        newManifest({ runId: 'tune1', command: 'tune', engine: 'sagemaker', seed: 7, now: new Date(0), versions: {} }),
+        d.clock,
+      );
+      await createRecorded(
+        plan,
+        'tuning-job',
+        t.name,
+        () => d.sagemaker.createTuningJob(buildCreateTuningJob(plan, t)),
+        rec,
+        d,
+      );
+      expect(sm).toHaveReceivedCommandWith(CreateHyperParameterTuningJobCommand, {
+        HyperParameterTuningJobName: 'digitflow-tune-tune1',
+        HyperParameterTuningJobConfig: {
+          Strategy: 'Bayesian',
+          HyperParameterTuningJobObjective: { MetricName: 'validation:multiclass_accuracy', Type: 'Maximize' },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 2 },
+          ParameterRanges: {
+            ContinuousParameterRanges: [
+              { Name: 'learning_rate', MinValue: '0.00001', MaxValue: '1', ScalingType: 'Logarithmic' },
+              { Name: 'wd', MinValue: '1e-7', MaxValue: '1', ScalingType: 'Logarithmic' },
+              { Name: 'l1', MinValue: '1e-7', MaxValue: '1', ScalingType: 'Logarithmic' },
+            ],
+            IntegerParameterRanges: [
+              { Name: 'mini_batch_size', MinValue: '100', MaxValue: '5000', ScalingType: 'Linear' },
+            ],
+            CategoricalParameterRanges: [],
+          },
+          TrainingJobEarlyStoppingType: 'Off',
+          RandomSeed: 7,
         },
-        TrainingJobEarlyStoppingType: 'Off',
-        RandomSeed: 7,
-      },
-      TrainingJobDefinition: {
-        StaticHyperParameters: {
-          epochs: '5',
-          predictor_type: 'multiclass_classifier',
-          num_classes: '10',
-          feature_dim: '784',
+        TrainingJobDefinition: {
+          StaticHyperParameters: {
+            epochs: '5',
+            predictor_type: 'multiclass_classifier',
+            num_classes: '10',
+            feature_dim: '784',
+          },
+          AlgorithmSpecification: { TrainingImage: plan.image, TrainingInputMode: 'File' },
+          RoleArn: planInput.roleArn,
+          InputDataConfig: [
+            expect.objectContaining({ ChannelName: 'train', ContentType: 'text/csv' }),
+            expect.objectContaining({ ChannelName: 'validation', ContentType: 'text/csv' }),
+          ],
+          OutputDataConfig: { S3OutputPath: plan.s3.modelOutput },
+          ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+          StoppingCondition: { MaxRuntimeInSeconds: 1800 },
         },
-        AlgorithmSpecification: { TrainingImage: plan.image, TrainingInputMode: 'File' },
-        RoleArn: planInput.roleArn,
-        InputDataConfig: [
-          expect.objectContaining({ ChannelName: 'train', ContentType: 'text/csv' }),
-          expect.objectContaining({ ChannelName: 'validation', ContentType: 'text/csv' }),
+        Tags: [
+          { Key: 'digitflow:run-id', Value: 'tune1' },
+          { Key: 'created-by', Value: 'digitflow' },
         ],
-        OutputDataConfig: { S3OutputPath: plan.s3.modelOutput },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
-        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
-      },
-      Tags: [
-        { Key: 'digitflow:run-id', Value: 'tune1' },
-        { Key: 'created-by', Value: 'digitflow' },
-      ],
-    });
-    expect(rec.manifest.resources.map((r) => [r.kind, r.id, r.deletable])).toEqual([
-      ['tuning-job', 'digitflow-tune-tune1', false],
-    ]);
-  });
+      });
+      expect(rec.manifest.resources.map((r) => [r.kind, r.id, r.deletable])).toEqual([
+        ['tuning-job', 'digitflow-tune-tune1', false],
+      ]);
+    },
+  );
 
-  it("a retried Create whose first try went through (ResourceInUse) adopts the tuning job when it carries this run's tag", async () => {
-    const plan = buildRunPlan(planInput);
-    const t = buildTuningPlan(plan, {}, settings);
-    sm.on(CreateHyperParameterTuningJobCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceInUse' }));
-    sm.on(DescribeHyperParameterTuningJobCommand).resolves({
-      HyperParameterTuningJobArn: 'arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/x',
-    });
-    sm.on(ListTagsCommand).resolves({ Tags: [{ Key: 'digitflow:run-id', Value: 'tune1' }] });
-    const d = deps();
-    const rec = new ManifestRecorder(
-      dir,
-      newManifest({ runId: 'tune1', command: 'tune', engine: 'sagemaker', seed: 7, now: new Date(0), versions: {} }),
-      d.clock,
-    );
-    await createRecorded(
-      plan,
-      'tuning-job',
-      t.name,
-      () => d.sagemaker.createTuningJob(buildCreateTuningJob(plan, t)),
-      rec,
-      d,
-    );
-    expect(rec.manifest.sagemaker?.adopted).toEqual(['digitflow-tune-tune1']);
-  });
+  it(
+    'a retried Create whose first try went through (ResourceInUse) adopts the tuning job when it carries this ' +
+      "run's tag",
+    async () => {
+      const plan = buildRunPlan(planInput);
+      const t = buildTuningPlan(plan, {}, settings);
+      sm.on(CreateHyperParameterTuningJobCommand).rejects(
+        Object.assign(new Error('exists'), { name: 'ResourceInUse' }),
+      );
+      sm.on(DescribeHyperParameterTuningJobCommand).resolves({
+        HyperParameterTuningJobArn: 'arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/x',
+      });
+      sm.on(ListTagsCommand).resolves({ Tags: [{ Key: 'digitflow:run-id', Value: 'tune1' }] });
+      const d = deps();
+      const rec = new ManifestRecorder(
+        dir,
+        newManifest({ runId: 'tune1', command: 'tune', engine: 'sagemaker', seed: 7, now: new Date(0), versions: {} }),
+        d.clock,
+      );
+      await createRecorded(
+        plan,
+        'tuning-job',
+        t.name,
+        () => d.sagemaker.createTuningJob(buildCreateTuningJob(plan, t)),
+        rec,
+        d,
+      );
+      expect(rec.manifest.sagemaker?.adopted).toEqual(['digitflow-tune-tune1']);
+    },
+  );
 
-  it('lists every page of trials (MaxResults 100, NextToken) and maps a missing tuning job to JOB_NOT_FOUND', async () => {
+  it('lists every page of trials (MaxResults 100, NextToken), maps a missing tuning job to JOB_NOT_FOUND', async () => {
     sm.on(ListTrainingJobsForHyperParameterTuningJobCommand)
       .resolvesOnce({ TrainingJobSummaries: [{ TrainingJobName: 'a' } as never], NextToken: 'n1' })
       .resolves({ TrainingJobSummaries: [{ TrainingJobName: 'b' } as never] });
@@ -332,30 +350,34 @@ describe('waiting on the tuning job', () => {
     ).toBeUndefined();
   });
 
-  it('Ctrl-C and "stop": StopHyperParameterTuningJob is sent; "detach" (or no terminal) leaves it running with the attach command', async () => {
-    sm.on(DescribeHyperParameterTuningJobCommand).resolves(running);
-    sm.on(StopHyperParameterTuningJobCommand).resolves({});
-    const ac = new AbortController();
-    ac.abort(new InterruptedError('SIGINT'));
-    const asked: string[] = [];
-    const stop = await waitForTuningJob(
-      'tj',
-      4,
-      { pollSeconds: 5, logs: false },
-      deps(ac.signal, async (jobs) => {
-        asked.push(...jobs.map((j) => `${j.kind} ${j.name}`));
-        return 'stop';
-      }),
-    ).catch((e) => e);
-    expect(stop).toBeInstanceOf(InterruptedError);
-    expect(stop.message).toContain('stopped tuning job tj');
-    expect(asked).toEqual(['tuning tj']);
-    expect(sm).toHaveReceivedCommandWith(StopHyperParameterTuningJobCommand, { HyperParameterTuningJobName: 'tj' });
+  it(
+    'Ctrl-C and "stop": StopHyperParameterTuningJob is sent; "detach" (or no terminal) ' +
+      'leaves it running with the attach command',
+    async () => {
+      sm.on(DescribeHyperParameterTuningJobCommand).resolves(running);
+      sm.on(StopHyperParameterTuningJobCommand).resolves({});
+      const ac = new AbortController();
+      ac.abort(new InterruptedError('SIGINT'));
+      const asked: string[] = [];
+      const stop = await waitForTuningJob(
+        'tj',
+        4,
+        { pollSeconds: 5, logs: false },
+        deps(ac.signal, async (jobs) => {
+          asked.push(...jobs.map((j) => `${j.kind} ${j.name}`));
+          return 'stop';
+        }),
+      ).catch((e) => e);
+      expect(stop).toBeInstanceOf(InterruptedError);
+      expect(stop.message).toContain('stopped tuning job tj');
+      expect(asked).toEqual(['tuning tj']);
+      expect(sm).toHaveReceivedCommandWith(StopHyperParameterTuningJobCommand, { HyperParameterTuningJobName: 'tj' });
 
-    sm.resetHistory();
-    const detach = await waitForTuningJob('tj', 4, { pollSeconds: 5, logs: false }, deps(ac.signal)).catch((e) => e);
-    expect(detach.message).toContain('detached from tuning job tj');
-    expect(detach.details).toMatchObject({ decision: 'detach', jobs: ['tj'] });
-    expect(sm).not.toHaveReceivedCommand(StopHyperParameterTuningJobCommand);
-  });
+      sm.resetHistory();
+      const detach = await waitForTuningJob('tj', 4, { pollSeconds: 5, logs: false }, deps(ac.signal)).catch((e) => e);
+      expect(detach.message).toContain('detached from tuning job tj');
+      expect(detach.details).toMatchObject({ decision: 'detach', jobs: ['tj'] });
+      expect(sm).not.toHaveReceivedCommand(StopHyperParameterTuningJobCommand);
+    },
+  );
 });
