@@ -3,6 +3,8 @@
  * mean softmax cross-entropy (+ L2 on kernels) of a batch, its hit count, and the gradients of
  * every trainable weight written into one flat Float32Array (weights in `trainableWeights` order).
  * The same code on both sides keeps the split-batch maths identical to the one-thread path.
+ * Training takes the faster direct program where it applies (direct-program.ts,
+ * `trainingGradProgram`); this autodiff one is the fallback and the reference of its tests.
  */
 import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
@@ -44,11 +46,13 @@ export interface GradProgram {
   gradients(x: Float32Array, y: Int32Array, n: number, out: Float32Array): { loss: number; hits: number };
   /** Copies flat weights into the model's variables. */
   setWeights(flat: Float32Array): void;
-  /** Copies the model's variables into a flat array. */
+  /** Copies the program's current weights into a flat array. */
   getWeights(out: Float32Array): void;
+  /** Writes the weights last given to setWeights into the model's variables (if not done already). */
+  writeModel(): void;
 }
 
-/** A gradient program over `model`'s trainable weights. */
+/** The tfjs autodiff gradient program over `model`'s trainable weights (any model, any backend). */
 export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram {
   const layout = weightLayout(model);
   const features = opts.inputShape.reduce((a, b) => a * b, 1);
@@ -86,5 +90,6 @@ export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram 
     getWeights(out) {
       vars.forEach((v, i) => out.set(v.dataSync() as Float32Array, layout.offsets[i]));
     },
+    writeModel: () => undefined, // setWeights writes the variables
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The gradient stepper (registry stepper 'gradient'): tfjs autodiff gradients of the batch, then
- * the shared Adam (optimizer.ts) on flat weights. With one thread it is a plain step. The wasm
+ * The gradient stepper (registry stepper 'gradient'): the gradients of the batch (the tape-free
+ * direct program of direct-program.ts on wasm where the model's layers allow, else tfjs autodiff),
+ * then the shared Adam (optimizer.ts) on flat weights. With one thread it is a plain step. The wasm
  * backend is single-threaded in Node, so one tfjs engine uses one core; with `threads` > 1 the
  * batch is cut into fixed contiguous slices, the main thread computes the gradients of slice 0
  * while each worker thread (its own engine and wasm backend, see gradient-worker.ts) computes those of
@@ -15,7 +16,8 @@ import { Worker } from 'node:worker_threads';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from '../runtime/backend.js';
 import type { CnnWorkerData } from './gradient-worker.js';
-import { gradProgram, type GradOptions } from './grad-program.js';
+import type { GradOptions } from './grad-program.js';
+import { trainingGradProgram } from './direct-program.js';
 import type { LocalModelKind } from '../model/model-specs.js';
 import { adam } from './optimizer.js';
 import type { StepResult, Stepper } from './train-options.js';
@@ -118,7 +120,7 @@ export async function gradientStepper(
   if (threads > 1 && (!script || !backend)) return undefined;
   threads = Math.max(1, threads);
   const grad: GradOptions = { inputShape: opts.inputShape, numClasses: opts.numClasses, l2: opts.l2 };
-  const program = gradProgram(model, grad);
+  const program = trainingGradProgram(model, grad);
   const P = program.layout.total;
   const F = opts.inputShape.reduce((a, b) => a * b, 1);
   const params = new Float32Array(new SharedArrayBuffer(P * 4));
@@ -219,7 +221,7 @@ export async function gradientStepper(
       program.setWeights(params); // the workers read `params` at their next step
       return { loss, hits };
     },
-    sync: () => undefined, // program.setWeights wrote the model's variables at every step
+    sync: () => program.writeModel(),
     async dispose() {
       await Promise.all(parts.map((p) => p.link.terminate()));
     },

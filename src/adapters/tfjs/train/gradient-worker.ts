@@ -8,7 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from '../runtime/backend.js';
 import { MODEL_SPECS, type LocalModelKind } from '../model/model-specs.js';
-import { gradProgram, type GradOptions } from './grad-program.js';
+import type { GradOptions } from './grad-program.js';
+import { trainingGradProgram } from './direct-program.js';
 
 /** What the main thread passes to each worker at start-up. */
 export interface CnnWorkerData {
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   try {
     await selectBackend(data.backend);
     const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed);
-    const program = gradProgram(model, data.grad);
+    const program = trainingGradProgram(model, data.grad);
     if (program.layout.total !== data.total)
       throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
     const params = new Float32Array(data.params);

@@ -49,7 +49,8 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     try {
       const r2 = await par.gradients(x, y, n);
       expect(r2.hits).toBe(r1.hits);
-      expect(r2.loss).toBeCloseTo(r1.loss, 5);
+      // The stepper runs the direct program (float64 loss sums), the reference is autodiff (float32).
+      expect(Math.abs(r2.loss - r1.loss) / r1.loss).toBeLessThan(5e-5);
       let scale = 0;
       let diff = 0;
       for (let k = 0; k < ref.length; k++) {
@@ -60,6 +61,7 @@ describe('CNN data-parallel gradients (worker threads)', () => {
       expect(diff / scale).toBeLessThan(1e-4);
       // A step moves the worker's weights too: the next gradients still match one thread's.
       await par.step(x, y, n, 0.01);
+      par.sync(); // the model's variables follow the stepper's weights when synced
       const after = new Float32Array(ref.length);
       one.gradients(x, y, n, after);
       const r3 = await par.gradients(x, y, n);
