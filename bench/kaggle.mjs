@@ -55,7 +55,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process
 const load = () => loadavg().map((l) => +l.toFixed(2));
 const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadStart: load() }, rows: {} };
 console.log(
-  `machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadStart.join(' ')}`,
+  `machine: ${results.machine.cpus} cpus (${results.machine.model}), ` +
+    `load average ${results.machine.loadStart.join(' ')}`,
 );
 
 // CPU seconds (user + system) of each child from /usr/bin/time when it exists: steadier than wall
@@ -122,7 +123,8 @@ results.rows.prepare = {
   source: prepared.source,
 };
 console.log(
-  `\nprepare --source mnist --split kaggle: ${prepared.trainRows} + ${prepared.testRows} rows from ${prepared.source} in ${fmt(prep.seconds)} (whole process)`,
+  `\nprepare --source mnist --split kaggle: ${prepared.trainRows} + ${prepared.testRows} rows ` +
+    `from ${prepared.source} in ${fmt(prep.seconds)} (whole process)`,
 );
 const train = join(data, 'train.csv');
 const test = join(data, 'test.csv');
@@ -141,7 +143,8 @@ if (!existsSync(x3) || statSync(x3).mtimeMs < statSync(train).mtimeMs) {
 const mb = statSync(x3).size / 1e6;
 const pandasOk = await hasPython('pandas, numpy');
 const readCode =
-  'import sys, pandas as pd, numpy as np\ndf = pd.read_csv(sys.argv[1], dtype=np.uint8)\npx = df.iloc[:, 1:].to_numpy()\nprint(len(df))';
+  'import sys, pandas as pd, numpy as np\n' +
+  'df = pd.read_csv(sys.argv[1], dtype=np.uint8)\npx = df.iloc[:, 1:].to_numpy()\nprint(len(df))';
 const inspectRuns = RUNS ?? 3;
 const ins = [];
 const pds = [];
@@ -160,15 +163,18 @@ results.rows.inspect = {
   pandasCpu: pandasOk ? bestOf(pds, 'cpu') : undefined,
 };
 console.log(
-  `\ninspect of ${x3.slice(root.length + 1)} (${mb.toFixed(0)} MB, 126,000 rows), whole process, best of ${inspectRuns}:`,
+  `\ninspect of ${x3.slice(root.length + 1)} (${mb.toFixed(0)} MB, 126,000 rows), ` +
+    `whole process, best of ${inspectRuns}:`,
 );
 console.log(
-  `  digitflow inspect                      ${fmt(insBest).padStart(9)}  ${(mb / insBest).toFixed(0)} MB/s${cpuText(results.rows.inspect.digitflowCpu)}`,
+  `  digitflow inspect                      ${fmt(insBest).padStart(9)}  ` +
+    `${(mb / insBest).toFixed(0)} MB/s${cpuText(results.rows.inspect.digitflowCpu)}`,
 );
 if (pandasOk) {
   const p = bestOf(pds, 'seconds');
   console.log(
-    `  pandas read_csv(dtype=uint8)           ${fmt(p).padStart(9)}  ${(mb / p).toFixed(0)} MB/s${cpuText(results.rows.inspect.pandasCpu)}`,
+    `  pandas read_csv(dtype=uint8)           ${fmt(p).padStart(9)}  ` +
+      `${(mb / p).toFixed(0)} MB/s${cpuText(results.rows.inspect.pandasCpu)}`,
   );
   console.log(`  ratio digitflow / pandas: ${(p / insBest).toFixed(2)}x wall   (goal >= 3x; both cores may be used)`);
   results.rows.inspect.ratio = p / insBest;
@@ -232,12 +238,14 @@ results.rows.linear = {
 };
 console.log(`\nlinear pipeline, 42,000 -> 28,000 rows, CSV in -> submission out, whole process, best of ${pipeRuns}:`);
 console.log(
-  `  digitflow run (linear, defaults)       ${fmt(dfBest).padStart(9)}  accuracy ${dfAcc.toFixed(4)}${cpuText(results.rows.linear.digitflowCpu)}   (goal >= 0.92)`,
+  `  digitflow run (linear, defaults)       ${fmt(dfBest).padStart(9)}  accuracy ${dfAcc.toFixed(4)}` +
+    `${cpuText(results.rows.linear.digitflowCpu)}   (goal >= 0.92)`,
 );
 if (torchOk) {
   const p = bestOf(pt, 'seconds');
   console.log(
-    `  pandas + PyTorch softmax (2 threads)   ${fmt(p).padStart(9)}  accuracy ${ptAcc.toFixed(4)}${cpuText(results.rows.linear.peerCpu)}`,
+    `  pandas + PyTorch softmax (2 threads)   ${fmt(p).padStart(9)}  accuracy ${ptAcc.toFixed(4)}` +
+      `${cpuText(results.rows.linear.peerCpu)}`,
   );
   console.log(`  ratio digitflow / pandas+PyTorch: ${(p / dfBest).toFixed(2)}x wall   (goal >= 2x)`);
   results.rows.linear.ratio = p / dfBest;
@@ -309,7 +317,8 @@ if (CNN) {
   results.rows.cnn = { seconds: r.seconds, cpuSeconds: r.cpu, accuracy: acc, loadEnd: load() };
   const cpu = r.cpu === undefined ? '' : `, ${fmt(r.cpu)} CPU`;
   console.log(
-    `  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   (goals >= 0.995 in <= 1200 s${cpu}, load average ${load().join(' ')})`,
+    `  digitflow run --model cnn              ${fmt(r.seconds).padStart(9)}  accuracy ${acc.toFixed(4)}   ` +
+      `(goals >= 0.995 in <= 1200 s${cpu}, load average ${load().join(' ')})`,
   );
 } else {
   console.log('  skipped: takes many minutes; run with --cnn (npm run bench:kaggle -- --cnn) or BENCH_KAGGLE_CNN=1');

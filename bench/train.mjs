@@ -95,7 +95,8 @@ const results = {
 };
 if (!flag('--child-linear'))
   console.log(
-    `machine: ${results.machine.cpus} cpus (${results.machine.model}), load average ${results.machine.loadavg.join(' ')}`,
+    `machine: ${results.machine.cpus} cpus (${results.machine.model}), ` +
+      `load average ${results.machine.loadavg.join(' ')}`,
   );
 
 // --- 1. linear time to target ---------------------------------------------------------------------
@@ -155,7 +156,10 @@ if (!flag('--skip-linear')) {
       finalAccuracy: fin,
     };
     console.log(
-      `  ${s.name.padEnd(32)} ${fmt(tt)} s to target (runs ${s.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), ${Math.round(rate)} examples/s, final acc ${fmt(fin, 4)}`,
+      `  ${s.name.padEnd(32)} ${fmt(tt)} s to target ` +
+        `(runs ${s.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; ` +
+        `epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), ` +
+        `${Math.round(rate)} examples/s, final acc ${fmt(fin, 4)}`,
     );
   }
   const torchBest = settings
@@ -208,7 +212,8 @@ if (!flag('--skip-linear') && !flag('--skip-fashion')) {
     for (let i = 0; i < 3; i++) for (const x of settings) x.runs.push(x.run());
     const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     console.log(
-      `\nlinear on Fashion-MNIST (60000 train, 10000 test, target ${FASHION_TARGET}; median of 3 alternated cold runs):`,
+      `\nlinear on Fashion-MNIST (60000 train, 10000 test, target ${FASHION_TARGET}; ` +
+        'median of 3 alternated cold runs):',
     );
     results.fashion = {};
     for (const x of settings) {
@@ -222,7 +227,9 @@ if (!flag('--skip-linear') && !flag('--skip-fashion')) {
         finalAccuracy: fin,
       };
       console.log(
-        `  ${x.name.padEnd(32)} ${fmt(x.timeToTarget)} s to target (runs ${x.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), final acc ${fmt(fin, 4)}`,
+        `  ${x.name.padEnd(32)} ${fmt(x.timeToTarget)} s to target ` +
+          `(runs ${x.runs.map((r, i) => fmt(hits[i]?.seconds)).join(', ')}; ` +
+          `epoch ${hits.map((h) => h?.epoch ?? '-').join('/')}), final acc ${fmt(fin, 4)}`,
       );
     }
     const best = settings
@@ -315,12 +322,14 @@ if (!flag('--skip-cnn')) {
     );
     if (runs[`tfjs1@${batch}`])
       console.log(
-        `    tfjs 1 gradient thread: ${Math.round(best(runs[`tfjs1@${batch}`]))} examples/s (speed-up ${fmt(tf / best(runs[`tfjs1@${batch}`]), 2)}x)`,
+        `    tfjs 1 gradient thread: ${Math.round(best(runs[`tfjs1@${batch}`]))} examples/s ` +
+          `(speed-up ${fmt(tf / best(runs[`tfjs1@${batch}`]), 2)}x)`,
       );
     if (!torchOk) continue;
     for (const t of [1, 2])
       console.log(
-        `    ${torchName} ${t} thread(s): ${Math.round(best(runs[`torch${t}@${batch}`]))} examples/s; runs ${list(runs[`torch${t}@${batch}`])}`,
+        `    ${torchName} ${t} thread(s): ${Math.round(best(runs[`torch${t}@${batch}`]))} examples/s; ` +
+          `runs ${list(runs[`torch${t}@${batch}`])}`,
       );
     const peer = Math.max(best(runs[`torch1@${batch}`]), best(runs[`torch2@${batch}`]));
     results.cnn.ratios[batch] = tf / peer;
@@ -331,7 +340,8 @@ if (!flag('--skip-cnn')) {
     results.cnn.torch = Math.max(best(runs[`torch1@${defaultBatch}`]), best(runs[`torch2@${defaultBatch}`]));
     results.cnn.ratio = results.cnn.ratios[defaultBatch];
     console.log(
-      `  goal (tfjs default batch ${defaultBatch}, same batch for PyTorch): ratio ${fmt(results.cnn.ratio, 2)} (goal >= 0.75)`,
+      `  goal (tfjs default batch ${defaultBatch}, same batch for PyTorch): ` +
+        `ratio ${fmt(results.cnn.ratio, 2)} (goal >= 0.75)`,
     );
   }
 }

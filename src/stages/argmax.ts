@@ -121,7 +121,9 @@ export async function argmaxStage(input: ArgmaxInput, deps: StageDeps): Promise<
             deps.reporter.emit({
               kind: 'warn',
               code: 'PROB_SUM',
-              message: `${source}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1${warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''}`,
+              message:
+                `${source}:${row.line}: scores sum to ${row.sum.toPrecision(6)}, not ~1` +
+                (warnings === WARN_IN_FULL ? ' (further rows like this are only counted)' : ''),
               data: { file: source, line: row.line, sum: row.sum },
             });
           }

@@ -182,7 +182,9 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
   if (!(await fileExists(join(modelDir, 'metadata.json')))) {
     await input.rows?.return(undefined);
     throw new UserInputError('MODEL_NOT_FOUND', `${runDir} has no local model (${modelDir}/metadata.json)`, {
-      hint: 'pass a run folder written by `digitflow train --engine local`, or use --engine sagemaker for a managed run',
+      hint:
+        'pass a run folder written by `digitflow train --engine local`, ' +
+        'or use --engine sagemaker for a managed run',
       details: { path: runDir },
     });
   }

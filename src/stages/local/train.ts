@@ -102,7 +102,10 @@ export interface TrainLocalInput {
    * a fixed number of epochs: `epochs`, else the best epoch of `settingsFrom`, else the model default.
    */
   full?: boolean;
-  /** With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best epoch) are repeated. */
+  /**
+   * With `full`: a run whose settings (batch size, learning rate and decay, L2, augmentation, best
+   * epoch) are repeated.
+   */
   settingsFrom?: string;
   /**
    * Training starts once this settles, and its rejection is the stage's error, also when reading
@@ -146,7 +149,9 @@ export async function fullRetrainSettings(
       'FLAG_CONFLICT',
       `--full trains on every row; it cannot hold out --validation-fraction ${input.validationFraction}`,
       {
-        hint: 'choose settings with a validation run first, then pass --full (optionally naming that run: --full <run>)',
+        hint:
+          'choose settings with a validation run first, ' +
+          'then pass --full (optionally naming that run: --full <run>)',
       },
     );
   }
@@ -442,7 +447,10 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     deps.reporter.emit({
       kind: 'warn',
       code: 'CLASS_ABSENT',
-      message: `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} in the ${trainSet.rows} training rows of ${input.train}: the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
+      message:
+        `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} ` +
+        `in the ${trainSet.rows} training rows of ${input.train}: ` +
+        `the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
       data: { absent },
     });
   }
@@ -537,7 +545,8 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
 
     if (summary.interrupted) {
       throw new InterruptedError(
-        `training interrupted after ${summary.history.length} epoch(s); the best weights so far are saved in ${modelDir}`,
+        `training interrupted after ${summary.history.length} epoch(s); ` +
+          `the best weights so far are saved in ${modelDir}`,
       );
     }
     return {

@@ -100,7 +100,9 @@ function trialReporter(deps: StageDeps, trial: number): (e: ProgressEvent) => vo
 }
 
 const describe = (p: TrialParams) =>
-  `lr ${p.learningRate} l2 ${p.l2} batch ${p.batchSize} epochs ${p.epochs}${p.augmentShift !== undefined ? ` shift ${p.augmentShift}` : ''}${p.lrDecay !== undefined ? ` decay ${p.lrDecay}` : ''}`;
+  `lr ${p.learningRate} l2 ${p.l2} batch ${p.batchSize} epochs ${p.epochs}` +
+  (p.augmentShift !== undefined ? ` shift ${p.augmentShift}` : '') +
+  (p.lrDecay !== undefined ? ` decay ${p.lrDecay}` : '');
 
 export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Promise<TuneResult> {
   const t0 = deps.clock.now();
@@ -234,7 +236,9 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
         done.push(r);
         deps.reporter.emit({
           kind: 'info',
-          message: `trial ${trial}: validation accuracy ${r.validationAccuracy.toFixed(4)} (${describe(params)}, ${r.trainSeconds.toFixed(1)} s)`,
+          message:
+            `trial ${trial}: validation accuracy ${r.validationAccuracy.toFixed(4)} ` +
+            `(${describe(params)}, ${r.trainSeconds.toFixed(1)} s)`,
           data: { ...r },
         });
         await save('completed');
@@ -278,7 +282,8 @@ export async function localTuneStage(input: TuneLocalInput, deps: StageDeps): Pr
     if (interrupted) {
       const top = rankTrials(results)[0];
       throw new InterruptedError(
-        `tune interrupted: ${results.length} finished trial(s) kept in ${tuneDir}${top ? `; best so far ${top.runDir} (validation accuracy ${top.validationAccuracy.toFixed(4)})` : ''}`,
+        `tune interrupted: ${results.length} finished trial(s) kept in ${tuneDir}` +
+          (top ? `; best so far ${top.runDir} (validation accuracy ${top.validationAccuracy.toFixed(4)})` : ''),
       );
     }
     throw e;

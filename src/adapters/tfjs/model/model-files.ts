@@ -49,7 +49,9 @@ async function readJson<T>(path: string, what: string, dir: string): Promise<T> 
     if (!s.isFile() || s.size > MAX_JSON_BYTES) {
       throw new UserInputError(
         'MODEL_INVALID',
-        `${path} is ${s.isFile() ? `${s.size} bytes, more than ${formatBytes(MAX_JSON_BYTES)}` : fileKind(s)}: not a model file`,
+        `${path} is ` +
+          (s.isFile() ? `${s.size} bytes, more than ${formatBytes(MAX_JSON_BYTES)}` : fileKind(s)) +
+          ': not a model file',
         {
           hint: 'the model folder is damaged or was replaced: retrain it or copy it again',
           details: { path },
@@ -118,7 +120,8 @@ export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
   ) {
     throw invalid(
       dir,
-      `metadata.json inputShape must be [${want.join(', ')}] for a ${m.model} model, found ${JSON.stringify(m.inputShape)}`,
+      `metadata.json inputShape must be [${want.join(', ')}] for a ${m.model} model, ` +
+        `found ${JSON.stringify(m.inputShape)}`,
     );
   }
   const n = m.normalization as Normalization | undefined;
@@ -240,7 +243,9 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
       'MODEL_TOO_LARGE',
       `${dir}: model.json describes ${expected} bytes of weights, more than the limit of ${formatBytes(maxModelBytes)}`,
       {
-        hint: 'a digitflow model is at most a few MB; if this one is genuine, raise the limit with --max-model-bytes <n>',
+        hint:
+          'a digitflow model is at most a few MB; ' +
+          'if this one is genuine, raise the limit with --max-model-bytes <n>',
         details: { path: dir },
       },
     );

@@ -45,9 +45,12 @@ export function assertProbabilities(probs: Float32Array, rows: number, numClasse
       const row = Math.floor(i / numClasses);
       throw new UserInputError(
         'MODEL_INVALID',
-        `the model produced ${p} as the probability of class ${i % numClasses} for ImageId ${firstId + row}: no output was written`,
+        `the model produced ${p} as the probability of class ${i % numClasses} ` +
+          `for ImageId ${firstId + row}: no output was written`,
         {
-          hint: "the model's weights or normalisation are broken (edited, or training diverged): retrain it, e.g. with a lower --learning-rate",
+          hint:
+            "the model's weights or normalisation are broken (edited, or training diverged): " +
+            'retrain it, e.g. with a lower --learning-rate',
           details: { imageId: firstId + row },
         },
       );

@@ -134,7 +134,8 @@ function filterGradKernel(backendName: string): KernelFunc {
     if (reason) {
       throw new InternalError(
         'CONV_GRAD_UNSUPPORTED',
-        `Conv2DBackpropFilter on the ${backendName} backend supports only stride 1, VALID padding, dilation 1, NHWC; got ${reason}`,
+        `Conv2DBackpropFilter on the ${backendName} backend supports only ` +
+          `stride 1, VALID padding, dilation 1, NHWC; got ${reason}`,
         { hint: 'use --backend cpu for other convolution shapes' },
       );
     }

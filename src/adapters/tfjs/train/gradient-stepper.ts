@@ -171,7 +171,10 @@ export async function gradientStepper(
   const grad32 = new Float32Array(P); // gradients(): the averaged gradient, for tests and callers
   const optimizer = adam(P);
 
-  /** Runs every slice (this thread's while the workers run theirs); the per-slice gradients stay where they were written. */
+  /**
+   * Runs every slice (this thread's while the workers run theirs); the per-slice gradients stay
+   * where they were written.
+   */
   const computeSlices = async (x: Float32Array, y: Int32Array, n: number) => {
     const b = sliceBounds(n, threads);
     const replies = parts.map((part, j) => {

@@ -1,8 +1,8 @@
 /**
  * Worker-thread entry of the data-parallel gradient stepper (see gradient-stepper.ts). It owns its own
  * tfjs engine and wasm backend (with our kernels registered through selectBackend) and a copy of
- * the model, built from its registry entry. For each `{ n }` message it reads the current weights and its slice of the batch from
- * shared memory, writes the gradients of that slice back to shared memory, and replies
+ * the model, built from its registry entry. For each `{ n }` message it reads the current weights
+ * and its slice of the batch from shared memory, writes the gradients of that slice back to shared memory, and replies
  * `{ loss, hits }`. Errors are replied as `{ error }` so the main thread can fail the step.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -11,7 +11,7 @@ import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
 const deps = () => ({ reporter: collectingReporter(), clock: systemClock });
 
 describe('--full: the final-submission retrain', () => {
-  it("trains on every row for the chosen run's best epoch with its settings, and records where they came from", async () => {
+  it("trains on every row for the chosen run's best epoch with its settings; records their source", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'digitflow-full-'));
     const { train } = digitsSplit(500, 0, 3);
     const csv = join(dir, 'train.csv');
@@ -77,7 +77,7 @@ describe('--full: the final-submission retrain', () => {
     });
   });
 
-  it('repeats the schedule and augmentation of the chosen run, also of a run from before they were recorded', async () => {
+  it("repeats the chosen run's schedule and augmentation, also of a run from before they were recorded", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'digitflow-full-hp-'));
     const run = (name: string, hyperparameters: Record<string, unknown>) => {
       const at = join(dir, name);

@@ -73,7 +73,7 @@ describe('search space', () => {
 });
 
 describe('localTuneStage', () => {
-  it('each trial a run folder on the same held-out rows; leaderboard; the best scored on the test rows after the search', async () => {
+  it('each trial a run folder on the same held-out rows; leaderboard; the best scored on test rows after', async () => {
     const out = join(dir, 'tune');
     const reporter = collectingReporter();
     const r = await localTuneStage(
@@ -123,7 +123,7 @@ describe('localTuneStage', () => {
     ).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
   }, 120_000);
 
-  it('Ctrl-C during the second trial keeps the first, removes the half-trained one and says where the best is', async () => {
+  it('Ctrl-C in the second trial keeps the first, removes the half-trained one, says where the best is', async () => {
     const out = join(dir, 'tune');
     const controller = new AbortController();
     let sawTrial2 = false;
@@ -177,7 +177,7 @@ describe('localTuneStage', () => {
     expect(r.best!.testAccuracy).toBeUndefined(); // --train without --test: nothing predicted
   }, 120_000);
 
-  it("a trial that fails stops the tune: the error is the trial's, tune.json says failed, no half-made trial is left", async () => {
+  it("a failing trial stops the tune: the error is the trial's, tune.json says failed, nothing half-made", async () => {
     const tiny = join(dir, 'tiny.csv');
     await writeFile(
       tiny,

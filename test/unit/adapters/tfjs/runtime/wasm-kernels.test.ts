@@ -87,7 +87,7 @@ describe('wasm gradient kernels against the cpu backend', () => {
     return { xs, ws, ys, x: rand(size(xs), 1 + 10 * i), w: rand(size(ws), 2 + 10 * i), dy: rand(size(ys), 3 + 10 * i) };
   });
 
-  it('Conv2DBackpropFilter / Conv2DBackpropInput match cpu (max rel diff < 1e-5); matmul, max-pool-grad and sum shims match', async () => {
+  it('conv filter/input gradients match cpu (rel diff < 1e-5); matmul, max-pool-grad, sum shims match', async () => {
     await tf.setBackend('cpu'); // stock cpu kernels: nothing registered yet in this file
     const cpuGrads = convCases.map((c) => convGrads(c.x, c.w, c.dy, c.xs, c.ws, c.ys));
     const mmCpu = matmulCases.map(([as, bs, ta, tb], i) =>

@@ -57,7 +57,7 @@ async function expectSameGradients(model: LayersModel, shape: number[], x: Float
 }
 
 describe('direct (tape-free) CNN gradients on wasm', () => {
-  it('the CNN is supported; gradients, loss and hits equal autodiff (with L2), also after a weight change', async () => {
+  it('the CNN is supported; gradients, loss, hits equal autodiff (with L2), also after a weight change', async () => {
     await selectBackend('wasm');
     const model = await MODEL_SPECS.cnn.build(10, 3);
     expect(directPlan(model)).not.toBeTypeOf('string');
