@@ -45,16 +45,12 @@ function writeAscii(out: Uint8Array, o: number, s: string): number {
 }
 
 /**
- * Writes `formatProbability(p)` as ASCII at out[o] and returns the offset after it. Values in
- * (1e-16, 1) are formatted from a scaled integer; zero, one, anything else and exact-looking
- * rounding ties take the reference path, so the bytes always equal the reference string.
+ * The 6-significant-digit rounding both writers share, for p in (MIN_FAST, 1): p rounds to
+ * n * 10^(e-5) with 100000 <= n < 1000000 (or n = 100000, e = 0 when it rounds up to 1). Returned
+ * as one number, n * 32 - e (0 <= -e <= 16), so the hot loops allocate nothing; -1 when p is too
+ * close to a rounding tie for the scaled double to decide, and the reference path must.
  */
-export function writeProbability(out: Uint8Array, o: number, p: number): number {
-  if (p === 0) {
-    out[o] = ZERO;
-    return o + 1;
-  }
-  if (!(p > MIN_FAST && p < 1)) return writeAscii(out, o, formatProbability(p));
+function rounded6(p: number): number {
   // p = m * 10^(e-5) with 100000 <= m < 1000000.
   let e = Math.floor(Math.log10(p));
   let m = p * POW10[5 - e];
@@ -64,12 +60,29 @@ export function writeProbability(out: Uint8Array, o: number, p: number): number 
   const frac = m - n;
   // m carries a relative error below 2^-52 (|error| < 1e-9): only a near-tie can round differently
   // from toPrecision's exact decimal rounding, so those few go the reference way.
-  if (Math.abs(frac - 0.5) < 1e-6) return writeAscii(out, o, formatProbability(p));
+  if (Math.abs(frac - 0.5) < 1e-6) return -1;
   if (frac > 0.5) n++;
   if (n === 1e6) {
     n = 1e5;
     e++;
   }
+  return n * 32 - e;
+}
+
+/**
+ * Writes `formatProbability(p)` as ASCII at out[o] and returns the offset after it. Values in
+ * (1e-16, 1) are formatted from a scaled integer; zero, one, anything else and exact-looking
+ * rounding ties take the reference path, so the bytes always equal the reference string.
+ */
+export function writeProbability(out: Uint8Array, o: number, p: number): number {
+  if (p === 0) {
+    out[o] = ZERO;
+    return o + 1;
+  }
+  const r = p > MIN_FAST && p < 1 ? rounded6(p) : -1;
+  if (r < 0) return writeAscii(out, o, formatProbability(p));
+  let n = Math.floor(r / 32);
+  const e = -(r % 32);
   if (e === 0) {
     // Rounded up to exactly 1.
     out[o] = ZERO + 1;
@@ -120,19 +133,10 @@ export function writeProbability(out: Uint8Array, o: number, p: number): number 
  */
 export function writtenProbability(p: number): number {
   if (p === 0) return 0;
-  if (!(p > MIN_FAST && p < 1)) return Number(formatProbability(p));
-  let e = Math.floor(Math.log10(p));
-  let m = p * POW10[5 - e];
-  if (m < 1e5) m = p * POW10[5 - --e];
-  else if (m >= 1e6) m = p * POW10[5 - ++e];
-  let n = Math.floor(m);
-  const frac = m - n;
-  if (Math.abs(frac - 0.5) < 1e-6) return Number(formatProbability(p));
-  if (frac > 0.5) n++;
-  if (n === 1e6) {
-    n = 1e5;
-    e++;
-  }
+  const r = p > MIN_FAST && p < 1 ? rounded6(p) : -1;
+  if (r < 0) return Number(formatProbability(p));
+  const n = Math.floor(r / 32);
+  const e = -(r % 32);
   if (e === 0) return 1;
   return n / POW10[5 - e];
 }
