@@ -23,7 +23,7 @@ import { fitLocalModel, LocalModel } from '../../src/stages/local/train.js';
 import { selectBackend } from '../../src/adapters/tfjs/runtime/backend.js';
 import { systemClock } from '../../src/runtime/deps.js';
 import { LINEAR_LEARNER_ACCOUNTS } from '../../src/domain/linear-learner-images.js';
-import { TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';
+import { SageMakerClient, TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';
 
 /** The service's own instance-type lists (the SDK enums), per job kind. */
 const TRAINING_TYPES = new Set<string>(Object.values(TrainingInstanceType));
@@ -1245,4 +1245,14 @@ function bestTrial(summaries: Json[], type: string | undefined): Json | undefine
 function trialFitSettings(hp: Record<string, string>): { learningRate?: number; l2?: number; batchSize?: number } {
   const n = (v: string | undefined) => (v === undefined || v === 'auto' ? undefined : Number(v));
   return { learningRate: n(hp.learning_rate), l2: n(hp.wd), batchSize: n(hp.mini_batch_size) };
+}
+
+/** A SageMaker client for the loopback server at `endpoint`: fake credentials, us-east-1, no retries. */
+export function loopbackSageMakerClient(endpoint: string): SageMakerClient {
+  return new SageMakerClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 1,
+  });
 }

@@ -10,12 +10,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CreateTrainingJobCommand, CreateTransformJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand, CreateTransformJobCommand } from '@aws-sdk/client-sagemaker';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob, buildCreateTransformJob } from '../../src/domain/sagemaker-requests.js';
 import { BIN, runBin, writeMnistCsvs } from '../helpers/mnist-cli-fixture.js';
-import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+import {
+  loopbackSageMakerClient,
+  startSageMakerServer,
+  type SageMakerTestServer,
+} from '../helpers/sagemaker-server.js';
 import { startPricingServer, type PricingTestServer } from '../helpers/pricing-server.js';
 import { estimateCost, livePriceSource } from '../../src/domain/instance-prices.js';
 
@@ -139,12 +143,7 @@ describe('1. instance types per job kind', () => {
   });
 
   it('the loopback server refuses a transform on a training-only type, as SageMaker does', async () => {
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     const plan = buildRunPlan({
       runId: 't3',
       region: 'us-east-1',
@@ -223,12 +222,7 @@ describe('2 + 3. transform settings, one transform job, metrics; mini_batch_size
   it("Linear Learner (the loopback server) fails a job whose mini_batch_size exceeds a host's rows", async () => {
     const m = await manifestOf('runs/gpu');
     const plan = buildRunPlan({ ...m.sagemaker.planInput, hyperparameters: {}, trainRows: undefined });
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     await sm.send(
       new CreateTrainingJobCommand({ ...buildCreateTrainingJob(plan), TrainingJobName: 'digitflow-train-mb-direct' }),
     );
@@ -261,12 +255,7 @@ describe('4. managed spot', () => {
   );
 
   it('the loopback server refuses spot past 3600 s without CheckpointConfig, as the spot guide says', async () => {
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     const plan = buildRunPlan({
       runId: 'nockpt',
       region: 'us-east-1',

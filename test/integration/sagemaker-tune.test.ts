@@ -12,12 +12,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CreateHyperParameterTuningJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateHyperParameterTuningJobCommand } from '@aws-sdk/client-sagemaker';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTuningJob, buildTuningPlan } from '../../src/domain/linear-learner-tuning.js';
 import { BIN, runBin, writeMnistCsvs } from '../helpers/mnist-cli-fixture.js';
-import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+import {
+  loopbackSageMakerClient,
+  startSageMakerServer,
+  type SageMakerTestServer,
+} from '../helpers/sagemaker-server.js';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -270,12 +274,7 @@ describe('tune --engine sagemaker', () => {
   );
 
   it('the loopback server refuses what the API refuses', async () => {
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     const plan = buildRunPlan({
       runId: 'rules',
       region: 'us-east-1',

@@ -13,11 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { buildRunPlan } from '../../src/domain/sagemaker-plan.js';
 import { buildCreateTrainingJob } from '../../src/domain/sagemaker-requests.js';
 import { BIN, runBin, writeMnistCsvs } from '../helpers/mnist-cli-fixture.js';
-import { startSageMakerServer, type SageMakerTestServer } from '../helpers/sagemaker-server.js';
+import {
+  loopbackSageMakerClient,
+  startSageMakerServer,
+  type SageMakerTestServer,
+} from '../helpers/sagemaker-server.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
@@ -347,12 +351,7 @@ describe('run --engine sagemaker over the wire', () => {
   );
 
   it('the loopback server enforces the API rules the builders must satisfy', async () => {
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     const plan = buildRunPlan({
       runId: 'rules',
       region: 'us-east-1',
@@ -385,12 +384,7 @@ describe('run --engine sagemaker over the wire', () => {
   });
 
   it('like Linear Learner, the loopback trainer fails a job whose hyperparameters the algorithm rejects', async () => {
-    const sm = new SageMakerClient({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const sm = loopbackSageMakerClient(server.endpoint);
     const plan = buildRunPlan({
       runId: 'hp',
       region: 'us-east-1',
