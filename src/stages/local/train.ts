@@ -13,7 +13,7 @@ import { stratifiedSplit } from '../../domain/split.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import { newManifest, type RunManifest } from '../../domain/manifest.js';
 import { readKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
-import { sha256File } from '../../adapters/file-hash.js';
+import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
 import { gitShaAsync, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
@@ -65,8 +65,13 @@ export interface LocalFitOptions {
    * min(2, available CPUs). 1 = the one-thread path. Ignored for the linear model.
    */
   workers?: number;
-  /** Recorded in the model metadata. */
-  data?: { path?: string; sha256?: string };
+  /** Recorded in the model metadata (a promise: e.g. a hash still being computed while training runs). */
+  data?: { path?: string; sha256?: string } | Promise<{ path?: string; sha256?: string }>;
+  /**
+   * Train on these rows of `train` only (indices into it; default every row). The linear model
+   * reads them in place; other models get a copy of them.
+   */
+  trainRows?: Uint32Array;
 }
 
 export interface TrainLocalInput {
@@ -227,12 +232,12 @@ export interface TrainLocalOutput {
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
 export async function fitLocalModel(
-  train: Dataset,
+  all: Dataset,
   validation: Dataset | undefined,
   options: LocalFitOptions,
   deps: StageDeps,
 ): Promise<LocalModel> {
-  if (!train.labels)
+  if (!all.labels)
     throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', {
       hint: 'pass a train-layout CSV (label first)',
     });
@@ -242,6 +247,15 @@ export async function fitLocalModel(
       hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
     });
   }
+  // The softmax-regression stepper on pixels / 255 reads the selected rows in place (their pixels
+  // are never scanned densely); anything else trains on a copy of them.
+  const picked = options.trainRows;
+  const inPlace = picked !== undefined && spec.stepper === 'softmax-regression' && spec.normalization === 'scale';
+  const train: Dataset = inPlace
+    ? { ...all, labels: selectLabels(all.labels, picked), rows: picked.length }
+    : picked
+      ? selectRows(all, picked)
+      : all;
   const {
     epochs,
     batchSize,
@@ -283,7 +297,13 @@ export async function fitLocalModel(
   // The softmax-regression stepper reads raw pixels (it folds the normalisation into its weights).
   const trainArrays =
     spec.stepper === 'softmax-regression'
-      ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows }
+      ? {
+          pixels: train.pixels,
+          ...(inPlace ? { pixelRows: picked } : {}),
+          normalization: norm,
+          labels: train.labels!,
+          rows: train.rows,
+        }
       : arrays(train);
   const { trainLoop } = await loadTrainLoop();
   const result = await trainLoop(
@@ -329,7 +349,7 @@ export async function fitLocalModel(
       backend: choice.backend,
       seed: options.seed,
       hyperparameters,
-      data: { ...options.data, trainRows: train.rows, validationRows: validation?.rows ?? 0 },
+      data: { ...(await options.data), trainRows: train.rows, validationRows: validation?.rows ?? 0 },
       bestEpoch: result.bestEpoch,
       versions: runtimeVersions(),
       createdAt: new Date().toISOString(),
@@ -349,6 +369,13 @@ export async function fitLocalModel(
 /** Default CNN gradient threads: one per CPU, at most 2 (a batch of 64 gains little beyond). */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** The labels of the rows `indices` (selectRows' labels, without copying the pixels). */
+function selectLabels(labels: Uint8Array, indices: Uint32Array): Uint8Array {
+  const out = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = labels[indices[i]];
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -415,18 +442,23 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   const t0 = deps.clock.now();
   const commit = gitShaAsync(); // recorded in the manifest; git runs while the file is read
   deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
-  // The file is parsed on a worker thread while this one hashes it and loads the training code.
-  const reading = Promise.all([
-    readKaggleCsvFileThreaded(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
-    sha256File(input.train),
-  ]);
+  // The file is parsed on a worker thread while this one loads the training code.
+  const reading = readKaggleCsvFileThreaded(input.train, {
+    layout: 'train',
+    reporter: deps.reporter,
+    signal: deps.signal,
+  });
   reading.catch(() => undefined); // handled below, once the code is loaded
   // A failure to load surfaces where it is used (fitLocalModel selects the backend again).
   await Promise.all([loadTrainLoop(), selectBackend(input.backend ?? 'auto')]).catch(() => undefined);
-  const [read, hash] = await reading.catch(async (e) => {
+  const read = await reading.catch(async (e) => {
     await input.ready;
     throw e;
   });
+  // Hashed (for the manifest and the model's metadata) on a worker thread while the model trains:
+  // while the file is read, both cores are busy parsing.
+  const hashing = sha256FileThreaded(input.train).catch(() => sha256File(input.train));
+  hashing.catch(() => undefined); // awaited after training
   const ds = read.dataset;
   if (!ds.labels)
     throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, {
@@ -440,16 +472,17 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, {
       hint: 'lower --validation-fraction or use more rows',
     });
-  const trainSet = selectRows(ds, split.first);
+  const trainRows = split.first.length;
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
-  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  const counts = labelCounts(selectLabels(ds.labels, split.first), ds.numClasses);
+  const absent = counts.flatMap((n, c) => (n === 0 ? [c] : []));
   if (absent.length > 0) {
     deps.reporter.emit({
       kind: 'warn',
       code: 'CLASS_ABSENT',
       message:
         `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} ` +
-        `in the ${trainSet.rows} training rows of ${input.train}: ` +
+        `in the ${trainRows} training rows of ${input.train}: ` +
         `the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
       data: { absent },
     });
@@ -460,10 +493,12 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   deps.reporter.emit({
     kind: 'step',
     step: 'train',
-    message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)`,
+    message: `training ${input.model} on ${trainRows} rows (${valSet?.rows ?? 0} held out)`,
   });
+  const recorded = hashing.then((h) => ({ path: input.train, sha256: h.sha256 }));
+  recorded.catch(() => undefined); // fitLocalModel awaits it once trained
   const model = await fitLocalModel(
-    trainSet,
+    ds,
     valSet,
     {
       model: input.model,
@@ -480,10 +515,15 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
-      data: { path: input.train, sha256: hash.sha256 },
+      data: recorded,
+      trainRows: split.first,
     },
     deps,
   );
+  const hash = await hashing.catch((e) => {
+    model.dispose();
+    throw e;
+  });
   try {
     const tTrain = deps.clock.now();
     const summary = model.training!;
@@ -516,7 +556,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     manifest.gitSha ??= await commit;
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
-    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
+    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows };
     manifest.hyperparameters = {
       ...model.metadata.hyperparameters,
       validationFraction: fraction,
@@ -563,7 +603,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       examplesPerSecond: summary.examplesPerSecond,
       workers: Number(model.metadata.hyperparameters.workers ?? 1),
       validationRows,
-      trainRows: trainSet.rows,
+      trainRows,
       outputs,
       validation,
     };

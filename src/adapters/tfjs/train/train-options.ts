@@ -53,6 +53,8 @@ export interface TrainLoopOptions {
 export interface TrainArrays {
   x?: Float32Array;
   pixels?: Uint8Array;
+  /** With `pixels`: example r is row pixelRows[r] of `pixels` (default r). */
+  pixelRows?: Uint32Array;
   normalization?: Normalization;
   labels: Uint8Array;
   rows: number;
