@@ -17,7 +17,9 @@ import type { LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
 import type { LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
-import { prefetchTestRows, localPredictStage } from './predict.js';
+import { prefetchTestRows, localPredictStage, type PrefetchedTestRows } from './predict.js';
+import { LinearPredictionAhead } from '../../adapters/tfjs/predict/linear-ahead.js';
+import { modelSpec } from '../../adapters/tfjs/model/model-specs.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
 import { writtenProbabilityRows } from '../../domain/probabilities/written-rows.js';
@@ -149,9 +151,51 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
   const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
   testHash.catch(() => undefined); // a failed check is reported through `checked`
+  // A linear model's test rows are scored on the second core while it trains, under each epoch's
+  // weights that become the best so far (early stopping keeps the best): prediction after training
+  // is then mostly writing what is ready. Without a validation split there is no best to follow.
+  const ahead =
+    modelSpec(input.model)?.scorer === 'folded-linear' &&
+    !input.full &&
+    input.validationFraction !== 0 &&
+    LinearPredictionAhead.available()
+      ? new LinearPredictionAhead(testRows)
+      : undefined;
+  try {
+    return await runAfterCheck(
+      input,
+      deps,
+      { train, test, labels, prepared, runDir, timings },
+      testRows,
+      checked,
+      testHash,
+      ahead,
+    );
+  } finally {
+    await ahead?.close();
+  }
+}
+
+async function runAfterCheck(
+  input: RunLocalInput,
+  deps: StageDeps,
+  run: {
+    train: string;
+    test: string;
+    labels?: string;
+    prepared: boolean;
+    runDir: string;
+    timings: Record<string, number>;
+  },
+  testRows: PrefetchedTestRows,
+  checked: ReturnType<typeof preflightRunLocal>,
+  testHash: Promise<{ sha256: string; bytes: number }>,
+  ahead: LinearPredictionAhead | undefined,
+): Promise<RunLocalOutput> {
+  const { train, test, labels, prepared, runDir, timings } = run;
   let trained: TrainLocalOutput;
   try {
-    trained = await trainLocalFor(input, train, runDir, deps, checked);
+    trained = await trainLocalFor(input, train, runDir, deps, checked, ahead && ((k, b) => ahead.offer(k, b)));
   } catch (e) {
     // As when the check ran first: its error (a bad test file or answer key) is the one reported.
     const failedCheck = await checked.then(
@@ -167,7 +211,15 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
   const predicted = await localPredictStage(
-    { runDir, test, output: probabilities, force: input.force, rows: testRows, keepRows: KEEP_ROWS, testHash },
+    {
+      runDir,
+      test,
+      output: probabilities,
+      force: input.force,
+      ...(ahead ? { ahead } : { rows: testRows }),
+      keepRows: KEEP_ROWS,
+      testHash,
+    },
     deps,
   );
   timings.predict = predicted.seconds;
@@ -303,6 +355,7 @@ function trainLocalFor(
   runDir: string,
   deps: StageDeps,
   ready: Promise<unknown>,
+  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void,
 ): Promise<TrainLocalOutput> {
   return localTrainStage(
     {
@@ -328,6 +381,7 @@ function trainLocalFor(
       settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
       ready,
+      onBestLinear,
     },
     deps,
   );

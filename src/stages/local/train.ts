@@ -27,6 +27,8 @@ import {
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
+import { LinearScorer } from '../../adapters/tfjs/predict/linear-scorer.js';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
 import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
@@ -72,6 +74,12 @@ export interface LocalFitOptions {
    * reads them in place; other models get a copy of them.
    */
   trainRows?: Uint32Array;
+  /**
+   * A linear model's folded weights (LinearScorer's kernel and bias) each time an epoch becomes
+   * the best so far: the weights a run predicts with unless a later epoch beats them (run predicts
+   * ahead on the idle core). Not called for other models.
+   */
+  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
 }
 
 export interface TrainLocalInput {
@@ -118,6 +126,8 @@ export interface TrainLocalInput {
    * file is read).
    */
   ready?: Promise<unknown>;
+  /** See LocalFitOptions.onBestLinear. */
+  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -306,6 +316,7 @@ export async function fitLocalModel(
         }
       : arrays(train);
   const { trainLoop } = await loadTrainLoop();
+  const onBestLinear = spec.scorer === 'folded-linear' ? options.onBestLinear : undefined;
   const result = await trainLoop(
     network,
     trainArrays,
@@ -318,6 +329,15 @@ export async function fitLocalModel(
       inputShape: shape,
       numClasses: train.numClasses,
       workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+      ...(onBestLinear
+        ? {
+            onBest: () => {
+              const [w, b] = network.getWeights();
+              const folded = LinearScorer.fromWeights(w as Tensor2D, b as Tensor1D, norm);
+              onBestLinear(folded.kernel, folded.bias);
+            },
+          }
+        : {}),
     },
     deps,
   );
@@ -517,6 +537,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       workers: input.workers,
       data: recorded,
       trainRows: split.first,
+      onBestLinear: input.onBestLinear,
     },
     deps,
   );

@@ -164,6 +164,7 @@ export async function trainLoop(
           best?.weights.forEach((w) => w.dispose());
           best = { loss: v.loss, epoch, weights: model.getWeights().map((w) => w.clone()) };
           wait = 0;
+          opts.onBest?.(epoch);
         } else {
           wait++;
         }

@@ -4,7 +4,7 @@
  * reading those files write byte-identical submissions and metrics, for the test rows and the
  * validation rows; and predict keeps its probabilities only up to the row limit it is given.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,15 @@ import { argmaxStage } from '../../../../src/stages/argmax.js';
 import { evaluateStage } from '../../../../src/stages/evaluate.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
 import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
+import { LinearPredictionAhead } from '../../../../src/adapters/tfjs/predict/linear-ahead.js';
 
 const deps = () => ({ reporter: collectingReporter(), clock: systemClock });
 let dir: string;
 let run: RunLocalOutput;
+let predictedAhead: ReturnType<typeof vi.spyOn>;
 
 beforeAll(async () => {
+  predictedAhead = vi.spyOn(LinearPredictionAhead.prototype, 'finish');
   dir = await mkdtemp(join(tmpdir(), 'digitflow-run-memory-'));
   const { train, test } = digitsSplit(900, 300, 3);
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
@@ -92,5 +95,12 @@ describe('run: argmax and evaluate from memory', () => {
     expect(kept.probabilities?.probabilities.length).toBe(3000);
     expect((await localPredictStage({ ...input, keepRows: 299 }, deps())).probabilities).toBeUndefined();
     expect((await localPredictStage(input, deps())).probabilities).toBeUndefined();
+  });
+
+  it('predicted the test rows on a second thread during training, as predict does after it', async () => {
+    expect(predictedAhead).toHaveBeenCalledTimes(1);
+    const r = join(dir, 'run');
+    await localPredictStage({ runDir: r, test: join(dir, 'test.csv'), output: join(dir, 'again.csv') }, deps());
+    expect(await bytes(join(dir, 'again.csv'))).toBe(await bytes(join(r, 'probabilities.csv')));
   });
 });
