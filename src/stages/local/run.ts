@@ -151,9 +151,10 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
   const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
   testHash.catch(() => undefined); // a failed check is reported through `checked`
-  // A linear model's test rows are scored on the second core while it trains, under each epoch's
-  // weights that become the best so far (early stopping keeps the best): prediction after training
-  // is then mostly writing what is ready. Without a validation split there is no best to follow.
+  // A linear model's test rows are scored on the second core while it trains, under the best
+  // epoch's weights once a later epoch did not beat them (early stopping keeps the best, and stops
+  // after a few such epochs): prediction after training is then mostly writing what is ready.
+  // Without a validation split there is no best to follow.
   const ahead =
     modelSpec(input.model)?.scorer === 'folded-linear' &&
     !input.full &&
@@ -195,7 +196,7 @@ async function runAfterCheck(
   const { train, test, labels, prepared, runDir, timings } = run;
   let trained: TrainLocalOutput;
   try {
-    trained = await trainLocalFor(input, train, runDir, deps, checked, ahead && ((k, b) => ahead.offer(k, b)));
+    trained = await trainLocalFor(input, train, runDir, deps, checked, ahead);
   } catch (e) {
     // As when the check ran first: its error (a bad test file or answer key) is the one reported.
     const failedCheck = await checked.then(
@@ -355,7 +356,7 @@ function trainLocalFor(
   runDir: string,
   deps: StageDeps,
   ready: Promise<unknown>,
-  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void,
+  ahead?: LinearPredictionAhead,
 ): Promise<TrainLocalOutput> {
   return localTrainStage(
     {
@@ -381,7 +382,9 @@ function trainLocalFor(
       settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
       ready,
-      onBestLinear,
+      ...(ahead
+        ? { onBestLinear: (k: Float32Array, b: Float32Array) => ahead.offer(k, b), onEpochsStart: () => ahead.start() }
+        : {}),
     },
     deps,
   );

@@ -75,11 +75,13 @@ export interface LocalFitOptions {
    */
   trainRows?: Uint32Array;
   /**
-   * A linear model's folded weights (LinearScorer's kernel and bias) each time an epoch becomes
-   * the best so far: the weights a run predicts with unless a later epoch beats them (run predicts
-   * ahead on the idle core). Not called for other models.
+   * A linear model's folded weights (LinearScorer's kernel and bias) of the best epoch so far, once
+   * a later epoch did not beat them: the weights early stopping is likely to keep (run predicts
+   * with them ahead, on the idle core). Not called for other models.
    */
   onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
+  /** Called as the first epoch starts (run: starts the thread that predicts ahead). */
+  onEpochsStart?: () => void;
 }
 
 export interface TrainLocalInput {
@@ -126,8 +128,9 @@ export interface TrainLocalInput {
    * file is read).
    */
   ready?: Promise<unknown>;
-  /** See LocalFitOptions.onBestLinear. */
+  /** See LocalFitOptions.onBestLinear and onEpochsStart. */
   onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
+  onEpochsStart?: () => void;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -317,6 +320,8 @@ export async function fitLocalModel(
       : arrays(train);
   const { trainLoop } = await loadTrainLoop();
   const onBestLinear = spec.scorer === 'folded-linear' ? options.onBestLinear : undefined;
+  let best: LinearScorer | undefined; // folded when an epoch became the best, offered once one did not beat it
+  options.onEpochsStart?.();
   const result = await trainLoop(
     network,
     trainArrays,
@@ -331,10 +336,14 @@ export async function fitLocalModel(
       workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
       ...(onBestLinear
         ? {
-            onBest: () => {
-              const [w, b] = network.getWeights();
-              const folded = LinearScorer.fromWeights(w as Tensor2D, b as Tensor1D, norm);
-              onBestLinear(folded.kernel, folded.bias);
+            onValidated: (_epoch: number, isBest: boolean) => {
+              if (isBest) {
+                const [w, b] = network.getWeights();
+                best = LinearScorer.fromWeights(w as Tensor2D, b as Tensor1D, norm);
+              } else if (best) {
+                onBestLinear(best.kernel, best.bias);
+                best = undefined;
+              }
             },
           }
         : {}),
@@ -538,6 +547,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       data: recorded,
       trainRows: split.first,
       onBestLinear: input.onBestLinear,
+      onEpochsStart: input.onEpochsStart,
     },
     deps,
   );

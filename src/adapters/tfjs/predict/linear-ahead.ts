@@ -1,8 +1,10 @@
 /**
  * Prediction of a linear model ahead of time, on the core that training leaves idle. `run` trains
- * on one thread; each time an epoch's weights become the best so far (the ones early stopping
- * will keep), their folded form is offered here, and a worker thread scores and formats the test
- * rows under them (linear-ahead-worker.ts). When training ends, `finish` with the final weights
+ * on one thread; when the best epoch so far was not beaten by the next one (early stopping keeps
+ * the best epoch and stops a few epochs after it), its folded weights are offered here, and a
+ * worker thread scores and formats the test rows under them (linear-ahead-worker.ts). Waiting for
+ * that one epoch keeps the work done for weights that are then replaced small (offering every new
+ * best redid the 28,000 rows ~6 times a run). When training ends, `finish` with the final weights
  * returns every chunk: when they are the last offered ones (the usual case), most or all of the
  * work is already done; otherwise the worker redoes it under the final weights. Either way the
  * probabilities and CSV bytes are what the main thread's scorer and writer produce from those
@@ -51,7 +53,7 @@ export class LinearPredictionAhead {
   private reply?: (m: AheadReply) => void;
   private closed = false;
 
-  /** `source` is read only once the first weights are offered (the worker starts then). */
+  /** `source` is read once the worker starts (`start`, or the first offer). */
   constructor(private readonly source: AheadRowSource) {}
 
   /** Whether the worker script is built (otherwise `run` predicts after training, as before). */
@@ -100,7 +102,8 @@ export class LinearPredictionAhead {
     this.worker?.postMessage(m, transfer);
   }
 
-  private start(): void {
+  /** Starts the worker and hands it the rows as they come (offer and finish start it too). */
+  start(): void {
     if (this.worker || this.closed) return;
     const script = workerScript();
     if (!script) throw new Error('the linear prediction worker script is not built');

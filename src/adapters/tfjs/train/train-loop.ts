@@ -164,10 +164,10 @@ export async function trainLoop(
           best?.weights.forEach((w) => w.dispose());
           best = { loss: v.loss, epoch, weights: model.getWeights().map((w) => w.clone()) };
           wait = 0;
-          opts.onBest?.(epoch);
         } else {
           wait++;
         }
+        opts.onValidated?.(epoch, wait === 0);
       }
       history.push(rec);
       const meanEpoch = trainMs / 1000 / history.length;

@@ -43,8 +43,8 @@ export interface TrainLoopOptions {
   /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
   inputShape: number[];
   numClasses: number;
-  /** Called when an epoch's weights (which the model holds) become the best so far. */
-  onBest?: (epoch: number) => void;
+  /** Called after each epoch's validation (the model holds its weights): whether they are the best so far. */
+  onValidated?: (epoch: number, best: boolean) => void;
 }
 
 /**
