@@ -5,6 +5,7 @@
  * records the run in its manifest.
  */
 import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
 import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
@@ -22,13 +23,16 @@ import { LinearPredictionAhead } from '../../adapters/tfjs/predict/linear-ahead.
 import { modelSpec } from '../../adapters/tfjs/model/model-specs.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
-import { writtenProbabilityRows } from '../../domain/probabilities/written-rows.js';
+import { writtenProbabilityRows, type ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
+import type { ProbabilityRow } from '../../domain/probabilities/types.js';
 
 /**
  * Test files up to this many rows keep their probabilities in memory for argmax and evaluate
  * (40 bytes a row: 10 MB); larger ones are read back from the files, in constant memory.
  */
 const KEEP_ROWS = 1 << 18;
+/** Up to this many rows, the rows argmax and evaluate read are made once for both (sharedRows). */
+const SHARED_ROWS = 1 << 16;
 
 export interface RunLocalInput {
   /** Kaggle train.csv; default <dataDir>/train.csv, prepared from the bundled digits when missing. */
@@ -61,6 +65,11 @@ export interface RunLocalInput {
   full?: boolean;
   /** With `full`: the run whose settings are repeated. */
   settingsFrom?: string;
+  /**
+   * Linear model: score the test rows on a second thread during training (same bytes either way).
+   * Default: when a core is free (1-minute load average below CPUs - 0.5).
+   */
+  predictAhead?: boolean;
 }
 
 export interface RunLocalOutput {
@@ -154,11 +163,13 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   // A linear model's test rows are scored on the second core while it trains, under the best
   // epoch's weights once a later epoch did not beat them (early stopping keeps the best, and stops
   // after a few such epochs): prediction after training is then mostly writing what is ready.
-  // Without a validation split there is no best to follow.
+  // Without a validation split there is no best to follow. Only with a core to spare: on a busy
+  // machine the extra thread slows training more than it saves (README, Kaggle scale).
   const ahead =
     modelSpec(input.model)?.scorer === 'folded-linear' &&
     !input.full &&
     input.validationFraction !== 0 &&
+    (input.predictAhead ?? coreToSpare()) &&
     LinearPredictionAhead.available()
       ? new LinearPredictionAhead(testRows)
       : undefined;
@@ -228,13 +239,14 @@ async function runAfterCheck(
   // argmax and evaluate write their files as always, but from what predict (and the check before
   // training) already hold in memory, instead of reading back the files this run just wrote.
   const submission = join(runDir, 'submission.csv');
+  const written = predicted.probabilities && sharedRows(predicted.probabilities);
   let t = deps.clock.now();
   const argmaxed = await argmaxStage(
     {
       input: probabilities,
       output: submission,
       force: input.force,
-      ...(predicted.probabilities ? { rows: writtenProbabilityRows(predicted.probabilities), keepLabels: true } : {}),
+      ...(written ? { rows: written(), keepLabels: true } : {}),
     },
     deps,
   );
@@ -254,7 +266,7 @@ async function runAfterCheck(
         inMemory: {
           truth,
           predicted: argmaxed.labels,
-          probabilityRows: predicted.probabilities && writtenProbabilityRows(predicted.probabilities),
+          probabilityRows: written?.(),
         },
       },
       deps,
@@ -271,12 +283,13 @@ async function runAfterCheck(
   if (valProbs && valLabels && (await fileExists(valProbs))) {
     const valSubmission = join(runDir, 'validation-submission.csv');
     const held = trained.validation;
+    const heldRows = held && sharedRows(held.probabilities);
     const valArgmax = await argmaxStage(
       {
         input: valProbs,
         output: valSubmission,
         force: input.force,
-        ...(held ? { rows: writtenProbabilityRows(held.probabilities), keepLabels: true } : {}),
+        ...(heldRows ? { rows: heldRows(), keepLabels: true } : {}),
       },
       deps,
     );
@@ -290,7 +303,7 @@ async function runAfterCheck(
         inMemory: held && {
           truth: new Map(Array.from(held.labels, (label, i) => [i + 1, label])),
           predicted: valArgmax.labels,
-          probabilityRows: writtenProbabilityRows(held.probabilities),
+          probabilityRows: heldRows!(),
         },
       },
       deps,
@@ -388,4 +401,21 @@ function trainLocalFor(
     },
     deps,
   );
+}
+
+/**
+ * The rows a reader of a probability file gets (writtenProbabilityRows), for both argmax and
+ * evaluate: made once and handed to both when they are few enough to hold as objects (~200 bytes
+ * a row), else made again for each, in batches.
+ */
+function sharedRows(data: ProbabilitiesInMemory): () => Iterable<ProbabilityRow[]> {
+  if (data.rows > SHARED_ROWS) return () => writtenProbabilityRows(data);
+  const batches = [...writtenProbabilityRows(data)];
+  return () => batches;
+}
+
+/** Whether a core is likely idle: the 1-minute load average is below the CPU count minus a half. */
+function coreToSpare(): boolean {
+  const cpus = availableParallelism();
+  return cpus >= 2 && loadavg()[0] < cpus - 0.5;
 }

@@ -41,6 +41,7 @@ beforeAll(async () => {
       epochs: 3,
       seed: 4,
       backend: 'wasm',
+      predictAhead: true,
     },
     deps(),
   );
@@ -103,4 +104,26 @@ describe('run: argmax and evaluate from memory', () => {
     await localPredictStage({ runDir: r, test: join(dir, 'test.csv'), output: join(dir, 'again.csv') }, deps());
     expect(await bytes(join(dir, 'again.csv'))).toBe(await bytes(join(r, 'probabilities.csv')));
   });
+
+  it('writes the same files without predicting ahead', async () => {
+    const calls = predictedAhead.mock.calls.length;
+    const again = await localRunStage(
+      {
+        train: join(dir, 'train.csv'),
+        test: join(dir, 'test.csv'),
+        labels: join(dir, 'labels.csv'),
+        out: join(dir, 'run-plain'),
+        model: 'linear',
+        epochs: 3,
+        seed: 4,
+        backend: 'wasm',
+        predictAhead: false,
+      },
+      deps(),
+    );
+    expect(predictedAhead.mock.calls.length).toBe(calls);
+    for (const f of ['probabilities.csv', 'submission.csv', 'metrics.json', 'validation-metrics.json']) {
+      expect(await bytes(join(again.runDir, f))).toBe(await bytes(join(dir, 'run', f)));
+    }
+  }, 120_000);
 });
