@@ -67,7 +67,7 @@ export interface RunLocalInput {
   settingsFrom?: string;
   /**
    * Linear model: score the test rows on a second thread during training (same bytes either way).
-   * Default: when a core is free (1-minute load average below CPUs - 0.5).
+   * Default: with 3 or more CPUs and a 1-minute load average below CPUs - 1.5 (coreToSpare).
    */
   predictAhead?: boolean;
 }
@@ -163,8 +163,8 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   // A linear model's test rows are scored on the second core while it trains, under the best
   // epoch's weights once a later epoch did not beat them (early stopping keeps the best, and stops
   // after a few such epochs): prediction after training is then mostly writing what is ready.
-  // Without a validation split there is no best to follow. Only with a core to spare: on a busy
-  // machine the extra thread slows training more than it saves (README, Kaggle scale).
+  // Without a validation split there is no best to follow. Only with a core to spare: on this
+  // 2-core machine under load the extra thread slowed training more than it saved (README).
   const ahead =
     modelSpec(input.model)?.scorer === 'folded-linear' &&
     !input.full &&
@@ -414,8 +414,12 @@ function sharedRows(data: ProbabilitiesInMemory): () => Iterable<ProbabilityRow[
   return () => batches;
 }
 
-/** Whether a core is likely idle: the 1-minute load average is below the CPU count minus a half. */
+/**
+ * Whether a core is likely idle for the whole run: 3 or more CPUs, and a 1-minute load average
+ * that leaves one and a half of them free. On 2 cores the run's own threads (parsing, hashing)
+ * already share the second one, and under load the extra thread cost more than it saved.
+ */
 function coreToSpare(): boolean {
   const cpus = availableParallelism();
-  return cpus >= 2 && loadavg()[0] < cpus - 0.5;
+  return cpus >= 3 && loadavg()[0] < cpus - 1.5;
 }
