@@ -428,15 +428,17 @@ async function writeValidationFiles(
   force: boolean,
 ): Promise<{ outputs: Record<string, string>; held: ValidationInMemory }> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
-  await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
-    await writeChunk(s, probabilityHeader(model.numClasses));
-    await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
-  });
-  await withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
-    let text = 'ImageId,Label\n';
-    for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
-    await writeChunk(s, text);
-  });
+  await allWritten([
+    withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
+      await writeChunk(s, probabilityHeader(model.numClasses));
+      await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
+    }),
+    withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
+      let text = 'ImageId,Label\n';
+      for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
+      await writeChunk(s, text);
+    }),
+  ]);
   return {
     outputs: { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' },
     held: {
@@ -444,6 +446,18 @@ async function writeValidationFiles(
       labels: val.labels!,
     },
   };
+}
+
+/**
+ * Waits for every write (none is left running when one fails, so a failed run's folder can be
+ * removed) and rejects with the first failure in the order given.
+ */
+async function allWritten<T extends readonly unknown[]>(
+  writes: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(writes);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The validation files' contents: probabilities (ImageIds from 1) and the labels of the same rows. */
@@ -558,14 +572,14 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   try {
     const tTrain = deps.clock.now();
     const summary = model.training!;
-    await model.save(modelDir, { force });
-    const outputs: Record<string, string> = { model: 'model' };
-    let validation: ValidationInMemory | undefined;
-    if (valSet) {
-      const written = await writeValidationFiles(runDir, model, valSet, force);
-      Object.assign(outputs, written.outputs);
-      validation = written.held;
-    }
+    // The model and the validation files are written at the same time (each file atomically; the
+    // waits for the file system overlap); the first failure, in this order, is the one reported.
+    const [, written] = await allWritten([
+      model.save(modelDir, { force }),
+      valSet ? writeValidationFiles(runDir, model, valSet, force) : Promise.resolve(undefined),
+    ]);
+    const outputs: Record<string, string> = { model: 'model', ...written?.outputs };
+    const validation: ValidationInMemory | undefined = written?.held;
     const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
     const validationRows = Array.from(split.second);
 
