@@ -26,6 +26,7 @@ export interface LocalTrainingFlags {
   augmentShift?: number;
   augmentRotate?: number;
   augmentZoom?: number;
+  dropout?: number;
   validationFraction: number;
   patience?: number;
   backend: BackendRequest;
@@ -132,6 +133,16 @@ export function addLocalTrainingOptions(command: Command): Command {
           '[local] cnn: zoom each training image randomly by a factor in [1-f, 1+f] (seeded; 0 = none)',
         ).argParser(parseFloatIn('--augment-zoom', 0, 0.5)),
         defaultsByModel('augmentZoom'),
+      ),
+    )
+    .addOption(
+      withShownDefault(
+        new Option(
+          '--dropout <rate>',
+          '[local] cnn: drop hidden dense units with this probability while training, conv features ' +
+            'with half of it (seeded; 0 = none)',
+        ).argParser(parseFloatIn('--dropout', 0, 0.9)),
+        defaultsByModel('dropout'),
       ),
     )
     .addOption(

@@ -19,6 +19,8 @@ export type SeedPurpose =
   | 'batch-order'
   /** Image augmentation of local training (shifts, rotations, zoom). */
   | 'augment'
+  /** Dropout masks of local training (one mask per step, example and dropout layer: dropout-mask.ts). */
+  | 'dropout'
   /** Initial weights of layer `index` (1-based) of a local model. */
   | 'layer-init';
 
@@ -31,6 +33,7 @@ const RECIPES: Record<SeedPurpose, (seed: number, index: number) => number> = {
   'channel-train-order': (s) => s ^ 0x5eed,
   'batch-order': (s) => s ^ 0x5eed,
   augment: (s) => s ^ 0xa097,
+  dropout: (s) => s ^ 0xd409,
   'layer-init': (s, i) => (s * 1000 + i * 7919) % INT31,
 };
 

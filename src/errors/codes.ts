@@ -196,7 +196,10 @@ export const ERROR_CODES = {
   TRIALS_INVALID: { exit: 2, summary: '--trials, --parallel or the search settings are out of range' },
 
   // --- Managed-engine plan ---
-  FLAG_NOT_APPLICABLE: { exit: 2, summary: 'a flag has no meaning for the chosen engine (named in the message)' },
+  FLAG_NOT_APPLICABLE: {
+    exit: 2,
+    summary: 'a flag has no meaning for the chosen engine or model (named in the message)',
+  },
   HYPERPARAMETER_INVALID: {
     exit: 2,
     summary: 'a --hp name or value is not a documented Linear Learner hyperparameter/range',

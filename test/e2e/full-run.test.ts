@@ -59,4 +59,16 @@ describe('digitflow run --full (built binary): choose settings on held-out rows,
     const t = await runCli(['train', '--help']);
     expect(t.stdout).toMatch(/--full \[run\]/);
   });
+
+  it('--dropout with the linear model is a user error before any data is read (exit 2, no run folder)', async () => {
+    for (const cmd of ['train', 'run']) {
+      const files = cmd === 'run' ? ['--train', 'train.csv', '--test', 'test.csv'] : ['--train', 'train.csv'];
+      const r = await runCli([cmd, ...files, '--dropout', '0.3', '--out', `runs/drop-${cmd}`], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/error\[FLAG_NOT_APPLICABLE\]: --dropout 0.3: the linear model has no hidden layer/);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(r.stdout).not.toMatch(/reading/);
+      await expect(readFile(join(dir, `runs/drop-${cmd}/manifest.json`), 'utf8')).rejects.toThrow();
+    }
+  });
 });

@@ -88,6 +88,7 @@ describe('help follows one grammar', () => {
       ['--augment-shift', 'linear 0, cnn 2'],
       ['--augment-rotate', 'linear 0, cnn 10'],
       ['--augment-zoom', 'linear 0, cnn 0.1'],
+      ['--dropout', 'linear 0, cnn 0'],
       ['--validation-fraction', '0.1'],
       ['--patience', 'linear 3, cnn 0'],
       ['--workers', 'min(2, CPUs)'],

@@ -328,6 +328,15 @@ describe('6. no flag is silently dropped', () => {
     expect(
       (await refused(['run', ...common, '--out', 'runs/be', '--backend', 'wasm'], 'FLAG_NOT_APPLICABLE')).stderr,
     ).toContain('--backend');
+    // The local training flags added since: each is refused too, not silently dropped.
+    for (const [flag, value] of [
+      ['--augment-rotate', '5'],
+      ['--augment-zoom', '0.1'],
+      ['--dropout', '0.5'],
+    ]) {
+      const r = await refused(['run', ...common, '--out', `runs/x${flag}`, flag, value], 'FLAG_NOT_APPLICABLE');
+      expect(r.stderr).toContain(flag);
+    }
     expect(
       (await refused(['run', ...common, '--out', 'runs/hp1', '--hp', 'nope=1'], 'HYPERPARAMETER_INVALID')).stderr,
     ).toContain("'nope'");

@@ -133,6 +133,7 @@ export function registerRun(program: Command): void {
         ...fullRetrainFlags(opts, cmd),
         augmentRotate: opts.augmentRotate,
         augmentZoom: opts.augmentZoom,
+        dropout: opts.dropout,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

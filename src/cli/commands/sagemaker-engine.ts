@@ -125,7 +125,19 @@ export function addSageMakerPredictOptions(command: Command): Command {
 }
 
 /** Flags that mean nothing to the managed engine (local model, tfjs, threads). */
-const LOCAL_ONLY = ['model', 'backend', 'patience', 'workers', 'chunkRows', 'lrDecay', 'lrSchedule', 'augmentShift'];
+const LOCAL_ONLY = [
+  'model',
+  'backend',
+  'patience',
+  'workers',
+  'chunkRows',
+  'lrDecay',
+  'lrSchedule',
+  'augmentShift',
+  'augmentRotate',
+  'augmentZoom',
+  'dropout',
+];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [
   'bucket',

@@ -98,6 +98,7 @@ export function registerTrain(program: Command): void {
         ...fullRetrainFlags(opts, cmd),
         augmentRotate: opts.augmentRotate,
         augmentZoom: opts.augmentZoom,
+        dropout: opts.dropout,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

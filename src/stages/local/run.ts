@@ -54,6 +54,8 @@ export interface RunLocalInput {
   augmentShift?: number;
   augmentRotate?: number;
   augmentZoom?: number;
+  /** CNN dropout rate while training (default per model). */
+  dropout?: number;
   validationFraction?: number;
   patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
@@ -385,6 +387,7 @@ function trainLocalFor(
       augmentShift: input.augmentShift,
       augmentRotate: input.augmentRotate,
       augmentZoom: input.augmentZoom,
+      dropout: input.dropout,
       validationFraction: input.validationFraction,
       patience: input.patience,
       seed: input.seed,

@@ -23,6 +23,7 @@ import {
   modelSpec,
   specNormalization,
   type LocalModelKind,
+  type ModelSpec,
 } from '../../adapters/tfjs/model/model-specs.js';
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
@@ -60,6 +61,8 @@ export interface LocalFitOptions {
   augmentRotate?: number;
   /** Random zoom (fraction) of training images; image models only. */
   augmentZoom?: number;
+  /** Dropout rate while training (cnn only; models.ts says where). */
+  dropout?: number;
   seed: number;
   backend?: BackendRequest;
   /**
@@ -110,6 +113,8 @@ export interface TrainLocalInput {
   /** CNN: random rotation (degrees) and zoom (fraction) of training images (default per model). */
   augmentRotate?: number;
   augmentZoom?: number;
+  /** CNN: dropout rate while training (default per model). */
+  dropout?: number;
   force?: boolean;
   runId?: string;
   /**
@@ -147,6 +152,7 @@ export async function fullRetrainSettings(
     | 'augmentShift'
     | 'augmentRotate'
     | 'augmentZoom'
+    | 'dropout'
     | 'validationFraction'
     | 'settingsFrom'
   >,
@@ -160,6 +166,7 @@ export async function fullRetrainSettings(
   augmentShift?: number;
   augmentRotate?: number;
   augmentZoom?: number;
+  dropout?: number;
   from?: string;
 }> {
   if (input.validationFraction) {
@@ -183,6 +190,7 @@ export async function fullRetrainSettings(
     augmentShift: input.augmentShift,
     augmentRotate: input.augmentRotate,
     augmentZoom: input.augmentZoom,
+    dropout: input.dropout,
   };
   if (!input.settingsFrom) return own;
   const m = await readManifest(input.settingsFrom);
@@ -216,6 +224,8 @@ export async function fullRetrainSettings(
     // Rotation and zoom are recorded only when used: a run that recorded its shift did not rotate or zoom.
     augmentRotate: own.augmentRotate ?? num(h.augmentRotate) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     augmentZoom: own.augmentZoom ?? num(h.augmentZoom) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
+    // Dropout is recorded only when used, like rotation and zoom.
+    dropout: own.dropout ?? num(h.dropout) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     from: input.settingsFrom,
   };
 }
@@ -241,6 +251,14 @@ export interface TrainLocalOutput {
   outputs: Record<string, string>;
   /** What the validation files hold (for run's argmax and evaluate of them in memory). */
   validation?: ValidationInMemory;
+}
+
+/** --dropout on a model without hidden layers (the linear one) → exit 2, before any data is read. */
+function refuseDropoutWithout(spec: ModelSpec, dropout: number | undefined): void {
+  if (!dropout || spec.stepper !== 'softmax-regression') return;
+  throw new UserInputError('FLAG_NOT_APPLICABLE', `--dropout ${dropout}: the ${spec.kind} model has no hidden layer`, {
+    hint: 'dropout applies to --model cnn; leave it out (or pass --dropout 0) for the linear model',
+  });
 }
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
@@ -280,6 +298,7 @@ export async function fitLocalModel(
     augmentShift,
     augmentRotate,
     augmentZoom,
+    dropout,
   } = options;
   const d = {
     ...spec.defaults,
@@ -294,8 +313,10 @@ export async function fitLocalModel(
       augmentShift,
       augmentRotate,
       augmentZoom,
+      dropout,
     }),
   };
+  refuseDropoutWithout(spec, d.dropout);
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({
     kind: 'info',
@@ -304,7 +325,7 @@ export async function fitLocalModel(
   });
   const norm = specNormalization(spec, train.pixels, train.rows);
   const shape = spec.inputShape;
-  const network = await spec.build(train.numClasses, options.seed);
+  const network = await spec.build(train.numClasses, options.seed, d.dropout);
   const arrays = (ds: Dataset) => ({ x: normalizePixels(ds.pixels, ds.rows, norm), labels: ds.labels!, rows: ds.rows });
   const val = validation && validation.rows > 0 && validation.labels ? arrays(validation) : undefined;
   // The softmax-regression stepper reads raw pixels (it folds the normalisation into its weights).
@@ -361,6 +382,7 @@ export async function fitLocalModel(
     augmentShift: d.augmentShift,
     ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
     ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
+    ...(d.dropout ? { dropout: d.dropout } : {}),
     // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
     workers: result.workers,
   };
@@ -475,6 +497,8 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   // Outputs first: a file given as --out, or a special file in the way, fails before any training.
   await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
   const full = input.full ? await fullRetrainSettings(input) : undefined;
+  const spec = modelSpec(String(input.model));
+  if (spec) refuseDropoutWithout(spec, full ? full.dropout : input.dropout);
   const fraction = full ? 0 : (input.validationFraction ?? 0.1);
   if (!force && (await fileExists(join(modelDir, 'model.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
@@ -555,6 +579,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       augmentShift: full ? full.augmentShift : input.augmentShift,
       augmentRotate: full ? full.augmentRotate : input.augmentRotate,
       augmentZoom: full ? full.augmentZoom : input.augmentZoom,
+      dropout: full ? full.dropout : input.dropout,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

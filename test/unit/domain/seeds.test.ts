@@ -10,6 +10,7 @@ describe('deriveSeed', () => {
     expect(deriveSeed(seed, 'channel-train-order')).toBe(42 ^ 0x5eed);
     expect(deriveSeed(seed, 'batch-order')).toBe(42 ^ 0x5eed);
     expect(deriveSeed(seed, 'augment')).toBe(42 ^ 0xa097);
+    expect(deriveSeed(seed, 'dropout')).toBe(42 ^ 0xd409);
     expect(deriveSeed(seed, 'layer-init', 3)).toBe(42 * 1000 + 3 * 7919);
     expect(deriveSeed(3_000_000, 'layer-init', 1)).toBe((3_000_000 * 1000 + 7919) % 2147483647);
   });

@@ -33,6 +33,8 @@ export interface LocalHyperparameters {
   augmentRotate: number;
   /** Random zoom (fraction) of training images; image models only. */
   augmentZoom: number;
+  /** Dropout rate while training (models with hidden dense layers only; 0 = none): see models.ts. */
+  dropout: number;
 }
 
 interface SpecBody {
@@ -46,8 +48,8 @@ interface SpecBody {
   scorer: ScorerKind;
   /** Whether the data-parallel gradient threads apply (image models on the wasm/cpu backends). */
   parallel: boolean;
-  /** The untrained model (logits output), initialised from `seed`. */
-  build(numClasses: number, seed: number): Promise<LayersModel>;
+  /** The untrained model (logits output), initialised from `seed`, with its dropout layers if any. */
+  build(numClasses: number, seed: number, dropout?: number): Promise<LayersModel>;
 }
 
 const builders = () => import('./models.js');
@@ -72,6 +74,7 @@ const SPECS = {
       augmentShift: 0,
       augmentRotate: 0,
       augmentZoom: 0,
+      dropout: 0,
     },
     stepper: 'softmax-regression',
     scorer: 'folded-linear',
@@ -98,11 +101,13 @@ const SPECS = {
       augmentShift: 2,
       augmentRotate: 10,
       augmentZoom: 0.1,
+      dropout: 0,
     },
     stepper: 'gradient',
     scorer: 'layers',
     parallel: true,
-    build: async (numClasses: number, seed: number) => (await builders()).buildCnn(numClasses, seed),
+    build: async (numClasses: number, seed: number, dropout = 0) =>
+      (await builders()).buildCnn(numClasses, seed, dropout),
   },
 } satisfies Record<string, SpecBody>;
 

@@ -8,13 +8,15 @@
  *
  * Supported layers (anything else: `directGradProgram` returns undefined and the caller keeps
  * autodiff): Conv2D (stride 1, VALID, dilation 1, channels-last, ReLU or linear, with bias),
- * MaxPooling2D (2x2, stride 2, VALID), Flatten, Dense (ReLU or linear, with bias).
+ * MaxPooling2D (2x2, stride 2, VALID), Flatten, Dense (ReLU or linear, with bias), Dropout (no noise
+ * shape; masks from domain/dropout-mask.ts, the same autodiff draws).
  * Differential test against autodiff: test/unit/adapters/tfjs/train/direct-program.test.ts.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { dropoutMask } from '../../../domain/dropout-mask.js';
 import { InternalError } from '../../../errors/index.js';
-import { gradProgram, weightLayout, type GradOptions, type GradProgram } from './grad-program.js';
+import { gradProgram, weightLayout, type GradNoise, type GradOptions, type GradProgram } from './grad-program.js';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
@@ -31,7 +33,8 @@ type Op =
   | { kind: 'conv'; act: Act; kh: number; kw: number; w: number; b: number }
   | { kind: 'pool' }
   | { kind: 'flatten' }
-  | { kind: 'dense'; act: Act; w: number; b: number };
+  | { kind: 'dense'; act: Act; w: number; b: number }
+  | { kind: 'dropout'; rate: number; site: number };
 
 /** Input channels up to which a first conv's filter gradient is summed sparsely (firstConvGrads). */
 const FIRST_CONV_MAX_CHANNELS = 4;
@@ -43,6 +46,7 @@ const pairOf = (v: unknown): [number, number] =>
 export function directPlan(model: LayersModel): Op[] | string {
   const ops: Op[] = [];
   let wi = 0;
+  let sites = 0;
   const names = model.trainableWeights.map((w) => w.name);
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -80,6 +84,9 @@ export function directPlan(model: LayersModel): Op[] | string {
       ops.push({ kind: 'pool' });
     } else if (cls === 'Flatten') {
       ops.push({ kind: 'flatten' });
+    } else if (cls === 'Dropout') {
+      if (cfg.noiseShape != null) return `${layer.name}: dropout with a noise shape`;
+      ops.push({ kind: 'dropout', rate: cfg.rate as number, site: sites++ });
     } else {
       return `${layer.name}: layer ${cls}`;
     }
@@ -302,11 +309,28 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
     return dx;
   };
 
+  /**
+   * a * mask of a dropout op (a new heap tensor), the masks of this step's examples (`noise.offset`
+   * + i in the whole batch) kept in `masks` for the backward pass.
+   */
+  const dropoutForward = (a: TensorInfo, op: Op & { kind: 'dropout' }, n: number, noise: GradNoise) => {
+    const units = a.shape.slice(1).reduce((p, q) => p * q, 1);
+    const mask = new Float32Array(n * units);
+    const draw = { seed: opts.dropoutSeed ?? 0, step: noise.step };
+    for (let i = 0; i < n; i++) dropoutMask(draw, noise.offset + i, op.site, op.rate, units, mask, i * units);
+    const o = backend.makeOutput([...a.shape], 'float32'); // allocate before taking views
+    const av = view(a);
+    const ov = view(o);
+    for (let i = 0; i < mask.length; i++) ov[i] = av[i] * mask[i];
+    return { o, mask };
+  };
+
   return {
     layout,
-    gradients(x, y, n, out) {
+    gradients(x, y, n, out, noise) {
       const owned: TensorInfo[] = [];
       const keep = (t: TensorInfo) => (owned.push(t), t);
+      const masks: (Float32Array | undefined)[] = [];
       try {
         // Weights: fresh heap tensors every step (XNNPACK packs a filter when its operator is made
         // and caches the operator per tensor, so weights must never change in place).
@@ -325,6 +349,14 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             acts.push(keep(run(K.pool, { x: a }, poolAttrs)));
           } else if (op.kind === 'flatten') {
             acts.push({ ...a, shape: [n, a.shape.slice(1).reduce((p, q) => p * q, 1)] }); // same data
+          } else if (op.kind === 'dropout') {
+            // Without noise (warm-up, tests of the plain maths) a dropout layer passes values through.
+            if (!noise || op.rate === 0) acts.push(a);
+            else {
+              const { o, mask } = dropoutForward(a, op, n, noise);
+              masks[acts.length - 1] = mask;
+              acts.push(keep(o));
+            }
           } else {
             // The wasm kernel takes rank-3 operands (tfjs-core's fused.matMul reshapes them so).
             const [, inF] = a.shape;
@@ -378,6 +410,12 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             if (needDx) dy = keep(denseInputGrad(dy, wt[op.w]));
           } else if (op.kind === 'flatten') {
             dy = { ...dy, shape: [...input.shape] };
+          } else if (op.kind === 'dropout') {
+            const mask = masks[li];
+            if (mask) {
+              const g = view(dy); // dy is this step's own tensor: scaled in place
+              for (let i = 0; i < mask.length; i++) g[i] *= mask[i];
+            }
           } else if (op.kind === 'pool') {
             const prev = plan[li - 1];
             if (prev?.kind === 'conv' && li === 1 && acts[0].shape[3] <= FIRST_CONV_MAX_CHANNELS) {

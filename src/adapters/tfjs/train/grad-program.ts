@@ -6,7 +6,8 @@
  * Training takes the faster direct program where it applies (direct-program.ts,
  * `trainingGradProgram`); this autodiff one is the fallback and the reference of its tests.
  */
-import type { LayersModel, Scalar, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { LayersModel, Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import { dropoutMask } from '../../../domain/dropout-mask.js';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
 
 const tf = requireTfjs();
@@ -37,13 +38,31 @@ export interface GradOptions {
   inputShape: number[];
   numClasses: number;
   l2: number;
+  /** Seed of the dropout masks (deriveSeed(seed, 'dropout')); models without dropout ignore it. */
+  dropoutSeed?: number;
+}
+
+/**
+ * Which dropout masks a call draws: those of optimisation step `step` for the examples at `offset`
+ * .. offset + n - 1 of the whole batch (a thread's slice starts at its offset). Without it dropout
+ * layers pass values through.
+ */
+export interface GradNoise {
+  step: number;
+  offset: number;
 }
 
 /** Computes loss, hits and flat gradients of one batch; a model's weights can be set from a flat array. */
 export interface GradProgram {
   layout: WeightLayout;
   /** Mean loss and hit count of the n examples; gradients of the mean loss go into `out`. */
-  gradients(x: Float32Array, y: Int32Array, n: number, out: Float32Array): { loss: number; hits: number };
+  gradients(
+    x: Float32Array,
+    y: Int32Array,
+    n: number,
+    out: Float32Array,
+    noise?: GradNoise,
+  ): { loss: number; hits: number };
   /** Copies flat weights into the model's variables. */
   setWeights(flat: Float32Array): void;
   /** Copies the program's current weights into a flat array. */
@@ -58,15 +77,41 @@ export function gradProgram(model: LayersModel, opts: GradOptions): GradProgram 
   const features = opts.inputShape.reduce((a, b) => a * b, 1);
   const vars = model.trainableWeights.map((w) => w.read() as Variable);
   const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
+  const hasDropout = model.layers.some((l) => l.getClassName() === 'Dropout');
+  /**
+   * The model layer by layer, each Dropout layer multiplying by the masks of domain/dropout-mask.ts
+   * (tfjs's own dropout draws unseeded noise): the masks the direct program draws.
+   */
+  const forwardWithMasks = (xb: Tensor, n: number, noise: GradNoise | undefined): Tensor => {
+    let h = xb;
+    let site = 0;
+    for (const layer of model.layers) {
+      if (layer.getClassName() !== 'Dropout') {
+        h = layer.apply(h, { training: true }) as Tensor;
+        continue;
+      }
+      const rate = (layer.getConfig() as { rate: number }).rate;
+      const here = site++;
+      if (!noise || rate === 0) continue;
+      const units = h.shape.slice(1).reduce((a, b) => a * b, 1);
+      const mask = new Float32Array(n * units);
+      const draw = { seed: opts.dropoutSeed ?? 0, step: noise.step };
+      for (let i = 0; i < n; i++) dropoutMask(draw, noise.offset + i, here, rate, units, mask, i * units);
+      h = tf.mul(h, tf.tensor(mask, h.shape));
+    }
+    return h;
+  };
   return {
     layout,
-    gradients(x, y, n, out) {
+    gradients(x, y, n, out, noise) {
       let hits: Scalar | undefined;
       const loss = tf.tidy(() => {
         const xb = tf.tensor(x.subarray(0, n * features), [n, ...opts.inputShape]);
         const yb = tf.tensor1d(y.subarray(0, n), 'int32');
         const { value, grads } = tf.variableGrads(() => {
-          const logits = model.apply(xb, { training: true }) as Tensor2D;
+          const logits = (
+            hasDropout ? forwardWithMasks(xb, n, noise) : model.apply(xb, { training: true })
+          ) as Tensor2D;
           hits = tf.keep(tf.equal(tf.argMax(logits, 1), yb).sum()) as Scalar;
           let l = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, opts.numClasses), logits) as Scalar;
           if (opts.l2 > 0) for (const k of kernels) l = l.add(tf.mul(opts.l2, tf.sum(tf.square(k))));

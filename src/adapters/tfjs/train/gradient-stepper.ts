@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from '../runtime/backend.js';
-import type { CnnWorkerData } from './gradient-worker.js';
+import type { CnnWorkerData, GradientRequest } from './gradient-worker.js';
+import { deriveSeed } from '../../../domain/seeds.js';
 import type { GradOptions } from './grad-program.js';
 import { trainingGradProgram } from './direct-program.js';
 import type { LocalModelKind } from '../model/model-specs.js';
@@ -48,8 +49,11 @@ export function sliceBounds(n: number, t: number): number[] {
 
 /** A Stepper whose gradients are computed by `threads` threads (the main one included). */
 export interface ParallelStepper extends Stepper {
-  /** Loss, hits and averaged gradients of a batch (the step without the Adam update). */
-  gradients(x: Float32Array, y: Int32Array, n: number): Promise<StepResult & { grad: Float32Array }>;
+  /**
+   * Loss, hits and averaged gradients of a batch (the step without the Adam update), with the
+   * dropout masks of step `step` when given (none otherwise).
+   */
+  gradients(x: Float32Array, y: Int32Array, n: number, step?: number): Promise<StepResult & { grad: Float32Array }>;
 }
 
 let live = 0;
@@ -88,7 +92,7 @@ class WorkerLink {
     p?.reject(this.dead);
   }
   /** The next reply (the 'ready' one first), after posting `msg` if given. */
-  next(msg?: { n: number }): Promise<Reply> {
+  next(msg?: GradientRequest): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     const p = new Promise<Reply>((resolve, reject) => (this.pending = { resolve, reject }));
     p.catch(() => undefined); // a step abandoned by an exception must not become an unhandled rejection
@@ -103,7 +107,13 @@ class WorkerLink {
 }
 
 /** What the gradient stepper needs besides the model. */
-export type GradientStepperOptions = GradOptions & { kind: LocalModelKind; seed: number; batchSize: number };
+export type GradientStepperOptions = Omit<GradOptions, 'dropoutSeed'> & {
+  kind: LocalModelKind;
+  seed: number;
+  batchSize: number;
+  /** The model's dropout rate (workers build the same model); 0 or absent = none. */
+  dropout?: number;
+};
 
 /**
  * Starts `threads - 1` workers (none for one thread) and returns the stepper; undefined when
@@ -119,7 +129,12 @@ export async function gradientStepper(
   const script = threads > 1 ? cnnWorkerScript() : undefined;
   if (threads > 1 && (!script || !backend)) return undefined;
   threads = Math.max(1, threads);
-  const grad: GradOptions = { inputShape: opts.inputShape, numClasses: opts.numClasses, l2: opts.l2 };
+  const grad: GradOptions = {
+    inputShape: opts.inputShape,
+    numClasses: opts.numClasses,
+    l2: opts.l2,
+    dropoutSeed: deriveSeed(opts.seed, 'dropout'),
+  };
   const program = trainingGradProgram(model, grad);
   const P = program.layout.total;
   const F = opts.inputShape.reduce((a, b) => a * b, 1);
@@ -139,6 +154,7 @@ export async function gradientStepper(
         kind: opts.kind,
         numClasses: opts.numClasses,
         seed: opts.seed,
+        dropout: opts.dropout ?? 0,
         grad,
         total: P,
         warmupRows: Math.ceil(opts.batchSize / threads),
@@ -170,12 +186,13 @@ export async function gradientStepper(
 
   const grad32 = new Float32Array(P); // gradients(): the averaged gradient, for tests and callers
   const optimizer = adam(P);
+  let steps = 0;
 
   /**
    * Runs every slice (this thread's while the workers run theirs); the per-slice gradients stay
    * where they were written.
    */
-  const computeSlices = async (x: Float32Array, y: Int32Array, n: number) => {
+  const computeSlices = async (x: Float32Array, y: Int32Array, n: number, step: number | undefined) => {
     const b = sliceBounds(n, threads);
     const replies = parts.map((part, j) => {
       const lo = b[j + 1];
@@ -184,9 +201,10 @@ export async function gradientStepper(
       ensureCapacity(part, rows);
       part.x.set(x.subarray(lo * F, (lo + rows) * F));
       part.y.set(y.subarray(lo, lo + rows));
-      return part.link.next({ n: rows });
+      return part.link.next({ n: rows, step, offset: lo });
     });
-    const own = b[1] > 0 ? program.gradients(x, y, b[1], mainGrad) : { loss: 0, hits: 0 };
+    const noise = step === undefined ? undefined : { step, offset: 0 };
+    const own = b[1] > 0 ? program.gradients(x, y, b[1], mainGrad, noise) : { loss: 0, hits: 0 };
     const outs = await Promise.all(replies);
     // Slice order, weighted by slice size: the mean over the whole batch.
     const slices = [
@@ -206,8 +224,8 @@ export async function gradientStepper(
     return { loss, hits, slices };
   };
 
-  const gradients = async (x: Float32Array, y: Int32Array, n: number) => {
-    const { loss, hits, slices } = await computeSlices(x, y, n);
+  const gradients = async (x: Float32Array, y: Int32Array, n: number, step?: number) => {
+    const { loss, hits, slices } = await computeSlices(x, y, n, step);
     grad32.fill(0);
     for (const { grad, weight } of slices) for (let k = 0; k < P; k++) grad32[k] += weight * grad[k];
     return { loss, hits, grad: grad32 };
@@ -217,7 +235,8 @@ export async function gradientStepper(
     threads,
     gradients,
     async step(x, y, n, lr) {
-      const { loss, hits, slices } = await computeSlices(x, y, n);
+      // Each step draws its own dropout masks: steps are numbered from 0 in the order they run.
+      const { loss, hits, slices } = await computeSlices(x, y, n, steps++);
       // Averaging and Adam in one pass over the weights (was a fill, one pass per slice and the
       // Adam pass: ~7 ms of serial time per step, now about half).
       optimizer.applyGradients(params, slices, lr);

@@ -18,6 +18,8 @@ export interface CnnWorkerData {
   kind: LocalModelKind;
   numClasses: number;
   seed: number;
+  /** The model's dropout rate (models.ts), so the worker builds the main thread's model. */
+  dropout: number;
   grad: GradOptions;
   /** Shared buffers: current weights (read), this worker's gradients (written), its inputs. */
   params: SharedArrayBuffer;
@@ -30,12 +32,22 @@ export interface CnnWorkerData {
   warmupRows: number;
 }
 
+/**
+ * One step's work for a worker: the gradients of its `n` rows, which sit at `offset` in the whole
+ * batch, with the dropout masks of step `step` (none when undefined).
+ */
+export interface GradientRequest {
+  n: number;
+  step?: number;
+  offset: number;
+}
+
 async function main(): Promise<void> {
   const data = workerData as CnnWorkerData;
   const port = parentPort!;
   try {
     await selectBackend(data.backend);
-    const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed);
+    const model = await MODEL_SPECS[data.kind].build(data.numClasses, data.seed, data.dropout);
     const program = trainingGradProgram(model, data.grad);
     if (program.layout.total !== data.total)
       throw new Error(`worker model has ${program.layout.total} weights, expected ${data.total}`);
@@ -48,10 +60,11 @@ async function main(): Promise<void> {
     const features = data.grad.inputShape.reduce((a, b) => a * b, 1);
     const n = data.warmupRows;
     for (let i = 0; n > 0 && i < 2; i++) program.gradients(new Float32Array(n * features), new Int32Array(n), n, grads);
-    port.on('message', (msg: { n: number }) => {
+    port.on('message', (msg: GradientRequest) => {
       try {
         program.setWeights(params);
-        port.postMessage(program.gradients(x, y, msg.n, grads));
+        const noise = msg.step === undefined ? undefined : { step: msg.step, offset: msg.offset };
+        port.postMessage(program.gradients(x, y, msg.n, grads, noise));
       } catch (e) {
         port.postMessage({ error: String((e as Error)?.stack ?? e) });
       }

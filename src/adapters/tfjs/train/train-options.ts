@@ -30,6 +30,8 @@ export interface TrainLoopOptions {
   augmentRotate?: number;
   /** Random zoom by a factor in [1 - z, 1 + z] per training image (0 = off); see augment.ts. */
   augmentZoom?: number;
+  /** Dropout rate of the model's dropout layers (models.ts; the workers build the same model). */
+  dropout?: number;
   /**
    * How a step computes its update; the model's registry entry says which fits ('softmax-regression'
    * is the JS-side step of the one-layer linear model, 'gradient' is tfjs autodiff for any model).

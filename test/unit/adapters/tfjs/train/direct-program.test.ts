@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { LayersModel } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { selectRows } from '../../../../../src/domain/dataset.js';
 import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
 import { requireTfjs } from '../../../../../src/adapters/tfjs/runtime/tfjs-modules.js';
 import { MODEL_SPECS } from '../../../../../src/adapters/tfjs/model/model-specs.js';
 import { computeNormalization, normalizePixels } from '../../../../../src/adapters/tfjs/model/model-inputs.js';
-import { gradProgram, type GradProgram } from '../../../../../src/adapters/tfjs/train/grad-program.js';
+import { gradProgram, type GradNoise, type GradProgram } from '../../../../../src/adapters/tfjs/train/grad-program.js';
 import {
   directGradProgram,
   directPlan,
@@ -39,15 +39,22 @@ function compare(ref: GradProgram, a: Float32Array, b: Float32Array) {
   });
 }
 
-async function expectSameGradients(model: LayersModel, shape: number[], x: Float32Array, y: Int32Array, n: number) {
-  const opts = { inputShape: shape, numClasses: 10, l2: 0.003 };
+async function expectSameGradients(
+  model: LayersModel,
+  shape: number[],
+  x: Float32Array,
+  y: Int32Array,
+  n: number,
+  noise?: GradNoise,
+) {
+  const opts = { inputShape: shape, numClasses: 10, l2: 0.003, dropoutSeed: 99 };
   const auto = gradProgram(model, opts);
   const direct = directGradProgram(model, opts);
   expect(direct).toBeDefined();
   const ga = new Float32Array(auto.layout.total);
   const gd = new Float32Array(auto.layout.total).fill(Number.NaN); // every entry must be written
-  const ra = auto.gradients(x, y, n, ga);
-  const rd = direct!.gradients(x, y, n, gd);
+  const ra = auto.gradients(x, y, n, ga, noise);
+  const rd = direct!.gradients(x, y, n, gd, noise);
   expect(rd.hits).toBe(ra.hits);
   expect(Math.abs(rd.loss - ra.loss) / ra.loss).toBeLessThan(5e-5); // float64 vs float32 sums
   const per = compare(auto, ga, gd);
@@ -76,6 +83,41 @@ describe('direct (tape-free) CNN gradients on wasm', () => {
     const rd = direct.gradients(x, y, n, gd);
     expect(Math.abs(rd.loss - ra.loss) / ra.loss).toBeLessThan(5e-5);
     expect(Math.max(...compare(auto, ga, gd).map((p) => p.rel))).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('with dropout: the masks autodiff draws, new ones per step, a split batch draws as one thread', async () => {
+    await selectBackend('wasm');
+    const model = await MODEL_SPECS.cnn.build(10, 3, 0.5);
+    expect(model.layers.map((l) => l.getClassName())).toContain('Dropout');
+    expect(directPlan(model)).not.toBeTypeOf('string');
+    const n = 12;
+    const { x, y } = batch(n);
+    const { direct } = await expectSameGradients(model, [28, 28, 1], x, y, n, { step: 5, offset: 0 });
+    const P = direct.layout.total;
+    const grads = (noise: GradNoise | undefined, lo = 0, hi = n) => {
+      const g = new Float32Array(P);
+      const f = 28 * 28;
+      const r = direct.gradients(x.subarray(lo * f, hi * f), y.subarray(lo, hi), hi - lo, g, noise);
+      return { g, ...r };
+    };
+    const whole = grads({ step: 5, offset: 0 });
+    const plain = grads(undefined);
+    const next = grads({ step: 6, offset: 0 });
+    const rel = (a: Float32Array, b: Float32Array) => Math.max(...compare(direct, a, b).map((p) => p.rel));
+    expect(rel(whole.g, plain.g)).toBeGreaterThan(0.05); // the masks change the gradient...
+    expect(rel(whole.g, next.g)).toBeGreaterThan(0.05); // ...and every step draws new ones
+    expect(rel(whole.g, grads({ step: 5, offset: 0 }).g)).toBe(0); // deterministic
+    // Two slices of 5 and 7 rows at their offsets, weighted by size: the whole batch's gradient.
+    const a = grads({ step: 5, offset: 0 }, 0, 5);
+    const b = grads({ step: 5, offset: 5 }, 5, n);
+    const mixed = a.g.map((v, k) => (5 / n) * v + (7 / n) * b.g[k]);
+    expect(rel(whole.g, mixed)).toBeLessThan(1e-4);
+    expect(Math.abs((5 * a.loss + 7 * b.loss) / n - whole.loss)).toBeLessThan(1e-5);
+    // Prediction ignores dropout: the model's output is the plain forward pass.
+    const out = tf.tidy(() => Array.from((model.predict(tf.tensor(x, [n, 28, 28, 1])) as Tensor).dataSync()));
+    const again = tf.tidy(() => Array.from((model.predict(tf.tensor(x, [n, 28, 28, 1])) as Tensor).dataSync()));
+    expect(out).toEqual(again);
     model.dispose();
   });
 
@@ -147,9 +189,9 @@ describe('direct (tape-free) CNN gradients on wasm', () => {
     const model = tf.sequential();
     model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 2, kernelSize: 3 }));
     model.add(tf.layers.flatten());
-    model.add(tf.layers.dropout({ rate: 0.1 }));
+    model.add(tf.layers.batchNormalization());
     model.add(tf.layers.dense({ units: 10 }));
-    expect(directPlan(model)).toMatch(/Dropout/);
+    expect(directPlan(model)).toMatch(/BatchNormalization/);
     const opts = { inputShape: [28, 28, 1], numClasses: 10, l2: 0 };
     expect(directGradProgram(model, opts)).toBeUndefined();
     const p = trainingGradProgram(model, opts);

@@ -12,6 +12,7 @@ import {
   liveCnnWorkers,
   sliceBounds,
 } from '../../../../../src/adapters/tfjs/train/gradient-stepper.js';
+import { deriveSeed } from '../../../../../src/domain/seeds.js';
 import { digitsSplit } from '../../../../helpers/tfjs-fixtures.js';
 
 // The worker script runs from dist/ (worker threads cannot load .ts): `npm test` builds first.
@@ -28,6 +29,44 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     expect(sliceBounds(64, 2)).toEqual([0, 32, 64]);
     expect(sliceBounds(5, 2)).toEqual([0, 2, 5]);
     expect(sliceBounds(1, 2)).toEqual([0, 0, 1]);
+  });
+
+  it('with dropout, 2 threads draw the masks one thread draws (each slice at its offset in the batch)', async () => {
+    await selectBackend('wasm');
+    const n = 11;
+    const rows = selectRows(
+      train,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const x = normalizePixels(rows.pixels, n, computeNormalization('scale', rows.pixels, n));
+    const y = Int32Array.from(rows.labels!);
+    const seed = 8;
+    const opts = { kind: 'cnn' as const, inputShape: shape, numClasses: 10, l2: 0, seed, batchSize: 16, dropout: 0.5 };
+    const model = await MODEL_SPECS.cnn.build(10, seed, 0.5);
+    const one = gradProgram(model, { ...opts, dropoutSeed: deriveSeed(seed, 'dropout') });
+    const par = (await gradientStepper(model, opts, 2, 'wasm'))!;
+    try {
+      const rel = (a: Float32Array, b: Float32Array) => {
+        let scale = 0;
+        let diff = 0;
+        for (let k = 0; k < a.length; k++) {
+          scale = Math.max(scale, Math.abs(a[k]));
+          diff = Math.max(diff, Math.abs(a[k] - b[k]));
+        }
+        return diff / scale;
+      };
+      const ref = new Float32Array(one.layout.total);
+      const r1 = one.gradients(x, y, n, ref, { step: 3, offset: 0 });
+      const r2 = await par.gradients(x, y, n, 3);
+      expect(r2.hits).toBe(r1.hits);
+      expect(rel(ref, r2.grad)).toBeLessThan(1e-4);
+      const plain = new Float32Array(ref.length);
+      one.gradients(x, y, n, plain);
+      expect(rel(plain, r2.grad)).toBeGreaterThan(0.05); // the masks were applied
+    } finally {
+      await par.dispose();
+      model.dispose();
+    }
   });
 
   it('2 threads give the same loss, hits and gradients as 1 on a small batch, including L2', async () => {
