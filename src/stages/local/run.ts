@@ -159,8 +159,11 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     deps,
   );
   checked.catch(() => undefined); // awaited by the train stage, and below
-  // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
-  const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
+  // The test file is hashed (for the manifest) once the epochs start, on the core training leaves
+  // idle (until then both cores parse), and the train file after it (hashAfter): one at a time.
+  let epochsStarted!: () => void;
+  const training = new Promise<void>((resolve) => (epochsStarted = resolve));
+  const testHash = Promise.all([checked, training]).then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
   testHash.catch(() => undefined); // a failed check is reported through `checked`
   // A linear model's test rows are scored on the second core while it trains, under the best
   // epoch's weights once a later epoch did not beat them (early stopping keeps the best, and stops
@@ -184,6 +187,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
       checked,
       testHash,
       ahead,
+      epochsStarted,
     );
   } finally {
     await ahead?.close();
@@ -205,11 +209,19 @@ async function runAfterCheck(
   checked: ReturnType<typeof preflightRunLocal>,
   testHash: Promise<{ sha256: string; bytes: number }>,
   ahead: LinearPredictionAhead | undefined,
+  epochsStarted: () => void,
 ): Promise<RunLocalOutput> {
   const { train, test, labels, prepared, runDir, timings } = run;
   let trained: TrainLocalOutput;
   try {
-    trained = await trainLocalFor(input, train, runDir, deps, checked, ahead);
+    trained = await trainLocalFor(input, train, runDir, deps, checked, {
+      ahead,
+      onEpochsStart: () => {
+        epochsStarted();
+        ahead?.start();
+      },
+      hashAfter: testHash,
+    });
   } catch (e) {
     // As when the check ran first: its error (a bad test file or answer key) is the one reported.
     const failedCheck = await checked.then(
@@ -371,8 +383,9 @@ function trainLocalFor(
   runDir: string,
   deps: StageDeps,
   ready: Promise<unknown>,
-  ahead?: LinearPredictionAhead,
+  side: { ahead?: LinearPredictionAhead; onEpochsStart: () => void; hashAfter: Promise<unknown> },
 ): Promise<TrainLocalOutput> {
+  const { ahead } = side;
   return localTrainStage(
     {
       train,
@@ -398,9 +411,9 @@ function trainLocalFor(
       settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
       ready,
-      ...(ahead
-        ? { onBestLinear: (k: Float32Array, b: Float32Array) => ahead.offer(k, b), onEpochsStart: () => ahead.start() }
-        : {}),
+      ...(ahead ? { onBestLinear: (k: Float32Array, b: Float32Array) => ahead.offer(k, b) } : {}),
+      onEpochsStart: side.onEpochsStart,
+      hashAfter: side.hashAfter,
     },
     deps,
   );

@@ -136,6 +136,11 @@ export interface TrainLocalInput {
   /** See LocalFitOptions.onBestLinear and onEpochsStart. */
   onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
   onEpochsStart?: () => void;
+  /**
+   * The train file is hashed (on a worker, while the model trains) once this settles (run: the test
+   * file's hash, so that the two do not share the idle core at the same time).
+   */
+  hashAfter?: Promise<unknown>;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -524,7 +529,9 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   });
   // Hashed (for the manifest and the model's metadata) on a worker thread while the model trains:
   // while the file is read, both cores are busy parsing.
-  const hashing = sha256FileThreaded(input.train).catch(() => sha256File(input.train));
+  const hashing = Promise.resolve(input.hashAfter)
+    .catch(() => undefined)
+    .then(() => sha256FileThreaded(input.train).catch(() => sha256File(input.train)));
   hashing.catch(() => undefined); // awaited after training
   const ds = read.dataset;
   if (!ds.labels)
