@@ -9,6 +9,7 @@ import { withShownDefault } from './grammar.js';
 import {
   defaultsByModel,
   LOCAL_MODEL_KINDS,
+  MAX_TTA_SHIFT,
   MODEL_SPECS,
   type LocalModelKind,
 } from '../adapters/tfjs/model/model-specs.js';
@@ -27,6 +28,7 @@ export interface LocalTrainingFlags {
   augmentRotate?: number;
   augmentZoom?: number;
   dropout?: number;
+  ttaShift?: number;
   validationFraction: number;
   patience?: number;
   backend: BackendRequest;
@@ -143,6 +145,16 @@ export function addLocalTrainingOptions(command: Command): Command {
             'with half of it (seeded; 0 = none)',
         ).argParser(parseFloatIn('--dropout', 0, 0.9)),
         defaultsByModel('dropout'),
+      ),
+    )
+    .addOption(
+      withShownDefault(
+        new Option(
+          '--tta-shift <n>',
+          '[local] cnn: predict the mean over (2n+1)^2 copies of each image shifted by up to n pixels ' +
+            '(test-time augmentation; 0 = none)',
+        ).argParser(parseInteger('--tta-shift', 0, MAX_TTA_SHIFT)),
+        defaultsByModel('ttaShift'),
       ),
     )
     .addOption(

@@ -60,7 +60,12 @@ describe('digitflow run --full (built binary): choose settings on held-out rows,
     expect(t.stdout).toMatch(/--full \[run\]/);
   });
 
-  it('--dropout with the linear model is a user error before any data is read (exit 2, no run folder)', async () => {
+  it('--dropout or --tta-shift with the linear model is a user error before any data is read (exit 2)', async () => {
+    const tta = await runCli(['train', '--train', 'train.csv', '--tta-shift', '1', '--out', 'runs/tta'], { cwd: dir });
+    expect(tta.code, tta.stderr).toBe(2);
+    expect(tta.stderr).toMatch(
+      /error\[FLAG_NOT_APPLICABLE\]: --tta-shift 1: the linear model scores flat pixel vectors/,
+    );
     for (const cmd of ['train', 'run']) {
       const files = cmd === 'run' ? ['--train', 'train.csv', '--test', 'test.csv'] : ['--train', 'train.csv'];
       const r = await runCli([cmd, ...files, '--dropout', '0.3', '--out', `runs/drop-${cmd}`], { cwd: dir });

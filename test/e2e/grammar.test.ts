@@ -89,6 +89,8 @@ describe('help follows one grammar', () => {
       ['--augment-rotate', 'linear 0, cnn 10'],
       ['--augment-zoom', 'linear 0, cnn 0.1'],
       ['--dropout', 'linear 0, cnn 0'],
+      ['--tta-shift', 'linear 0, cnn 1'],
+      ['--l2', 'linear 0.00001, cnn 0.0001'],
       ['--validation-fraction', '0.1'],
       ['--patience', 'linear 3, cnn 0'],
       ['--workers', 'min(2, CPUs)'],

@@ -333,6 +333,7 @@ describe('6. no flag is silently dropped', () => {
       ['--augment-rotate', '5'],
       ['--augment-zoom', '0.1'],
       ['--dropout', '0.5'],
+      ['--tta-shift', '1'],
     ]) {
       const r = await refused(['run', ...common, '--out', `runs/x${flag}`, flag, value], 'FLAG_NOT_APPLICABLE');
       expect(r.stderr).toContain(flag);

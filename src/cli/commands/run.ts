@@ -134,6 +134,7 @@ export function registerRun(program: Command): void {
         augmentRotate: opts.augmentRotate,
         augmentZoom: opts.augmentZoom,
         dropout: opts.dropout,
+        ttaShift: opts.ttaShift,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

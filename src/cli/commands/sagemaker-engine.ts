@@ -137,6 +137,7 @@ const LOCAL_ONLY = [
   'augmentRotate',
   'augmentZoom',
   'dropout',
+  'ttaShift',
 ];
 /** Flags that mean nothing to the local engine. */
 const SAGEMAKER_ONLY = [

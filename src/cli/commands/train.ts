@@ -99,6 +99,7 @@ export function registerTrain(program: Command): void {
         augmentRotate: opts.augmentRotate,
         augmentZoom: opts.augmentZoom,
         dropout: opts.dropout,
+        ttaShift: opts.ttaShift,
         patience: opts.patience,
         backend: opts.backend,
         workers: opts.workers,

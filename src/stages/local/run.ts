@@ -56,6 +56,8 @@ export interface RunLocalInput {
   augmentZoom?: number;
   /** CNN dropout rate while training (default per model). */
   dropout?: number;
+  /** CNN test-time augmentation of predictions (default per model). */
+  ttaShift?: number;
   validationFraction?: number;
   patience?: number;
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
@@ -401,6 +403,7 @@ function trainLocalFor(
       augmentRotate: input.augmentRotate,
       augmentZoom: input.augmentZoom,
       dropout: input.dropout,
+      ttaShift: input.ttaShift,
       validationFraction: input.validationFraction,
       patience: input.patience,
       seed: input.seed,

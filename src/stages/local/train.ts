@@ -63,6 +63,8 @@ export interface LocalFitOptions {
   augmentZoom?: number;
   /** Dropout rate while training (cnn only; models.ts says where). */
   dropout?: number;
+  /** Test-time shifts of image models' predictions (model-specs.ts); recorded in the model. */
+  ttaShift?: number;
   seed: number;
   backend?: BackendRequest;
   /**
@@ -115,6 +117,8 @@ export interface TrainLocalInput {
   augmentZoom?: number;
   /** CNN: dropout rate while training (default per model). */
   dropout?: number;
+  /** CNN: test-time augmentation of predictions (default per model). */
+  ttaShift?: number;
   force?: boolean;
   runId?: string;
   /**
@@ -158,6 +162,7 @@ export async function fullRetrainSettings(
     | 'augmentRotate'
     | 'augmentZoom'
     | 'dropout'
+    | 'ttaShift'
     | 'validationFraction'
     | 'settingsFrom'
   >,
@@ -172,6 +177,7 @@ export async function fullRetrainSettings(
   augmentRotate?: number;
   augmentZoom?: number;
   dropout?: number;
+  ttaShift?: number;
   from?: string;
 }> {
   if (input.validationFraction) {
@@ -196,6 +202,7 @@ export async function fullRetrainSettings(
     augmentRotate: input.augmentRotate,
     augmentZoom: input.augmentZoom,
     dropout: input.dropout,
+    ttaShift: input.ttaShift,
   };
   if (!input.settingsFrom) return own;
   const m = await readManifest(input.settingsFrom);
@@ -231,6 +238,7 @@ export async function fullRetrainSettings(
     augmentZoom: own.augmentZoom ?? num(h.augmentZoom) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     // Dropout is recorded only when used, like rotation and zoom.
     dropout: own.dropout ?? num(h.dropout) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
+    ttaShift: own.ttaShift ?? num(h.ttaShift) ?? (num(h.augmentShift) !== undefined ? 0 : undefined),
     from: input.settingsFrom,
   };
 }
@@ -258,12 +266,28 @@ export interface TrainLocalOutput {
   validation?: ValidationInMemory;
 }
 
-/** --dropout on a model without hidden layers (the linear one) → exit 2, before any data is read. */
-function refuseDropoutWithout(spec: ModelSpec, dropout: number | undefined): void {
-  if (!dropout || spec.stepper !== 'softmax-regression') return;
-  throw new UserInputError('FLAG_NOT_APPLICABLE', `--dropout ${dropout}: the ${spec.kind} model has no hidden layer`, {
-    hint: 'dropout applies to --model cnn; leave it out (or pass --dropout 0) for the linear model',
-  });
+/**
+ * --dropout on a model without hidden layers, or --tta-shift on one that does not see images (the
+ * linear one) → exit 2, before any data is read.
+ */
+function refuseImageOnlyFlags(spec: ModelSpec, given: { dropout?: number; ttaShift?: number }): void {
+  if (spec.stepper !== 'softmax-regression') return;
+  const hint = (flag: string) =>
+    `${flag} applies to --model cnn; leave it out (or pass ${flag} 0) for the ${spec.kind} model`;
+  if (given.dropout)
+    throw new UserInputError(
+      'FLAG_NOT_APPLICABLE',
+      `--dropout ${given.dropout}: the ${spec.kind} model has no hidden layer`,
+      {
+        hint: hint('--dropout'),
+      },
+    );
+  if (given.ttaShift)
+    throw new UserInputError(
+      'FLAG_NOT_APPLICABLE',
+      `--tta-shift ${given.ttaShift}: the ${spec.kind} model scores flat pixel vectors, not images`,
+      { hint: hint('--tta-shift') },
+    );
 }
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
@@ -304,6 +328,7 @@ export async function fitLocalModel(
     augmentRotate,
     augmentZoom,
     dropout,
+    ttaShift,
   } = options;
   const d = {
     ...spec.defaults,
@@ -319,9 +344,10 @@ export async function fitLocalModel(
       augmentRotate,
       augmentZoom,
       dropout,
+      ttaShift,
     }),
   };
-  refuseDropoutWithout(spec, d.dropout);
+  refuseImageOnlyFlags(spec, d);
   const choice = await selectBackend(options.backend ?? 'auto');
   deps.reporter.emit({
     kind: 'info',
@@ -388,6 +414,7 @@ export async function fitLocalModel(
     ...(d.augmentRotate ? { augmentRotate: d.augmentRotate } : {}),
     ...(d.augmentZoom ? { augmentZoom: d.augmentZoom } : {}),
     ...(d.dropout ? { dropout: d.dropout } : {}),
+    ...(d.ttaShift ? { ttaShift: d.ttaShift } : {}),
     // The batch split changes float rounding, so the same seed reproduces metrics per thread count.
     workers: result.workers,
   };
@@ -405,6 +432,7 @@ export async function fitLocalModel(
       backend: choice.backend,
       seed: options.seed,
       hyperparameters,
+      ...(d.ttaShift ? { ttaShift: d.ttaShift } : {}),
       data: { ...(await options.data), trainRows: train.rows, validationRows: validation?.rows ?? 0 },
       bestEpoch: result.bestEpoch,
       versions: runtimeVersions(),
@@ -503,7 +531,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   await assertRunOutputs(runDir, TRAIN_LOCAL_OUTPUTS, true);
   const full = input.full ? await fullRetrainSettings(input) : undefined;
   const spec = modelSpec(String(input.model));
-  if (spec) refuseDropoutWithout(spec, full ? full.dropout : input.dropout);
+  if (spec) refuseImageOnlyFlags(spec, full ?? input);
   const fraction = full ? 0 : (input.validationFraction ?? 0.1);
   if (!force && (await fileExists(join(modelDir, 'model.json')))) {
     throw new UserInputError('OUTPUT_EXISTS', `${runDir} already holds a trained model`, {
@@ -587,6 +615,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       augmentRotate: full ? full.augmentRotate : input.augmentRotate,
       augmentZoom: full ? full.augmentZoom : input.augmentZoom,
       dropout: full ? full.dropout : input.dropout,
+      ttaShift: full ? full.ttaShift : input.ttaShift,
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,

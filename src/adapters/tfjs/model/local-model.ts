@@ -4,13 +4,23 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { PIXELS } from '../../../domain/dataset.js';
+import { IMAGE_SIDE, PIXELS } from '../../../domain/dataset.js';
 import { LinearScorer } from '../predict/linear-scorer.js';
 import { scaleShift } from './model-inputs.js';
 import { scoresFolded } from './model-specs.js';
 import { tfCore as tf } from '../runtime/tfjs-modules.js';
 import { buildLayersModel, readModelFiles, saveModel, type ModelFiles, type ModelMetadata } from './model-store.js';
 import type { EpochRecord } from '../train/train-options.js';
+
+/**
+ * The (dy, dx) shifts a prediction averages over: the image itself first, then every other shift
+ * by up to `n` whole pixels per axis, row by row ((2n + 1)^2 views; one view for n = 0).
+ */
+export function ttaViews(n: number): [number, number][] {
+  const views: [number, number][] = [[0, 0]];
+  for (let dy = -n; dy <= n; dy++) for (let dx = -n; dx <= n; dx++) if (dy || dx) views.push([dy, dx]);
+  return views;
+}
 
 /** Training summary attached to a freshly trained model. */
 export interface TrainingSummary {
@@ -46,19 +56,40 @@ export class LocalModel {
     const out = new Float32Array(rows * k);
     const { scale, shift } = this.normalization();
     const chunk = LocalModel.CHUNK_ROWS;
+    const views = ttaViews(this.metadata.ttaShift ?? 0);
+    const pad = this.metadata.ttaShift ?? 0;
     for (let s = 0; s < rows; s += chunk) {
       const e = Math.min(rows, s + chunk);
+      const b = e - s;
       // Native Uint8 -> Float32 conversion, then the per-pixel affine normalisation on the backend
       // (SIMD on wasm): several times faster than a JS loop over every pixel.
       const raw = new Float32Array(pixels.subarray(s * PIXELS, e * PIXELS));
       const probs = tf.tidy(() => {
-        const x = tf.reshape(tf.add(tf.mul(tf.tensor2d(raw, [e - s, PIXELS]), scale), shift), [
-          e - s,
-          ...this.metadata.inputShape,
-        ]);
-        // apply, not predict: predict slices the input into batches of 32, and wasm's Slice
-        // copies are slow enough to turn 28,000 linear predictions into ~10 s.
-        return tf.softmax(this.network.apply(x) as Tensor2D);
+        const flat = tf.tensor2d(raw, [b, PIXELS]);
+        // Shifted views are cut from the raw image padded with background (0) pixels, before the
+        // normalisation, so a standardised model sees a shifted image normalised as usual.
+        const padded =
+          views.length > 1
+            ? tf.pad(tf.reshape(flat, [b, IMAGE_SIDE, IMAGE_SIDE, 1]), [
+                [0, 0],
+                [pad, pad],
+                [pad, pad],
+                [0, 0],
+              ])
+            : undefined;
+        let sum: Tensor2D | undefined;
+        for (const [dy, dx] of views) {
+          const view =
+            dy === 0 && dx === 0
+              ? flat
+              : tf.reshape(tf.slice(padded!, [0, pad - dy, pad - dx, 0], [b, IMAGE_SIDE, IMAGE_SIDE, 1]), [b, PIXELS]);
+          const x = tf.reshape(tf.add(tf.mul(view, scale), shift), [b, ...this.metadata.inputShape]);
+          // apply, not predict: predict slices the input into batches of 32, and wasm's Slice
+          // copies are slow enough to turn 28,000 linear predictions into ~10 s.
+          const p = tf.softmax(this.network.apply(x) as Tensor2D);
+          sum = sum ? tf.add<Tensor2D>(sum, p) : p;
+        }
+        return views.length > 1 ? tf.div(sum!, views.length) : sum!;
       });
       out.set(probs.dataSync() as Float32Array, s * k);
       probs.dispose();

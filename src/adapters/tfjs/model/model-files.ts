@@ -12,7 +12,7 @@ import { UserInputError } from '../../../errors/index.js';
 import { fileKind } from '../../atomic-file.js';
 import { formatBytes, limits } from '../../limits.js';
 import type { Normalization } from './model-inputs.js';
-import { MODEL_SPECS, type LocalModelKind } from './model-specs.js';
+import { MAX_TTA_SHIFT, MODEL_SPECS, type LocalModelKind } from './model-specs.js';
 
 export const MODEL_FORMAT = 'digitflow-tfjs-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -35,6 +35,11 @@ export interface ModelMetadata {
   hyperparameters: Record<string, number | string>;
   data?: { path?: string; sha256?: string; trainRows: number; validationRows: number };
   bestEpoch?: number;
+  /**
+   * Image models: predictions average the softmax over every shift of the image by up to this
+   * many whole pixels per axis (test-time augmentation, local-model.ts); absent or 0 = none.
+   */
+  ttaShift?: number;
   versions: Record<string, string>;
   createdAt: string;
 }
@@ -124,6 +129,13 @@ export function checkModelMetadata(metadata: ModelMetadata, dir: string): void {
         `found ${JSON.stringify(m.inputShape)}`,
     );
   }
+  if (m.ttaShift !== undefined && !(Number.isInteger(m.ttaShift) && m.ttaShift >= 0 && m.ttaShift <= MAX_TTA_SHIFT))
+    throw invalid(
+      dir,
+      `metadata.json ttaShift must be a whole number 0-${MAX_TTA_SHIFT}, found ${JSON.stringify(m.ttaShift)}`,
+    );
+  if (m.ttaShift && want.length !== 3)
+    throw invalid(dir, `metadata.json ttaShift applies to image models only, not to a ${m.model} model`);
   const n = m.normalization as Normalization | undefined;
   const ok =
     n !== undefined &&
