@@ -12,8 +12,13 @@ import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/at
 import { readManifest, RunRecorder } from '../../adapters/run-store.js';
 import type { BackendChoice, BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
 import { readModelFiles } from '../../adapters/tfjs/model/model-files.js';
-import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
+import {
+  assertProbabilities,
+  probabilityHeader,
+  writeProbabilityRows,
+} from '../../adapters/tfjs/predict/probability-csv.js';
 import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
+import type { LinearPredictionAhead } from '../../adapters/tfjs/predict/linear-ahead.js';
 import type { StageDeps } from '../../runtime/deps.js';
 
 /**
@@ -51,6 +56,11 @@ export interface PredictLocalInput {
   keepRows?: number;
   /** The hash of `test`, already being computed (run: on a worker thread while it trains). */
   testHash?: Promise<{ sha256: string; bytes: number }>;
+  /**
+   * A linear model's prediction made ahead on another core (run: during training), which holds
+   * the rows of `test` (instead of `rows`); the caller closes it.
+   */
+  ahead?: LinearPredictionAhead;
 }
 
 /** A reader of a test file's row chunks (kaggle-csv-threaded.ts). */
@@ -192,6 +202,7 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
     await input.rows?.return(undefined);
     throw e;
   });
+  if (input.ahead) return predictAhead(input, input.ahead, files, output, t0, deps);
   const numClasses = files.metadata.numClasses;
   // Parsing starts now, on a worker thread, while TensorFlow.js loads; later chunks are parsed while
   // earlier ones are predicted and written. The first chunk is requested here to start the worker.
@@ -258,14 +269,7 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
   }
   const seconds = (deps.clock.now() - t0) / 1000;
   const hash = await hashing;
-  if (record) {
-    const manifest = await readManifest(runDir);
-    manifest.inputs = manifest.inputs.filter((i) => i.role !== 'test');
-    manifest.inputs.push({ role: 'test', path: input.test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
-    manifest.outputs = { ...manifest.outputs, probabilities: output.slice(runDir.length + 1) };
-    manifest.timings = { ...manifest.timings, predict: seconds };
-    await new RunRecorder(runDir, manifest, deps.clock).save();
-  }
+  if (record) await recordPrediction(runDir, input.test, hash, rows, output, seconds, deps);
   let probabilities: ProbabilitiesInMemory | undefined;
   if (kept) {
     const all = new Float32Array(rows * numClasses);
@@ -277,4 +281,81 @@ export async function localPredictStage(input: PredictLocalInput, deps: StageDep
     probabilities = { probabilities: all, rows, numClasses, firstId: 1 };
   }
   return { output, rows, seconds, backend: choice!.backend, backendNote: choice!.summary, probabilities };
+}
+
+/**
+ * localPredictStage for a linear model whose prediction was made ahead (LinearPredictionAhead):
+ * the chunks come back scored and formatted under the saved model's folded weights; this writes
+ * them as the loop above writes its own (the same checks, bytes, progress and manifest record).
+ */
+async function predictAhead(
+  input: PredictLocalInput,
+  ahead: LinearPredictionAhead,
+  files: Awaited<ReturnType<typeof readModelFiles>>,
+  output: string,
+  t0: number,
+  deps: StageDeps,
+): Promise<PredictLocalOutput> {
+  const runDir = resolve(input.runDir);
+  const numClasses = files.metadata.numClasses;
+  const inside = output.startsWith(runDir + '/');
+  const record = input.recordInManifest !== false && inside && (await fileExists(join(runDir, 'manifest.json')));
+  const hashing = record
+    ? (input.testHash ?? sha256File(input.test)).catch(() => undefined)
+    : Promise.resolve(undefined);
+  const { selectBackend } = await import('../../adapters/tfjs/runtime/backend.js');
+  const { LinearScorer } = await import('../../adapters/tfjs/predict/linear-scorer.js');
+  const choice = await selectBackend(input.backend ?? 'auto');
+  deps.reporter.emit({ kind: 'info', message: `tfjs backend: ${choice.summary}`, data: { backend: choice.backend } });
+  const scorer = LinearScorer.fromFiles(files);
+  const chunks = await ahead.finish(scorer.kernel, scorer.bias);
+  let rows = 0;
+  const keep = chunks.reduce((n, c) => n + c.rows, 0) <= (input.keepRows ?? 0);
+  await withAtomicWriteStream(output, { force: input.force || input.output === undefined }, async (stream) => {
+    await writeChunk(stream, probabilityHeader(numClasses));
+    for (const c of chunks) {
+      assertProbabilities(c.probabilities, c.rows, numClasses, c.firstRow + 1);
+      await writeChunk(stream, c.csv);
+      rows += c.rows;
+      deps.reporter.emit({ kind: 'progress', task: 'predict', label: 'predict', done: rows, unit: 'rows' });
+    }
+    deps.reporter.emit({ kind: 'progress-end', task: 'predict' });
+    if (rows === 0) {
+      throw new UserInputError('CSV_NO_ROWS', `${input.test} has no data rows`, {
+        hint: 'pass a Kaggle test.csv with at least one image row',
+      });
+    }
+  });
+  const seconds = (deps.clock.now() - t0) / 1000;
+  const hash = await hashing;
+  if (record) await recordPrediction(runDir, input.test, hash, rows, output, seconds, deps);
+  let probabilities: ProbabilitiesInMemory | undefined;
+  if (keep) {
+    const all = new Float32Array(rows * numClasses);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c.probabilities, at);
+      at += c.probabilities.length;
+    }
+    probabilities = { probabilities: all, rows, numClasses, firstId: 1 };
+  }
+  return { output, rows, seconds, backend: choice.backend, backendNote: choice.summary, probabilities };
+}
+
+/** Records a prediction written into the run folder: the test input, the output, the time. */
+async function recordPrediction(
+  runDir: string,
+  test: string,
+  hash: { sha256: string; bytes: number } | undefined,
+  rows: number,
+  output: string,
+  seconds: number,
+  deps: StageDeps,
+): Promise<void> {
+  const manifest = await readManifest(runDir);
+  manifest.inputs = manifest.inputs.filter((i) => i.role !== 'test');
+  manifest.inputs.push({ role: 'test', path: test, sha256: hash?.sha256, bytes: hash?.bytes, rows });
+  manifest.outputs = { ...manifest.outputs, probabilities: output.slice(runDir.length + 1) };
+  manifest.timings = { ...manifest.timings, predict: seconds };
+  await new RunRecorder(runDir, manifest, deps.clock).save();
 }

@@ -5,6 +5,7 @@
  * records the run in its manifest.
  */
 import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
 import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
@@ -17,16 +18,21 @@ import type { LocalModelKind } from '../../adapters/tfjs/model/model-specs.js';
 import type { LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
-import { prefetchTestRows, localPredictStage } from './predict.js';
+import { prefetchTestRows, localPredictStage, type PrefetchedTestRows } from './predict.js';
+import { LinearPredictionAhead } from '../../adapters/tfjs/predict/linear-ahead.js';
+import { modelSpec } from '../../adapters/tfjs/model/model-specs.js';
 import { argmaxStage } from '../argmax.js';
 import { evaluateStage } from '../evaluate.js';
-import { writtenProbabilityRows } from '../../domain/probabilities/written-rows.js';
+import { writtenProbabilityRows, type ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
+import type { ProbabilityRow } from '../../domain/probabilities/types.js';
 
 /**
  * Test files up to this many rows keep their probabilities in memory for argmax and evaluate
  * (40 bytes a row: 10 MB); larger ones are read back from the files, in constant memory.
  */
 const KEEP_ROWS = 1 << 18;
+/** Up to this many rows, the rows argmax and evaluate read are made once for both (sharedRows). */
+const SHARED_ROWS = 1 << 16;
 
 export interface RunLocalInput {
   /** Kaggle train.csv; default <dataDir>/train.csv, prepared from the bundled digits when missing. */
@@ -63,6 +69,11 @@ export interface RunLocalInput {
   full?: boolean;
   /** With `full`: the run whose settings are repeated. */
   settingsFrom?: string;
+  /**
+   * Linear model: score the test rows on a second thread during training (same bytes either way).
+   * Default: with 3 or more CPUs and a 1-minute load average below CPUs - 1.5 (coreToSpare).
+   */
+  predictAhead?: boolean;
 }
 
 export interface RunLocalOutput {
@@ -150,12 +161,69 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
     deps,
   );
   checked.catch(() => undefined); // awaited by the train stage, and below
-  // Once checked, the test file is hashed (for the manifest) on the core the parsing threads leave idle.
-  const testHash = checked.then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
+  // The test file is hashed (for the manifest) once the epochs start, on the core training leaves
+  // idle (until then both cores parse), and the train file after it (hashAfter): one at a time.
+  let epochsStarted!: () => void;
+  const training = new Promise<void>((resolve) => (epochsStarted = resolve));
+  const testHash = Promise.all([checked, training]).then(() => sha256FileThreaded(test).catch(() => sha256File(test)));
   testHash.catch(() => undefined); // a failed check is reported through `checked`
+  // A linear model's test rows are scored on the second core while it trains, under the best
+  // epoch's weights once a later epoch did not beat them (early stopping keeps the best, and stops
+  // after a few such epochs): prediction after training is then mostly writing what is ready.
+  // Without a validation split there is no best to follow. Only with a core to spare: on this
+  // 2-core machine under load the extra thread slowed training more than it saved (README).
+  const ahead =
+    modelSpec(input.model)?.scorer === 'folded-linear' &&
+    !input.full &&
+    input.validationFraction !== 0 &&
+    (input.predictAhead ?? coreToSpare()) &&
+    LinearPredictionAhead.available()
+      ? new LinearPredictionAhead(testRows)
+      : undefined;
+  try {
+    return await runAfterCheck(
+      input,
+      deps,
+      { train, test, labels, prepared, runDir, timings },
+      testRows,
+      checked,
+      testHash,
+      ahead,
+      epochsStarted,
+    );
+  } finally {
+    await ahead?.close();
+  }
+}
+
+async function runAfterCheck(
+  input: RunLocalInput,
+  deps: StageDeps,
+  run: {
+    train: string;
+    test: string;
+    labels?: string;
+    prepared: boolean;
+    runDir: string;
+    timings: Record<string, number>;
+  },
+  testRows: PrefetchedTestRows,
+  checked: ReturnType<typeof preflightRunLocal>,
+  testHash: Promise<{ sha256: string; bytes: number }>,
+  ahead: LinearPredictionAhead | undefined,
+  epochsStarted: () => void,
+): Promise<RunLocalOutput> {
+  const { train, test, labels, prepared, runDir, timings } = run;
   let trained: TrainLocalOutput;
   try {
-    trained = await trainLocalFor(input, train, runDir, deps, checked);
+    trained = await trainLocalFor(input, train, runDir, deps, checked, {
+      ahead,
+      onEpochsStart: () => {
+        epochsStarted();
+        ahead?.start();
+      },
+      hashAfter: testHash,
+    });
   } catch (e) {
     // As when the check ran first: its error (a bad test file or answer key) is the one reported.
     const failedCheck = await checked.then(
@@ -171,7 +239,15 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   deps.reporter.emit({ kind: 'step', step: 'predict', message: `predicting ${test}` });
   const probabilities = join(runDir, 'probabilities.csv');
   const predicted = await localPredictStage(
-    { runDir, test, output: probabilities, force: input.force, rows: testRows, keepRows: KEEP_ROWS, testHash },
+    {
+      runDir,
+      test,
+      output: probabilities,
+      force: input.force,
+      ...(ahead ? { ahead } : { rows: testRows }),
+      keepRows: KEEP_ROWS,
+      testHash,
+    },
     deps,
   );
   timings.predict = predicted.seconds;
@@ -179,13 +255,14 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   // argmax and evaluate write their files as always, but from what predict (and the check before
   // training) already hold in memory, instead of reading back the files this run just wrote.
   const submission = join(runDir, 'submission.csv');
+  const written = predicted.probabilities && sharedRows(predicted.probabilities);
   let t = deps.clock.now();
   const argmaxed = await argmaxStage(
     {
       input: probabilities,
       output: submission,
       force: input.force,
-      ...(predicted.probabilities ? { rows: writtenProbabilityRows(predicted.probabilities), keepLabels: true } : {}),
+      ...(written ? { rows: written(), keepLabels: true } : {}),
     },
     deps,
   );
@@ -205,7 +282,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
         inMemory: {
           truth,
           predicted: argmaxed.labels,
-          probabilityRows: predicted.probabilities && writtenProbabilityRows(predicted.probabilities),
+          probabilityRows: written?.(),
         },
       },
       deps,
@@ -222,12 +299,13 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
   if (valProbs && valLabels && (await fileExists(valProbs))) {
     const valSubmission = join(runDir, 'validation-submission.csv');
     const held = trained.validation;
+    const heldRows = held && sharedRows(held.probabilities);
     const valArgmax = await argmaxStage(
       {
         input: valProbs,
         output: valSubmission,
         force: input.force,
-        ...(held ? { rows: writtenProbabilityRows(held.probabilities), keepLabels: true } : {}),
+        ...(heldRows ? { rows: heldRows(), keepLabels: true } : {}),
       },
       deps,
     );
@@ -241,7 +319,7 @@ async function runLocalSteps(input: RunLocalInput, deps: StageDeps, guard: RunGu
         inMemory: held && {
           truth: new Map(Array.from(held.labels, (label, i) => [i + 1, label])),
           predicted: valArgmax.labels,
-          probabilityRows: writtenProbabilityRows(held.probabilities),
+          probabilityRows: heldRows!(),
         },
       },
       deps,
@@ -307,7 +385,9 @@ function trainLocalFor(
   runDir: string,
   deps: StageDeps,
   ready: Promise<unknown>,
+  side: { ahead?: LinearPredictionAhead; onEpochsStart: () => void; hashAfter: Promise<unknown> },
 ): Promise<TrainLocalOutput> {
+  const { ahead } = side;
   return localTrainStage(
     {
       train,
@@ -334,7 +414,31 @@ function trainLocalFor(
       settingsFrom: input.settingsFrom,
       runId: runDir.split('/').filter(Boolean).pop(),
       ready,
+      ...(ahead ? { onBestLinear: (k: Float32Array, b: Float32Array) => ahead.offer(k, b) } : {}),
+      onEpochsStart: side.onEpochsStart,
+      hashAfter: side.hashAfter,
     },
     deps,
   );
+}
+
+/**
+ * The rows a reader of a probability file gets (writtenProbabilityRows), for both argmax and
+ * evaluate: made once and handed to both when they are few enough to hold as objects (~200 bytes
+ * a row), else made again for each, in batches.
+ */
+function sharedRows(data: ProbabilitiesInMemory): () => Iterable<ProbabilityRow[]> {
+  if (data.rows > SHARED_ROWS) return () => writtenProbabilityRows(data);
+  const batches = [...writtenProbabilityRows(data)];
+  return () => batches;
+}
+
+/**
+ * Whether a core is likely idle for the whole run: 3 or more CPUs, and a 1-minute load average
+ * that leaves one and a half of them free. On 2 cores the run's own threads (parsing, hashing)
+ * already share the second one, and under load the extra thread cost more than it saved.
+ */
+function coreToSpare(): boolean {
+  const cpus = availableParallelism();
+  return cpus >= 3 && loadavg()[0] < cpus - 1.5;
 }

@@ -13,7 +13,7 @@ import { stratifiedSplit } from '../../domain/split.js';
 import { deriveSeed } from '../../domain/seeds.js';
 import { newManifest, type RunManifest } from '../../domain/manifest.js';
 import { readKaggleCsvFileThreaded } from '../../adapters/kaggle-csv-threaded.js';
-import { sha256File } from '../../adapters/file-hash.js';
+import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
 import { fileExists, withAtomicWriteStream, writeChunk } from '../../adapters/atomic-file.js';
 import { gitShaAsync, readManifest, RunRecorder, runtimeVersions } from '../../adapters/run-store.js';
 import { selectBackend, type BackendRequest } from '../../adapters/tfjs/runtime/backend.js';
@@ -28,6 +28,8 @@ import {
 import type { EpochRecord } from '../../adapters/tfjs/train/train-options.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { LocalModel } from '../../adapters/tfjs/model/local-model.js';
+import { LinearScorer } from '../../adapters/tfjs/predict/linear-scorer.js';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../adapters/tfjs/model/model-store.js';
 import { probabilityHeader, writeProbabilityRows } from '../../adapters/tfjs/predict/probability-csv.js';
 import type { ProbabilitiesInMemory } from '../../domain/probabilities/written-rows.js';
@@ -70,8 +72,21 @@ export interface LocalFitOptions {
    * min(2, available CPUs). 1 = the one-thread path. Ignored for the linear model.
    */
   workers?: number;
-  /** Recorded in the model metadata. */
-  data?: { path?: string; sha256?: string };
+  /** Recorded in the model metadata (a promise: e.g. a hash still being computed while training runs). */
+  data?: { path?: string; sha256?: string } | Promise<{ path?: string; sha256?: string }>;
+  /**
+   * Train on these rows of `train` only (indices into it; default every row). The linear model
+   * reads them in place; other models get a copy of them.
+   */
+  trainRows?: Uint32Array;
+  /**
+   * A linear model's folded weights (LinearScorer's kernel and bias) of the best epoch so far, once
+   * a later epoch did not beat them: the weights early stopping is likely to keep (run predicts
+   * with them ahead, on the idle core). Not called for other models.
+   */
+  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
+  /** Called as the first epoch starts (run: starts the thread that predicts ahead). */
+  onEpochsStart?: () => void;
 }
 
 export interface TrainLocalInput {
@@ -122,6 +137,14 @@ export interface TrainLocalInput {
    * file is read).
    */
   ready?: Promise<unknown>;
+  /** See LocalFitOptions.onBestLinear and onEpochsStart. */
+  onBestLinear?: (kernel: Float32Array, bias: Float32Array) => void;
+  onEpochsStart?: () => void;
+  /**
+   * The train file is hashed (on a worker, while the model trains) once this settles (run: the test
+   * file's hash, so that the two do not share the idle core at the same time).
+   */
+  hashAfter?: Promise<unknown>;
 }
 
 /** Settings a --full retrain takes from an earlier run: explicit values win, then that run's. */
@@ -269,12 +292,12 @@ function refuseImageOnlyFlags(spec: ModelSpec, given: { dropout?: number; ttaShi
 
 /** Trains a model on in-memory data (loopback SageMaker server, notebooks, localTrainStage). */
 export async function fitLocalModel(
-  train: Dataset,
+  all: Dataset,
   validation: Dataset | undefined,
   options: LocalFitOptions,
   deps: StageDeps,
 ): Promise<LocalModel> {
-  if (!train.labels)
+  if (!all.labels)
     throw new UserInputError('TRAIN_NO_LABELS', 'training data has no labels', {
       hint: 'pass a train-layout CSV (label first)',
     });
@@ -284,6 +307,15 @@ export async function fitLocalModel(
       hint: `use --model ${LOCAL_MODEL_KINDS.join(' or --model ')}`,
     });
   }
+  // The softmax-regression stepper on pixels / 255 reads the selected rows in place (their pixels
+  // are never scanned densely); anything else trains on a copy of them.
+  const picked = options.trainRows;
+  const inPlace = picked !== undefined && spec.stepper === 'softmax-regression' && spec.normalization === 'scale';
+  const train: Dataset = inPlace
+    ? { ...all, labels: selectLabels(all.labels, picked), rows: picked.length }
+    : picked
+      ? selectRows(all, picked)
+      : all;
   const {
     epochs,
     batchSize,
@@ -330,9 +362,18 @@ export async function fitLocalModel(
   // The softmax-regression stepper reads raw pixels (it folds the normalisation into its weights).
   const trainArrays =
     spec.stepper === 'softmax-regression'
-      ? { pixels: train.pixels, normalization: norm, labels: train.labels, rows: train.rows }
+      ? {
+          pixels: train.pixels,
+          ...(inPlace ? { pixelRows: picked } : {}),
+          normalization: norm,
+          labels: train.labels!,
+          rows: train.rows,
+        }
       : arrays(train);
   const { trainLoop } = await loadTrainLoop();
+  const onBestLinear = spec.scorer === 'folded-linear' ? options.onBestLinear : undefined;
+  let best: LinearScorer | undefined; // folded when an epoch became the best, offered once one did not beat it
+  options.onEpochsStart?.();
   const result = await trainLoop(
     network,
     trainArrays,
@@ -345,6 +386,19 @@ export async function fitLocalModel(
       inputShape: shape,
       numClasses: train.numClasses,
       workers: spec.parallel ? (options.workers ?? defaultWorkers()) : 1,
+      ...(onBestLinear
+        ? {
+            onValidated: (_epoch: number, isBest: boolean) => {
+              if (isBest) {
+                const [w, b] = network.getWeights();
+                best = LinearScorer.fromWeights(w as Tensor2D, b as Tensor1D, norm);
+              } else if (best) {
+                onBestLinear(best.kernel, best.bias);
+                best = undefined;
+              }
+            },
+          }
+        : {}),
     },
     deps,
   );
@@ -379,7 +433,7 @@ export async function fitLocalModel(
       seed: options.seed,
       hyperparameters,
       ...(d.ttaShift ? { ttaShift: d.ttaShift } : {}),
-      data: { ...options.data, trainRows: train.rows, validationRows: validation?.rows ?? 0 },
+      data: { ...(await options.data), trainRows: train.rows, validationRows: validation?.rows ?? 0 },
       bestEpoch: result.bestEpoch,
       versions: runtimeVersions(),
       createdAt: new Date().toISOString(),
@@ -399,6 +453,13 @@ export async function fitLocalModel(
 /** Default CNN gradient threads: one per CPU, at most 2 (a batch of 64 gains little beyond). */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** The labels of the rows `indices` (selectRows' labels, without copying the pixels). */
+function selectLabels(labels: Uint8Array, indices: Uint32Array): Uint8Array {
+  const out = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = labels[indices[i]];
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -422,15 +483,17 @@ async function writeValidationFiles(
   force: boolean,
 ): Promise<{ outputs: Record<string, string>; held: ValidationInMemory }> {
   const probs = await model.predictProbabilities(val.pixels, val.rows);
-  await withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
-    await writeChunk(s, probabilityHeader(model.numClasses));
-    await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
-  });
-  await withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
-    let text = 'ImageId,Label\n';
-    for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
-    await writeChunk(s, text);
-  });
+  await allWritten([
+    withAtomicWriteStream(join(runDir, 'validation-probabilities.csv'), { force }, async (s) => {
+      await writeChunk(s, probabilityHeader(model.numClasses));
+      await writeProbabilityRows(s, probs, val.rows, model.numClasses, 1);
+    }),
+    withAtomicWriteStream(join(runDir, 'validation-labels.csv'), { force }, async (s) => {
+      let text = 'ImageId,Label\n';
+      for (let i = 0; i < val.rows; i++) text += `${i + 1},${val.labels![i]}\n`;
+      await writeChunk(s, text);
+    }),
+  ]);
   return {
     outputs: { validationProbabilities: 'validation-probabilities.csv', validationLabels: 'validation-labels.csv' },
     held: {
@@ -438,6 +501,18 @@ async function writeValidationFiles(
       labels: val.labels!,
     },
   };
+}
+
+/**
+ * Waits for every write (none is left running when one fails, so a failed run's folder can be
+ * removed) and rejects with the first failure in the order given.
+ */
+async function allWritten<T extends readonly unknown[]>(
+  writes: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(writes);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The validation files' contents: probabilities (ImageIds from 1) and the labels of the same rows. */
@@ -467,18 +542,25 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   const t0 = deps.clock.now();
   const commit = gitShaAsync(); // recorded in the manifest; git runs while the file is read
   deps.reporter.emit({ kind: 'step', step: 'read', message: `reading ${input.train}` });
-  // The file is parsed on a worker thread while this one hashes it and loads the training code.
-  const reading = Promise.all([
-    readKaggleCsvFileThreaded(input.train, { layout: 'train', reporter: deps.reporter, signal: deps.signal }),
-    sha256File(input.train),
-  ]);
+  // The file is parsed on a worker thread while this one loads the training code.
+  const reading = readKaggleCsvFileThreaded(input.train, {
+    layout: 'train',
+    reporter: deps.reporter,
+    signal: deps.signal,
+  });
   reading.catch(() => undefined); // handled below, once the code is loaded
   // A failure to load surfaces where it is used (fitLocalModel selects the backend again).
   await Promise.all([loadTrainLoop(), selectBackend(input.backend ?? 'auto')]).catch(() => undefined);
-  const [read, hash] = await reading.catch(async (e) => {
+  const read = await reading.catch(async (e) => {
     await input.ready;
     throw e;
   });
+  // Hashed (for the manifest and the model's metadata) on a worker thread while the model trains:
+  // while the file is read, both cores are busy parsing.
+  const hashing = Promise.resolve(input.hashAfter)
+    .catch(() => undefined)
+    .then(() => sha256FileThreaded(input.train).catch(() => sha256File(input.train)));
+  hashing.catch(() => undefined); // awaited after training
   const ds = read.dataset;
   if (!ds.labels)
     throw new UserInputError('TRAIN_NO_LABELS', `${input.train} has no label column`, {
@@ -492,16 +574,17 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     throw new UserInputError('TRAIN_TOO_SMALL', `${input.train} leaves no training rows after the validation split`, {
       hint: 'lower --validation-fraction or use more rows',
     });
-  const trainSet = selectRows(ds, split.first);
+  const trainRows = split.first.length;
   const valSet = split.second.length ? selectRows(ds, split.second) : undefined;
-  const absent = labelCounts(trainSet.labels!, ds.numClasses).flatMap((n, c) => (n === 0 ? [c] : []));
+  const counts = labelCounts(selectLabels(ds.labels, split.first), ds.numClasses);
+  const absent = counts.flatMap((n, c) => (n === 0 ? [c] : []));
   if (absent.length > 0) {
     deps.reporter.emit({
       kind: 'warn',
       code: 'CLASS_ABSENT',
       message:
         `class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} never occur${absent.length > 1 ? '' : 's'} ` +
-        `in the ${trainSet.rows} training rows of ${input.train}: ` +
+        `in the ${trainRows} training rows of ${input.train}: ` +
         `the model cannot learn to predict ${absent.length > 1 ? 'them' : 'it'}`,
       data: { absent },
     });
@@ -512,10 +595,12 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
   deps.reporter.emit({
     kind: 'step',
     step: 'train',
-    message: `training ${input.model} on ${trainSet.rows} rows (${valSet?.rows ?? 0} held out)`,
+    message: `training ${input.model} on ${trainRows} rows (${valSet?.rows ?? 0} held out)`,
   });
+  const recorded = hashing.then((h) => ({ path: input.train, sha256: h.sha256 }));
+  recorded.catch(() => undefined); // fitLocalModel awaits it once trained
   const model = await fitLocalModel(
-    trainSet,
+    ds,
     valSet,
     {
       model: input.model,
@@ -534,21 +619,28 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       seed: input.seed,
       backend: input.backend,
       workers: input.workers,
-      data: { path: input.train, sha256: hash.sha256 },
+      data: recorded,
+      trainRows: split.first,
+      onBestLinear: input.onBestLinear,
+      onEpochsStart: input.onEpochsStart,
     },
     deps,
   );
+  const hash = await hashing.catch((e) => {
+    model.dispose();
+    throw e;
+  });
   try {
     const tTrain = deps.clock.now();
     const summary = model.training!;
-    await model.save(modelDir, { force });
-    const outputs: Record<string, string> = { model: 'model' };
-    let validation: ValidationInMemory | undefined;
-    if (valSet) {
-      const written = await writeValidationFiles(runDir, model, valSet, force);
-      Object.assign(outputs, written.outputs);
-      validation = written.held;
-    }
+    // The model and the validation files are written at the same time (each file atomically; the
+    // waits for the file system overlap); the first failure, in this order, is the one reported.
+    const [, written] = await allWritten([
+      model.save(modelDir, { force }),
+      valSet ? writeValidationFiles(runDir, model, valSet, force) : Promise.resolve(undefined),
+    ]);
+    const outputs: Record<string, string> = { model: 'model', ...written?.outputs };
+    const validation: ValidationInMemory | undefined = written?.held;
     const last = summary.history.find((h) => h.epoch === summary.bestEpoch) ?? summary.history.at(-1);
     const validationRows = Array.from(split.second);
 
@@ -570,7 +662,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
     manifest.gitSha ??= await commit;
     manifest.inputs = manifest.inputs.filter((i) => i.role !== 'train');
     manifest.inputs.push({ role: 'train', path: input.train, sha256: hash.sha256, bytes: hash.bytes, rows: ds.rows });
-    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows: trainSet.rows };
+    manifest.split = { seed: input.seed, validationFraction: fraction, validationRows, trainRows };
     manifest.hyperparameters = {
       ...model.metadata.hyperparameters,
       validationFraction: fraction,
@@ -617,7 +709,7 @@ export async function localTrainStage(input: TrainLocalInput, deps: StageDeps): 
       examplesPerSecond: summary.examplesPerSecond,
       workers: Number(model.metadata.hyperparameters.workers ?? 1),
       validationRows,
-      trainRows: trainSet.rows,
+      trainRows,
       outputs,
       validation,
     };

@@ -19,46 +19,97 @@ interface SparseRows {
   val: Uint8Array;
 }
 
-/** The non-zero pixels of `rows` rows of `features` raw pixels (MNIST digits are ~80% zeros). */
-export function sparseRows(pixels: Uint8Array, rows: number, features: number): SparseRows {
+/** Whether this machine stores the low byte of a Uint32 first (the word paths below assume it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The non-zero pixels of `rows` rows of `features` raw pixels (MNIST digits are ~80% zeros). With
+ * `indices`, row r is row indices[r] of `pixels` (the training rows of a split, read in place: no
+ * copy of the selected pixels, whose fresh pages cost more than the copy itself).
+ */
+export function sparseRows(
+  pixels: Uint8Array,
+  rows: number,
+  features: number,
+  indices?: ArrayLike<number>,
+): SparseRows {
   // Four pixels at a time where the layout allows: most 4-pixel words of a digit are background.
   const words =
-    pixels.byteOffset % 4 === 0 && features % 4 === 0
-      ? new Uint32Array(pixels.buffer, pixels.byteOffset, (rows * features) >> 2)
+    LITTLE_ENDIAN && pixels.byteOffset % 4 === 0 && features % 4 === 0
+      ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2)
       : undefined;
+  if (!words) return sparseRowsBytes(pixels, rows, features, indices);
+  const start = new Uint32Array(rows + 1);
+  const fw = features >> 2;
   let nnz = 0;
-  if (words) {
-    for (let w = 0; w < words.length; w++) {
-      if (words[w] === 0) continue;
-      for (let i = w << 2, e = i + 4; i < e; i++) if (pixels[i] !== 0) nnz++;
+  for (let r = 0; r < rows; r++) {
+    const w0 = (indices ? indices[r] : r) * fw;
+    for (let w = w0, end = w0 + fw; w < end; w++) {
+      let x = words[w];
+      if (x === 0) continue;
+      // One bit per non-zero byte, then their count: no branch per pixel.
+      x |= x >>> 4;
+      x |= x >>> 2;
+      x |= x >>> 1;
+      nnz += Math.imul(x & 0x01010101, 0x01010101) >>> 24;
     }
-  } else {
-    for (let i = 0; i < rows * features; i++) if (pixels[i] !== 0) nnz++;
+    start[r + 1] = nnz;
+  }
+  // Each non-zero word writes all four of its pixels and advances past the non-zero ones: the
+  // arrays have three spare slots for the last word's trailing zeros.
+  const col = new Uint16Array(nnz + 3);
+  const val = new Uint8Array(nnz + 3);
+  let p = 0;
+  for (let r = 0; r < rows; r++) {
+    const w0 = (indices ? indices[r] : r) * fw;
+    for (let w = w0, end = w0 + fw; w < end; w++) {
+      const x = words[w];
+      if (x === 0) continue;
+      const j = (w - w0) << 2;
+      let v = x & 255;
+      col[p] = j;
+      val[p] = v;
+      p += (v + 255) >> 8;
+      v = (x >>> 8) & 255;
+      col[p] = j + 1;
+      val[p] = v;
+      p += (v + 255) >> 8;
+      v = (x >>> 16) & 255;
+      col[p] = j + 2;
+      val[p] = v;
+      p += (v + 255) >> 8;
+      v = x >>> 24;
+      col[p] = j + 3;
+      val[p] = v;
+      p += (v + 255) >> 8;
+    }
+  }
+  return { start, col: col.subarray(0, nnz), val: val.subarray(0, nnz) };
+}
+
+/** sparseRows a byte at a time: any layout, and the reference the word path is tested against. */
+export function sparseRowsBytes(
+  pixels: Uint8Array,
+  rows: number,
+  features: number,
+  indices?: ArrayLike<number>,
+): SparseRows {
+  let nnz = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = (indices ? indices[r] : r) * features;
+    for (let j = 0; j < features; j++) if (pixels[o + j] !== 0) nnz++;
   }
   const start = new Uint32Array(rows + 1);
   const col = new Uint16Array(nnz);
   const val = new Uint8Array(nnz);
   let p = 0;
   for (let r = 0; r < rows; r++) {
-    const o = r * features;
-    if (words) {
-      for (let w = o >> 2, end = (o + features) >> 2; w < end; w++) {
-        if (words[w] === 0) continue;
-        for (let i = w << 2, e = i + 4; i < e; i++) {
-          const v = pixels[i];
-          if (v !== 0) {
-            col[p] = i - o;
-            val[p++] = v;
-          }
-        }
-      }
-    } else {
-      for (let j = 0; j < features; j++) {
-        const v = pixels[o + j];
-        if (v !== 0) {
-          col[p] = j;
-          val[p++] = v;
-        }
+    const o = (indices ? indices[r] : r) * features;
+    for (let j = 0; j < features; j++) {
+      const v = pixels[o + j];
+      if (v !== 0) {
+        col[p] = j;
+        val[p++] = v;
       }
     }
     start[r + 1] = p;
@@ -171,7 +222,7 @@ export function linearStepper(model: LayersModel, opts: Pick<TrainLoopOptions, '
   const optimizer = adam(params.length);
   const parts = [{ grad, weight: 1 }];
   const { scale, shift } = scaleShift(train.normalization);
-  const { start, col, val } = sparseRows(train.pixels, train.rows, F);
+  const { start, col, val } = sparseRows(train.pixels, train.rows, F, train.pixelRows);
   const labels = train.labels;
   const V = new Float32Array(F * K);
   const c = new Float64Array(K);

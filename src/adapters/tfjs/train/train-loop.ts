@@ -167,6 +167,7 @@ export async function trainLoop(
         } else {
           wait++;
         }
+        opts.onValidated?.(epoch, wait === 0);
       }
       history.push(rec);
       const meanEpoch = trainMs / 1000 / history.length;

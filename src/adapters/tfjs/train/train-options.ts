@@ -45,6 +45,8 @@ export interface TrainLoopOptions {
   /** Example shape without the batch dimension, e.g. [784] or [28,28,1]. */
   inputShape: number[];
   numClasses: number;
+  /** Called after each epoch's validation (the model holds its weights): whether they are the best so far. */
+  onValidated?: (epoch: number, best: boolean) => void;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface TrainLoopOptions {
 export interface TrainArrays {
   x?: Float32Array;
   pixels?: Uint8Array;
+  /** With `pixels`: example r is row pixelRows[r] of `pixels` (default r). */
+  pixelRows?: Uint32Array;
   normalization?: Normalization;
   labels: Uint8Array;
   rows: number;

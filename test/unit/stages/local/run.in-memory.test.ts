@@ -4,7 +4,7 @@
  * reading those files write byte-identical submissions and metrics, for the test rows and the
  * validation rows; and predict keeps its probabilities only up to the row limit it is given.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,15 @@ import { argmaxStage } from '../../../../src/stages/argmax.js';
 import { evaluateStage } from '../../../../src/stages/evaluate.js';
 import { collectingReporter, systemClock } from '../../../../src/runtime/deps.js';
 import { digitsSplit, toKaggleCsv } from '../../../helpers/tfjs-fixtures.js';
+import { LinearPredictionAhead } from '../../../../src/adapters/tfjs/predict/linear-ahead.js';
 
 const deps = () => ({ reporter: collectingReporter(), clock: systemClock });
 let dir: string;
 let run: RunLocalOutput;
+let predictedAhead: ReturnType<typeof vi.spyOn>;
 
 beforeAll(async () => {
+  predictedAhead = vi.spyOn(LinearPredictionAhead.prototype, 'finish');
   dir = await mkdtemp(join(tmpdir(), 'digitflow-run-memory-'));
   const { train, test } = digitsSplit(900, 300, 3);
   await writeFile(join(dir, 'train.csv'), toKaggleCsv(train, true));
@@ -38,6 +41,7 @@ beforeAll(async () => {
       epochs: 3,
       seed: 4,
       backend: 'wasm',
+      predictAhead: true,
     },
     deps(),
   );
@@ -93,4 +97,33 @@ describe('run: argmax and evaluate from memory', () => {
     expect((await localPredictStage({ ...input, keepRows: 299 }, deps())).probabilities).toBeUndefined();
     expect((await localPredictStage(input, deps())).probabilities).toBeUndefined();
   });
+
+  it('predicted the test rows on a second thread during training, as predict does after it', async () => {
+    expect(predictedAhead).toHaveBeenCalledTimes(1);
+    const r = join(dir, 'run');
+    await localPredictStage({ runDir: r, test: join(dir, 'test.csv'), output: join(dir, 'again.csv') }, deps());
+    expect(await bytes(join(dir, 'again.csv'))).toBe(await bytes(join(r, 'probabilities.csv')));
+  });
+
+  it('writes the same files without predicting ahead', async () => {
+    const calls = predictedAhead.mock.calls.length;
+    const again = await localRunStage(
+      {
+        train: join(dir, 'train.csv'),
+        test: join(dir, 'test.csv'),
+        labels: join(dir, 'labels.csv'),
+        out: join(dir, 'run-plain'),
+        model: 'linear',
+        epochs: 3,
+        seed: 4,
+        backend: 'wasm',
+        predictAhead: false,
+      },
+      deps(),
+    );
+    expect(predictedAhead.mock.calls.length).toBe(calls);
+    for (const f of ['probabilities.csv', 'submission.csv', 'metrics.json', 'validation-metrics.json']) {
+      expect(await bytes(join(again.runDir, f))).toBe(await bytes(join(dir, 'run', f)));
+    }
+  }, 120_000);
 });

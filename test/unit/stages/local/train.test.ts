@@ -252,4 +252,53 @@ describe('sparse rows of the linear stepper', () => {
     }
     expect(expected[1]).toEqual([]);
   });
+
+  it('the word path equals the byte path, on selected rows read in place and on every row', async () => {
+    const { sparseRows, sparseRowsBytes } = await import('../../../../src/adapters/tfjs/train/steppers.js');
+    const rows = 300;
+    const px = new Uint8Array(rows * 784);
+    // Digits-like rows (runs of ink) plus every byte value in every position of a word.
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < 784; j++) if (rnd() < (r % 7) / 10) px[r * 784 + j] = 1 + Math.floor(rnd() * 255);
+    }
+    for (let v = 0; v < 256; v++) px[(v % rows) * 784 + ((v * 5) % 784)] = v;
+    px.fill(0, 3 * 784, 4 * 784);
+    px.fill(255, 5 * 784, 6 * 784);
+    const picked = Uint32Array.from({ length: rows }, (_, i) => i).filter((i) => i % 3 !== 1);
+    for (const indices of [undefined, picked, Uint32Array.of(5, 3, 0, rows - 1)]) {
+      const n = indices ? indices.length : rows;
+      const fast = sparseRows(px, n, 784, indices);
+      const ref = sparseRowsBytes(px, n, 784, indices);
+      expect(fast.start).toEqual(ref.start);
+      expect(fast.col).toEqual(ref.col);
+      expect(fast.val).toEqual(ref.val);
+      // And the same as copying the rows first.
+      const copied = indices ? selectRows({ pixels: px, rows, numClasses: 10 }, indices).pixels : px;
+      const old = sparseRowsBytes(copied, n, 784);
+      expect(fast.col).toEqual(old.col);
+      expect(fast.start).toEqual(old.start);
+    }
+  });
+});
+
+describe('fitLocalModel on selected rows (trainRows)', () => {
+  it('trains the same weights reading the linear model\'s rows in place as on a copy of them', async () => {
+    const picked = Uint32Array.from({ length: train.rows }, (_, i) => i).filter((i) => i % 4 !== 2);
+    const o = { ...opts, epochs: 2 };
+    const inPlace = await fitLocalModel(train, holdout, { ...o, trainRows: picked }, deps());
+    const copied = await fitLocalModel(selectRows(train, picked), holdout, o, deps());
+    try {
+      const [a, b] = [inPlace, copied].map((m) => m.network.getWeights().map((w) => Array.from(w.dataSync())));
+      expect(a).toEqual(b);
+      expect(inPlace.training!.history).toEqual(
+        copied.training!.history.map((h, i) => ({ ...h, seconds: inPlace.training!.history[i].seconds })),
+      );
+      expect(inPlace.metadata.data.trainRows).toBe(picked.length);
+    } finally {
+      inPlace.dispose();
+      copied.dispose();
+    }
+  });
 });
