@@ -93,7 +93,10 @@ for (let r = 0; r < Number(rounds); r++) {
   for (const [i, b] of builds.entries()) {
     const one = await once(b, join(tmp, `run-${i}`));
     results[i].push(one);
-    console.log(b, JSON.stringify(one, (k, v) => (typeof v === 'number' ? +v.toFixed(3) : v)));
+    console.log(
+      b,
+      JSON.stringify(one, (k, v) => (typeof v === 'number' ? +v.toFixed(3) : v)),
+    );
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -284,7 +284,7 @@ describe('sparse rows of the linear stepper', () => {
 });
 
 describe('fitLocalModel on selected rows (trainRows)', () => {
-  it('trains the same weights reading the linear model\'s rows in place as on a copy of them', async () => {
+  it("trains the same weights reading the linear model's rows in place as on a copy of them", async () => {
     const picked = Uint32Array.from({ length: train.rows }, (_, i) => i).filter((i) => i % 4 !== 2);
     const o = { ...opts, epochs: 2 };
     const inPlace = await fitLocalModel(train, holdout, { ...o, trainRows: picked }, deps());
