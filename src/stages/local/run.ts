@@ -5,7 +5,6 @@
  * records the run in its manifest.
  */
 import { join } from 'node:path';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileExists } from '../../adapters/atomic-file.js';
 import { readManifest, RunRecorder, newRunId } from '../../adapters/run-store.js';
 import { sha256File, sha256FileThreaded } from '../../adapters/file-hash.js';
@@ -19,6 +18,7 @@ import type { LrSchedule } from '../../adapters/tfjs/train/lr-schedule.js';
 import { resolveRunData } from '../default-data.js';
 import { localTrainStage, type TrainLocalOutput } from './train.js';
 import { prefetchTestRows, localPredictStage, type PrefetchedTestRows } from './predict.js';
+import { coreToSpare } from '../../adapters/spare-core.js';
 import { LinearPredictionAhead } from '../../adapters/tfjs/predict/linear-ahead.js';
 import { modelSpec } from '../../adapters/tfjs/model/model-specs.js';
 import { argmaxStage } from '../argmax.js';
@@ -431,14 +431,4 @@ function sharedRows(data: ProbabilitiesInMemory): () => Iterable<ProbabilityRow[
   if (data.rows > SHARED_ROWS) return () => writtenProbabilityRows(data);
   const batches = [...writtenProbabilityRows(data)];
   return () => batches;
-}
-
-/**
- * Whether a core is likely idle for the whole run: 3 or more CPUs, and a 1-minute load average
- * that leaves one and a half of them free. On 2 cores the run's own threads (parsing, hashing)
- * already share the second one, and under load the extra thread cost more than it saved.
- */
-function coreToSpare(): boolean {
-  const cpus = availableParallelism();
-  return cpus >= 3 && loadavg()[0] < cpus - 1.5;
 }
