@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onJsonEvents } from './lib/json-events.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [rounds, ...builds] = process.argv.slice(2);
@@ -55,21 +56,10 @@ function once(build, out) {
       total = cpuSeconds(`/proc/${child.pid}/stat`) ?? total;
     }, 10);
     const began = {};
-    let pending = '';
-    child.stderr.on('data', (d) => {
-      const s = (performance.now() - t0) / 1000;
-      pending += d;
-      for (let i; (i = pending.indexOf('\n')) >= 0; pending = pending.slice(i + 1)) {
-        let e;
-        try {
-          e = JSON.parse(pending.slice(0, i));
-        } catch {
-          continue;
-        }
-        if (e.event !== 'step' || e.step in began) continue;
-        began[e.step] = s;
-        if (e.step === 'predict') mainAtPredict = cpuSeconds(mainStat);
-      }
+    onJsonEvents(child.stderr, t0, (e, ms) => {
+      if (e.event !== 'step' || e.step in began) return;
+      began[e.step] = ms / 1000;
+      if (e.step === 'predict') mainAtPredict = cpuSeconds(mainStat);
     });
     child.on('exit', (code) => {
       clearInterval(poll);

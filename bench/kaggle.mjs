@@ -38,6 +38,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onJsonEvents } from './lib/json-events.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
@@ -260,29 +261,18 @@ if (args.includes('--timeline')) {
     { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const phases = [];
-  let pending = '';
   let last = '';
-  child.stderr.on('data', (d) => {
-    const ms = performance.now() - t0;
-    pending += d;
-    for (let i; (i = pending.indexOf('\n')) >= 0; pending = pending.slice(i + 1)) {
-      let e;
-      try {
-        e = JSON.parse(pending.slice(0, i));
-      } catch {
-        continue;
-      }
-      const what =
-        e.event === 'step'
-          ? `${e.step}`
-          : e.event === 'epoch'
-            ? `epoch ${e.epoch} done`
-            : e.event === 'progress'
-              ? `${e.label.replace(/ \d+\/\d+$/, '')} (progress)`
-              : undefined;
-      if (what && what !== last) phases.push({ ms: Math.round(ms), what });
-      if (what) last = what;
-    }
+  onJsonEvents(child.stderr, t0, (e, ms) => {
+    const what =
+      e.event === 'step'
+        ? `${e.step}`
+        : e.event === 'epoch'
+          ? `epoch ${e.epoch} done`
+          : e.event === 'progress'
+            ? `${e.label.replace(/ \d+\/\d+$/, '')} (progress)`
+            : undefined;
+    if (what && what !== last) phases.push({ ms: Math.round(ms), what });
+    if (what) last = what;
   });
   const code = await new Promise((r) => child.on('close', r));
   phases.push({ ms: Math.round(performance.now() - t0), what: `exit ${code}` });
