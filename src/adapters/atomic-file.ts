@@ -244,19 +244,42 @@ async function prepareTemp(path: string): Promise<string> {
     throw outputPathError(path, e);
   }
   const tempDir = join(dir, TEMP_DIR_NAME);
+  const tmp = join(tempDir, `${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}`);
+  installExitHook();
+  liveTemps.add(tmp);
   try {
-    await makeDirs(tempDir);
+    await createInTempDir(tempDir, () => writeFile(tmp, '', { flag: 'wx' }));
   } catch (e) {
+    liveTemps.delete(tmp);
     throw outputPathError(path, e);
   }
   await removeStaleTempFiles(tempDir);
+  return tmp;
+}
+
+function installExitHook(): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', removeTempFilesSync);
   }
-  const tmp = join(tempDir, `${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}`);
-  liveTemps.add(tmp);
-  return tmp;
+}
+
+/**
+ * Makes `tempDir` and creates an entry in it. Another writer that has just committed removes the
+ * temp folder once it is empty (no `.digitflow-tmp/` is left behind), which can happen between our
+ * mkdir and our create: then the create fails with ENOENT and is retried with the folder made
+ * again. Once our entry exists the folder is not empty, so nobody removes it under us.
+ */
+async function createInTempDir(tempDir: string, create: () => Promise<unknown>): Promise<string | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const made = await makeDirs(tempDir);
+    try {
+      await create();
+      return made;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 50) throw e;
+    }
+  }
 }
 
 /**
@@ -266,20 +289,17 @@ async function prepareTemp(path: string): Promise<string> {
  */
 export async function createTempDir(dir: string, name: string): Promise<{ path: string; remove(): Promise<void> }> {
   const tempDir = join(resolve(dir), TEMP_DIR_NAME);
+  const path = join(tempDir, `${name}.${process.pid}-${randomBytes(4).toString('hex')}`);
+  installExitHook();
+  liveTemps.add(path);
   let made: string | undefined;
   try {
-    made = await makeDirs(tempDir);
+    made = await createInTempDir(tempDir, () => mkdir(path));
   } catch (e) {
+    liveTemps.delete(path);
     throw outputPathError(tempDir, e);
   }
   await removeStaleTempFiles(tempDir);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', removeTempFilesSync);
-  }
-  const path = join(tempDir, `${name}.${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(path);
-  liveTemps.add(path);
   return {
     path,
     async remove() {
@@ -317,7 +337,7 @@ export async function acquireLock(dir: string, name: string, what: string): Prom
   const path = join(tempDir, `${name}.lock`);
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      await createInTempDir(tempDir, () => writeFile(path, `${process.pid}\n`, { flag: 'wx' }));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw outputPathError(path, e);
@@ -331,10 +351,7 @@ export async function acquireLock(dir: string, name: string, what: string): Prom
       await rm(path, { force: true }); // its owner is gone: take it over
     }
   }
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', removeTempFilesSync);
-  }
+  installExitHook();
   liveTemps.add(path);
   return {
     async release() {

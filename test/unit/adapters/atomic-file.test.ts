@@ -88,4 +88,30 @@ describe('atomic writes', () => {
     // The run folder it had to create is gone again: nothing left behind.
     expect(existsSync(join(dir, 'run'))).toBe(false);
   });
+  // Regression: one writer's commit removed the emptied .digitflow-tmp/ between another writer's
+  // mkdir and its temp file's creation → OUTPUT_PATH_INVALID (ENOENT), exit 2 (tune's two lanes
+  // saving tune.json, run's model and validation files written side by side).
+  it('concurrent writers into one folder never lose the temp folder under each other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-atomic-'));
+    let x = 12345; // seeded start offsets, so that writers' steps interleave differently each round
+    const ticks = async () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      for (let t = x % 7; t > 0; t--) await new Promise((r) => setImmediate(r));
+    };
+    for (let round = 0; round < 150; round++) {
+      const writes = Array.from({ length: 6 }, async (_, k) =>
+        (await ticks(), k % 3 === 0)
+          ? withAtomicWriteStream(join(dir, `s${k}.txt`), { force: true }, async (s) => {
+              s.write(`stream ${round}`);
+            })
+          : writeFileAtomic(join(dir, k % 3 === 1 ? 'same.json' : `f${k}.txt`), `file ${round}`, { force: true }),
+      );
+      const settled = await Promise.allSettled(writes);
+      expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    }
+    const scratch = await Promise.all(Array.from({ length: 8 }, () => createTempDir(dir, 'upload')));
+    await Promise.all(scratch.map((x) => x.remove()));
+    expect((await readdir(dir)).includes('.digitflow-tmp')).toBe(false);
+    expect(liveTempFiles()).toEqual([]);
+  });
 });
