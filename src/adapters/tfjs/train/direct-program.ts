@@ -16,6 +16,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { dropoutMask } from '../../../domain/dropout-mask.js';
 import { InternalError } from '../../../errors/index.js';
+import { firstConvGrads } from './first-conv-grads.js';
 import { gradProgram, weightLayout, type GradNoise, type GradOptions, type GradProgram } from './grad-program.js';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
 
@@ -207,80 +208,6 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
     return dx;
   };
 
-  /**
-   * The bias and filter gradients of a FIRST-layer conv with few input channels, straight from
-   * dL/d(pool output): after the max pool (and the ReLU) at most one position in four of the
-   * conv's output has a gradient, so dW = sum over those positions of gradient x input patch is
-   * a quarter of the dense product's multiply-adds, needs no patch matrix, and the conv's
-   * full-size gradient is never written (the first layer needs no input gradient).
-   */
-  const firstConvGrads = (
-    dy: TensorInfo,
-    a: TensorInfo,
-    xin: TensorInfo,
-    relu: boolean,
-    kh: number,
-    kw: number,
-    out: Float32Array,
-    wOffset: number,
-    bOffset: number,
-  ) => {
-    const [B, H, W, C] = a.shape;
-    const [, IH, IW, CI] = xin.shape;
-    const OH = H >> 1;
-    const OW = W >> 1;
-    const av = view(a);
-    const g = view(dy);
-    const xv = view(xin);
-    const acc = new Float64Array(C);
-    const KK = kh * kw * CI;
-    const dw = new Float64Array(C * KK); // channel-major while summing: one channel's terms are adjacent
-    const RW = (kw + 1) * CI;
-    const region = new Float64Array((kh + 1) * RW); // the input under a window's 4 patches
-    const row = W * C;
-    for (let b = 0; b < B; b++) {
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          for (let i = 0; i <= kh; i++) {
-            const xs = ((b * IH + 2 * oy + i) * IW + 2 * ox) * CI;
-            for (let j = 0; j < RW; j++) region[i * RW + j] = xv[xs + j];
-          }
-          const o00 = ((b * H + 2 * oy) * W + 2 * ox) * C;
-          const go = ((b * OH + oy) * OW + ox) * C;
-          for (let c = 0; c < C; c++) {
-            const gv0 = g[go + c];
-            if (gv0 === 0) continue;
-            let best = 0;
-            let v = av[o00 + c];
-            if (av[o00 + C + c] > v) {
-              v = av[o00 + C + c];
-              best = 1;
-            }
-            if (av[o00 + row + c] > v) {
-              v = av[o00 + row + c];
-              best = 2;
-            }
-            if (av[o00 + row + C + c] > v) {
-              v = av[o00 + row + C + c];
-              best = 3;
-            }
-            if (relu && !(v > 0)) continue;
-            acc[c] += gv0;
-            // The patch under output position (2oy + best>>1, 2ox + best&1), from the region.
-            const base = (best >> 1) * RW + (best & 1) * CI;
-            let k = c * KK;
-            for (let i = 0; i < kh; i++) {
-              const r = base + i * RW;
-              for (let j = 0; j < kw * CI; j++) dw[k++] += gv0 * region[r + j];
-            }
-          }
-        }
-      }
-    }
-    for (let c = 0; c < C; c++) out[bOffset + c] = acc[c];
-    for (let c = 0; c < C; c++) for (let k = 0; k < KK; k++) out[wOffset + k * C + c] = dw[c * KK + k];
-  };
-
   /** [r, c] -> [c, r] from one heap tensor into a new one. */
   const transpose2 = (t: TensorInfo, shape: number[]) => {
     const [r, c] = t.shape.slice(-2);
@@ -420,7 +347,19 @@ export function directGradProgram(model: LayersModel, opts: GradOptions): GradPr
             const prev = plan[li - 1];
             if (prev?.kind === 'conv' && li === 1 && acts[0].shape[3] <= FIRST_CONV_MAX_CHANNELS) {
               const [ko, bo] = [layout.offsets[prev.w], layout.offsets[prev.b]];
-              firstConvGrads(dy, input, acts[0], prev.act === 'relu', prev.kh, prev.kw, out, ko, bo);
+              firstConvGrads({
+                a: view(input),
+                aShape: input.shape,
+                g: view(dy),
+                x: view(acts[0]),
+                xShape: acts[0].shape,
+                relu: prev.act === 'relu',
+                kh: prev.kh,
+                kw: prev.kw,
+                out,
+                wOffset: ko,
+                bOffset: bo,
+              });
               break; // the first conv is done: no gradient flows into the input
             }
             if (prev?.kind === 'conv') {
