@@ -5,7 +5,11 @@
  * (grad-program.ts), interleaved in one process on the same weights and digits. Reports the
  * CPU time per step (process.cpuUsage; the box is shared, and CPU time is less distorted by
  * other processes than wall time) and the fastest wall step. Run after `npm run build`:
- *   node bench/cnn-step.mjs [--rows 32] [--rounds 8]
+ *   node bench/cnn-step.mjs [--rows 32] [--rounds 8] [--kernels]
+ * --kernels: also the direct program's time per wasm kernel (conv, matmul, pool, the two conv
+ * gradients) against everything else in the step (JS loops, copies), and the examples/s two
+ * threads could reach if a step were nothing but these kernels, perfectly split: the ceiling the
+ * wasm kernels put on CNN training, to hold against PyTorch's figure from bench/train.mjs.
  */
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -69,3 +73,45 @@ for (const name of Object.keys(programs)) {
   console.log(`  ${name.padEnd(18)} CPU ${median[name].toFixed(1)} ms/step (median of rounds; ${best}), ${fastest}`);
 }
 console.log(`  direct / autodiff CPU per step: ${(median['direct (training)'] / median['tfjs autodiff']).toFixed(2)}`);
+
+if (args.includes('--kernels')) {
+  // Time every wasm kernel the direct program calls (a wrapper around the registered kernel).
+  const tf = (await dist('adapters/tfjs/runtime/tfjs-modules.js')).requireTfjs();
+  const names = ['FusedConv2D', '_FusedMatMul', 'BatchMatMul', 'MaxPool', 'MaxPoolGrad'];
+  names.push('Conv2DBackpropFilter', 'Conv2DBackpropInput');
+  const spent = {};
+  const restore = [];
+  for (const name of names) {
+    const k = tf.getKernel(name, 'wasm');
+    const f = k.kernelFunc;
+    restore.push(() => (k.kernelFunc = f));
+    k.kernelFunc = (a) => {
+      const t0 = performance.now();
+      const r = f(a);
+      const first = a.inputs[Object.keys(a.inputs)[0]];
+      const key = `${name} ${first.shape.join('x')}`;
+      spent[key] = (spent[key] ?? 0) + performance.now() - t0;
+      return r;
+    };
+  }
+  const p = directGradProgram(model, { ...opts, l2: 0.0001 }); // the program made now calls the wrappers
+  const steps = rounds * perRound;
+  for (let i = 0; i < 4; i++) p.gradients(x, y, n, grad);
+  for (const k of Object.keys(spent)) delete spent[k];
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) p.gradients(x, y, n, grad);
+  const total = (performance.now() - t0) / steps;
+  restore.forEach((r) => r());
+  let kernels = 0;
+  console.log(`\ndirect program, ${n} digits, wall ms per step by wasm kernel (mean of ${steps} steps):`);
+  for (const [k, ms] of Object.entries(spent).sort((a, b) => b[1] - a[1])) {
+    kernels += ms / steps;
+    console.log(`  ${k.padEnd(42)} ${(ms / steps).toFixed(2)}`);
+  }
+  console.log(`  ${'all kernels'.padEnd(42)} ${kernels.toFixed(2)}`);
+  console.log(`  ${'the rest (JS loops, copies)'.padEnd(42)} ${(total - kernels).toFixed(2)}`);
+  console.log(
+    `  ceiling of 2 gradient threads if a step were only these kernels, perfectly split: ` +
+      `${Math.round((2 * n * 1000) / kernels)} examples/s (now one thread: ${Math.round((n * 1000) / total)})`,
+  );
+}

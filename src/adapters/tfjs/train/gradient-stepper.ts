@@ -15,12 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName } from '../runtime/backend.js';
-import type { CnnWorkerData, GradientRequest } from './gradient-worker.js';
+import type { AdamRequest, CnnWorkerData, GradientRequest } from './gradient-worker.js';
 import { deriveSeed } from '../../../domain/seeds.js';
 import type { GradOptions } from './grad-program.js';
 import { trainingGradProgram } from './direct-program.js';
 import type { LocalModelKind } from '../model/model-specs.js';
-import { adam } from './optimizer.js';
+import { adam, adamRange } from './optimizer.js';
 import type { StepResult, Stepper } from './train-options.js';
 import { requireTfjs } from '../runtime/tfjs-modules.js';
 
@@ -92,7 +92,7 @@ class WorkerLink {
     p?.reject(this.dead);
   }
   /** The next reply (the 'ready' one first), after posting `msg` if given. */
-  next(msg?: GradientRequest): Promise<Reply> {
+  next(msg?: GradientRequest | AdamRequest): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     const p = new Promise<Reply>((resolve, reject) => (this.pending = { resolve, reject }));
     p.catch(() => undefined); // a step abandoned by an exception must not become an unhandled rejection
@@ -140,7 +140,12 @@ export async function gradientStepper(
   const F = opts.inputShape.reduce((a, b) => a * b, 1);
   const params = new Float32Array(new SharedArrayBuffer(P * 4));
   program.getWeights(params);
-  const mainGrad = new Float32Array(P);
+  // Shared: the workers read every thread's gradients and Adam's moments for their range of the update.
+  const shared = () => new Float32Array(new SharedArrayBuffer(P * 4));
+  const mainGrad = shared();
+  const moments = { m: shared(), v: shared() };
+  const optimizer = adam(P, {}, moments);
+  const workerGrads = Array.from({ length: threads - 1 }, () => new SharedArrayBuffer(P * 4));
   const parts: { link: WorkerLink; grads: Float32Array; x: Float32Array; y: Int32Array; cap: number }[] = [];
   const ensureCapacity = (part: (typeof parts)[number], rows: number) => {
     if (rows > part.cap) throw new Error(`batch slice of ${rows} rows exceeds the worker buffer (${part.cap})`);
@@ -159,9 +164,15 @@ export async function gradientStepper(
         total: P,
         warmupRows: Math.ceil(opts.batchSize / threads),
         params: params.buffer as SharedArrayBuffer,
-        grads: new SharedArrayBuffer(P * 4),
+        grads: workerGrads[i - 1],
         x: new SharedArrayBuffer(cap * F * 4),
         y: new SharedArrayBuffer(cap * 4),
+        adam: {
+          m: moments.m.buffer as SharedArrayBuffer,
+          v: moments.v.buffer as SharedArrayBuffer,
+          grads: [mainGrad.buffer as SharedArrayBuffer, ...workerGrads],
+          config: optimizer.config,
+        },
       };
       const link = new WorkerLink(new Worker(script!, { workerData: data }));
       parts.push({
@@ -185,8 +196,9 @@ export async function gradientStepper(
   }
 
   const grad32 = new Float32Array(P); // gradients(): the averaged gradient, for tests and callers
-  const optimizer = adam(P);
   let steps = 0;
+  /** Adam's ranges: thread i (0 = this one) updates weights [r[i], r[i+1]). */
+  const adamBounds = sliceBounds(P, threads);
 
   /**
    * Runs every slice (this thread's while the workers run theirs); the per-slice gradients stay
@@ -208,8 +220,9 @@ export async function gradientStepper(
     const outs = await Promise.all(replies);
     // Slice order, weighted by slice size: the mean over the whole batch.
     const slices = [
-      { grad: mainGrad, weight: b[1] / n, r: own },
+      { index: 0, grad: mainGrad, weight: b[1] / n, r: own },
       ...parts.map((part, j) => ({
+        index: j + 1,
         grad: part.grads,
         weight: (b[j + 2] - b[j + 1]) / n,
         r: outs[j] ?? { loss: 0, hits: 0 },
@@ -237,9 +250,15 @@ export async function gradientStepper(
     async step(x, y, n, lr) {
       // Each step draws its own dropout masks: steps are numbered from 0 in the order they run.
       const { loss, hits, slices } = await computeSlices(x, y, n, steps++);
-      // Averaging and Adam in one pass over the weights (was a fill, one pass per slice and the
-      // Adam pass: ~7 ms of serial time per step, now about half).
-      optimizer.applyGradients(params, slices, lr);
+      // Averaging and Adam in one pass over the weights, split over the threads: each updates its
+      // own range (elementwise, so the weights are exactly those of one whole pass).
+      const t = optimizer.begin();
+      const weights = slices.map((s) => ({ index: s.index, weight: s.weight }));
+      const done = parts.map((part, j) =>
+        part.link.next({ adam: { lr, t, lo: adamBounds[j + 1], hi: adamBounds[j + 2], parts: weights } }),
+      );
+      adamRange({ params, parts: slices, lr, t, moments, config: optimizer.config, lo: 0, hi: adamBounds[1] });
+      await Promise.all(done);
       program.setWeights(params); // the workers read `params` at their next step
       return { loss, hits };
     },

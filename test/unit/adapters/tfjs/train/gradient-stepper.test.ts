@@ -6,6 +6,8 @@ import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.
 import { MODEL_SPECS } from '../../../../../src/adapters/tfjs/model/model-specs.js';
 import { computeNormalization, normalizePixels } from '../../../../../src/adapters/tfjs/model/model-inputs.js';
 import { gradProgram } from '../../../../../src/adapters/tfjs/train/grad-program.js';
+import { trainingGradProgram } from '../../../../../src/adapters/tfjs/train/direct-program.js';
+import { adam } from '../../../../../src/adapters/tfjs/train/optimizer.js';
 import {
   gradientStepper,
   cnnWorkerScript,
@@ -113,6 +115,59 @@ describe('CNN data-parallel gradients (worker threads)', () => {
     } finally {
       await par.dispose();
       model.dispose();
+    }
+    expect(liveCnnWorkers()).toBe(0);
+  });
+
+  it('3 threads split each Adam update by weight range: exactly the weights of one whole Adam pass', async () => {
+    await selectBackend('wasm');
+    const n = 14;
+    const rows = selectRows(
+      train,
+      Array.from({ length: n }, (_, i) => 20 + i),
+    );
+    const x = normalizePixels(rows.pixels, n, computeNormalization('scale', rows.pixels, n));
+    const y = Int32Array.from(rows.labels!);
+    const opts = { kind: 'cnn' as const, inputShape: shape, numClasses: 10, l2: 0.001, seed: 6, batchSize: 16 };
+    const model = await MODEL_SPECS.cnn.build(10, 6);
+    // The reference: the same program on each slice in this thread, then one Adam pass over all weights.
+    const refModel = await MODEL_SPECS.cnn.build(10, 6);
+    const ref = trainingGradProgram(refModel, opts);
+    const P = ref.layout.total;
+    const w = new Float32Array(P);
+    ref.getWeights(w);
+    const refAdam = adam(P);
+    const b = sliceBounds(n, 3);
+    const sliceGrads = [0, 1, 2].map(() => new Float32Array(P));
+    const par = (await gradientStepper(model, opts, 3, 'wasm'))!;
+    try {
+      for (const lr of [0.01, 0.005, 0.02]) {
+        await par.step(x, y, n, lr);
+        ref.setWeights(w);
+        for (let i = 0; i < 3; i++) {
+          const xs = x.subarray(b[i] * 784, b[i + 1] * 784);
+          ref.gradients(xs, y.subarray(b[i], b[i + 1]), b[i + 1] - b[i], sliceGrads[i]);
+        }
+        const parts = [0, 1, 2].map((i) => ({ grad: sliceGrads[i], weight: (b[i + 1] - b[i]) / n }));
+        refAdam.applyGradients(w, parts, lr);
+      }
+      par.sync();
+      const got = new Float32Array(P);
+      model.trainableWeights.forEach((v, i) => got.set(v.read().dataSync() as Float32Array, ref.layout.offsets[i]));
+      let differ = 0;
+      let moved = 0;
+      const init = new Float32Array(P);
+      trainingGradProgram(await MODEL_SPECS.cnn.build(10, 6), opts).getWeights(init);
+      for (let k = 0; k < P; k++) {
+        if (!Object.is(got[k], w[k])) differ++;
+        if (got[k] !== init[k]) moved++;
+      }
+      expect(differ).toBe(0);
+      expect(moved).toBeGreaterThan(P * 0.9); // every thread's range did move
+    } finally {
+      await par.dispose();
+      model.dispose();
+      refModel.dispose();
     }
     expect(liveCnnWorkers()).toBe(0);
   });

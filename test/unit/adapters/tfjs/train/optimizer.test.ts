@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adam } from '../../../../../src/adapters/tfjs/train/optimizer.js';
+import { adam, adamRange } from '../../../../../src/adapters/tfjs/train/optimizer.js';
 import { requireTfjs } from '../../../../../src/adapters/tfjs/runtime/tfjs-modules.js';
 import { selectBackend } from '../../../../../src/adapters/tfjs/runtime/backend.js';
 import { mulberry32 } from '../../../../../src/domain/random.js';
@@ -60,6 +60,31 @@ describe('the one Adam (optimizer.ts)', () => {
     }
     for (let k = 0; k < size; k++) expect(p1[k]).toBeCloseTo(p2[k], 6);
     expect(p1[1]).not.toBe(1);
+  });
+
+  it('ranges of a step updated separately (as threads do) give exactly the whole pass', () => {
+    const rng = mulberry32(9);
+    const size = 1001;
+    const init = Float32Array.from({ length: size }, () => rng() * 2 - 1);
+    const g = [0, 1, 2].map(() => Float32Array.from({ length: size }, () => rng() - 0.5));
+    const parts = g.map((grad, i) => ({ grad, weight: [0.25, 0.35, 0.4][i] }));
+    const whole = init.slice();
+    const split = init.slice();
+    const a = adam(size);
+    const b = adam(size, {}, { m: new Float32Array(size), v: new Float32Array(size) });
+    for (const lr of [0.1, 0.03, 0.2]) {
+      a.applyGradients(whole, parts, lr);
+      const t = b.begin();
+      for (const [lo, hi] of [
+        [667, 1001],
+        [0, 334],
+        [334, 667],
+      ])
+        adamRange({ params: split, parts, lr, t, moments: b.moments, config: b.config, lo, hi });
+    }
+    expect(Buffer.from(split.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+    expect(whole[500]).not.toBe(init[500]);
+    expect(() => adam(3, {}, { m: new Float32Array(3), v: new Float32Array(2) })).toThrow(/moments/);
   });
 
   it('refuses weights of another size', () => {
