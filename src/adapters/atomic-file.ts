@@ -388,12 +388,29 @@ async function commitTemp(tmp: string, path: string, options: WriteOptions): Pro
   await rmdir(dirname(tmp)).catch(() => undefined);
 }
 
-/** Writes `data` to `path` atomically (temp file + rename). */
-export async function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  options: WriteOptions = {},
-): Promise<void> {
+/** Per output path: the last write of it this process started (writes of one path run in call order). */
+const pathQueues = new Map<string, Promise<void>>();
+
+/**
+ * Writes `data` to `path` atomically (temp file + rename). Writes of the same path from this
+ * process land in the order they were called, so the last call's data is what stays: two rewrites
+ * in flight at once (a manifest saved for two resources, tune's lanes saving the leaderboard) could
+ * otherwise be renamed in the other order and leave the older content. A failed write does not stop
+ * the next one.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const key = resolve(path);
+  const before = pathQueues.get(key);
+  const mine = before ? before.then(() => writeNow(path, data, options)) : writeNow(path, data, options);
+  const settled = mine.catch(() => undefined); // what the next write of this path waits for
+  pathQueues.set(key, settled);
+  void settled.then(() => {
+    if (pathQueues.get(key) === settled) pathQueues.delete(key);
+  });
+  return mine;
+}
+
+async function writeNow(path: string, data: string | Uint8Array, options: WriteOptions): Promise<void> {
   await assertWritable(path, options);
   const tmp = await prepareTemp(path);
   try {

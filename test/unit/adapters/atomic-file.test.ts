@@ -114,4 +114,24 @@ describe('atomic writes', () => {
     expect((await readdir(dir)).includes('.digitflow-tmp')).toBe(false);
     expect(liveTempFiles()).toEqual([]);
   });
+  // Regression: two rewrites of one file in flight at once (tune's lanes saving tune.json, the run
+  // recorder saving the manifest for two resources) could be renamed in the other order, leaving
+  // the older content on disk: a manifest missing a resource a crash would then never clean up.
+  it('rewrites of one path in flight at once land in call order: the last call wins', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-atomic-'));
+    const p = join(dir, 'manifest.json');
+    // The early calls write more, so that unordered writes would finish after the later ones.
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      writeFileAtomic(p, `${i}\n`.padStart(i < 20 ? 1 << 20 : 8, ' '), { force: true }),
+    );
+    await Promise.all(writes);
+    expect((await readFile(p, 'utf8')).trim()).toBe('39');
+    // A failed write does not block the ones after it.
+    await Promise.all([
+      writeFileAtomic(join(dir, 'manifest.json', 'x'), 'no', { force: true }).catch(() => 'failed'),
+      writeFileAtomic(p, 'after', { force: true }),
+    ]);
+    expect(await readFile(p, 'utf8')).toBe('after');
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
+  });
 });
